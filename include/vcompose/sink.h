@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* The byte sink: where every format writer puts its bytes.
+ *
+ * A sink is a window [base, base + limit) of a backing store (a file or a
+ * memory buffer). Writers get a window and write at offsets relative to it;
+ * a write outside the window is refused with an error naming the writer
+ * (`who`), so no module can scribble over its neighbour's partition. Holes
+ * that nobody writes read back as zeros (sparse in a file).
+ *
+ * The file sink creates "<dir>/.<name>.XXXXXX" next to the final path, and
+ * vc_file_sink_commit() fsyncs and renames it into place; vc_file_sink_free()
+ * without a commit unlinks it, so an error never leaves half an output.
+ *
+ *	struct vc_file_sink *f;
+ *	if (vc_file_sink_open("out/disk.raw", &f, err) < 0) return err->code;
+ *	struct vc_sink part = vc_sink_window(vc_file_sink_sink(f), off, len, "erofs");
+ *	... vc_sink_pwrite(&part, buf, n, 0, err) ...
+ *	vc_file_sink_commit(f, total_size, err);
+ *	vc_file_sink_free(f);
+ */
+#ifndef VCOMPOSE_SINK_H
+#define VCOMPOSE_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vcompose/error.h"
+
+struct vc_sink_ops {
+	/* Absolute offsets in the backing store; the window was checked. */
+	int (*pwrite)(void *impl, const void *buf, size_t len, uint64_t off, struct vc_error *err);
+	int (*pread)(void *impl, void *buf, size_t len, uint64_t off, struct vc_error *err);
+};
+
+/* A value type: copy it freely. */
+struct vc_sink {
+	const struct vc_sink_ops *ops;
+	void *impl;
+	uint64_t base;   /* offset of the window in the backing store */
+	uint64_t limit;  /* length of the window; UINT64_MAX = unbounded */
+	const char *who; /* owner of the window, for error messages */
+};
+
+/* Writes len bytes at off (relative to the window). */
+int vc_sink_pwrite(const struct vc_sink *s, const void *buf, size_t len, uint64_t off,
+		   struct vc_error *err);
+
+/* Reads back len bytes at off; bytes never written read as zero. Short
+ * reads (past the end of the store) are an error. */
+int vc_sink_pread(const struct vc_sink *s, void *buf, size_t len, uint64_t off,
+		  struct vc_error *err);
+
+/* A sub-window [off, off + len) of s, owned by `who` (borrowed, static text). */
+struct vc_sink vc_sink_window(const struct vc_sink *s, uint64_t off, uint64_t len, const char *who);
+
+/* File sink. */
+struct vc_file_sink;
+int vc_file_sink_open(const char *path, struct vc_file_sink **ret, struct vc_error *err);
+/* The whole file, unbounded; valid until vc_file_sink_free(). */
+const struct vc_sink *vc_file_sink_sink(struct vc_file_sink *f);
+/* The temporary file's descriptor (for mmap or pread by a reader). */
+int vc_file_sink_fd(const struct vc_file_sink *f);
+/* Highest offset written so far (end of the last byte). */
+uint64_t vc_file_sink_end(const struct vc_file_sink *f);
+/* Sets the size to size (0: keep the written end), fsyncs, renames into place. */
+int vc_file_sink_commit(struct vc_file_sink *f, uint64_t size, struct vc_error *err);
+/* Closes; removes the temporary file unless committed. NULL is a no-op. */
+void vc_file_sink_free(struct vc_file_sink *f);
+
+/* Memory sink, for tests and small artifacts: grows on write, zero-filled. */
+struct vc_mem_sink {
+	struct vc_sink sink; /* unbounded window over the buffer */
+	uint8_t *data;
+	size_t len; /* end of the last byte written */
+	size_t cap;
+	size_t max; /* refuse to grow past this (0: 1 GiB) */
+};
+void vc_mem_sink_init(struct vc_mem_sink *m);
+void vc_mem_sink_fini(struct vc_mem_sink *m);
+
+#endif

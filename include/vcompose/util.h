@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* Small shared helpers: a growable byte buffer, hex, derived UUIDs, a JSON
+ * writer, integer parsing, SOURCE_DATE_EPOCH. */
+#ifndef VCOMPOSE_UTIL_H
+#define VCOMPOSE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vcompose/error.h"
+
+#define VC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define VC_DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+#define VC_ROUND_UP(n, d) (VC_DIV_ROUND_UP(n, d) * (d))
+
+/* Growable byte buffer. Zero-initialise, or vc_buf_init(). */
+struct vc_buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+void vc_buf_init(struct vc_buf *b);
+void vc_buf_fini(struct vc_buf *b);
+/* The append functions return VC_ENOMEM (and set err) if growth fails. */
+int vc_buf_append(struct vc_buf *b, const void *data, size_t len, struct vc_error *err);
+int vc_buf_appendf(struct vc_buf *b, struct vc_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Makes room for len more bytes, zero-filled, and returns a pointer to them. */
+uint8_t *vc_buf_grow(struct vc_buf *b, size_t len, struct vc_error *err);
+
+/* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
+void vc_hex_encode(const uint8_t *in, size_t n, char *out);
+/* Parses an even-length hex string (either case) of at most max bytes. */
+int vc_hex_decode(const char *hex, uint8_t *out, size_t max, size_t *ret_len, struct vc_error *err);
+
+/* UUIDs in RFC 4122 byte order (big-endian fields as printed).
+ * vc_uuid_derive: HMAC-SHA256(key = seed, msg = label), first 16 bytes,
+ * with the version (4) and variant (10xx) bits set. */
+#define VC_UUID_STR 37
+void vc_uuid_derive(const void *seed, size_t seed_len, const char *label, uint8_t out[16]);
+/* Takes the first 16 bytes as they are and sets version 4 and the variant,
+ * as systemd does for partition UUIDs taken from a root hash. */
+void vc_uuid_from_bytes(const uint8_t in[16], uint8_t out[16]);
+void vc_uuid_format(const uint8_t uuid[16], char out[VC_UUID_STR]);
+int vc_uuid_parse(const char *s, uint8_t out[16], struct vc_error *err);
+
+/* Strict unsigned parse: decimal, or 0x hex; optional K/M/G/T suffix
+ * (binary) when allow_suffix. Rejects signs, junk and overflow. */
+int vc_parse_u64(const char *s, bool allow_suffix, uint64_t *ret, struct vc_error *err);
+
+/* SOURCE_DATE_EPOCH from the environment: 0 and *ret_set = false when unset;
+ * an error when set but not a non-negative decimal integer. */
+int vc_source_date_epoch(int64_t *ret, bool *ret_set, struct vc_error *err);
+
+/* A small JSON writer into a vc_buf. Errors (only ENOMEM) are sticky and
+ * reported by vc_json_finish(). Strings are escaped per RFC 8259; bytes that
+ * are not valid UTF-8 are written as \u00XX of the byte. */
+struct vc_json {
+	struct vc_buf out;
+	int depth;
+	bool first[32]; /* no value yet at this depth */
+	bool after_key;
+	int failed;
+	int indent;     /* 0: compact; else spaces per level */
+};
+void vc_json_init(struct vc_json *j, int indent);
+void vc_json_fini(struct vc_json *j);
+void vc_json_begin_object(struct vc_json *j);
+void vc_json_end_object(struct vc_json *j);
+void vc_json_begin_array(struct vc_json *j);
+void vc_json_end_array(struct vc_json *j);
+void vc_json_key(struct vc_json *j, const char *key);
+void vc_json_string(struct vc_json *j, const char *s);
+void vc_json_string_n(struct vc_json *j, const char *s, size_t n);
+void vc_json_uint(struct vc_json *j, uint64_t v);
+void vc_json_int(struct vc_json *j, int64_t v);
+void vc_json_bool(struct vc_json *j, bool v);
+void vc_json_null(struct vc_json *j);
+void vc_json_hex(struct vc_json *j, const uint8_t *bytes, size_t n);
+/* Appends a newline and NUL; returns the text (owned by j) or NULL. */
+const char *vc_json_finish(struct vc_json *j, struct vc_error *err);
+
+#endif

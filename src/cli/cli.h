@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the subcommands: the only place that prints and picks exit codes.
+ * Exit codes: 0 success, 1 bad input or a failed check, 2 usage error,
+ * 3 environment problem (missing tool, I/O error, out of memory). */
+#ifndef VC_CLI_H
+#define VC_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vcompose/error.h"
+
+enum {
+	VC_EXIT_OK = 0,
+	VC_EXIT_BAD = 1,
+	VC_EXIT_USAGE = 2,
+	VC_EXIT_ENV = 3,
+};
+
+/* -q / -v: -1 quiet, 0 normal, 1 verbose. Set by each command's parser. */
+extern int cli_verbosity;
+
+/* Prints "vcompose CMD: MSG" to stderr; returns the exit code for err->code. */
+int cli_fail(const char *cmd, const struct vc_error *err);
+/* Prints "vcompose CMD: MSG" and a hint to run --help; returns 2. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For subcommands this version does not have yet: says so, returns 2. */
+int cli_not_built(const char *cmd);
+int cli_exit_code(int vc_code);
+
+/* --jobs N: 1..VC_POOL_MAX_THREADS, 0 = one per CPU. */
+int cli_parse_jobs(const char *s, unsigned *ret, struct vc_error *err);
+/* The build time: --source-date-epoch if given (opt non-NULL), else
+ * $SOURCE_DATE_EPOCH; *ret_set false when neither is there. */
+int cli_epoch(const char *opt, int64_t *ret, bool *ret_set, struct vc_error *err);
+
+/* Subcommands. */
+int cmd_build(int argc, char **argv);
+int cmd_tree(int argc, char **argv);
+int cmd_erofs(int argc, char **argv);
+int cmd_verity(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_uki(int argc, char **argv);
+int cmd_fat(int argc, char **argv);
+int cmd_gpt(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* vcompose: git-style dispatch to the subcommands. Only src/cli knows argv. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "vcompose/pool.h"
+#include "vcompose/util.h"
+
+int cli_verbosity;
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{"build", cmd_build, "config.xml + tree -> bootable verity disk image"},
+	{"tree", cmd_tree, "load a tree (folder or archive) and dump it canonically"},
+	{"erofs", cmd_erofs, "write an EROFS image of a tree"},
+	{"verity", cmd_verity, "format or verify a dm-verity hash tree"},
+	{"sign", cmd_sign, "sign a root hash (PKCS#7) or a PE file (Authenticode)"},
+	{"uki", cmd_uki, "assemble a Unified Kernel Image on the systemd-boot stub"},
+	{"fat", cmd_fat, "write a FAT file system (an ESP) from a folder"},
+	{"gpt", cmd_gpt, "write a GPT disk from partition images"},
+	{"inspect", cmd_inspect, "describe a disk, EROFS, verity or UKI image"},
+	{"verify", cmd_verify, "check an image's verity trees, signature and tables"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vcompose COMMAND [OPTIONS]\n\n"
+		   "Composes bootable, verity-protected, reproducible disk images without root.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < VC_ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'vcompose COMMAND --help' for a command's options.\n"
+		   "Exit codes: 0 success, 1 bad input or failed check, 2 usage error,\n"
+		   "3 environment problem (missing tool, I/O error).\n");
+}
+
+int cli_exit_code(int code)
+{
+	switch (code) {
+	case VC_OK:
+		return VC_EXIT_OK;
+	case VC_EIO:
+	case VC_ENOMEM:
+		return VC_EXIT_ENV;
+	default:
+		return VC_EXIT_BAD;
+	}
+}
+
+int cli_fail(const char *cmd, const struct vc_error *err)
+{
+	fprintf(stderr, "vcompose %s: %s\n", cmd, err->msg[0] ? err->msg : vc_error_name(err->code));
+	return cli_exit_code(err->code ? err->code : VC_EINVAL);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vcompose %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'vcompose %s --help'.\n", cmd);
+	return VC_EXIT_USAGE;
+}
+
+int cli_not_built(const char *cmd)
+{
+	fprintf(stderr, "vcompose %s: not implemented in this version yet\n", cmd);
+	return VC_EXIT_USAGE;
+}
+
+int cli_parse_jobs(const char *s, unsigned *ret, struct vc_error *err)
+{
+	uint64_t v;
+
+	if (vc_parse_u64(s, false, &v, err) < 0)
+		return vc_errorf(err, VC_EINVAL, "--jobs '%s': not a number", s);
+	if (v > VC_POOL_MAX_THREADS)
+		return vc_errorf(err, VC_EINVAL, "--jobs %s: at most %d", s, VC_POOL_MAX_THREADS);
+	*ret = (unsigned)v;
+	return 0;
+}
+
+int cli_epoch(const char *opt, int64_t *ret, bool *ret_set, struct vc_error *err)
+{
+	uint64_t v;
+
+	if (!opt)
+		return vc_source_date_epoch(ret, ret_set, err);
+	if (vc_parse_u64(opt, false, &v, err) < 0 || v > INT64_MAX)
+		return vc_errorf(err, VC_EINVAL, "--source-date-epoch '%s': not a non-negative integer",
+				 opt);
+	*ret = (int64_t)v;
+	*ret_set = true;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return VC_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return VC_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("vcompose %s\n", VC_VERSION);
+		return VC_EXIT_OK;
+	}
+	for (size_t i = 0; i < VC_ARRAY_SIZE(commands); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "vcompose: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return VC_EXIT_USAGE;
+}

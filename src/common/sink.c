@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/* Byte sinks: windows over a file (temporary name, renamed on commit) or a
+ * memory buffer. See include/vcompose/sink.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vcompose/sink.h"
+
+static int check_window(const struct vc_sink *s, size_t len, uint64_t off, const char *what,
+			struct vc_error *err)
+{
+	if (off > s->limit || len > s->limit - off)
+		return vc_errorf(err, VC_ERANGE,
+				 "%s: %s of %zu bytes at offset %llu is outside its area of %llu bytes",
+				 s->who ? s->who : "sink", what, len, (unsigned long long)off,
+				 (unsigned long long)s->limit);
+	if (s->base > UINT64_MAX - off)
+		return vc_errorf(err, VC_ERANGE, "%s: offset overflow", s->who ? s->who : "sink");
+	return 0;
+}
+
+int vc_sink_pwrite(const struct vc_sink *s, const void *buf, size_t len, uint64_t off,
+		   struct vc_error *err)
+{
+	int r = check_window(s, len, off, "write", err);
+
+	if (r < 0)
+		return r;
+	if (len == 0)
+		return 0;
+	return s->ops->pwrite(s->impl, buf, len, s->base + off, err);
+}
+
+int vc_sink_pread(const struct vc_sink *s, void *buf, size_t len, uint64_t off,
+		  struct vc_error *err)
+{
+	int r = check_window(s, len, off, "read", err);
+
+	if (r < 0)
+		return r;
+	if (len == 0)
+		return 0;
+	return s->ops->pread(s->impl, buf, len, s->base + off, err);
+}
+
+struct vc_sink vc_sink_window(const struct vc_sink *s, uint64_t off, uint64_t len, const char *who)
+{
+	struct vc_sink w = *s;
+
+	/* A window that does not fit its parent is clipped to an empty one, so
+	 * every write into it fails with the owner's name. */
+	if (off > s->limit) {
+		off = 0;
+		len = 0;
+	} else if (len > s->limit - off) {
+		len = s->limit - off;
+	}
+	w.base = s->base + off;
+	w.limit = len;
+	w.who = who;
+	return w;
+}
+
+/* ---- file sink ---- */
+
+struct vc_file_sink {
+	struct vc_sink sink;
+	int fd;
+	char *path;     /* final name */
+	char *tmp_path; /* temporary name in the same folder */
+	uint64_t end;   /* highest offset written */
+	int committed;
+};
+
+static int file_pwrite(void *impl, const void *buf, size_t len, uint64_t off, struct vc_error *err)
+{
+	struct vc_file_sink *f = impl;
+	const uint8_t *p = buf;
+	uint64_t end = off + len;
+
+	while (len > 0) {
+		ssize_t n = pwrite(f->fd, p, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return vc_errorf_errno(err, VC_EIO, errno, "%s: write at offset %llu", f->path,
+					       (unsigned long long)off);
+		}
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	/* Writers run on several threads; the end only grows. */
+	uint64_t cur = __atomic_load_n(&f->end, __ATOMIC_RELAXED);
+	while (end > cur && !__atomic_compare_exchange_n(&f->end, &cur, end, 1, __ATOMIC_RELAXED,
+							  __ATOMIC_RELAXED))
+		;
+	return 0;
+}
+
+static int file_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc_error *err)
+{
+	struct vc_file_sink *f = impl;
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pread(f->fd, p, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return vc_errorf_errno(err, VC_EIO, errno, "%s: read at offset %llu", f->path,
+					       (unsigned long long)off);
+		}
+		if (n == 0)
+			return vc_errorf(err, VC_EIO, "%s: read past the end at offset %llu",
+					 f->path, (unsigned long long)off);
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static const struct vc_sink_ops file_ops = {
+	.pwrite = file_pwrite,
+	.pread = file_pread,
+};
+
+int vc_file_sink_open(const char *path, struct vc_file_sink **ret, struct vc_error *err)
+{
+	struct vc_file_sink *f = calloc(1, sizeof(*f));
+	char *dir_copy = NULL, *base_copy = NULL;
+	int r = VC_ENOMEM;
+
+	if (!f)
+		goto fail;
+	f->fd = -1;
+	f->path = strdup(path);
+	dir_copy = strdup(path);
+	base_copy = strdup(path);
+	if (!f->path || !dir_copy || !base_copy)
+		goto fail;
+	if (asprintf(&f->tmp_path, "%s/.%s.XXXXXX", dirname(dir_copy), basename(base_copy)) < 0) {
+		f->tmp_path = NULL;
+		goto fail;
+	}
+	f->fd = mkostemp(f->tmp_path, O_CLOEXEC);
+	if (f->fd < 0) {
+		r = vc_errorf_errno(err, VC_EIO, errno, "%s: cannot create a temporary file", path);
+		free(f->tmp_path);
+		f->tmp_path = NULL;
+		goto out;
+	}
+	/* mkostemp makes 0600; outputs are ordinary files, subject to umask. */
+	mode_t um = umask(0);
+	umask(um);
+	if (fchmod(f->fd, 0666 & ~um) < 0) {
+		r = vc_errorf_errno(err, VC_EIO, errno, "%s: chmod", f->tmp_path);
+		goto out;
+	}
+	f->sink.ops = &file_ops;
+	f->sink.impl = f;
+	f->sink.base = 0;
+	f->sink.limit = UINT64_MAX;
+	f->sink.who = f->path;
+	*ret = f;
+	f = NULL;
+	r = 0;
+	goto out;
+fail:
+	r = vc_errorf(err, VC_ENOMEM, "%s: out of memory", path);
+out:
+	vc_file_sink_free(f);
+	free(dir_copy);
+	free(base_copy);
+	return r;
+}
+
+const struct vc_sink *vc_file_sink_sink(struct vc_file_sink *f)
+{
+	return &f->sink;
+}
+
+int vc_file_sink_fd(const struct vc_file_sink *f)
+{
+	return f->fd;
+}
+
+uint64_t vc_file_sink_end(const struct vc_file_sink *f)
+{
+	return __atomic_load_n(&f->end, __ATOMIC_RELAXED);
+}
+
+int vc_file_sink_commit(struct vc_file_sink *f, uint64_t size, struct vc_error *err)
+{
+	uint64_t end = vc_file_sink_end(f);
+
+	if (size == 0)
+		size = end;
+	if (size < end)
+		return vc_errorf(err, VC_ERANGE, "%s: size %llu is below the %llu bytes written",
+				 f->path, (unsigned long long)size, (unsigned long long)end);
+	if (ftruncate(f->fd, (off_t)size) < 0)
+		return vc_errorf_errno(err, VC_EIO, errno, "%s: set size", f->path);
+	if (fsync(f->fd) < 0 && errno != EINVAL)
+		return vc_errorf_errno(err, VC_EIO, errno, "%s: fsync", f->path);
+	if (rename(f->tmp_path, f->path) < 0)
+		return vc_errorf_errno(err, VC_EIO, errno, "%s: rename into place", f->path);
+	f->committed = 1;
+	return 0;
+}
+
+void vc_file_sink_free(struct vc_file_sink *f)
+{
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	if (!f->committed && f->tmp_path)
+		unlink(f->tmp_path);
+	free(f->tmp_path);
+	free(f->path);
+	free(f);
+}
+
+/* ---- memory sink ---- */
+
+static int mem_pwrite(void *impl, const void *buf, size_t len, uint64_t off, struct vc_error *err)
+{
+	struct vc_mem_sink *m = impl;
+	size_t max = m->max ? m->max : (size_t)1 << 30;
+
+	if (off > max || len > max - off)
+		return vc_errorf(err, VC_ERANGE, "memory sink: write beyond %zu bytes", max);
+	size_t end = (size_t)off + len;
+	if (end > m->cap) {
+		size_t cap = m->cap ? m->cap : 4096;
+		while (cap < end)
+			cap = cap > max / 2 ? max : cap * 2;
+		uint8_t *d = realloc(m->data, cap);
+		if (!d)
+			return vc_errorf(err, VC_ENOMEM, "memory sink: out of memory");
+		memset(d + m->cap, 0, cap - m->cap);
+		m->data = d;
+		m->cap = cap;
+	}
+	memcpy(m->data + off, buf, len);
+	if (end > m->len)
+		m->len = end;
+	return 0;
+}
+
+static int mem_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc_error *err)
+{
+	struct vc_mem_sink *m = impl;
+
+	if (off > m->len || len > m->len - off)
+		return vc_errorf(err, VC_EIO, "memory sink: read past the end at offset %llu",
+				 (unsigned long long)off);
+	memcpy(buf, m->data + off, len);
+	return 0;
+}
+
+static const struct vc_sink_ops mem_ops = {
+	.pwrite = mem_pwrite,
+	.pread = mem_pread,
+};
+
+void vc_mem_sink_init(struct vc_mem_sink *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->sink.ops = &mem_ops;
+	m->sink.impl = m;
+	m->sink.limit = UINT64_MAX;
+	m->sink.who = "memory";
+}
+
+void vc_mem_sink_fini(struct vc_mem_sink *m)
+{
+	free(m->data);
+	m->data = NULL;
+	m->len = m->cap = 0;
+}

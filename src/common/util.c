@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/* Buffer, hex, derived UUIDs (DESIGN.md "Derived identifiers"), integer
+ * parsing and SOURCE_DATE_EPOCH. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vcompose/sha256.h"
+#include "vcompose/util.h"
+
+void vc_buf_init(struct vc_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void vc_buf_fini(struct vc_buf *b)
+{
+	free(b->data);
+	vc_buf_init(b);
+}
+
+uint8_t *vc_buf_grow(struct vc_buf *b, size_t len, struct vc_error *err)
+{
+	if (len > SIZE_MAX - b->len - 1) {
+		vc_errorf(err, VC_ENOMEM, "buffer: size overflow");
+		return NULL;
+	}
+	if (b->len + len + 1 > b->cap) { /* +1: room for a NUL after text */
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + len + 1)
+			cap = cap > SIZE_MAX / 2 ? b->len + len + 1 : cap * 2;
+		uint8_t *d = realloc(b->data, cap);
+		if (!d) {
+			vc_errorf(err, VC_ENOMEM, "buffer: out of memory (%zu bytes)", cap);
+			return NULL;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	uint8_t *p = b->data + b->len;
+	memset(p, 0, len + 1);
+	b->len += len;
+	return p;
+}
+
+int vc_buf_append(struct vc_buf *b, const void *data, size_t len, struct vc_error *err)
+{
+	uint8_t *p = vc_buf_grow(b, len, err);
+
+	if (!p)
+		return VC_ENOMEM;
+	if (len)
+		memcpy(p, data, len);
+	return 0;
+}
+
+int vc_buf_appendf(struct vc_buf *b, struct vc_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return vc_errorf(err, VC_EINVAL, "buffer: bad format");
+	uint8_t *p = vc_buf_grow(b, (size_t)n, err);
+	if (!p)
+		return VC_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf((char *)p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+void vc_hex_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int vc_hex_decode(const char *hex, uint8_t *out, size_t max, size_t *ret_len, struct vc_error *err)
+{
+	size_t n = strlen(hex);
+
+	if (n % 2)
+		return vc_errorf(err, VC_EINVAL, "'%.80s': odd number of hex digits (%zu)", hex, n);
+	if (n / 2 > max)
+		return vc_errorf(err, VC_ERANGE, "'%.80s…': %zu bytes of hex, at most %zu", hex,
+				 n / 2, max);
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+		if (hi < 0 || lo < 0)
+			return vc_errorf(err, VC_EINVAL, "'%.80s': not a hex digit at position %zu",
+					 hex, hi < 0 ? i : i + 1);
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	*ret_len = n / 2;
+	return 0;
+}
+
+void vc_uuid_from_bytes(const uint8_t in[16], uint8_t out[16])
+{
+	memcpy(out, in, 16);
+	out[6] = (uint8_t)((out[6] & 0x0f) | 0x40); /* version 4 */
+	out[8] = (uint8_t)((out[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+}
+
+void vc_uuid_derive(const void *seed, size_t seed_len, const char *label, uint8_t out[16])
+{
+	uint8_t mac[VC_SHA256_LEN];
+
+	vc_hmac_sha256(seed, seed_len, label, strlen(label), mac);
+	vc_uuid_from_bytes(mac, out);
+}
+
+void vc_uuid_format(const uint8_t u[16], char out[VC_UUID_STR])
+{
+	snprintf(out, VC_UUID_STR,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+		 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+		 u[15]);
+}
+
+int vc_uuid_parse(const char *s, uint8_t out[16], struct vc_error *err)
+{
+	uint8_t u[16];
+	size_t j = 0;
+
+	if (strlen(s) != 36)
+		goto bad;
+	for (size_t i = 0; i < 36;) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				goto bad;
+			i++;
+			continue;
+		}
+		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			goto bad;
+		u[j++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	memcpy(out, u, 16);
+	return 0;
+bad:
+	return vc_errorf(err, VC_EINVAL,
+			 "'%.80s': not a UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s);
+}
+
+int vc_parse_u64(const char *s, bool allow_suffix, uint64_t *ret, struct vc_error *err)
+{
+	uint64_t v = 0, mul = 1;
+	const char *p = s;
+	int base = 10;
+
+	if (!*p)
+		return vc_errorf(err, VC_EINVAL, "empty number");
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+		if (!*p)
+			goto bad;
+	}
+	for (; *p; p++) {
+		int d = base == 16 ? hex_value(*p) : (*p >= '0' && *p <= '9' ? *p - '0' : -1);
+		if (d < 0)
+			break;
+		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return vc_errorf(err, VC_ERANGE, "'%.80s': number too large", s);
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	if (p == s || (base == 16 && p == s + 2))
+		goto bad;
+	if (*p) {
+		if (!allow_suffix || p[1] != '\0')
+			goto bad;
+		switch (*p) {
+		case 'K': case 'k': mul = 1ull << 10; break;
+		case 'M': case 'm': mul = 1ull << 20; break;
+		case 'G': case 'g': mul = 1ull << 30; break;
+		case 'T': case 't': mul = 1ull << 40; break;
+		default: goto bad;
+		}
+		if (v > UINT64_MAX / mul)
+			return vc_errorf(err, VC_ERANGE, "'%.80s': number too large", s);
+	}
+	*ret = v * mul;
+	return 0;
+bad:
+	return vc_errorf(err, VC_EINVAL, "'%.80s': not a number", s);
+}
+
+int vc_source_date_epoch(int64_t *ret, bool *ret_set, struct vc_error *err)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	uint64_t v;
+
+	if (!s || !*s) {
+		*ret = 0;
+		*ret_set = false;
+		return 0;
+	}
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return vc_errorf(err, VC_EINVAL,
+					 "SOURCE_DATE_EPOCH='%.40s': not a non-negative integer", s);
+	if (vc_parse_u64(s, false, &v, err) < 0 || v > INT64_MAX)
+		return vc_errorf(err, VC_EINVAL, "SOURCE_DATE_EPOCH='%.40s': out of range", s);
+	*ret = (int64_t)v;
+	*ret_set = true;
+	return 0;
+}

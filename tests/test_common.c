@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for src/common: SHA-256 (NIST vectors, fast path vs mbedtls),
+ * HMAC (RFC 4231), UUIDs, hex, numbers, JSON, the pool and the sinks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <mbedtls/md.h>
+
+#include "vcompose/error.h"
+#include "vcompose/pool.h"
+#include "vcompose/sha256.h"
+#include "vcompose/sink.h"
+#include "vcompose/util.h"
+
+static void hex_of(const uint8_t *d, size_t n, char *out)
+{
+	vc_hex_encode(d, n, out);
+}
+
+static void sha_hex(const void *p, size_t n, char out[65])
+{
+	uint8_t d[32];
+	vc_sha256(p, n, d);
+	hex_of(d, 32, out);
+}
+
+static void sha256_nist_vectors(void **state)
+{
+	char h[65];
+	(void)state;
+	/* FIPS 180-4 examples (NIST CSRC "SHA256.pdf", SHA2 additional vectors). */
+	sha_hex("", 0, h);
+	assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha_hex("abc", 3, h);
+	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	const char *m2 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sha_hex(m2, strlen(m2), h);
+	assert_string_equal(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	char *a = malloc(1000000);
+	assert_non_null(a);
+	memset(a, 'a', 1000000);
+	sha_hex(a, 1000000, h);
+	assert_string_equal(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	/* The same million bytes fed in odd pieces. */
+	struct vc_sha256 c;
+	uint8_t d[32];
+	vc_sha256_init(&c);
+	for (size_t off = 0, step = 1; off < 1000000; off += step, step = step * 7 % 131 + 1)
+		vc_sha256_update(&c, a + off, off + step > 1000000 ? 1000000 - off : step);
+	vc_sha256_final(&c, d);
+	hex_of(d, 32, h);
+	assert_string_equal(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	free(a);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint8_t rng_byte(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint8_t)rng_state;
+}
+
+/* mbedtls's SHA-256 through the md layer (stable across 2.28 and 3.x). */
+static void ref_sha256(const uint8_t *p, size_t n, uint8_t out[32])
+{
+	assert_int_equal(mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), p, n, out), 0);
+}
+
+/* Whatever path was dispatched must agree with mbedtls's own SHA-256. */
+static void sha256_matches_mbedtls(void **state)
+{
+	static uint8_t buf[1 << 20];
+	uint8_t ours[32], ref[32];
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = rng_byte();
+	for (size_t n = 0; n <= 300; n++) {
+		vc_sha256(buf + n, n, ours);
+		ref_sha256(buf + n, n, ref);
+		assert_memory_equal(ours, ref, 32);
+	}
+	const size_t big[] = {4096, 4096 + 32, 65535, 65536 + 1, sizeof(buf)};
+	for (size_t k = 0; k < VC_ARRAY_SIZE(big); k++) {
+		vc_sha256(buf, big[k], ours);
+		ref_sha256(buf, big[k], ref);
+		assert_memory_equal(ours, ref, 32);
+	}
+	print_message("sha256 implementation: %s\n", vc_sha256_impl());
+}
+
+/* Two messages in lock step equal two separate hashes, for every prefix
+ * length mod 64 (a verity salt) and every length up to a few blocks. */
+static void sha256_update2_equals_update(void **state)
+{
+	static uint8_t a[600], b[600];
+	(void)state;
+	for (size_t i = 0; i < sizeof(a); i++) {
+		a[i] = rng_byte();
+		b[i] = rng_byte();
+	}
+	for (size_t pre = 0; pre < 70; pre += 3) {
+		for (size_t n = 0; n < 300; n += 7) {
+			struct vc_sha256 ca, cb, ra, rb;
+			uint8_t da[32], db[32], ea[32], eb[32];
+			vc_sha256_init(&ca);
+			vc_sha256_update(&ca, a + 500, pre);
+			cb = ca;
+			vc_sha256_update2(&ca, &cb, a, b, n);
+			vc_sha256_final(&ca, da);
+			vc_sha256_final(&cb, db);
+			vc_sha256_init(&ra);
+			vc_sha256_update(&ra, a + 500, pre);
+			rb = ra;
+			vc_sha256_update(&ra, a, n);
+			vc_sha256_update(&rb, b, n);
+			vc_sha256_final(&ra, ea);
+			vc_sha256_final(&rb, eb);
+			assert_memory_equal(da, ea, 32);
+			assert_memory_equal(db, eb, 32);
+		}
+	}
+}
+
+static void hmac_rfc4231(void **state)
+{
+	uint8_t d[32];
+	char h[65];
+	uint8_t key[131];
+	(void)state;
+	/* RFC 4231 test case 2 */
+	vc_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, d);
+	hex_of(d, 32, h);
+	assert_string_equal(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	/* Test case 6: a 131-byte key, longer than the block. */
+	memset(key, 0xaa, sizeof(key));
+	const char *m = "Test Using Larger Than Block-Size Key - Hash Key First";
+	vc_hmac_sha256(key, sizeof(key), m, strlen(m), d);
+	hex_of(d, 32, h);
+	assert_string_equal(h, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+static void uuid_derive_and_format(void **state)
+{
+	uint8_t u[16], v[16];
+	char s[VC_UUID_STR];
+	struct vc_error err = {0};
+	(void)state;
+	vc_uuid_derive("seed", 4, "disk-guid", u);
+	assert_int_equal(u[6] >> 4, 4);        /* version 4 */
+	assert_int_equal(u[8] & 0xc0, 0x80);   /* RFC 4122 variant */
+	vc_uuid_derive("seed", 4, "disk-guid", v);
+	assert_memory_equal(u, v, 16);         /* deterministic */
+	vc_uuid_derive("seed", 4, "erofs-uuid", v);
+	assert_memory_not_equal(u, v, 16);     /* the label matters */
+	vc_uuid_format(u, s);
+	assert_int_equal(strlen(s), 36);
+	assert_int_equal(vc_uuid_parse(s, v, &err), 0);
+	assert_memory_equal(u, v, 16);
+	assert_int_equal(vc_uuid_parse("not-a-uuid", v, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "not a UUID"));
+	/* HMAC-SHA256(key="seed", "disk-guid") computed with openssl:
+	 * printf disk-guid | openssl dgst -sha256 -hmac seed */
+	uint8_t mac[32];
+	vc_hmac_sha256("seed", 4, "disk-guid", 9, mac);
+	mac[6] = (mac[6] & 0x0f) | 0x40;
+	mac[8] = (mac[8] & 0x3f) | 0x80;
+	assert_memory_equal(mac, u, 16);
+}
+
+static void hex_and_numbers(void **state)
+{
+	uint8_t b[4];
+	size_t n;
+	uint64_t v;
+	char s[9];
+	struct vc_error err = {0};
+	(void)state;
+	assert_int_equal(vc_hex_decode("00fFa5", b, sizeof(b), &n, &err), 0);
+	assert_int_equal(n, 3);
+	vc_hex_encode(b, 3, s);
+	assert_string_equal(s, "00ffa5");
+	assert_int_equal(vc_hex_decode("abc", b, sizeof(b), &n, &err), VC_EINVAL);
+	assert_int_equal(vc_hex_decode("zz", b, sizeof(b), &n, &err), VC_EINVAL);
+	assert_int_equal(vc_hex_decode("0011223344", b, sizeof(b), &n, &err), VC_ERANGE);
+	assert_int_equal(vc_parse_u64("4096", false, &v, &err), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(vc_parse_u64("0x10", false, &v, &err), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(vc_parse_u64("100M", true, &v, &err), 0);
+	assert_int_equal(v, 100ull << 20);
+	assert_int_equal(vc_parse_u64("100M", false, &v, &err), VC_EINVAL);
+	assert_int_equal(vc_parse_u64("-1", false, &v, &err), VC_EINVAL);
+	assert_int_equal(vc_parse_u64("", false, &v, &err), VC_EINVAL);
+	assert_int_equal(vc_parse_u64("18446744073709551616", false, &v, &err), VC_ERANGE);
+	assert_int_equal(vc_parse_u64("17179869184G", true, &v, &err), VC_ERANGE);
+}
+
+static void json_writer(void **state)
+{
+	struct vc_json j;
+	struct vc_error err = {0};
+	const uint8_t bytes[] = {0xde, 0xad};
+	(void)state;
+	vc_json_init(&j, 0);
+	vc_json_begin_object(&j);
+	vc_json_key(&j, "name");
+	vc_json_string(&j, "a\"b\\c\n\x01\xff\xc3\xa9");
+	vc_json_key(&j, "list");
+	vc_json_begin_array(&j);
+	vc_json_uint(&j, 18446744073709551615ull);
+	vc_json_int(&j, -5);
+	vc_json_bool(&j, true);
+	vc_json_null(&j);
+	vc_json_begin_object(&j);
+	vc_json_end_object(&j);
+	vc_json_end_array(&j);
+	vc_json_key(&j, "hex");
+	vc_json_hex(&j, bytes, 2);
+	vc_json_end_object(&j);
+	const char *s = vc_json_finish(&j, &err);
+	assert_non_null(s);
+	assert_string_equal(s, "{\"name\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\xc3\xa9\","
+			       "\"list\":[18446744073709551615,-5,true,null,{}],\"hex\":\"dead\"}\n");
+	vc_json_fini(&j);
+	vc_json_init(&j, 2);
+	vc_json_begin_object(&j);
+	vc_json_key(&j, "a");
+	vc_json_begin_array(&j);
+	vc_json_uint(&j, 1);
+	vc_json_end_array(&j);
+	vc_json_end_object(&j);
+	s = vc_json_finish(&j, &err);
+	assert_string_equal(s, "{\n  \"a\": [\n    1\n  ]\n}\n");
+	vc_json_fini(&j);
+}
+
+struct pool_ctx {
+	uint64_t out[1000];
+};
+
+static int square(void *ctx, size_t i, struct vc_error *err)
+{
+	struct pool_ctx *c = ctx;
+	if (i == 700 || i == 300)
+		return vc_errorf(err, VC_EINVAL, "item %zu failed", i);
+	c->out[i] = (uint64_t)i * i;
+	return 0;
+}
+
+static int square_ok(void *ctx, size_t i, struct vc_error *err)
+{
+	struct pool_ctx *c = ctx;
+	(void)err;
+	c->out[i] = (uint64_t)i * i + 1;
+	return 0;
+}
+
+static void pool_results_and_lowest_error(void **state)
+{
+	(void)state;
+	for (unsigned t = 1; t <= 8; t *= 2) {
+		struct vc_pool *p = NULL;
+		struct vc_error err = {0};
+		struct pool_ctx *c = calloc(1, sizeof(*c));
+		assert_int_equal(vc_pool_new(t, &p, &err), 0);
+		assert_int_equal(vc_pool_threads(p), t);
+		for (int round = 0; round < 20; round++) {
+			assert_int_equal(vc_pool_for(p, 1000, square_ok, c, &err), 0);
+			for (size_t i = 0; i < 1000; i++)
+				assert_int_equal(c->out[i], (uint64_t)i * i + 1);
+			assert_int_equal(vc_pool_for(p, 1000, square, c, &err), VC_EINVAL);
+			assert_string_equal(err.msg, "item 300 failed");
+		}
+		vc_pool_free(p);
+		free(c);
+	}
+	struct vc_error err = {0};
+	struct vc_pool *p;
+	assert_int_equal(vc_pool_new(VC_POOL_MAX_THREADS + 1, &p, &err), VC_ERANGE);
+}
+
+static void sink_window_refuses_outside(void **state)
+{
+	struct vc_mem_sink m;
+	struct vc_error err = {0};
+	uint8_t b[8] = {1, 2, 3, 4, 5, 6, 7, 8}, r[8];
+	(void)state;
+	vc_mem_sink_init(&m);
+	struct vc_sink w = vc_sink_window(&m.sink, 4096, 16, "gpt");
+	assert_int_equal(vc_sink_pwrite(&w, b, 8, 8, &err), 0);
+	assert_int_equal(m.len, 4096 + 16);
+	assert_int_equal(m.data[4096 + 8], 1);
+	assert_int_equal(m.data[4095], 0); /* untouched bytes are zero */
+	assert_int_equal(vc_sink_pwrite(&w, b, 8, 9, &err), VC_ERANGE);
+	assert_non_null(strstr(err.msg, "gpt: write of 8 bytes at offset 9"));
+	assert_int_equal(vc_sink_pread(&w, r, 8, 8, &err), 0);
+	assert_memory_equal(r, b, 8);
+	struct vc_sink inner = vc_sink_window(&w, 4, 100, "inner");
+	assert_int_equal(inner.limit, 12); /* clipped to the parent */
+	vc_mem_sink_fini(&m);
+}
+
+static void file_sink_commit_and_abort(void **state)
+{
+	char dir[] = "/tmp/vcsinkXXXXXX";
+	char path[64], name[80];
+	struct vc_file_sink *f;
+	struct vc_error err = {0};
+	struct stat st;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/disk.raw", dir);
+	/* Abort: nothing is left. */
+	assert_int_equal(vc_file_sink_open(path, &f, &err), 0);
+	assert_int_equal(vc_sink_pwrite(vc_file_sink_sink(f), "x", 1, 100, &err), 0);
+	vc_file_sink_free(f);
+	assert_int_equal(rmdir(dir), 0); /* empty: the temporary file is gone */
+	assert_non_null(mkdtemp(strcpy(dir, "/tmp/vcsinkXXXXXX")));
+	snprintf(path, sizeof(path), "%s/disk.raw", dir);
+	/* Commit: renamed, sized, sparse. */
+	assert_int_equal(vc_file_sink_open(path, &f, &err), 0);
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(vc_sink_pwrite(vc_file_sink_sink(f), "x", 1, 100, &err), 0);
+	assert_int_equal(vc_file_sink_end(f), 101);
+	assert_int_equal(vc_file_sink_commit(f, 64 << 20, &err), 0);
+	vc_file_sink_free(f);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 64 << 20);
+	assert_true(st.st_blocks * 512 < (1 << 20)); /* holes stay holes */
+	unlink(path);
+	/* A path in a missing folder: an I/O error naming the path. */
+	snprintf(name, sizeof(name), "%s/missing/x.raw", dir);
+	assert_int_equal(vc_file_sink_open(name, &f, &err), VC_EIO);
+	assert_non_null(strstr(err.msg, name));
+	rmdir(dir);
+}
+
+static void error_prefix(void **state)
+{
+	struct vc_error err = {0};
+	(void)state;
+	vc_errorf(&err, VC_ERANGE, "ESP too small: %d MiB given", 1);
+	vc_error_prefix(&err, "fat");
+	vc_error_prefix(&err, "config.xml:%d: <type efipartsize>", 12);
+	assert_string_equal(err.msg, "config.xml:12: <type efipartsize>: fat: ESP too small: 1 MiB given");
+	assert_int_equal(err.code, VC_ERANGE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sha256_nist_vectors),
+		cmocka_unit_test(sha256_matches_mbedtls),
+		cmocka_unit_test(sha256_update2_equals_update),
+		cmocka_unit_test(hmac_rfc4231),
+		cmocka_unit_test(uuid_derive_and_format),
+		cmocka_unit_test(hex_and_numbers),
+		cmocka_unit_test(json_writer),
+		cmocka_unit_test(pool_results_and_lowest_error),
+		cmocka_unit_test(sink_window_refuses_outside),
+		cmocka_unit_test(file_sink_commit_and_abort),
+		cmocka_unit_test(error_prefix),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,10 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs the build dependencies, builds vcompose, and runs the main job on
+# the bundled example.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/tools/deps.sh" build
+cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$top/build" -j "$(nproc)"
+"$top/build/src/cli/vcompose" tree --dump --root "$top/examples/minimal/root"

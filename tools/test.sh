@@ -1,0 +1,17 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs what the tests need, builds with AddressSanitizer and
+# UndefinedBehaviorSanitizer and -Werror, and runs every test.
+# Usage: tools/test.sh [ctest arguments, e.g. -R verity]
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/tools/deps.sh" test
+build=${VC_TEST_BUILD:-$top/build-test}
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVC_WERROR=ON \
+	-DVC_SANITIZE=address,undefined >/dev/null
+cmake --build "$build" -j "$(nproc)"
+# The tests drop to nobody; the build folder must be readable by it.
+chmod -R a+rX "$build"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd "$build"
+ctest --output-on-failure -j "$(nproc)" "$@"
