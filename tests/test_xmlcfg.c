@@ -537,6 +537,11 @@ static const struct bad bad_cases[] = {
 	  "config.xml:6: <bootloader name=\"lilo\">", "expected" },
 	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" console=\"hdmi\"/></type>\n" TAIL,
 	  VC_EINVAL, "config.xml:6: <bootloader console=\"hdmi\">", "serial" },
+	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" output_console=\"serial tv\"/>"
+	       "</type>\n" TAIL,
+	  VC_EINVAL, "config.xml:6: <bootloader output_console=\"serial tv\">", "'tv'" },
+	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" output_console=\"serial tv\"/></type>\n" TAIL,
+	  VC_EINVAL, "config.xml:6: <bootloader output_console=\"serial tv\">", "'tv'" },
 	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" timeout=\"1000\"/></type>\n" TAIL,
 	  VC_ERANGE, "config.xml:6: <bootloader timeout=\"1000\">", "0..600" },
 	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"/>\n<bootloader name=\"systemd_boot\"/>"

@@ -64,7 +64,8 @@
 #define VC_XMLCFG_NAME_MAX 128        /* bytes of <image name> (an output file name) */
 #define VC_XMLCFG_PART_MIB_MAX (1u << 20) /* efipartsize / veritypartsize: 1 TiB */
 
-/* An owned list of owned strings. */
+/* An owned list of owned strings; v[n] is NULL (v itself is NULL when empty),
+ * so v can be passed where a NULL-terminated list is wanted. */
 struct vc_strv {
 	char **v;
 	size_t n;

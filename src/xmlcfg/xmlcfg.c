@@ -428,7 +428,9 @@ static const char *const type_ignored[] = {
 	"overlayroot_readonly_partsize", "ramonly", "target_blocksize", "target_removable",
 	"selinux_policy", "vhdfixedtag", "volid", "application_id", "wwid_wait_timeout",
 	"derived_from", "provide_system_files", "require_system_files", "ensure_empty_tmpdirs",
-	"xen_server", "publisher", "disk_start_sector", "bundle_format", NULL,
+	"xen_server", "publisher", "disk_start_sector", "bundle_format",
+	/* names of older schema versions that KIWI converts (kiwi/xsl/convert*.xsl) */
+	"btrfs_root_is_snapshot", "vga", NULL,
 };
 
 static const char *const type_used[] = {
@@ -537,23 +539,34 @@ static int parse_bootloader(struct ctx *c, xmlNode *b)
 		return fail(c, b, "name", VC_EINVAL,
 			    "expected one of grub2, grub2_s390x_emu, systemd_boot, custom, zipl");
 
-	v = attr(b, "console");
-	if (v) {
-		if (!strcmp(v, "serial"))
-			cfg->console = VC_CONFIG_CONSOLE_SERIAL;
-		else if (!strcmp(v, "console"))
-			cfg->console = VC_CONFIG_CONSOLE_VGA;
-		else if (!strcmp(v, "none"))
-			cfg->console = VC_CONFIG_CONSOLE_DEFAULT;
-		else
-			return fail(c, b, "console", VC_EINVAL,
-				    "expected \"serial\", \"console\" or \"none\"");
-	} else if ((v = attr(b, "output_console"))) {
-		/* KIWI's GRUB terminal list: serial wins, else a screen console. */
-		if (strstr(v, "serial"))
-			cfg->console = VC_CONFIG_CONSOLE_SERIAL;
-		else if (strstr(v, "console") || strstr(v, "gfxterm") || strstr(v, "vga_text"))
-			cfg->console = VC_CONFIG_CONSOLE_VGA;
+	/* console: vcompose's "serial|console|none", which is also KIWI's pre-8.4
+	 * bootloader console ("OUTPUT [INPUT]" GRUB terminal names, now
+	 * output_console): serial anywhere wins, else a screen console. */
+	const char *cn = attr(b, "console") ? "console" : attr(b, "output_console") ? "output_console" : NULL;
+	if (cn) {
+		static const char *const terms[] = { "none", "console", "gfxterm", "serial",
+						     "vga_text", "mda_text", "morse", "spkmodem",
+						     "at_keyboard", "usb_keyboard", NULL };
+		char buf[VC_XMLCFG_VALUE_MAX + 1];
+		bool serial = false, screen = false, any = false;
+		snprintf(buf, sizeof(buf), "%s", attr(b, cn));
+		for (char *save = NULL, *w = strtok_r(buf, " ", &save); w;
+		     w = strtok_r(NULL, " ", &save)) {
+			if (!in_list(terms, w))
+				return fail(c, b, cn, VC_EINVAL,
+					    "'%.40s': expected \"serial\", \"console\" or \"none\" "
+					    "(or KIWI's GRUB terminal names)",
+					    w);
+			any = true;
+			serial = serial || !strcmp(w, "serial");
+			screen = screen || !strcmp(w, "console") || !strcmp(w, "gfxterm") ||
+				 !strcmp(w, "vga_text");
+		}
+		if (!any)
+			return fail(c, b, cn, VC_EINVAL, "empty");
+		cfg->console = serial   ? VC_CONFIG_CONSOLE_SERIAL
+			       : screen ? VC_CONFIG_CONSOLE_VGA
+					: VC_CONFIG_CONSOLE_DEFAULT;
 	}
 	uint64_t t = 0;
 	if (attr(b, "timeout")) {
@@ -1332,6 +1345,11 @@ static int parse_image(struct ctx *c, xmlNode *image)
 			return fail(c, image, NULL, VC_EINVAL,
 				    "no <type> in the <preferences> for profile(s) %s%s",
 				    c->cfg->profiles.v[0], c->cfg->profiles.n > 1 ? ", ..." : "");
+		if (c->n_profiles)
+			return fail(c, image, NULL, VC_EINVAL,
+				    "no <type> without a profile; choose one with --profile "
+				    "(defined: %s%s)",
+				    c->profiles[0].name, c->n_profiles > 1 ? ", ..." : "");
 		return fail(c, image, NULL, VC_EINVAL, "no <type> in any <preferences> that applies");
 	}
 	if (parse_type(c, chosen) < 0)

@@ -39,7 +39,7 @@ int xc_strv_add(struct vc_strv *s, const char *x, struct vc_error *err)
 	if (s->n >= VC_XMLCFG_LIST_MAX * 4)
 		return vc_errorf(err, VC_ERANGE, "more than %u items", VC_XMLCFG_LIST_MAX * 4);
 	c = strdup(x);
-	v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	v = realloc(s->v, (s->n + 2) * sizeof(*v));
 	if (!c || !v) {
 		free(c);
 		if (v)
@@ -48,6 +48,7 @@ int xc_strv_add(struct vc_strv *s, const char *x, struct vc_error *err)
 	}
 	s->v = v;
 	s->v[s->n++] = c;
+	s->v[s->n] = NULL;
 	return 0;
 }
 
