@@ -113,39 +113,55 @@ static int teardown(void **state)
 
 static void command_is_exact(void **state)
 {
-	const char *install[] = { "/usr/sbin/veritysetup", "/usr/bin/systemd-escape", NULL };
-	const char *add[] = { "systemd", "systemd-initrd", "systemd-veritysetup", "dm", NULL };
-	const char *omit[] = { "plymouth", NULL };
-	const char *drivers[] = { "dm-mod", "dm-verity", "erofs", NULL };
-	const char *force[] = { "dm-verity", NULL };
-	const char *nodrv[] = { "floppy", NULL };
-	const char *fs[] = { "erofs", NULL };
+	const char *install[] = {"/usr/sbin/veritysetup", "/usr/bin/systemd-escape", NULL};
+	const char *add[] = {"systemd", "systemd-initrd", "systemd-veritysetup", "dm", NULL};
+	const char *omit[] = {"plymouth", NULL};
+	const char *drivers[] = {"dm-mod", "dm-verity", "erofs", NULL};
+	const char *force[] = {"dm-verity", NULL};
+	const char *nodrv[] = {"floppy", NULL};
+	const char *fs[] = {"erofs", NULL};
 	struct vc_dracut_options o = {
-		.dracut = "/usr/bin/dracut",
-		.sysroot = "/work/tree",
-		.kver = "6.1.0-9-amd64",
-		.source_date_epoch = 1700000000,
-		.install = install,
-		.add_modules = add,
-		.omit_modules = omit,
-		.add_drivers = drivers,
-		.force_drivers = force,
-		.omit_drivers = nodrv,
-		.filesystems = fs,
+	    .dracut = "/usr/bin/dracut",
+	    .sysroot = "/work/tree",
+	    .kver = "6.1.0-9-amd64",
+	    .source_date_epoch = 1700000000,
+	    .install = install,
+	    .add_modules = add,
+	    .omit_modules = omit,
+	    .add_drivers = drivers,
+	    .force_drivers = force,
+	    .omit_drivers = nodrv,
+	    .filesystems = fs,
 	};
 	static const char *const want[] = {
-		"/usr/bin/dracut", "--force", "--no-hostonly", "--reproducible", "--no-uefi",
-		"--kver", "6.1.0-9-amd64", "--compress", "zstd",
-		"--add", "systemd systemd-initrd systemd-veritysetup dm",
-		"--omit", "plymouth",
-		"--add-drivers", "dm-mod dm-verity erofs",
-		"--force-drivers", "dm-verity",
-		"--omit-drivers", "floppy",
-		"--filesystems", "erofs",
-		"--install", "/usr/sbin/veritysetup /usr/bin/systemd-escape",
-		"--", "/out/.initrd.img.abc123", NULL,
+	    "/usr/bin/dracut",
+	    "--force",
+	    "--no-hostonly",
+	    "--reproducible",
+	    "--no-uefi",
+	    "--kver",
+	    "6.1.0-9-amd64",
+	    "--compress",
+	    "zstd",
+	    "--add",
+	    "systemd systemd-initrd systemd-veritysetup dm",
+	    "--omit",
+	    "plymouth",
+	    "--add-drivers",
+	    "dm-mod dm-verity erofs",
+	    "--force-drivers",
+	    "dm-verity",
+	    "--omit-drivers",
+	    "floppy",
+	    "--filesystems",
+	    "erofs",
+	    "--install",
+	    "/usr/sbin/veritysetup /usr/bin/systemd-escape",
+	    "--",
+	    "/out/.initrd.img.abc123",
+	    NULL,
 	};
-	struct vc_dracut_cmd cmd = { 0 };
+	struct vc_dracut_cmd cmd = {0};
 	struct vc_error err;
 	size_t i;
 
@@ -163,9 +179,15 @@ static void command_is_exact(void **state)
 		assert_null(strstr(cmd.argv[i], "/tmp/w"));
 	}
 	static const char *const env[] = {
-		"PATH=/usr/sbin:/usr/bin", "LC_ALL=C", "TZ=UTC", "SOURCE_DATE_EPOCH=1700000000",
-		"TMPDIR=/tmp/w/tmp", "dracutsysrootdir=/work/tree",
-		"conffile=/tmp/w/vcompose-dracut.conf", "confdir=/tmp/w/conf.d", NULL,
+	    "PATH=/usr/sbin:/usr/bin",
+	    "LC_ALL=C",
+	    "TZ=UTC",
+	    "SOURCE_DATE_EPOCH=1700000000",
+	    "TMPDIR=/tmp/w/tmp",
+	    "dracutsysrootdir=/work/tree",
+	    "conffile=/tmp/w/vcompose-dracut.conf",
+	    "confdir=/tmp/w/conf.d",
+	    NULL,
 	};
 	for (i = 0; env[i]; i++) {
 		assert_non_null(cmd.envp[i]);
@@ -175,14 +197,28 @@ static void command_is_exact(void **state)
 	vc_dracut_command_fini(&cmd);
 
 	/* set_modules, no_kernel, another compressor; empty lists leave no option. */
-	const char *set[] = { "bash", NULL };
-	struct vc_dracut_options o2 = { .sysroot = "t", .kver = "6.1", .no_kernel = true,
-					.compress = "cat", .set_modules = set };
+	const char *set[] = {"bash", NULL};
+	struct vc_dracut_options o2 = {.sysroot = "t",
+				       .kver = "6.1",
+				       .no_kernel = true,
+				       .compress = "cat",
+				       .set_modules = set};
 	assert_int_equal(vc_dracut_command(&o2, "x", "/w", &cmd, &err), 0);
-	static const char *const want2[] = { "dracut", "--force", "--no-hostonly", "--reproducible",
-					     "--no-uefi", "--kver", "6.1", "--no-kernel",
-					     "--compress", "cat", "--modules", "bash", "--", "x",
-					     NULL };
+	static const char *const want2[] = {"dracut",
+					    "--force",
+					    "--no-hostonly",
+					    "--reproducible",
+					    "--no-uefi",
+					    "--kver",
+					    "6.1",
+					    "--no-kernel",
+					    "--compress",
+					    "cat",
+					    "--modules",
+					    "bash",
+					    "--",
+					    "x",
+					    NULL};
 	for (i = 0; want2[i]; i++)
 		assert_string_equal(cmd.argv[i], want2[i]);
 	assert_null(cmd.argv[i]);
@@ -191,12 +227,12 @@ static void command_is_exact(void **state)
 
 static void command_refuses_bad_items(void **state)
 {
-	const char *blank[] = { "dm verity", NULL };
-	const char *quote[] = { "dm\"x", NULL };
-	const char *rel[] = { "usr/sbin/veritysetup", NULL };
-	struct vc_dracut_cmd cmd = { 0 };
+	const char *blank[] = {"dm verity", NULL};
+	const char *quote[] = {"dm\"x", NULL};
+	const char *rel[] = {"usr/sbin/veritysetup", NULL};
+	struct vc_dracut_cmd cmd = {0};
 	struct vc_error err;
-	struct vc_dracut_options o = { .sysroot = "/t", .kver = "6.1", .source_date_epoch = 1 };
+	struct vc_dracut_options o = {.sysroot = "/t", .kver = "6.1", .source_date_epoch = 1};
 
 	(void)state;
 	o.add_drivers = blank;
@@ -224,8 +260,12 @@ static void command_refuses_bad_items(void **state)
 static void conf_sets_every_directory(void **state)
 {
 	static const char *const vars[] = {
-		"systemdutildir", "systemdsystemunitdir", "udevdir", "udevrulesdir", "tmpfilesdir",
-		"sysusers", "modulesload", "depmodd", "dbus", "dbussystem", "systemdcatalog", NULL,
+	    "systemdutildir", "systemdsystemunitdir",
+	    "udevdir",	      "udevrulesdir",
+	    "tmpfilesdir",    "sysusers",
+	    "modulesload",    "depmodd",
+	    "dbus",	      "dbussystem",
+	    "systemdcatalog", NULL,
 	};
 	const char *conf = vc_dracut_conf();
 	size_t n = 0;
@@ -247,7 +287,7 @@ static void missing_dracut(void **state)
 {
 	struct vc_error err;
 	char tree[512], out[512];
-	struct vc_dracut_options o = { .kver = "6.1.0-9-amd64" };
+	struct vc_dracut_options o = {.kver = "6.1.0-9-amd64"};
 
 	(void)state;
 	path_of(tree, sizeof(tree), "tree");
@@ -267,27 +307,27 @@ static void missing_dracut(void **state)
  * given, writes an initrd to its last argument, and checks that its TMPDIR
  * is not in the tree. */
 static const char fake_ok[] =
-	"#!/bin/sh\n"
-	"for last; do :; done\n"
-	"{ printf '%s\\n' \"$@\"; echo \"sysroot=$dracutsysrootdir\"; echo \"tmp=$TMPDIR\";\n"
-	"  echo \"epoch=$SOURCE_DATE_EPOCH\"; echo \"pwd=$(pwd)\"; env | sort; } > \"$last\"\n"
-	"cat \"$conffile\" >> \"$last\"\n"
-	"test -d \"$confdir\" && test -d \"$TMPDIR\" || exit 9\n"
-	"echo 'dracut: *** Creating image file ***' >&2\n";
+    "#!/bin/sh\n"
+    "for last; do :; done\n"
+    "{ printf '%s\\n' \"$@\"; echo \"sysroot=$dracutsysrootdir\"; echo \"tmp=$TMPDIR\";\n"
+    "  echo \"epoch=$SOURCE_DATE_EPOCH\"; echo \"pwd=$(pwd)\"; env | sort; } > \"$last\"\n"
+    "cat \"$conffile\" >> \"$last\"\n"
+    "test -d \"$confdir\" && test -d \"$TMPDIR\" || exit 9\n"
+    "echo 'dracut: *** Creating image file ***' >&2\n";
 
 static const char fake_fail[] =
-	"#!/bin/sh\n"
-	"for i in 1 2 3 4 5 6 7 8 9 10; do echo \"dracut: line $i\" >&2; done\n"
-	"echo 'dracut: FATAL: Module systemd-veritysetup cannot be installed.' >&2\n"
-	"exit 1\n";
+    "#!/bin/sh\n"
+    "for i in 1 2 3 4 5 6 7 8 9 10; do echo \"dracut: line $i\" >&2; done\n"
+    "echo 'dracut: FATAL: Module systemd-veritysetup cannot be installed.' >&2\n"
+    "exit 1\n";
 
 static void fake_dracut_run(void **state)
 {
 	struct vc_error err;
 	char tree[512], out[512], log[512], prog[512], work[512], listing[512];
-	const char *drivers[] = { "dm-verity", NULL };
-	struct vc_dracut_options o = { .kver = "6.1.0-9-amd64", .source_date_epoch = 42,
-				       .add_drivers = drivers };
+	const char *drivers[] = {"dm-verity", NULL};
+	struct vc_dracut_options o = {
+	    .kver = "6.1.0-9-amd64", .source_date_epoch = 42, .add_drivers = drivers};
 	char *text;
 
 	(void)state;
@@ -349,7 +389,7 @@ static void tree_checks(void **state)
 {
 	struct vc_error err;
 	char tree[512], out[512], prog[512];
-	struct vc_dracut_options o = { .kver = "6.1.0-9-amd64" };
+	struct vc_dracut_options o = {.kver = "6.1.0-9-amd64"};
 
 	(void)state;
 	write_file("fake-dracut", fake_ok, 0755);
@@ -383,12 +423,15 @@ static void real_dracut(void **state)
 {
 	struct vc_error err;
 	char tree[512], out1[512], out2[512], work[512], cmd[1400], p[600];
-	const char *set[] = { "bash", NULL };
-	struct vc_dracut_options o = { .kver = "6.1.0-vcompose", .no_kernel = true,
-				       .set_modules = set, .source_date_epoch = 1700000000 };
+	const char *set[] = {"bash", NULL};
+	struct vc_dracut_options o = {.kver = "6.1.0-vcompose",
+				      .no_kernel = true,
+				      .set_modules = set,
+				      .source_date_epoch = 1700000000};
 
 	(void)state;
-	if (!getenv("VC_DRACUT_REAL") || access("/usr/bin/dracut", X_OK) != 0 || access("/usr/lib/dracut/modules.d", F_OK) != 0 ||
+	if (!getenv("VC_DRACUT_REAL") || access("/usr/bin/dracut", X_OK) != 0 ||
+	    access("/usr/lib/dracut/modules.d", F_OK) != 0 ||
 	    system("command -v lsinitrd zstd cpio >/dev/null 2>&1") != 0) {
 		skip();
 		return;
@@ -397,8 +440,8 @@ static void real_dracut(void **state)
 	mkdir_p("real/var/tmp");
 	mkdir_p("work2");
 	path_of(tree, sizeof(tree), "real");
-	static const char *const links[][2] = { { "/usr", "usr" }, { "usr/bin", "bin" },
-						{ "usr/lib", "lib" }, { "usr/sbin", "sbin" } };
+	static const char *const links[][2] = {
+	    {"/usr", "usr"}, {"usr/bin", "bin"}, {"usr/lib", "lib"}, {"usr/sbin", "sbin"}};
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(p, sizeof(p), "%s/%s", tree, links[i][1]);
 		assert_int_equal(symlink(links[i][0], p), 0);
@@ -443,16 +486,16 @@ static void real_dracut(void **state)
 int main(void)
 {
 	if (getenv("VC_DRACUT_REAL")) {
-		const struct CMUnitTest real[] = { cmocka_unit_test(real_dracut) };
+		const struct CMUnitTest real[] = {cmocka_unit_test(real_dracut)};
 		return cmocka_run_group_tests(real, setup, teardown);
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(command_is_exact),
-		cmocka_unit_test(command_refuses_bad_items),
-		cmocka_unit_test(conf_sets_every_directory),
-		cmocka_unit_test(missing_dracut),
-		cmocka_unit_test(fake_dracut_run),
-		cmocka_unit_test(tree_checks),
+	    cmocka_unit_test(command_is_exact),
+	    cmocka_unit_test(command_refuses_bad_items),
+	    cmocka_unit_test(conf_sets_every_directory),
+	    cmocka_unit_test(missing_dracut),
+	    cmocka_unit_test(fake_dracut_run),
+	    cmocka_unit_test(tree_checks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -41,24 +41,24 @@
 
 /* Lists are NULL-terminated arrays of names (NULL = empty), borrowed. */
 struct vc_dracut_options {
-	const char *dracut;    /* the program; NULL = "dracut" found in PATH */
-	const char *sysroot;   /* the tree folder */
-	const char *kver;      /* kernel version: the tree's lib/modules/KVER */
-	const char *output;    /* the initrd to write (renamed into place) */
-	const char *log;       /* dracut's output kept here (renamed into place); NULL = not kept */
-	const char *tmpdir;    /* parent of the private work folder; NULL = $TMPDIR or /tmp */
-	const char *compress;  /* dracut --compress value; NULL = "zstd" */
+	const char *dracut;   /* the program; NULL = "dracut" found in PATH */
+	const char *sysroot;  /* the tree folder */
+	const char *kver;     /* kernel version: the tree's lib/modules/KVER */
+	const char *output;   /* the initrd to write (renamed into place) */
+	const char *log;      /* dracut's output kept here (renamed into place); NULL = not kept */
+	const char *tmpdir;   /* parent of the private work folder; NULL = $TMPDIR or /tmp */
+	const char *compress; /* dracut --compress value; NULL = "zstd" */
 	int64_t source_date_epoch; /* exported as SOURCE_DATE_EPOCH (>= 0) */
-	bool no_kernel;        /* --no-kernel: no kernel modules (tests) */
+	bool no_kernel;		   /* --no-kernel: no kernel modules (tests) */
 
-	const char *const *install;       /* --install: absolute paths in the tree */
-	const char *const *add_modules;   /* --add */
+	const char *const *install;	  /* --install: absolute paths in the tree */
+	const char *const *add_modules;	  /* --add */
 	const char *const *omit_modules;  /* --omit */
-	const char *const *set_modules;   /* --modules: the complete list */
-	const char *const *add_drivers;   /* --add-drivers */
+	const char *const *set_modules;	  /* --modules: the complete list */
+	const char *const *add_drivers;	  /* --add-drivers */
 	const char *const *force_drivers; /* --force-drivers */
 	const char *const *omit_drivers;  /* --omit-drivers */
-	const char *const *filesystems;   /* --filesystems */
+	const char *const *filesystems;	  /* --filesystems */
 };
 
 /* A command ready to exec: argv and envp, NULL-terminated, owned. */
@@ -69,8 +69,8 @@ struct vc_dracut_cmd {
 
 /* Builds the command for o, writing to outfile, with the private work folder
  * workdir (holding vcompose-dracut.conf, conf.d/ and tmp/). Pure: no I/O. */
-int vc_dracut_command(const struct vc_dracut_options *o, const char *outfile,
-		      const char *workdir, struct vc_dracut_cmd *ret, struct vc_error *err);
+int vc_dracut_command(const struct vc_dracut_options *o, const char *outfile, const char *workdir,
+		      struct vc_dracut_cmd *ret, struct vc_error *err);
 void vc_dracut_command_fini(struct vc_dracut_cmd *cmd);
 
 /* The text of the configuration file given to dracut: hostonly off and the

@@ -18,9 +18,9 @@
 #include "vcompose/dracut.h"
 
 #define DRACUT_DEFAULT_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
-#define DRACUT_LIST_MAX 1024    /* items in one list */
-#define DRACUT_TAIL_BYTES 4096  /* how much of the log end to look at */
-#define DRACUT_TAIL_LINES 6
+#define DRACUT_LIST_MAX	    1024 /* items in one list */
+#define DRACUT_TAIL_BYTES   4096 /* how much of the log end to look at */
+#define DRACUT_TAIL_LINES   6
 
 /* dracut 059 computes these from the host's pkg-config files and then keeps
  * an empty value when "$sysroot$value" is a folder, which it always is
@@ -28,50 +28,50 @@
  * a merged-/usr Debian 12 system with systemd 252; dracut still falls back
  * to its own defaults for any that the tree lacks. */
 static const char conf_text[] =
-	"# Written by vcompose for one dracut run; replaces the tree's dracut.conf.\n"
-	"hostonly=\"no\"\n"
-	"hostonly_cmdline=\"no\"\n"
-	"systemdutildir=\"/usr/lib/systemd\"\n"
-	"systemdutilconfdir=\"/etc/systemd\"\n"
-	"systemdsystemunitdir=\"/usr/lib/systemd/system\"\n"
-	"systemdsystemconfdir=\"/etc/systemd/system\"\n"
-	"systemduser=\"/usr/lib/systemd/user\"\n"
-	"systemduserconfdir=\"/etc/systemd/user\"\n"
-	"systemdcatalog=\"/usr/lib/systemd/catalog\"\n"
-	"systemdnetwork=\"/usr/lib/systemd/network\"\n"
-	"systemdnetworkconfdir=\"/etc/systemd/network\"\n"
-	"systemdntpunits=\"/usr/lib/systemd/ntp-units.d\"\n"
-	"systemdntpunitsconfdir=\"/etc/systemd/ntp-units.d\"\n"
-	"systemdportable=\"/usr/lib/systemd/portable\"\n"
-	"systemdportableconfdir=\"/etc/systemd/portable\"\n"
-	"sysctld=\"/usr/lib/sysctl.d\"\n"
-	"sysctlconfdir=\"/etc/sysctl.d\"\n"
-	"environment=\"/usr/lib/environment.d\"\n"
-	"environmentconfdir=\"/etc/environment.d\"\n"
-	"modulesload=\"/usr/lib/modules-load.d\"\n"
-	"modulesloadconfdir=\"/etc/modules-load.d\"\n"
-	"sysusers=\"/usr/lib/sysusers.d\"\n"
-	"sysusersconfdir=\"/etc/sysusers.d\"\n"
-	"tmpfilesdir=\"/usr/lib/tmpfiles.d\"\n"
-	"tmpfilesconfdir=\"/etc/tmpfiles.d\"\n"
-	"depmodd=\"/usr/lib/depmod.d\"\n"
-	"depmodconfdir=\"/etc/depmod.d\"\n"
-	"udevdir=\"/usr/lib/udev\"\n"
-	"udevconfdir=\"/etc/udev\"\n"
-	"udevrulesdir=\"/usr/lib/udev/rules.d\"\n"
-	"udevrulesconfdir=\"/etc/udev/rules.d\"\n"
-	"dbus=\"/usr/share/dbus-1\"\n"
-	"dbusconfdir=\"/etc/dbus-1\"\n"
-	"dbusinterfaces=\"/usr/share/dbus-1/interfaces\"\n"
-	"dbusinterfacesconfdir=\"/etc/dbus-1/interfaces\"\n"
-	"dbusservices=\"/usr/share/dbus-1/services\"\n"
-	"dbusservicesconfdir=\"/etc/dbus-1/services\"\n"
-	"dbussession=\"/usr/share/dbus-1/session.d\"\n"
-	"dbussessionconfdir=\"/etc/dbus-1/session.d\"\n"
-	"dbussystem=\"/usr/share/dbus-1/system.d\"\n"
-	"dbussystemconfdir=\"/etc/dbus-1/system.d\"\n"
-	"dbussystemservices=\"/usr/share/dbus-1/system-services\"\n"
-	"dbussystemservicesconfdir=\"/etc/dbus-1/system-services\"\n";
+    "# Written by vcompose for one dracut run; replaces the tree's dracut.conf.\n"
+    "hostonly=\"no\"\n"
+    "hostonly_cmdline=\"no\"\n"
+    "systemdutildir=\"/usr/lib/systemd\"\n"
+    "systemdutilconfdir=\"/etc/systemd\"\n"
+    "systemdsystemunitdir=\"/usr/lib/systemd/system\"\n"
+    "systemdsystemconfdir=\"/etc/systemd/system\"\n"
+    "systemduser=\"/usr/lib/systemd/user\"\n"
+    "systemduserconfdir=\"/etc/systemd/user\"\n"
+    "systemdcatalog=\"/usr/lib/systemd/catalog\"\n"
+    "systemdnetwork=\"/usr/lib/systemd/network\"\n"
+    "systemdnetworkconfdir=\"/etc/systemd/network\"\n"
+    "systemdntpunits=\"/usr/lib/systemd/ntp-units.d\"\n"
+    "systemdntpunitsconfdir=\"/etc/systemd/ntp-units.d\"\n"
+    "systemdportable=\"/usr/lib/systemd/portable\"\n"
+    "systemdportableconfdir=\"/etc/systemd/portable\"\n"
+    "sysctld=\"/usr/lib/sysctl.d\"\n"
+    "sysctlconfdir=\"/etc/sysctl.d\"\n"
+    "environment=\"/usr/lib/environment.d\"\n"
+    "environmentconfdir=\"/etc/environment.d\"\n"
+    "modulesload=\"/usr/lib/modules-load.d\"\n"
+    "modulesloadconfdir=\"/etc/modules-load.d\"\n"
+    "sysusers=\"/usr/lib/sysusers.d\"\n"
+    "sysusersconfdir=\"/etc/sysusers.d\"\n"
+    "tmpfilesdir=\"/usr/lib/tmpfiles.d\"\n"
+    "tmpfilesconfdir=\"/etc/tmpfiles.d\"\n"
+    "depmodd=\"/usr/lib/depmod.d\"\n"
+    "depmodconfdir=\"/etc/depmod.d\"\n"
+    "udevdir=\"/usr/lib/udev\"\n"
+    "udevconfdir=\"/etc/udev\"\n"
+    "udevrulesdir=\"/usr/lib/udev/rules.d\"\n"
+    "udevrulesconfdir=\"/etc/udev/rules.d\"\n"
+    "dbus=\"/usr/share/dbus-1\"\n"
+    "dbusconfdir=\"/etc/dbus-1\"\n"
+    "dbusinterfaces=\"/usr/share/dbus-1/interfaces\"\n"
+    "dbusinterfacesconfdir=\"/etc/dbus-1/interfaces\"\n"
+    "dbusservices=\"/usr/share/dbus-1/services\"\n"
+    "dbusservicesconfdir=\"/etc/dbus-1/services\"\n"
+    "dbussession=\"/usr/share/dbus-1/session.d\"\n"
+    "dbussessionconfdir=\"/etc/dbus-1/session.d\"\n"
+    "dbussystem=\"/usr/share/dbus-1/system.d\"\n"
+    "dbussystemconfdir=\"/etc/dbus-1/system.d\"\n"
+    "dbussystemservices=\"/usr/share/dbus-1/system-services\"\n"
+    "dbussystemservicesconfdir=\"/etc/dbus-1/system-services\"\n";
 
 const char *vc_dracut_conf(void)
 {
@@ -105,7 +105,7 @@ static int push(struct strlist *l, char *s, struct vc_error *err)
 }
 
 static int pushf(struct strlist *l, struct vc_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int pushf(struct strlist *l, struct vc_error *err, const char *fmt, ...)
 {
 	va_list ap;
@@ -194,10 +194,10 @@ void vc_dracut_command_fini(struct vc_dracut_cmd *cmd)
 	cmd->envp = NULL;
 }
 
-int vc_dracut_command(const struct vc_dracut_options *o, const char *outfile,
-		      const char *workdir, struct vc_dracut_cmd *ret, struct vc_error *err)
+int vc_dracut_command(const struct vc_dracut_options *o, const char *outfile, const char *workdir,
+		      struct vc_dracut_cmd *ret, struct vc_error *err)
 {
-	struct strlist a = { 0 }, e = { 0 };
+	struct strlist a = {0}, e = {0};
 	const char *path = getenv("PATH");
 	int r;
 
@@ -207,7 +207,8 @@ int vc_dracut_command(const struct vc_dracut_options *o, const char *outfile,
 		return vc_errorf(err, VC_EINVAL, "dracut: kernel version '%.100s' is not valid",
 				 o->kver ? o->kver : "");
 	if (o->source_date_epoch < 0)
-		return vc_errorf(err, VC_EINVAL, "dracut: SOURCE_DATE_EPOCH %" PRId64 " is negative",
+		return vc_errorf(err, VC_EINVAL,
+				 "dracut: SOURCE_DATE_EPOCH %" PRId64 " is negative",
 				 o->source_date_epoch);
 	if (o->compress && !ok_item(o->compress))
 		return vc_errorf(err, VC_EINVAL, "dracut: compression '%.100s' is not valid",
@@ -409,7 +410,7 @@ static int check_tree(const struct vc_dracut_options *o, const char *root, struc
 int vc_dracut_run(const struct vc_dracut_options *o, struct vc_error *err)
 {
 	struct vc_dracut_options oo = *o;
-	struct vc_dracut_cmd cmd = { 0 };
+	struct vc_dracut_cmd cmd = {0};
 	char *prog = NULL, *root = NULL, *workdir = NULL, *out_tmp = NULL, *log_tmp = NULL;
 	char *out_abs = NULL, *path = NULL;
 	int out_fd = -1, log_fd = -1, r;
@@ -421,10 +422,11 @@ int vc_dracut_run(const struct vc_dracut_options *o, struct vc_error *err)
 		return vc_errorf(err, VC_EINVAL, "dracut: no tree folder given");
 	prog = find_program(o->dracut ? o->dracut : "dracut");
 	if (!prog)
-		return vc_errorf(err, VC_EIO,
-				 "dracut: '%s' not found%s (install dracut, or give a ready initrd)",
-				 o->dracut ? o->dracut : "dracut",
-				 o->dracut && strchr(o->dracut, '/') ? "" : " in PATH");
+		return vc_errorf(
+		    err, VC_EIO,
+		    "dracut: '%s' not found%s (install dracut, or give a ready initrd)",
+		    o->dracut ? o->dracut : "dracut",
+		    o->dracut && strchr(o->dracut, '/') ? "" : " in PATH");
 	root = realpath(o->sysroot, NULL);
 	if (!root) {
 		r = vc_errorf_errno(err, VC_EINVAL, errno, "dracut: tree folder '%s'", o->sysroot);
@@ -532,11 +534,13 @@ int vc_dracut_run(const struct vc_dracut_options *o, struct vc_error *err)
 		char tail[360];
 		log_tail(log_fd, tail, sizeof(tail));
 		if (WIFEXITED(status))
-			r = vc_errorf(err, VC_EIO, "dracut failed (exit status %d)%s%s; its log ends:%s",
+			r = vc_errorf(err, VC_EIO,
+				      "dracut failed (exit status %d)%s%s; its log ends:%s",
 				      WEXITSTATUS(status), o->log ? ", log in " : "",
 				      o->log ? o->log : "", tail);
 		else
-			r = vc_errorf(err, VC_EIO, "dracut was killed by signal %d%s%s; its log ends:%s",
+			r = vc_errorf(err, VC_EIO,
+				      "dracut was killed by signal %d%s%s; its log ends:%s",
 				      WTERMSIG(status), o->log ? ", log in " : "",
 				      o->log ? o->log : "", tail);
 		/* The log is what explains the failure: keep it. */
