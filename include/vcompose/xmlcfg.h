@@ -103,20 +103,30 @@ enum vc_config_initrd {
 #define VC_CONFIG_CMDLINE_HASH_DEVICE 0x2u /* <hash_device> */
 #define VC_CONFIG_CMDLINE_HASH	      0x4u /* <hash> */
 
-/* dracut settings gathered from <bootloader><dracut> and <initrd>. */
+/* dracut settings gathered from <bootloader><dracut> and <initrd>:
+ *   install        <install paths>: absolute paths in the tree
+ *   filesystems    <filesystems names>
+ *   add_drivers    <add_drivers names>, <initrd action="add"><dracut driver>
+ *   force_drivers  <force_drivers names>
+ *   omit_drivers   <omit_drivers names>, <initrd action="omit"><dracut driver>
+ *   add_modules    <add modules>, <initrd action="add"><dracut module>
+ *   omit_modules   <omit modules>, <initrd action="omit"><dracut module>
+ *   set_modules    <initrd action="set">: the only modules (dracut --modules)
+ *   uki_kernel     <uki><kernel name>: a file name in the tree's /boot or
+ *                  /usr/lib/modules/KVER/; NULL = the tree's only kernel
+ *   uefi           <initrd action="setup"><dracut uefi="true"/>: a UKI is wanted
+ * Lists keep the order of the config, without duplicates. */
 struct vc_config_dracut {
-	struct vc_strv install;	    /* <install paths>: absolute paths in the tree */
-	struct vc_strv filesystems; /* <filesystems names> */
-	struct vc_strv add_drivers; /* <add_drivers names>, <initrd action="add"><dracut driver> */
-	struct vc_strv force_drivers; /* <force_drivers names> */
-	struct vc_strv
-	    omit_drivers; /* <omit_drivers names>, <initrd action="omit"><dracut driver> */
-	struct vc_strv add_modules;  /* <add modules>, <initrd action="add"><dracut module> */
-	struct vc_strv omit_modules; /* <omit modules>, <initrd action="omit"><dracut module> */
-	struct vc_strv set_modules;  /* <initrd action="set">: the only modules (dracut -m) */
-	char *uki_kernel; /* <uki><kernel name>: file name in /boot or /usr/lib/modules/KVER; NULL =
-			     pick */
-	bool uefi;	  /* <initrd action="setup"><dracut uefi="true"/>: a UKI is wanted */
+	struct vc_strv install;
+	struct vc_strv filesystems;
+	struct vc_strv add_drivers;
+	struct vc_strv force_drivers;
+	struct vc_strv omit_drivers;
+	struct vc_strv add_modules;
+	struct vc_strv omit_modules;
+	struct vc_strv set_modules;
+	char *uki_kernel;
+	bool uefi;
 };
 
 struct vc_config {

@@ -1616,7 +1616,8 @@ int vc_xmlcfg_parse(const char *buf, size_t len, const char *name, const char *d
 	/* No network, no entity substitution, no DTD loading, no XInclude; and
 	 * libxml2 keeps its own limits (no XML_PARSE_HUGE). */
 	doc = xmlCtxtReadMemory(px, buf, (int)len, name, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				    XML_PARSE_BIG_LINES);
 	if (first.doctype || (doc && (doc->intSubset || doc->extSubset))) {
 		r = vc_errorf(err, VC_EINVAL,
 			      "%s:%ld: <!DOCTYPE>: not allowed (no DTDs, no entities)", name,
