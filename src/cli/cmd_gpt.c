@@ -377,7 +377,8 @@ int cmd_gpt(int argc, char **argv)
 		}
 		if (args[i].file) {
 			if (stat(args[i].file, &st) < 0) {
-				vc_errorf_errno(&err, VC_EIO, errno, "%s", args[i].file);
+				vc_errorf_errno(&err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno,
+						"--part %s", args[i].file);
 				ret = cli_fail("gpt", &err);
 				goto out;
 			}
