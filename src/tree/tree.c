@@ -382,12 +382,27 @@ int tree_finish(struct vc_tree *t, const struct vc_tree_options *o, bool from_di
 	}
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct vc_node *n = t->nodes[i];
-		if (n->link_first != n)
-			n->nlink = n->link_first->nlink;
 		if (o && o->have_epoch && n->mtime > o->source_date_epoch) {
 			n->mtime = o->source_date_epoch;
 			n->mtime_nsec = 0;
 		}
+	}
+	/* Members mirror the group's scalar metadata; xattrs, the symlink
+	 * target and the content source stay with link_first. */
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		struct vc_node *n = t->nodes[i], *f = n->link_first;
+		if (f == n)
+			continue;
+		n->type = f->type;
+		n->mode = f->mode;
+		n->uid = f->uid;
+		n->gid = f->gid;
+		n->mtime = f->mtime;
+		n->mtime_nsec = f->mtime_nsec;
+		n->size = f->size;
+		n->rdev_major = f->rdev_major;
+		n->rdev_minor = f->rdev_minor;
+		n->nlink = f->nlink;
 	}
 	t->n_link_groups = group;
 	return 0;

@@ -332,8 +332,8 @@ int tree_load_archive(struct vc_tree *t, const char *path, const struct vc_tree_
 			goto out;
 		}
 	}
-	if (archive_file_count(a) == 0 && archive_format(a) == 0) {
-		r = vc_errorf(err, VC_EINVAL, "%s: not an archive, or an empty one", shown);
+	if (archive_file_count(a) == 0) {
+		r = vc_errorf(err, VC_EINVAL, "%s: the archive has no entries", shown);
 		goto out;
 	}
 out:
