@@ -288,6 +288,11 @@ static void check_good_tree(struct vc_tree *t, bool pax)
 	assert_int_equal(vc_tree_lookup(t, "/run")->type, VC_NODE_DIR);
 	assert_int_equal(vc_tree_lookup(t, "/run")->mode, 0755);
 	assert_string_equal(vc_tree_lookup(t, "/bin")->target, "usr/bin");
+	/* resolve follows symlinks inside the tree, lookup does not */
+	assert_null(vc_tree_lookup(t, "/bin/sh"));
+	assert_ptr_equal(vc_tree_resolve(t, "/bin/sh"), sh);
+	assert_ptr_equal(vc_tree_resolve(t, "bin/../bin/./sh"), sh);
+	assert_null(vc_tree_resolve(t, "/bin/nothing"));
 	assert_int_equal(vc_tree_lookup(t, "/empty")->size, 0);
 }
 
