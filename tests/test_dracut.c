@@ -481,6 +481,9 @@ static void real_dracut(void **state)
 	assert_non_null(strstr(params, "--kver '6.1.0-vcompose'"));
 	assert_null(strstr(params, tmpdir));
 	assert_null(strstr(params, "/tmp"));
+	/* The module asked for is there (lsinitrd lists the cpio). */
+	snprintf(cmd, sizeof(cmd), "lsinitrd '%s' | grep -q ' usr/bin/bash$'", out1);
+	assert_int_equal(system(cmd), 0);
 	/* The sysroot's /var/tmp was not used. */
 	char listing[256];
 	list_dir("real/var/tmp", listing, sizeof(listing));
