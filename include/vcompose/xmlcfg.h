@@ -15,8 +15,9 @@
  * nothing after vc_xmlcfg_load() reads the config again.
  *
  * What it does not do: fetch anything. The document is parsed with no
- * network, no external entities, no DTD loading and no XInclude; a DOCTYPE
- * declaring entities is refused. Elements that only make sense when KIWI
+ * network, no external entities, no DTD loading and no XInclude: the parser
+ * stops at a <!DOCTYPE>, which is refused, as are XInclude and KIWI's
+ * <include>. Elements that only make sense when KIWI
  * installs packages (<repository>, <packages>, <users>, scripts such as
  * config.sh, ...) are reported once each in `notes` as ignored offline.
  * Features vcompose cannot honour (luks, a root filesystem other than EROFS,
@@ -31,7 +32,8 @@
  *   verity_signature_cert="PATH" its X.509 certificate
  *   seed="TEXT"                  the image seed (1..256 bytes, see vc_xmlcfg_seed())
  *   initrd_file="PATH"           a ready initrd: dracut is not run
- *   <bootloader console="serial|console|none" timeout="S">
+ *   <bootloader console="serial|console|none"> (KIWI before schema 8.4 had a
+ *     console attribute with GRUB terminal names; those are read too)
  *   <bootloader><dracut> <install paths/> <uki><kernel name/></uki>
  *     <filesystems names/> <add_drivers names/> <force_drivers names/>
  *     <omit_drivers names/> <add modules/> <omit modules/> </dracut>
