@@ -276,7 +276,8 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 	if (img->pointer_to_symbol_table &&
 	    img->pointer_to_symbol_table + (uint64_t)img->number_of_symbols * PE_SYMBOL_SIZE > len)
 		return vc_errorf(err, VC_EINVAL,
-				 "%s: COFF symbol table (%u symbols at 0x%x) past the end of the file",
+				 "%s: COFF symbol table (%u symbols at 0x%x) past the end of the file: "
+				 "truncated?",
 				 what, img->number_of_symbols, img->pointer_to_symbol_table);
 	int r = parse_data_dirs(data, len, what, img, err);
 	if (r < 0)

@@ -155,13 +155,15 @@ static int check_stub(struct uki_build *b, const struct vc_uki_blob *stub, struc
  * (the "HdrS" real-mode header of Documentation/arch/x86/boot.rst). */
 static int check_kernel(struct uki_build *b, const struct vc_uki_blob *k, struct vc_error *err)
 {
+	char what[300];
 	int r;
 
 	if (k->len == 0)
 		return vc_errorf(err, VC_EINVAL, "kernel '%s' is empty", k->name);
-	r = vc_pe_parse(k->data, k->len, "kernel", &b->kernel, err);
+	snprintf(what, sizeof(what), "kernel '%s'", k->name);
+	r = vc_pe_parse(k->data, k->len, what, &b->kernel, err);
 	if (r < 0) {
-		vc_error_prefix(err, "'%s' is not an EFI-stub kernel", k->name);
+		vc_error_prefix(err, "not an EFI-stub kernel");
 		return r;
 	}
 	if (b->kernel.machine != b->stub.machine)
@@ -620,6 +622,7 @@ int vc_uki_write(const struct vc_uki_options *o, const struct vc_sink *out,
 {
 	struct uki_build *b;
 	struct vc_uki_summary sum;
+	char what[300];
 	int r;
 
 	if (!o->stub || !o->kernel)
@@ -630,11 +633,9 @@ int vc_uki_write(const struct vc_uki_options *o, const struct vc_sink *out,
 	if (!b)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
 	memset(&sum, 0, sizeof(sum));
-	r = vc_pe_parse(o->stub->data, o->stub->len, "stub", &b->stub, err);
-	if (r < 0) {
-		vc_error_prefix(err, "'%s'", o->stub->name);
+	snprintf(what, sizeof(what), "stub '%s'", o->stub->name);
+	if ((r = vc_pe_parse(o->stub->data, o->stub->len, what, &b->stub, err)) < 0)
 		goto out;
-	}
 	if ((r = check_stub(b, o->stub, err)) < 0 || (r = check_kernel(b, o->kernel, err)) < 0 ||
 	    (r = collect(b, o, err)) < 0 || (r = sbat_merge(b, o, err)) < 0 ||
 	    (r = place_sbat(b, o, &sum, err)) < 0 || (r = write_image(b, o, out, &sum, err)) < 0)
