@@ -172,3 +172,16 @@ for n in (".osrel", ".cmdline", ".splash", ".initrd", ".linux"):
         print("FAIL: %s differs from objcopy's" % n, file=sys.stderr); sys.exit(1)
 print("objcopy: .osrel .cmdline .splash .initrd .linux equal")
 PY
+
+# Authenticode over our layout: sbsign signs it, sbverify checks the signature.
+if command -v sbsign >/dev/null && command -v openssl >/dev/null; then
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=vcompose-test -days 2 \
+		-keyout db.key -out db.crt 2>/dev/null
+	sbsign --key db.key --cert db.crt --output signed.efi out/a.efi 2>sbsign.txt ||
+		{ cat sbsign.txt; fail "sbsign refused our UKI"; }
+	sbverify --cert db.crt signed.efi >sbverify2.txt 2>&1 ||
+		{ cat sbverify2.txt; fail "sbverify: signature over our UKI does not verify"; }
+	# and the signed UKI is refused as a stub
+	expect_exit 1 "already signed" uki --stub signed.efi --linux "$kernel" -o out/z.efi
+fi
+echo "pe_uki: ok"

@@ -190,6 +190,17 @@ static void uki_fields(void **state)
 		assert_int_equal(m.data[i], 0);
 	assert_int_equal(vc_pe_section_data(&img, sect(&img, ".osrel"), &p), 5);
 
+	/* The description inspect prints: names, text of .cmdline and .uname. */
+	struct vc_json j;
+	vc_json_init(&j, 0);
+	assert_int_equal(vc_pe_describe_json(&img, &j, &err), 0);
+	const char *text = vc_json_finish(&j, &err);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"name\":\".cmdline\""));
+	assert_non_null(strstr(text, "\"text\":\"quiet\""));
+	assert_non_null(strstr(text, "\"text\":\"6.1.0-unit\""));
+	vc_json_fini(&j);
+
 	/* The same inputs give the same bytes. */
 	struct vc_mem_sink m2;
 	assert_int_equal(build(&o, &m2, &sum, &err), 0);
