@@ -18,11 +18,13 @@
 #include "vcompose/endian.h"
 #include "vcompose/error.h"
 #include "vcompose/pe.h"
+#include "vcompose/sha256.h"
 #include "vcompose/sink.h"
 #include "vcompose/util.h"
 
 #define SBAT_HDR "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
-#define SBAT_UKI "uki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/\n"
+#define SBAT_UKI                                                                                   \
+	"uki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/\n"
 
 /* A small PE32+ EFI application: SA 0x1000, FA 0x200, headers 0x400,
  * .text at 0x1000 (file 0x400), optionally .sbat at 0x2000 (file 0x600). */
@@ -52,11 +54,11 @@ static void make_pe(struct fake *f, const char *sbat, bool kernel)
 	d[1] = 'Z';
 	vc_put_le32(d + 0x3c, 0x40);
 	memcpy(d + 0x40, "PE\0\0", 4);
-	vc_put_le16(d + 0x44, 0x8664);           /* Machine */
-	vc_put_le16(d + 0x46, (uint16_t)nsec);   /* NumberOfSections */
-	vc_put_le32(d + 0x48, 0x12345678);       /* TimeDateStamp */
-	vc_put_le16(d + 0x54, 240);              /* SizeOfOptionalHeader */
-	vc_put_le16(d + 0x56, 0x0206);           /* executable */
+	vc_put_le16(d + 0x44, 0x8664);	       /* Machine */
+	vc_put_le16(d + 0x46, (uint16_t)nsec); /* NumberOfSections */
+	vc_put_le32(d + 0x48, 0x12345678);     /* TimeDateStamp */
+	vc_put_le16(d + 0x54, 240);	       /* SizeOfOptionalHeader */
+	vc_put_le16(d + 0x56, 0x0206);	       /* executable */
 	uint8_t *o = d + 0x58;
 	vc_put_le16(o, 0x20b);
 	vc_put_le32(o + 8, 0x1000);  /* SizeOfInitializedData */
@@ -91,8 +93,8 @@ static struct vc_uki_blob blob(const char *name, const void *p, size_t n)
 	return b;
 }
 
-static int build(const struct vc_uki_options *o, struct vc_mem_sink *m,
-		 struct vc_uki_summary *sum, struct vc_error *err)
+static int build(const struct vc_uki_options *o, struct vc_mem_sink *m, struct vc_uki_summary *sum,
+		 struct vc_error *err)
 {
 	vc_mem_sink_init(m);
 	return vc_uki_write(o, &m->sink, sum, err);
@@ -141,9 +143,10 @@ static void uki_fields(void **state)
 
 	/* Section table: the stub's 2, then .osrel .cmdline .uname .initrd .linux. */
 	assert_int_equal(img.n_sections, 7);
-	assert_int_equal(vc_get_le16(m.data + 0x46), 7);                /* NumberOfSections */
-	assert_int_equal(vc_get_le32(m.data + 0x48), 1700000000);       /* TimeDateStamp */
-	const char *order[] = {".text", ".sbat", ".osrel", ".cmdline", ".uname", ".initrd", ".linux"};
+	assert_int_equal(vc_get_le16(m.data + 0x46), 7);	  /* NumberOfSections */
+	assert_int_equal(vc_get_le32(m.data + 0x48), 1700000000); /* TimeDateStamp */
+	const char *order[] = {".text",	 ".sbat",   ".osrel", ".cmdline",
+			       ".uname", ".initrd", ".linux"};
 	for (unsigned i = 0; i < 7; i++)
 		assert_string_equal(img.sections[i].name, order[i]);
 
@@ -236,7 +239,7 @@ static void uki_sbat_kept_or_appended(void **state)
 	assert_false(sum.sbat_in_stub);
 	assert_int_equal(vc_pe_parse(m.data, m.len, "uki", &img, &err), 0);
 	assert_memory_equal(m.data + 0x600, stub.d + 0x600, 0x200); /* untouched */
-	assert_int_equal(img.time_date_stamp, 0x12345678);          /* the stub's */
+	assert_int_equal(img.time_date_stamp, 0x12345678);	    /* the stub's */
 	vc_mem_sink_fini(&m);
 
 	/* With explicit --sbat lines that cannot be placed: an error, no guess. */
@@ -325,7 +328,8 @@ static void reader_survives_corruption(void **state)
 				o.kernel = &bk;
 				o.cmdline = "x";
 				if (build(&o, &m, &sum, &err) == 0)
-					assert_int_equal(vc_pe_parse(m.data, m.len, "out", &img, &err), 0);
+					assert_int_equal(
+					    vc_pe_parse(m.data, m.len, "out", &img, &err), 0);
 				vc_mem_sink_fini(&m);
 			}
 			free(copy);
@@ -355,6 +359,35 @@ static void checksum_matches_reference(void **state)
 		assert_int_equal(vc_pe_checksum(b.data, b.len, img.opt_offset + 64), img.checksum);
 		vc_uki_blob_fini(&b);
 	}
+	/* vectors/pe/checksums.txt: the values pefile reproduces, for the exact files. */
+	FILE *v = fopen(VC_SOURCE_DIR "/vectors/pe/checksums.txt", "r");
+	char line[512];
+	unsigned used = 0;
+	assert_non_null(v);
+	while (fgets(line, sizeof(line), v)) {
+		char sha[65], path[300];
+		unsigned ck, soi;
+		struct vc_uki_blob b;
+		struct vc_pe_image img;
+		uint8_t md[32];
+		char hex[65];
+
+		if (line[0] == '#' || sscanf(line, "%64s %x %x %299s", sha, &ck, &soi, path) != 4)
+			continue;
+		if (vc_uki_blob_load(path, 1u << 30, &b, &err) < 0)
+			continue;
+		vc_sha256(b.data, b.len, md);
+		vc_hex_encode(md, 32, hex);
+		if (strcmp(hex, sha) == 0) {
+			assert_int_equal(vc_pe_parse(b.data, b.len, path, &img, &err), 0);
+			assert_int_equal(vc_pe_checksum(b.data, b.len, img.opt_offset + 64), ck);
+			assert_int_equal(img.size_of_image, soi);
+			used++;
+		}
+		vc_uki_blob_fini(&b);
+	}
+	fclose(v);
+	print_message("checksum vectors matched: %u\n", used);
 	/* A tiny buffer by hand: words 0x5a4d + 0x0001 + carry folding, + length. */
 	uint8_t tiny[6] = {'M', 'Z', 0xff, 0xff, 0x02, 0x00};
 	/* 0x5a4d + 0xffff = 0x15a4c -> 0x5a4d; + 0x0002 = 0x5a4f; + 6 = 0x5a55 */
@@ -364,11 +397,11 @@ static void checksum_matches_reference(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(uki_fields),
-		cmocka_unit_test(uki_sbat_kept_or_appended),
-		cmocka_unit_test(reader_refuses),
-		cmocka_unit_test(reader_survives_corruption),
-		cmocka_unit_test(checksum_matches_reference),
+	    cmocka_unit_test(uki_fields),
+	    cmocka_unit_test(uki_sbat_kept_or_appended),
+	    cmocka_unit_test(reader_refuses),
+	    cmocka_unit_test(reader_survives_corruption),
+	    cmocka_unit_test(checksum_matches_reference),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

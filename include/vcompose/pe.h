@@ -37,23 +37,23 @@
 #include "vcompose/util.h"
 
 /* Section characteristics (PE Format, "Section Flags"). */
-#define VC_PE_SCN_CNT_CODE 0x00000020u
+#define VC_PE_SCN_CNT_CODE	       0x00000020u
 #define VC_PE_SCN_CNT_INITIALIZED_DATA 0x00000040u
-#define VC_PE_SCN_MEM_READ 0x40000000u
+#define VC_PE_SCN_MEM_READ	       0x40000000u
 
-#define VC_PE_MACHINE_AMD64 0x8664u
-#define VC_PE_MACHINE_I386 0x014cu
-#define VC_PE_MACHINE_ARM64 0xaa64u
+#define VC_PE_MACHINE_AMD64		0x8664u
+#define VC_PE_MACHINE_I386		0x014cu
+#define VC_PE_MACHINE_ARM64		0xaa64u
 #define VC_PE_SUBSYSTEM_EFI_APPLICATION 10u
 
 /* The PE Format caps NumberOfSections at 96 for images. */
 #define VC_PE_MAX_SECTIONS 96u
 
 struct vc_pe_section {
-	char name[9];            /* NUL-terminated; 8-byte names have no NUL on disk */
-	uint32_t virtual_size;   /* bytes in memory */
-	uint32_t virtual_address; /* RVA (ours: multiples of SectionAlignment) */
-	uint32_t size_of_raw_data; /* bytes in the file, multiple of FileAlignment */
+	char name[9];		      /* NUL-terminated; 8-byte names have no NUL on disk */
+	uint32_t virtual_size;	      /* bytes in memory */
+	uint32_t virtual_address;     /* RVA (ours: multiples of SectionAlignment) */
+	uint32_t size_of_raw_data;    /* bytes in the file, multiple of FileAlignment */
 	uint32_t pointer_to_raw_data; /* file offset, multiple of FileAlignment (0: none) */
 	uint32_t characteristics;
 };
@@ -62,8 +62,8 @@ struct vc_pe_section {
 struct vc_pe_image {
 	const uint8_t *data;
 	size_t len;
-	uint32_t pe_offset;          /* e_lfanew: the "PE\0\0" signature */
-	uint32_t opt_offset;         /* optional header */
+	uint32_t pe_offset;  /* e_lfanew: the "PE\0\0" signature */
+	uint32_t opt_offset; /* optional header */
 	uint32_t section_table_offset;
 	uint16_t machine;
 	uint16_t n_sections;
@@ -78,12 +78,12 @@ struct vc_pe_image {
 	uint32_t size_of_headers;
 	uint32_t size_of_initialized_data;
 	uint32_t checksum;
-	uint32_t entry_point;        /* AddressOfEntryPoint, RVA */
+	uint32_t entry_point; /* AddressOfEntryPoint, RVA */
 	uint32_t n_data_dirs;
-	uint32_t security_offset;    /* certificate table: file offset, not RVA */
-	uint32_t security_size;      /* non-zero: the image is Authenticode-signed */
-	uint32_t first_raw_data;     /* lowest PointerToRawData of a section with data */
-	uint32_t end_of_raw_data;    /* highest end of section raw data */
+	uint32_t security_offset; /* certificate table: file offset, not RVA */
+	uint32_t security_size;	  /* non-zero: the image is Authenticode-signed */
+	uint32_t first_raw_data;  /* lowest PointerToRawData of a section with data */
+	uint32_t end_of_raw_data; /* highest end of section raw data */
 	struct vc_pe_section sections[VC_PE_MAX_SECTIONS];
 };
 
@@ -118,17 +118,17 @@ void vc_uki_blob_fini(struct vc_uki_blob *b);
 #define VC_UKI_MAX_INITRDS 64
 
 struct vc_uki_options {
-	const struct vc_uki_blob *stub;      /* required: PE32+ EFI application, unsigned */
-	const struct vc_uki_blob *kernel;    /* required: EFI-stub kernel (.linux) */
+	const struct vc_uki_blob *stub;	  /* required: PE32+ EFI application, unsigned */
+	const struct vc_uki_blob *kernel; /* required: EFI-stub kernel (.linux) */
 	const struct vc_uki_blob *initrds[VC_UKI_MAX_INITRDS];
 	size_t n_initrds;
-	const char *cmdline;                 /* .cmdline, written NUL-terminated; NULL: none */
+	const char *cmdline;		      /* .cmdline, written NUL-terminated; NULL: none */
 	const struct vc_uki_blob *os_release; /* .osrel */
-	const char *uname;                   /* .uname; NULL: read from the bzImage header */
-	const struct vc_uki_blob *sbat;      /* SBAT lines to add; NULL: the "uki" line */
-	const struct vc_uki_blob *splash;    /* .splash (BMP) */
-	const struct vc_uki_blob *dtb;       /* .dtb */
-	bool have_epoch;                     /* TimeDateStamp = epoch, else the stub's */
+	const char *uname;		      /* .uname; NULL: read from the bzImage header */
+	const struct vc_uki_blob *sbat;	      /* SBAT lines to add; NULL: the "uki" line */
+	const struct vc_uki_blob *splash;     /* .splash (BMP) */
+	const struct vc_uki_blob *dtb;	      /* .dtb */
+	bool have_epoch;		      /* TimeDateStamp = epoch, else the stub's */
 	int64_t epoch;
 };
 
@@ -139,13 +139,13 @@ struct vc_uki_summary {
 	struct vc_pe_section sections[VC_PE_MAX_SECTIONS]; /* the output's section table */
 	uint16_t n_sections;
 	uint16_t n_stub_sections;
-	uint64_t size;               /* file size */
+	uint64_t size; /* file size */
 	uint32_t size_of_image;
 	uint32_t checksum;
 	uint32_t time_date_stamp;
-	char uname[256];             /* the .uname written ("" when none) */
-	bool sbat_in_stub;           /* merged .sbat written over the stub's */
-	bool sbat_kept;              /* the stub's .sbat left alone: merge did not fit */
+	char uname[256];   /* the .uname written ("" when none) */
+	bool sbat_in_stub; /* merged .sbat written over the stub's */
+	bool sbat_kept;	   /* the stub's .sbat left alone: merge did not fit */
 	size_t sbat_merged_len;
 };
 

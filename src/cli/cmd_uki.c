@@ -13,23 +13,26 @@
 
 static void help(void)
 {
-	printf("Usage: vcompose uki --stub F --linux F [--initrd F]... [--cmdline S]\n"
-	       "                    [--os-release F] [--uname S] [--sbat F] [--splash F]\n"
-	       "                    [--dtb F] -o OUT.efi [--json] [--source-date-epoch N]\n\n"
-	       "Appends .osrel .cmdline .dtb .uname .splash .initrd .linux (ukify's order) to\n"
-	       "the systemd-boot stub (linuxx64.efi.stub) and merges .sbat.\n\n"
-	       "  --stub F             the unsigned systemd-stub PE32+ image\n"
-	       "  --linux F            the EFI-stub kernel (bzImage); VirtualSize = its SizeOfImage\n"
-	       "  --initrd F           an initrd; repeat to concatenate (each padded to 4 bytes)\n"
-	       "  --cmdline S          kernel command line, stored NUL-terminated\n"
-	       "  --os-release F       os-release file for .osrel\n"
-	       "  --uname S            kernel release for .uname (default: read from the bzImage)\n"
-	       "  --sbat F             SBAT lines (first line 'sbat,1,...') instead of the 'uki' line\n"
-	       "  --splash F           BMP image for .splash\n"
-	       "  --dtb F              flattened device tree for .dtb\n"
-	       "  -o, --output F       the UKI to write (atomically)\n"
-	       "  --json               print a JSON summary of the sections\n"
-	       "  --source-date-epoch N  PE TimeDateStamp (default $SOURCE_DATE_EPOCH, else the stub's)\n");
+	printf(
+	    "Usage: vcompose uki --stub F --linux F [--initrd F]... [--cmdline S]\n"
+	    "                    [--os-release F] [--uname S] [--sbat F] [--splash F]\n"
+	    "                    [--dtb F] -o OUT.efi [--json] [--source-date-epoch N]\n\n"
+	    "Appends .osrel .cmdline .dtb .uname .splash .initrd .linux (ukify's order) to\n"
+	    "the systemd-boot stub (linuxx64.efi.stub) and merges .sbat.\n\n"
+	    "  --stub F             the unsigned systemd-stub PE32+ image\n"
+	    "  --linux F            the EFI-stub kernel (bzImage); VirtualSize = its SizeOfImage\n"
+	    "  --initrd F           an initrd; repeat to concatenate (each padded to 4 bytes)\n"
+	    "  --cmdline S          kernel command line, stored NUL-terminated\n"
+	    "  --os-release F       os-release file for .osrel\n"
+	    "  --uname S            kernel release for .uname (default: read from the bzImage)\n"
+	    "  --sbat F             SBAT lines (first line 'sbat,1,...') instead of the 'uki' "
+	    "line\n"
+	    "  --splash F           BMP image for .splash\n"
+	    "  --dtb F              flattened device tree for .dtb\n"
+	    "  -o, --output F       the UKI to write (atomically)\n"
+	    "  --json               print a JSON summary of the sections\n"
+	    "  --source-date-epoch N  PE TimeDateStamp (default $SOURCE_DATE_EPOCH, else the "
+	    "stub's)\n");
 }
 
 static void print_text(const struct vc_uki_summary *s, const char *out)
@@ -73,8 +76,9 @@ static int print_json(const struct vc_uki_summary *s, const char *out, struct vc
 	vc_json_key(&j, "uname");
 	vc_json_string(&j, s->uname);
 	vc_json_key(&j, "sbat");
-	vc_json_string(&j, s->sbat_in_stub ? "merged-in-stub" : s->sbat_kept ? "stub-kept"
-									  : "appended");
+	vc_json_string(&j, s->sbat_in_stub ? "merged-in-stub"
+			   : s->sbat_kept  ? "stub-kept"
+					   : "appended");
 	vc_json_key(&j, "sections");
 	vc_json_begin_array(&j);
 	for (unsigned i = 0; i < s->n_sections; i++) {
@@ -106,28 +110,39 @@ static int print_json(const struct vc_uki_summary *s, const char *out, struct vc
 	return text ? 0 : err->code;
 }
 
-enum { OPT_STUB = 256, OPT_LINUX, OPT_INITRD, OPT_CMDLINE, OPT_OSREL, OPT_UNAME, OPT_SBAT,
-       OPT_SPLASH, OPT_DTB, OPT_JSON, OPT_EPOCH };
+enum {
+	OPT_STUB = 256,
+	OPT_LINUX,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_OSREL,
+	OPT_UNAME,
+	OPT_SBAT,
+	OPT_SPLASH,
+	OPT_DTB,
+	OPT_JSON,
+	OPT_EPOCH
+};
 
 int cmd_uki(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"stub", required_argument, NULL, OPT_STUB},
-		{"linux", required_argument, NULL, OPT_LINUX},
-		{"initrd", required_argument, NULL, OPT_INITRD},
-		{"cmdline", required_argument, NULL, OPT_CMDLINE},
-		{"os-release", required_argument, NULL, OPT_OSREL},
-		{"uname", required_argument, NULL, OPT_UNAME},
-		{"sbat", required_argument, NULL, OPT_SBAT},
-		{"splash", required_argument, NULL, OPT_SPLASH},
-		{"dtb", required_argument, NULL, OPT_DTB},
-		{"output", required_argument, NULL, 'o'},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"source-date-epoch", required_argument, NULL, OPT_EPOCH},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"stub", required_argument, NULL, OPT_STUB},
+	    {"linux", required_argument, NULL, OPT_LINUX},
+	    {"initrd", required_argument, NULL, OPT_INITRD},
+	    {"cmdline", required_argument, NULL, OPT_CMDLINE},
+	    {"os-release", required_argument, NULL, OPT_OSREL},
+	    {"uname", required_argument, NULL, OPT_UNAME},
+	    {"sbat", required_argument, NULL, OPT_SBAT},
+	    {"splash", required_argument, NULL, OPT_SPLASH},
+	    {"dtb", required_argument, NULL, OPT_DTB},
+	    {"output", required_argument, NULL, 'o'},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"source-date-epoch", required_argument, NULL, OPT_EPOCH},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *stub = NULL, *kernel = NULL, *osrel = NULL, *sbat = NULL, *splash = NULL,
 		   *dtb = NULL, *out = NULL, *epoch_opt = NULL;
@@ -147,55 +162,26 @@ int cmd_uki(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_STUB:
-			stub = optarg;
-			break;
-		case OPT_LINUX:
-			kernel = optarg;
-			break;
+		case OPT_STUB: stub = optarg; break;
+		case OPT_LINUX: kernel = optarg; break;
 		case OPT_INITRD:
 			if (n_initrds == VC_UKI_MAX_INITRDS)
 				return cli_usage("uki", "at most %d --initrd", VC_UKI_MAX_INITRDS);
 			initrd_paths[n_initrds++] = optarg;
 			break;
-		case OPT_CMDLINE:
-			o.cmdline = optarg;
-			break;
-		case OPT_OSREL:
-			osrel = optarg;
-			break;
-		case OPT_UNAME:
-			o.uname = optarg;
-			break;
-		case OPT_SBAT:
-			sbat = optarg;
-			break;
-		case OPT_SPLASH:
-			splash = optarg;
-			break;
-		case OPT_DTB:
-			dtb = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_EPOCH:
-			epoch_opt = optarg;
-			break;
-		case 'q':
-			cli_verbosity = -1;
-			break;
-		case 'v':
-			cli_verbosity = 1;
-			break;
-		case 'h':
-			help();
-			return VC_EXIT_OK;
-		default:
-			return cli_usage("uki", "unknown option");
+		case OPT_CMDLINE: o.cmdline = optarg; break;
+		case OPT_OSREL: osrel = optarg; break;
+		case OPT_UNAME: o.uname = optarg; break;
+		case OPT_SBAT: sbat = optarg; break;
+		case OPT_SPLASH: splash = optarg; break;
+		case OPT_DTB: dtb = optarg; break;
+		case 'o': out = optarg; break;
+		case OPT_JSON: json = true; break;
+		case OPT_EPOCH: epoch_opt = optarg; break;
+		case 'q': cli_verbosity = -1; break;
+		case 'v': cli_verbosity = 1; break;
+		case 'h': help(); return VC_EXIT_OK;
+		default: return cli_usage("uki", "unknown option");
 		}
 	}
 	if (optind < argc)
@@ -205,10 +191,10 @@ int cmd_uki(int argc, char **argv)
 	if (cli_epoch(epoch_opt, &o.epoch, &o.have_epoch, &err) < 0)
 		return cli_fail("uki", &err);
 
-#define LOAD(path, blob)                                                                   \
-	do {                                                                               \
-		if ((path) && vc_uki_blob_load((path), UKI_INPUT_MAX, &(blob), &err) < 0)  \
-			goto fail;                                                         \
+#define LOAD(path, blob)                                                                           \
+	do {                                                                                       \
+		if ((path) && vc_uki_blob_load((path), UKI_INPUT_MAX, &(blob), &err) < 0)          \
+			goto fail;                                                                 \
 	} while (0)
 	LOAD(stub, b_stub);
 	LOAD(kernel, b_kernel);

@@ -32,14 +32,15 @@ static int parse_section_name(const uint8_t raw[8], unsigned idx, const char *wh
 		n++;
 	for (size_t i = n; i < 8; i++)
 		if (raw[i])
-			return vc_errorf(err, VC_EINVAL,
-					 "%s: section %u: name is not NUL-padded (byte %zu is 0x%02x)",
-					 what, idx, i, raw[i]);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "%s: section %u: name is not NUL-padded (byte %zu is 0x%02x)", what,
+			    idx, i, raw[i]);
 	for (size_t i = 0; i < n; i++)
 		if (raw[i] < 0x21 || raw[i] > 0x7e)
 			return vc_errorf(err, VC_EINVAL,
-					 "%s: section %u: name has a non-printable byte 0x%02x", what,
-					 idx, raw[i]);
+					 "%s: section %u: name has a non-printable byte 0x%02x",
+					 what, idx, raw[i]);
 	memcpy(out, raw, n);
 	out[n] = '\0';
 	return 0;
@@ -51,8 +52,8 @@ static int parse_sections(const uint8_t *data, size_t len, const char *what,
 	uint64_t first_raw = UINT64_MAX, end_raw = 0;
 
 	for (unsigned i = 0; i < img->n_sections; i++) {
-		const struct pe_section_disk *d = (const void *)(data + img->section_table_offset +
-								 (size_t)i * sizeof(*d));
+		const struct pe_section_disk *d =
+		    (const void *)(data + img->section_table_offset + (size_t)i * sizeof(*d));
 		struct vc_pe_section *s = &img->sections[i];
 		int r = parse_section_name(d->name, i, what, s->name, err);
 
@@ -69,15 +70,16 @@ static int parse_sections(const uint8_t *data, size_t len, const char *what,
 		 * stub puts .sdmagic at 0x19100 with 0x200, so only order and overlap
 		 * are enforced. The sections we add are aligned. */
 		if (va < img->size_of_headers)
-			return vc_errorf(err, VC_EINVAL,
-					 "%s: section %u '%s': VirtualAddress 0x%x inside the headers "
-					 "(SizeOfHeaders 0x%x)",
-					 what, i, s->name, s->virtual_address, img->size_of_headers);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "%s: section %u '%s': VirtualAddress 0x%x inside the headers "
+			    "(SizeOfHeaders 0x%x)",
+			    what, i, s->name, s->virtual_address, img->size_of_headers);
 		if (va + ext > img->size_of_image)
-			return vc_errorf(err, VC_EINVAL,
-					 "%s: section %u '%s': ends at RVA 0x%llx, past SizeOfImage 0x%x",
-					 what, i, s->name, (unsigned long long)(va + ext),
-					 img->size_of_image);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "%s: section %u '%s': ends at RVA 0x%llx, past SizeOfImage 0x%x", what,
+			    i, s->name, (unsigned long long)(va + ext), img->size_of_image);
 		if (i > 0) {
 			const struct vc_pe_section *p = &img->sections[i - 1];
 			uint64_t pend = p->virtual_address + section_extent(p);
@@ -93,21 +95,23 @@ static int parse_sections(const uint8_t *data, size_t len, const char *what,
 			continue;
 		uint64_t off = s->pointer_to_raw_data, end = off + s->size_of_raw_data;
 		if (off % img->file_alignment)
-			return vc_errorf(err, VC_EINVAL,
-					 "%s: section %u '%s': PointerToRawData 0x%x is not a multiple "
-					 "of FileAlignment 0x%x",
-					 what, i, s->name, s->pointer_to_raw_data, img->file_alignment);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "%s: section %u '%s': PointerToRawData 0x%x is not a multiple "
+			    "of FileAlignment 0x%x",
+			    what, i, s->name, s->pointer_to_raw_data, img->file_alignment);
 		if (off < img->size_of_headers)
 			return vc_errorf(err, VC_EINVAL,
 					 "%s: section %u '%s': raw data at 0x%x inside the headers "
 					 "(SizeOfHeaders 0x%x)",
-					 what, i, s->name, s->pointer_to_raw_data, img->size_of_headers);
-		if (end > len)
-			return vc_errorf(err, VC_EINVAL,
-					 "%s: section %u '%s': raw data [0x%x, 0x%llx) past the end of "
-					 "the file (%zu bytes): truncated?",
 					 what, i, s->name, s->pointer_to_raw_data,
-					 (unsigned long long)end, len);
+					 img->size_of_headers);
+		if (end > len)
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "%s: section %u '%s': raw data [0x%x, 0x%llx) past the end of "
+			    "the file (%zu bytes): truncated?",
+			    what, i, s->name, s->pointer_to_raw_data, (unsigned long long)end, len);
 		for (unsigned k = 0; k < i; k++) {
 			const struct vc_pe_section *o = &img->sections[k];
 
@@ -115,14 +119,14 @@ static int parse_sections(const uint8_t *data, size_t len, const char *what,
 				continue;
 			if (off < (uint64_t)o->pointer_to_raw_data + o->size_of_raw_data &&
 			    o->pointer_to_raw_data < end)
-				return vc_errorf(err, VC_EINVAL,
-						 "%s: section %u '%s': raw data [0x%x, 0x%llx) overlaps "
-						 "section '%s' [0x%x, 0x%llx)",
-						 what, i, s->name, s->pointer_to_raw_data,
-						 (unsigned long long)end, o->name,
-						 o->pointer_to_raw_data,
-						 (unsigned long long)o->pointer_to_raw_data +
-							 o->size_of_raw_data);
+				return vc_errorf(
+				    err, VC_EINVAL,
+				    "%s: section %u '%s': raw data [0x%x, 0x%llx) overlaps "
+				    "section '%s' [0x%x, 0x%llx)",
+				    what, i, s->name, s->pointer_to_raw_data,
+				    (unsigned long long)end, o->name, o->pointer_to_raw_data,
+				    (unsigned long long)o->pointer_to_raw_data +
+					o->size_of_raw_data);
 		}
 		if (off < first_raw)
 			first_raw = off;
@@ -148,21 +152,22 @@ static int parse_data_dirs(const uint8_t *data, size_t len, const char *what,
 		if (i == PE_DIR_SECURITY) {
 			/* The one directory that holds a file offset, not an RVA. */
 			if (va + size > len)
-				return vc_errorf(err, VC_EINVAL,
-						 "%s: certificate table [0x%llx, +0x%llx) past the end "
-						 "of the file (%zu bytes)",
-						 what, (unsigned long long)va, (unsigned long long)size,
-						 len);
+				return vc_errorf(
+				    err, VC_EINVAL,
+				    "%s: certificate table [0x%llx, +0x%llx) past the end "
+				    "of the file (%zu bytes)",
+				    what, (unsigned long long)va, (unsigned long long)size, len);
 			img->security_offset = (uint32_t)va;
 			img->security_size = (uint32_t)size;
 			continue;
 		}
 		if (va + size > img->size_of_image)
-			return vc_errorf(err, VC_EINVAL,
-					 "%s: data directory %u [RVA 0x%llx, +0x%llx) past SizeOfImage "
-					 "0x%x",
-					 what, i, (unsigned long long)va, (unsigned long long)size,
-					 img->size_of_image);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "%s: data directory %u [RVA 0x%llx, +0x%llx) past SizeOfImage "
+			    "0x%x",
+			    what, i, (unsigned long long)va, (unsigned long long)size,
+			    img->size_of_image);
 	}
 	return 0;
 }
@@ -182,8 +187,8 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 	lfanew = vc_get_le32(data + PE_DOS_LFANEW_OFFSET);
 	if (lfanew < 0x40 || lfanew + 4 + sizeof(*coff) > len)
 		return vc_errorf(err, VC_EINVAL,
-				 "%s: no PE header: e_lfanew 0x%llx outside the file (%zu bytes)", what,
-				 (unsigned long long)lfanew, len);
+				 "%s: no PE header: e_lfanew 0x%llx outside the file (%zu bytes)",
+				 what, (unsigned long long)lfanew, len);
 	if (memcmp(data + lfanew, PE_SIGNATURE, 4) != 0)
 		return vc_errorf(err, VC_EINVAL, "%s: no 'PE\\0\\0' signature at e_lfanew 0x%llx",
 				 what, (unsigned long long)lfanew);
@@ -201,9 +206,10 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 	opt_size = vc_get_le16(coff->size_of_optional_header);
 
 	if (opt_size < 2 || img->opt_offset + opt_size > len)
-		return vc_errorf(err, VC_EINVAL,
-				 "%s: SizeOfOptionalHeader %llu does not fit in the file (%zu bytes)",
-				 what, (unsigned long long)opt_size, len);
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "%s: SizeOfOptionalHeader %llu does not fit in the file (%zu bytes)", what,
+		    (unsigned long long)opt_size, len);
 	magic = vc_get_le16(data + img->opt_offset);
 	if (magic == PE_OPT_MAGIC_PE32)
 		return vc_errorf(err, VC_EUNSUPP,
@@ -211,16 +217,18 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 				 "needed",
 				 what);
 	if (magic != PE_OPT_MAGIC_PE32PLUS)
-		return vc_errorf(err, VC_EINVAL, "%s: optional header magic 0x%x is not PE32+ (0x20b)",
-				 what, magic);
-	if (opt_size < sizeof(*opt))
 		return vc_errorf(err, VC_EINVAL,
-				 "%s: SizeOfOptionalHeader %llu is smaller than a PE32+ header (112)",
-				 what, (unsigned long long)opt_size);
+				 "%s: optional header magic 0x%x is not PE32+ (0x20b)", what,
+				 magic);
+	if (opt_size < sizeof(*opt))
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "%s: SizeOfOptionalHeader %llu is smaller than a PE32+ header (112)", what,
+		    (unsigned long long)opt_size);
 	if (!(img->characteristics & PE_FILE_EXECUTABLE_IMAGE))
 		return vc_errorf(err, VC_EINVAL,
-				 "%s: COFF Characteristics 0x%x lack IMAGE_FILE_EXECUTABLE_IMAGE", what,
-				 img->characteristics);
+				 "%s: COFF Characteristics 0x%x lack IMAGE_FILE_EXECUTABLE_IMAGE",
+				 what, img->characteristics);
 	if (img->n_sections == 0 || img->n_sections > VC_PE_MAX_SECTIONS)
 		return vc_errorf(err, VC_EINVAL, "%s: NumberOfSections %u not in 1..%u", what,
 				 img->n_sections, VC_PE_MAX_SECTIONS);
@@ -247,17 +255,19 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 				 what, img->section_alignment, img->file_alignment);
 	if (img->n_data_dirs > PE_MAX_DATA_DIRS ||
 	    sizeof(*opt) + (uint64_t)img->n_data_dirs * sizeof(struct pe_data_dir_disk) > opt_size)
-		return vc_errorf(err, VC_EINVAL,
-				 "%s: NumberOfRvaAndSizes %u does not fit in SizeOfOptionalHeader %llu",
-				 what, img->n_data_dirs, (unsigned long long)opt_size);
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "%s: NumberOfRvaAndSizes %u does not fit in SizeOfOptionalHeader %llu", what,
+		    img->n_data_dirs, (unsigned long long)opt_size);
 	table = img->opt_offset + opt_size;
 	table_end = table + (uint64_t)img->n_sections * sizeof(struct pe_section_disk);
 	img->section_table_offset = (uint32_t)table;
 	if (table_end > len)
-		return vc_errorf(err, VC_EINVAL,
-				 "%s: section table (%u entries, ends at 0x%llx) past the end of the "
-				 "file (%zu bytes): truncated?",
-				 what, img->n_sections, (unsigned long long)table_end, len);
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "%s: section table (%u entries, ends at 0x%llx) past the end of the "
+		    "file (%zu bytes): truncated?",
+		    what, img->n_sections, (unsigned long long)table_end, len);
 	if (img->size_of_headers < table_end || img->size_of_headers > len)
 		return vc_errorf(err, VC_EINVAL,
 				 "%s: SizeOfHeaders 0x%x does not cover the section table (ends at "
@@ -275,10 +285,11 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 				 img->entry_point, img->size_of_image);
 	if (img->pointer_to_symbol_table &&
 	    img->pointer_to_symbol_table + (uint64_t)img->number_of_symbols * PE_SYMBOL_SIZE > len)
-		return vc_errorf(err, VC_EINVAL,
-				 "%s: COFF symbol table (%u symbols at 0x%x) past the end of the file: "
-				 "truncated?",
-				 what, img->number_of_symbols, img->pointer_to_symbol_table);
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "%s: COFF symbol table (%u symbols at 0x%x) past the end of the file: "
+		    "truncated?",
+		    what, img->number_of_symbols, img->pointer_to_symbol_table);
 	int r = parse_data_dirs(data, len, what, img, err);
 	if (r < 0)
 		return r;
@@ -297,7 +308,7 @@ size_t vc_pe_section_data(const struct vc_pe_image *img, const struct vc_pe_sect
 			  const uint8_t **ret)
 {
 	size_t n = s->virtual_size && s->virtual_size < s->size_of_raw_data ? s->virtual_size
-									  : s->size_of_raw_data;
+									    : s->size_of_raw_data;
 
 	/* parse_sections() checked the raw range lies in the file. */
 	*ret = n ? img->data + s->pointer_to_raw_data : img->data;

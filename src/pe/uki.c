@@ -19,10 +19,10 @@
 #include "vcompose/pe.h"
 
 #define SBAT_HEADER "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md"
-#define SBAT_UKI "uki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/"
-#define FLAGS_DATA (VC_PE_SCN_CNT_INITIALIZED_DATA | VC_PE_SCN_MEM_READ)
+#define SBAT_UKI    "uki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/"
+#define FLAGS_DATA  (VC_PE_SCN_CNT_INITIALIZED_DATA | VC_PE_SCN_MEM_READ)
 #define FLAGS_LINUX (VC_PE_SCN_CNT_CODE | VC_PE_SCN_MEM_READ)
-#define UNAME_MAX 255
+#define UNAME_MAX   255
 
 void vc_uki_options_init(struct vc_uki_options *o)
 {
@@ -109,7 +109,7 @@ struct uki_build {
 	struct vc_buf cmdline, initrd, sbat;
 	char uname[UNAME_MAX + 1];
 	const struct vc_pe_section *stub_sbat; /* overwritten in place, or NULL */
-	uint64_t sum;                          /* running checksum */
+	uint64_t sum;			       /* running checksum */
 };
 
 /* Old stubs keep a COFF symbol table at the end of the file; images should
@@ -126,10 +126,11 @@ static int stub_symbols(struct uki_build *b, const char *name, struct vc_error *
 	if (end + 4 <= s->len)
 		end += vc_get_le32(s->data + end); /* the string table's size includes its own 4 */
 	if (end != s->len || s->pointer_to_symbol_table < s->end_of_raw_data)
-		return vc_errorf(err, VC_EUNSUPP,
-				 "stub '%s': COFF symbol table at 0x%x is not at the end of the file; "
-				 "strip the stub",
-				 name, s->pointer_to_symbol_table);
+		return vc_errorf(
+		    err, VC_EUNSUPP,
+		    "stub '%s': COFF symbol table at 0x%x is not at the end of the file; "
+		    "strip the stub",
+		    name, s->pointer_to_symbol_table);
 	b->stub_len = s->pointer_to_symbol_table;
 	b->strip_symbols = true;
 	return 0;
@@ -141,13 +142,14 @@ static int check_stub(struct uki_build *b, const struct vc_uki_blob *stub, struc
 
 	if (s->subsystem != VC_PE_SUBSYSTEM_EFI_APPLICATION)
 		return vc_errorf(err, VC_EINVAL,
-				 "stub '%s': Subsystem %u is not an EFI application (10)", stub->name,
-				 s->subsystem);
+				 "stub '%s': Subsystem %u is not an EFI application (10)",
+				 stub->name, s->subsystem);
 	if (s->security_size)
-		return vc_errorf(err, VC_EINVAL,
-				 "stub '%s': already signed (certificate table of %u bytes at 0x%x); "
-				 "use the unsigned stub and sign the UKI",
-				 stub->name, s->security_size, s->security_offset);
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "stub '%s': already signed (certificate table of %u bytes at 0x%x); "
+		    "use the unsigned stub and sign the UKI",
+		    stub->name, s->security_size, s->security_offset);
 	return stub_symbols(b, stub->name, err);
 }
 
@@ -172,12 +174,12 @@ static int check_kernel(struct uki_build *b, const struct vc_uki_blob *k, struct
 				 b->kernel.machine, b->stub.machine);
 	if (b->kernel.subsystem != VC_PE_SUBSYSTEM_EFI_APPLICATION)
 		return vc_errorf(err, VC_EINVAL,
-				 "kernel '%s': Subsystem %u is not an EFI application (10)", k->name,
-				 b->kernel.subsystem);
+				 "kernel '%s': Subsystem %u is not an EFI application (10)",
+				 k->name, b->kernel.subsystem);
 	if ((b->kernel.machine == VC_PE_MACHINE_AMD64 || b->kernel.machine == VC_PE_MACHINE_I386) &&
 	    (k->len < 0x206 || memcmp(k->data + 0x202, "HdrS", 4) != 0))
-		return vc_errorf(err, VC_EINVAL,
-				 "kernel '%s': no bzImage 'HdrS' header at 0x202", k->name);
+		return vc_errorf(err, VC_EINVAL, "kernel '%s': no bzImage 'HdrS' header at 0x202",
+				 k->name);
 	return 0;
 }
 
@@ -463,26 +465,28 @@ static int write_image(struct uki_build *b, const struct vc_uki_options *o,
 	if (s->first_raw_data && s->first_raw_data < limit)
 		limit = s->first_raw_data;
 	if (n_total > VC_PE_MAX_SECTIONS || hdr_size > limit)
-		return vc_errorf(err, VC_ERANGE,
-				 "stub '%s': no room for %zu more section headers: the table would "
-				 "end at 0x%llx (headers 0x%llx), the first section starts at 0x%llx",
-				 o->stub->name, b->n_sec, (unsigned long long)table_end,
-				 (unsigned long long)hdr_size, (unsigned long long)limit);
+		return vc_errorf(
+		    err, VC_ERANGE,
+		    "stub '%s': no room for %zu more section headers: the table would "
+		    "end at 0x%llx (headers 0x%llx), the first section starts at 0x%llx",
+		    o->stub->name, b->n_sec, (unsigned long long)table_end,
+		    (unsigned long long)hdr_size, (unsigned long long)limit);
 	{
 		uint64_t old_end = s->section_table_offset +
 				   (uint64_t)s->n_sections * sizeof(struct pe_section_disk);
 
 		for (uint64_t i = old_end; i < table_end; i++)
 			if (s->data[i])
-				return vc_errorf(err, VC_EINVAL,
-						 "stub '%s': byte 0x%llx after the section table is "
-						 "in use (0x%02x): no free room for new headers",
-						 o->stub->name, (unsigned long long)i, s->data[i]);
+				return vc_errorf(
+				    err, VC_EINVAL,
+				    "stub '%s': byte 0x%llx after the section table is "
+				    "in use (0x%02x): no free room for new headers",
+				    o->stub->name, (unsigned long long)i, s->data[i]);
 	}
 
 	/* Layout: addresses after the stub's last section, data after its bytes. */
-	va = last->virtual_address + (uint64_t)(last->virtual_size ? last->virtual_size
-								    : last->size_of_raw_data);
+	va = last->virtual_address +
+	     (uint64_t)(last->virtual_size ? last->virtual_size : last->size_of_raw_data);
 	if (b->stub_sbat == last)
 		va = last->virtual_address + (uint64_t)b->sbat.len;
 	off = VC_ROUND_UP((uint64_t)b->stub_len, fa);
@@ -518,10 +522,11 @@ static int write_image(struct uki_build *b, const struct vc_uki_options *o,
 
 		if (o->have_epoch) {
 			if (o->epoch < 0 || o->epoch > UINT32_MAX) {
-				r = vc_errorf(err, VC_ERANGE,
-					      "SOURCE_DATE_EPOCH %lld does not fit in the 32-bit PE "
-					      "TimeDateStamp",
-					      (long long)o->epoch);
+				r = vc_errorf(
+				    err, VC_ERANGE,
+				    "SOURCE_DATE_EPOCH %lld does not fit in the 32-bit PE "
+				    "TimeDateStamp",
+				    (long long)o->epoch);
 				goto out;
 			}
 			stamp = (uint32_t)o->epoch;
@@ -542,8 +547,8 @@ static int write_image(struct uki_build *b, const struct vc_uki_options *o,
 	}
 	if (b->stub_sbat) {
 		struct pe_section_disk *d =
-			(void *)(hdr + s->section_table_offset +
-				 (size_t)(b->stub_sbat - s->sections) * sizeof(*d));
+		    (void *)(hdr + s->section_table_offset +
+			     (size_t)(b->stub_sbat - s->sections) * sizeof(*d));
 
 		vc_put_le32(d->virtual_size, (uint32_t)b->sbat.len);
 	}
@@ -551,7 +556,7 @@ static int write_image(struct uki_build *b, const struct vc_uki_options *o,
 		const struct new_section *n = &b->sec[i];
 
 		put_section(hdr + s->section_table_offset +
-				    (s->n_sections + i) * sizeof(struct pe_section_disk),
+				(s->n_sections + i) * sizeof(struct pe_section_disk),
 			    n->name, n->virtual_size, n->va, n->raw, n->off, n->flags);
 	}
 
@@ -568,8 +573,8 @@ static int write_image(struct uki_build *b, const struct vc_uki_options *o,
 		    (r = emit_zeros(b, out, so + b->sbat.len, se, err)) < 0 ||
 		    (r = emit(b, out, s->data + se, b->stub_len - se, se, err)) < 0)
 			goto out;
-	} else if ((r = emit(b, out, s->data + hdr_size, b->stub_len - hdr_size, hdr_size,
-			     err)) < 0) {
+	} else if ((r = emit(b, out, s->data + hdr_size, b->stub_len - hdr_size, hdr_size, err)) <
+		   0) {
 		goto out;
 	}
 	{
