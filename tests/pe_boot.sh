@@ -51,15 +51,37 @@ scratch out
 vc uki --stub "$stub" --linux "$kernel" --initrd initrd.img --cmdline "$cmdline" \
 	-o out/uki.efi >/dev/null
 
-# ESP (FAT) in a GPT disk: 1 MiB alignment, ESP type EF00.
+# ESP (FAT) in a GPT disk. vcompose's own fat and gpt writers when this build
+# has them, else the reference tools (mkfs.fat + mcopy, sgdisk); either way the
+# reference readers check the result before qemu runs.
 esp_mib=$(( ($(stat -c %s out/uki.efi) + 4*1048576) / 1048576 ))
-mkfs.fat -C -F 16 -n ESP esp.img $((esp_mib * 1024)) >/dev/null
-mmd -i esp.img ::EFI ::EFI/BOOT
-mcopy -i esp.img out/uki.efi ::EFI/BOOT/BOOTX64.EFI
-truncate -s $(( (esp_mib + 2) * 1048576 )) disk.img
-sgdisk -n 1:2048:+${esp_mib}M -t 1:ef00 disk.img >/dev/null
+if "$VCOMPOSE" fat --help >/dev/null 2>&1; then
+	scratch espdir
+	mkdir -p espdir/EFI/BOOT
+	cp out/uki.efi espdir/EFI/BOOT/BOOTX64.EFI
+	vc fat --size $((esp_mib * 1048576)) --root espdir -o out/esp.img --label ESP >/dev/null
+	cp out/esp.img esp.img
+	echo "ESP: vcompose fat"
+else
+	mkfs.fat -C -F 16 -n ESP esp.img $((esp_mib * 1024)) >/dev/null
+	mmd -i esp.img ::EFI ::EFI/BOOT
+	mcopy -i esp.img out/uki.efi ::EFI/BOOT/BOOTX64.EFI
+	echo "ESP: mkfs.fat + mcopy"
+fi
+mcopy -i esp.img ::EFI/BOOT/BOOTX64.EFI esp-copy.efi
+cmp esp-copy.efi out/uki.efi || fail "the ESP does not hold our UKI"
+if "$VCOMPOSE" gpt --help >/dev/null 2>&1; then
+	vc gpt -o out/disk.img --part esp:esp.img >/dev/null
+	cp out/disk.img disk.img
+	echo "GPT: vcompose gpt"
+else
+	truncate -s $(( (esp_mib + 2) * 1048576 )) disk.img
+	sgdisk -n 1:2048:+${esp_mib}M -t 1:ef00 disk.img >/dev/null
+	dd if=esp.img of=disk.img bs=1M seek=1 conv=notrunc status=none
+	echo "GPT: sgdisk"
+fi
 sgdisk -v disk.img | grep -q "No problems found" || fail "sgdisk -v: bad GPT"
-dd if=esp.img of=disk.img bs=1M seek=1 conv=notrunc status=none
+sgdisk -i 1 disk.img | grep -q "C12A7328-F81F-11D2-BA4B-00A0C93EC93B" || fail "partition 1 is not an ESP"
 cp "$vars" vars.fd
 
 set +e
