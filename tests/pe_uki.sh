@@ -173,6 +173,23 @@ for n in (".osrel", ".cmdline", ".splash", ".initrd", ".linux"):
 print("objcopy: .osrel .cmdline .splash .initrd .linux equal")
 PY
 
+# vcompose inspect lists the sections and prints the text ones.
+vc inspect out/a.efi >inspect.txt
+grep -q "^\.cmdline:$" inspect.txt && grep -qxF "    $cmdline" inspect.txt ||
+	{ cat inspect.txt; fail "inspect: .cmdline not printed"; }
+grep -qxF "    6.1.0-test" inspect.txt || fail "inspect: .uname not printed"
+grep -q "CheckSum 0x[0-9a-f]* (valid)" inspect.txt || fail "inspect: checksum not valid"
+vc inspect --json out/a.efi >inspect.json
+$PY - <<'PY'
+import hashlib, json, sys
+j = json.load(open("inspect.json"))
+s = {x["name"]: x for x in j["pe"]["sections"]}
+assert j["checksum_valid"] is True
+assert s[".osrel"]["sha256"] == hashlib.sha256(open("osrel", "rb").read()).hexdigest(), "osrel sha256"
+assert s[".osrel"]["text"] == open("osrel").read().rstrip("\0"), "osrel text"
+assert s[".splash"]["sha256"] == hashlib.sha256(open("splash.bmp", "rb").read()).hexdigest()
+PY
+
 # Authenticode over our layout: sbsign signs it, sbverify checks the signature.
 if command -v sbsign >/dev/null && command -v openssl >/dev/null; then
 	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=vcompose-test -days 2 \
