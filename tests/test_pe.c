@@ -314,6 +314,24 @@ static void reader_survives_corruption(void **state)
 		free(copy);
 	}
 	bk = blob("kernel", kern.d, kern.len);
+	/* No section data at all, file ends right after the headers. */
+	{
+		struct fake bare;
+		struct vc_mem_sink m;
+
+		make_pe(&bare, NULL, false);
+		vc_put_le32(bare.d + 0x148 + 16, 0); /* .text SizeOfRawData */
+		vc_put_le32(bare.d + 0x148 + 20, 0);
+		for (size_t len = 0x200; len <= 0x600; len += 0x200) {
+			bs = blob("bare", bare.d, len);
+			vc_uki_options_init(&o);
+			o.stub = &bs;
+			o.kernel = &bk;
+			if (build(&o, &m, &sum, &err) == 0)
+				assert_int_equal(vc_pe_parse(m.data, m.len, "out", &img, &err), 0);
+			vc_mem_sink_fini(&m);
+		}
+	}
 	for (size_t i = 0; i < 0x400; i++) {
 		for (int v = 0; v < 2; v++) {
 			uint8_t *copy = malloc(stub.len);

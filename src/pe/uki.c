@@ -464,6 +464,8 @@ static int write_image(struct uki_build *b, const struct vc_uki_options *o,
 	limit = s->sections[0].virtual_address;
 	if (s->first_raw_data && s->first_raw_data < limit)
 		limit = s->first_raw_data;
+	if (b->stub_len < limit) /* a stub with no section data at all */
+		limit = b->stub_len;
 	if (n_total > VC_PE_MAX_SECTIONS || hdr_size > limit)
 		return vc_errorf(
 		    err, VC_ERANGE,
