@@ -489,7 +489,7 @@ static int write_image(struct uki_build *b, const struct vc_uki_options *o,
 	/* Layout: addresses after the stub's last section, data after its bytes. */
 	va = last->virtual_address +
 	     (uint64_t)(last->virtual_size ? last->virtual_size : last->size_of_raw_data);
-	if (b->stub_sbat == last)
+	if (b->stub_sbat == last && last->virtual_address + (uint64_t)b->sbat.len > va)
 		va = last->virtual_address + (uint64_t)b->sbat.len;
 	off = VC_ROUND_UP((uint64_t)b->stub_len, fa);
 	init_data = s->size_of_initialized_data;
