@@ -37,9 +37,10 @@ scratch out
 SOURCE_DATE_EPOCH=1700000000 vc uki --stub "$stub" --linux "$kernel" \
 	--initrd initrd1 --initrd initrd2 --cmdline "$cmdline" --os-release osrel \
 	--uname 6.1.0-test --splash splash.bmp --dtb tiny.dtb -o out/a.efi --json >a.json
-SOURCE_DATE_EPOCH=1700000000 vc uki --stub "$stub" --linux "$kernel" \
+(umask 077; SOURCE_DATE_EPOCH=1700000000 TZ=Asia/Tokyo LC_ALL=C TMPDIR=/var/tmp \
+	vc uki --stub "$stub" --linux "$kernel" \
 	--initrd initrd1 --initrd initrd2 --cmdline "$cmdline" --os-release osrel \
-	--uname 6.1.0-test --splash splash.bmp --dtb tiny.dtb -o out/b.efi -q
+	--uname 6.1.0-test --splash splash.bmp --dtb tiny.dtb -o out/b.efi -q)
 cmp out/a.efi out/b.efi || fail "two assemblies from the same inputs differ"
 # No epoch: the stub's TimeDateStamp; the kernel release read from the bzImage.
 env -u SOURCE_DATE_EPOCH $VC_RUN "$VCOMPOSE" uki --stub "$stub" --linux "$kernel" \
