@@ -17,6 +17,8 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/pkcs5.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
 
 #include "sign_priv.h"
@@ -178,6 +180,34 @@ static int parse_key(struct vc_sign_key *k, const struct vc_sign_key_options *o,
 #endif
 	if (r == 0)
 		return 0;
+#if defined(MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE)
+	if (r == MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE ||
+	    (r != MBEDTLS_ERR_PK_PASSWORD_MISMATCH && !is_pem(b))) {
+		/* PBES2 with AES (OpenSSL 3's default), unknown to mbedtls 2.28 */
+		struct vc_buf plain = {0};
+		int r2 = sign_pkcs8_aes_decrypt(b->data, b->len, pwd, pwd_len, &plain, err);
+		if (r2 == 0) {
+#if MBEDTLS_VERSION_MAJOR >= 3
+			r = mbedtls_pk_parse_key(&k->pk, plain.data, plain.len, NULL, 0,
+						 mbedtls_ctr_drbg_random, &k->drbg);
+#else
+			r = mbedtls_pk_parse_key(&k->pk, plain.data, plain.len, NULL, 0);
+#endif
+		}
+		if (plain.data)
+			mbedtls_platform_zeroize(plain.data, plain.cap);
+		vc_buf_fini(&plain);
+		if (r2 < 0 && r2 != VC_EUNSUPP) {
+			vc_error_prefix(err, "%s", o->key_path);
+			return r2;
+		}
+		if (r == 0)
+			return 0;
+		if (r2 == 0)
+			return vc_errorf(err, VC_ECRYPTO, "%s: wrong passphrase for the encrypted key",
+					 o->key_path);
+	}
+#endif
 	if (r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
 		return vc_errorf(err, VC_ECRYPTO,
 				 "%s: the key is encrypted: give its passphrase "
@@ -215,6 +245,16 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 		goto out;
 	}
 
+	r = vc_sign_read_file(o->key_path, 1 << 20, &kb, err);
+	if (r < 0)
+		goto out;
+	r = parse_key(k, o, &kb, err);
+	if (r < 0)
+		goto out;
+	r = check_key_type(k, o->key_path, err);
+	if (r < 0)
+		goto out;
+
 	r = vc_sign_read_file(o->cert_path, 1 << 20, &cb, err);
 	if (r < 0)
 		goto out;
@@ -236,16 +276,6 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 			      o->cert_path, n, 1 + VC_SIGN_CHAIN_MAX);
 		goto out;
 	}
-
-	r = vc_sign_read_file(o->key_path, 1 << 20, &kb, err);
-	if (r < 0)
-		goto out;
-	r = parse_key(k, o, &kb, err);
-	if (r < 0)
-		goto out;
-	r = check_key_type(k, o->key_path, err);
-	if (r < 0)
-		goto out;
 
 	if (mbedtls_pk_get_type(&k->crt.pk) != mbedtls_pk_get_type(&k->pk)) {
 		r = vc_errorf(err, VC_ECRYPTO,
