@@ -34,8 +34,8 @@ static void read_vec(const char *name, struct vc_buf *b)
 static struct vc_sign_key *test_key(void)
 {
 	struct vc_sign_key_options o = {
-		.key_path = VEC "TEST-ONLY-rsa2048.key",
-		.cert_path = VEC "TEST-ONLY-rsa2048.crt",
+	    .key_path = VEC "TEST-ONLY-rsa2048.key",
+	    .cert_path = VEC "TEST-ONLY-rsa2048.crt",
 	};
 	struct vc_error err = {0};
 	struct vc_sign_key *k = NULL;
@@ -94,13 +94,15 @@ static void der_length_forms(void **state)
 static void base64_rfc4648(void **state)
 {
 	static const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *want[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	static const char *want[] = {"",	 "Zg==",     "Zm8=",	"Zm9v",
+				     "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 	struct vc_error err = {0};
 	(void)state;
 
 	for (size_t i = 0; i < VC_ARRAY_SIZE(in); i++) {
 		struct vc_buf b = {0};
-		assert_int_equal(vc_base64_encode((const uint8_t *)in[i], strlen(in[i]), &b, &err), 0);
+		assert_int_equal(vc_base64_encode((const uint8_t *)in[i], strlen(in[i]), &b, &err),
+				 0);
 		assert_int_equal(b.len, strlen(want[i]));
 		if (b.len)
 			assert_memory_equal(b.data, want[i], b.len);
@@ -214,17 +216,17 @@ static size_t make_pe(uint8_t *p, size_t cap)
 	p[1] = 'Z';
 	vc_put_le32(p + 0x3c, lfanew);
 	memcpy(p + lfanew, "PE\0\0", 4);
-	vc_put_le16(p + lfanew + 4, 0x8664);     /* Machine: x86-64 */
-	vc_put_le16(p + lfanew + 6, 2);          /* NumberOfSections */
-	vc_put_le16(p + lfanew + 20, 240);       /* SizeOfOptionalHeader */
-	vc_put_le16(p + opt, 0x20b);             /* PE32+ */
-	vc_put_le32(p + opt + 36, 0x200);        /* FileAlignment */
-	vc_put_le32(p + opt + 60, 0x200);        /* SizeOfHeaders */
-	vc_put_le32(p + opt + 64, 0xdeadbeef);   /* CheckSum: excluded from the hash */
-	vc_put_le32(p + opt + 108, 16);          /* NumberOfRvaAndSizes */
+	vc_put_le16(p + lfanew + 4, 0x8664);   /* Machine: x86-64 */
+	vc_put_le16(p + lfanew + 6, 2);	       /* NumberOfSections */
+	vc_put_le16(p + lfanew + 20, 240);     /* SizeOfOptionalHeader */
+	vc_put_le16(p + opt, 0x20b);	       /* PE32+ */
+	vc_put_le32(p + opt + 36, 0x200);      /* FileAlignment */
+	vc_put_le32(p + opt + 60, 0x200);      /* SizeOfHeaders */
+	vc_put_le32(p + opt + 64, 0xdeadbeef); /* CheckSum: excluded from the hash */
+	vc_put_le32(p + opt + 108, 16);	       /* NumberOfRvaAndSizes */
 	memcpy(p + sect, ".data\0\0\0", 8);
-	vc_put_le32(p + sect + 16, 0x200);       /* SizeOfRawData */
-	vc_put_le32(p + sect + 20, 0x400);       /* PointerToRawData */
+	vc_put_le32(p + sect + 16, 0x200); /* SizeOfRawData */
+	vc_put_le32(p + sect + 20, 0x400); /* PointerToRawData */
 	memcpy(p + sect + 40, ".text\0\0\0", 8);
 	vc_put_le32(p + sect + 40 + 16, 0x200);
 	vc_put_le32(p + sect + 40 + 20, 0x200);
@@ -250,7 +252,7 @@ static void pe_digest_by_hand(void **state)
 	vc_sha256_update(&c, pe + opt + 68, certdir - opt - 68);
 	vc_sha256_update(&c, pe + certdir + 8, 0x200 - certdir - 8);
 	vc_sha256_update(&c, pe + 0x200, 0x400); /* .text then .data: file order */
-	vc_sha256_update(&c, pe + 0x600, 5);     /* trailing data */
+	vc_sha256_update(&c, pe + 0x600, 5);	 /* trailing data */
 	vc_sha256_final(&c, want);
 	assert_int_equal(vc_sign_pe_digest(pe, len, got, &err), 0);
 	assert_memory_equal(got, want, 32);
@@ -299,7 +301,8 @@ static void pe_sign_layout(void **state)
 	assert_int_equal(vc_get_le16(out.data + 0x608 + 6), 0x0002);
 	assert_int_equal(out.data[0x608 + 8], 0x30);
 	assert_memory_equal(out.data + 0x605, "\0\0\0", 3);
-	assert_int_equal(vc_get_le32(out.data + opt + 64), checksum_of(out.data, out.len, opt + 64));
+	assert_int_equal(vc_get_le32(out.data + opt + 64),
+			 checksum_of(out.data, out.len, opt + 64));
 	/* the signed file's digest (certificate table excluded) is that of the
 	 * padded input, and it is inside the signature */
 	memcpy(padded, pe, len);
@@ -354,8 +357,8 @@ static void pe_bad_inputs(void **state)
 static void key_errors(void **state)
 {
 	struct vc_sign_key_options o = {
-		.key_path = VEC "TEST-ONLY-rsa2048.key",
-		.cert_path = VEC "MANIFEST", /* not a certificate */
+	    .key_path = VEC "TEST-ONLY-rsa2048.key",
+	    .cert_path = VEC "MANIFEST", /* not a certificate */
 	};
 	struct vc_error err = {0};
 	struct vc_sign_key *k = NULL;
@@ -383,15 +386,15 @@ static void key_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(der_length_forms),
-		cmocka_unit_test(base64_rfc4648),
-		cmocka_unit_test(roothash_matches_openssl_smime),
-		cmocka_unit_test(dps_matches_systemd_repart),
-		cmocka_unit_test(dps_padding_keeps_a_nul),
-		cmocka_unit_test(pe_digest_by_hand),
-		cmocka_unit_test(pe_sign_layout),
-		cmocka_unit_test(pe_bad_inputs),
-		cmocka_unit_test(key_errors),
+	    cmocka_unit_test(der_length_forms),
+	    cmocka_unit_test(base64_rfc4648),
+	    cmocka_unit_test(roothash_matches_openssl_smime),
+	    cmocka_unit_test(dps_matches_systemd_repart),
+	    cmocka_unit_test(dps_padding_keeps_a_nul),
+	    cmocka_unit_test(pe_digest_by_hand),
+	    cmocka_unit_test(pe_sign_layout),
+	    cmocka_unit_test(pe_bad_inputs),
+	    cmocka_unit_test(key_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,15 +41,15 @@
 #include "vcompose/util.h"
 
 #define VC_SIGN_DPS_ALIGN 4096
-#define VC_SIGN_FILE_MAX (1ull << 30) /* keys, certificates, PE files we read */
-#define VC_SIGN_CHAIN_MAX 8           /* extra certificates in a PE signature */
+#define VC_SIGN_FILE_MAX  (1ull << 30) /* keys, certificates, PE files we read */
+#define VC_SIGN_CHAIN_MAX 8	       /* extra certificates in a PE signature */
 
 /* A private key and its certificate (and optional chain), checked to match. */
 struct vc_sign_key;
 
 struct vc_sign_key_options {
-	const char *key_path;   /* PEM or DER private key (PKCS#1, SEC1, PKCS#8) */
-	const char *cert_path;  /* PEM or DER X.509 certificate; a PEM file may
+	const char *key_path;	/* PEM or DER private key (PKCS#1, SEC1, PKCS#8) */
+	const char *cert_path;	/* PEM or DER X.509 certificate; a PEM file may
 				   hold a chain: the first is the signer's */
 	const char *passphrase; /* for an encrypted key; NULL: none. Borrowed. */
 	size_t passphrase_len;
@@ -76,8 +76,8 @@ enum {
 };
 
 /* Detached PKCS#7 over arbitrary content (see above); appends DER to out. */
-int vc_sign_detached(const struct vc_sign_key *k, const void *content, size_t len,
-		     unsigned flags, struct vc_buf *out, struct vc_error *err);
+int vc_sign_detached(const struct vc_sign_key *k, const void *content, size_t len, unsigned flags,
+		     struct vc_buf *out, struct vc_error *err);
 /* The same over the lowercase hex of roothash (1..64 bytes). */
 int vc_sign_roothash(const struct vc_sign_key *k, const uint8_t *roothash, size_t len,
 		     unsigned flags, struct vc_buf *out, struct vc_error *err);
@@ -86,8 +86,7 @@ int vc_sign_roothash(const struct vc_sign_key *k, const uint8_t *roothash, size_
  * to a multiple of 4096 bytes. fingerprint may be NULL (the key is optional
  * in the specification). */
 int vc_sign_dps_blob(const uint8_t *roothash, size_t roothash_len, const uint8_t *fingerprint,
-		     const uint8_t *p7, size_t p7_len, struct vc_buf *out,
-		     struct vc_error *err);
+		     const uint8_t *p7, size_t p7_len, struct vc_buf *out, struct vc_error *err);
 
 /* Reads a whole regular file of at most max bytes into out (a NUL follows,
  * not counted). Errors name the path. */

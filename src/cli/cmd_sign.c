@@ -18,30 +18,30 @@
 #include "vcompose/util.h"
 
 static const char usage_text[] =
-	"Usage:\n"
-	"  vcompose sign roothash --key K --cert C (--roothash HEX | --roothash-file F)\n"
-	"                         -o OUT.p7s [--include-cert] [--dps OUT.dps] [--json]\n"
-	"  vcompose sign pe --key K --cert C IN -o OUT [--replace] [--json]\n"
-	"  vcompose sign dps (--roothash HEX | --roothash-file F) --p7s F [--cert C]\n"
-	"                    -o OUT [--json]\n"
-	"  vcompose sign join IMAGE --offset N --size N (--dps F |\n"
-	"                    (--roothash HEX | --roothash-file F) --p7s F [--cert C])\n"
-	"                    [--force] [--json]\n"
-	"\n"
-	"roothash  detached PKCS#7 (DER) over the root hash as lowercase hex text, no\n"
-	"          newline: what the kernel's dm-verity and systemd-veritysetup check.\n"
-	"          SHA-256, no signed attributes, no certificates unless --include-cert.\n"
-	"          --dps also writes the Discoverable Partitions signature partition.\n"
-	"pe        Authenticode-sign a PE32/PE32+ file (UKI, systemd-boot); a PEM\n"
-	"          --cert holding several certificates adds the rest as the chain.\n"
-	"dps       the DPS verity signature partition content from a .p7s made\n"
-	"          elsewhere (deferred signing).\n"
-	"join      writes a DPS signature partition into IMAGE at --offset, in a\n"
-	"          reserved (all-zero) region of --size bytes; nothing else changes.\n"
-	"\n"
-	"Keys: RSA 2048-8192 or ECDSA P-256/P-384/P-521 (deterministic), PEM or DER.\n"
-	"  --passphrase-file F   passphrase of an encrypted key (first line of F)\n"
-	"  --passphrase-env VAR  passphrase from the environment variable VAR\n";
+    "Usage:\n"
+    "  vcompose sign roothash --key K --cert C (--roothash HEX | --roothash-file F)\n"
+    "                         -o OUT.p7s [--include-cert] [--dps OUT.dps] [--json]\n"
+    "  vcompose sign pe --key K --cert C IN -o OUT [--replace] [--json]\n"
+    "  vcompose sign dps (--roothash HEX | --roothash-file F) --p7s F [--cert C]\n"
+    "                    -o OUT [--json]\n"
+    "  vcompose sign join IMAGE --offset N --size N (--dps F |\n"
+    "                    (--roothash HEX | --roothash-file F) --p7s F [--cert C])\n"
+    "                    [--force] [--json]\n"
+    "\n"
+    "roothash  detached PKCS#7 (DER) over the root hash as lowercase hex text, no\n"
+    "          newline: what the kernel's dm-verity and systemd-veritysetup check.\n"
+    "          SHA-256, no signed attributes, no certificates unless --include-cert.\n"
+    "          --dps also writes the Discoverable Partitions signature partition.\n"
+    "pe        Authenticode-sign a PE32/PE32+ file (UKI, systemd-boot); a PEM\n"
+    "          --cert holding several certificates adds the rest as the chain.\n"
+    "dps       the DPS verity signature partition content from a .p7s made\n"
+    "          elsewhere (deferred signing).\n"
+    "join      writes a DPS signature partition into IMAGE at --offset, in a\n"
+    "          reserved (all-zero) region of --size bytes; nothing else changes.\n"
+    "\n"
+    "Keys: RSA 2048-8192 or ECDSA P-256/P-384/P-521 (deterministic), PEM or DER.\n"
+    "  --passphrase-file F   passphrase of an encrypted key (first line of F)\n"
+    "  --passphrase-env VAR  passphrase from the environment variable VAR\n";
 
 enum {
 	OPT_KEY = 0x100,
@@ -61,25 +61,25 @@ enum {
 };
 
 static const struct option options[] = {
-	{"key", required_argument, NULL, OPT_KEY},
-	{"cert", required_argument, NULL, OPT_CERT},
-	{"roothash", required_argument, NULL, OPT_ROOTHASH},
-	{"roothash-file", required_argument, NULL, OPT_ROOTHASH_FILE},
-	{"include-cert", no_argument, NULL, OPT_INCLUDE_CERT},
-	{"dps", required_argument, NULL, OPT_DPS},
-	{"p7s", required_argument, NULL, OPT_P7S},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"replace", no_argument, NULL, OPT_REPLACE},
-	{"passphrase-file", required_argument, NULL, OPT_PASS_FILE},
-	{"passphrase-env", required_argument, NULL, OPT_PASS_ENV},
-	{"offset", required_argument, NULL, OPT_OFFSET},
-	{"size", required_argument, NULL, OPT_SIZE},
-	{"force", no_argument, NULL, OPT_FORCE},
-	{"output", required_argument, NULL, 'o'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"roothash", required_argument, NULL, OPT_ROOTHASH},
+    {"roothash-file", required_argument, NULL, OPT_ROOTHASH_FILE},
+    {"include-cert", no_argument, NULL, OPT_INCLUDE_CERT},
+    {"dps", required_argument, NULL, OPT_DPS},
+    {"p7s", required_argument, NULL, OPT_P7S},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"replace", no_argument, NULL, OPT_REPLACE},
+    {"passphrase-file", required_argument, NULL, OPT_PASS_FILE},
+    {"passphrase-env", required_argument, NULL, OPT_PASS_ENV},
+    {"offset", required_argument, NULL, OPT_OFFSET},
+    {"size", required_argument, NULL, OPT_SIZE},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct args {
@@ -137,7 +137,8 @@ static int get_passphrase(const struct args *a, struct vc_buf *pass, struct vc_e
 		const char *v = getenv(a->pass_env);
 		if (!v)
 			return vc_errorf(err, VC_EINVAL,
-					 "--passphrase-env %s: the variable is not set", a->pass_env);
+					 "--passphrase-env %s: the variable is not set",
+					 a->pass_env);
 		if (vc_buf_append(pass, v, strlen(v), err) < 0)
 			return VC_ENOMEM;
 	}
@@ -252,8 +253,8 @@ static int cmd_roothash(const struct args *a)
 	if (r == 0)
 		r = load_key(a, &k, &err);
 	if (r == 0)
-		r = vc_sign_roothash(k, rh, rh_len, a->include_cert ? VC_SIGN_INCLUDE_CERT : 0,
-				     &p7, &err);
+		r = vc_sign_roothash(k, rh, rh_len, a->include_cert ? VC_SIGN_INCLUDE_CERT : 0, &p7,
+				     &err);
 	if (r == 0 && a->dps) {
 		vc_sign_key_fingerprint(k, fp);
 		r = vc_sign_dps_blob(rh, rh_len, fp, p7.data, p7.len, &dps, &err);
@@ -408,7 +409,8 @@ static int cmd_join(const struct args *a)
 	    vc_parse_u64(a->size, true, &size, &err) < 0)
 		return cli_usage(cmd, "%s", err.msg);
 	if (size == 0 || size % VC_SIGN_DPS_ALIGN || size > (64u << 20))
-		return cli_usage(cmd, "--size %s: a multiple of 4096 up to 64 MiB expected", a->size);
+		return cli_usage(cmd, "--size %s: a multiple of 4096 up to 64 MiB expected",
+				 a->size);
 	vc_json_init(&j, 2);
 	if (a->dps) {
 		r = vc_sign_read_file(a->dps, size, &dps, &err);
@@ -422,8 +424,10 @@ static int cmd_join(const struct args *a)
 	if (r < 0)
 		goto out;
 	if (dps.len > size) {
-		r = vc_errorf(&err, VC_ERANGE, "%s: the signature needs %zu bytes, the region "
-			      "has %llu", a->input, dps.len, (unsigned long long)size);
+		r = vc_errorf(&err, VC_ERANGE,
+			      "%s: the signature needs %zu bytes, the region "
+			      "has %llu",
+			      a->input, dps.len, (unsigned long long)size);
 		goto out;
 	}
 	fd = open(a->input, O_RDWR | O_CLOEXEC);
@@ -433,9 +437,11 @@ static int cmd_join(const struct args *a)
 	}
 	if (!S_ISREG(st.st_mode) || off > (uint64_t)st.st_size ||
 	    size > (uint64_t)st.st_size - off) {
-		r = vc_errorf(&err, VC_EINVAL, "%s: region %llu+%llu is not inside the image "
-			      "(%lld bytes)", a->input, (unsigned long long)off,
-			      (unsigned long long)size, (long long)st.st_size);
+		r = vc_errorf(&err, VC_EINVAL,
+			      "%s: region %llu+%llu is not inside the image "
+			      "(%lld bytes)",
+			      a->input, (unsigned long long)off, (unsigned long long)size,
+			      (long long)st.st_size);
 		goto out;
 	}
 	if (!vc_buf_grow(&old, size, &err)) {
@@ -452,8 +458,8 @@ static int cmd_join(const struct args *a)
 			if (old.data[i]) {
 				r = vc_errorf(&err, VC_EINVAL,
 					      "%s: region at %llu is not reserved (byte %zu is "
-					      "not zero); --force overwrites it", a->input,
-					      (unsigned long long)off, i);
+					      "not zero); --force overwrites it",
+					      a->input, (unsigned long long)off, i);
 				goto out;
 			}
 	}
@@ -524,9 +530,7 @@ int cmd_sign(int argc, char **argv)
 		case 'o': a.output = optarg; break;
 		case 'q': cli_verbosity = -1; break;
 		case 'v': cli_verbosity = 1; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return VC_EXIT_OK;
+		case 'h': fputs(usage_text, stdout); return VC_EXIT_OK;
 		default:
 			return cli_usage("sign", "unknown or incomplete option '%s'",
 					 argv[optind - 1]);
@@ -537,7 +541,8 @@ int cmd_sign(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("sign", "unexpected argument '%s'", argv[optind]);
 	if (a.pass_file && a.pass_env)
-		return cli_usage("sign", "give at most one of --passphrase-file and --passphrase-env");
+		return cli_usage("sign",
+				 "give at most one of --passphrase-file and --passphrase-env");
 
 	if (strcmp(a.sub, "roothash") == 0 && !a.input)
 		return cmd_roothash(&a);

@@ -19,16 +19,16 @@
 #include "vcompose/endian.h"
 #include "vcompose/sha256.h"
 
-#define PE_SECTIONS_MAX 96 /* the PE/COFF specification's limit */
-#define PE_DIR_SECURITY 4  /* IMAGE_DIRECTORY_ENTRY_SECURITY */
-#define WIN_CERT_REVISION_2_0 0x0200
+#define PE_SECTIONS_MAX		       96 /* the PE/COFF specification's limit */
+#define PE_DIR_SECURITY		       4  /* IMAGE_DIRECTORY_ENTRY_SECURITY */
+#define WIN_CERT_REVISION_2_0	       0x0200
 #define WIN_CERT_TYPE_PKCS_SIGNED_DATA 0x0002
 
 struct pe_layout {
-	size_t checksum_off;  /* OptionalHeader.CheckSum, 4 bytes */
-	size_t certdir_off;   /* DataDirectory[4], 8 bytes */
-	size_t headers_size;  /* OptionalHeader.SizeOfHeaders */
-	size_t data_len;      /* bytes before the certificate table */
+	size_t checksum_off; /* OptionalHeader.CheckSum, 4 bytes */
+	size_t certdir_off;  /* DataDirectory[4], 8 bytes */
+	size_t headers_size; /* OptionalHeader.SizeOfHeaders */
+	size_t data_len;     /* bytes before the certificate table */
 	uint32_t cert_off, cert_size;
 	size_t n_sections;
 	struct {
@@ -57,8 +57,9 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 		return vc_errorf(err, VC_EINVAL, "PE: %zu sections, at most %d allowed",
 				 l->n_sections, PE_SECTIONS_MAX);
 	if (opt_size < 2 || opt_size > len - opt)
-		return vc_errorf(err, VC_EINVAL, "PE: truncated optional header (%zu bytes at 0x%zx)",
-				 opt_size, opt);
+		return vc_errorf(err, VC_EINVAL,
+				 "PE: truncated optional header (%zu bytes at 0x%zx)", opt_size,
+				 opt);
 	magic = vc_get_le16(pe + opt);
 	if (magic == 0x20b) { /* PE32+ */
 		if (opt_size < 112)
@@ -73,8 +74,10 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 		n_dirs = vc_get_le32(pe + opt + 92);
 		dirs = opt + 96;
 	} else {
-		return vc_errorf(err, VC_EINVAL, "PE: optional header magic 0x%04x is neither "
-				 "PE32 (0x10b) nor PE32+ (0x20b)", magic);
+		return vc_errorf(err, VC_EINVAL,
+				 "PE: optional header magic 0x%04x is neither "
+				 "PE32 (0x10b) nor PE32+ (0x20b)",
+				 magic);
 	}
 	if (n_dirs <= PE_DIR_SECURITY || dirs + 8 * (PE_DIR_SECURITY + 1) > opt + opt_size)
 		return vc_errorf(err, VC_EINVAL, "PE: no security data directory (%zu directories)",
@@ -88,8 +91,8 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 	if (l->headers_size < sect + l->n_sections * 40 || l->headers_size > len)
 		return vc_errorf(err, VC_EINVAL,
 				 "PE: SizeOfHeaders %zu does not cover the headers (%zu bytes) or "
-				 "exceeds the file (%zu bytes)", l->headers_size,
-				 sect + l->n_sections * 40, len);
+				 "exceeds the file (%zu bytes)",
+				 l->headers_size, sect + l->n_sections * 40, len);
 
 	l->cert_off = vc_get_le32(pe + l->certdir_off);
 	l->cert_size = vc_get_le32(pe + l->certdir_off + 4);
@@ -97,13 +100,15 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 	if (l->cert_size) {
 		if (l->cert_off < l->headers_size || l->cert_off > len ||
 		    l->cert_size > len - l->cert_off)
-			return vc_errorf(err, VC_EINVAL,
-					 "PE: certificate table at 0x%x (+%u) lies outside the file",
-					 l->cert_off, l->cert_size);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "PE: certificate table at 0x%x (+%u) lies outside the file",
+			    l->cert_off, l->cert_size);
 		if ((size_t)l->cert_off + l->cert_size != len)
 			return vc_errorf(err, VC_EUNSUPP,
 					 "PE: certificate table at 0x%x (+%u) is not at the end of "
-					 "the file (%zu bytes)", l->cert_off, l->cert_size, len);
+					 "the file (%zu bytes)",
+					 l->cert_off, l->cert_size, len);
 		l->data_len = l->cert_off;
 	}
 	for (size_t i = 0; i < l->n_sections; i++) {
@@ -112,7 +117,8 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 		memcpy(l->sec[i].name, s, 8);
 		l->sec[i].name[8] = 0;
 		for (int c = 0; c < 8; c++)
-			if (l->sec[i].name[c] && (l->sec[i].name[c] < 0x20 || l->sec[i].name[c] > 0x7e))
+			if (l->sec[i].name[c] &&
+			    (l->sec[i].name[c] < 0x20 || l->sec[i].name[c] > 0x7e))
 				l->sec[i].name[c] = '?';
 		l->sec[i].size = vc_get_le32(s + 16);
 		l->sec[i].off = vc_get_le32(s + 20);
@@ -120,8 +126,9 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 				       l->sec[i].size > l->data_len - l->sec[i].off))
 			return vc_errorf(err, VC_EINVAL,
 					 "PE: section %zu '%s' (raw 0x%x +0x%x) extends beyond the "
-					 "end of the image (%zu bytes)", i, l->sec[i].name,
-					 l->sec[i].off, l->sec[i].size, l->data_len);
+					 "end of the image (%zu bytes)",
+					 i, l->sec[i].name, l->sec[i].off, l->sec[i].size,
+					 l->data_len);
 	}
 	return 0;
 }
@@ -139,12 +146,11 @@ static int cmp_sec(const void *a, const void *b)
 
 /* The image hash of the specification's steps 1-15 over pe[0, data_len),
  * where data_len may exceed the file by zero padding (pad bytes). */
-static void pe_hash(const uint8_t *pe, const struct pe_layout *l, size_t data_len,
-		    uint8_t out[32])
+static void pe_hash(const uint8_t *pe, const struct pe_layout *l, size_t data_len, uint8_t out[32])
 {
 	static const uint8_t zeros[8];
 	struct vc_sha256 c;
-	uint32_t (*sec)[2] = NULL;
+	uint32_t(*sec)[2] = NULL;
 	uint32_t sorted[PE_SECTIONS_MAX][2];
 	size_t n = 0, sum;
 
@@ -415,7 +421,8 @@ int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsig
 	if (l->cert_size && !(flags & VC_SIGN_REPLACE)) {
 		r = vc_errorf(err, VC_EINVAL,
 			      "PE is already signed (%u bytes of certificates at 0x%x); "
-			      "--replace drops the old signature", l->cert_size, l->cert_off);
+			      "--replace drops the old signature",
+			      l->cert_size, l->cert_off);
 		goto out;
 	}
 	data_len = VC_ROUND_UP(l->data_len, (size_t)8);
@@ -447,8 +454,7 @@ int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsig
 	vc_put_le32(img + l->certdir_off, (uint32_t)data_len);
 	vc_put_le32(img + l->certdir_off + 4, (uint32_t)cert_len);
 	vc_put_le32(img + l->checksum_off, 0);
-	vc_put_le32(img + l->checksum_off,
-		    pe_checksum(img, data_len + cert_len, l->checksum_off));
+	vc_put_le32(img + l->checksum_off, pe_checksum(img, data_len + cert_len, l->checksum_off));
 	r = 0;
 out:
 	if (r < 0)

@@ -46,7 +46,8 @@ int vc_sign_read_file(const char *path, size_t max, struct vc_buf *out, struct v
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s", path);
+		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s",
+				       path);
 	if (fstat(fd, &st) < 0) {
 		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
 		goto out;
@@ -125,34 +126,30 @@ static int check_key_type(struct vc_sign_key *k, const char *key_path, struct vc
 		static const struct {
 			size_t bits;
 			const char *name;
-		} rsa[] = {{2048, "RSA-2048"}, {3072, "RSA-3072"}, {4096, "RSA-4096"},
-			   {8192, "RSA-8192"}};
+		} rsa[] = {
+		    {2048, "RSA-2048"}, {3072, "RSA-3072"}, {4096, "RSA-4096"}, {8192, "RSA-8192"}};
 		for (size_t i = 0; i < VC_ARRAY_SIZE(rsa); i++)
 			if (bits == rsa[i].bits)
 				k->desc = rsa[i].name;
 		if (!k->desc)
 			return vc_errorf(err, VC_EUNSUPP,
 					 "%s: RSA key of %zu bits: only 2048, 3072, 4096 or 8192 "
-					 "are supported", key_path, bits);
+					 "are supported",
+					 key_path, bits);
 		return 0;
 	}
 	if (t == MBEDTLS_PK_ECKEY) {
 #if !defined(MBEDTLS_ECDSA_DETERMINISTIC)
-		return vc_errorf(err, VC_EUNSUPP,
-				 "%s: ECDSA key, but this mbedtls lacks deterministic ECDSA "
-				 "(MBEDTLS_ECDSA_DETERMINISTIC): signatures would not be reproducible",
-				 key_path);
+		return vc_errorf(
+		    err, VC_EUNSUPP,
+		    "%s: ECDSA key, but this mbedtls lacks deterministic ECDSA "
+		    "(MBEDTLS_ECDSA_DETERMINISTIC): signatures would not be reproducible",
+		    key_path);
 #else
 		switch (mbedtls_pk_ec(k->pk)->VC_MBED(grp).id) {
-		case MBEDTLS_ECP_DP_SECP256R1:
-			k->desc = "ECDSA-P256";
-			return 0;
-		case MBEDTLS_ECP_DP_SECP384R1:
-			k->desc = "ECDSA-P384";
-			return 0;
-		case MBEDTLS_ECP_DP_SECP521R1:
-			k->desc = "ECDSA-P521";
-			return 0;
+		case MBEDTLS_ECP_DP_SECP256R1: k->desc = "ECDSA-P256"; return 0;
+		case MBEDTLS_ECP_DP_SECP384R1: k->desc = "ECDSA-P384"; return 0;
+		case MBEDTLS_ECP_DP_SECP521R1: k->desc = "ECDSA-P521"; return 0;
 		default:
 			return vc_errorf(err, VC_EUNSUPP,
 					 "%s: EC key on a curve other than P-256, P-384 or P-521",
@@ -204,21 +201,23 @@ static int parse_key(struct vc_sign_key *k, const struct vc_sign_key_options *o,
 		if (r == 0)
 			return 0;
 		if (r2 == 0)
-			return vc_errorf(err, VC_ECRYPTO, "%s: wrong passphrase for the encrypted key",
-					 o->key_path);
+			return vc_errorf(err, VC_ECRYPTO,
+					 "%s: wrong passphrase for the encrypted key", o->key_path);
 	}
 #endif
 	if (r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
 		return vc_errorf(err, VC_ECRYPTO,
 				 "%s: the key is encrypted: give its passphrase "
-				 "(--passphrase-file or --passphrase-env)", o->key_path);
+				 "(--passphrase-file or --passphrase-env)",
+				 o->key_path);
 	if (r == MBEDTLS_ERR_PK_PASSWORD_MISMATCH)
 		return vc_errorf(err, VC_ECRYPTO, "%s: wrong passphrase for the encrypted key",
 				 o->key_path);
 	if (r == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG || r == MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE)
 		return vc_errorf(err, VC_EUNSUPP,
 				 "%s: unsupported key algorithm or encryption: only RSA and "
-				 "ECDSA keys are supported", o->key_path);
+				 "ECDSA keys are supported",
+				 o->key_path);
 	return mbed_errorf(err, VC_ECRYPTO, r, o->key_path);
 }
 
@@ -292,7 +291,8 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 	if (r != 0) {
 		r = vc_errorf(err, VC_ECRYPTO,
 			      "%s does not match %s: the certificate's public key is not the "
-			      "key's", o->key_path, o->cert_path);
+			      "key's",
+			      o->key_path, o->cert_path);
 		goto out;
 	}
 	vc_sha256(k->crt.raw.p, k->crt.raw.len, k->fingerprint);
@@ -373,18 +373,18 @@ int sign_key_sign_sha256(const struct vc_sign_key *k, const uint8_t hash[32], st
 		 * randomized PSA ECDSA in 3.x): RFC 6979 when
 		 * MBEDTLS_ECDSA_DETERMINISTIC is on, which check_key_type ensured. */
 #if MBEDTLS_VERSION_MAJOR >= 3
-		r = mbedtls_ecdsa_write_signature(mbedtls_pk_ec(mk->pk), MBEDTLS_MD_SHA256, hash, 32,
-						  sig, sizeof(sig), &sig_len,
+		r = mbedtls_ecdsa_write_signature(mbedtls_pk_ec(mk->pk), MBEDTLS_MD_SHA256, hash,
+						  32, sig, sizeof(sig), &sig_len,
 						  mbedtls_ctr_drbg_random, &mk->drbg);
 #else
-		r = mbedtls_ecdsa_write_signature(mbedtls_pk_ec(mk->pk), MBEDTLS_MD_SHA256, hash, 32,
-						  sig, &sig_len, mbedtls_ctr_drbg_random,
+		r = mbedtls_ecdsa_write_signature(mbedtls_pk_ec(mk->pk), MBEDTLS_MD_SHA256, hash,
+						  32, sig, &sig_len, mbedtls_ctr_drbg_random,
 						  &mk->drbg);
 #endif
 	} else {
 #if MBEDTLS_VERSION_MAJOR >= 3
-		r = mbedtls_pk_sign(&mk->pk, MBEDTLS_MD_SHA256, hash, 32, sig, sizeof(sig), &sig_len,
-				    mbedtls_ctr_drbg_random, &mk->drbg);
+		r = mbedtls_pk_sign(&mk->pk, MBEDTLS_MD_SHA256, hash, 32, sig, sizeof(sig),
+				    &sig_len, mbedtls_ctr_drbg_random, &mk->drbg);
 #else
 		r = mbedtls_pk_sign(&mk->pk, MBEDTLS_MD_SHA256, hash, 32, sig, &sig_len,
 				    mbedtls_ctr_drbg_random, &mk->drbg);

@@ -135,7 +135,8 @@ int sign_pkcs8_aes_decrypt(const uint8_t *data, size_t len, const uint8_t *pwd, 
 
 	/* From here on it is our format: failures are the passphrase's. */
 	if (!pwd) {
-		r = vc_errorf(err, VC_ECRYPTO, "the key is encrypted: give its passphrase "
+		r = vc_errorf(err, VC_ECRYPTO,
+			      "the key is encrypted: give its passphrase "
 			      "(--passphrase-file or --passphrase-env)");
 		goto out;
 	}
