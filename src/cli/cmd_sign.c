@@ -305,11 +305,6 @@ static int cmd_pe(const struct args *a)
 		return r;
 	vc_json_init(&j, 2);
 	r = vc_sign_read_file(a->input, VC_SIGN_FILE_MAX, &in, &err);
-	if (r == 0) {
-		r = vc_sign_pe_digest(in.data, in.len, digest, &err);
-		if (r < 0)
-			vc_error_prefix(&err, "%s", a->input);
-	}
 	if (r == 0)
 		r = load_key(a, &k, &err);
 	if (r == 0) {

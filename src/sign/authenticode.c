@@ -49,6 +49,9 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 	if (lfanew > len || len - lfanew < 24 || memcmp(pe + lfanew, "PE\0\0", 4) != 0)
 		return vc_errorf(err, VC_EINVAL, "not a PE file: no PE signature at e_lfanew 0x%zx",
 				 lfanew);
+	if (lfanew % 8)
+		return vc_errorf(err, VC_EUNSUPP, "PE: e_lfanew 0x%zx is not 8-byte aligned",
+				 lfanew);
 	coff = lfanew + 4;
 	l->n_sections = vc_get_le16(pe + coff + 2);
 	opt_size = vc_get_le16(pe + coff + 16);
@@ -201,22 +204,26 @@ int vc_sign_pe_digest(const uint8_t *pe, size_t len, uint8_t out[32], struct vc_
 	return r;
 }
 
-/* PE/COFF section 3.4 CheckSum: 16-bit one's-complement-style sum of the
- * file's words with the CheckSum field read as zero, plus the file size. */
+/* PE/COFF section 3.4 CheckSum: the file's 16-bit little-endian words (a
+ * last odd byte alone) added with end-around carry, the CheckSum field read
+ * as zero, plus the file size. The carries are folded once at the end, which
+ * gives the same value as folding after every word (both are the unique
+ * value in [1, 0xffff] congruent to the sum modulo 0xffff, or 0). */
 static uint32_t pe_checksum(const uint8_t *p, size_t len, size_t checksum_off)
 {
 	uint64_t sum = 0;
+	size_t i;
 
-	for (size_t i = 0; i + 1 < len; i += 2) {
-		if (i == checksum_off || i == checksum_off + 2)
-			continue;
+	for (i = 0; i + 8 <= len; i += 8)
+		sum += (uint64_t)vc_get_le16(p + i) + vc_get_le16(p + i + 2) +
+		       vc_get_le16(p + i + 4) + vc_get_le16(p + i + 6);
+	for (; i + 1 < len; i += 2)
 		sum += vc_get_le16(p + i);
-		sum = (sum & 0xffff) + (sum >> 16);
-	}
-	if (len & 1) {
+	if (len & 1)
 		sum += p[len - 1];
+	sum -= vc_get_le16(p + checksum_off) + vc_get_le16(p + checksum_off + 2);
+	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	}
 	return (uint32_t)(sum + len);
 }
 
@@ -453,7 +460,6 @@ int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsig
 	memcpy(img + data_len + 8, p7.data, p7.len);
 	vc_put_le32(img + l->certdir_off, (uint32_t)data_len);
 	vc_put_le32(img + l->certdir_off + 4, (uint32_t)cert_len);
-	vc_put_le32(img + l->checksum_off, 0);
 	vc_put_le32(img + l->checksum_off, pe_checksum(img, data_len + cert_len, l->checksum_off));
 	r = 0;
 out:
