@@ -157,6 +157,8 @@ expect_exit 2 "--key" sign roothash --cert rsa2048.crt --roothash $RH -o out/x.p
 expect_exit 2 "exactly one" sign roothash --key rsa2048.key --cert rsa2048.crt --roothash $RH \
 	--roothash-file rh.txt -o out/x.p7s
 expect_exit 2 "unknown mode" sign frob
+expect_exit 3 "no-such-dir" sign roothash --key rsa2048.key --cert rsa2048.crt --roothash $RH \
+	-o out/x.p7s --dps out/no-such-dir/x.dps
 [ ! -e out/x.p7s ] || fail "a failed signing left an output"
 [ -z "$(ls -A out | grep '^\.')" ] || fail "temporary files left in out/"
 

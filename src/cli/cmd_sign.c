@@ -183,20 +183,35 @@ static int load_key(const struct args *a, struct vc_sign_key **ret, struct vc_er
 	return 0;
 }
 
-/* Writes bytes to path through a temporary file renamed on success. */
-static int write_output(const char *path, const void *data, size_t len, struct vc_error *err)
+/* Writes up to two outputs, each through a temporary file; both are
+ * written before either is renamed into place, so a failure leaves neither
+ * (short of a failing rename). path2 may be NULL. */
+static int write_outputs(const char *path1, const struct vc_buf *b1, const char *path2,
+			 const struct vc_buf *b2, struct vc_error *err)
 {
-	struct vc_file_sink *f;
+	struct vc_file_sink *f1 = NULL, *f2 = NULL;
 	int r;
 
-	r = vc_file_sink_open(path, &f, err);
-	if (r < 0)
-		return r;
-	r = vc_sink_pwrite(vc_file_sink_sink(f), data, len, 0, err);
+	r = vc_file_sink_open(path1, &f1, err);
 	if (r == 0)
-		r = vc_file_sink_commit(f, len, err);
-	vc_file_sink_free(f);
+		r = vc_sink_pwrite(vc_file_sink_sink(f1), b1->data, b1->len, 0, err);
+	if (r == 0 && path2) {
+		r = vc_file_sink_open(path2, &f2, err);
+		if (r == 0)
+			r = vc_sink_pwrite(vc_file_sink_sink(f2), b2->data, b2->len, 0, err);
+	}
+	if (r == 0)
+		r = vc_file_sink_commit(f1, b1->len, err);
+	if (r == 0 && f2)
+		r = vc_file_sink_commit(f2, b2->len, err);
+	vc_file_sink_free(f1);
+	vc_file_sink_free(f2);
 	return r;
+}
+
+static int write_output(const char *path, const struct vc_buf *b, struct vc_error *err)
+{
+	return write_outputs(path, b, NULL, NULL, err);
 }
 
 static void json_file(struct vc_json *j, const char *key, const char *path, const struct vc_buf *b)
@@ -259,10 +274,8 @@ static int cmd_roothash(const struct args *a)
 		vc_sign_key_fingerprint(k, fp);
 		r = vc_sign_dps_blob(rh, rh_len, fp, p7.data, p7.len, &dps, &err);
 	}
-	if (r == 0 && a->dps)
-		r = write_output(a->dps, dps.data, dps.len, &err);
 	if (r == 0)
-		r = write_output(a->output, p7.data, p7.len, &err);
+		r = write_outputs(a->output, &p7, a->dps, &dps, &err);
 	if (r == 0 && a->json) {
 		vc_sign_key_fingerprint(k, fp);
 		vc_json_begin_object(&j);
@@ -280,9 +293,6 @@ static int cmd_roothash(const struct args *a)
 		vc_json_end_object(&j);
 		r = print_json(&j, &err);
 	}
-	/* A DPS blob written before a failure of the .p7s is removed again. */
-	if (r < 0 && a->dps && dps.len)
-		unlink(a->dps);
 	vc_json_fini(&j);
 	vc_buf_fini(&p7);
 	vc_buf_fini(&dps);
@@ -313,7 +323,7 @@ static int cmd_pe(const struct args *a)
 			vc_error_prefix(&err, "%s", a->input);
 	}
 	if (r == 0)
-		r = write_output(a->output, out.data, out.len, &err);
+		r = write_output(a->output, &out, &err);
 	if (r == 0 && a->json) {
 		vc_json_begin_object(&j);
 		vc_json_key(&j, "key");
@@ -368,7 +378,7 @@ static int cmd_dps(const struct args *a)
 	vc_json_init(&j, 2);
 	r = dps_from_args(a, &dps, &err);
 	if (r == 0)
-		r = write_output(a->output, dps.data, dps.len, &err);
+		r = write_output(a->output, &dps, &err);
 	if (r == 0 && a->json) {
 		vc_json_begin_object(&j);
 		json_file(&j, "dps", a->output, &dps);
