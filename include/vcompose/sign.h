@@ -41,6 +41,10 @@
 #include "vcompose/util.h"
 
 #define VC_SIGN_DPS_ALIGN 4096
+/* Size to reserve for a DPS signature partition when the signature comes
+ * later (deferred signing): what systemd-repart reserves; an RSA-8192
+ * signature with its certificate needs about 8 KiB. */
+#define VC_SIGN_DPS_RESERVE (16 * 1024)
 #define VC_SIGN_FILE_MAX  (1ull << 30) /* keys, certificates, PE files we read */
 #define VC_SIGN_CHAIN_MAX 8	       /* extra certificates in a PE signature */
 
