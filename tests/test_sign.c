@@ -150,6 +150,45 @@ static void roothash_matches_openssl_smime(void **state)
 	vc_sign_key_free(k);
 }
 
+/* RFC 6979 appendix A.2.5: P-256, SHA-256, message "sample": deterministic
+ * ECDSA must give exactly this (r, s), here as the signature inside a PKCS#7
+ * over "sample" (the SignerInfo's encryptedDigest ends the DER). */
+static void ecdsa_rfc6979_known_answer(void **state)
+{
+	static const char r_hex[] =
+	    "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716";
+	static const char s_hex[] =
+	    "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8";
+	struct vc_sign_key_options o = {
+	    .key_path = VEC "TEST-ONLY-rfc6979-p256.key",
+	    .cert_path = VEC "TEST-ONLY-rfc6979-p256.crt",
+	};
+	struct vc_error err = {0};
+	struct vc_sign_key *k = NULL;
+	struct vc_buf p7 = {0};
+	uint8_t want[72], rs[32];
+	size_t n;
+	(void)state;
+
+	if (vc_sign_key_load(&o, &k, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(vc_sign_key_describe(k), "ECDSA-P256");
+	assert_int_equal(vc_sign_detached(k, "sample", 6, 0, &p7, &err), 0);
+	/* Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }; both have the
+	 * high bit set, so each INTEGER carries a leading zero octet. */
+	memcpy(want, "\x30\x46\x02\x21\x00", 5);
+	assert_int_equal(vc_hex_decode(r_hex, rs, 32, &n, &err), 0);
+	memcpy(want + 5, rs, 32);
+	memcpy(want + 37, "\x02\x21\x00", 3);
+	assert_int_equal(vc_hex_decode(s_hex, rs, 32, &n, &err), 0);
+	memcpy(want + 40, rs, 32);
+	assert_true(p7.len > 72);
+	assert_memory_equal(p7.data + p7.len - 72, want, 72);
+	assert_memory_equal(p7.data + p7.len - 74, "\x04\x48", 2); /* OCTET STRING of 72 */
+	vc_buf_fini(&p7);
+	vc_sign_key_free(k);
+}
+
 static void dps_matches_systemd_repart(void **state)
 {
 	struct vc_sign_key *k = test_key();
@@ -389,6 +428,7 @@ int main(void)
 	    cmocka_unit_test(der_length_forms),
 	    cmocka_unit_test(base64_rfc4648),
 	    cmocka_unit_test(roothash_matches_openssl_smime),
+	    cmocka_unit_test(ecdsa_rfc6979_known_answer),
 	    cmocka_unit_test(dps_matches_systemd_repart),
 	    cmocka_unit_test(dps_padding_keeps_a_nul),
 	    cmocka_unit_test(pe_digest_by_hand),
