@@ -363,6 +363,54 @@ static void pe_sign_layout(void **state)
 	vc_sign_key_free(k);
 }
 
+/* The same image as PE32: 224-byte optional header, directories at +96. */
+static void pe32_digest_by_hand(void **state)
+{
+	static uint8_t pe[0x700];
+	const size_t lfanew = 0x80, opt = lfanew + 24, sect = opt + 224, certdir = opt + 96 + 32;
+	struct vc_sign_key *k = test_key();
+	struct vc_error err = {0};
+	struct vc_buf out = {0};
+	struct vc_sha256 c;
+	uint8_t want[32], got[32];
+	(void)state;
+
+	memset(pe, 0, sizeof(pe));
+	pe[0] = 'M';
+	pe[1] = 'Z';
+	vc_put_le32(pe + 0x3c, lfanew);
+	memcpy(pe + lfanew, "PE\0\0", 4);
+	vc_put_le16(pe + lfanew + 4, 0x14c); /* i386 */
+	vc_put_le16(pe + lfanew + 6, 1);
+	vc_put_le16(pe + lfanew + 20, 224);
+	vc_put_le16(pe + opt, 0x10b);
+	vc_put_le32(pe + opt + 60, 0x200);
+	vc_put_le32(pe + opt + 92, 16);
+	memcpy(pe + sect, ".text\0\0\0", 8);
+	vc_put_le32(pe + sect + 16, 0x400);
+	vc_put_le32(pe + sect + 20, 0x200);
+	for (size_t i = 0x200; i < 0x600; i++)
+		pe[i] = (uint8_t)(i * 13);
+
+	vc_sha256_init(&c);
+	vc_sha256_update(&c, pe, opt + 64);
+	vc_sha256_update(&c, pe + opt + 68, certdir - opt - 68);
+	vc_sha256_update(&c, pe + certdir + 8, 0x200 - certdir - 8);
+	vc_sha256_update(&c, pe + 0x200, 0x400);
+	vc_sha256_final(&c, want);
+	assert_int_equal(vc_sign_pe_digest(pe, 0x600, got, &err), 0);
+	assert_memory_equal(got, want, 32);
+	assert_int_equal(vc_sign_pe(k, pe, 0x600, 0, &out, &err), 0);
+	assert_int_equal(vc_get_le32(out.data + certdir), 0x600);
+	assert_int_equal(vc_get_le32(out.data + certdir + 4), out.len - 0x600);
+	assert_int_equal(vc_get_le32(out.data + opt + 64),
+			 checksum_of(out.data, out.len, opt + 64));
+	assert_int_equal(vc_sign_pe_digest(out.data, out.len, got, &err), 0);
+	assert_memory_equal(got, want, 32);
+	vc_buf_fini(&out);
+	vc_sign_key_free(k);
+}
+
 static void pe_bad_inputs(void **state)
 {
 	static uint8_t pe[0x700];
@@ -433,6 +481,7 @@ int main(void)
 	    cmocka_unit_test(dps_padding_keeps_a_nul),
 	    cmocka_unit_test(pe_digest_by_hand),
 	    cmocka_unit_test(pe_sign_layout),
+	    cmocka_unit_test(pe32_digest_by_hand),
 	    cmocka_unit_test(pe_bad_inputs),
 	    cmocka_unit_test(key_errors),
 	};
