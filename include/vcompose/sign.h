@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "vcompose/error.h"
+#include "vcompose/sink.h"
 #include "vcompose/util.h"
 
 #define VC_SIGN_DPS_ALIGN 4096
@@ -45,8 +46,8 @@
  * later (deferred signing): what systemd-repart reserves; an RSA-8192
  * signature with its certificate needs about 8 KiB. */
 #define VC_SIGN_DPS_RESERVE (16 * 1024)
-#define VC_SIGN_FILE_MAX  (1ull << 30) /* keys, certificates, PE files we read */
-#define VC_SIGN_CHAIN_MAX 8	       /* extra certificates in a PE signature */
+#define VC_SIGN_FILE_MAX    (1ull << 30) /* keys, certificates, PE files we read */
+#define VC_SIGN_CHAIN_MAX   8		 /* extra certificates in a PE signature */
 
 /* A private key and its certificate (and optional chain), checked to match. */
 struct vc_sign_key;
@@ -102,6 +103,27 @@ int vc_base64_encode(const uint8_t *in, size_t len, struct vc_buf *out, struct v
 /* Authenticode image digest (SHA-256) of a PE file, as a verifier computes it
  * (an existing certificate table is excluded). */
 int vc_sign_pe_digest(const uint8_t *pe, size_t len, uint8_t out[32], struct vc_error *err);
+
+/* Signing a PE in two steps, so that a large file is never copied: the
+ * plan holds everything that differs from the input; vc_sign_pe_write()
+ * then writes the input's bytes and the plan through a sink (window). */
+struct vc_sign_pe_plan {
+	uint64_t image_len;    /* input bytes kept (an old certificate table dropped) */
+	uint64_t padded_len;   /* image_len rounded up to 8: the table's offset */
+	uint64_t total_len;    /* size of the signed file */
+	uint64_t checksum_off; /* OptionalHeader.CheckSum */
+	uint64_t certdir_off;  /* DataDirectory[IMAGE_DIRECTORY_ENTRY_SECURITY] */
+	uint8_t checksum[4];   /* new CheckSum, le32 */
+	uint8_t certdir[8];    /* new security entry: offset, size (le32 each) */
+	struct vc_buf cert;    /* WIN_CERTIFICATE with the DER, padded to 8 */
+	uint8_t digest[32];    /* the Authenticode image digest signed */
+};
+int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
+		    struct vc_sign_pe_plan *ret, struct vc_error *err);
+void vc_sign_pe_plan_fini(struct vc_sign_pe_plan *p);
+/* pe must be the buffer the plan was made from. */
+int vc_sign_pe_write(const struct vc_sign_pe_plan *p, const uint8_t *pe, const struct vc_sink *s,
+		     struct vc_error *err);
 
 /* Signs a PE file: out receives the whole signed file. An already signed
  * input is refused unless VC_SIGN_REPLACE. */

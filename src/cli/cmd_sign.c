@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -300,44 +301,94 @@ static int cmd_roothash(const struct args *a)
 	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
 }
 
+/* Maps a whole input file read-only (a PE can be large: never copied). */
+static int map_file(const char *path, const uint8_t **ret, size_t *ret_len, struct vc_error *err)
+{
+	static const uint8_t empty[1];
+	struct stat st;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s",
+				       path);
+	if (fstat(fd, &st) < 0) {
+		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
+	} else if (!S_ISREG(st.st_mode)) {
+		r = vc_errorf(err, VC_EINVAL, "%s: not a regular file", path);
+	} else if ((uint64_t)st.st_size > VC_SIGN_FILE_MAX) {
+		r = vc_errorf(err, VC_ERANGE, "%s: %lld bytes, at most %llu accepted", path,
+			      (long long)st.st_size, (unsigned long long)VC_SIGN_FILE_MAX);
+	} else if (st.st_size == 0) {
+		*ret = empty;
+		*ret_len = 0;
+	} else {
+		void *m =
+		    mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (m == MAP_FAILED) {
+			r = vc_errorf_errno(err, VC_EIO, errno, "%s: mmap", path);
+		} else {
+			*ret = m;
+			*ret_len = (size_t)st.st_size;
+		}
+	}
+	close(fd);
+	return r;
+}
+
 static int cmd_pe(const struct args *a)
 {
 	const char *cmd = "sign pe";
 	struct vc_error err = {0};
 	struct vc_sign_key *k = NULL;
-	struct vc_buf in = {0}, out = {0};
+	struct vc_sign_pe_plan plan = {0};
+	struct vc_file_sink *f = NULL;
+	const uint8_t *in = NULL;
+	size_t in_len = 0;
 	struct vc_json j;
-	uint8_t digest[32];
 	int r;
 
 	if ((r = need(cmd, a->key, "--key")) || (r = need(cmd, a->cert, "--cert")) ||
 	    (r = need(cmd, a->output, "-o")) || (r = need(cmd, a->input, "IN")))
 		return r;
 	vc_json_init(&j, 2);
-	r = vc_sign_read_file(a->input, VC_SIGN_FILE_MAX, &in, &err);
+	r = map_file(a->input, &in, &in_len, &err);
 	if (r == 0)
 		r = load_key(a, &k, &err);
 	if (r == 0) {
-		r = vc_sign_pe(k, in.data, in.len, a->replace ? VC_SIGN_REPLACE : 0, &out, &err);
+		r = vc_sign_pe_plan(k, in, in_len, a->replace ? VC_SIGN_REPLACE : 0, &plan, &err);
 		if (r < 0)
 			vc_error_prefix(&err, "%s", a->input);
 	}
 	if (r == 0)
-		r = write_output(a->output, &out, &err);
+		r = vc_file_sink_open(a->output, &f, &err);
+	if (r == 0)
+		r = vc_sign_pe_write(&plan, in, vc_file_sink_sink(f), &err);
+	if (r == 0)
+		r = vc_file_sink_commit(f, plan.total_len, &err);
 	if (r == 0 && a->json) {
 		vc_json_begin_object(&j);
 		vc_json_key(&j, "key");
 		vc_json_string(&j, vc_sign_key_describe(k));
 		vc_json_key(&j, "imageDigest");
-		vc_sign_pe_digest(out.data, out.len, digest, &err);
-		vc_json_hex(&j, digest, 32);
-		json_file(&j, "output", a->output, &out);
+		vc_json_hex(&j, plan.digest, 32);
+		vc_json_key(&j, "output");
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "path");
+		vc_json_string(&j, a->output);
+		vc_json_key(&j, "size");
+		vc_json_uint(&j, plan.total_len);
+		vc_json_key(&j, "certificateTableSize");
+		vc_json_uint(&j, plan.cert.len);
+		vc_json_end_object(&j);
 		vc_json_end_object(&j);
 		r = print_json(&j, &err);
 	}
+	vc_file_sink_free(f);
+	if (in && in_len)
+		munmap((void *)in, in_len);
+	vc_sign_pe_plan_fini(&plan);
 	vc_json_fini(&j);
-	vc_buf_fini(&in);
-	vc_buf_fini(&out);
 	vc_sign_key_free(k);
 	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
 }
