@@ -126,6 +126,12 @@ osslverify out/uki.json.efi rsa.crt
 calc=$(sed -n 's/^Calculated message digest *: *\([0-9A-F]*\).*/\1/p' ossl.log | tr A-F a-f)
 [ -n "$calc" ] && grep -q "\"imageDigest\": \"$calc\"" pe.json || fail "--json digest != osslsigncode's"
 
+# in place: the input is read before the output is renamed over it
+cp uki.efi out/inplace.efi
+[ -z "$VC_RUN" ] || chown nobody:nogroup out/inplace.efi
+vc sign pe --key rsa.key --cert rsa.crt out/inplace.efi -o out/inplace.efi
+cmp out/inplace.efi out/uki.rsa.efi || fail "signing in place differs"
+
 # a chain: both certificates embedded, verified against the CA
 vc sign pe --key leaf.key --cert leaf-chain.crt uki.efi -o out/uki.chain.efi
 [ "$($PY pe.py check out/uki.chain.efi)" = 2 ] || fail "chain not embedded"
