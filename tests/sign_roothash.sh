@@ -95,6 +95,22 @@ grep -q "\"certificateFingerprint\": \"$fp\"" dps.json || fail "--json lacks the
 # deferred signing: a .p7s made elsewhere, the blob, then joined into an image
 vc sign dps --roothash-file rh.txt --p7s out/dps.p7s --cert p256.crt -o out/dps2.bin
 cmp out/dps2.bin out/dps.bin || fail "sign dps differs from sign roothash --dps"
+expect_exit 1 "does not verify" sign dps --roothash $RH2 --p7s out/dps.p7s --cert p256.crt -o out/x.p7s
+expect_exit 1 "no signer matches" sign dps --roothash $RH --p7s out/dps.p7s --cert rsa2048.crt -o out/x.p7s
+
+# sign verify: ours, and openssl's with its default signed attributes
+vc sign verify --cert p256.crt --roothash $RH --p7s out/dps.p7s | grep -q "good signature" ||
+	fail "sign verify refuses our signature"
+openssl smime -sign -binary -md sha256 -outform DER -in rh.txt -signer rsa4096.crt \
+	-inkey rsa4096.key -out attrs.p7s
+vc sign verify --cert rsa4096.crt --roothash-file rh.txt --p7s attrs.p7s >/dev/null ||
+	fail "sign verify refuses openssl's signature with attributes"
+expect_exit 1 "messageDigest" sign verify --cert rsa4096.crt --roothash $RH2 --p7s attrs.p7s
+cp out/rsa2048.p7s bad.p7s
+printf '\001' | dd of=bad.p7s bs=1 seek=300 conv=notrunc 2>/dev/null
+expect_exit 1 "does not verify" sign verify --cert rsa2048.crt --roothash $RH --p7s bad.p7s
+expect_exit 1 "not a PKCS#7" sign verify --cert rsa2048.crt --roothash $RH --p7s rh.txt
+
 head -c 65536 /dev/urandom > out/disk.img
 dd if=/dev/zero of=out/disk.img bs=4096 seek=4 count=4 conv=notrunc 2>/dev/null
 cp out/disk.img before.img

@@ -87,6 +87,16 @@ int vc_sign_detached(const struct vc_sign_key *k, const void *content, size_t le
 int vc_sign_roothash(const struct vc_sign_key *k, const uint8_t *roothash, size_t len,
 		     unsigned flags, struct vc_buf *out, struct vc_error *err);
 
+/* Checks a detached PKCS#7 (DER, e.g. made elsewhere for deferred signing)
+ * over content against the certificate in cert_path: a SignerInfo naming the
+ * certificate by issuer and serial, SHA-256, with or without authenticated
+ * attributes. VC_ECHECK when it does not verify. */
+int vc_sign_verify_detached(const char *cert_path, const void *content, size_t len,
+			    const uint8_t *p7, size_t p7_len, struct vc_error *err);
+/* The same over the lowercase hex of roothash. */
+int vc_sign_verify_roothash(const char *cert_path, const uint8_t *roothash, size_t len,
+			    const uint8_t *p7, size_t p7_len, struct vc_error *err);
+
 /* DPS verity signature partition content, appended to out, padded with NULs
  * to a multiple of 4096 bytes. fingerprint may be NULL (the key is optional
  * in the specification). */

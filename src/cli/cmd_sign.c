@@ -406,6 +406,9 @@ static int dps_from_args(const struct args *a, struct vc_buf *dps, struct vc_err
 		r = vc_sign_read_file(a->p7s, 1 << 20, &p7, err);
 	if (r == 0 && (p7.len < 2 || p7.data[0] != 0x30))
 		r = vc_errorf(err, VC_EINVAL, "%s: not a DER PKCS#7 signature", a->p7s);
+	/* A signature made elsewhere is checked before it goes anywhere. */
+	if (r == 0 && a->cert)
+		r = vc_sign_verify_roothash(a->cert, rh, rh_len, p7.data, p7.len, err);
 	if (r == 0 && a->cert)
 		r = vc_sign_cert_fingerprint(a->cert, fp, err);
 	if (r == 0)
@@ -438,6 +441,33 @@ static int cmd_dps(const struct args *a)
 	}
 	vc_json_fini(&j);
 	vc_buf_fini(&dps);
+	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
+}
+
+static int cmd_verify_p7s(const struct args *a)
+{
+	const char *cmd = "sign verify";
+	struct vc_error err = {0};
+	struct vc_buf p7 = {0};
+	uint8_t rh[64];
+	size_t rh_len;
+	int r;
+
+	if ((r = need(cmd, a->cert, "--cert")) || (r = need(cmd, a->p7s, "--p7s")))
+		return r;
+	if (!a->roothash == !a->roothash_file)
+		return cli_usage(cmd, "give exactly one of --roothash and --roothash-file");
+	r = get_roothash(a, rh, &rh_len, &err);
+	if (r == 0)
+		r = vc_sign_read_file(a->p7s, 1 << 20, &p7, &err);
+	if (r == 0) {
+		r = vc_sign_verify_roothash(a->cert, rh, rh_len, p7.data, p7.len, &err);
+		if (r < 0)
+			vc_error_prefix(&err, "%s", a->p7s);
+	}
+	if (r == 0 && cli_verbosity >= 0)
+		printf("%s: good signature by %s\n", a->p7s, a->cert);
+	vc_buf_fini(&p7);
 	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
 }
 
@@ -608,7 +638,9 @@ int cmd_sign(int argc, char **argv)
 		return cmd_dps(&a);
 	if (strcmp(a.sub, "join") == 0)
 		return cmd_join(&a);
+	if (strcmp(a.sub, "verify") == 0 && !a.input)
+		return cmd_verify_p7s(&a);
 	if (a.input)
 		return cli_usage("sign", "unexpected argument '%s'", a.input);
-	return cli_usage("sign", "unknown mode '%s': roothash, pe, dps or join", a.sub);
+	return cli_usage("sign", "unknown mode '%s': roothash, pe, dps, join or verify", a.sub);
 }
