@@ -122,7 +122,7 @@ static int get_roothash(const struct args *a, uint8_t out[64], size_t *ret_len,
 	return r;
 }
 
-/* The passphrase into a locked-down buffer; the caller wipes it. */
+/* The passphrase into pass, which the caller wipes; never printed. */
 static int get_passphrase(const struct args *a, struct vc_buf *pass, struct vc_error *err)
 {
 	if (a->pass_file) {
