@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Signing: PKCS#7 root-hash signatures, the DPS signature partition,
- * Authenticode for PE32+ files. All with mbedtls; no OpenSSL.
+ * Authenticode for PE32/PE32+ files, and a check of PKCS#7 signatures made
+ * elsewhere (deferred signing). All with mbedtls; no OpenSSL.
  *
  * What it writes:
  *  - vc_sign_roothash(): a detached PKCS#7 SignedData (RFC 2315), DER, over the
