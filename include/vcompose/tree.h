@@ -71,7 +71,9 @@ struct vc_node {
 	size_t n_xattrs;
 
 	/* Hardlinks: every path of a group is a node; all point to the group's
-	 * first node in pre-order, which carries the metadata and content.
+	 * first node in pre-order, which carries the content, the xattrs and
+	 * the symlink target; the others copy its scalar fields (type, mode,
+	 * owner, mtime, size, device numbers, nlink).
 	 * A node outside any group points to itself. nlink counts the group
 	 * (1 for a lone file); directories: 2 + number of subdirectories. */
 	struct vc_node *link_first;

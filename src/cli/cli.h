@@ -34,6 +34,10 @@ int cli_parse_jobs(const char *s, unsigned *ret, struct vc_error *err);
  * $SOURCE_DATE_EPOCH; *ret_set false when neither is there. */
 int cli_epoch(const char *opt, int64_t *ret, bool *ret_set, struct vc_error *err);
 
+/* --owner keep|root (defined in cmd_tree.c); -1 if neither. */
+enum vc_owner_policy;
+int cli_parse_owner(const char *s, enum vc_owner_policy *ret);
+
 /* Subcommands. */
 int cmd_build(int argc, char **argv);
 int cmd_tree(int argc, char **argv);

@@ -1,10 +1,433 @@
 /* SPDX-License-Identifier: MIT */
-/* vcompose gpt: not built yet. */
+/* vcompose gpt: a GPT disk from partition images, each copied to its 1 MiB
+ * aligned offset, the table written last. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "vcompose/gpt.h"
+#include "vcompose/sink.h"
+#include "vcompose/util.h"
+
+#define COPY_CHUNK (1024 * 1024)
+
+static void help(void)
+{
+	printf("Usage: vcompose gpt -o DISK --part TYPE:FILE[,OPTION=V...]... [--size N]\n"
+	       "                    [--sector-size 512|4096] [--seed S] [--json]\n\n"
+	       "Writes a GPT disk holding the given partition images, in order, each on a\n"
+	       "1 MiB boundary. TYPE is a DPS name (esp, xbootldr, swap, home, srv, var, tmp,\n"
+	       "linux-generic, root, usr, root-verity, usr-verity, root-verity-sig,\n"
+	       "usr-verity-sig; an -x86-64, -x86, -arm64, -arm, -riscv64 or -loongarch64\n"
+	       "suffix picks another architecture) or a GUID. FILE may be empty with size=.\n\n"
+	       "Partition options (comma-separated after FILE):\n"
+	       "  label=L      partition name (UTF-8, at most 36 UTF-16 units)\n"
+	       "  uuid=U       partition UUID (default: derived from the seed)\n"
+	       "  roothash=H   UUID from a verity root hash: first 128 bits for root/usr,\n"
+	       "               last 128 bits for root-verity/usr-verity\n"
+	       "  flags=F      attribute bits: a number or names joined by '+': required,\n"
+	       "               no-block-io, legacy-boot, growfs, read-only, hidden, no-auto\n"
+	       "  size=N       minimum partition size (K/M/G/T suffixes)\n"
+	       "  start=N      start offset in bytes (default: next 1 MiB boundary)\n\n"
+	       "Options:\n"
+	       "  -o DISK              output disk image (replaced atomically)\n"
+	       "  --size N             disk size (default: the smallest that fits)\n"
+	       "  --sector-size N      logical sector size, 512 (default) or 4096\n"
+	       "  --seed S             seed for the disk GUID and partition UUIDs (default:\n"
+	       "                       the output's name, vcompose's version, SOURCE_DATE_EPOCH)\n"
+	       "  --source-date-epoch N  overrides $SOURCE_DATE_EPOCH\n"
+	       "  --disk-guid U        disk GUID (default: derived from the seed)\n"
+	       "  --json               print the layout as JSON\n");
+}
+
+struct part_arg {
+	char *file; /* NULL: no content */
+	uint64_t file_size;
+	const char *roothash_hex;
+};
+
+/* Parses "TYPE:FILE[,k=v...]" (modified in place) into p and a. */
+static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, struct vc_error *err)
+{
+	char *colon = strchr(spec, ':');
+	char *opts, *tok, *save = NULL;
+
+	memset(p, 0, sizeof(*p));
+	memset(a, 0, sizeof(*a));
+	if (!colon)
+		return vc_errorf(err, VC_EINVAL, "--part '%s': expected TYPE:FILE", spec);
+	*colon = '\0';
+	if (vc_gpt_type_lookup(spec, p->type, err) < 0)
+		return err->code;
+	opts = strchr(colon + 1, ',');
+	if (opts)
+		*opts++ = '\0';
+	if (colon[1])
+		a->file = colon + 1;
+	for (tok = opts ? strtok_r(opts, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		const char *v;
+
+		if (!eq)
+			return vc_errorf(err, VC_EINVAL, "--part %s: option '%s' is not KEY=VALUE",
+					 spec, tok);
+		*eq = '\0';
+		v = eq + 1;
+		if (strcmp(tok, "label") == 0) {
+			if (strlen(v) > VC_GPT_LABEL_MAX)
+				return vc_errorf(err, VC_EINVAL,
+						 "--part %s: label '%s' is longer than 36 UTF-16 units",
+						 spec, v);
+			strcpy(p->label, v);
+		} else if (strcmp(tok, "uuid") == 0) {
+			if (vc_uuid_parse(v, p->uuid, err) < 0) {
+				vc_error_prefix(err, "--part %s: uuid", spec);
+				return err->code;
+			}
+			p->uuid_set = true;
+		} else if (strcmp(tok, "roothash") == 0) {
+			a->roothash_hex = v;
+		} else if (strcmp(tok, "flags") == 0) {
+			if (vc_gpt_flags_parse(v, &p->flags, err) < 0) {
+				vc_error_prefix(err, "--part %s", spec);
+				return err->code;
+			}
+		} else if (strcmp(tok, "size") == 0 || strcmp(tok, "start") == 0) {
+			uint64_t n;
+			if (vc_parse_u64(v, true, &n, err) < 0) {
+				vc_error_prefix(err, "--part %s: %s", spec, tok);
+				return err->code;
+			}
+			if (tok[1] == 'i')
+				p->size = n;
+			else
+				p->start = n;
+		} else {
+			return vc_errorf(err, VC_EINVAL,
+					 "--part %s: unknown option '%s' (expected label, uuid, "
+					 "roothash, flags, size, start)",
+					 spec, tok);
+		}
+	}
+	if (a->roothash_hex) {
+		uint8_t hash[64], data[16], hashp[16];
+		size_t n;
+
+		if (vc_hex_decode(a->roothash_hex, hash, sizeof(hash), &n, err) < 0 || n < 16) {
+			vc_error_clear(err);
+			return vc_errorf(err, VC_EINVAL, "--part %s: roothash '%s' is not hex of 16 "
+					 "to 64 bytes", spec, a->roothash_hex);
+		}
+		if (!vc_gpt_type_is_verity_data(p->type) && !vc_gpt_type_is_verity_hash(p->type))
+			return vc_errorf(err, VC_EINVAL,
+					 "--part %s: roothash= applies to root, usr, root-verity and "
+					 "usr-verity partitions only", spec);
+		vc_gpt_uuids_from_roothash(hash, n, data, hashp);
+		memcpy(p->uuid, vc_gpt_type_is_verity_data(p->type) ? data : hashp, 16);
+		p->uuid_set = true;
+	}
+	if (!a->file && p->size == 0)
+		return vc_errorf(err, VC_EINVAL, "--part %s: no FILE and no size=", spec);
+	return 0;
+}
+
+static int copy_file(const char *path, const struct vc_sink *w, uint64_t size, struct vc_error *err)
+{
+	uint8_t *buf = malloc(COPY_CHUNK);
+	uint64_t off = 0;
+	int fd = -1, r = 0;
+
+	if (!buf)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
+		goto out;
+	}
+	while (off < size) {
+		size_t want = size - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(size - off);
+		ssize_t got = pread(fd, buf, want, (off_t)off);
+		bool zero = true;
+
+		if (got < 0) {
+			r = vc_errorf_errno(err, VC_EIO, errno, "%s: read", path);
+			goto out;
+		}
+		if (got == 0) {
+			r = vc_errorf(err, VC_EIO, "%s: shrank while being copied", path);
+			goto out;
+		}
+		/* Zero chunks stay holes: the disk file reads them back as zeros. */
+		for (ssize_t i = 0; i < got && zero; i++)
+			zero = buf[i] == 0;
+		if (!zero) {
+			r = vc_sink_pwrite(w, buf, (size_t)got, off, err);
+			if (r < 0)
+				goto out;
+		}
+		off += (uint64_t)got;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return r;
+}
+
+static void print_json(const struct vc_gpt *g)
+{
+	struct vc_json j;
+	struct vc_error err;
+	char u[VC_UUID_STR];
+	const char *text;
+
+	vc_json_init(&j, 2);
+	vc_json_begin_object(&j);
+	vc_json_key(&j, "disk_size");
+	vc_json_uint(&j, g->disk_size);
+	vc_json_key(&j, "sector_size");
+	vc_json_uint(&j, g->sector_size);
+	vc_uuid_format(g->disk_guid, u);
+	vc_json_key(&j, "disk_guid");
+	vc_json_string(&j, u);
+	vc_json_key(&j, "partitions");
+	vc_json_begin_array(&j);
+	for (size_t i = 0; i < g->n_parts; i++) {
+		const struct vc_gpt_part *p = &g->parts[i];
+		const char *name = vc_gpt_type_name(p->type);
+
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "number");
+		vc_json_uint(&j, i + 1);
+		vc_uuid_format(p->type, u);
+		vc_json_key(&j, "type");
+		vc_json_string(&j, u);
+		vc_json_key(&j, "type_name");
+		if (name)
+			vc_json_string(&j, name);
+		else
+			vc_json_null(&j);
+		vc_uuid_format(p->uuid, u);
+		vc_json_key(&j, "uuid");
+		vc_json_string(&j, u);
+		vc_json_key(&j, "label");
+		vc_json_string(&j, p->label);
+		vc_json_key(&j, "offset");
+		vc_json_uint(&j, p->offset);
+		vc_json_key(&j, "size");
+		vc_json_uint(&j, p->part_size);
+		vc_json_key(&j, "first_lba");
+		vc_json_uint(&j, p->first_lba);
+		vc_json_key(&j, "last_lba");
+		vc_json_uint(&j, p->last_lba);
+		vc_json_key(&j, "flags");
+		vc_json_uint(&j, p->flags);
+		vc_json_end_object(&j);
+	}
+	vc_json_end_array(&j);
+	vc_json_end_object(&j);
+	text = vc_json_finish(&j, &err);
+	if (text)
+		fputs(text, stdout);
+	vc_json_fini(&j);
+}
 
 int cmd_gpt(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_not_built("gpt");
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"part", required_argument, NULL, 'p'},
+		{"size", required_argument, NULL, 's'},
+		{"sector-size", required_argument, NULL, 'S'},
+		{"seed", required_argument, NULL, 'e'},
+		{"source-date-epoch", required_argument, NULL, 'E'},
+		{"json", no_argument, NULL, 'j'},
+		{"disk-guid", required_argument, NULL, 'g'},
+		{0},
+	};
+	struct vc_error err = {0};
+	struct vc_gpt *g = NULL;
+	struct part_arg *args = NULL;
+	struct vc_file_sink *fs = NULL;
+	const char *out = NULL, *seed = NULL, *epoch_opt = NULL, *disk_guid = NULL;
+	char **specs = NULL;
+	size_t n_specs = 0;
+	uint64_t disk_size = 0, sector_size = 512;
+	bool json = false;
+	int c, ret = VC_EXIT_BAD;
+
+	specs = calloc((size_t)argc, sizeof(*specs));
+	if (!specs)
+		return VC_EXIT_ENV;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			help();
+			free(specs);
+			return VC_EXIT_OK;
+		case 'o':
+			out = optarg;
+			break;
+		case 'p':
+			specs[n_specs++] = optarg;
+			break;
+		case 's':
+			if (vc_parse_u64(optarg, true, &disk_size, &err) < 0 || disk_size == 0) {
+				ret = cli_usage("gpt", "--size '%s': not a size", optarg);
+				goto out;
+			}
+			break;
+		case 'S':
+			if (vc_parse_u64(optarg, false, &sector_size, &err) < 0 ||
+			    (sector_size != 512 && sector_size != 4096)) {
+				ret = cli_usage("gpt", "--sector-size '%s': 512 or 4096", optarg);
+				goto out;
+			}
+			break;
+		case 'e':
+			seed = optarg;
+			break;
+		case 'E':
+			epoch_opt = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'g':
+			disk_guid = optarg;
+			break;
+		default:
+			ret = cli_usage("gpt", "unknown option");
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		ret = cli_usage("gpt", "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (!out) {
+		ret = cli_usage("gpt", "-o DISK is required");
+		goto out;
+	}
+	if (n_specs == 0) {
+		ret = cli_usage("gpt", "at least one --part is required");
+		goto out;
+	}
+	if (n_specs > VC_GPT_MAX_PARTS) {
+		vc_errorf(&err, VC_ERANGE, "%zu partitions given, a GPT holds at most %d", n_specs,
+			  VC_GPT_MAX_PARTS);
+		ret = cli_fail("gpt", &err);
+		goto out;
+	}
+
+	g = malloc(sizeof(*g));
+	args = calloc(n_specs, sizeof(*args));
+	if (!g || !args) {
+		ret = VC_EXIT_ENV;
+		goto out;
+	}
+	{
+		struct vc_buf sb = {0};
+		int64_t epoch = 0;
+		bool have_epoch = false;
+
+		if (cli_epoch(epoch_opt, &epoch, &have_epoch, &err) < 0) {
+			ret = cli_fail("gpt", &err);
+			goto out;
+		}
+		if (seed) {
+			vc_gpt_init(g, seed, strlen(seed));
+		} else {
+			const char *base = strrchr(out, '/');
+			base = base ? base + 1 : out;
+			if (vc_buf_appendf(&sb, &err, "%s\n%s\n%lld", base, VC_VERSION,
+					   (long long)epoch) < 0) {
+				ret = cli_fail("gpt", &err);
+				goto out;
+			}
+			vc_gpt_init(g, sb.data, sb.len);
+			vc_buf_fini(&sb);
+		}
+	}
+	g->sector_size = (uint32_t)sector_size;
+	if (disk_guid) {
+		if (vc_uuid_parse(disk_guid, g->disk_guid, &err) < 0) {
+			vc_error_prefix(&err, "--disk-guid");
+			ret = cli_fail("gpt", &err);
+			goto out;
+		}
+		g->disk_guid_set = true;
+	}
+	g->disk_size = disk_size;
+
+	for (size_t i = 0; i < n_specs; i++) {
+		struct vc_gpt_part p;
+		struct stat st;
+
+		if (parse_part(specs[i], &p, &args[i], &err) < 0) {
+			ret = cli_fail("gpt", &err);
+			goto out;
+		}
+		if (args[i].file) {
+			if (stat(args[i].file, &st) < 0) {
+				vc_errorf_errno(&err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno,
+						"--part %s", args[i].file);
+				ret = cli_fail("gpt", &err);
+				goto out;
+			}
+			if (!S_ISREG(st.st_mode)) {
+				vc_errorf(&err, VC_EINVAL, "%s: not a regular file", args[i].file);
+				ret = cli_fail("gpt", &err);
+				goto out;
+			}
+			args[i].file_size = (uint64_t)st.st_size;
+			if (p.size < args[i].file_size)
+				p.size = args[i].file_size;
+		}
+		if (vc_gpt_add(g, &p, &err) < 0) {
+			ret = cli_fail("gpt", &err);
+			goto out;
+		}
+	}
+	if (vc_gpt_layout(g, &err) < 0) {
+		ret = cli_fail("gpt", &err);
+		goto out;
+	}
+	if (vc_file_sink_open(out, &fs, &err) < 0) {
+		ret = cli_fail("gpt", &err);
+		goto out;
+	}
+	for (size_t i = 0; i < g->n_parts; i++) {
+		struct vc_sink w;
+
+		if (!args[i].file)
+			continue;
+		w = vc_sink_window(vc_file_sink_sink(fs), g->parts[i].offset, g->parts[i].part_size,
+				   "gpt partition");
+		if (copy_file(args[i].file, &w, args[i].file_size, &err) < 0) {
+			ret = cli_fail("gpt", &err);
+			goto out;
+		}
+	}
+	if (vc_gpt_write(g, vc_file_sink_sink(fs), &err) < 0 ||
+	    vc_file_sink_commit(fs, g->disk_size, &err) < 0) {
+		ret = cli_fail("gpt", &err);
+		goto out;
+	}
+	if (json)
+		print_json(g);
+	ret = VC_EXIT_OK;
+out:
+	vc_file_sink_free(fs);
+	free(args);
+	free(g);
+	free(specs);
+	return ret;
 }
