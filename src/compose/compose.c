@@ -2,7 +2,6 @@
 /* The composer: see include/vcompose/compose.h. This file is the only one
  * that knows the order of the stages; each stage is a function below, run
  * in order by vc_compose(). */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

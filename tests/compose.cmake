@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: MIT
+vc_script_test(build_ddi tests/build_ddi.sh)
+vc_script_test(build_oem tests/build_oem.sh)
+vc_script_test(build_repro tests/build_repro.sh)
+set_tests_properties(build_oem PROPERTIES LABELS boot TIMEOUT 300 SKIP_RETURN_CODE 77)
