@@ -4,7 +4,8 @@
  * ones, each error checked for "config.xml:LINE:" and the attribute. Seeds
  * are compared with values computed by sha256sum(1) (coreutils 9.1):
  *   printf 'vcompose-seed-v1\nseed=vcompose bootable example\n' | sha256sum
- *   printf 'vcompose-seed-v1\nname=minimal\nversion=1.0.0\nsource_date_epoch=1700000000\n' | sha256sum
+ *   printf 'vcompose-seed-v1\nname=minimal\nversion=1.0.0\nsource_date_epoch=1700000000\n' |
+ * sha256sum
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,11 +84,11 @@ static struct vc_config *parse_ok(const char *xml, const struct vc_xmlcfg_option
 }
 
 /* Five lines of head: the <type> under test is on line 5. */
-#define HEAD                                                                                 \
-	"<?xml version=\"1.0\"?>\n"                                                           \
-	"<image schemaversion=\"8.5\" name=\"t\">\n"                                          \
-	"<description type=\"system\"><author>a</author><contact>c</contact>"                 \
-	"<specification>s</specification></description>\n"                                   \
+#define HEAD                                                                                       \
+	"<?xml version=\"1.0\"?>\n"                                                                \
+	"<image schemaversion=\"8.5\" name=\"t\">\n"                                               \
+	"<description type=\"system\"><author>a</author><contact>c</contact>"                      \
+	"<specification>s</specification></description>\n"                                         \
 	"<preferences><version>1.2.3</version>\n"
 #define TAIL "</preferences>\n</image>\n"
 
@@ -115,9 +116,8 @@ static void example_minimal(void **state)
 	char hex[65];
 
 	(void)state;
-	assert_int_equal(vc_xmlcfg_load(VC_SOURCE_DIR "/examples/minimal/config.xml", NULL, &cfg,
-					&err),
-			 0);
+	assert_int_equal(
+	    vc_xmlcfg_load(VC_SOURCE_DIR "/examples/minimal/config.xml", NULL, &cfg, &err), 0);
 	assert_string_equal(cfg->name, "minimal");
 	assert_string_equal(cfg->version, "1.0.0");
 	assert_int_equal(cfg->image, VC_CONFIG_IMAGE_DDI);
@@ -134,7 +134,8 @@ static void example_minimal(void **state)
 	assert_int_equal(cfg->notes.n, 0);
 	assert_int_equal(vc_xmlcfg_seed(cfg, 1700000000, seed, &err), 0);
 	vc_hex_encode(seed, 32, hex);
-	assert_string_equal(hex, "6005d2eb8d6b36327f6475e39bf4d3cf243c487634d3bbd386d86955bd2c70dc");
+	assert_string_equal(hex,
+			    "6005d2eb8d6b36327f6475e39bf4d3cf243c487634d3bbd386d86955bd2c70dc");
 	assert_int_equal(vc_xmlcfg_seed(cfg, -1, seed, &err), VC_EINVAL);
 	vc_config_free(cfg);
 }
@@ -147,9 +148,8 @@ static void example_bootable(void **state)
 	char hex[65];
 
 	(void)state;
-	assert_int_equal(vc_xmlcfg_load(VC_SOURCE_DIR "/examples/bootable/config.xml", NULL, &cfg,
-					&err),
-			 0);
+	assert_int_equal(
+	    vc_xmlcfg_load(VC_SOURCE_DIR "/examples/bootable/config.xml", NULL, &cfg, &err), 0);
 	assert_int_equal(cfg->image, VC_CONFIG_IMAGE_OEM);
 	assert_true(cfg->efi);
 	assert_int_equal(cfg->bootloader, VC_CONFIG_BOOT_SYSTEMD_BOOT);
@@ -167,7 +167,8 @@ static void example_bootable(void **state)
 	/* The seed attribute wins over name, version and epoch. */
 	assert_int_equal(vc_xmlcfg_seed(cfg, 12345, seed, &err), 0);
 	vc_hex_encode(seed, 32, hex);
-	assert_string_equal(hex, "18200c222fbaa8ea2414131c7827bb45120fa73df2575684594c6d8e31a55a68");
+	assert_string_equal(hex,
+			    "18200c222fbaa8ea2414131c7827bb45120fa73df2575684594c6d8e31a55a68");
 	vc_config_free(cfg);
 }
 
@@ -175,56 +176,56 @@ static void example_bootable(void **state)
 static void kiwi_style_description(void **state)
 {
 	static const char xml[] =
-		"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-		"<image schemaversion=\"7.5\" name=\"kiwi-test-image-verity\" "
-		"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-		"xsi:noNamespaceSchemaLocation=\"kiwi.xsd\">\n"
-		"  <description type=\"system\">\n"
-		"    <author>Someone</author><contact>someone@example.org</contact>\n"
-		"    <specification>Verity test</specification>\n"
-		"  </description>\n"
-		"  <preferences>\n"
-		"    <version>2.0.0</version>\n"
-		"    <packagemanager>apt</packagemanager>\n"
-		"    <locale>en_US</locale>\n"
-		"    <keytable>us</keytable>\n"
-		"    <timezone>UTC</timezone>\n"
-		"  </preferences>\n"
-		"  <preferences>\n"
-		"    <type image=\"oem\" filesystem=\"erofs\" firmware=\"efi\" efipartsize=\"100\"\n"
-		"          verity_blocks=\"all\" initrd_system=\"dracut\" format=\"qcow2\"\n"
-		"          verity_signature_required=\"true\" verity_signature_key=\"db.key\"\n"
-		"          verity_signature_cert=\"./sub/../db.crt\"\n"
-		"          embed_verity_metadata=\"false\" verity_partition=\"true\" "
-		"veritypartsize=\"100\"\n"
-		"          kernelcmdline=\"console=ttyS0 rd.verity=&lt;data_device&gt;:"
-		"&lt;hash_device&gt;:&lt;hash&gt;\" luks=\"false\">\n"
-		"      <oemconfig><oem-resize>false</oem-resize>"
-		"<oem-boot-title>Verity</oem-boot-title></oemconfig>\n"
-		"      <bootloader name=\"systemd_boot\" console=\"serial\" timeout=\"10\">\n"
-		"        <dracut>\n"
-		"          <install paths=\"/usr/sbin/veritysetup\"/>\n"
-		"          <uki><kernel name=\"vmlinuz-6.1.0-56-amd64\"/></uki>\n"
-		"          <filesystems names=\"erofs\"/>\n"
-		"          <add_drivers names=\"erofs dm-verity erofs\"/>\n"
-		"          <force_drivers names=\"dm-verity\"/>\n"
-		"          <add modules=\"systemd-veritysetup\"/>\n"
-		"        </dracut>\n"
-		"      </bootloader>\n"
-		"      <initrd action=\"setup\"><dracut uefi=\"true\"/></initrd>\n"
-		"      <initrd action=\"add\"><dracut module=\"dm\"/>"
-		"<dracut driver=\"virtio_blk\"/></initrd>\n"
-		"      <initrd action=\"omit\"><dracut module=\"plymouth\"/>"
-		"<dracut driver=\"floppy\"/></initrd>\n"
-		"      <size unit=\"G\">2</size>\n"
-		"    </type>\n"
-		"  </preferences>\n"
-		"  <users><user password=\"x\" home=\"/root\" name=\"root\" groups=\"root\"/></users>\n"
-		"  <users><user password=\"x\" home=\"/home/a\" name=\"a\"/></users>\n"
-		"  <repository type=\"apt-deb\"><source path=\"obs://x\"/></repository>\n"
-		"  <packages type=\"image\"><package name=\"systemd\"/></packages>\n"
-		"  <packages type=\"bootstrap\"><package name=\"bash\"/></packages>\n"
-		"</image>\n";
+	    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<image schemaversion=\"7.5\" name=\"kiwi-test-image-verity\" "
+	    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+	    "xsi:noNamespaceSchemaLocation=\"kiwi.xsd\">\n"
+	    "  <description type=\"system\">\n"
+	    "    <author>Someone</author><contact>someone@example.org</contact>\n"
+	    "    <specification>Verity test</specification>\n"
+	    "  </description>\n"
+	    "  <preferences>\n"
+	    "    <version>2.0.0</version>\n"
+	    "    <packagemanager>apt</packagemanager>\n"
+	    "    <locale>en_US</locale>\n"
+	    "    <keytable>us</keytable>\n"
+	    "    <timezone>UTC</timezone>\n"
+	    "  </preferences>\n"
+	    "  <preferences>\n"
+	    "    <type image=\"oem\" filesystem=\"erofs\" firmware=\"efi\" efipartsize=\"100\"\n"
+	    "          verity_blocks=\"all\" initrd_system=\"dracut\" format=\"qcow2\"\n"
+	    "          verity_signature_required=\"true\" verity_signature_key=\"db.key\"\n"
+	    "          verity_signature_cert=\"./sub/../db.crt\"\n"
+	    "          embed_verity_metadata=\"false\" verity_partition=\"true\" "
+	    "veritypartsize=\"100\"\n"
+	    "          kernelcmdline=\"console=ttyS0 rd.verity=&lt;data_device&gt;:"
+	    "&lt;hash_device&gt;:&lt;hash&gt;\" luks=\"false\">\n"
+	    "      <oemconfig><oem-resize>false</oem-resize>"
+	    "<oem-boot-title>Verity</oem-boot-title></oemconfig>\n"
+	    "      <bootloader name=\"systemd_boot\" console=\"serial\" timeout=\"10\">\n"
+	    "        <dracut>\n"
+	    "          <install paths=\"/usr/sbin/veritysetup\"/>\n"
+	    "          <uki><kernel name=\"vmlinuz-6.1.0-56-amd64\"/></uki>\n"
+	    "          <filesystems names=\"erofs\"/>\n"
+	    "          <add_drivers names=\"erofs dm-verity erofs\"/>\n"
+	    "          <force_drivers names=\"dm-verity\"/>\n"
+	    "          <add modules=\"systemd-veritysetup\"/>\n"
+	    "        </dracut>\n"
+	    "      </bootloader>\n"
+	    "      <initrd action=\"setup\"><dracut uefi=\"true\"/></initrd>\n"
+	    "      <initrd action=\"add\"><dracut module=\"dm\"/>"
+	    "<dracut driver=\"virtio_blk\"/></initrd>\n"
+	    "      <initrd action=\"omit\"><dracut module=\"plymouth\"/>"
+	    "<dracut driver=\"floppy\"/></initrd>\n"
+	    "      <size unit=\"G\">2</size>\n"
+	    "    </type>\n"
+	    "  </preferences>\n"
+	    "  <users><user password=\"x\" home=\"/root\" name=\"root\" groups=\"root\"/></users>\n"
+	    "  <users><user password=\"x\" home=\"/home/a\" name=\"a\"/></users>\n"
+	    "  <repository type=\"apt-deb\"><source path=\"obs://x\"/></repository>\n"
+	    "  <packages type=\"image\"><package name=\"systemd\"/></packages>\n"
+	    "  <packages type=\"bootstrap\"><package name=\"bash\"/></packages>\n"
+	    "</image>\n";
 	struct vc_config *cfg;
 	char path[600];
 
@@ -246,8 +247,8 @@ static void kiwi_style_description(void **state)
 	snprintf(path, sizeof(path), "%s/db.crt", tmpdir);
 	assert_string_equal(cfg->signature_cert, path);
 	assert_int_equal(cfg->cmdline_placeholders, VC_CONFIG_CMDLINE_DATA_DEVICE |
-							    VC_CONFIG_CMDLINE_HASH_DEVICE |
-							    VC_CONFIG_CMDLINE_HASH);
+							VC_CONFIG_CMDLINE_HASH_DEVICE |
+							VC_CONFIG_CMDLINE_HASH);
 	assert_string_equal(cfg->kernelcmdline,
 			    "console=ttyS0 rd.verity=<data_device>:<hash_device>:<hash>");
 	assert_string_equal(cfg->dracut.uki_kernel, "vmlinuz-6.1.0-56-amd64");
@@ -281,37 +282,37 @@ static void kiwi_style_description(void **state)
 }
 
 static const char profiles_xml[] =
-	"<?xml version=\"1.0\"?>\n"
-	"<image schemaversion=\"8.5\" name=\"p\">\n"
-	"<description type=\"system\"><author>a</author><contact>c</contact>"
-	"<specification>s</specification></description>\n"
-	"<profiles>\n"
-	"  <profile name=\"base\" description=\"b\"/>\n"
-	"  <profile name=\"signed\" description=\"s\"><requires profile=\"base\"/></profile>\n"
-	"  <profile name=\"dev\" description=\"d\" import=\"true\"/>\n"
-	"  <profile name=\"arm\" description=\"a\" arch=\"aarch64\"/>\n"
-	"</profiles>\n"
-	"<preferences><version>1.0</version></preferences>\n"
-	"<preferences profiles=\"base\"><version>9.9</version>\n"
-	"  <type image=\"ddi\" verity_blocks=\"all\"/>\n"
-	"</preferences>\n"
-	"<preferences profiles=\"signed\">\n"
-	"  <type image=\"ddi\" verity_partition=\"true\" primary=\"true\" "
-	"verity_signature_key=\"db.key\" verity_signature_cert=\"db.crt\"/>\n"
-	"</preferences>\n"
-	"<preferences profiles=\"dev,other\">\n"
-	"  <type image=\"oem\" filesystem=\"erofs\"/>\n"
-	"  <type image=\"ddi\" primary=\"false\"/>\n"
-	"</preferences>\n"
-	"</image>\n";
+    "<?xml version=\"1.0\"?>\n"
+    "<image schemaversion=\"8.5\" name=\"p\">\n"
+    "<description type=\"system\"><author>a</author><contact>c</contact>"
+    "<specification>s</specification></description>\n"
+    "<profiles>\n"
+    "  <profile name=\"base\" description=\"b\"/>\n"
+    "  <profile name=\"signed\" description=\"s\"><requires profile=\"base\"/></profile>\n"
+    "  <profile name=\"dev\" description=\"d\" import=\"true\"/>\n"
+    "  <profile name=\"arm\" description=\"a\" arch=\"aarch64\"/>\n"
+    "</profiles>\n"
+    "<preferences><version>1.0</version></preferences>\n"
+    "<preferences profiles=\"base\"><version>9.9</version>\n"
+    "  <type image=\"ddi\" verity_blocks=\"all\"/>\n"
+    "</preferences>\n"
+    "<preferences profiles=\"signed\">\n"
+    "  <type image=\"ddi\" verity_partition=\"true\" primary=\"true\" "
+    "verity_signature_key=\"db.key\" verity_signature_cert=\"db.crt\"/>\n"
+    "</preferences>\n"
+    "<preferences profiles=\"dev,other\">\n"
+    "  <type image=\"oem\" filesystem=\"erofs\"/>\n"
+    "  <type image=\"ddi\" primary=\"false\"/>\n"
+    "</preferences>\n"
+    "</image>\n";
 
 static void profiles_select_types(void **state)
 {
-	struct vc_xmlcfg_options o = { 0 };
-	const char *sel_base[] = { "base", NULL };
-	const char *sel_signed[] = { "signed", NULL };
-	const char *sel_arm[] = { "arm", NULL };
-	const char *sel_none[] = { "nope", NULL };
+	struct vc_xmlcfg_options o = {0};
+	const char *sel_base[] = {"base", NULL};
+	const char *sel_signed[] = {"signed", NULL};
+	const char *sel_arm[] = {"arm", NULL};
+	const char *sel_none[] = {"nope", NULL};
 	struct vc_config *cfg;
 	struct vc_error err;
 
@@ -350,14 +351,15 @@ static void profiles_select_types(void **state)
 	o.arch = NULL;
 	o.profiles = sel_none;
 	assert_int_equal(parse(profiles_xml, &o, &cfg, &err), VC_EINVAL);
-	assert_non_null(strstr(err.msg, "--profile 'nope': no such profile (defined: base, signed, dev)"));
+	assert_non_null(
+	    strstr(err.msg, "--profile 'nope': no such profile (defined: base, signed, dev)"));
 }
 
 static void signature_key_from_cli(void **state)
 {
 	static const char xml[] = HEAD "<type image=\"ddi\" verity_partition=\"true\" "
 				       "verity_signature_required=\"true\"/>\n" TAIL;
-	struct vc_xmlcfg_options o = { .have_key = true };
+	struct vc_xmlcfg_options o = {.have_key = true};
 	struct vc_config *cfg = parse_ok(xml, &o);
 
 	(void)state;
@@ -391,7 +393,8 @@ static void variants(void **state)
 	vc_config_free(cfg);
 
 	/* No verity at all, lz4, absolute key path is taken as given. */
-	cfg = parse_ok(HEAD "<type image=\"oem\" filesystem=\"erofs\" erofscompression=\"lz4\"/>\n" TAIL,
+	cfg = parse_ok(HEAD
+		       "<type image=\"oem\" filesystem=\"erofs\" erofscompression=\"lz4\"/>\n" TAIL,
 		       NULL);
 	assert_false(cfg->verity);
 	assert_int_equal(cfg->compress, VC_CONFIG_COMPRESS_LZ4);
@@ -408,189 +411,195 @@ struct bad {
 };
 
 #define TYPE(attrs) HEAD "<type " attrs "/>\n" TAIL
-#define OEM "image=\"oem\" filesystem=\"erofs\" "
+#define OEM	    "image=\"oem\" filesystem=\"erofs\" "
 
 static const struct bad bad_cases[] = {
-	/* malformed XML: the line of the error */
-	{ "<?xml version=\"1.0\"?>\n<image name=\"t\">\n<description>\n</image>\n", VC_EINVAL,
-	  "config.xml:4: malformed XML", "mismatch" },
-	/* an external entity (XXE) is never loaded: DOCTYPE refused */
-	{ "<?xml version=\"1.0\"?>\n<!DOCTYPE image [\n<!ENTITY x SYSTEM \"file:///etc/passwd\">\n]>\n"
-	  "<image schemaversion=\"8.5\" name=\"&x;\"/>\n",
-	  VC_EINVAL, "config.xml:2: <!DOCTYPE>", "not allowed" },
-	{ "<?xml version=\"1.0\"?>\n<!DOCTYPE image SYSTEM \"http://example.org/kiwi.dtd\">\n"
-	  "<image schemaversion=\"8.5\" name=\"t\"/>\n",
-	  VC_EINVAL, "config.xml:2: <!DOCTYPE>", "not allowed" },
-	/* an undeclared entity is a well-formedness error */
-	{ HEAD "<type image=\"ddi\" seed=\"&foo;\"/>\n" TAIL, VC_EINVAL, "config.xml:5: malformed XML",
-	  "foo" },
-	{ HEAD "<xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"/etc/passwd\"/>\n"
-	       "<type image=\"ddi\"/>\n" TAIL,
-	  VC_EUNSUPP, "config.xml:5: <include>", "XInclude" },
-	{ "<?xml version=\"1.0\"?>\n<config/>\n", VC_EINVAL, "config.xml:2: <config>", "<image>" },
-	{ "<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"../evil\">\n</image>\n",
-	  VC_EINVAL, "config.xml:2: <image name=\"../evil\">", "output files" },
-	{ "<?xml version=\"1.0\"?>\n<image name=\"t\">\n</image>\n", VC_EINVAL, "config.xml:2: <image>",
-	  "schemaversion is required" },
-	{ "<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"t\">\n<description/>\n"
-	  "<preferences><version>x y</version>\n<type image=\"ddi\"/></preferences></image>\n",
-	  VC_EINVAL, "config.xml:4: <version>", "'x y'" },
-	{ HEAD "<type image=\"ddi\" seed=\"a\" seed=\"b\"/>\n" TAIL, VC_EINVAL, "", "" },
-	{ HEAD "</preferences><include from=\"this://other.xml\"/><preferences>\n" TAIL, VC_EUNSUPP,
-	  "config.xml:5: <include>", "merge" },
-	{ HEAD "<frobnicate/>\n" TAIL, VC_EINVAL, "config.xml:5: <frobnicate>", "unknown element" },
-	{ HEAD TAIL, VC_EINVAL, "config.xml:2: <image>", "no <type>" },
-	/* <type> attributes */
-	{ TYPE("image=\"iso\""), VC_EUNSUPP, "config.xml:5: <type image=\"iso\">", "ddi" },
-	{ TYPE("image=\"bogus\""), VC_EUNSUPP, "config.xml:5: <type image=\"bogus\">", "oem" },
-	{ TYPE("filesystem=\"erofs\""), VC_EINVAL, "config.xml:5: <type>", "image is required" },
-	{ TYPE("image=\"oem\""), VC_EINVAL, "config.xml:5: <type>", "filesystem is required" },
-	{ TYPE("image=\"oem\" filesystem=\"ext4\""), VC_EUNSUPP,
-	  "config.xml:5: <type filesystem=\"ext4\">", "EROFS" },
-	{ TYPE("image=\"oem\" filesystem=\"zfs\""), VC_EINVAL, "config.xml:5: <type filesystem=\"zfs\">",
-	  "expected" },
-	{ TYPE(OEM "overlayroot=\"true\""), VC_EUNSUPP,
-	  "config.xml:5: <type overlayroot_readonly_filesystem>", "erofs" },
-	{ TYPE(OEM "erofscompression=\"lzma\""), VC_EUNSUPP,
-	  "config.xml:5: <type erofscompression=\"lzma\">", "lz4" },
-	{ TYPE(OEM "erofscompression=\"lz4hc,13\""), VC_EINVAL,
-	  "config.xml:5: <type erofscompression=\"lz4hc,13\">", "1..12" },
-	{ TYPE(OEM "firmware=\"bios\""), VC_EUNSUPP, "config.xml:5: <type firmware=\"bios\">", "EFI" },
-	{ TYPE(OEM "firmware=\"efi2\""), VC_EINVAL, "config.xml:5: <type firmware=\"efi2\">",
-	  "expected" },
-	{ TYPE(OEM "efipartsize=\"0\""), VC_ERANGE, "config.xml:5: <type efipartsize=\"0\">", "MiB" },
-	{ TYPE(OEM "efipartsize=\"20M\""), VC_EINVAL, "config.xml:5: <type efipartsize=\"20M\">",
-	  "MiB" },
-	{ TYPE(OEM "efipartsize=\"99999999999999999999999\""), VC_ERANGE,
-	  "config.xml:5: <type efipartsize=", "too large" },
-	{ TYPE("image=\"ddi\" efipartsize=\"20\""), VC_EINVAL, "config.xml:5: <type efipartsize=\"20\">",
-	  "no EFI" },
-	{ TYPE(OEM "verity_blocks=\"some\""), VC_EINVAL, "config.xml:5: <type verity_blocks=\"some\">",
-	  "all" },
-	{ TYPE(OEM "verity_blocks=\"\""), VC_EINVAL, "config.xml:5: <type verity_blocks=\"\">", "all" },
-	{ TYPE(OEM "embed_verity_metadata=\"true\""), VC_EINVAL,
-	  "config.xml:5: <type embed_verity_metadata=\"true\">", "verity_blocks" },
-	{ TYPE(OEM "verity_blocks=\"all\" embed_verity_metadata=\"true\" verity_partition=\"true\""),
-	  VC_EINVAL, "config.xml:5: <type verity_partition=\"true\">", "exclude each other" },
-	{ TYPE(OEM "verity_partition=\"yes\""), VC_EINVAL, "config.xml:5: <type verity_partition=\"yes\">",
-	  "true" },
-	{ TYPE(OEM "verity_partition=\"true\" verity_blocks=\"100\""), VC_EINVAL,
-	  "config.xml:5: <type verity_blocks=\"100\">", "all" },
-	{ TYPE(OEM "veritypartsize=\"10\""), VC_EINVAL, "config.xml:5: <type veritypartsize=\"10\">",
-	  "verity_partition" },
-	{ TYPE(OEM "verity_partition=\"true\" veritypartsize=\"-1\""), VC_EINVAL,
-	  "config.xml:5: <type veritypartsize=\"-1\">", "MiB" },
-	{ TYPE(OEM "verity_partition=\"true\" verity_signature_required=\"true\""), VC_EINVAL,
-	  "config.xml:5: <type verity_signature_required=\"true\">", "verity_signature_key" },
-	{ TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"db.key\""), VC_EINVAL,
-	  "config.xml:5: <type verity_signature_key=\"db.key\">", "verity_signature_cert" },
-	{ TYPE(OEM "verity_signature_key=\"db.key\" verity_signature_cert=\"db.crt\""), VC_EINVAL,
-	  "config.xml:5: <type verity_signature_key=\"db.key\">", "needs verity" },
-	{ TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"missing.key\" "
-		   "verity_signature_cert=\"db.crt\""),
-	  VC_EINVAL, "config.xml:5: <type verity_signature_key=\"missing.key\">", "No such file" },
-	{ TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"../db.key\" "
-		   "verity_signature_cert=\"db.crt\""),
-	  VC_EINVAL, "config.xml:5: <type verity_signature_key=\"../db.key\">", "leaves the config" },
-	{ TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"sub/../../x/db.key\" "
-		   "verity_signature_cert=\"db.crt\""),
-	  VC_EINVAL, "config.xml:5: <type verity_signature_key=\"sub/../../x/db.key\">",
-	  "leaves the config" },
-	{ TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"outside.key\" "
-		   "verity_signature_cert=\"db.crt\""),
-	  VC_EINVAL, "config.xml:5: <type verity_signature_key=\"outside.key\">", "leads out" },
-	{ TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"sub\" "
-		   "verity_signature_cert=\"db.crt\""),
-	  VC_EINVAL, "config.xml:5: <type verity_signature_key=\"sub\">", "not a regular file" },
-	{ TYPE(OEM "initrd_system=\"kiwi\""), VC_EUNSUPP, "config.xml:5: <type initrd_system=\"kiwi\">",
-	  "dracut" },
-	{ TYPE(OEM "initrd_system=\"none\""), VC_EINVAL, "config.xml:5: <type initrd_system=\"none\">",
-	  "needs an initrd" },
-	{ TYPE("image=\"ddi\" initrd_file=\"initrd.img\""), VC_EINVAL,
-	  "config.xml:5: <type initrd_file=\"initrd.img\">", "ddi" },
-	{ TYPE(OEM "kernelcmdline=\"root=&lt;root&gt;\""), VC_EINVAL,
-	  "config.xml:5: <type kernelcmdline=\"root=<root>\">", "unknown placeholder '<root>'" },
-	{ TYPE(OEM "kernelcmdline=\"x=&lt;hash&gt;\""), VC_EINVAL,
-	  "config.xml:5: <type kernelcmdline=\"x=<hash>\">", "need verity" },
-	{ TYPE(OEM "verity_blocks=\"all\" kernelcmdline=\"ro roothash=abcd\""), VC_EINVAL,
-	  "config.xml:5: <type kernelcmdline=\"ro roothash=abcd\">", "added by vcompose" },
-	{ TYPE(OEM "kernelcmdline=\"a&#10;b\""), VC_EINVAL, "config.xml:5: <type kernelcmdline=",
-	  "control" },
-	{ TYPE("image=\"ddi\" kernelcmdline=\"quiet\""), VC_EINVAL,
-	  "config.xml:5: <type kernelcmdline=\"quiet\">", "ddi" },
-	{ TYPE(OEM "luks=\"secret\""), VC_EUNSUPP, "config.xml:5: <type luks=\"secret\">",
-	  "not supported" },
-	{ TYPE(OEM "mdraid=\"mirroring\""), VC_EUNSUPP, "config.xml:5: <type mdraid=\"mirroring\">",
-	  "not supported" },
-	{ TYPE(OEM "verity_blox=\"all\""), VC_EINVAL, "config.xml:5: <type verity_blox=\"all\">",
-	  "unknown attribute" },
-	{ TYPE(OEM "seed=\"\""), VC_EINVAL, "config.xml:5: <type seed=\"\">", "printable" },
-	{ TYPE(OEM "primary=\"maybe\""), VC_EINVAL, "config.xml:5: <type primary=\"maybe\">", "true" },
-	{ TYPE(OEM "rootfs_label=\"this label is far too long for a gpt partition name\""), VC_EINVAL,
-	  "config.xml:5: <type rootfs_label=", "1..36" },
-	/* children of <type> */
-	{ HEAD "<type image=\"ddi\">\n<bootloader name=\"systemd_boot\"/></type>\n" TAIL, VC_EINVAL,
-	  "config.xml:6: <bootloader>", "ddi" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"grub2\"/></type>\n" TAIL, VC_EUNSUPP,
-	  "config.xml:6: <bootloader name=\"grub2\">", "systemd_boot" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"lilo\"/></type>\n" TAIL, VC_EINVAL,
-	  "config.xml:6: <bootloader name=\"lilo\">", "expected" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" console=\"hdmi\"/></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:6: <bootloader console=\"hdmi\">", "serial" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" timeout=\"1000\"/></type>\n" TAIL,
-	  VC_ERANGE, "config.xml:6: <bootloader timeout=\"1000\">", "0..600" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"/>\n<bootloader name=\"systemd_boot\"/>"
-	       "</type>\n" TAIL,
-	  VC_EINVAL, "config.xml:7: <bootloader>", "twice" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
-	       "<install paths=\"/usr/sbin/veritysetup ../etc/shadow\"/>\n"
-	       "</dracut></bootloader></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:7: <install paths=", "'../etc/shadow'" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
-	       "<install paths=\"/usr/../etc/shadow\"/>\n</dracut></bootloader></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:7: <install paths=", "absolute path" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
-	       "<add_drivers names=\"dm-verity;rm\"/>\n</dracut></bootloader></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:7: <add_drivers names=\"dm-verity;rm\">", "driver name" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
-	       "<add_drivers names=\"  \"/>\n</dracut></bootloader></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:7: <add_drivers names=\"  \">", "empty list" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
-	       "<add module=\"dm\"/>\n</dracut></bootloader></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:7: <add module=\"dm\">", "unknown attribute" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
-	       "<uki><kernel name=\"../vmlinuz\"/></uki>\n</dracut></bootloader></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:7: <kernel name=\"../vmlinuz\">", "file name" },
-	{ HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
-	       "<uki><kernel name=\"a\"/><kernel name=\"b\"/></uki>\n</dracut></bootloader></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:7: <kernel>", "only one kernel" },
-	{ HEAD "<type " OEM ">\n<initrd action=\"replace\"/></type>\n" TAIL, VC_EINVAL,
-	  "config.xml:6: <initrd action=\"replace\">", "setup" },
-	{ HEAD "<type " OEM ">\n<initrd action=\"add\"><dracut/></initrd></type>\n" TAIL, VC_EINVAL,
-	  "config.xml:6: <dracut>", "module or a driver" },
-	{ HEAD "<type " OEM ">\n<initrd action=\"setup\"><dracut module=\"dm\"/></initrd></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:6: <dracut module=\"dm\">", "uefi" },
-	{ HEAD "<type " OEM ">\n<initrd action=\"add\"><dracut uefi=\"true\"/></initrd></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:6: <dracut uefi=\"true\">", "setup" },
-	{ HEAD "<type " OEM ">\n<initrd action=\"setup\"><dracut uefi=\"yes\"/></initrd></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:6: <dracut uefi=\"yes\">", "true" },
-	{ HEAD "<type " OEM ">\n<initrd action=\"set\"><dracut driver=\"x\"/></initrd></type>\n" TAIL,
-	  VC_EINVAL, "config.xml:6: <dracut driver=\"x\">", "modules only" },
-	{ HEAD "<type " OEM ">\n<gadget/></type>\n" TAIL, VC_EINVAL, "config.xml:6: <gadget>",
-	  "unknown element inside <type>" },
-	{ HEAD "<type " OEM ">\n<oemconfig><mystery/></oemconfig></type>\n" TAIL, VC_EINVAL,
-	  "config.xml:6: <mystery>", "unknown element" },
-	/* profiles */
-	{ "<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"t\">\n<profiles>\n"
-	  "<profile name=\"a\" description=\"x\"/>\n<profile name=\"a\" description=\"y\"/>\n"
-	  "</profiles>\n</image>\n",
-	  VC_EINVAL, "config.xml:5: <profile name=\"a\">", "twice" },
-	{ "<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"t\">\n<profiles>\n"
-	  "<profile name=\"a\" description=\"x\" import=\"true\"/>\n"
-	  "<profile name=\"b\" description=\"x\"><requires profile=\"zz\"/></profile>\n"
-	  "</profiles>\n<description type=\"system\"><specification>s</specification></description>\n"
-	  "<preferences profiles=\"a\"><type image=\"ddi\"/></preferences>\n</image>\n",
-	  0, NULL, NULL },
+    /* malformed XML: the line of the error */
+    {"<?xml version=\"1.0\"?>\n<image name=\"t\">\n<description>\n</image>\n", VC_EINVAL,
+     "config.xml:4: malformed XML", "mismatch"},
+    /* an external entity (XXE) is never loaded: DOCTYPE refused */
+    {"<?xml version=\"1.0\"?>\n<!DOCTYPE image [\n<!ENTITY x SYSTEM \"file:///etc/passwd\">\n]>\n"
+     "<image schemaversion=\"8.5\" name=\"&x;\"/>\n",
+     VC_EINVAL, "config.xml:2: <!DOCTYPE>", "not allowed"},
+    {"<?xml version=\"1.0\"?>\n<!DOCTYPE image SYSTEM \"http://example.org/kiwi.dtd\">\n"
+     "<image schemaversion=\"8.5\" name=\"t\"/>\n",
+     VC_EINVAL, "config.xml:2: <!DOCTYPE>", "not allowed"},
+    /* an undeclared entity is a well-formedness error */
+    {HEAD "<type image=\"ddi\" seed=\"&foo;\"/>\n" TAIL, VC_EINVAL, "config.xml:5: malformed XML",
+     "foo"},
+    {HEAD "<xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"/etc/passwd\"/>\n"
+	  "<type image=\"ddi\"/>\n" TAIL,
+     VC_EUNSUPP, "config.xml:5: <include>", "XInclude"},
+    {"<?xml version=\"1.0\"?>\n<config/>\n", VC_EINVAL, "config.xml:2: <config>", "<image>"},
+    {"<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"../evil\">\n</image>\n",
+     VC_EINVAL, "config.xml:2: <image name=\"../evil\">", "output files"},
+    {"<?xml version=\"1.0\"?>\n<image name=\"t\">\n</image>\n", VC_EINVAL, "config.xml:2: <image>",
+     "schemaversion is required"},
+    {"<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"t\">\n<description/>\n"
+     "<preferences><version>x y</version>\n<type image=\"ddi\"/></preferences></image>\n",
+     VC_EINVAL, "config.xml:4: <version>", "'x y'"},
+    {HEAD "<type image=\"ddi\" seed=\"a\" seed=\"b\"/>\n" TAIL, VC_EINVAL, "", ""},
+    {HEAD "</preferences><include from=\"this://other.xml\"/><preferences>\n" TAIL, VC_EUNSUPP,
+     "config.xml:5: <include>", "merge"},
+    {HEAD "<frobnicate/>\n" TAIL, VC_EINVAL, "config.xml:5: <frobnicate>", "unknown element"},
+    {HEAD TAIL, VC_EINVAL, "config.xml:2: <image>", "no <type>"},
+    /* <type> attributes */
+    {TYPE("image=\"iso\""), VC_EUNSUPP, "config.xml:5: <type image=\"iso\">", "ddi"},
+    {TYPE("image=\"bogus\""), VC_EUNSUPP, "config.xml:5: <type image=\"bogus\">", "oem"},
+    {TYPE("filesystem=\"erofs\""), VC_EINVAL, "config.xml:5: <type>", "image is required"},
+    {TYPE("image=\"oem\""), VC_EINVAL, "config.xml:5: <type>", "filesystem is required"},
+    {TYPE("image=\"oem\" filesystem=\"ext4\""), VC_EUNSUPP,
+     "config.xml:5: <type filesystem=\"ext4\">", "EROFS"},
+    {TYPE("image=\"oem\" filesystem=\"zfs\""), VC_EINVAL, "config.xml:5: <type filesystem=\"zfs\">",
+     "expected"},
+    {TYPE(OEM "overlayroot=\"true\""), VC_EUNSUPP,
+     "config.xml:5: <type overlayroot_readonly_filesystem>", "erofs"},
+    {TYPE(OEM "erofscompression=\"lzma\""), VC_EUNSUPP,
+     "config.xml:5: <type erofscompression=\"lzma\">", "lz4"},
+    {TYPE(OEM "erofscompression=\"lz4hc,13\""), VC_EINVAL,
+     "config.xml:5: <type erofscompression=\"lz4hc,13\">", "1..12"},
+    {TYPE(OEM "firmware=\"bios\""), VC_EUNSUPP, "config.xml:5: <type firmware=\"bios\">", "EFI"},
+    {TYPE(OEM "firmware=\"efi2\""), VC_EINVAL, "config.xml:5: <type firmware=\"efi2\">",
+     "expected"},
+    {TYPE(OEM "efipartsize=\"0\""), VC_ERANGE, "config.xml:5: <type efipartsize=\"0\">", "MiB"},
+    {TYPE(OEM "efipartsize=\"20M\""), VC_EINVAL, "config.xml:5: <type efipartsize=\"20M\">", "MiB"},
+    {TYPE(OEM "efipartsize=\"99999999999999999999999\""), VC_ERANGE,
+     "config.xml:5: <type efipartsize=", "too large"},
+    {TYPE("image=\"ddi\" efipartsize=\"20\""), VC_EINVAL, "config.xml:5: <type efipartsize=\"20\">",
+     "no EFI"},
+    {TYPE(OEM "verity_blocks=\"some\""), VC_EINVAL, "config.xml:5: <type verity_blocks=\"some\">",
+     "all"},
+    {TYPE(OEM "verity_blocks=\"\""), VC_EINVAL, "config.xml:5: <type verity_blocks=\"\">", "all"},
+    {TYPE(OEM "embed_verity_metadata=\"true\""), VC_EINVAL,
+     "config.xml:5: <type embed_verity_metadata=\"true\">", "verity_blocks"},
+    {TYPE(OEM "verity_blocks=\"all\" embed_verity_metadata=\"true\" verity_partition=\"true\""),
+     VC_EINVAL, "config.xml:5: <type verity_partition=\"true\">", "exclude each other"},
+    {TYPE(OEM "verity_partition=\"yes\""), VC_EINVAL,
+     "config.xml:5: <type verity_partition=\"yes\">", "true"},
+    {TYPE(OEM "verity_partition=\"true\" verity_blocks=\"100\""), VC_EINVAL,
+     "config.xml:5: <type verity_blocks=\"100\">", "all"},
+    {TYPE(OEM "veritypartsize=\"10\""), VC_EINVAL, "config.xml:5: <type veritypartsize=\"10\">",
+     "verity_partition"},
+    {TYPE(OEM "verity_partition=\"true\" veritypartsize=\"-1\""), VC_EINVAL,
+     "config.xml:5: <type veritypartsize=\"-1\">", "MiB"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_required=\"true\""), VC_EINVAL,
+     "config.xml:5: <type verity_signature_required=\"true\">", "verity_signature_key"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"db.key\""), VC_EINVAL,
+     "config.xml:5: <type verity_signature_key=\"db.key\">", "verity_signature_cert"},
+    {TYPE(OEM "verity_signature_key=\"db.key\" verity_signature_cert=\"db.crt\""), VC_EINVAL,
+     "config.xml:5: <type verity_signature_key=\"db.key\">", "needs verity"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"missing.key\" "
+	      "verity_signature_cert=\"db.crt\""),
+     VC_EINVAL, "config.xml:5: <type verity_signature_key=\"missing.key\">", "No such file"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"../db.key\" "
+	      "verity_signature_cert=\"db.crt\""),
+     VC_EINVAL, "config.xml:5: <type verity_signature_key=\"../db.key\">", "leaves the config"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"sub/../../x/db.key\" "
+	      "verity_signature_cert=\"db.crt\""),
+     VC_EINVAL, "config.xml:5: <type verity_signature_key=\"sub/../../x/db.key\">",
+     "leaves the config"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"outside.key\" "
+	      "verity_signature_cert=\"db.crt\""),
+     VC_EINVAL, "config.xml:5: <type verity_signature_key=\"outside.key\">", "leads out"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"sub\" "
+	      "verity_signature_cert=\"db.crt\""),
+     VC_EINVAL, "config.xml:5: <type verity_signature_key=\"sub\">", "not a regular file"},
+    {TYPE(OEM "initrd_system=\"kiwi\""), VC_EUNSUPP, "config.xml:5: <type initrd_system=\"kiwi\">",
+     "dracut"},
+    {TYPE(OEM "initrd_system=\"none\""), VC_EINVAL, "config.xml:5: <type initrd_system=\"none\">",
+     "needs an initrd"},
+    {TYPE("image=\"ddi\" initrd_file=\"initrd.img\""), VC_EINVAL,
+     "config.xml:5: <type initrd_file=\"initrd.img\">", "ddi"},
+    {TYPE(OEM "kernelcmdline=\"root=&lt;root&gt;\""), VC_EINVAL,
+     "config.xml:5: <type kernelcmdline=\"root=<root>\">", "unknown placeholder '<root>'"},
+    {TYPE(OEM "kernelcmdline=\"x=&lt;hash&gt;\""), VC_EINVAL,
+     "config.xml:5: <type kernelcmdline=\"x=<hash>\">", "need verity"},
+    {TYPE(OEM "verity_blocks=\"all\" kernelcmdline=\"ro roothash=abcd\""), VC_EINVAL,
+     "config.xml:5: <type kernelcmdline=\"ro roothash=abcd\">", "added by vcompose"},
+    {TYPE(OEM "kernelcmdline=\"a&#10;b\""), VC_EINVAL,
+     "config.xml:5: <type kernelcmdline=", "control"},
+    {TYPE("image=\"ddi\" kernelcmdline=\"quiet\""), VC_EINVAL,
+     "config.xml:5: <type kernelcmdline=\"quiet\">", "ddi"},
+    {TYPE(OEM "luks=\"secret\""), VC_EUNSUPP, "config.xml:5: <type luks=\"secret\">",
+     "not supported"},
+    {TYPE(OEM "mdraid=\"mirroring\""), VC_EUNSUPP, "config.xml:5: <type mdraid=\"mirroring\">",
+     "not supported"},
+    {TYPE(OEM "verity_blox=\"all\""), VC_EINVAL, "config.xml:5: <type verity_blox=\"all\">",
+     "unknown attribute"},
+    {TYPE(OEM "seed=\"\""), VC_EINVAL, "config.xml:5: <type seed=\"\">", "printable"},
+    {TYPE(OEM "primary=\"maybe\""), VC_EINVAL, "config.xml:5: <type primary=\"maybe\">", "true"},
+    {TYPE(OEM "rootfs_label=\"this label is far too long for a gpt partition name\""), VC_EINVAL,
+     "config.xml:5: <type rootfs_label=", "1..36"},
+    /* children of <type> */
+    {HEAD "<type image=\"ddi\">\n<bootloader name=\"systemd_boot\"/></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <bootloader>", "ddi"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"grub2\"/></type>\n" TAIL, VC_EUNSUPP,
+     "config.xml:6: <bootloader name=\"grub2\">", "systemd_boot"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"lilo\"/></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <bootloader name=\"lilo\">", "expected"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" console=\"hdmi\"/></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <bootloader console=\"hdmi\">", "serial"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" output_console=\"serial tv\"/>"
+	  "</type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <bootloader output_console=\"serial tv\">", "'tv'"},
+    {HEAD "<type " OEM
+	  ">\n<bootloader name=\"systemd_boot\" output_console=\"serial tv\"/></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <bootloader output_console=\"serial tv\">", "'tv'"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" timeout=\"1000\"/></type>\n" TAIL,
+     VC_ERANGE, "config.xml:6: <bootloader timeout=\"1000\">", "0..600"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"/>\n<bootloader name=\"systemd_boot\"/>"
+	  "</type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <bootloader>", "twice"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<install paths=\"/usr/sbin/veritysetup ../etc/shadow\"/>\n"
+	  "</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <install paths=", "'../etc/shadow'"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<install paths=\"/usr/../etc/shadow\"/>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <install paths=", "absolute path"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<add_drivers names=\"dm-verity;rm\"/>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <add_drivers names=\"dm-verity;rm\">", "driver name"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<add_drivers names=\"  \"/>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <add_drivers names=\"  \">", "empty list"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<add module=\"dm\"/>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <add module=\"dm\">", "unknown attribute"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<uki><kernel name=\"../vmlinuz\"/></uki>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <kernel name=\"../vmlinuz\">", "file name"},
+    {HEAD
+     "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+     "<uki><kernel name=\"a\"/><kernel name=\"b\"/></uki>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <kernel>", "only one kernel"},
+    {HEAD "<type " OEM ">\n<initrd action=\"replace\"/></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <initrd action=\"replace\">", "setup"},
+    {HEAD "<type " OEM ">\n<initrd action=\"add\"><dracut/></initrd></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <dracut>", "module or a driver"},
+    {HEAD "<type " OEM ">\n<initrd action=\"setup\"><dracut module=\"dm\"/></initrd></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <dracut module=\"dm\">", "uefi"},
+    {HEAD "<type " OEM ">\n<initrd action=\"add\"><dracut uefi=\"true\"/></initrd></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <dracut uefi=\"true\">", "setup"},
+    {HEAD "<type " OEM ">\n<initrd action=\"setup\"><dracut uefi=\"yes\"/></initrd></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <dracut uefi=\"yes\">", "true"},
+    {HEAD "<type " OEM ">\n<initrd action=\"set\"><dracut driver=\"x\"/></initrd></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <dracut driver=\"x\">", "modules only"},
+    {HEAD "<type " OEM ">\n<gadget/></type>\n" TAIL, VC_EINVAL, "config.xml:6: <gadget>",
+     "unknown element inside <type>"},
+    {HEAD "<type " OEM ">\n<oemconfig><mystery/></oemconfig></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <mystery>", "unknown element"},
+    /* profiles */
+    {"<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"t\">\n<profiles>\n"
+     "<profile name=\"a\" description=\"x\"/>\n<profile name=\"a\" description=\"y\"/>\n"
+     "</profiles>\n</image>\n",
+     VC_EINVAL, "config.xml:5: <profile name=\"a\">", "twice"},
+    {"<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"t\">\n<profiles>\n"
+     "<profile name=\"a\" description=\"x\" import=\"true\"/>\n"
+     "<profile name=\"b\" description=\"x\"><requires profile=\"zz\"/></profile>\n"
+     "</profiles>\n<description type=\"system\"><specification>s</specification></description>\n"
+     "<preferences profiles=\"a\"><type image=\"ddi\"/></preferences>\n</image>\n",
+     0, NULL, NULL},
 };
 
 static void bad_configs(void **state)
@@ -656,13 +665,13 @@ static void load_errors(void **state)
 static void entity_expansion_refused(void **state)
 {
 	static const char xml[] =
-		"<?xml version=\"1.0\"?>\n"
-		"<!DOCTYPE image [\n"
-		" <!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"
-		" <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
-		" <!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
-		"]>\n"
-		"<image schemaversion=\"8.5\" name=\"t\">&c;</image>\n";
+	    "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE image [\n"
+	    " <!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"
+	    " <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
+	    " <!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
+	    "]>\n"
+	    "<image schemaversion=\"8.5\" name=\"t\">&c;</image>\n";
 	struct vc_config *cfg = NULL;
 	struct vc_error err;
 
@@ -674,15 +683,15 @@ static void entity_expansion_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(example_minimal),
-		cmocka_unit_test(example_bootable),
-		cmocka_unit_test(kiwi_style_description),
-		cmocka_unit_test(profiles_select_types),
-		cmocka_unit_test(signature_key_from_cli),
-		cmocka_unit_test(variants),
-		cmocka_unit_test(bad_configs),
-		cmocka_unit_test(load_errors),
-		cmocka_unit_test(entity_expansion_refused),
+	    cmocka_unit_test(example_minimal),
+	    cmocka_unit_test(example_bootable),
+	    cmocka_unit_test(kiwi_style_description),
+	    cmocka_unit_test(profiles_select_types),
+	    cmocka_unit_test(signature_key_from_cli),
+	    cmocka_unit_test(variants),
+	    cmocka_unit_test(bad_configs),
+	    cmocka_unit_test(load_errors),
+	    cmocka_unit_test(entity_expansion_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -57,14 +57,15 @@
 #include "vcompose/error.h"
 
 /* Limits on what a user controls. */
-#define VC_XMLCFG_FILE_MAX (4u << 20) /* bytes of config.xml */
-#define VC_XMLCFG_LIST_MAX 256        /* items in one list (drivers, modules, ...) */
-#define VC_XMLCFG_VALUE_MAX 4096      /* bytes of one attribute value */
-#define VC_XMLCFG_SEED_MAX 256        /* bytes of seed="" */
-#define VC_XMLCFG_NAME_MAX 128        /* bytes of <image name> (an output file name) */
+#define VC_XMLCFG_FILE_MAX     (4u << 20) /* bytes of config.xml */
+#define VC_XMLCFG_LIST_MAX     256	  /* items in one list (drivers, modules, ...) */
+#define VC_XMLCFG_VALUE_MAX    4096	  /* bytes of one attribute value */
+#define VC_XMLCFG_SEED_MAX     256	  /* bytes of seed="" */
+#define VC_XMLCFG_NAME_MAX     128	  /* bytes of <image name> (an output file name) */
 #define VC_XMLCFG_PART_MIB_MAX (1u << 20) /* efipartsize / veritypartsize: 1 TiB */
 
-/* An owned list of owned strings. */
+/* An owned list of owned strings; v[n] is NULL (v itself is NULL when empty),
+ * so v can be passed where a NULL-terminated list is wanted. */
 struct vc_strv {
 	char **v;
 	size_t n;
@@ -82,79 +83,81 @@ enum vc_config_compress {
 };
 
 enum vc_config_bootloader {
-	VC_CONFIG_BOOT_NONE,         /* ddi, or oem without <bootloader>: the UKI is BOOTX64.EFI */
+	VC_CONFIG_BOOT_NONE,	     /* ddi, or oem without <bootloader>: the UKI is BOOTX64.EFI */
 	VC_CONFIG_BOOT_SYSTEMD_BOOT, /* systemd-boot as BOOTX64.EFI, the UKI in EFI/Linux/ */
 };
 
 enum vc_config_console {
 	VC_CONFIG_CONSOLE_DEFAULT, /* nothing added to the command line */
 	VC_CONFIG_CONSOLE_SERIAL,  /* console=ttyS0,115200 */
-	VC_CONFIG_CONSOLE_VGA,     /* console=tty0 (console="console") */
+	VC_CONFIG_CONSOLE_VGA,	   /* console=tty0 (console="console") */
 };
 
 enum vc_config_initrd {
 	VC_CONFIG_INITRD_DRACUT, /* initrd_system="dracut" (the default for oem) */
-	VC_CONFIG_INITRD_NONE,   /* initrd_system="none": no initrd (the default for ddi) */
+	VC_CONFIG_INITRD_NONE,	 /* initrd_system="none": no initrd (the default for ddi) */
 };
 
 /* Which placeholders kernelcmdline holds (the composer fills them in). */
 #define VC_CONFIG_CMDLINE_DATA_DEVICE 0x1u /* <data_device> */
 #define VC_CONFIG_CMDLINE_HASH_DEVICE 0x2u /* <hash_device> */
-#define VC_CONFIG_CMDLINE_HASH 0x4u        /* <hash> */
+#define VC_CONFIG_CMDLINE_HASH	      0x4u /* <hash> */
 
 /* dracut settings gathered from <bootloader><dracut> and <initrd>. */
 struct vc_config_dracut {
-	struct vc_strv install;       /* <install paths>: absolute paths in the tree */
-	struct vc_strv filesystems;   /* <filesystems names> */
-	struct vc_strv add_drivers;   /* <add_drivers names>, <initrd action="add"><dracut driver> */
+	struct vc_strv install;	    /* <install paths>: absolute paths in the tree */
+	struct vc_strv filesystems; /* <filesystems names> */
+	struct vc_strv add_drivers; /* <add_drivers names>, <initrd action="add"><dracut driver> */
 	struct vc_strv force_drivers; /* <force_drivers names> */
-	struct vc_strv omit_drivers;  /* <omit_drivers names>, <initrd action="omit"><dracut driver> */
-	struct vc_strv add_modules;   /* <add modules>, <initrd action="add"><dracut module> */
-	struct vc_strv omit_modules;  /* <omit modules>, <initrd action="omit"><dracut module> */
-	struct vc_strv set_modules;   /* <initrd action="set">: the only modules (dracut -m) */
-	char *uki_kernel;             /* <uki><kernel name>: file name in /boot or /usr/lib/modules/KVER; NULL = pick */
-	bool uefi;                    /* <initrd action="setup"><dracut uefi="true"/>: a UKI is wanted */
+	struct vc_strv
+	    omit_drivers; /* <omit_drivers names>, <initrd action="omit"><dracut driver> */
+	struct vc_strv add_modules;  /* <add modules>, <initrd action="add"><dracut module> */
+	struct vc_strv omit_modules; /* <omit modules>, <initrd action="omit"><dracut module> */
+	struct vc_strv set_modules;  /* <initrd action="set">: the only modules (dracut -m) */
+	char *uki_kernel; /* <uki><kernel name>: file name in /boot or /usr/lib/modules/KVER; NULL =
+			     pick */
+	bool uefi;	  /* <initrd action="setup"><dracut uefi="true"/>: a UKI is wanted */
 };
 
 struct vc_config {
-	char *path;         /* the config file as given */
-	char *dir;          /* its folder (as given, "." if none); relative paths start here */
-	char *name;         /* <image name>: [A-Za-z0-9._+-], not starting with '.' */
-	char *displayname;  /* <image displayname> or NULL */
-	char *version;      /* <preferences><version>, "" if none */
-	char *description;  /* <description><specification> text or NULL */
+	char *path;		 /* the config file as given */
+	char *dir;		 /* its folder (as given, "." if none); relative paths start here */
+	char *name;		 /* <image name>: [A-Za-z0-9._+-], not starting with '.' */
+	char *displayname;	 /* <image displayname> or NULL */
+	char *version;		 /* <preferences><version>, "" if none */
+	char *description;	 /* <description><specification> text or NULL */
 	struct vc_strv profiles; /* profiles in effect, resolution order */
-	unsigned type_line;      /* line of the selected <type> */
+	unsigned type_line;	 /* line of the selected <type> */
 
 	enum vc_config_image image;
 	enum vc_config_compress compress; /* erofscompression */
-	unsigned compress_level;          /* lz4hc level 1..12; 0 = the default */
-	bool efi;                         /* firmware="efi"/"uefi" (always true for oem) */
-	uint64_t efipart_mib;             /* efipartsize; 0 = the minimum that fits */
-	char *rootfs_label;               /* rootfs_label or NULL */
-	char *boot_title;                 /* <oemconfig><oem-boot-title> or NULL */
+	unsigned compress_level;	  /* lz4hc level 1..12; 0 = the default */
+	bool efi;			  /* firmware="efi"/"uefi" (always true for oem) */
+	uint64_t efipart_mib;		  /* efipartsize; 0 = the minimum that fits */
+	char *rootfs_label;		  /* rootfs_label or NULL */
+	char *boot_title;		  /* <oemconfig><oem-boot-title> or NULL */
 
 	/* verity */
-	bool verity;                /* verity_blocks or verity_partition given */
-	uint64_t verity_blocks;     /* 0 = "all" (the whole filesystem), else 4 KiB blocks */
+	bool verity;		    /* verity_blocks or verity_partition given */
+	uint64_t verity_blocks;	    /* 0 = "all" (the whole filesystem), else 4 KiB blocks */
 	bool embed_verity_metadata; /* KIWI's 4 KiB trailer after the hash tree */
-	bool verity_partition;      /* hash tree in its own partition */
+	bool verity_partition;	    /* hash tree in its own partition */
 	uint64_t veritypart_mib;    /* veritypartsize; 0 = the minimum that fits */
 	bool signature_required;    /* verity_signature_required="true" */
-	char *signature_key;        /* resolved path or NULL */
-	char *signature_cert;       /* resolved path or NULL */
+	char *signature_key;	    /* resolved path or NULL */
+	char *signature_cert;	    /* resolved path or NULL */
 
 	/* boot */
 	enum vc_config_initrd initrd;
-	char *initrd_file;          /* initrd_file resolved, or NULL: run dracut */
-	char *kernelcmdline;        /* as given (placeholders kept), "" if none */
+	char *initrd_file;	       /* initrd_file resolved, or NULL: run dracut */
+	char *kernelcmdline;	       /* as given (placeholders kept), "" if none */
 	unsigned cmdline_placeholders; /* VC_CONFIG_CMDLINE_* bits */
 	enum vc_config_bootloader bootloader;
 	enum vc_config_console console;
-	int timeout;                /* seconds; -1 = not given */
+	int timeout; /* seconds; -1 = not given */
 	struct vc_config_dracut dracut;
 
-	char *seed;                 /* seed="" or NULL */
+	char *seed; /* seed="" or NULL */
 	unsigned seed_line;
 
 	/* "config.xml:12: <packages>: ignored offline (...)", once per element name. */
@@ -163,14 +166,14 @@ struct vc_config {
 
 struct vc_xmlcfg_options {
 	const char *const *profiles; /* --profile names (NULL-terminated), or NULL */
-	const char *arch;            /* for <preferences arch=...> and profiles; NULL = "x86_64" */
-	bool have_key;               /* a key comes from the command line (--key/--cert):
+	const char *arch;	     /* for <preferences arch=...> and profiles; NULL = "x86_64" */
+	bool have_key;		     /* a key comes from the command line (--key/--cert):
 				      * verity_signature_required needs none in the config */
 };
 
 /* Reads and validates path. On success *ret owns the result (vc_config_free). */
-int vc_xmlcfg_load(const char *path, const struct vc_xmlcfg_options *opts,
-		   struct vc_config **ret, struct vc_error *err);
+int vc_xmlcfg_load(const char *path, const struct vc_xmlcfg_options *opts, struct vc_config **ret,
+		   struct vc_error *err);
 
 /* The same from memory: name is used in messages and dir resolves relative paths. */
 int vc_xmlcfg_parse(const char *buf, size_t len, const char *name, const char *dir,

@@ -124,7 +124,7 @@ static const char *attr(const xmlNode *n, const char *name)
 
 /* "FILE:LINE: <elem attr="value">: MSG" */
 static int fail(struct ctx *c, const xmlNode *n, const char *an, int code, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 static int fail(struct ctx *c, const xmlNode *n, const char *an, int code, const char *fmt, ...)
 {
 	char msg[sizeof(c->err->msg)];
@@ -138,8 +138,8 @@ static int fail(struct ctx *c, const xmlNode *n, const char *an, int code, const
 		if (v)
 			return vc_errorf(c->err, code, "%s:%ld: <%s %s=\"%.120s\">: %s", c->file,
 					 src_line(c, n, an), elem_name(n), an, v, msg);
-		return vc_errorf(c->err, code, "%s:%ld: <%s %s>: %s", c->file,
-				 src_line(c, n, NULL), elem_name(n), an, msg);
+		return vc_errorf(c->err, code, "%s:%ld: <%s %s>: %s", c->file, src_line(c, n, NULL),
+				 elem_name(n), an, msg);
 	}
 	return vc_errorf(c->err, code, "%s:%ld: <%s>: %s", c->file, src_line(c, n, NULL),
 			 elem_name(n), msg);
@@ -151,8 +151,8 @@ static int prefix(struct ctx *c, const xmlNode *n, const char *an)
 	const char *v = an ? attr(n, an) : NULL;
 
 	if (v)
-		vc_error_prefix(c->err, "%s:%ld: <%s %s=\"%.120s\">", c->file,
-				src_line(c, n, an), elem_name(n), an, v);
+		vc_error_prefix(c->err, "%s:%ld: <%s %s=\"%.120s\">", c->file, src_line(c, n, an),
+				elem_name(n), an, v);
 	else
 		vc_error_prefix(c->err, "%s:%ld: <%s>", c->file, src_line(c, n, NULL),
 				elem_name(n));
@@ -223,8 +223,9 @@ static int check_attrs_also(struct ctx *c, const xmlNode *n, const char *const *
 				return c->err->code;
 			continue;
 		}
-		return fail(c, n, an, VC_EINVAL,
-			    "unknown attribute (neither KIWI's schema nor vcompose define it here)");
+		return fail(
+		    c, n, an, VC_EINVAL,
+		    "unknown attribute (neither KIWI's schema nor vcompose define it here)");
 	}
 	return 0;
 }
@@ -241,17 +242,19 @@ static int check_plain(struct ctx *c, const xmlNode *n)
 {
 	for (const xmlNode *k = n; k; k = k->next) {
 		if (k->type == XML_ENTITY_REF_NODE || k->type == XML_ENTITY_NODE)
-			return vc_errorf(c->err, VC_EINVAL,
-					 "%s:%ld: entity reference '&%s;': entities are not allowed",
-					 c->file, line_of(k->parent), (const char *)k->name);
+			return vc_errorf(
+			    c->err, VC_EINVAL,
+			    "%s:%ld: entity reference '&%s;': entities are not allowed", c->file,
+			    line_of(k->parent), (const char *)k->name);
 		if (k->type != XML_ELEMENT_NODE)
 			continue;
 		for (const xmlAttr *a = k->properties; a; a = a->next) {
-			if (a->children && (a->children->next || a->children->type != XML_TEXT_NODE))
+			if (a->children &&
+			    (a->children->next || a->children->type != XML_TEXT_NODE))
 				return fail(c, k, (const char *)a->name, VC_EINVAL,
 					    "entity references are not allowed");
-			if (a->children && strlen((const char *)a->children->content) >
-						   VC_XMLCFG_VALUE_MAX)
+			if (a->children &&
+			    strlen((const char *)a->children->content) > VC_XMLCFG_VALUE_MAX)
 				return fail(c, k, (const char *)a->name, VC_ERANGE,
 					    "value longer than %u bytes", VC_XMLCFG_VALUE_MAX);
 		}
@@ -389,8 +392,8 @@ static bool ok_tree_path(const char *s)
 
 /* ---- elements ---------------------------------------------------------- */
 
-#define FOR_ELEMENTS(k, parent)                                                              \
-	for (xmlNode *k = (parent)->children; k; k = k->next)                                \
+#define FOR_ELEMENTS(k, parent)                                                                    \
+	for (xmlNode *k = (parent)->children; k; k = k->next)                                      \
 		if (k->type == XML_ELEMENT_NODE)
 
 static bool is(const xmlNode *n, const char *name)
@@ -406,38 +409,121 @@ static int unknown_element(struct ctx *c, const xmlNode *n, const xmlNode *paren
 /* KIWI attributes of <type> that vcompose cannot honour: refusing beats
  * silently building something else. */
 static const char *const type_unsupported[] = {
-	"luks", "luksOS", "luks_version", "luks_randomize", "luks_pbkdf", "mdraid",
-	"standalone_integrity", "embed_integrity_metadata", "integrity_legacy_hmac",
-	"integrity_metadata_key_description", "integrity_keyfile", "spare_part",
-	"spare_part_mountpoint", "spare_part_fs", "spare_part_fs_attributes", "spare_part_is_last",
-	"boot", "root_clone", "boot_clone", "gpt_hybrid_mbr", "force_mbr", "bootpartition",
-	"efiparttable", "eficsm", "delta_root", NULL,
+    "luks",
+    "luksOS",
+    "luks_version",
+    "luks_randomize",
+    "luks_pbkdf",
+    "mdraid",
+    "standalone_integrity",
+    "embed_integrity_metadata",
+    "integrity_legacy_hmac",
+    "integrity_metadata_key_description",
+    "integrity_keyfile",
+    "spare_part",
+    "spare_part_mountpoint",
+    "spare_part_fs",
+    "spare_part_fs_attributes",
+    "spare_part_is_last",
+    "boot",
+    "root_clone",
+    "boot_clone",
+    "gpt_hybrid_mbr",
+    "force_mbr",
+    "bootpartition",
+    "efiparttable",
+    "eficsm",
+    "delta_root",
+    NULL,
 };
 
 /* KIWI attributes of <type> that change nothing in what vcompose writes. */
 static const char *const type_ignored[] = {
-	"archive", "eficsmpart_id", "efipart_id", "rootpart_id", "bootpart_id", "bootfilesystem",
-	"bootkernel", "bootpartsize", "efifatimagesize", "dosparttable_extended_layout",
-	"bootprofile", "btrfs_quota_groups", "btrfs_root_is_snapper_snapshot",
-	"btrfs_root_is_subvolume", "btrfs_set_default_volume", "btrfs_root_is_readonly_snapshot",
-	"compressed", "devicepersistency", "editbootconfig", "editbootinstall", "flags",
-	"enclave_format", "format", "formatoptions", "fsmountoptions", "fscreateoptions",
-	"squashfscompression", "gcelicense", "hybridpersistent", "hybridpersistent_filesystem",
-	"metadata_path", "installboot", "install_continue_on_timeout", "installprovidefailsafe",
-	"installiso", "installstick", "installpxe", "mediacheck", "overlayroot_write_partition",
-	"overlayroot_readonly_partsize", "ramonly", "target_blocksize", "target_removable",
-	"selinux_policy", "vhdfixedtag", "volid", "application_id", "wwid_wait_timeout",
-	"derived_from", "provide_system_files", "require_system_files", "ensure_empty_tmpdirs",
-	"xen_server", "publisher", "disk_start_sector", "bundle_format", NULL,
+    "archive",
+    "eficsmpart_id",
+    "efipart_id",
+    "rootpart_id",
+    "bootpart_id",
+    "bootfilesystem",
+    "bootkernel",
+    "bootpartsize",
+    "efifatimagesize",
+    "dosparttable_extended_layout",
+    "bootprofile",
+    "btrfs_quota_groups",
+    "btrfs_root_is_snapper_snapshot",
+    "btrfs_root_is_subvolume",
+    "btrfs_set_default_volume",
+    "btrfs_root_is_readonly_snapshot",
+    "compressed",
+    "devicepersistency",
+    "editbootconfig",
+    "editbootinstall",
+    "flags",
+    "enclave_format",
+    "format",
+    "formatoptions",
+    "fsmountoptions",
+    "fscreateoptions",
+    "squashfscompression",
+    "gcelicense",
+    "hybridpersistent",
+    "hybridpersistent_filesystem",
+    "metadata_path",
+    "installboot",
+    "install_continue_on_timeout",
+    "installprovidefailsafe",
+    "installiso",
+    "installstick",
+    "installpxe",
+    "mediacheck",
+    "overlayroot_write_partition",
+    "overlayroot_readonly_partsize",
+    "ramonly",
+    "target_blocksize",
+    "target_removable",
+    "selinux_policy",
+    "vhdfixedtag",
+    "volid",
+    "application_id",
+    "wwid_wait_timeout",
+    "derived_from",
+    "provide_system_files",
+    "require_system_files",
+    "ensure_empty_tmpdirs",
+    "xen_server",
+    "publisher",
+    "disk_start_sector",
+    "bundle_format",
+    /* names of older schema versions that KIWI converts (kiwi/xsl/convert*.xsl) */
+    "btrfs_root_is_snapshot",
+    "vga",
+    NULL,
 };
 
 static const char *const type_used[] = {
-	"image", "primary", "filesystem", "erofscompression", "firmware", "efipartsize",
-	"verity_blocks", "embed_verity_metadata", "initrd_system", "kernelcmdline", "rootfs_label",
-	"overlayroot", "overlayroot_readonly_filesystem",
-	/* vcompose's own (DESIGN.md "The config") */
-	"verity_partition", "veritypartsize", "verity_signature_required", "verity_signature_key",
-	"verity_signature_cert", "seed", "initrd_file", NULL,
+    "image",
+    "primary",
+    "filesystem",
+    "erofscompression",
+    "firmware",
+    "efipartsize",
+    "verity_blocks",
+    "embed_verity_metadata",
+    "initrd_system",
+    "kernelcmdline",
+    "rootfs_label",
+    "overlayroot",
+    "overlayroot_readonly_filesystem",
+    /* vcompose's own (DESIGN.md "The config") */
+    "verity_partition",
+    "veritypartsize",
+    "verity_signature_required",
+    "verity_signature_key",
+    "verity_signature_cert",
+    "seed",
+    "initrd_file",
+    NULL,
 };
 
 static int parse_dracut_ours(struct ctx *c, xmlNode *d)
@@ -449,22 +535,23 @@ static int parse_dracut_ours(struct ctx *c, xmlNode *d)
 		return c->err->code;
 	FOR_ELEMENTS(k, d)
 	{
-		static const char *const paths[] = { "paths", NULL };
-		static const char *const names[] = { "names", NULL };
-		static const char *const modules[] = { "modules", NULL };
+		static const char *const paths[] = {"paths", NULL};
+		static const char *const names[] = {"names", NULL};
+		static const char *const modules[] = {"modules", NULL};
 		int r = 0;
 
 		if (is(k, "install")) {
 			r = check_attrs(c, k, paths, NULL, NULL);
 			if (!r)
-				r = split_list(c, k, "paths", ok_tree_path, "absolute path in the tree",
-					       &dr->install);
+				r = split_list(c, k, "paths", ok_tree_path,
+					       "absolute path in the tree", &dr->install);
 		} else if (is(k, "filesystems")) {
 			r = check_attrs(c, k, names, NULL, NULL);
 			if (!r)
 				r = split_list(c, k, "names", ok_name, "filesystem name",
 					       &dr->filesystems);
-		} else if (is(k, "add_drivers") || is(k, "force_drivers") || is(k, "omit_drivers")) {
+		} else if (is(k, "add_drivers") || is(k, "force_drivers") ||
+			   is(k, "omit_drivers")) {
 			struct vc_strv *out = is(k, "add_drivers")     ? &dr->add_drivers
 					      : is(k, "force_drivers") ? &dr->force_drivers
 								       : &dr->omit_drivers;
@@ -483,7 +570,7 @@ static int parse_dracut_ours(struct ctx *c, xmlNode *d)
 			r = check_attrs(c, k, NULL, NULL, NULL);
 			FOR_ELEMENTS(kk, k)
 			{
-				static const char *const name[] = { "name", NULL };
+				static const char *const name[] = {"name", NULL};
 				if (!is(kk, "kernel"))
 					return unknown_element(c, kk, k);
 				if (dr->uki_kernel)
@@ -512,15 +599,15 @@ static int parse_dracut_ours(struct ctx *c, xmlNode *d)
 
 static int parse_bootloader(struct ctx *c, xmlNode *b)
 {
-	static const char *const used[] = { "name", "console", "timeout", "output_console", NULL };
-	static const char *const ignored[] = { "bls", "input_console", "serial_line", "video_mode",
-					       "timeout_style", "targettype", "use_disk_password",
-					       "grub_template", NULL };
+	static const char *const used[] = {"name", "console", "timeout", "output_console", NULL};
+	static const char *const ignored[] = {
+	    "bls",	  "input_console",     "serial_line",	"video_mode", "timeout_style",
+	    "targettype", "use_disk_password", "grub_template", NULL};
 	struct vc_config *cfg = c->cfg;
 	const char *v;
 
-	if (check_attrs(c, b, used, ignored, "ignored (GRUB settings; vcompose uses systemd-boot)") <
-	    0)
+	if (check_attrs(c, b, used, ignored,
+			"ignored (GRUB settings; vcompose uses systemd-boot)") < 0)
 		return c->err->code;
 	v = attr(b, "name");
 	if (!v)
@@ -537,23 +624,36 @@ static int parse_bootloader(struct ctx *c, xmlNode *b)
 		return fail(c, b, "name", VC_EINVAL,
 			    "expected one of grub2, grub2_s390x_emu, systemd_boot, custom, zipl");
 
-	v = attr(b, "console");
-	if (v) {
-		if (!strcmp(v, "serial"))
-			cfg->console = VC_CONFIG_CONSOLE_SERIAL;
-		else if (!strcmp(v, "console"))
-			cfg->console = VC_CONFIG_CONSOLE_VGA;
-		else if (!strcmp(v, "none"))
-			cfg->console = VC_CONFIG_CONSOLE_DEFAULT;
-		else
-			return fail(c, b, "console", VC_EINVAL,
-				    "expected \"serial\", \"console\" or \"none\"");
-	} else if ((v = attr(b, "output_console"))) {
-		/* KIWI's GRUB terminal list: serial wins, else a screen console. */
-		if (strstr(v, "serial"))
-			cfg->console = VC_CONFIG_CONSOLE_SERIAL;
-		else if (strstr(v, "console") || strstr(v, "gfxterm") || strstr(v, "vga_text"))
-			cfg->console = VC_CONFIG_CONSOLE_VGA;
+	/* console: vcompose's "serial|console|none", which is also KIWI's pre-8.4
+	 * bootloader console ("OUTPUT [INPUT]" GRUB terminal names, now
+	 * output_console): serial anywhere wins, else a screen console. */
+	const char *cn = attr(b, "console")	     ? "console"
+			 : attr(b, "output_console") ? "output_console"
+						     : NULL;
+	if (cn) {
+		static const char *const terms[] = {
+		    "none",  "console",	 "gfxterm",	"serial",	"vga_text", "mda_text",
+		    "morse", "spkmodem", "at_keyboard", "usb_keyboard", NULL};
+		char buf[VC_XMLCFG_VALUE_MAX + 1];
+		bool serial = false, screen = false, any = false;
+		snprintf(buf, sizeof(buf), "%s", attr(b, cn));
+		for (char *save = NULL, *w = strtok_r(buf, " ", &save); w;
+		     w = strtok_r(NULL, " ", &save)) {
+			if (!in_list(terms, w))
+				return fail(c, b, cn, VC_EINVAL,
+					    "'%.40s': expected \"serial\", \"console\" or \"none\" "
+					    "(or KIWI's GRUB terminal names)",
+					    w);
+			any = true;
+			serial = serial || !strcmp(w, "serial");
+			screen = screen || !strcmp(w, "console") || !strcmp(w, "gfxterm") ||
+				 !strcmp(w, "vga_text");
+		}
+		if (!any)
+			return fail(c, b, cn, VC_EINVAL, "empty");
+		cfg->console = serial	? VC_CONFIG_CONSOLE_SERIAL
+			       : screen ? VC_CONFIG_CONSOLE_VGA
+					: VC_CONFIG_CONSOLE_DEFAULT;
 	}
 	uint64_t t = 0;
 	if (attr(b, "timeout")) {
@@ -579,8 +679,8 @@ static int parse_bootloader(struct ctx *c, xmlNode *b)
 /* KIWI's <initrd action="add|omit|set|setup"><dracut module driver uefi/>. */
 static int parse_initrd(struct ctx *c, xmlNode *i)
 {
-	static const char *const used[] = { "action", NULL };
-	static const char *const dused[] = { "module", "driver", "uefi", NULL };
+	static const char *const used[] = {"action", NULL};
+	static const char *const dused[] = {"module", "driver", "uefi", NULL};
 	struct vc_config_dracut *dr = &c->cfg->dracut;
 	const char *action;
 
@@ -610,8 +710,9 @@ static int parse_initrd(struct ctx *c, xmlNode *i)
 			return fail(c, k, "driver", VC_EINVAL, "not a valid driver name");
 		if (!strcmp(action, "setup")) {
 			if (m || d)
-				return fail(c, k, m ? "module" : "driver", VC_EINVAL,
-					    "<initrd action=\"setup\"> takes only uefi=\"true|false\"");
+				return fail(
+				    c, k, m ? "module" : "driver", VC_EINVAL,
+				    "<initrd action=\"setup\"> takes only uefi=\"true|false\"");
 			dr->uefi = uefi;
 			continue;
 		}
@@ -653,7 +754,8 @@ static int parse_oemconfig(struct ctx *c, xmlNode *o)
 			xmlChar *t = xmlNodeGetContent(k);
 			if (!t)
 				return vc_errorf(c->err, VC_ENOMEM, "out of memory");
-			if (xc_has_control((const char *)t) || !*t || strlen((const char *)t) > 128) {
+			if (xc_has_control((const char *)t) || !*t ||
+			    strlen((const char *)t) > 128) {
 				xmlFree(t);
 				return fail(c, k, NULL, VC_EINVAL,
 					    "expected a title of 1..128 printable characters");
@@ -812,11 +914,12 @@ static int parse_type(struct ctx *c, xmlNode *t)
 			return fail(c, t, NULL, VC_EINVAL,
 				    "attribute filesystem is required (filesystem=\"erofs\")");
 		if (v && strcmp(v, "erofs")) {
-			static const char *const kiwi_fs[] = { "btrfs", "ext2", "ext3", "ext4",
-							       "squashfs", "xfs", NULL };
+			static const char *const kiwi_fs[] = {"btrfs",	  "ext2", "ext3", "ext4",
+							      "squashfs", "xfs",  NULL};
 			if (in_list(kiwi_fs, v))
-				return fail(c, t, "filesystem", VC_EUNSUPP,
-					    "vcompose writes an EROFS root only (filesystem=\"erofs\")");
+				return fail(
+				    c, t, "filesystem", VC_EUNSUPP,
+				    "vcompose writes an EROFS root only (filesystem=\"erofs\")");
 			return fail(c, t, "filesystem", VC_EINVAL,
 				    "expected btrfs, ext2, ext3, ext4, squashfs, erofs or xfs");
 		}
@@ -922,8 +1025,7 @@ static int parse_type(struct ctx *c, xmlNode *t)
 		return fail(c, t, "verity_signature_key", VC_EINVAL,
 			    "needs verity_signature_cert (the certificate of the key)");
 	if (cfg->signature_cert && !cfg->signature_key)
-		return fail(c, t, "verity_signature_cert", VC_EINVAL,
-			    "needs verity_signature_key");
+		return fail(c, t, "verity_signature_cert", VC_EINVAL, "needs verity_signature_key");
 	if (cfg->signature_required && !cfg->signature_key && !c->opts->have_key)
 		return fail(c, t, "verity_signature_required", VC_EINVAL,
 			    "needs verity_signature_key and verity_signature_cert (or --key and "
@@ -938,8 +1040,9 @@ static int parse_type(struct ctx *c, xmlNode *t)
 		else if (!strcmp(v, "none"))
 			cfg->initrd = VC_CONFIG_INITRD_NONE;
 		else if (!strcmp(v, "kiwi"))
-			return fail(c, t, "initrd_system", VC_EUNSUPP,
-				    "vcompose builds the initrd with dracut (initrd_system=\"dracut\")");
+			return fail(
+			    c, t, "initrd_system", VC_EUNSUPP,
+			    "vcompose builds the initrd with dracut (initrd_system=\"dracut\")");
 		else
 			return fail(c, t, "initrd_system", VC_EINVAL,
 				    "expected \"dracut\", \"kiwi\" or \"none\"");
@@ -963,8 +1066,8 @@ static int parse_type(struct ctx *c, xmlNode *t)
 	v = attr(t, "seed");
 	if (v) {
 		if (!*v || strlen(v) > VC_XMLCFG_SEED_MAX || xc_has_control(v))
-			return fail(c, t, "seed", VC_EINVAL,
-				    "expected 1..%u printable bytes", VC_XMLCFG_SEED_MAX);
+			return fail(c, t, "seed", VC_EINVAL, "expected 1..%u printable bytes",
+				    VC_XMLCFG_SEED_MAX);
 		if (dup_attr(c, t, "seed", &cfg->seed) < 0)
 			return c->err->code;
 		cfg->seed_line = (unsigned)src_line(c, t, "seed");
@@ -1039,8 +1142,8 @@ static int collect_profiles(struct ctx *c, xmlNode *image)
 			return c->err->code;
 		FOR_ELEMENTS(p, ps)
 		{
-			static const char *const used[] = { "name", "description", "import", "arch",
-							    NULL };
+			static const char *const used[] = {"name", "description", "import", "arch",
+							   NULL};
 			struct xc_profile *x;
 			if (!is(p, "profile"))
 				return unknown_element(c, p, ps);
@@ -1064,7 +1167,7 @@ static int collect_profiles(struct ctx *c, xmlNode *image)
 			x->available = arch_matches(c, attr(p, "arch"));
 			FOR_ELEMENTS(r, p)
 			{
-				static const char *const rused[] = { "profile", "arch", NULL };
+				static const char *const rused[] = {"profile", "arch", NULL};
 				if (!is(r, "requires"))
 					return unknown_element(c, r, p);
 				if (check_attrs(c, r, rused, NULL, NULL) < 0)
@@ -1083,7 +1186,8 @@ static int select_profile(struct ctx *c, struct xc_profile *p, unsigned depth)
 	if (p->selected)
 		return 0;
 	if (depth > 32)
-		return fail(c, p->node, "name", VC_EINVAL, "<requires> nested too deeply (a cycle?)");
+		return fail(c, p->node, "name", VC_EINVAL,
+			    "<requires> nested too deeply (a cycle?)");
 	p->selected = true;
 	FOR_ELEMENTS(r, p->node)
 	{
@@ -1111,15 +1215,17 @@ static int resolve_profiles(struct ctx *c, const xmlNode *image)
 			if (!p || !p->available) {
 				char known[256] = "";
 				size_t len = 0;
-				for (size_t i = 0; i < c->n_profiles && len < sizeof(known) - 2; i++)
+				for (size_t i = 0; i < c->n_profiles && len < sizeof(known) - 2;
+				     i++)
 					if (c->profiles[i].available)
 						len += (size_t)snprintf(
-							known + len, sizeof(known) - len, "%s%s",
-							len ? ", " : "", c->profiles[i].name);
+						    known + len, sizeof(known) - len, "%s%s",
+						    len ? ", " : "", c->profiles[i].name);
 				return vc_errorf(c->err, VC_EINVAL,
 						 "%s:%ld: --profile '%.64s': %s (defined: %s)",
 						 c->file, src_line(c, image, NULL), *want,
-						 p ? "not for this architecture" : "no such profile",
+						 p ? "not for this architecture"
+						   : "no such profile",
 						 len ? known : "none");
 			}
 			if (select_profile(c, p, 0) < 0)
@@ -1161,21 +1267,37 @@ static bool section_applies(struct ctx *c, const xmlNode *n)
 /* ---- document ---------------------------------------------------------- */
 
 static const char *const offline_elements[] = {
-	"users", "repository", "packages", "drivers", "strip", "containers", "certificates",
-	"extension", NULL,
+    "users",	  "repository",	  "packages",  "drivers", "strip",
+    "containers", "certificates", "extension", NULL,
 };
 
 static const char *const preferences_ignored[] = {
-	"bootsplash-theme", "bootloader-theme", "keytable", "locale", "packagemanager",
-	"release-version", "rpm-locale-filtering", "rpm-check-signatures", "rpm-excludedocs",
-	"showlicense", "timezone", NULL,
+    "bootsplash-theme",
+    "bootloader-theme",
+    "keytable",
+    "locale",
+    "packagemanager",
+    "release-version",
+    "rpm-locale-filtering",
+    "rpm-check-signatures",
+    "rpm-excludedocs",
+    "showlicense",
+    "timezone",
+    NULL,
 };
 
 /* KIWI's description scripts: none of them runs. */
 static const char *const kiwi_scripts[] = {
-	"config.sh", "images.sh", "config-host-overlay.sh", "config-overlay.sh", "disk.sh",
-	"pre_disk_sync.sh", "post_bootstrap.sh", "edit_boot_config.sh", "edit_boot_install.sh",
-	NULL,
+    "config.sh",
+    "images.sh",
+    "config-host-overlay.sh",
+    "config-overlay.sh",
+    "disk.sh",
+    "pre_disk_sync.sh",
+    "post_bootstrap.sh",
+    "edit_boot_config.sh",
+    "edit_boot_install.sh",
+    NULL,
 };
 
 static int check_name(struct ctx *c, const xmlNode *image)
@@ -1194,7 +1316,7 @@ static int check_name(struct ctx *c, const xmlNode *image)
 
 static int parse_description(struct ctx *c, xmlNode *d)
 {
-	static const char *const used[] = { "type", NULL };
+	static const char *const used[] = {"type", NULL};
 
 	if (check_attrs(c, d, used, NULL, NULL) < 0)
 		return c->err->code;
@@ -1250,7 +1372,7 @@ static int parse_version(struct ctx *c, xmlNode *v)
 
 static int parse_image(struct ctx *c, xmlNode *image)
 {
-	static const char *const used[] = { "name", "displayname", "id", "schemaversion", NULL };
+	static const char *const used[] = {"name", "displayname", "id", "schemaversion", NULL};
 	xmlNode *types[XC_PROFILES_MAX];
 	size_t n_types = 0;
 	xmlNode *chosen = NULL;
@@ -1263,7 +1385,8 @@ static int parse_image(struct ctx *c, xmlNode *image)
 		return fail(c, image, NULL, VC_EINVAL, "attribute schemaversion is required");
 	if (!(sv[0] >= '1' && sv[0] <= '9') || !strchr(sv, '.') ||
 	    strspn(sv, "0123456789.") != strlen(sv))
-		return fail(c, image, "schemaversion", VC_EINVAL, "expected a version like \"8.5\"");
+		return fail(c, image, "schemaversion", VC_EINVAL,
+			    "expected a version like \"8.5\"");
 	if (dup_attr(c, image, "displayname", &c->cfg->displayname) < 0)
 		return c->err->code;
 	if (collect_profiles(c, image) < 0 || resolve_profiles(c, image) < 0)
@@ -1280,7 +1403,7 @@ static int parse_image(struct ctx *c, xmlNode *image)
 		} else if (is(k, "profiles")) {
 			continue; /* read above */
 		} else if (is(k, "preferences")) {
-			static const char *const pused[] = { "profiles", "arch", NULL };
+			static const char *const pused[] = {"profiles", "arch", NULL};
 			if (check_attrs(c, k, pused, NULL, NULL) < 0)
 				return c->err->code;
 			if (!section_applies(c, k))
@@ -1292,12 +1415,13 @@ static int parse_image(struct ctx *c, xmlNode *image)
 						return c->err->code;
 				} else if (is(p, "type")) {
 					if (n_types >= XC_PROFILES_MAX)
-						return fail(c, p, NULL, VC_ERANGE, "too many types");
+						return fail(c, p, NULL, VC_ERANGE,
+							    "too many types");
 					types[n_types++] = p;
 				} else if (!p->ns && in_list(preferences_ignored, elem_name(p))) {
-					if (note_element(c, p,
-							 "ignored offline (the tree is used as it is)") <
-					    0)
+					if (note_element(
+						c, p,
+						"ignored offline (the tree is used as it is)") < 0)
 						return c->err->code;
 				} else {
 					return unknown_element(c, p, k);
@@ -1307,8 +1431,9 @@ static int parse_image(struct ctx *c, xmlNode *image)
 			return fail(c, k, NULL, VC_EUNSUPP,
 				    "not supported: merge the included file into this one");
 		} else if (!k->ns && in_list(offline_elements, elem_name(k))) {
-			if (note_element(c, k,
-					 "ignored offline (vcompose uses the given tree as it is)") < 0)
+			if (note_element(
+				c, k, "ignored offline (vcompose uses the given tree as it is)") <
+			    0)
 				return c->err->code;
 		} else {
 			return unknown_element(c, k, image);
@@ -1332,7 +1457,13 @@ static int parse_image(struct ctx *c, xmlNode *image)
 			return fail(c, image, NULL, VC_EINVAL,
 				    "no <type> in the <preferences> for profile(s) %s%s",
 				    c->cfg->profiles.v[0], c->cfg->profiles.n > 1 ? ", ..." : "");
-		return fail(c, image, NULL, VC_EINVAL, "no <type> in any <preferences> that applies");
+		if (c->n_profiles)
+			return fail(c, image, NULL, VC_EINVAL,
+				    "no <type> without a profile; choose one with --profile "
+				    "(defined: %s%s)",
+				    c->profiles[0].name, c->n_profiles > 1 ? ", ..." : "");
+		return fail(c, image, NULL, VC_EINVAL,
+			    "no <type> in any <preferences> that applies");
 	}
 	if (parse_type(c, chosen) < 0)
 		return c->err->code;
@@ -1446,8 +1577,8 @@ int vc_xmlcfg_parse(const char *buf, size_t len, const char *name, const char *d
 		    struct vc_error *err)
 {
 	static const struct vc_xmlcfg_options no_opts;
-	struct ctx c = { 0 };
-	struct first_error first = { 0 };
+	struct ctx c = {0};
+	struct first_error first = {0};
 	xmlParserCtxtPtr px = NULL;
 	xmlDocPtr doc = NULL;
 	xmlNode *root;
@@ -1530,8 +1661,8 @@ out:
 	return r;
 }
 
-int vc_xmlcfg_load(const char *path, const struct vc_xmlcfg_options *opts,
-		   struct vc_config **ret, struct vc_error *err)
+int vc_xmlcfg_load(const char *path, const struct vc_xmlcfg_options *opts, struct vc_config **ret,
+		   struct vc_error *err)
 {
 	struct stat st;
 	char *buf = NULL, *dir = NULL;

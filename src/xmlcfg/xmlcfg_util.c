@@ -39,7 +39,7 @@ int xc_strv_add(struct vc_strv *s, const char *x, struct vc_error *err)
 	if (s->n >= VC_XMLCFG_LIST_MAX * 4)
 		return vc_errorf(err, VC_ERANGE, "more than %u items", VC_XMLCFG_LIST_MAX * 4);
 	c = strdup(x);
-	v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	v = realloc(s->v, (s->n + 2) * sizeof(*v));
 	if (!c || !v) {
 		free(c);
 		if (v)
@@ -48,6 +48,7 @@ int xc_strv_add(struct vc_strv *s, const char *x, struct vc_error *err)
 	}
 	s->v = v;
 	s->v[s->n++] = c;
+	s->v[s->n] = NULL;
 	return 0;
 }
 
@@ -162,8 +163,8 @@ int xc_resolve_path(const char *dir, const char *value, char **ret, struct vc_er
 			      (real_path[dl] == '/' || (dl == 1 && real_dir[0] == '/'));
 		if (!inside) {
 			r = vc_errorf(err, VC_EINVAL,
-				      "'%.200s' leads out of the config's folder (to '%.200s')", path,
-				      real_path);
+				      "'%.200s' leads out of the config's folder (to '%.200s')",
+				      path, real_path);
 			goto out;
 		}
 	}
@@ -203,7 +204,8 @@ int vc_xmlcfg_seed(const struct vc_config *cfg, int64_t source_date_epoch, uint8
 		vc_sha256_update(&c, "\n", 1);
 	} else {
 		if (source_date_epoch < 0)
-			return vc_errorf(err, VC_EINVAL, "SOURCE_DATE_EPOCH %" PRId64 " is negative",
+			return vc_errorf(err, VC_EINVAL,
+					 "SOURCE_DATE_EPOCH %" PRId64 " is negative",
 					 source_date_epoch);
 		snprintf(epoch, sizeof(epoch), "%" PRId64, source_date_epoch);
 		vc_sha256_update(&c, "name=", 5);
