@@ -248,7 +248,7 @@ static int find_kernel(struct cx *c, char *path, size_t cap, struct vc_error *er
 static int stage_boot_inputs(struct cx *c, struct vc_error *err)
 {
 	const struct vc_compose_options *o = c->o;
-	char kpath[512];
+	char *kpath = c->kernel_path; /* lives as long as the blob naming it */
 	int r;
 
 	if (o->stub_path)
@@ -261,7 +261,7 @@ static int stage_boot_inputs(struct cx *c, struct vc_error *err)
 	}
 	if (r < 0)
 		return r;
-	r = find_kernel(c, kpath, sizeof(kpath), err);
+	r = find_kernel(c, kpath, sizeof(c->kernel_path), err);
 	if (r == 0)
 		r = blob_from_tree(c, kpath, &c->kernel, err);
 	if (r < 0)

@@ -57,6 +57,7 @@ int compose_dracut(struct cx *c, struct vc_error *err)
 	r = vc_dracut_run(&o, err);
 	if (r == 0)
 		r = vc_uki_blob_load(initrd, UINT64_C(1) << 30, &c->initrd, err);
+	c->initrd.name = "the initrd dracut made"; /* initrd[] does not outlive this call */
 out:;
 	struct vc_error e2 = {0};
 	int r2 = vc_remove_tree(work, &e2);

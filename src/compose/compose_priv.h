@@ -31,6 +31,7 @@ struct cx {
 	/* boot inputs (oem) */
 	struct vc_uki_blob stub, kernel, initrd, osrel, sdboot;
 	char kver[256];
+	char kernel_path[512];      /* in the tree; names c->kernel in messages */
 	char *cmdline;
 	struct vc_mem_sink uki;
 	struct vc_uki_blob uki_blob, loader_blob;
