@@ -21,9 +21,9 @@
  *
  * Never writes into the tree: TMPDIR is a private folder (dracut would use
  * the sysroot's /var/tmp), and the tree's /etc/dracut.conf(.d) are replaced
- * by vcompose's own file, which also sets the ~40 directory variables that
- * dracut 059 leaves empty under a sysroot (its pkg-config lookups run on the
- * host; see vc_dracut_conf()). The tree's /usr/lib/dracut/dracut.conf.d
+ * by vcompose's own file, which also sets the 41 directory variables that
+ * dracut 059 leaves empty under a sysroot (see vc_dracut_conf() and
+ * docs/dracut.md). The tree's /usr/lib/dracut/dracut.conf.d
  * (the distribution's defaults) is still read.
  *
  *	struct vc_dracut_options o = { .sysroot = "/tmp/tree", .kver = "6.1.0-26-amd64",

@@ -15,8 +15,9 @@
  * nothing after vc_xmlcfg_load() reads the config again.
  *
  * What it does not do: fetch anything. The document is parsed with no
- * network, no external entities, no DTD loading and no XInclude; a DOCTYPE
- * declaring entities is refused. Elements that only make sense when KIWI
+ * network, no external entities, no DTD loading and no XInclude: the parser
+ * stops at a <!DOCTYPE>, which is refused, as are XInclude and KIWI's
+ * <include>. Elements that only make sense when KIWI
  * installs packages (<repository>, <packages>, <users>, scripts such as
  * config.sh, ...) are reported once each in `notes` as ignored offline.
  * Features vcompose cannot honour (luks, a root filesystem other than EROFS,
@@ -31,7 +32,8 @@
  *   verity_signature_cert="PATH" its X.509 certificate
  *   seed="TEXT"                  the image seed (1..256 bytes, see vc_xmlcfg_seed())
  *   initrd_file="PATH"           a ready initrd: dracut is not run
- *   <bootloader console="serial|console|none" timeout="S">
+ *   <bootloader console="serial|console|none"> (KIWI before schema 8.4 had a
+ *     console attribute with GRUB terminal names; those are read too)
  *   <bootloader><dracut> <install paths/> <uki><kernel name/></uki>
  *     <filesystems names/> <add_drivers names/> <force_drivers names/>
  *     <omit_drivers names/> <add modules/> <omit modules/> </dracut>
@@ -103,20 +105,30 @@ enum vc_config_initrd {
 #define VC_CONFIG_CMDLINE_HASH_DEVICE 0x2u /* <hash_device> */
 #define VC_CONFIG_CMDLINE_HASH	      0x4u /* <hash> */
 
-/* dracut settings gathered from <bootloader><dracut> and <initrd>. */
+/* dracut settings gathered from <bootloader><dracut> and <initrd>:
+ *   install        <install paths>: absolute paths in the tree
+ *   filesystems    <filesystems names>
+ *   add_drivers    <add_drivers names>, <initrd action="add"><dracut driver>
+ *   force_drivers  <force_drivers names>
+ *   omit_drivers   <omit_drivers names>, <initrd action="omit"><dracut driver>
+ *   add_modules    <add modules>, <initrd action="add"><dracut module>
+ *   omit_modules   <omit modules>, <initrd action="omit"><dracut module>
+ *   set_modules    <initrd action="set">: the only modules (dracut --modules)
+ *   uki_kernel     <uki><kernel name>: a file name in the tree's /boot or
+ *                  /usr/lib/modules/KVER/; NULL = the tree's only kernel
+ *   uefi           <initrd action="setup"><dracut uefi="true"/>: a UKI is wanted
+ * Lists keep the order of the config, without duplicates. */
 struct vc_config_dracut {
-	struct vc_strv install;	    /* <install paths>: absolute paths in the tree */
-	struct vc_strv filesystems; /* <filesystems names> */
-	struct vc_strv add_drivers; /* <add_drivers names>, <initrd action="add"><dracut driver> */
-	struct vc_strv force_drivers; /* <force_drivers names> */
-	struct vc_strv
-	    omit_drivers; /* <omit_drivers names>, <initrd action="omit"><dracut driver> */
-	struct vc_strv add_modules;  /* <add modules>, <initrd action="add"><dracut module> */
-	struct vc_strv omit_modules; /* <omit modules>, <initrd action="omit"><dracut module> */
-	struct vc_strv set_modules;  /* <initrd action="set">: the only modules (dracut -m) */
-	char *uki_kernel; /* <uki><kernel name>: file name in /boot or /usr/lib/modules/KVER; NULL =
-			     pick */
-	bool uefi;	  /* <initrd action="setup"><dracut uefi="true"/>: a UKI is wanted */
+	struct vc_strv install;
+	struct vc_strv filesystems;
+	struct vc_strv add_drivers;
+	struct vc_strv force_drivers;
+	struct vc_strv omit_drivers;
+	struct vc_strv add_modules;
+	struct vc_strv omit_modules;
+	struct vc_strv set_modules;
+	char *uki_kernel;
+	bool uefi;
 };
 
 struct vc_config {

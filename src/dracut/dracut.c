@@ -22,11 +22,12 @@
 #define DRACUT_TAIL_BYTES   4096 /* how much of the log end to look at */
 #define DRACUT_TAIL_LINES   6
 
-/* dracut 059 computes these from the host's pkg-config files and then keeps
- * an empty value when "$sysroot$value" is a folder, which it always is
- * (/usr/bin/dracut around line 1392 and 1720-1925). The values are those of
- * a merged-/usr Debian 12 system with systemd 252; dracut still falls back
- * to its own defaults for any that the tree lacks. */
+/* dracut 059 fills these in only when "$dracutsysrootdir$value" is not a
+ * folder (from the host's pkg-config, then a default). With a sysroot and an
+ * empty value the test looks at the sysroot itself, which is a folder, so
+ * they stay empty (/usr/bin/dracut near line 1392 and 1720-1925). The values
+ * are those of a merged-/usr Debian 12 system with systemd 252; dracut still
+ * falls back to its defaults for any that the tree lacks. */
 static const char conf_text[] =
     "# Written by vcompose for one dracut run; replaces the tree's dracut.conf.\n"
     "hostonly=\"no\"\n"

@@ -410,21 +410,10 @@ static int unknown_element(struct ctx *c, const xmlNode *n, const xmlNode *paren
  * silently building something else. */
 static const char *const type_unsupported[] = {
     "luks",
-    "luksOS",
-    "luks_version",
-    "luks_randomize",
-    "luks_pbkdf",
     "mdraid",
     "standalone_integrity",
     "embed_integrity_metadata",
-    "integrity_legacy_hmac",
-    "integrity_metadata_key_description",
-    "integrity_keyfile",
     "spare_part",
-    "spare_part_mountpoint",
-    "spare_part_fs",
-    "spare_part_fs_attributes",
-    "spare_part_is_last",
     "boot",
     "root_clone",
     "boot_clone",
@@ -862,8 +851,9 @@ static int parse_type(struct ctx *c, xmlNode *t)
 		v = attr(t, u);
 		if (!v)
 			continue;
-		/* A boolean feature that is switched off is harmless. */
-		if (!strcmp(v, "false") || !strcmp(v, "0"))
+		/* A feature that is switched off is harmless. */
+		if (!strcmp(v, "false") || !strcmp(v, "0") ||
+		    (!strcmp(u, "efiparttable") && !strcmp(v, "gpt")))
 			continue;
 		return fail(c, t, u, VC_EUNSUPP, "not supported by vcompose");
 	}
@@ -1616,7 +1606,8 @@ int vc_xmlcfg_parse(const char *buf, size_t len, const char *name, const char *d
 	/* No network, no entity substitution, no DTD loading, no XInclude; and
 	 * libxml2 keeps its own limits (no XML_PARSE_HUGE). */
 	doc = xmlCtxtReadMemory(px, buf, (int)len, name, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				    XML_PARSE_BIG_LINES);
 	if (first.doctype || (doc && (doc->intSubset || doc->extSubset))) {
 		r = vc_errorf(err, VC_EINVAL,
 			      "%s:%ld: <!DOCTYPE>: not allowed (no DTDs, no entities)", name,
