@@ -52,8 +52,7 @@ boot disk.img serial.log 'reboot: Power down|VCOMPOSE-BOOT-PROOF.*|Kernel panic'
 echo "boot: $(( $(date +%s) - t0 )) s"
 grep -q '^VCOMPOSE-BOOT-PROOF' serial.log.txt || {
 	tail -n 60 serial.log.txt >&2; fail "the image did not boot to the marker"; }
-sleep 0
-grep -q '^ROOT=/dev/mapper/root erofs ro' serial.log.txt ||
+grep -qE '^ROOT=/dev/mapper/root +erofs +ro' serial.log.txt ||
 	fail "/ is not the verity device: $(grep '^ROOT=' serial.log.txt)"
 grep -q "^VERITY=.*verified" serial.log.txt || fail "verity status: $(grep '^VERITY=' serial.log.txt)"
 grep -q "^CMDLINE=.*roothash=$hash" serial.log.txt || fail "cmdline: $(grep '^CMDLINE=' serial.log.txt)"

@@ -32,12 +32,13 @@ cat > "$root/etc/systemd/system/vcompose-proof.service" <<'UNIT'
 [Unit]
 Description=vcompose boot proof
 After=local-fs.target
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
 [Service]
 Type=oneshot
 StandardOutput=tty
 TTYPath=/dev/ttyS0
 ExecStart=/bin/sh -c 'echo VCOMPOSE-BOOT-PROOF; echo "ROOT=$(findmnt -n -o SOURCE,FSTYPE,OPTIONS /)"; echo "VERITY=$(veritysetup status root 2>&1 | tr -s " \\n" " ")"; echo "CMDLINE=$(cat /proc/cmdline)"'
-ExecStartPost=/bin/systemctl --no-block poweroff
 [Install]
 WantedBy=multi-user.target
 UNIT
