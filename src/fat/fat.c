@@ -392,18 +392,20 @@ static uint64_t need_clusters(const struct fnode *n, uint64_t cb, bool is_root, 
 	return c;
 }
 
-static bool fits(const struct vc_fat *f, uint64_t size, struct fat_geom *g, uint64_t *ret_need,
-		 struct vc_error *err)
+/* 1: the content fits in size bytes, 0: it does not, < 0: no geometry. */
+static int fits(const struct vc_fat *f, uint64_t size, struct fat_geom *g, uint64_t *ret_need,
+		struct vc_error *err)
 {
 	uint64_t need;
+	int r = fat_geometry(size, g, err);
 
-	if (fat_geometry(size, g, err) < 0)
-		return false;
+	if (r < 0)
+		return r;
 	need = need_clusters(&f->root, (uint64_t)g->spc * FAT_SECTOR, true, g->bits);
 	if (ret_need)
 		*ret_need = need;
 	if (g->bits != 32 && f->root.slots > g->root_entries)
-		return false;
+		return 0;
 	return need <= g->clusters;
 }
 
@@ -436,16 +438,17 @@ int vc_fat_plan(struct vc_fat *f, struct vc_fat_info *ret_info, struct vc_error 
 	r = plan_names(&f->root, true, f->has_label, err);
 	if (r < 0)
 		return r;
-	if (!fits(f, f->o.size, &g, &need, err)) {
+	r = fits(f, f->o.size, &g, &need, err);
+	if (r < 0)
+		return r;
+	if (r == 0) {
 		uint64_t lo, hi, mib = 1024 * 1024;
 		struct fat_geom g2;
 
-		if (err->code)
-			return err->code;
 		/* the smallest MiB multiple that fits: double, then bisect */
 		lo = f->o.size / mib;
 		hi = lo ? lo * 2 : 1;
-		while (hi * mib <= SIZE_MAX_BYTES && !fits(f, hi * mib, &g2, NULL, &e2))
+		while (hi * mib <= SIZE_MAX_BYTES && fits(f, hi * mib, &g2, NULL, &e2) != 1)
 			hi *= 2;
 		if (hi * mib > SIZE_MAX_BYTES)
 			return vc_errorf(err, VC_ERANGE,
@@ -453,7 +456,7 @@ int vc_fat_plan(struct vc_fat *f, struct vc_fat_info *ret_info, struct vc_error 
 					 (unsigned long long)f->o.size);
 		while (hi - lo > 1) {
 			uint64_t mid = lo + (hi - lo) / 2;
-			if (fits(f, mid * mib, &g2, NULL, &e2))
+			if (fits(f, mid * mib, &g2, NULL, &e2) == 1)
 				hi = mid;
 			else
 				lo = mid;
