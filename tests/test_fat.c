@@ -23,10 +23,10 @@ static void fat_geometry_matches_mkfs(void **state)
 		unsigned bits, spc, reserved, fat, root, clusters, sectors;
 		uint8_t media;
 	} want[] = {
-		{1440 * 1024, 12, 1, 1, 9, 224, 2847, 2880, 0xf0},
-		{2 << 20, 12, 4, 1, 3, 512, 1014, 4096, 0xf8},
-		{100 << 20, 16, 4, 4, 200, 512, 51091, 204800, 0xf8},
-		{600 << 20, 32, 8, 32, 1200, 0, 153290, 1228752, 0xf8},
+	    {1440 * 1024, 12, 1, 1, 9, 224, 2847, 2880, 0xf0},
+	    {2 << 20, 12, 4, 1, 3, 512, 1014, 4096, 0xf8},
+	    {100 << 20, 16, 4, 4, 200, 512, 51091, 204800, 0xf8},
+	    {600 << 20, 32, 8, 32, 1200, 0, 153290, 1228752, 0xf8},
 	};
 	struct vc_error err = {0};
 	(void)state;
@@ -65,7 +65,9 @@ static void fat_short_names(void **state)
 	fat_short_basis(".bashrc", 7, s, &tail);
 	assert_memory_equal(s, "BASHRC     ", 11);
 	assert_true(tail);
-	fat_short_basis("\xc3\x9c" "ber+x.t", 9, s, &tail); /* Ü and '+' become '_' */
+	fat_short_basis("\xc3\x9c"
+			"ber+x.t",
+			9, s, &tail); /* Ü and '+' become '_' */
 	assert_memory_equal(s, "_BER_X  T  ", 11);
 	assert_true(tail);
 	fat_short_with_tail((const uint8_t *)"LOADER  CON", 1, t);
@@ -102,15 +104,16 @@ static int read_pattern(void *ctx, uint64_t off, void *buf, size_t len, struct v
 
 static void fat_small_volume_bytes(void **state)
 {
-	struct vc_fat_options o = {.size = 2 << 20, .volume_id = 0x12345678, .label = "esp",
-				   .epoch = 1426325213};
+	struct vc_fat_options o = {
+	    .size = 2 << 20, .volume_id = 0x12345678, .label = "esp", .epoch = 1426325213};
 	struct vc_error err = {0};
 	struct vc_mem_sink m;
 	struct vc_fat *f;
 	struct vc_fat_info in;
 	(void)state;
 	assert_int_equal(vc_fat_new(&o, &f, &err), 0);
-	assert_int_equal(vc_fat_add_file(f, "EFI/BOOT/BOOTX64.EFI", 5000, read_pattern, NULL, &err), 0);
+	assert_int_equal(vc_fat_add_file(f, "EFI/BOOT/BOOTX64.EFI", 5000, read_pattern, NULL, &err),
+			 0);
 	assert_int_equal(vc_fat_add_dir(f, "loader/entries", &err), 0);
 	assert_int_equal(vc_fat_plan(f, &in, &err), 0);
 	/* EFI, BOOT: 1 cluster each; file: 3 of 2 KiB; loader, entries: 1 each */
@@ -120,36 +123,36 @@ static void fat_small_volume_bytes(void **state)
 	const uint8_t *b = m.data;
 	assert_memory_equal(b, "\xeb\x3c\x90vcompose", 11);
 	assert_int_equal(vc_get_le16(b + 11), 512);
-	assert_int_equal(b[13], 4);                            /* sectors per cluster */
-	assert_int_equal(vc_get_le32(b + 39), 0x12345678);     /* volume id */
+	assert_int_equal(b[13], 4);				/* sectors per cluster */
+	assert_int_equal(vc_get_le32(b + 39), 0x12345678);	/* volume id */
 	assert_memory_equal(b + 43, "ESP        FAT12   ", 19); /* label upper-cased */
 	assert_memory_equal(b + 510, "\x55\xaa", 2);
-	const uint8_t *fat = b + 512;                          /* FAT12 */
+	const uint8_t *fat = b + 512; /* FAT12 */
 	assert_memory_equal(fat, "\xf8\xff\xff", 3);
 	/* cluster 2 (EFI) = EOC 0xFF8, cluster 3 (BOOT) = EOC: packed 12-bit */
 	assert_memory_equal(fat + 3, "\xf8\x8f\xff", 3);
 	/* clusters 4, 5, 6: the file's chain 4 -> 5 -> 6 -> EOC; 7 (loader) EOC */
 	assert_memory_equal(fat + 6, "\x05\x60\x00\xf8\x8f", 5);
-	const uint8_t *root = b + 7 * 512;                     /* after 1 + 2 * 3 sectors */
-	assert_memory_equal(root, "ESP        \x08", 12);       /* the label entry */
+	const uint8_t *root = b + 7 * 512;		  /* after 1 + 2 * 3 sectors */
+	assert_memory_equal(root, "ESP        \x08", 12); /* the label entry */
 	assert_int_equal(vc_get_le16(root + 24), (35 << 9) | (3 << 5) | 14);
 	assert_memory_equal(root + 32, "EFI        \x10", 12);
-	assert_int_equal(vc_get_le16(root + 32 + 26), 2);      /* first cluster */
+	assert_int_equal(vc_get_le16(root + 32 + 26), 2); /* first cluster */
 	/* "loader" needs a long name: one LFN entry, then LOADER */
 	assert_int_equal(root[64], 0x41);
 	assert_int_equal(root[64 + 11], 0x0f);
 	assert_memory_equal(root + 64 + 1, "l\0o\0a\0d\0e\0", 10);
 	assert_memory_equal(root + 96, "LOADER     \x10", 12);
 	assert_int_equal(root[64 + 13], fat_lfn_checksum(root + 96));
-	const uint8_t *data = b + (7 + 32) * 512;              /* cluster 2: EFI */
+	const uint8_t *data = b + (7 + 32) * 512; /* cluster 2: EFI */
 	assert_memory_equal(data, ".          \x10", 12);
 	assert_memory_equal(data + 32, "..         \x10", 12);
-	assert_int_equal(vc_get_le16(data + 32 + 26), 0);      /* parent is the root */
-	const uint8_t *file = data + 2 * 2048;                 /* cluster 4 */
+	assert_int_equal(vc_get_le16(data + 32 + 26), 0); /* parent is the root */
+	const uint8_t *file = data + 2 * 2048;		  /* cluster 4 */
 	for (int i = 0; i < 5000; i++)
 		assert_int_equal(file[i], (uint8_t)i);
 	for (int i = 5000; i < 6144; i++)
-		assert_int_equal(file[i], 0);                  /* tail zeroed */
+		assert_int_equal(file[i], 0); /* tail zeroed */
 	vc_mem_sink_fini(&m);
 	vc_fat_free(f);
 }
@@ -195,11 +198,11 @@ static void fat_rejects_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(fat_geometry_matches_mkfs),
-		cmocka_unit_test(fat_short_names),
-		cmocka_unit_test(fat_dos_times),
-		cmocka_unit_test(fat_small_volume_bytes),
-		cmocka_unit_test(fat_rejects_bad_input),
+	    cmocka_unit_test(fat_geometry_matches_mkfs),
+	    cmocka_unit_test(fat_short_names),
+	    cmocka_unit_test(fat_dos_times),
+	    cmocka_unit_test(fat_small_volume_bytes),
+	    cmocka_unit_test(fat_rejects_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,24 +38,23 @@
 
 struct vc_tree;
 
-#define VC_FAT_NAME_UNITS 255        /* UTF-16 units of a long name */
-#define VC_FAT_PATH_MAX 4095         /* bytes of a path given to vc_fat_add_*() */
-#define VC_FAT_NODES_MAX (1u << 20)  /* files and directories in one image */
-#define VC_FAT_SIZE_MIN (64 * 1024)  /* smallest image we make */
+#define VC_FAT_NAME_UNITS 255	      /* UTF-16 units of a long name */
+#define VC_FAT_PATH_MAX	  4095	      /* bytes of a path given to vc_fat_add_*() */
+#define VC_FAT_NODES_MAX  (1u << 20)  /* files and directories in one image */
+#define VC_FAT_SIZE_MIN	  (64 * 1024) /* smallest image we make */
 
 struct vc_fat_options {
-	uint64_t size;            /* bytes of the image; a multiple of 512 */
-	uint32_t volume_id;       /* the serial number blkid shows; derive it from the seed */
-	const char *label;        /* volume label: ASCII, at most 11 bytes, upper-cased;
-				   * NULL or "" for none ("NO NAME") */
-	int64_t epoch;            /* every timestamp, in seconds since 1970 (UTC) */
-	uint32_t hidden_sectors;  /* sectors before the file system on its disk (0 like
-				   * mkfs.fat on a file; the partition's first LBA in a GPT) */
+	uint64_t size;		 /* bytes of the image; a multiple of 512 */
+	uint32_t volume_id;	 /* the serial number blkid shows; derive it from the seed */
+	const char *label;	 /* volume label: ASCII, at most 11 bytes, upper-cased;
+				  * NULL or "" for none ("NO NAME") */
+	int64_t epoch;		 /* every timestamp, in seconds since 1970 (UTC) */
+	uint32_t hidden_sectors; /* sectors before the file system on its disk (0 like
+				  * mkfs.fat on a file; the partition's first LBA in a GPT) */
 };
 
 /* Reads len bytes of a file at off into buf; 0 or a VC_E* code. */
-typedef int (*vc_fat_read_fn)(void *ctx, uint64_t off, void *buf, size_t len,
-			      struct vc_error *err);
+typedef int (*vc_fat_read_fn)(void *ctx, uint64_t off, void *buf, size_t len, struct vc_error *err);
 
 struct vc_fat;
 
@@ -80,15 +79,15 @@ int vc_fat_add_tree(struct vc_fat *f, const struct vc_tree *t, struct vc_error *
 
 /* Geometry and use, known after vc_fat_plan(). */
 struct vc_fat_info {
-	unsigned fat_bits;          /* 12, 16 or 32 */
-	uint32_t sectors;           /* sectors of the file system (<= size / 512) */
+	unsigned fat_bits; /* 12, 16 or 32 */
+	uint32_t sectors;  /* sectors of the file system (<= size / 512) */
 	uint32_t sectors_per_cluster;
 	uint32_t reserved_sectors;
-	uint32_t fat_sectors;       /* of one FAT */
-	uint32_t root_entries;      /* FAT12/16 root directory slots; 0 on FAT32 */
-	uint32_t clusters;          /* data clusters */
-	uint32_t clusters_used;     /* by directories and files */
-	uint64_t needed_size;       /* smallest size (a MiB multiple) that holds the content */
+	uint32_t fat_sectors;	/* of one FAT */
+	uint32_t root_entries;	/* FAT12/16 root directory slots; 0 on FAT32 */
+	uint32_t clusters;	/* data clusters */
+	uint32_t clusters_used; /* by directories and files */
+	uint64_t needed_size;	/* smallest size (a MiB multiple) that holds the content */
 };
 
 /* Computes the geometry and places every directory and file. Fails with

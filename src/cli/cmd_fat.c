@@ -71,16 +71,16 @@ static void print_json(const struct vc_fat_info *in, uint32_t volume_id, uint64_
 int cmd_fat(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"size", required_argument, NULL, 's'},
-		{"root", required_argument, NULL, 'r'},
-		{"label", required_argument, NULL, 'l'},
-		{"volume-id", required_argument, NULL, 'i'},
-		{"seed", required_argument, NULL, 'e'},
-		{"hidden-sectors", required_argument, NULL, 'H'},
-		{"source-date-epoch", required_argument, NULL, 'E'},
-		{"json", no_argument, NULL, 'j'},
-		{0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"size", required_argument, NULL, 's'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"label", required_argument, NULL, 'l'},
+	    {"volume-id", required_argument, NULL, 'i'},
+	    {"seed", required_argument, NULL, 'e'},
+	    {"hidden-sectors", required_argument, NULL, 'H'},
+	    {"source-date-epoch", required_argument, NULL, 'E'},
+	    {"json", no_argument, NULL, 'j'},
+	    {0},
 	};
 	struct vc_error err = {0};
 	struct vc_fat_options o = {0};
@@ -99,41 +99,24 @@ int cmd_fat(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'h':
-			help();
-			return VC_EXIT_OK;
-		case 'o':
-			out = optarg;
-			break;
+		case 'h': help(); return VC_EXIT_OK;
+		case 'o': out = optarg; break;
 		case 's':
 			if (vc_parse_u64(optarg, true, &size, &err) < 0)
 				return cli_usage("fat", "--size '%s': not a size", optarg);
 			break;
-		case 'r':
-			root = optarg;
-			break;
-		case 'l':
-			o.label = optarg;
-			break;
-		case 'i':
-			volid = optarg;
-			break;
-		case 'e':
-			seed = optarg;
-			break;
+		case 'r': root = optarg; break;
+		case 'l': o.label = optarg; break;
+		case 'i': volid = optarg; break;
+		case 'e': seed = optarg; break;
 		case 'H':
 			if (vc_parse_u64(optarg, false, &hidden, &err) < 0 || hidden > UINT32_MAX)
-				return cli_usage("fat", "--hidden-sectors '%s': not a 32-bit number",
-						 optarg);
+				return cli_usage(
+				    "fat", "--hidden-sectors '%s': not a 32-bit number", optarg);
 			break;
-		case 'E':
-			epoch_opt = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			return cli_usage("fat", "unknown option");
+		case 'E': epoch_opt = optarg; break;
+		case 'j': json = true; break;
+		default: return cli_usage("fat", "unknown option");
 		}
 	}
 	if (optind < argc)
@@ -150,7 +133,8 @@ int cmd_fat(int argc, char **argv)
 		size_t n;
 		if (strlen(volid) != 8 || vc_hex_decode(volid, b, 4, &n, &err) < 0 || n != 4)
 			return cli_usage("fat", "--volume-id '%s': expected 8 hex digits", volid);
-		o.volume_id = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+		o.volume_id =
+		    (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 	} else {
 		uint8_t u[16];
 		const char *base = strrchr(out, '/');
@@ -165,12 +149,14 @@ int cmd_fat(int argc, char **argv)
 			vc_uuid_derive(sb.data, sb.len, "fat-volume-id", u);
 			vc_buf_fini(&sb);
 		}
-		o.volume_id = (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+		o.volume_id =
+		    (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
 	}
 
 	to.have_epoch = have_epoch;
 	to.source_date_epoch = epoch;
-	if (vc_fat_new(&o, &fat, &err) < 0 || vc_tree_load(root, VC_TREE_DIR, &to, &tree, &err) < 0 ||
+	if (vc_fat_new(&o, &fat, &err) < 0 ||
+	    vc_tree_load(root, VC_TREE_DIR, &to, &tree, &err) < 0 ||
 	    vc_fat_add_tree(fat, tree, &err) < 0 || vc_fat_plan(fat, &info, &err) < 0)
 		goto fail;
 	if (vc_file_sink_open(out, &fs, &err) < 0)

@@ -70,7 +70,8 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 		*opts++ = '\0';
 	if (colon[1])
 		a->file = colon + 1;
-	for (tok = opts ? strtok_r(opts, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = opts ? strtok_r(opts, ",", &save) : NULL; tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
 		const char *v;
 
@@ -81,9 +82,10 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 		v = eq + 1;
 		if (strcmp(tok, "label") == 0) {
 			if (strlen(v) > VC_GPT_LABEL_MAX)
-				return vc_errorf(err, VC_EINVAL,
-						 "--part %s: label '%s' is longer than 36 UTF-16 units",
-						 spec, v);
+				return vc_errorf(
+				    err, VC_EINVAL,
+				    "--part %s: label '%s' is longer than 36 UTF-16 units", spec,
+				    v);
 			strcpy(p->label, v);
 		} else if (strcmp(tok, "uuid") == 0) {
 			if (vc_uuid_parse(v, p->uuid, err) < 0) {
@@ -121,13 +123,17 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 
 		if (vc_hex_decode(a->roothash_hex, hash, sizeof(hash), &n, err) < 0 || n < 16) {
 			vc_error_clear(err);
-			return vc_errorf(err, VC_EINVAL, "--part %s: roothash '%s' is not hex of 16 "
-					 "to 64 bytes", spec, a->roothash_hex);
+			return vc_errorf(err, VC_EINVAL,
+					 "--part %s: roothash '%s' is not hex of 16 "
+					 "to 64 bytes",
+					 spec, a->roothash_hex);
 		}
 		if (!vc_gpt_type_is_verity_data(p->type) && !vc_gpt_type_is_verity_hash(p->type))
-			return vc_errorf(err, VC_EINVAL,
-					 "--part %s: roothash= applies to root, usr, root-verity and "
-					 "usr-verity partitions only", spec);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "--part %s: roothash= applies to root, usr, root-verity and "
+			    "usr-verity partitions only",
+			    spec);
 		vc_gpt_uuids_from_roothash(hash, n, data, hashp);
 		memcpy(p->uuid, vc_gpt_type_is_verity_data(p->type) ? data : hashp, 16);
 		p->uuid_set = true;
@@ -241,15 +247,15 @@ static void print_json(const struct vc_gpt *g)
 int cmd_gpt(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"part", required_argument, NULL, 'p'},
-		{"size", required_argument, NULL, 's'},
-		{"sector-size", required_argument, NULL, 'S'},
-		{"seed", required_argument, NULL, 'e'},
-		{"source-date-epoch", required_argument, NULL, 'E'},
-		{"json", no_argument, NULL, 'j'},
-		{"disk-guid", required_argument, NULL, 'g'},
-		{0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"part", required_argument, NULL, 'p'},
+	    {"size", required_argument, NULL, 's'},
+	    {"sector-size", required_argument, NULL, 'S'},
+	    {"seed", required_argument, NULL, 'e'},
+	    {"source-date-epoch", required_argument, NULL, 'E'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"disk-guid", required_argument, NULL, 'g'},
+	    {0},
 	};
 	struct vc_error err = {0};
 	struct vc_gpt *g = NULL;
@@ -272,12 +278,8 @@ int cmd_gpt(int argc, char **argv)
 			help();
 			free(specs);
 			return VC_EXIT_OK;
-		case 'o':
-			out = optarg;
-			break;
-		case 'p':
-			specs[n_specs++] = optarg;
-			break;
+		case 'o': out = optarg; break;
+		case 'p': specs[n_specs++] = optarg; break;
 		case 's':
 			if (vc_parse_u64(optarg, true, &disk_size, &err) < 0 || disk_size == 0) {
 				ret = cli_usage("gpt", "--size '%s': not a size", optarg);
@@ -291,21 +293,11 @@ int cmd_gpt(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'e':
-			seed = optarg;
-			break;
-		case 'E':
-			epoch_opt = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'g':
-			disk_guid = optarg;
-			break;
-		default:
-			ret = cli_usage("gpt", "unknown option");
-			goto out;
+		case 'e': seed = optarg; break;
+		case 'E': epoch_opt = optarg; break;
+		case 'j': json = true; break;
+		case 'g': disk_guid = optarg; break;
+		default: ret = cli_usage("gpt", "unknown option"); goto out;
 		}
 	}
 	if (optind < argc) {

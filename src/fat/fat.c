@@ -13,43 +13,43 @@
 #include "vcompose/util.h"
 
 #define SIZE_MAX_BYTES ((uint64_t)128 << 30) /* FATs are built in memory: 16 MiB at most */
-#define DIR_SLOTS_MAX 65536                  /* fatgen103 6: a directory's entries */
-#define FILE_SIZE_MAX UINT32_MAX
-#define COPY_CHUNK (1024 * 1024)
-#define FAT_EOC 0x0ffffff8u                  /* end of chain, masked per type */
+#define DIR_SLOTS_MAX  65536		     /* fatgen103 6: a directory's entries */
+#define FILE_SIZE_MAX  UINT32_MAX
+#define COPY_CHUNK     (1024 * 1024)
+#define FAT_EOC	       0x0ffffff8u /* end of chain, masked per type */
 
 struct fnode {
-	char *name;               /* last component, UTF-8 */
+	char *name; /* last component, UTF-8 */
 	size_t name_len;
 	bool dir;
 	struct fnode *parent;
-	struct fnode **kids;      /* sorted by name bytes before planning */
+	struct fnode **kids; /* sorted by name bytes before planning */
 	size_t n_kids, cap_kids;
-	uint64_t size;            /* files */
+	uint64_t size; /* files */
 	vc_fat_read_fn read;
 	void *ctx;
 	const struct vc_node *tnode; /* from vc_fat_add_tree(): read through f->tree */
 
 	/* plan */
 	uint8_t short_name[11];
-	uint16_t *lfn;            /* NULL when the short name says it all */
+	uint16_t *lfn; /* NULL when the short name says it all */
 	size_t lfn_units;
-	uint32_t slots;           /* directories: 32-byte entries used */
-	uint32_t first_cluster;   /* 0 for empty files and the FAT12/16 root */
+	uint32_t slots;		/* directories: 32-byte entries used */
+	uint32_t first_cluster; /* 0 for empty files and the FAT12/16 root */
 	uint32_t n_clusters;
 };
 
 struct vc_fat {
 	struct vc_fat_options o;
-	char label[11];           /* space padded; "NO NAME    " when none */
+	char label[11]; /* space padded; "NO NAME    " when none */
 	bool has_label;
 	struct fnode root;
 	size_t n_nodes;
 	const struct vc_tree *tree;
 	bool planned;
 	struct fat_geom g;
-	uint32_t used;            /* clusters used */
-	uint32_t last_cluster;    /* the last one allocated */
+	uint32_t used;	       /* clusters used */
+	uint32_t last_cluster; /* the last one allocated */
 };
 
 static void fnode_free(struct fnode *n)
@@ -85,8 +85,8 @@ int vc_fat_new(const struct vc_fat_options *o, struct vc_fat **ret, struct vc_er
 		return vc_errorf(err, VC_EINVAL, "fat: size %llu: at most %llu bytes (128 GiB)",
 				 (unsigned long long)o->size, (unsigned long long)SIZE_MAX_BYTES);
 	if (ll > 11)
-		return vc_errorf(err, VC_EINVAL, "fat: label '%s' is %zu bytes long, at most 11",
-				 l, ll);
+		return vc_errorf(err, VC_EINVAL, "fat: label '%s' is %zu bytes long, at most 11", l,
+				 ll);
 	if (ll && l[0] == ' ')
 		return vc_errorf(err, VC_EINVAL, "fat: label '%s' starts with a space", l);
 	for (size_t i = 0; i < ll; i++) {
@@ -141,7 +141,8 @@ static int child(struct vc_fat *f, struct fnode *dir, const char *name, size_t l
 		if (n->name_len != len || memcmp(n->name, name, len) != 0)
 			return vc_errorf(err, VC_EINVAL,
 					 "fat: '%s': FAT cannot store it beside '%s', whose name "
-					 "differs only in case", path, n->name);
+					 "differs only in case",
+					 path, n->name);
 		if (must_be_new || n->dir != want_dir)
 			return vc_errorf(err, VC_EINVAL, "fat: '%s': given twice", path);
 		*ret = n;
@@ -207,7 +208,8 @@ static int add_path(struct vc_fat *f, const char *path, bool last_dir, struct fn
 		while (*next == '/')
 			next++;
 		last = *next == '\0';
-		r = child(f, cur, p, len, last ? last_dir : true, last && !last_dir, path, &cur, err);
+		r = child(f, cur, p, len, last ? last_dir : true, last && !last_dir, path, &cur,
+			  err);
 		if (r < 0)
 			return r;
 		p = next;
@@ -231,7 +233,8 @@ static int add_file(struct vc_fat *f, const char *path, uint64_t size, vc_fat_re
 	if (size > FILE_SIZE_MAX)
 		return vc_errorf(err, VC_EINVAL,
 				 "fat: '%s': %llu bytes is too big for FAT, whose files hold at "
-				 "most 4 GiB - 1", path, (unsigned long long)size);
+				 "most 4 GiB - 1",
+				 path, (unsigned long long)size);
 	r = add_path(f, path, false, &n, err);
 	if (r < 0)
 		return r;
@@ -266,7 +269,8 @@ int vc_fat_add_tree(struct vc_fat *f, const struct vc_tree *t, struct vc_error *
 			r = add_file(f, path, tn->size, NULL, NULL, tn, err);
 		else
 			r = vc_errorf(err, VC_EINVAL,
-				      "fat: '%s': FAT stores directories and regular files only", path);
+				      "fat: '%s': FAT stores directories and regular files only",
+				      path);
 	}
 	free(path);
 	return r;
@@ -336,8 +340,8 @@ static int plan_names(struct fnode *dir, bool is_root, bool has_label, struct vc
 						break;
 				}
 				if (k == 1000000) {
-					r = vc_errorf(err, VC_ERANGE, "fat: '%s': no free short name",
-						      n->name);
+					r = vc_errorf(err, VC_ERANGE,
+						      "fat: '%s': no free short name", n->name);
 					goto out;
 				}
 			}
@@ -351,7 +355,8 @@ static int plan_names(struct fnode *dir, bool is_root, bool has_label, struct vc
 				r = vc_errorf(err, VC_ENOMEM, "fat: out of memory");
 				goto out;
 			}
-			fat_name_to_utf16(n->name, n->name_len, n->lfn, (size_t)units, n->name, err);
+			fat_name_to_utf16(n->name, n->name_len, n->lfn, (size_t)units, n->name,
+					  err);
 			n->lfn_units = (size_t)units;
 		}
 		slots += 1 + VC_DIV_ROUND_UP(n->lfn_units, 13);
@@ -409,7 +414,6 @@ static int fits(const struct vc_fat *f, uint64_t size, struct fat_geom *g, uint6
 	return need <= g->clusters;
 }
 
-
 static void allocate(struct fnode *n, uint64_t cb, bool is_root, unsigned bits, uint32_t *next)
 {
 	uint64_t c = 0;
@@ -451,9 +455,10 @@ int vc_fat_plan(struct vc_fat *f, struct vc_fat_info *ret_info, struct vc_error 
 		while (hi * mib <= SIZE_MAX_BYTES && fits(f, hi * mib, &g2, NULL, &e2) != 1)
 			hi *= 2;
 		if (hi * mib > SIZE_MAX_BYTES)
-			return vc_errorf(err, VC_ERANGE,
-					 "fat: the content does not fit in %llu bytes, nor in 128 GiB",
-					 (unsigned long long)f->o.size);
+			return vc_errorf(
+			    err, VC_ERANGE,
+			    "fat: the content does not fit in %llu bytes, nor in 128 GiB",
+			    (unsigned long long)f->o.size);
 		while (hi - lo > 1) {
 			uint64_t mid = lo + (hi - lo) / 2;
 			if (fits(f, mid * mib, &g2, NULL, &e2) == 1)
@@ -553,7 +558,9 @@ static size_t put_node(uint8_t *slots, const struct fnode *n, uint16_t date, uin
 
 		for (size_t k = 0; k < 13; k++) {
 			size_t idx = (p - 1) * 13 + k;
-			u[k] = idx < n->lfn_units ? n->lfn[idx] : idx == n->lfn_units ? 0x0000 : 0xffff;
+			u[k] = idx < n->lfn_units    ? n->lfn[idx]
+			       : idx == n->lfn_units ? 0x0000
+						     : 0xffff;
 		}
 		memset(&l, 0, sizeof(l));
 		l.ord = (uint8_t)(p | (p == parts ? 0x40 : 0));
@@ -577,8 +584,8 @@ static uint64_t cluster_off(const struct fat_geom *g, uint32_t c)
 	return ((uint64_t)g->data_start + (uint64_t)(c - 2) * g->spc) * FAT_SECTOR;
 }
 
-static int write_dir(struct vc_fat *f, const struct fnode *d, bool is_root, const struct vc_sink *out,
-		     uint16_t date, uint16_t time, struct vc_error *err)
+static int write_dir(struct vc_fat *f, const struct fnode *d, bool is_root,
+		     const struct vc_sink *out, uint16_t date, uint16_t time, struct vc_error *err)
 {
 	const struct fat_geom *g = &f->g;
 	uint64_t cb = (uint64_t)g->spc * FAT_SECTOR;
@@ -599,11 +606,13 @@ static int write_dir(struct vc_fat *f, const struct fnode *d, bool is_root, cons
 		return vc_errorf(err, VC_ENOMEM, "fat: out of memory");
 	if (is_root) {
 		if (f->has_label)
-			put_short(buf + 32 * s++, (const uint8_t *)f->label, FAT_ATTR_VOLUME_ID, 0, 0,
-				  date, time);
+			put_short(buf + 32 * s++, (const uint8_t *)f->label, FAT_ATTR_VOLUME_ID, 0,
+				  0, date, time);
 	} else {
-		static const uint8_t dot[11] = {'.', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-		static const uint8_t dotdot[11] = {'.', '.', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+		static const uint8_t dot[11] = {'.', ' ', ' ', ' ', ' ', ' ',
+						' ', ' ', ' ', ' ', ' '};
+		static const uint8_t dotdot[11] = {'.', '.', ' ', ' ', ' ', ' ',
+						   ' ', ' ', ' ', ' ', ' '};
 		uint32_t up = d->parent == &f->root ? 0 : d->parent->first_cluster;
 
 		put_short(buf + 32 * s++, dot, FAT_ATTR_DIRECTORY, d->first_cluster, 0, date, time);
@@ -645,8 +654,9 @@ static int write_files(struct vc_fat *f, const struct fnode *d, const struct vc_
 		end = (uint64_t)n->n_clusters * cb; /* the tail of the last cluster is zeroed */
 		while (off < end) {
 			size_t len = end - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(end - off);
-			size_t data = off >= n->size ? 0 : n->size - off > len ? len
-							   : (size_t)(n->size - off);
+			size_t data = off >= n->size	    ? 0
+				      : n->size - off > len ? len
+							    : (size_t)(n->size - off);
 			if (data) {
 				if (n->tnode)
 					r = vc_tree_read(f->tree, n->tnode, off, buf, data, err);
@@ -658,7 +668,8 @@ static int write_files(struct vc_fat *f, const struct fnode *d, const struct vc_
 				}
 			}
 			memset(buf + data, 0, len - data);
-			r = vc_sink_pwrite(out, buf, len, cluster_off(&f->g, n->first_cluster) + off, err);
+			r = vc_sink_pwrite(out, buf, len,
+					   cluster_off(&f->g, n->first_cluster) + off, err);
 			if (r < 0)
 				return r;
 			off += len;
@@ -711,7 +722,11 @@ static void boot_sector(const struct vc_fat *f, uint8_t *s)
 	e.boot_sig = 0x29;
 	vc_put_le32(e.vol_id, f->o.volume_id);
 	memcpy(e.vol_lab, f->label, 11);
-	memcpy(e.fil_sys_type, g->bits == 12 ? "FAT12   " : g->bits == 16 ? "FAT16   " : "FAT32   ", 8);
+	memcpy(e.fil_sys_type,
+	       g->bits == 12   ? "FAT12   "
+	       : g->bits == 16 ? "FAT16   "
+			       : "FAT32   ",
+	       8);
 	memcpy(s + ebr_off, &e, sizeof(e));
 	memcpy(s + code_off, halt, sizeof(halt));
 	s[510] = 0x55;
@@ -766,8 +781,9 @@ int vc_fat_write(struct vc_fat *f, const struct vc_sink *out, struct vc_error *e
 	fat_set(buf, g->bits, 1, mask);
 	chain(buf, g->bits, &f->root);
 	for (uint32_t k = 0; k < 2 && r == 0; k++)
-		r = vc_sink_pwrite(out, buf, fat_bytes,
-				   ((uint64_t)g->reserved + k * (uint64_t)g->fat_sectors) * FAT_SECTOR, err);
+		r = vc_sink_pwrite(
+		    out, buf, fat_bytes,
+		    ((uint64_t)g->reserved + k * (uint64_t)g->fat_sectors) * FAT_SECTOR, err);
 	free(buf);
 	if (r < 0)
 		return r;

@@ -20,7 +20,7 @@
 #define MAX_CLUST_16 65524
 #define MIN_CLUST_32 65525
 #define MAX_CLUST_32 268435446
-#define NR_FATS 2
+#define NR_FATS	     2
 
 static int64_t align_up(int64_t v, int64_t to, bool align)
 {
@@ -41,32 +41,27 @@ int fat_geometry(uint64_t size, struct fat_geom *g, struct vc_error *err)
 		heads = total <= 32768 ? 2 : total <= 65536 ? 4 : total <= 262144 ? 8 : 16;
 		spt = total <= 4096 ? 16 : 32;
 	} else {
-		heads = total <= 16 * 63 * 1024 ? 16 : total <= 32 * 63 * 1024 ? 32
-			: total <= 64 * 63 * 1024 ? 64 : total <= 128 * 63 * 1024 ? 128 : 255;
+		heads = total <= 16 * 63 * 1024	   ? 16
+			: total <= 32 * 63 * 1024  ? 32
+			: total <= 64 * 63 * 1024  ? 64
+			: total <= 128 * 63 * 1024 ? 128
+						   : 255;
 		spt = 63;
 	}
 	switch (size / 1024) {
-	case 360:
-		spt = 9, heads = 2, media = 0xfd, spc = 2, root_entries = 112;
-		break;
-	case 720:
-		spt = 9, heads = 2, media = 0xf9, spc = 2, root_entries = 112;
-		break;
-	case 1200:
-		spt = 15, heads = 2, media = 0xf9, spc = 1, root_entries = 224;
-		break;
-	case 1440:
-		spt = 18, heads = 2, media = 0xf0, spc = 1, root_entries = 224;
-		break;
-	case 2880:
-		spt = 36, heads = 2, media = 0xf0, spc = 2, root_entries = 224;
-		break;
-	default:
-		break;
+	case 360: spt = 9, heads = 2, media = 0xfd, spc = 2, root_entries = 112; break;
+	case 720: spt = 9, heads = 2, media = 0xf9, spc = 2, root_entries = 112; break;
+	case 1200: spt = 15, heads = 2, media = 0xf9, spc = 1, root_entries = 224; break;
+	case 1440: spt = 18, heads = 2, media = 0xf0, spc = 1, root_entries = 224; break;
+	case 2880: spt = 36, heads = 2, media = 0xf0, spc = 2, root_entries = 224; break;
+	default: break;
 	}
 	if (fat32) {
-		spc = total > 32ull * 1024 * 1024 * 2 ? 64 : total > 16ull * 1024 * 1024 * 2 ? 32
-		      : total > 8ull * 1024 * 1024 * 2 ? 16 : total > 260ull * 1024 * 2 ? 8 : 1;
+		spc = total > 32ull * 1024 * 1024 * 2	? 64
+		      : total > 16ull * 1024 * 1024 * 2 ? 32
+		      : total > 8ull * 1024 * 1024 * 2	? 16
+		      : total > 260ull * 1024 * 2	? 8
+							: 1;
 		root_entries = 0;
 	}
 	reserved = fat32 ? 32 : 1;
@@ -91,7 +86,8 @@ int fat_geometry(uint64_t size, struct fat_geom *g, struct vc_error *err)
 		if (c12 > max || c12 < 0)
 			c12 = 0;
 
-		c16 = (data1216 * FAT_SECTOR + NR_FATS * 4) / ((int64_t)spc * FAT_SECTOR + NR_FATS * 2);
+		c16 = (data1216 * FAT_SECTOR + NR_FATS * 4) /
+		      ((int64_t)spc * FAT_SECTOR + NR_FATS * 2);
 		l16 = align_up(VC_DIV_ROUND_UP((c16 + 2) * 2, FAT_SECTOR), spc, align);
 		c16 = (data1216 - NR_FATS * l16) / spc;
 		max = l16 * FAT_SECTOR / 2;
@@ -100,7 +96,8 @@ int fat_geometry(uint64_t size, struct fat_geom *g, struct vc_error *err)
 		if (c16 > max || c16 < MIN_CLUST_16)
 			c16 = 0;
 
-		c32 = (data32 * FAT_SECTOR + NR_FATS * 8) / ((int64_t)spc * FAT_SECTOR + NR_FATS * 4);
+		c32 =
+		    (data32 * FAT_SECTOR + NR_FATS * 8) / ((int64_t)spc * FAT_SECTOR + NR_FATS * 4);
 		l32 = align_up(VC_DIV_ROUND_UP((c32 + 2) * 4, FAT_SECTOR), spc, align);
 		c32 = (data32 - NR_FATS * l32) / spc;
 		max = l32 * FAT_SECTOR / 4;
@@ -113,10 +110,9 @@ int fat_geometry(uint64_t size, struct fat_geom *g, struct vc_error *err)
 			break;
 	}
 	if (spc > 128)
-		return vc_errorf(err, VC_EINVAL,
-				 "fat: no FAT%s layout fits %llu bytes (%llu sectors)",
-				 fat32 ? "32" : "12/16", (unsigned long long)size,
-				 (unsigned long long)total);
+		return vc_errorf(
+		    err, VC_EINVAL, "fat: no FAT%s layout fits %llu bytes (%llu sectors)",
+		    fat32 ? "32" : "12/16", (unsigned long long)size, (unsigned long long)total);
 
 	g->bits = fat32 ? 32 : c16 > c12 ? 16 : 12;
 	g->sectors = (uint32_t)num;
@@ -124,8 +120,8 @@ int fat_geometry(uint64_t size, struct fat_geom *g, struct vc_error *err)
 	g->reserved = (uint32_t)align_up(reserved, spc, align);
 	g->fat_sectors = (uint32_t)(g->bits == 12 ? l12 : g->bits == 16 ? l16 : l32);
 	g->clusters = (uint32_t)(g->bits == 12 ? c12 : g->bits == 16 ? c16 : c32);
-	g->root_entries = fat32 ? 0 : (uint32_t)(align ? align_up(root_secs, spc, true) * 16
-						      : root_entries);
+	g->root_entries =
+	    fat32 ? 0 : (uint32_t)(align ? align_up(root_secs, spc, true) * 16 : root_entries);
 	g->data_start = g->reserved + NR_FATS * g->fat_sectors +
 			(uint32_t)VC_DIV_ROUND_UP(g->root_entries * 32, FAT_SECTOR);
 	g->spt = (uint16_t)spt;

@@ -17,13 +17,14 @@ static bool short_char_ok(unsigned char c)
 	return c != 0 && strchr("!#$%&'()-@^_`{}~", c) != NULL;
 }
 
-long fat_name_to_utf16(const char *name, size_t len, uint16_t *out, size_t max,
-		       const char *what, struct vc_error *err)
+long fat_name_to_utf16(const char *name, size_t len, uint16_t *out, size_t max, const char *what,
+		       struct vc_error *err)
 {
 	const uint8_t *p = (const uint8_t *)name, *end = p + len;
 	size_t n = 0;
 
-	if (len == 0 || (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+	if (len == 0 || (len == 1 && name[0] == '.') ||
+	    (len == 2 && name[0] == '.' && name[1] == '.'))
 		return vc_errorf(err, VC_EINVAL, "fat: '%s': not a file name", what);
 	if (name[len - 1] == '.' || name[len - 1] == ' ')
 		return vc_errorf(err, VC_EINVAL,
@@ -39,7 +40,8 @@ long fat_name_to_utf16(const char *name, size_t len, uint16_t *out, size_t max,
 			if (c < 0x20 || strchr("\"*/:<>?\\|", (int)c))
 				return vc_errorf(err, VC_EINVAL,
 						 "fat: '%s': FAT cannot store the character 0x%02x "
-						 "in a name", what, (unsigned)c);
+						 "in a name",
+						 what, (unsigned)c);
 		} else if ((p[0] & 0xe0) == 0xc0) {
 			c = p[0] & 0x1f;
 			extra = 1;
@@ -216,8 +218,8 @@ static void civil_from_days(int64_t z, int *ret_y, unsigned *ret_m, unsigned *re
 
 void fat_dos_time(int64_t epoch, uint16_t *ret_date, uint16_t *ret_time)
 {
-	const int64_t lo = 315532800;   /* 1980-01-01 00:00:00 UTC */
-	const int64_t hi = 4354819199;  /* 2107-12-31 23:59:59 UTC */
+	const int64_t lo = 315532800;  /* 1980-01-01 00:00:00 UTC */
+	const int64_t hi = 4354819199; /* 2107-12-31 23:59:59 UTC */
 	int64_t days, secs;
 	int y;
 	unsigned m, d;
