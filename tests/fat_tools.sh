@@ -77,7 +77,17 @@ n=$(cmp -l out/a/r.img out/c/r.img | wc -l)
 [ "$n" -gt 0 ] && [ "$n" -le 1000 ] || fail "another epoch: $n bytes differ"
 mdir -i out/c/r.img ::/ | grep -q "2027-01-15" || fail "another epoch: dates"
 
-# 4. Bad input: clear message, exit 1 (2 for usage), no output left behind.
+# 4. An ESP inside a GPT disk, as the composer makes it: mtools and fsck.fat
+# read it at its offset, blkid finds the partition's file system.
+vc fat --size 8M --root t -o out/esp.img --label ESP --hidden-sectors 2048
+vc gpt -o out/disk.img --part esp:out/esp.img,label=ESP
+mdir -/ -i out/disk.img@@1M ::/EFI/Linux | grep -q "vcompose-6.1.0-amd64.efi" || fail "mdir in the disk"
+dd if=out/disk.img of=part.img bs=1M skip=1 count=8 status=none
+cmp part.img out/esp.img || fail "the ESP moved in the disk"
+fsck.fat -n part.img >/dev/null || fail "fsck.fat of the ESP in the disk"
+blkid -p -O 1048576 out/disk.img | grep -q 'TYPE="vfat"' || fail "blkid of the ESP in the disk"
+
+# 5. Bad input: clear message, exit 1 (2 for usage), no output left behind.
 expect_exit 1 "MiB needed" fat --size 1M --root t -o out/bad.img
 mkdir n1; printf 1 >n1/README; printf 2 >n1/readme
 expect_exit 1 "differs only in case" fat --size 2M --root n1 -o out/bad.img
