@@ -118,6 +118,7 @@ static void fat_small_volume_bytes(void **state)
 	assert_int_equal(vc_fat_plan(f, &in, &err), 0);
 	/* EFI, BOOT: 1 cluster each; file: 3 of 2 KiB; loader, entries: 1 each */
 	assert_int_equal(in.clusters_used, 7);
+	assert_int_equal(in.needed_size, 1 << 20); /* all of it fits in 1 MiB */
 	vc_mem_sink_init(&m);
 	assert_int_equal(vc_fat_write(f, &m.sink, &err), 0);
 	const uint8_t *b = m.data;

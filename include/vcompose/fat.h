@@ -87,7 +87,8 @@ struct vc_fat_info {
 	uint32_t root_entries;	/* FAT12/16 root directory slots; 0 on FAT32 */
 	uint32_t clusters;	/* data clusters */
 	uint32_t clusters_used; /* by directories and files */
-	uint64_t needed_size;	/* smallest size (a MiB multiple) that holds the content */
+	uint64_t needed_size;	/* smallest size (a MiB multiple) that holds the content;
+				 * the composer can size the ESP with it */
 };
 
 /* Computes the geometry and places every directory and file. Fails with

@@ -61,6 +61,8 @@ static void print_json(const struct vc_fat_info *in, uint32_t volume_id, uint64_
 	vc_json_uint(&j, in->clusters);
 	vc_json_key(&j, "clusters_used");
 	vc_json_uint(&j, in->clusters_used);
+	vc_json_key(&j, "needed_size");
+	vc_json_uint(&j, in->needed_size);
 	vc_json_end_object(&j);
 	text = vc_json_finish(&j, &err);
 	if (text)

@@ -431,11 +431,35 @@ static void allocate(struct fnode *n, uint64_t cb, bool is_root, unsigned bits, 
 		allocate(n->kids[i], cb, false, bits, next);
 }
 
-int vc_fat_plan(struct vc_fat *f, struct vc_fat_info *ret_info, struct vc_error *err)
+/* The smallest MiB multiple that holds the content (0: not even 128 GiB):
+ * double, then bisect. */
+static uint64_t smallest_fit(const struct vc_fat *f)
 {
+	const uint64_t mib = 1024 * 1024;
 	struct vc_error e2 = {0};
 	struct fat_geom g;
-	uint64_t need;
+	uint64_t lo = 0, hi = 1;
+
+	while (hi * mib <= SIZE_MAX_BYTES && fits(f, hi * mib, &g, NULL, &e2) != 1) {
+		lo = hi;
+		hi *= 2;
+	}
+	if (hi * mib > SIZE_MAX_BYTES)
+		return 0;
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (fits(f, mid * mib, &g, NULL, &e2) == 1)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi * mib;
+}
+
+int vc_fat_plan(struct vc_fat *f, struct vc_fat_info *ret_info, struct vc_error *err)
+{
+	struct fat_geom g;
+	uint64_t need, smallest;
 	uint32_t next = 2;
 	int r;
 
@@ -445,38 +469,25 @@ int vc_fat_plan(struct vc_fat *f, struct vc_fat_info *ret_info, struct vc_error 
 	r = fits(f, f->o.size, &g, &need, err);
 	if (r < 0)
 		return r;
+	smallest = smallest_fit(f);
 	if (r == 0) {
-		uint64_t lo, hi, mib = 1024 * 1024;
-		struct fat_geom g2;
-
-		/* the smallest MiB multiple that fits: double, then bisect */
-		lo = f->o.size / mib;
-		hi = lo ? lo * 2 : 1;
-		while (hi * mib <= SIZE_MAX_BYTES && fits(f, hi * mib, &g2, NULL, &e2) != 1)
-			hi *= 2;
-		if (hi * mib > SIZE_MAX_BYTES)
+		if (!smallest)
 			return vc_errorf(
 			    err, VC_ERANGE,
 			    "fat: the content does not fit in %llu bytes, nor in 128 GiB",
 			    (unsigned long long)f->o.size);
-		while (hi - lo > 1) {
-			uint64_t mid = lo + (hi - lo) / 2;
-			if (fits(f, mid * mib, &g2, NULL, &e2) == 1)
-				hi = mid;
-			else
-				lo = mid;
-		}
 		if (g.bits != 32 && f->root.slots > g.root_entries)
 			return vc_errorf(err, VC_ERANGE,
 					 "fat: the root directory needs %u entries, FAT%u of %llu "
 					 "bytes has %u; %llu MiB needed",
 					 f->root.slots, g.bits, (unsigned long long)f->o.size,
-					 g.root_entries, (unsigned long long)hi);
+					 g.root_entries, (unsigned long long)(smallest >> 20));
 		return vc_errorf(err, VC_ERANGE,
 				 "fat: the content needs %llu clusters of %u bytes, %llu bytes "
 				 "has %u; %llu MiB needed",
 				 (unsigned long long)need, g.spc * FAT_SECTOR,
-				 (unsigned long long)f->o.size, g.clusters, (unsigned long long)hi);
+				 (unsigned long long)f->o.size, g.clusters,
+				 (unsigned long long)(smallest >> 20));
 	}
 	f->g = g;
 	allocate(&f->root, (uint64_t)g.spc * FAT_SECTOR, true, g.bits, &next);
@@ -492,7 +503,7 @@ int vc_fat_plan(struct vc_fat *f, struct vc_fat_info *ret_info, struct vc_error 
 		ret_info->root_entries = g.root_entries;
 		ret_info->clusters = g.clusters;
 		ret_info->clusters_used = f->used;
-		ret_info->needed_size = f->o.size;
+		ret_info->needed_size = smallest;
 	}
 	return 0;
 }
