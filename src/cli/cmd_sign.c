@@ -1,10 +1,553 @@
 /* SPDX-License-Identifier: MIT */
-/* vcompose sign: not built yet. */
+/* vcompose sign: root-hash PKCS#7 signatures, DPS signature partitions,
+ * Authenticode for PE files, and the join step of deferred signing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "vcompose/sha256.h"
+#include "vcompose/sign.h"
+#include "vcompose/sink.h"
+#include "vcompose/util.h"
+
+static const char usage_text[] =
+	"Usage:\n"
+	"  vcompose sign roothash --key K --cert C (--roothash HEX | --roothash-file F)\n"
+	"                         -o OUT.p7s [--include-cert] [--dps OUT.dps] [--json]\n"
+	"  vcompose sign pe --key K --cert C IN -o OUT [--replace] [--json]\n"
+	"  vcompose sign dps (--roothash HEX | --roothash-file F) --p7s F [--cert C]\n"
+	"                    -o OUT [--json]\n"
+	"  vcompose sign join IMAGE --offset N --size N (--dps F |\n"
+	"                    (--roothash HEX | --roothash-file F) --p7s F [--cert C])\n"
+	"                    [--force] [--json]\n"
+	"\n"
+	"roothash  detached PKCS#7 (DER) over the root hash as lowercase hex text, no\n"
+	"          newline: what the kernel's dm-verity and systemd-veritysetup check.\n"
+	"          SHA-256, no signed attributes, no certificates unless --include-cert.\n"
+	"          --dps also writes the Discoverable Partitions signature partition.\n"
+	"pe        Authenticode-sign a PE32/PE32+ file (UKI, systemd-boot); a PEM\n"
+	"          --cert holding several certificates adds the rest as the chain.\n"
+	"dps       the DPS verity signature partition content from a .p7s made\n"
+	"          elsewhere (deferred signing).\n"
+	"join      writes a DPS signature partition into IMAGE at --offset, in a\n"
+	"          reserved (all-zero) region of --size bytes; nothing else changes.\n"
+	"\n"
+	"Keys: RSA 2048-8192 or ECDSA P-256/P-384/P-521 (deterministic), PEM or DER.\n"
+	"  --passphrase-file F   passphrase of an encrypted key (first line of F)\n"
+	"  --passphrase-env VAR  passphrase from the environment variable VAR\n";
+
+enum {
+	OPT_KEY = 0x100,
+	OPT_CERT,
+	OPT_ROOTHASH,
+	OPT_ROOTHASH_FILE,
+	OPT_INCLUDE_CERT,
+	OPT_DPS,
+	OPT_P7S,
+	OPT_JSON,
+	OPT_REPLACE,
+	OPT_PASS_FILE,
+	OPT_PASS_ENV,
+	OPT_OFFSET,
+	OPT_SIZE,
+	OPT_FORCE,
+};
+
+static const struct option options[] = {
+	{"key", required_argument, NULL, OPT_KEY},
+	{"cert", required_argument, NULL, OPT_CERT},
+	{"roothash", required_argument, NULL, OPT_ROOTHASH},
+	{"roothash-file", required_argument, NULL, OPT_ROOTHASH_FILE},
+	{"include-cert", no_argument, NULL, OPT_INCLUDE_CERT},
+	{"dps", required_argument, NULL, OPT_DPS},
+	{"p7s", required_argument, NULL, OPT_P7S},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"replace", no_argument, NULL, OPT_REPLACE},
+	{"passphrase-file", required_argument, NULL, OPT_PASS_FILE},
+	{"passphrase-env", required_argument, NULL, OPT_PASS_ENV},
+	{"offset", required_argument, NULL, OPT_OFFSET},
+	{"size", required_argument, NULL, OPT_SIZE},
+	{"force", no_argument, NULL, OPT_FORCE},
+	{"output", required_argument, NULL, 'o'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+struct args {
+	const char *sub;
+	const char *key, *cert, *roothash, *roothash_file, *dps, *p7s, *output;
+	const char *pass_file, *pass_env, *offset, *size;
+	const char *input;
+	bool include_cert, json, replace, force;
+};
+
+/* Root hash from --roothash or --roothash-file (hex, surrounding white space
+ * ignored, either case). */
+static int get_roothash(const struct args *a, uint8_t out[64], size_t *ret_len,
+			struct vc_error *err)
+{
+	struct vc_buf b = {0};
+	const char *hex = a->roothash;
+	int r;
+
+	if (a->roothash_file) {
+		r = vc_sign_read_file(a->roothash_file, 4096, &b, err);
+		if (r < 0)
+			return r;
+		char *s = (char *)b.data;
+		size_t n = b.len;
+		while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' ||
+			     s[n - 1] == '\t'))
+			s[--n] = 0;
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		hex = s;
+	}
+	r = vc_hex_decode(hex, out, 64, ret_len, err);
+	if (r == 0 && *ret_len == 0)
+		r = vc_errorf(err, VC_EINVAL, "empty root hash");
+	if (r < 0)
+		vc_error_prefix(err, "%s", a->roothash_file ? a->roothash_file : "--roothash");
+	vc_buf_fini(&b);
+	return r;
+}
+
+/* The passphrase into a locked-down buffer; the caller wipes it. */
+static int get_passphrase(const struct args *a, struct vc_buf *pass, struct vc_error *err)
+{
+	if (a->pass_file) {
+		int r = vc_sign_read_file(a->pass_file, 4096, pass, err);
+		if (r < 0)
+			return r;
+		uint8_t *nl = memchr(pass->data, '\n', pass->len);
+		if (nl)
+			pass->len = (size_t)(nl - pass->data);
+		if (pass->len && pass->data[pass->len - 1] == '\r')
+			pass->len--;
+	} else if (a->pass_env) {
+		const char *v = getenv(a->pass_env);
+		if (!v)
+			return vc_errorf(err, VC_EINVAL,
+					 "--passphrase-env %s: the variable is not set", a->pass_env);
+		if (vc_buf_append(pass, v, strlen(v), err) < 0)
+			return VC_ENOMEM;
+	}
+	return 0;
+}
+
+static void wipe(struct vc_buf *b)
+{
+	if (b->data) {
+		volatile uint8_t *p = b->data;
+		for (size_t i = 0; i < b->cap; i++)
+			p[i] = 0;
+	}
+	vc_buf_fini(b);
+}
+
+static int load_key(const struct args *a, struct vc_sign_key **ret, struct vc_error *err)
+{
+	struct vc_buf pass = {0};
+	struct vc_sign_key_options o = {.key_path = a->key, .cert_path = a->cert};
+	int64_t nb, na, now = (int64_t)time(NULL);
+	int r;
+
+	r = get_passphrase(a, &pass, err);
+	if (r == 0) {
+		if (a->pass_file || a->pass_env) {
+			o.passphrase = pass.data ? (const char *)pass.data : "";
+			o.passphrase_len = pass.len;
+		}
+		r = vc_sign_key_load(&o, ret, err);
+	}
+	wipe(&pass);
+	if (r < 0)
+		return r;
+	/* The kernel and UEFI ignore validity dates of signing certificates;
+	 * an expired one is worth a warning, not a refusal. */
+	vc_sign_key_validity(*ret, &nb, &na);
+	if (cli_verbosity >= 0 && now > na)
+		fprintf(stderr, "vcompose sign: warning: %s has expired\n", a->cert);
+	else if (cli_verbosity >= 0 && now < nb)
+		fprintf(stderr, "vcompose sign: warning: %s is not valid yet\n", a->cert);
+	return 0;
+}
+
+/* Writes bytes to path through a temporary file renamed on success. */
+static int write_output(const char *path, const void *data, size_t len, struct vc_error *err)
+{
+	struct vc_file_sink *f;
+	int r;
+
+	r = vc_file_sink_open(path, &f, err);
+	if (r < 0)
+		return r;
+	r = vc_sink_pwrite(vc_file_sink_sink(f), data, len, 0, err);
+	if (r == 0)
+		r = vc_file_sink_commit(f, len, err);
+	vc_file_sink_free(f);
+	return r;
+}
+
+static void json_file(struct vc_json *j, const char *key, const char *path, const struct vc_buf *b)
+{
+	uint8_t h[32];
+
+	vc_json_key(j, key);
+	vc_json_begin_object(j);
+	vc_json_key(j, "path");
+	vc_json_string(j, path);
+	vc_json_key(j, "size");
+	vc_json_uint(j, b->len);
+	vc_json_key(j, "sha256");
+	vc_sha256(b->data, b->len, h);
+	vc_json_hex(j, h, 32);
+	vc_json_end_object(j);
+}
+
+static int print_json(struct vc_json *j, struct vc_error *err)
+{
+	const char *text = vc_json_finish(j, err);
+
+	if (!text)
+		return err->code ? err->code : VC_ENOMEM;
+	fputs(text, stdout);
+	return 0;
+}
+
+static int need(const char *cmd, const char *v, const char *flag)
+{
+	if (!v)
+		return cli_usage(cmd, "%s is required", flag);
+	return 0;
+}
+
+static int cmd_roothash(const struct args *a)
+{
+	const char *cmd = "sign roothash";
+	struct vc_error err = {0};
+	struct vc_sign_key *k = NULL;
+	struct vc_buf p7 = {0}, dps = {0};
+	struct vc_json j;
+	uint8_t rh[64], fp[32];
+	size_t rh_len;
+	int r;
+
+	if ((r = need(cmd, a->key, "--key")) || (r = need(cmd, a->cert, "--cert")) ||
+	    (r = need(cmd, a->output, "-o")))
+		return r;
+	if (!a->roothash == !a->roothash_file)
+		return cli_usage(cmd, "give exactly one of --roothash and --roothash-file");
+	vc_json_init(&j, 2);
+	r = get_roothash(a, rh, &rh_len, &err);
+	if (r == 0)
+		r = load_key(a, &k, &err);
+	if (r == 0)
+		r = vc_sign_roothash(k, rh, rh_len, a->include_cert ? VC_SIGN_INCLUDE_CERT : 0,
+				     &p7, &err);
+	if (r == 0 && a->dps) {
+		vc_sign_key_fingerprint(k, fp);
+		r = vc_sign_dps_blob(rh, rh_len, fp, p7.data, p7.len, &dps, &err);
+	}
+	if (r == 0 && a->dps)
+		r = write_output(a->dps, dps.data, dps.len, &err);
+	if (r == 0)
+		r = write_output(a->output, p7.data, p7.len, &err);
+	if (r == 0 && a->json) {
+		vc_sign_key_fingerprint(k, fp);
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "rootHash");
+		vc_json_hex(&j, rh, rh_len);
+		vc_json_key(&j, "key");
+		vc_json_string(&j, vc_sign_key_describe(k));
+		vc_json_key(&j, "certificateFingerprint");
+		vc_json_hex(&j, fp, 32);
+		vc_json_key(&j, "includesCertificate");
+		vc_json_bool(&j, a->include_cert);
+		json_file(&j, "signature", a->output, &p7);
+		if (a->dps)
+			json_file(&j, "dps", a->dps, &dps);
+		vc_json_end_object(&j);
+		r = print_json(&j, &err);
+	}
+	/* A DPS blob written before a failure of the .p7s is removed again. */
+	if (r < 0 && a->dps && dps.len)
+		unlink(a->dps);
+	vc_json_fini(&j);
+	vc_buf_fini(&p7);
+	vc_buf_fini(&dps);
+	vc_sign_key_free(k);
+	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
+}
+
+static int cmd_pe(const struct args *a)
+{
+	const char *cmd = "sign pe";
+	struct vc_error err = {0};
+	struct vc_sign_key *k = NULL;
+	struct vc_buf in = {0}, out = {0};
+	struct vc_json j;
+	uint8_t digest[32];
+	int r;
+
+	if ((r = need(cmd, a->key, "--key")) || (r = need(cmd, a->cert, "--cert")) ||
+	    (r = need(cmd, a->output, "-o")) || (r = need(cmd, a->input, "IN")))
+		return r;
+	vc_json_init(&j, 2);
+	r = vc_sign_read_file(a->input, VC_SIGN_FILE_MAX, &in, &err);
+	if (r == 0) {
+		r = vc_sign_pe_digest(in.data, in.len, digest, &err);
+		if (r < 0)
+			vc_error_prefix(&err, "%s", a->input);
+	}
+	if (r == 0)
+		r = load_key(a, &k, &err);
+	if (r == 0) {
+		r = vc_sign_pe(k, in.data, in.len, a->replace ? VC_SIGN_REPLACE : 0, &out, &err);
+		if (r < 0)
+			vc_error_prefix(&err, "%s", a->input);
+	}
+	if (r == 0)
+		r = write_output(a->output, out.data, out.len, &err);
+	if (r == 0 && a->json) {
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "key");
+		vc_json_string(&j, vc_sign_key_describe(k));
+		vc_json_key(&j, "imageDigest");
+		vc_sign_pe_digest(out.data, out.len, digest, &err);
+		vc_json_hex(&j, digest, 32);
+		json_file(&j, "output", a->output, &out);
+		vc_json_end_object(&j);
+		r = print_json(&j, &err);
+	}
+	vc_json_fini(&j);
+	vc_buf_fini(&in);
+	vc_buf_fini(&out);
+	vc_sign_key_free(k);
+	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
+}
+
+/* The DPS blob from --roothash/--roothash-file, --p7s and --cert. */
+static int dps_from_args(const struct args *a, struct vc_buf *dps, struct vc_error *err)
+{
+	struct vc_buf p7 = {0};
+	uint8_t rh[64], fp[32];
+	size_t rh_len;
+	int r;
+
+	r = get_roothash(a, rh, &rh_len, err);
+	if (r == 0)
+		r = vc_sign_read_file(a->p7s, 1 << 20, &p7, err);
+	if (r == 0 && (p7.len < 2 || p7.data[0] != 0x30))
+		r = vc_errorf(err, VC_EINVAL, "%s: not a DER PKCS#7 signature", a->p7s);
+	if (r == 0 && a->cert)
+		r = vc_sign_cert_fingerprint(a->cert, fp, err);
+	if (r == 0)
+		r = vc_sign_dps_blob(rh, rh_len, a->cert ? fp : NULL, p7.data, p7.len, dps, err);
+	vc_buf_fini(&p7);
+	return r;
+}
+
+static int cmd_dps(const struct args *a)
+{
+	const char *cmd = "sign dps";
+	struct vc_error err = {0};
+	struct vc_buf dps = {0};
+	struct vc_json j;
+	int r;
+
+	if ((r = need(cmd, a->p7s, "--p7s")) || (r = need(cmd, a->output, "-o")))
+		return r;
+	if (!a->roothash == !a->roothash_file)
+		return cli_usage(cmd, "give exactly one of --roothash and --roothash-file");
+	vc_json_init(&j, 2);
+	r = dps_from_args(a, &dps, &err);
+	if (r == 0)
+		r = write_output(a->output, dps.data, dps.len, &err);
+	if (r == 0 && a->json) {
+		vc_json_begin_object(&j);
+		json_file(&j, "dps", a->output, &dps);
+		vc_json_end_object(&j);
+		r = print_json(&j, &err);
+	}
+	vc_json_fini(&j);
+	vc_buf_fini(&dps);
+	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
+}
+
+/* Deferred signing, last step: the reserved region must exist, be large
+ * enough and hold only zeros (or --force); one pwrite of exactly --size
+ * bytes then fills it, and nothing else in IMAGE changes. */
+static int cmd_join(const struct args *a)
+{
+	const char *cmd = "sign join";
+	struct vc_error err = {0};
+	struct vc_buf dps = {0}, old = {0};
+	struct vc_json j;
+	uint64_t off, size;
+	struct stat st;
+	int fd = -1, r;
+
+	if ((r = need(cmd, a->input, "IMAGE")) || (r = need(cmd, a->offset, "--offset")) ||
+	    (r = need(cmd, a->size, "--size")))
+		return r;
+	if (!a->dps == !a->p7s)
+		return cli_usage(cmd, "give either --dps, or --p7s with the root hash");
+	if (a->p7s && !a->roothash == !a->roothash_file)
+		return cli_usage(cmd, "give exactly one of --roothash and --roothash-file");
+	if (vc_parse_u64(a->offset, true, &off, &err) < 0 ||
+	    vc_parse_u64(a->size, true, &size, &err) < 0)
+		return cli_usage(cmd, "%s", err.msg);
+	if (size == 0 || size % VC_SIGN_DPS_ALIGN || size > (64u << 20))
+		return cli_usage(cmd, "--size %s: a multiple of 4096 up to 64 MiB expected", a->size);
+	vc_json_init(&j, 2);
+	if (a->dps) {
+		r = vc_sign_read_file(a->dps, size, &dps, &err);
+		if (r == 0 && (dps.len == 0 || dps.len % VC_SIGN_DPS_ALIGN || dps.data[0] != '{'))
+			r = vc_errorf(&err, VC_EINVAL,
+				      "%s: not a DPS signature partition (JSON padded to 4096)",
+				      a->dps);
+	} else {
+		r = dps_from_args(a, &dps, &err);
+	}
+	if (r < 0)
+		goto out;
+	if (dps.len > size) {
+		r = vc_errorf(&err, VC_ERANGE, "%s: the signature needs %zu bytes, the region "
+			      "has %llu", a->input, dps.len, (unsigned long long)size);
+		goto out;
+	}
+	fd = open(a->input, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = vc_errorf_errno(&err, VC_EIO, errno, "%s", a->input);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || off > (uint64_t)st.st_size ||
+	    size > (uint64_t)st.st_size - off) {
+		r = vc_errorf(&err, VC_EINVAL, "%s: region %llu+%llu is not inside the image "
+			      "(%lld bytes)", a->input, (unsigned long long)off,
+			      (unsigned long long)size, (long long)st.st_size);
+		goto out;
+	}
+	if (!vc_buf_grow(&old, size, &err)) {
+		r = VC_ENOMEM;
+		goto out;
+	}
+	if (pread(fd, old.data, size, (off_t)off) != (ssize_t)size) {
+		r = vc_errorf_errno(&err, VC_EIO, errno, "%s: read at %llu", a->input,
+				    (unsigned long long)off);
+		goto out;
+	}
+	if (!a->force) {
+		for (size_t i = 0; i < size; i++)
+			if (old.data[i]) {
+				r = vc_errorf(&err, VC_EINVAL,
+					      "%s: region at %llu is not reserved (byte %zu is "
+					      "not zero); --force overwrites it", a->input,
+					      (unsigned long long)off, i);
+				goto out;
+			}
+	}
+	/* Pad to the whole region (the blob is already NUL-padded). */
+	if (!vc_buf_grow(&dps, size - dps.len, &err)) {
+		r = VC_ENOMEM;
+		goto out;
+	}
+	if (pwrite(fd, dps.data, size, (off_t)off) != (ssize_t)size || fsync(fd) < 0) {
+		r = vc_errorf_errno(&err, VC_EIO, errno, "%s: write at %llu", a->input,
+				    (unsigned long long)off);
+		goto out;
+	}
+	if (a->json) {
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "image");
+		vc_json_string(&j, a->input);
+		vc_json_key(&j, "offset");
+		vc_json_uint(&j, off);
+		vc_json_key(&j, "size");
+		vc_json_uint(&j, size);
+		vc_json_end_object(&j);
+		r = print_json(&j, &err);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	vc_json_fini(&j);
+	vc_buf_fini(&dps);
+	vc_buf_fini(&old);
+	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
+}
 
 int cmd_sign(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_not_built("sign");
+	struct args a = {0};
+	int c;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+			fputs(usage_text, stdout);
+			return VC_EXIT_OK;
+		}
+		fputs(usage_text, stderr);
+		return VC_EXIT_USAGE;
+	}
+	a.sub = argv[1];
+	argc--;
+	argv++;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:qvh", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_KEY: a.key = optarg; break;
+		case OPT_CERT: a.cert = optarg; break;
+		case OPT_ROOTHASH: a.roothash = optarg; break;
+		case OPT_ROOTHASH_FILE: a.roothash_file = optarg; break;
+		case OPT_INCLUDE_CERT: a.include_cert = true; break;
+		case OPT_DPS: a.dps = optarg; break;
+		case OPT_P7S: a.p7s = optarg; break;
+		case OPT_JSON: a.json = true; break;
+		case OPT_REPLACE: a.replace = true; break;
+		case OPT_PASS_FILE: a.pass_file = optarg; break;
+		case OPT_PASS_ENV: a.pass_env = optarg; break;
+		case OPT_OFFSET: a.offset = optarg; break;
+		case OPT_SIZE: a.size = optarg; break;
+		case OPT_FORCE: a.force = true; break;
+		case 'o': a.output = optarg; break;
+		case 'q': cli_verbosity = -1; break;
+		case 'v': cli_verbosity = 1; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return VC_EXIT_OK;
+		default:
+			return cli_usage("sign", "unknown or incomplete option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		a.input = argv[optind++];
+	if (optind < argc)
+		return cli_usage("sign", "unexpected argument '%s'", argv[optind]);
+	if (a.pass_file && a.pass_env)
+		return cli_usage("sign", "give at most one of --passphrase-file and --passphrase-env");
+
+	if (strcmp(a.sub, "roothash") == 0 && !a.input)
+		return cmd_roothash(&a);
+	if (strcmp(a.sub, "pe") == 0)
+		return cmd_pe(&a);
+	if (strcmp(a.sub, "dps") == 0 && !a.input)
+		return cmd_dps(&a);
+	if (strcmp(a.sub, "join") == 0)
+		return cmd_join(&a);
+	if (a.input)
+		return cli_usage("sign", "unexpected argument '%s'", a.input);
+	return cli_usage("sign", "unknown mode '%s': roothash, pe, dps or join", a.sub);
 }

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* Signing: PKCS#7 root-hash signatures, the DPS signature partition,
+ * Authenticode for PE32+ files. All with mbedtls; no OpenSSL.
+ *
+ * What it writes:
+ *  - vc_sign_roothash(): a detached PKCS#7 SignedData (RFC 2315), DER, over the
+ *    root hash as lowercase hex text without a newline: the exact string the
+ *    kernel's dm-verity checks (root_hash_sig_key_desc) and systemd-veritysetup
+ *    passes it. SHA-256, no authenticated attributes, signer named by issuer
+ *    and serial, no certificates unless VC_SIGN_INCLUDE_CERT: the bytes of
+ *    OpenSSL's PKCS7_sign(DETACHED|NOATTR|BINARY[|NOCERTS]) for RSA keys.
+ *  - vc_sign_dps_blob(): the Discoverable Partitions Specification's verity
+ *    signature partition content: {"rootHash","certificateFingerprint",
+ *    "signature"} compact JSON, NUL-padded to a multiple of 4096 bytes, in the
+ *    key order systemd-repart writes.
+ *  - vc_sign_pe(): an Authenticode signature (SpcIndirectDataContent with
+ *    SpcPeImageData, SHA-256) appended to a PE32/PE32+ file as a
+ *    WIN_CERTIFICATE, the security directory and the checksum updated.
+ *    Authenticated attributes: contentType, SpcSpOpusInfo (empty) and
+ *    messageDigest; no signing time, so the output is reproducible.
+ *
+ * Keys: RSA 2048..8192 (PKCS#1 v1.5) and ECDSA P-256/P-384/P-521 (RFC 6979
+ * deterministic), PEM or DER, plain or encrypted (passphrase given here, never
+ * logged). Signatures depend only on the key and the input.
+ *
+ *	struct vc_sign_key *k;
+ *	struct vc_sign_key_options o = { .key_path = "db.key", .cert_path = "db.crt" };
+ *	if (vc_sign_key_load(&o, &k, err) < 0) return err->code;
+ *	struct vc_buf p7 = {0};
+ *	vc_sign_roothash(k, roothash, 32, 0, &p7, err);
+ *	vc_sign_key_free(k);
+ */
+#ifndef VCOMPOSE_SIGN_H
+#define VCOMPOSE_SIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vcompose/error.h"
+#include "vcompose/util.h"
+
+#define VC_SIGN_DPS_ALIGN 4096
+#define VC_SIGN_FILE_MAX (1ull << 30) /* keys, certificates, PE files we read */
+#define VC_SIGN_CHAIN_MAX 8           /* extra certificates in a PE signature */
+
+/* A private key and its certificate (and optional chain), checked to match. */
+struct vc_sign_key;
+
+struct vc_sign_key_options {
+	const char *key_path;   /* PEM or DER private key (PKCS#1, SEC1, PKCS#8) */
+	const char *cert_path;  /* PEM or DER X.509 certificate; a PEM file may
+				   hold a chain: the first is the signer's */
+	const char *passphrase; /* for an encrypted key; NULL: none. Borrowed. */
+	size_t passphrase_len;
+};
+
+int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **ret,
+		     struct vc_error *err);
+void vc_sign_key_free(struct vc_sign_key *k);
+
+/* "RSA-2048", "ECDSA-P256", ... (static text). */
+const char *vc_sign_key_describe(const struct vc_sign_key *k);
+/* SHA-256 of the signer certificate's DER. */
+void vc_sign_key_fingerprint(const struct vc_sign_key *k, uint8_t out[32]);
+/* Validity of the signer certificate, seconds since the epoch (UTC). */
+void vc_sign_key_validity(const struct vc_sign_key *k, int64_t *ret_not_before,
+			  int64_t *ret_not_after);
+
+/* Certificate alone (for the DPS fingerprint in deferred signing). */
+int vc_sign_cert_fingerprint(const char *cert_path, uint8_t out[32], struct vc_error *err);
+
+enum {
+	VC_SIGN_INCLUDE_CERT = 1 << 0, /* roothash: embed the signer's certificate */
+	VC_SIGN_REPLACE = 1 << 1,      /* pe: replace an existing signature */
+};
+
+/* Detached PKCS#7 over arbitrary content (see above); appends DER to out. */
+int vc_sign_detached(const struct vc_sign_key *k, const void *content, size_t len,
+		     unsigned flags, struct vc_buf *out, struct vc_error *err);
+/* The same over the lowercase hex of roothash (1..64 bytes). */
+int vc_sign_roothash(const struct vc_sign_key *k, const uint8_t *roothash, size_t len,
+		     unsigned flags, struct vc_buf *out, struct vc_error *err);
+
+/* DPS verity signature partition content, appended to out, padded with NULs
+ * to a multiple of 4096 bytes. fingerprint may be NULL (the key is optional
+ * in the specification). */
+int vc_sign_dps_blob(const uint8_t *roothash, size_t roothash_len, const uint8_t *fingerprint,
+		     const uint8_t *p7, size_t p7_len, struct vc_buf *out,
+		     struct vc_error *err);
+
+/* Reads a whole regular file of at most max bytes into out (a NUL follows,
+ * not counted). Errors name the path. */
+int vc_sign_read_file(const char *path, size_t max, struct vc_buf *out, struct vc_error *err);
+
+/* Base64 (RFC 4648, with padding, no line breaks), appended to out. */
+int vc_base64_encode(const uint8_t *in, size_t len, struct vc_buf *out, struct vc_error *err);
+
+/* Authenticode image digest (SHA-256) of a PE file, as a verifier computes it
+ * (an existing certificate table is excluded). */
+int vc_sign_pe_digest(const uint8_t *pe, size_t len, uint8_t out[32], struct vc_error *err);
+
+/* Signs a PE file: out receives the whole signed file. An already signed
+ * input is refused unless VC_SIGN_REPLACE. */
+int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
+	       struct vc_buf *out, struct vc_error *err);
+
+#endif

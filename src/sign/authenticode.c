@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: MIT */
+/* Authenticode signatures for PE32 and PE32+ images.
+ * Specs: Microsoft "Windows Authenticode Portable Executable Signature
+ * Format" (2008), sections "Authenticode-Specific Structures" and
+ * "Calculating the PE Image Hash"; Microsoft PE/COFF specification,
+ * sections 3.4 (optional header, CheckSum), 3.4.3 (data directories),
+ * 4.7 (the attribute certificate table, WIN_CERTIFICATE); RFC 2315.
+ *
+ * Layout of the result, as sbsign writes it: the image, zero-padded to a
+ * multiple of 8 bytes (the padding is part of the hashed image), then one
+ * WIN_CERTIFICATE { dwLength, wRevision 0x0200, wCertificateType 0x0002 (PKCS
+ * SignedData) } holding the DER, itself zero-padded to 8 bytes; the security
+ * directory entry points at it (file offset, padded size) and the CheckSum is
+ * recomputed over the final bytes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sign_priv.h"
+#include "vcompose/endian.h"
+#include "vcompose/sha256.h"
+
+#define PE_SECTIONS_MAX 96 /* the PE/COFF specification's limit */
+#define PE_DIR_SECURITY 4  /* IMAGE_DIRECTORY_ENTRY_SECURITY */
+#define WIN_CERT_REVISION_2_0 0x0200
+#define WIN_CERT_TYPE_PKCS_SIGNED_DATA 0x0002
+
+struct pe_layout {
+	size_t checksum_off;  /* OptionalHeader.CheckSum, 4 bytes */
+	size_t certdir_off;   /* DataDirectory[4], 8 bytes */
+	size_t headers_size;  /* OptionalHeader.SizeOfHeaders */
+	size_t data_len;      /* bytes before the certificate table */
+	uint32_t cert_off, cert_size;
+	size_t n_sections;
+	struct {
+		uint32_t off, size; /* PointerToRawData, SizeOfRawData */
+		char name[9];
+	} sec[PE_SECTIONS_MAX];
+};
+
+static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct vc_error *err)
+{
+	size_t lfanew, coff, opt, opt_size, dirs, n_dirs, sect;
+	uint16_t magic;
+
+	memset(l, 0, sizeof(*l));
+	if (len < 64 || pe[0] != 'M' || pe[1] != 'Z')
+		return vc_errorf(err, VC_EINVAL, "not a PE file: no MZ header");
+	lfanew = vc_get_le32(pe + 0x3c);
+	if (lfanew > len || len - lfanew < 24 || memcmp(pe + lfanew, "PE\0\0", 4) != 0)
+		return vc_errorf(err, VC_EINVAL, "not a PE file: no PE signature at e_lfanew 0x%zx",
+				 lfanew);
+	coff = lfanew + 4;
+	l->n_sections = vc_get_le16(pe + coff + 2);
+	opt_size = vc_get_le16(pe + coff + 16);
+	opt = coff + 20;
+	if (l->n_sections > PE_SECTIONS_MAX)
+		return vc_errorf(err, VC_EINVAL, "PE: %zu sections, at most %d allowed",
+				 l->n_sections, PE_SECTIONS_MAX);
+	if (opt_size < 2 || opt_size > len - opt)
+		return vc_errorf(err, VC_EINVAL, "PE: truncated optional header (%zu bytes at 0x%zx)",
+				 opt_size, opt);
+	magic = vc_get_le16(pe + opt);
+	if (magic == 0x20b) { /* PE32+ */
+		if (opt_size < 112)
+			return vc_errorf(err, VC_EINVAL, "PE32+: optional header of %zu bytes",
+					 opt_size);
+		n_dirs = vc_get_le32(pe + opt + 108);
+		dirs = opt + 112;
+	} else if (magic == 0x10b) { /* PE32 */
+		if (opt_size < 96)
+			return vc_errorf(err, VC_EINVAL, "PE32: optional header of %zu bytes",
+					 opt_size);
+		n_dirs = vc_get_le32(pe + opt + 92);
+		dirs = opt + 96;
+	} else {
+		return vc_errorf(err, VC_EINVAL, "PE: optional header magic 0x%04x is neither "
+				 "PE32 (0x10b) nor PE32+ (0x20b)", magic);
+	}
+	if (n_dirs <= PE_DIR_SECURITY || dirs + 8 * (PE_DIR_SECURITY + 1) > opt + opt_size)
+		return vc_errorf(err, VC_EINVAL, "PE: no security data directory (%zu directories)",
+				 n_dirs);
+	l->checksum_off = opt + 64;
+	l->certdir_off = dirs + 8 * PE_DIR_SECURITY;
+	l->headers_size = vc_get_le32(pe + opt + 60);
+	sect = opt + opt_size;
+	if (l->n_sections * 40 > len - sect)
+		return vc_errorf(err, VC_EINVAL, "PE: section table truncated");
+	if (l->headers_size < sect + l->n_sections * 40 || l->headers_size > len)
+		return vc_errorf(err, VC_EINVAL,
+				 "PE: SizeOfHeaders %zu does not cover the headers (%zu bytes) or "
+				 "exceeds the file (%zu bytes)", l->headers_size,
+				 sect + l->n_sections * 40, len);
+
+	l->cert_off = vc_get_le32(pe + l->certdir_off);
+	l->cert_size = vc_get_le32(pe + l->certdir_off + 4);
+	l->data_len = len;
+	if (l->cert_size) {
+		if (l->cert_off < l->headers_size || l->cert_off > len ||
+		    l->cert_size > len - l->cert_off)
+			return vc_errorf(err, VC_EINVAL,
+					 "PE: certificate table at 0x%x (+%u) lies outside the file",
+					 l->cert_off, l->cert_size);
+		if ((size_t)l->cert_off + l->cert_size != len)
+			return vc_errorf(err, VC_EUNSUPP,
+					 "PE: certificate table at 0x%x (+%u) is not at the end of "
+					 "the file (%zu bytes)", l->cert_off, l->cert_size, len);
+		l->data_len = l->cert_off;
+	}
+	for (size_t i = 0; i < l->n_sections; i++) {
+		const uint8_t *s = pe + sect + 40 * i;
+
+		memcpy(l->sec[i].name, s, 8);
+		l->sec[i].name[8] = 0;
+		for (int c = 0; c < 8; c++)
+			if (l->sec[i].name[c] && (l->sec[i].name[c] < 0x20 || l->sec[i].name[c] > 0x7e))
+				l->sec[i].name[c] = '?';
+		l->sec[i].size = vc_get_le32(s + 16);
+		l->sec[i].off = vc_get_le32(s + 20);
+		if (l->sec[i].size && ((size_t)l->sec[i].off > l->data_len ||
+				       l->sec[i].size > l->data_len - l->sec[i].off))
+			return vc_errorf(err, VC_EINVAL,
+					 "PE: section %zu '%s' (raw 0x%x +0x%x) extends beyond the "
+					 "end of the image (%zu bytes)", i, l->sec[i].name,
+					 l->sec[i].off, l->sec[i].size, l->data_len);
+	}
+	return 0;
+}
+
+static int cmp_sec(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b; /* off, then size */
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	if (x[1] != y[1])
+		return x[1] < y[1] ? -1 : 1;
+	return 0;
+}
+
+/* The image hash of the specification's steps 1-15 over pe[0, data_len),
+ * where data_len may exceed the file by zero padding (pad bytes). */
+static void pe_hash(const uint8_t *pe, const struct pe_layout *l, size_t data_len,
+		    uint8_t out[32])
+{
+	static const uint8_t zeros[8];
+	struct vc_sha256 c;
+	uint32_t (*sec)[2] = NULL;
+	uint32_t sorted[PE_SECTIONS_MAX][2];
+	size_t n = 0, sum;
+
+	vc_sha256_init(&c);
+	vc_sha256_update(&c, pe, l->checksum_off);
+	vc_sha256_update(&c, pe + l->checksum_off + 4, l->certdir_off - l->checksum_off - 4);
+	vc_sha256_update(&c, pe + l->certdir_off + 8, l->headers_size - l->certdir_off - 8);
+	sum = l->headers_size;
+
+	/* Sections with raw data, in file order (by PointerToRawData). */
+	for (size_t i = 0; i < l->n_sections; i++)
+		if (l->sec[i].size) {
+			sorted[n][0] = l->sec[i].off;
+			sorted[n][1] = l->sec[i].size;
+			n++;
+		}
+	sec = sorted;
+	qsort(sec, n, sizeof(sec[0]), cmp_sec);
+	for (size_t i = 0; i < n; i++) {
+		vc_sha256_update(&c, pe + sec[i][0], sec[i][1]);
+		sum += sec[i][1];
+	}
+	/* Whatever follows, up to the certificate table: data after the last
+	 * section, and our zero padding to 8 bytes. */
+	if (sum < data_len) {
+		size_t file_end = l->data_len < data_len ? l->data_len : data_len;
+		if (sum < file_end)
+			vc_sha256_update(&c, pe + sum, file_end - sum);
+		for (size_t p = sum > file_end ? sum : file_end; p < data_len; p += 8) {
+			size_t k = data_len - p < 8 ? data_len - p : 8;
+			vc_sha256_update(&c, zeros, k);
+		}
+	}
+	vc_sha256_final(&c, out);
+}
+
+int vc_sign_pe_digest(const uint8_t *pe, size_t len, uint8_t out[32], struct vc_error *err)
+{
+	struct pe_layout *l = malloc(sizeof(*l));
+	int r;
+
+	if (!l)
+		return vc_errorf(err, VC_ENOMEM, "sign: out of memory");
+	r = pe_parse(pe, len, l, err);
+	if (r == 0)
+		pe_hash(pe, l, l->data_len, out);
+	free(l);
+	return r;
+}
+
+/* PE/COFF section 3.4 CheckSum: 16-bit one's-complement-style sum of the
+ * file's words with the CheckSum field read as zero, plus the file size. */
+static uint32_t pe_checksum(const uint8_t *p, size_t len, size_t checksum_off)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2) {
+		if (i == checksum_off || i == checksum_off + 2)
+			continue;
+		sum += vc_get_le16(p + i);
+		sum = (sum & 0xffff) + (sum >> 16);
+	}
+	if (len & 1) {
+		sum += p[len - 1];
+		sum = (sum & 0xffff) + (sum >> 16);
+	}
+	return (uint32_t)(sum + len);
+}
+
+/* A signed attribute: SEQUENCE { type, SET { value } }, into its own buffer. */
+static int attr_encode(struct vc_buf *b, const char *oid, size_t oid_len, uint8_t tag,
+		       const void *value, size_t value_len, struct vc_error *err)
+{
+	struct der d;
+
+	der_init(&d, b, err);
+	der_begin(&d);
+	der_oid(&d, oid, oid_len);
+	der_begin(&d);
+	der_prim(&d, tag, value, value_len);
+	der_end(&d, DER_SET);
+	der_end(&d, DER_SEQUENCE);
+	return der_finish(&d);
+}
+
+/* X.690 section 11.6: SET OF components in ascending order of their
+ * encodings, compared as octet strings (a prefix sorts first). */
+static int cmp_der(const void *a, const void *b)
+{
+	const struct vc_buf *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->data, y->data, n);
+
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* SpcIndirectDataContent with SpcPeImageData (Authenticode spec):
+ * SEQUENCE { SEQUENCE { spcPEImageData, SpcPeImageData ::= SEQUENCE {
+ *   flags BIT STRING (empty), file [0] EXPLICIT SpcLink: [2] EXPLICIT
+ *   SpcString: [0] IMPLICIT BMPString "<<<Obsolete>>>" } },
+ *   DigestInfo SEQUENCE { sha256 with NULL, OCTET STRING digest } } */
+static int idc_encode(struct vc_buf *b, const uint8_t digest[32], struct vc_error *err)
+{
+	static const char obsolete[] = "<<<Obsolete>>>";
+	uint8_t bmp[2 * sizeof(obsolete)];
+	uint8_t no_bits = 0; /* a BIT STRING of no bits: just the unused-bits octet */
+	struct der d;
+
+	for (size_t i = 0; i + 1 < sizeof(obsolete); i++) {
+		bmp[2 * i] = 0;
+		bmp[2 * i + 1] = (uint8_t)obsolete[i];
+	}
+	der_init(&d, b, err);
+	der_begin(&d);
+	der_begin(&d);
+	DER_OID_LIT(&d, OID_SPC_PE_IMAGE_DATA);
+	der_begin(&d);
+	der_prim(&d, DER_BIT_STRING, &no_bits, 1);
+	der_begin(&d);
+	der_begin(&d);
+	der_prim(&d, DER_CTX_PRIM(0), bmp, 2 * (sizeof(obsolete) - 1));
+	der_end(&d, DER_CTX(2));
+	der_end(&d, DER_CTX(0));
+	der_end(&d, DER_SEQUENCE);
+	der_end(&d, DER_SEQUENCE);
+	der_begin(&d);
+	der_algid(&d, OID_SHA256, sizeof(OID_SHA256) - 1, 1);
+	der_prim(&d, DER_OCTET_STRING, digest, 32);
+	der_end(&d, DER_SEQUENCE);
+	der_end(&d, DER_SEQUENCE);
+	return der_finish(&d);
+}
+
+/* Length of the DER header at p (tag + length octets). */
+static size_t der_header_len(const uint8_t *p)
+{
+	return p[1] < 0x80 ? 2 : 2 + (size_t)(p[1] & 0x7f);
+}
+
+static int authenticode_signed_data(const struct vc_sign_key *k, const uint8_t digest[32],
+				    struct vc_buf *out, struct vc_error *err)
+{
+	struct vc_buf idc = {0}, attrs[3] = {{0}}, set = {0}, sig = {0};
+	uint8_t md[32], h[32];
+	struct der d;
+	size_t hl;
+	int r;
+
+	r = idc_encode(&idc, digest, err);
+	if (r < 0)
+		goto out;
+	/* messageDigest covers the content octets of SpcIndirectDataContent,
+	 * without its own tag and length (Authenticode spec, "signerInfos"). */
+	hl = der_header_len(idc.data);
+	vc_sha256(idc.data + hl, idc.len - hl, md);
+
+	static const uint8_t empty_seq[] = {0x30, 0x00};
+	r = attr_encode(&attrs[0], OID_CONTENT_TYPE, sizeof(OID_CONTENT_TYPE) - 1, DER_OID,
+			OID_SPC_INDIRECT_DATA, sizeof(OID_SPC_INDIRECT_DATA) - 1, err);
+	if (r == 0) {
+		/* SpcSpOpusInfo ::= SEQUENCE { programName [0] OPTIONAL,
+		 * moreInfo [1] OPTIONAL }: both left out. The value is a raw
+		 * SEQUENCE, so it is written through der_raw below. */
+		struct der a;
+		der_init(&a, &attrs[1], err);
+		der_begin(&a);
+		DER_OID_LIT(&a, OID_SPC_SP_OPUS_INFO);
+		der_begin(&a);
+		der_raw(&a, empty_seq, sizeof(empty_seq));
+		der_end(&a, DER_SET);
+		der_end(&a, DER_SEQUENCE);
+		r = der_finish(&a);
+	}
+	if (r == 0)
+		r = attr_encode(&attrs[2], OID_MESSAGE_DIGEST, sizeof(OID_MESSAGE_DIGEST) - 1,
+				DER_OCTET_STRING, md, 32, err);
+	if (r < 0)
+		goto out;
+	qsort(attrs, VC_ARRAY_SIZE(attrs), sizeof(attrs[0]), cmp_der);
+
+	/* The signature covers the attributes encoded as a SET OF (RFC 2315
+	 * section 9.3), though they are stored with the [0] IMPLICIT tag. */
+	der_init(&d, &set, err);
+	der_begin(&d);
+	for (size_t i = 0; i < VC_ARRAY_SIZE(attrs); i++)
+		der_raw(&d, attrs[i].data, attrs[i].len);
+	der_end(&d, DER_SET);
+	r = der_finish(&d);
+	if (r < 0)
+		goto out;
+	vc_sha256(set.data, set.len, h);
+	r = sign_key_sign_sha256(k, h, &sig, err);
+	if (r < 0)
+		goto out;
+
+	der_init(&d, out, err);
+	der_begin(&d); /* ContentInfo */
+	DER_OID_LIT(&d, OID_PKCS7_SIGNED);
+	der_begin(&d); /* [0] EXPLICIT */
+	der_begin(&d); /* SignedData */
+	der_small_int(&d, 1);
+	der_begin(&d);
+	der_algid(&d, OID_SHA256, sizeof(OID_SHA256) - 1, 1);
+	der_end(&d, DER_SET);
+	der_begin(&d); /* contentInfo */
+	DER_OID_LIT(&d, OID_SPC_INDIRECT_DATA);
+	der_begin(&d);
+	der_raw(&d, idc.data, idc.len);
+	der_end(&d, DER_CTX(0));
+	der_end(&d, DER_SEQUENCE);
+	der_begin(&d); /* certificates: the signer's, then the chain, in file order */
+	{
+		const uint8_t *c;
+		size_t cl;
+
+		sign_key_cert(k, &c, &cl);
+		der_raw(&d, c, cl);
+		for (size_t i = 0; i < sign_key_n_chain(k); i++) {
+			sign_key_chain(k, i, &c, &cl);
+			der_raw(&d, c, cl);
+		}
+	}
+	der_end(&d, DER_CTX(0));
+	der_begin(&d); /* signerInfos */
+	der_begin(&d);
+	der_small_int(&d, 1);
+	sign_write_issuer_serial(k, &d);
+	der_algid(&d, OID_SHA256, sizeof(OID_SHA256) - 1, 1);
+	der_begin(&d);
+	for (size_t i = 0; i < VC_ARRAY_SIZE(attrs); i++)
+		der_raw(&d, attrs[i].data, attrs[i].len);
+	der_end(&d, DER_CTX(0));
+	sign_key_write_sigalg(k, &d);
+	der_prim(&d, DER_OCTET_STRING, sig.data, sig.len);
+	der_end(&d, DER_SEQUENCE);
+	der_end(&d, DER_SET);
+	der_end(&d, DER_SEQUENCE);
+	der_end(&d, DER_CTX(0));
+	der_end(&d, DER_SEQUENCE);
+	r = der_finish(&d);
+out:
+	vc_buf_fini(&idc);
+	for (size_t i = 0; i < VC_ARRAY_SIZE(attrs); i++)
+		vc_buf_fini(&attrs[i]);
+	vc_buf_fini(&set);
+	vc_buf_fini(&sig);
+	return r;
+}
+
+int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
+	       struct vc_buf *out, struct vc_error *err)
+{
+	struct pe_layout *l;
+	struct vc_buf p7 = {0};
+	uint8_t digest[32];
+	size_t start = out->len, data_len, cert_len;
+	uint8_t *img;
+	int r;
+
+	l = malloc(sizeof(*l));
+	if (!l)
+		return vc_errorf(err, VC_ENOMEM, "sign: out of memory");
+	r = pe_parse(pe, len, l, err);
+	if (r < 0)
+		goto out;
+	if (l->cert_size && !(flags & VC_SIGN_REPLACE)) {
+		r = vc_errorf(err, VC_EINVAL,
+			      "PE is already signed (%u bytes of certificates at 0x%x); "
+			      "--replace drops the old signature", l->cert_size, l->cert_off);
+		goto out;
+	}
+	data_len = VC_ROUND_UP(l->data_len, (size_t)8);
+	if (data_len > UINT32_MAX) {
+		r = vc_errorf(err, VC_ERANGE, "PE of %zu bytes: too large to sign", data_len);
+		goto out;
+	}
+	pe_hash(pe, l, data_len, digest);
+	r = authenticode_signed_data(k, digest, &p7, err);
+	if (r < 0)
+		goto out;
+	cert_len = VC_ROUND_UP(8 + p7.len, (size_t)8);
+	if (cert_len > UINT32_MAX - data_len) {
+		r = vc_errorf(err, VC_ERANGE, "signed PE too large");
+		goto out;
+	}
+
+	img = vc_buf_grow(out, data_len + cert_len, err); /* zero-filled */
+	if (!img) {
+		r = VC_ENOMEM;
+		goto out;
+	}
+	memcpy(img, pe, l->data_len);
+	/* WIN_CERTIFICATE: dwLength counts the header and the DER, not the pad. */
+	vc_put_le32(img + data_len, (uint32_t)(8 + p7.len));
+	vc_put_le16(img + data_len + 4, WIN_CERT_REVISION_2_0);
+	vc_put_le16(img + data_len + 6, WIN_CERT_TYPE_PKCS_SIGNED_DATA);
+	memcpy(img + data_len + 8, p7.data, p7.len);
+	vc_put_le32(img + l->certdir_off, (uint32_t)data_len);
+	vc_put_le32(img + l->certdir_off + 4, (uint32_t)cert_len);
+	vc_put_le32(img + l->checksum_off, 0);
+	vc_put_le32(img + l->checksum_off,
+		    pe_checksum(img, data_len + cert_len, l->checksum_off));
+	r = 0;
+out:
+	if (r < 0)
+		out->len = start;
+	vc_buf_fini(&p7);
+	free(l);
+	return r;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared inside src/sign: the key object and the one signing primitive. */
+#ifndef VC_SIGN_PRIV_H
+#define VC_SIGN_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "der.h"
+#include "vcompose/sign.h"
+
+/* Signs a SHA-256 digest: PKCS#1 v1.5 for RSA, deterministic ECDSA (DER
+ * Ecdsa-Sig-Value) for EC. Appends the signature to out, verified. */
+int sign_key_sign_sha256(const struct vc_sign_key *k, const uint8_t hash[32], struct vc_buf *out,
+			 struct vc_error *err);
+
+/* The signer certificate's DER, its issuer Name (whole DER) and serial
+ * number (INTEGER content octets). */
+void sign_key_cert(const struct vc_sign_key *k, const uint8_t **der, size_t *der_len);
+void sign_key_issuer(const struct vc_sign_key *k, const uint8_t **der, size_t *len);
+void sign_key_serial(const struct vc_sign_key *k, const uint8_t **p, size_t *len);
+/* Extra certificates after the signer's in the certificate file. */
+size_t sign_key_n_chain(const struct vc_sign_key *k);
+void sign_key_chain(const struct vc_sign_key *k, size_t i, const uint8_t **der, size_t *len);
+
+/* digestEncryptionAlgorithm of a SignerInfo for this key. */
+void sign_key_write_sigalg(const struct vc_sign_key *k, struct der *d);
+
+/* SignerInfo.issuerAndSerialNumber (RFC 2315 section 9.2). */
+void sign_write_issuer_serial(const struct vc_sign_key *k, struct der *d);
+
+#endif
