@@ -53,7 +53,8 @@ struct part_arg {
 };
 
 /* Parses "TYPE:FILE[,k=v...]" (modified in place) into p and a. */
-static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, struct vc_error *err)
+static int parse_part(size_t idx, char *spec, struct vc_gpt_part *p, struct part_arg *a,
+		      struct vc_error *err)
 {
 	char *colon = strchr(spec, ':');
 	char *opts, *tok, *save = NULL;
@@ -61,10 +62,12 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 	memset(p, 0, sizeof(*p));
 	memset(a, 0, sizeof(*a));
 	if (!colon)
-		return vc_errorf(err, VC_EINVAL, "--part '%s': expected TYPE:FILE", spec);
+		return vc_errorf(err, VC_EINVAL, "--part %zu '%s': expected TYPE:FILE", idx, spec);
 	*colon = '\0';
-	if (vc_gpt_type_lookup(spec, p->type, err) < 0)
+	if (vc_gpt_type_lookup(spec, p->type, err) < 0) {
+		vc_error_prefix(err, "--part %zu", idx);
 		return err->code;
+	}
 	opts = strchr(colon + 1, ',');
 	if (opts)
 		*opts++ = '\0';
@@ -76,20 +79,21 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 		const char *v;
 
 		if (!eq)
-			return vc_errorf(err, VC_EINVAL, "--part %s: option '%s' is not KEY=VALUE",
-					 spec, tok);
+			return vc_errorf(err, VC_EINVAL,
+					 "--part %zu (%s): option '%s' is not KEY=VALUE", idx, spec,
+					 tok);
 		*eq = '\0';
 		v = eq + 1;
 		if (strcmp(tok, "label") == 0) {
 			if (strlen(v) > VC_GPT_LABEL_MAX)
 				return vc_errorf(
 				    err, VC_EINVAL,
-				    "--part %s: label '%s' is longer than 36 UTF-16 units", spec,
-				    v);
+				    "--part %zu (%s): label '%s' is longer than 36 UTF-16 units",
+				    idx, spec, v);
 			strcpy(p->label, v);
 		} else if (strcmp(tok, "uuid") == 0) {
 			if (vc_uuid_parse(v, p->uuid, err) < 0) {
-				vc_error_prefix(err, "--part %s: uuid", spec);
+				vc_error_prefix(err, "--part %zu (%s): uuid", idx, spec);
 				return err->code;
 			}
 			p->uuid_set = true;
@@ -97,13 +101,13 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 			a->roothash_hex = v;
 		} else if (strcmp(tok, "flags") == 0) {
 			if (vc_gpt_flags_parse(v, &p->flags, err) < 0) {
-				vc_error_prefix(err, "--part %s", spec);
+				vc_error_prefix(err, "--part %zu (%s)", idx, spec);
 				return err->code;
 			}
 		} else if (strcmp(tok, "size") == 0 || strcmp(tok, "start") == 0) {
 			uint64_t n;
 			if (vc_parse_u64(v, true, &n, err) < 0) {
-				vc_error_prefix(err, "--part %s: %s", spec, tok);
+				vc_error_prefix(err, "--part %zu (%s): %s", idx, spec, tok);
 				return err->code;
 			}
 			if (tok[1] == 'i')
@@ -111,10 +115,11 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 			else
 				p->start = n;
 		} else {
-			return vc_errorf(err, VC_EINVAL,
-					 "--part %s: unknown option '%s' (expected label, uuid, "
-					 "roothash, flags, size, start)",
-					 spec, tok);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "--part %zu (%s): unknown option '%s' (expected label, uuid, "
+			    "roothash, flags, size, start)",
+			    idx, spec, tok);
 		}
 	}
 	if (a->roothash_hex) {
@@ -124,22 +129,23 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 		if (vc_hex_decode(a->roothash_hex, hash, sizeof(hash), &n, err) < 0 || n < 16) {
 			vc_error_clear(err);
 			return vc_errorf(err, VC_EINVAL,
-					 "--part %s: roothash '%s' is not hex of 16 "
+					 "--part %zu (%s): roothash '%s' is not hex of 16 "
 					 "to 64 bytes",
-					 spec, a->roothash_hex);
+					 idx, spec, a->roothash_hex);
 		}
 		if (!vc_gpt_type_is_verity_data(p->type) && !vc_gpt_type_is_verity_hash(p->type))
 			return vc_errorf(
 			    err, VC_EINVAL,
-			    "--part %s: roothash= applies to root, usr, root-verity and "
+			    "--part %zu (%s): roothash= applies to root, usr, root-verity and "
 			    "usr-verity partitions only",
-			    spec);
+			    idx, spec);
 		vc_gpt_uuids_from_roothash(hash, n, data, hashp);
 		memcpy(p->uuid, vc_gpt_type_is_verity_data(p->type) ? data : hashp, 16);
 		p->uuid_set = true;
 	}
 	if (!a->file && p->size == 0)
-		return vc_errorf(err, VC_EINVAL, "--part %s: no FILE and no size=", spec);
+		return vc_errorf(err, VC_EINVAL, "--part %zu (%s): no FILE and no size=", idx,
+				 spec);
 	return 0;
 }
 
@@ -363,7 +369,7 @@ int cmd_gpt(int argc, char **argv)
 		struct vc_gpt_part p;
 		struct stat st;
 
-		if (parse_part(specs[i], &p, &args[i], &err) < 0) {
+		if (parse_part(i + 1, specs[i], &p, &args[i], &err) < 0) {
 			ret = cli_fail("gpt", &err);
 			goto out;
 		}
