@@ -14,6 +14,7 @@
 #include "vcompose/endian.h"
 #include "vcompose/fat.h"
 #include "vcompose/sink.h"
+#include "vcompose/util.h"
 
 static void fat_geometry_matches_mkfs(void **state)
 {
@@ -91,6 +92,16 @@ static void fat_dos_times(void **state)
 	fat_dos_time(INT64_C(9999999999), &d, &t); /* clamped to 2107-12-31 23:59:58 */
 	assert_int_equal(d, (127 << 9) | (12 << 5) | 31);
 	assert_int_equal(t, (23 << 11) | (59 << 5) | 29);
+}
+
+static void fat_volume_id_from_seed(void **state)
+{
+	uint8_t u[16];
+	(void)state;
+	vc_uuid_derive("seed", 4, "fat-volume-id", u);
+	assert_int_equal(vc_fat_volume_id("seed", 4),
+			 (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3]);
+	assert_int_not_equal(vc_fat_volume_id("seed", 4), vc_fat_volume_id("seee", 4));
 }
 
 static int read_pattern(void *ctx, uint64_t off, void *buf, size_t len, struct vc_error *err)
@@ -202,6 +213,7 @@ int main(void)
 	    cmocka_unit_test(fat_geometry_matches_mkfs),
 	    cmocka_unit_test(fat_short_names),
 	    cmocka_unit_test(fat_dos_times),
+	    cmocka_unit_test(fat_volume_id_from_seed),
 	    cmocka_unit_test(fat_small_volume_bytes),
 	    cmocka_unit_test(fat_rejects_bad_input),
 	};

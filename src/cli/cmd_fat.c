@@ -137,22 +137,17 @@ int cmd_fat(int argc, char **argv)
 			return cli_usage("fat", "--volume-id '%s': expected 8 hex digits", volid);
 		o.volume_id =
 		    (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	} else if (seed) {
+		o.volume_id = vc_fat_volume_id(seed, strlen(seed));
 	} else {
-		uint8_t u[16];
 		const char *base = strrchr(out, '/');
 
 		base = base ? base + 1 : out;
-		if (seed)
-			vc_uuid_derive(seed, strlen(seed), "fat-volume-id", u);
-		else {
-			if (vc_buf_appendf(&sb, &err, "%s\n%s\n%lld", base, VC_VERSION,
-					   (long long)epoch) < 0)
-				return cli_fail("fat", &err);
-			vc_uuid_derive(sb.data, sb.len, "fat-volume-id", u);
-			vc_buf_fini(&sb);
-		}
-		o.volume_id =
-		    (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+		if (vc_buf_appendf(&sb, &err, "%s\n%s\n%lld", base, VC_VERSION, (long long)epoch) <
+		    0)
+			return cli_fail("fat", &err);
+		o.volume_id = vc_fat_volume_id(sb.data, sb.len);
+		vc_buf_fini(&sb);
 	}
 
 	to.have_epoch = have_epoch;

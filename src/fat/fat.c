@@ -52,6 +52,14 @@ struct vc_fat {
 	uint32_t last_cluster; /* the last one allocated */
 };
 
+uint32_t vc_fat_volume_id(const void *seed, size_t seed_len)
+{
+	uint8_t u[16];
+
+	vc_uuid_derive(seed, seed_len, "fat-volume-id", u);
+	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+}
+
 static void fnode_free(struct fnode *n)
 {
 	for (size_t i = 0; i < n->n_kids; i++) {
