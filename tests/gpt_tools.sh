@@ -20,7 +20,9 @@ vc gpt -o out/d.img --size 11M --disk-guid 11111111-2222-3333-4444-555555555555 
 diff -u "$V/sgdisk-512.sfdisk-d" sfd.txt || fail "sfdisk -d differs from the vector"
 sfdisk -V out/d.img >/dev/null || fail "sfdisk -V"
 sgdisk -v out/d.img | grep -q "No problems found" || fail "sgdisk -v"
-fdisk -l out/d.img | grep -q "Disklabel type: gpt" || fail "fdisk -l"
+fdisk -l out/d.img >fdl.txt 2>fdl.err || fail "fdisk -l"
+grep -q "Disklabel type: gpt" fdl.txt || fail "fdisk -l: no GPT"
+[ ! -s fdl.err ] && ! grep -qi "mismatch\|corrupt\|invalid" fdl.txt || { cat fdl.txt fdl.err; fail "fdisk -l warns"; }
 # The same disk made live by this host's sgdisk, when it has one.
 if command -v sgdisk >/dev/null; then
 	truncate -s 11M live.img
