@@ -5,15 +5,16 @@
 export SOURCE_DATE_EPOCH=1700000000
 scratch out
 vc build "$VC_SOURCE_DIR/examples/minimal/config.xml" --root "$VC_SOURCE_DIR/examples/minimal/root" -o out > build.log
-grep -q "^Root hash: $(cat out/roothash)$" build.log || fail "root hash not printed"
+grep -q "^Root hash: $(cat out/minimal.roothash)$" build.log || fail "root hash not printed"
 ls out | sort > files
-printf 'manifest.json\nminimal.raw\nroot.erofs\nroot.verity\nroothash\n' | cmp - files || fail "outputs: $(cat files)"
+printf 'minimal.manifest.json\nminimal.raw\nminimal.roothash\n' | cmp - files || fail "outputs: $(cat files)"
+m=out/minimal.manifest.json
 
 # GPT: valid, two partitions of the DPS types, read-only, UUIDs from the root hash
 sfdisk -V out/minimal.raw >/dev/null || fail "sfdisk -V"
 sgdisk -v out/minimal.raw | grep -q "No problems found" || fail "sgdisk -v"
 sfdisk --json out/minimal.raw > pt.json
-hash=$(cat out/roothash)
+hash=$(cat out/minimal.roothash)
 u1=$(echo "$hash" | cut -c1-32 | sed -E 's/(.{8})(.{4})(.{4})(.{4})(.{12})/\1-\2-\3-\4-\5/')
 u2=$(echo "$hash" | cut -c33-64 | sed -E 's/(.{8})(.{4})(.{4})(.{4})(.{12})/\1-\2-\3-\4-\5/')
 python3 - "$u1" "$u2" <<'PY'
@@ -26,17 +27,22 @@ assert p[0]["uuid"].lower() == sys.argv[1] and p[1]["uuid"].lower() == sys.argv[
 assert p[0]["attrs"] == "GUID:60" and p[0]["start"] % 2048 == 0, p
 PY
 
-# the partitions equal the artifacts; the root file system and its tree check out
-extract out/minimal.raw out/manifest.json 0 p1
-extract out/minimal.raw out/manifest.json 1 p2
-size=$(stat -c %s out/root.erofs)
-cmp -n "$size" p1 out/root.erofs || fail "root partition != root.erofs"
-cmp -n "$(stat -c %s out/root.verity)" p2 out/root.verity || fail "verity partition != root.verity"
-fsck.erofs out/root.erofs >/dev/null || fail "fsck.erofs"
-mkdir x && fsck.erofs --extract=x out/root.erofs >/dev/null || fail "fsck.erofs --extract"
+# the manifest's offsets and hashes match the image; the root file system,
+# cut out by its offset, and its tree check out with the reference tools
+extract out/minimal.raw $m 0 p1
+extract out/minimal.raw $m 1 p2
+for i in 0 1; do
+	[ "$(sha256sum < p$((i + 1)) | cut -d' ' -f1)" = "$(part_field $m $i sha256)" ] ||
+		fail "partition $i: sha256 differs from the manifest"
+done
+[ "$(json_get $m rootHash)" = "$hash" ] || fail "manifest root hash"
+json_get $m versions liblz4 | grep -Eq '^[0-9]+\.[0-9]+' || fail "manifest lacks liblz4's version"
+fsck.erofs p1 >/dev/null || fail "fsck.erofs"
+mkdir x && fsck.erofs --extract=x p1 >/dev/null || fail "fsck.erofs --extract"
 diff -r x "$VC_SOURCE_DIR/examples/minimal/root" || fail "extracted tree differs"
-veritysetup verify out/root.erofs out/root.verity "$hash" || fail "veritysetup verify"
-veritysetup verify p1 p2 "$hash" || fail "veritysetup verify on the partitions"
+veritysetup verify p1 p2 "$hash" || fail "veritysetup verify of the partitions"
+printf '\377' | dd of=p1 bs=1 seek=1100 conv=notrunc status=none
+veritysetup verify p1 p2 "$hash" 2>/dev/null && fail "veritysetup accepted a flipped byte"
 
 # a bad config: exit 1, file:line in the message, nothing left in the output folder
 scratch out2

@@ -46,8 +46,9 @@ cat > config.xml <<XML
 XML
 scratch out
 vc build config.xml --root tree -o out --initrd initrd.img --key key.pem --cert cert.pem >/dev/null
-hash=$(cat out/roothash)
-ls out | sort | tr '\n' ' ' | grep -qx 'manifest.json oem.raw root.erofs root.verity roothash roothash.p7s uki.efi ' ||
+hash=$(cat out/oem.roothash)
+m=out/oem.manifest.json
+ls out | sort | tr '\n' ' ' | grep -qx 'oem.efi oem.manifest.json oem.raw oem.roothash oem.roothash.p7s ' ||
 	fail "outputs: $(ls out)"
 
 # GPT: esp, root, root-verity, root-verity-sig
@@ -60,37 +61,37 @@ want = ["C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "4F68BCE3-E8CD-4DB1-96E7-FBCAF98
 assert [x["type"] for x in p] == want, p' || fail "partition types"
 
 # ESP: a clean FAT with systemd-boot and our UKI
-extract out/oem.raw out/manifest.json 0 esp.img
+extract out/oem.raw $m 0 esp.img
 fsck.fat -n esp.img >/dev/null || fail "fsck.fat"
 mdir -i esp.img -/ -b :: | sort > esp.list
 grep -qx '::/EFI/BOOT/BOOTX64.EFI' esp.list || fail "no BOOTX64.EFI: $(cat esp.list)"
 grep -qx '::/EFI/Linux/oem-2.0.efi' esp.list || fail "no UKI in EFI/Linux"
 grep -qx '::/loader/loader.conf' esp.list || fail "no loader.conf"
 mcopy -i esp.img ::EFI/Linux/oem-2.0.efi esp-uki.efi
-cmp esp-uki.efi out/uki.efi || fail "UKI on the ESP differs from uki.efi"
+cmp esp-uki.efi out/oem.efi || fail "UKI on the ESP differs from uki.efi"
 mcopy -i esp.img ::EFI/BOOT/BOOTX64.EFI boot.efi
 cmp boot.efi "$sdboot" || fail "BOOTX64.EFI is not systemd-boot"
 
 # UKI: sections, command line with our root hash
-objdump -h out/uki.efi > sections
+objdump -h out/oem.efi > sections
 for s in .osrel .cmdline .uname .initrd .linux; do
 	grep -q " $s " sections || fail "UKI lacks $s"
 done
-objcopy -O binary --only-section=.cmdline out/uki.efi cmdline.bin
+objcopy -O binary --only-section=.cmdline out/oem.efi cmdline.bin
 tr -d '\0' < cmdline.bin > cmdline.txt
 grep -q "roothash=$hash" cmdline.txt || fail "cmdline lacks roothash: $(cat cmdline.txt)"
 grep -q "console=ttyS0" cmdline.txt || fail "console not on the cmdline"
-sbverify --list out/uki.efi >/dev/null 2>&1 || true  # unsigned: lists nothing, must parse
+sbverify --list out/oem.efi >/dev/null 2>&1 || true  # unsigned: lists nothing, must parse
 
 # verity and signature
-extract out/oem.raw out/manifest.json 1 root.img
-extract out/oem.raw out/manifest.json 2 verity.img
+extract out/oem.raw $m 1 root.img
+extract out/oem.raw $m 2 verity.img
 veritysetup verify root.img verity.img "$hash" || fail "veritysetup verify"
 printf %s "$hash" > hash.txt
-openssl cms -verify -binary -inform DER -in out/roothash.p7s -content hash.txt \
+openssl cms -verify -binary -inform DER -in out/oem.roothash.p7s -content hash.txt \
 	-certfile cert.pem -CAfile cert.pem -purpose any -out /dev/null 2>/dev/null ||
 	fail "openssl cms -verify of roothash.p7s"
-extract out/oem.raw out/manifest.json 3 sig.img
+extract out/oem.raw $m 3 sig.img
 python3 - "$hash" <<'PY' || fail "signature partition"
 import base64, hashlib, json, ssl, sys
 blob = open("sig.img", "rb").read()
@@ -98,7 +99,7 @@ j = json.loads(blob.rstrip(b"\0"))
 assert j["rootHash"] == sys.argv[1], j
 der = ssl.PEM_cert_to_DER_cert(open("cert.pem").read())
 assert j["certificateFingerprint"] == hashlib.sha256(der).hexdigest(), j
-assert base64.b64decode(j["signature"]) == open("out/roothash.p7s", "rb").read()
+assert base64.b64decode(j["signature"]) == open("out/oem.roothash.p7s", "rb").read()
 PY
 
 # boot it

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "vcompose/compose.h"
@@ -17,8 +19,8 @@ static void help(void)
 	       "                      [--mtree F] [-q|-v]\n\n"
 	       "Composes a bootable (oem) or discoverable (ddi) GPT disk image from a KIWI-style\n"
 	       "config.xml and a root tree: EROFS root, dm-verity, optional PKCS#7 signature,\n"
-	       "UKI and ESP. OUTDIR gets NAME.raw, root.erofs, root.verity, uki.efi, roothash,\n"
-	       "roothash.p7s and manifest.json; nothing is left there on error.\n\n"
+	       "UKI and ESP. OUTDIR gets NAME.raw, NAME.efi, NAME.roothash, NAME.roothash.p7s,\n"
+	       "NAME.dracut.log and NAME.manifest.json; nothing is left there on error.\n\n"
 	       "  --root DIR            the tree as a folder (owners become 0:0; see --mtree)\n"
 	       "  --tar FILE            the tree as an archive (tar, cpio; gz, xz, zst...; '-')\n"
 	       "  -o, --output OUTDIR   output folder (must exist)\n"
@@ -31,6 +33,7 @@ static void help(void)
 	       "  --initrd F            a ready initrd (default: the config's, else dracut)\n"
 	       "  --profile P           select a KIWI profile (repeatable)\n"
 	       "  --mtree F             ownership/mode/device overlay for the tree\n"
+	       "  --json                print the manifest on standard output\n"
 	       "  -q, -v                quiet, verbose\n");
 }
 
@@ -41,10 +44,26 @@ static void print_note(void *ctx, const char *text)
 		fprintf(stderr, "vcompose build: %s\n", text);
 }
 
+/* One line per stage with the elapsed time: on a terminal, or with -v.
+ * (The wall clock is for this line only, never for the image.) */
+static struct timespec build_start;
+
+static void print_progress(void *ctx, const char *stage)
+{
+	struct timespec now;
+	(void)ctx;
+	if (cli_verbosity < 0 || (cli_verbosity == 0 && !isatty(STDERR_FILENO)))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double t = (double)(now.tv_sec - build_start.tv_sec) +
+		   (double)(now.tv_nsec - build_start.tv_nsec) / 1e9;
+	fprintf(stderr, "vcompose build: [%7.1f s] %s\n", t, stage);
+}
+
 int cmd_build(int argc, char **argv)
 {
 	enum { O_ROOT = 256, O_TAR, O_EPOCH, O_JOBS, O_KEY, O_CERT, O_DEFER, O_STUB, O_INITRD,
-	       O_PROFILE, O_MTREE };
+	       O_PROFILE, O_MTREE, O_JSON };
 	static const struct option opts[] = {
 		{"root", required_argument, NULL, O_ROOT},
 		{"tar", required_argument, NULL, O_TAR},
@@ -58,12 +77,14 @@ int cmd_build(int argc, char **argv)
 		{"initrd", required_argument, NULL, O_INITRD},
 		{"profile", required_argument, NULL, O_PROFILE},
 		{"mtree", required_argument, NULL, O_MTREE},
+		{"json", no_argument, NULL, O_JSON},
 		{"help", no_argument, NULL, 'h'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{0},
 	};
-	struct vc_compose_options o = {.note = print_note};
+	struct vc_compose_options o = {.note = print_note, .progress = print_progress};
+	bool json = false;
 	struct vc_compose_result res;
 	struct vc_error err = {0};
 	const char *epoch = NULL, *profiles[17] = {0};
@@ -92,6 +113,7 @@ int cmd_build(int argc, char **argv)
 			profiles[n_profiles++] = optarg;
 			break;
 		case O_MTREE: o.mtree_path = optarg; break;
+		case O_JSON: json = true; break;
 		case 'h': help(); return VC_EXIT_OK;
 		case 'q': cli_verbosity = -1; break;
 		case 'v': cli_verbosity = 1; break;
@@ -119,8 +141,17 @@ int cmd_build(int argc, char **argv)
 		o.profiles = profiles;
 	if (cli_epoch(epoch, &o.epoch, &o.have_epoch, &err) < 0)
 		return cli_fail("build", &err);
+	clock_gettime(CLOCK_MONOTONIC, &build_start);
 	if (vc_compose(&o, &res, &err) < 0)
 		return cli_fail("build", &err);
+	if (json) {
+		struct vc_buf m = {0};
+		int r = vc_read_file(res.manifest_path, 64u << 20, &m, &err);
+		if (r == 0)
+			fwrite(m.data, 1, m.len, stdout);
+		vc_buf_fini(&m);
+		return r < 0 ? cli_fail("build", &err) : VC_EXIT_OK;
+	}
 	if (cli_verbosity >= 0) {
 		printf("Disk: %s (%llu bytes)\n", res.disk_path, (unsigned long long)res.disk_size);
 		if (res.verity) {

@@ -24,8 +24,25 @@
 #include "vcompose/xmlcfg.h"
 #include "compose_priv.h"
 
+#include <archive.h>
+#include <lz4.h>
+
 #define MIB (UINT64_C(1) << 20)
 #define BOOT_FILE_MAX (UINT64_C(1) << 30) /* kernel, initrd, stub: refuse beyond */
+
+static void progress(struct cx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(struct cx *c, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (!c->o->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	c->o->progress(c->o->note_ctx, buf);
+}
 
 static void note(struct cx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct cx *c, const char *fmt, ...)
@@ -64,46 +81,6 @@ static int out_write_buf(struct cx *c, struct out_file *of, const char *name, co
 		r = vc_sink_pwrite(vc_file_sink_sink(of->f), data, len, 0, err);
 	of->size = len;
 	return r;
-}
-
-/* Copies [off, off + len) of the disk into a new artifact, in the kernel. */
-static int out_copy_range(struct cx *c, struct out_file *of, const char *name, uint64_t off,
-			  uint64_t len, struct vc_error *err)
-{
-	int r = out_open(c, of, name, err);
-	int in = vc_file_sink_fd(c->disk.f), out;
-	loff_t ioff = (loff_t)off, ooff = 0;
-
-	if (r < 0)
-		return r;
-	out = vc_file_sink_fd(of->f);
-	of->size = len;
-	while (len > 0) {
-		ssize_t n = copy_file_range(in, &ioff, out, &ooff, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* no copy_file_range here: a plain copy */
-			uint8_t *buf = malloc(MIB);
-			if (!buf)
-				return vc_errorf(err, VC_ENOMEM, "out of memory");
-			while (len > 0) {
-				size_t k = len < MIB ? (size_t)len : MIB;
-				r = vc_sink_pread(vc_file_sink_sink(c->disk.f), buf, k, (uint64_t)ioff, err);
-				if (r == 0)
-					r = vc_sink_pwrite(vc_file_sink_sink(of->f), buf, k, (uint64_t)ooff, err);
-				if (r < 0)
-					break;
-				ioff += (loff_t)k;
-				ooff += (loff_t)k;
-				len -= k;
-			}
-			free(buf);
-			return r;
-		}
-		len -= (uint64_t)n;
-	}
-	return 0;
 }
 
 static void out_free(struct out_file *of)
@@ -284,7 +261,7 @@ static int stage_boot_inputs(struct cx *c, struct vc_error *err)
 	if (initrd) {
 		r = vc_uki_blob_load(initrd, BOOT_FILE_MAX, &c->initrd, err);
 	} else if (c->cfg->initrd == VC_CONFIG_INITRD_DRACUT) {
-		note(c, "running dracut for kernel %s", c->kver);
+		progress(c, "dracut for kernel %s", c->kver);
 		r = compose_dracut(c, err);
 	}
 	return r;
@@ -337,12 +314,16 @@ static int build_cmdline(struct cx *c, const uint8_t *roothash, struct vc_error 
 		r = append_word(&b, w, strlen(w), err);
 		if (r == 0 && !c->cfg->verity_partition) {
 			/* tree after the filesystem in the root partition */
-			char ww[512];
+			char ww[1024];
 			vc_uuid_format(c->root_uuid, uuid);
+			char salt[2 * VC_VERITY_MAX_SALT + 1];
+			vc_hex_encode(c->vp.salt, c->vp.salt_len, salt);
 			snprintf(ww, sizeof(ww),
 				 "systemd.verity_root_data=PARTUUID=%s systemd.verity_root_hash=PARTUUID=%s "
-				 "systemd.verity_root_options=hash-offset=%llu",
-				 uuid, uuid, (unsigned long long)c->root_size);
+				 "systemd.verity_root_options=superblock=no,data-blocks=%llu,"
+				 "hash-offset=%llu,salt=%s",
+				 uuid, uuid, (unsigned long long)c->vp.data_blocks,
+				 (unsigned long long)c->root_size, salt);
 			r = append_word(&b, ww, strlen(ww), err);
 		}
 	}
@@ -528,7 +509,7 @@ static int stage_erofs(struct cx *c, struct vc_error *err)
 	c->root_off = c->esp_size ? VC_ROUND_UP(c->esp_off + c->esp_size, MIB) : MIB;
 	struct vc_sink w = vc_sink_window(vc_file_sink_sink(c->disk.f), c->root_off,
 					  UINT64_MAX / 4, "erofs");
-	note(c, "writing the EROFS root file system");
+	progress(c, "EROFS root file system");
 	r = vc_erofs_write(c->tree, &eo, &w, &res, err);
 	if (r < 0)
 		return r;
@@ -538,6 +519,30 @@ static int stage_erofs(struct cx *c, struct vc_error *err)
 }
 
 /* ---- stage 4: verity ---- */
+
+#define KIWI_TRAILER 4096 /* KIWI's DM_METADATA_OFFSET */
+
+/* KIWI's embed_verity_metadata block, in the root partition's last 4 KiB:
+ * "1 FSTYPE ro verity" 0xff "HASHTYPE DATABLOCKSIZE HASHBLOCKSIZE DATABLOCKS
+ * HASHSTARTBLOCK sha256 ROOTHASH SALT" 0xff 0x00, zero-padded (format 1, as
+ * kiwi/utils/veritysetup.py writes it; hash start in hash blocks). */
+static int write_kiwi_trailer(struct cx *c, struct vc_error *err)
+{
+	uint8_t block[KIWI_TRAILER] = {0};
+	char root[65], salt[2 * VC_VERITY_MAX_SALT + 1];
+	int n;
+
+	vc_hex_encode(c->roothash, 32, root);
+	vc_hex_encode(c->vp.salt, c->vp.salt_len, salt);
+	n = snprintf((char *)block, sizeof(block), "1 erofs ro verity%c1 %u %u %llu %llu sha256 %s %s%c",
+		     0xff, c->vp.data_block_size, c->vp.hash_block_size,
+		     (unsigned long long)c->vp.data_blocks,
+		     (unsigned long long)(c->vp.hash_offset / c->vp.hash_block_size), root, salt, 0xff);
+	if (n < 0 || (size_t)n >= sizeof(block))
+		return vc_errorf(err, VC_ERANGE, "KIWI verity metadata does not fit 4 KiB");
+	return vc_sink_pwrite(vc_file_sink_sink(c->disk.f), block, sizeof(block),
+			      c->root_off + c->root_part_size - KIWI_TRAILER, err);
+}
 
 static int stage_verity(struct cx *c, struct vc_error *err)
 {
@@ -553,6 +558,11 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 	p->data_blocks = c->root_size / p->data_block_size;
 	if (c->cfg->verity_blocks && c->cfg->verity_blocks < p->data_blocks)
 		p->data_blocks = c->cfg->verity_blocks;
+	if (!c->cfg->verity_partition) {
+		/* embedded, as KIWI lays it out: after the filesystem, no superblock */
+		p->superblock = false;
+		p->hash_offset = c->root_size;
+	}
 	r = vc_verity_plan(p, &plan, err);
 	if (r < 0)
 		return r;
@@ -574,17 +584,20 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 		}
 		hash = vc_sink_window(disk, c->hash_off, c->hash_part_size, "verity");
 	} else {
-		/* embedded: the tree right after the filesystem, in the root partition */
-		p->hash_offset = c->root_size;
+		/* the tree right after the filesystem; with embed_verity_metadata
+		 * KIWI's 4 KiB trailer in the partition's last block */
 		c->hash_off = c->root_off;
-		c->root_part_size = c->root_size + plan.area_size;
+		c->root_part_size = VC_ROUND_UP(c->root_size + plan.area_size +
+						(c->cfg->embed_verity_metadata ? KIWI_TRAILER : 0), MIB);
 		hash = vc_sink_window(disk, c->root_off, c->root_part_size, "verity");
 	}
-	note(c, "hashing %llu blocks for dm-verity", (unsigned long long)p->data_blocks);
+	progress(c, "dm-verity over %llu blocks", (unsigned long long)p->data_blocks);
 	r = vc_verity_format(p, &src, &hash, c->pool, c->roothash, err);
 	if (r < 0)
 		return r;
 	vc_gpt_uuids_from_roothash(c->roothash, 32, c->root_uuid, c->hash_uuid);
+	if (!c->cfg->verity_partition && c->cfg->embed_verity_metadata)
+		return write_kiwi_trailer(c, err);
 	return 0;
 }
 
@@ -744,25 +757,57 @@ static int file_sha256(struct cx *c, struct out_file *of, uint8_t out[32], struc
 	return r;
 }
 
+/* SHA-256 of [off, off + len) of the disk, read back from the page cache. */
+static int range_sha256(struct cx *c, uint64_t off, uint64_t len, uint8_t out[32],
+			struct vc_error *err)
+{
+	uint8_t *buf = malloc(4 * MIB);
+	struct vc_sha256 h;
+	int r = 0;
+
+	if (!buf)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	vc_sha256_init(&h);
+	for (uint64_t at = 0; at < len; at += 4 * MIB) {
+		size_t k = len - at < 4 * MIB ? (size_t)(len - at) : 4 * MIB;
+		r = vc_sink_pread(vc_file_sink_sink(c->disk.f), buf, k, off + at, err);
+		if (r < 0)
+			break;
+		vc_sha256_update(&h, buf, k);
+	}
+	vc_sha256_final(&h, out);
+	free(buf);
+	return r;
+}
+
+static int artifact(struct cx *c, int which, const char *suffix, const void *data, size_t len,
+		    struct vc_error *err)
+{
+	char name[VC_XMLCFG_NAME_MAX + 32];
+
+	snprintf(name, sizeof(name), "%s.%s", c->cfg->name, suffix);
+	return out_write_buf(c, &c->art[which], name, data, len, err);
+}
+
 static int stage_artifacts(struct cx *c, struct vc_error *err)
 {
 	char hex[65];
-	int r;
+	int r = 0;
 
-	r = out_copy_range(c, &c->art[ART_EROFS], "root.erofs", c->root_off, c->root_size, err);
-	if (r == 0 && c->cfg->verity && c->cfg->verity_partition)
-		r = out_copy_range(c, &c->art[ART_VERITY], "root.verity", c->hash_off, c->hash_size,
-				   err);
-	if (r == 0 && c->cfg->image == VC_CONFIG_IMAGE_OEM)
-		r = out_write_buf(c, &c->art[ART_UKI], "uki.efi", c->uki.data, c->uki.len, err);
+	progress(c, "artifacts and manifest");
+	if (c->cfg->image == VC_CONFIG_IMAGE_OEM)
+		r = artifact(c, ART_UKI, "efi", c->uki.data, c->uki.len, err);
 	if (r == 0 && c->cfg->verity) {
 		char line[66];
 		vc_hex_encode(c->roothash, 32, hex);
 		snprintf(line, sizeof(line), "%s\n", hex);
-		r = out_write_buf(c, &c->art[ART_ROOTHASH], "roothash", line, 65, err);
+		r = artifact(c, ART_ROOTHASH, "roothash", line, 65, err);
 	}
 	if (r == 0 && c->p7s.len)
-		r = out_write_buf(c, &c->art[ART_P7S], "roothash.p7s", c->p7s.data, c->p7s.len, err);
+		r = artifact(c, ART_P7S, "roothash.p7s", c->p7s.data, c->p7s.len, err);
+	if (r == 0 && c->dracut_log.len)
+		r = artifact(c, ART_DRACUT_LOG, "dracut.log", c->dracut_log.data, c->dracut_log.len,
+			     err);
 	if (r < 0)
 		return r;
 	c->disk.size = c->disk_size;
@@ -772,8 +817,17 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	char u[VC_UUID_STR];
 	vc_json_init(&j, 2);
 	vc_json_begin_object(&j);
+	vc_json_key(&j, "versions");
+	vc_json_begin_object(&j);
 	vc_json_key(&j, "vcompose");
 	vc_json_string(&j, VC_VERSION);
+	vc_json_key(&j, "liblz4");
+	vc_json_string(&j, LZ4_versionString());
+	vc_json_key(&j, "libarchive");
+	vc_json_string(&j, archive_version_string());
+	vc_json_key(&j, "mbedtls");
+	vc_json_string(&j, vc_sign_backend_version());
+	vc_json_end_object(&j);
 	vc_json_key(&j, "image");
 	vc_json_string(&j, c->cfg->name);
 	vc_json_key(&j, "version");
@@ -831,13 +885,19 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 		vc_json_uint(&j, c->parts[i].offset);
 		vc_json_key(&j, "size");
 		vc_json_uint(&j, c->parts[i].size);
+		uint8_t d[32];
+		r = range_sha256(c, c->parts[i].offset, c->parts[i].size, d, err);
+		if (r < 0)
+			break;
+		vc_json_key(&j, "sha256");
+		vc_json_hex(&j, d, 32);
 		vc_json_end_object(&j);
 	}
 	vc_json_end_array(&j);
 	vc_json_end_object(&j);
 	vc_json_key(&j, "artifacts");
 	vc_json_begin_object(&j);
-	for (int i = 0; i < ART_COUNT; i++) {
+	for (int i = 0; r == 0 && i < ART_COUNT; i++) {
 		uint8_t d[32];
 		if (!c->art[i].f)
 			continue;
@@ -855,8 +915,11 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	vc_json_end_object(&j);
 	vc_json_end_object(&j);
 	const char *text = r == 0 ? vc_json_finish(&j, err) : NULL;
-	if (text)
-		r = out_write_buf(c, &c->manifest, "manifest.json", text, strlen(text), err);
+	if (text) {
+		char name[VC_XMLCFG_NAME_MAX + 32];
+		snprintf(name, sizeof(name), "%s.manifest.json", c->cfg->name);
+		r = out_write_buf(c, &c->manifest, name, text, strlen(text), err);
+	}
 	else if (r == 0)
 		r = VC_ENOMEM;
 	vc_json_fini(&j);
@@ -886,6 +949,7 @@ static void cx_fini(struct cx *c)
 	vc_uki_blob_fini(&c->osrel);
 	vc_uki_blob_fini(&c->sdboot);
 	vc_mem_sink_fini(&c->uki);
+	vc_buf_fini(&c->dracut_log);
 	vc_buf_fini(&c->p7s);
 	vc_buf_fini(&c->dps);
 	vc_buf_fini(&c->loader_conf);
@@ -935,6 +999,7 @@ int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret
 	if (r == 0 && ret) {
 		memset(ret, 0, sizeof(*ret));
 		snprintf(ret->disk_path, sizeof(ret->disk_path), "%s", c->disk.path);
+		snprintf(ret->manifest_path, sizeof(ret->manifest_path), "%s", c->manifest.path);
 		memcpy(ret->roothash, c->roothash, 32);
 		ret->verity = c->cfg->verity;
 		ret->disk_size = c->disk_size;

@@ -11,6 +11,7 @@
 
 #include "compose_priv.h"
 #include "vcompose/dracut.h"
+#include "vcompose/util.h"
 #include "vcompose/tree.h"
 #include "vcompose/xmlcfg.h"
 
@@ -18,7 +19,7 @@ int compose_dracut(struct cx *c, struct vc_error *err)
 {
 	const struct vc_config_dracut *d = &c->cfg->dracut;
 	const char *tmp = getenv("TMPDIR");
-	char work[4096], sysroot[4200], initrd[4200];
+	char work[4096], sysroot[4200], initrd[4200], log[4200];
 	int r;
 
 	if (!tmp || !*tmp)
@@ -27,6 +28,7 @@ int compose_dracut(struct cx *c, struct vc_error *err)
 	if (!mkdtemp(work))
 		return vc_errorf_errno(err, VC_EIO, errno, "%s: cannot make a work folder", work);
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", work);
+	snprintf(log, sizeof(log), "%s/dracut.log", work);
 	if (c->o->root_dir) {
 		snprintf(sysroot, sizeof(sysroot), "%s", c->o->root_dir);
 	} else {
@@ -43,6 +45,7 @@ int compose_dracut(struct cx *c, struct vc_error *err)
 		.sysroot = sysroot,
 		.kver = c->kver,
 		.output = initrd,
+		.log = log,
 		.tmpdir = work,
 		.source_date_epoch = c->epoch,
 		.install = (const char *const *)d->install.v,
@@ -55,6 +58,10 @@ int compose_dracut(struct cx *c, struct vc_error *err)
 		.filesystems = (const char *const *)d->filesystems.v,
 	};
 	r = vc_dracut_run(&o, err);
+	/* the log goes beside the image (NAME.dracut.log), renamed with the rest */
+	struct vc_error le = {0};
+	if (r == 0 && vc_read_file(log, 64u << 20, &c->dracut_log, &le) < 0)
+		c->dracut_log.len = 0;
 	if (r == 0)
 		r = vc_uki_blob_load(initrd, UINT64_C(1) << 30, &c->initrd, err);
 	c->initrd.name = "the initrd dracut made"; /* initrd[] does not outlive this call */

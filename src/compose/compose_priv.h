@@ -18,7 +18,7 @@ struct out_file {
 	uint64_t size; /* bytes to commit */
 };
 
-enum { ART_EROFS, ART_VERITY, ART_UKI, ART_ROOTHASH, ART_P7S, ART_COUNT };
+enum { ART_UKI, ART_ROOTHASH, ART_P7S, ART_DRACUT_LOG, ART_COUNT };
 
 struct cx {
 	const struct vc_compose_options *o;
@@ -36,6 +36,7 @@ struct cx {
 	struct vc_mem_sink uki;
 	struct vc_uki_blob uki_blob, loader_blob;
 	struct vc_buf loader_conf;
+	struct vc_buf dracut_log;   /* kept as NAME.dracut.log */
 
 	/* layout, bytes from the start of the disk */
 	uint64_t esp_off, esp_size;

@@ -26,7 +26,7 @@ t0=$(date +%s)
 vc build cfg/config.xml --tar "$fixture" -o out > build.log 2> build.err ||
 	{ cat build.err >&2; fail "vcompose build of the bootable example"; }
 echo "build: $(( $(date +%s) - t0 )) s, disk $(stat -c %s out/bootable.raw) bytes"
-hash=$(cat out/roothash)
+hash=$(cat out/bootable.roothash)
 
 boot() { # DISK LOG STOP_PATTERN
 	cp "$vars" vars.fd
@@ -58,7 +58,7 @@ grep -q "^VERITY=.*verified" serial.log.txt || fail "verity status: $(grep '^VER
 grep -q "^CMDLINE=.*roothash=$hash" serial.log.txt || fail "cmdline: $(grep '^CMDLINE=' serial.log.txt)"
 
 # tampered: one byte of the EROFS superblock block flipped
-off=$(part_field out/manifest.json 1 offset)
+off=$(part_field out/bootable.manifest.json 1 offset)
 cp --sparse=always out/bootable.raw bad.img
 printf '\377' | dd of=bad.img bs=1 seek=$((off + 1100)) conv=notrunc status=none
 boot bad.img bad.log 'verity.*(corrupt|mismatch)|VCOMPOSE-BOOT-PROOF|Kernel panic|emergency'
