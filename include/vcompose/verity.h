@@ -11,7 +11,7 @@
  * type 0 (Chrome OS), other digests, FEC.
  *
  * The data is read through a sink (the window the composer just wrote, so the
- * filesystem is never copied) or from a file descriptor (mapped in chunks).
+ * filesystem is never copied) or from a file descriptor, in chunks of 256 KiB.
  * Level 0 is hashed in chunks on the worker pool, two blocks per core at a
  * time; each chunk writes its digests at fixed places, so the bytes never
  * depend on the number of threads. The whole tree is kept in memory (1/128

@@ -403,7 +403,7 @@ static int do_format(int argc, char **argv)
 	const struct vc_sink *hash;
 	struct stat dst, hst;
 	uint8_t root[32];
-	uint64_t data_size, hash_orig_size = 0, dev_size;
+	uint64_t data_size = 0, hash_orig_size = 0, dev_size;
 	int data_fd = -1, hash_fd = -1, rc, r;
 	bool same = false, in_place = false;
 
@@ -495,7 +495,7 @@ fail:
 	/* In place: give the file its old size back (the bytes we wrote inside
 	 * the old size cannot be taken back; veritysetup cannot either). */
 	if (hash_fd >= 0 && S_ISREG(hst.st_mode)) {
-		uint64_t now;
+		uint64_t now = 0;
 		struct vc_error e2 = {0};
 		if (file_size(hash_fd, hash_path, &now, &e2) == 0 && now > hash_orig_size &&
 		    ftruncate(hash_fd, (off_t)hash_orig_size) < 0)
@@ -524,7 +524,7 @@ static int do_verify(int argc, char **argv)
 	struct stat dst, hst;
 	uint8_t root[32];
 	size_t root_len = 0;
-	uint64_t data_size, bad = UINT64_MAX;
+	uint64_t data_size = 0, bad = UINT64_MAX;
 	int data_fd = -1, hash_fd = -1, rc;
 
 	rc = parse(argc, argv, cmd, 3, &o);
