@@ -311,9 +311,12 @@ static int params_from_opts(const struct opts *o, const char *data_path, uint64_
 		return vc_errorf(err, VC_EINVAL, "%s: empty: no data block to hash", data_path);
 	if (p->data_blocks > data_size / p->data_block_size)
 		return vc_errorf(err, VC_EINVAL,
-				 "%s: %llu data blocks of %u bytes asked, the file has %llu bytes",
-				 data_path, (unsigned long long)p->data_blocks, p->data_block_size,
-				 (unsigned long long)data_size);
+				 "--data-blocks %llu: %s has %llu bytes, %llu blocks of %u bytes "
+				 "need %llu",
+				 (unsigned long long)p->data_blocks, data_path,
+				 (unsigned long long)data_size, (unsigned long long)p->data_blocks,
+				 p->data_block_size,
+				 (unsigned long long)(p->data_blocks * p->data_block_size));
 	return 0;
 }
 
