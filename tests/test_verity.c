@@ -57,9 +57,8 @@ static void plan_levels_at_boundaries(void **state)
 		int levels;
 		uint64_t sizes[3];
 	} cases[] = {
-		{1, 0, {0}},           {2, 1, {1}},          {127, 1, {1}},
-		{128, 1, {1}},         {129, 2, {2, 1}},     {16383, 2, {128, 1}},
-		{16384, 2, {128, 1}},  {16385, 3, {129, 2, 1}},
+	    {1, 0, {0}},      {2, 1, {1}},	    {127, 1, {1}},	  {128, 1, {1}},
+	    {129, 2, {2, 1}}, {16383, 2, {128, 1}}, {16384, 2, {128, 1}}, {16385, 3, {129, 2, 1}},
 	};
 	(void)state;
 	for (size_t c = 0; c < VC_ARRAY_SIZE(cases); c++) {
@@ -73,7 +72,7 @@ static void plan_levels_at_boundaries(void **state)
 		}
 		assert_int_equal(pl.hash_blocks, total);
 		assert_int_equal(pl.tree_offset, 4096); /* after the superblock's block */
-		if (pl.levels > 0) /* top level first, level 0 last */
+		if (pl.levels > 0)			/* top level first, level 0 last */
 			assert_int_equal(pl.level_offset[pl.levels - 1], 4096);
 		for (int i = 0; i + 1 < pl.levels; i++)
 			assert_int_equal(pl.level_offset[i],
@@ -142,18 +141,18 @@ static void superblock_fields(void **state)
 	for (int i = 0; i < 16; i++)
 		p.uuid[i] = (uint8_t)(0x10 + i);
 	vc_verity_superblock(&p, sb);
-	assert_memory_equal(sb, "verity\0\0", 8);                  /* signature */
-	assert_memory_equal(sb + 8, "\1\0\0\0", 4);                /* version 1 */
-	assert_memory_equal(sb + 12, "\1\0\0\0", 4);               /* hash type 1 */
-	assert_memory_equal(sb + 16, p.uuid, 16);                  /* uuid */
-	assert_memory_equal(sb + 32, "sha256\0\0", 8);             /* algorithm */
-	assert_memory_equal(sb + 64, "\0\4\0\0", 4);               /* data block 1024 */
-	assert_memory_equal(sb + 68, "\0\x08\0\0", 4);             /* hash block 2048 */
-	assert_memory_equal(sb + 72, "\5\4\3\2\1\0\0\0", 8);       /* data blocks */
-	assert_memory_equal(sb + 80, "\x20\0", 2);                 /* salt size 32 */
-	assert_memory_equal(sb + 88, p.salt, 32);                  /* salt */
+	assert_memory_equal(sb, "verity\0\0", 8);	     /* signature */
+	assert_memory_equal(sb + 8, "\1\0\0\0", 4);	     /* version 1 */
+	assert_memory_equal(sb + 12, "\1\0\0\0", 4);	     /* hash type 1 */
+	assert_memory_equal(sb + 16, p.uuid, 16);	     /* uuid */
+	assert_memory_equal(sb + 32, "sha256\0\0", 8);	     /* algorithm */
+	assert_memory_equal(sb + 64, "\0\4\0\0", 4);	     /* data block 1024 */
+	assert_memory_equal(sb + 68, "\0\x08\0\0", 4);	     /* hash block 2048 */
+	assert_memory_equal(sb + 72, "\5\4\3\2\1\0\0\0", 8); /* data blocks */
+	assert_memory_equal(sb + 80, "\x20\0", 2);	     /* salt size 32 */
+	assert_memory_equal(sb + 88, p.salt, 32);	     /* salt */
 	for (size_t i = 88 + 32; i < sizeof(sb); i++)
-		assert_int_equal(sb[i], 0);                         /* padding */
+		assert_int_equal(sb[i], 0); /* padding */
 
 	vc_verity_params_init(&q);
 	assert_int_equal(vc_verity_superblock_parse(sb, &q, &err), 0);
@@ -182,9 +181,8 @@ static void format_mem(const struct vc_verity_params *p, const uint8_t *data, st
 	struct vc_mem_sink in;
 
 	vc_mem_sink_init(&in);
-	assert_int_equal(vc_sink_pwrite(&in.sink, data, p->data_blocks * p->data_block_size, 0,
-					&err),
-			 0);
+	assert_int_equal(
+	    vc_sink_pwrite(&in.sink, data, p->data_blocks * p->data_block_size, 0, &err), 0);
 	vc_mem_sink_init(out);
 	struct vc_verity_src src = {.sink = &in.sink};
 	int r = vc_verity_format(p, &src, &out->sink, pool, root, &err);
@@ -256,13 +254,15 @@ static void zeros_8m_known_root(void **state)
 	(void)state;
 
 	assert_non_null(zeros);
-	assert_int_equal(vc_hex_decode("e48da609055204e89ae53b655ca2216dd983cf3cb829f34f63a297d106d53e2d",
-				       p.salt, sizeof(p.salt), &n, &err),
-			 0);
+	assert_int_equal(
+	    vc_hex_decode("e48da609055204e89ae53b655ca2216dd983cf3cb829f34f63a297d106d53e2d",
+			  p.salt, sizeof(p.salt), &n, &err),
+	    0);
 	p.salt_len = n;
 	format_mem(&p, zeros, NULL, &out, root);
 	vc_hex_encode(root, 32, hex);
-	assert_string_equal(hex, "e522df0f97da4febb882ac40f30b37dc0b444bf6df418929463fa25280f09d5c");
+	assert_string_equal(hex,
+			    "e522df0f97da4febb882ac40f30b37dc0b444bf6df418929463fa25280f09d5c");
 	vc_mem_sink_fini(&out);
 	free(zeros);
 }
@@ -338,8 +338,7 @@ static void verify_names_first_bad_block(void **state)
 	/* Two bad blocks: the lower one is named, whichever thread saw it. */
 	in.data[257 * 4096 + 9] ^= 1;
 	in.data[130 * 4096 + 4095] ^= 0x80;
-	assert_int_equal(vc_verity_verify(&p, &src, &hash.sink, pool, root, &bad, &err),
-			 VC_ECHECK);
+	assert_int_equal(vc_verity_verify(&p, &src, &hash.sink, pool, root, &bad, &err), VC_ECHECK);
 	assert_int_equal(bad, 130);
 	assert_non_null(strstr(err.msg, "data block 130 "));
 	in.data[257 * 4096 + 9] ^= 1;
@@ -347,30 +346,26 @@ static void verify_names_first_bad_block(void **state)
 
 	/* A bad digest in level 1 (the top block, right after the superblock). */
 	hash.data[4096 + 33] ^= 1;
-	assert_int_equal(vc_verity_verify(&p, &src, &hash.sink, pool, root, &bad, &err),
-			 VC_ECHECK);
+	assert_int_equal(vc_verity_verify(&p, &src, &hash.sink, pool, root, &bad, &err), VC_ECHECK);
 	assert_int_equal(bad, UINT64_MAX);
 	assert_non_null(strstr(err.msg, "level 1"));
 	hash.data[4096 + 33] ^= 1;
 
 	/* Non-zero padding after the last digest of level 0. */
 	hash.data[hash.len - 1] = 1;
-	assert_int_equal(vc_verity_verify(&p, &src, &hash.sink, pool, root, &bad, &err),
-			 VC_ECHECK);
+	assert_int_equal(vc_verity_verify(&p, &src, &hash.sink, pool, root, &bad, &err), VC_ECHECK);
 	assert_non_null(strstr(err.msg, "padding"));
 	hash.data[hash.len - 1] = 0;
 
 	/* Another salt than the superblock's. */
 	struct vc_verity_params q = p;
 	q.salt[0] ^= 1;
-	assert_int_equal(vc_verity_verify(&q, &src, &hash.sink, pool, root, &bad, &err),
-			 VC_ECHECK);
+	assert_int_equal(vc_verity_verify(&q, &src, &hash.sink, pool, root, &bad, &err), VC_ECHECK);
 	assert_non_null(strstr(err.msg, "salt"));
 
 	/* Another root. */
 	root[31] ^= 1;
-	assert_int_equal(vc_verity_verify(&p, &src, &hash.sink, pool, root, &bad, &err),
-			 VC_ECHECK);
+	assert_int_equal(vc_verity_verify(&p, &src, &hash.sink, pool, root, &bad, &err), VC_ECHECK);
 	assert_non_null(strstr(err.msg, "root hash"));
 
 	vc_pool_free(pool);
@@ -398,21 +393,21 @@ static void derived_salt_and_uuid(void **state)
 	assert_memory_not_equal(a.uuid, c.uuid, 16);
 	vc_hmac_sha256("seed-1", 6, "verity-salt", 11, mac);
 	assert_memory_equal(a.salt, mac, 32);
-	assert_int_equal(a.uuid[6] >> 4, 4);       /* version 4 */
+	assert_int_equal(a.uuid[6] >> 4, 4);	  /* version 4 */
 	assert_int_equal(a.uuid[8] & 0xc0, 0x80); /* RFC 4122 variant */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(plan_levels_at_boundaries),
-		cmocka_unit_test(plan_refuses_bad_params),
-		cmocka_unit_test(superblock_fields),
-		cmocka_unit_test(digests_for_every_salt_length),
-		cmocka_unit_test(zeros_8m_known_root),
-		cmocka_unit_test(threads_and_sources_agree),
-		cmocka_unit_test(verify_names_first_bad_block),
-		cmocka_unit_test(derived_salt_and_uuid),
+	    cmocka_unit_test(plan_levels_at_boundaries),
+	    cmocka_unit_test(plan_refuses_bad_params),
+	    cmocka_unit_test(superblock_fields),
+	    cmocka_unit_test(digests_for_every_salt_length),
+	    cmocka_unit_test(zeros_8m_known_root),
+	    cmocka_unit_test(threads_and_sources_agree),
+	    cmocka_unit_test(verify_names_first_bad_block),
+	    cmocka_unit_test(derived_salt_and_uuid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,7 +150,8 @@ int vc_verity_superblock_parse(const uint8_t in[VC_VERITY_SB_LEN], struct vc_ver
 
 	memcpy(&sb, in, sizeof(sb));
 	if (memcmp(sb.signature, VERITY_SB_SIGNATURE, 8) != 0)
-		return vc_errorf(err, VC_EINVAL, "no verity superblock (signature is not 'verity')");
+		return vc_errorf(err, VC_EINVAL,
+				 "no verity superblock (signature is not 'verity')");
 	if (vc_get_le32(sb.version) != VERITY_SB_VERSION)
 		return vc_errorf(err, VC_EUNSUPP, "superblock version %u: only 1 is known",
 				 vc_get_le32(sb.version));
@@ -158,7 +159,8 @@ int vc_verity_superblock_parse(const uint8_t in[VC_VERITY_SB_LEN], struct vc_ver
 		return vc_errorf(err, VC_EUNSUPP, "hash type %u: only type 1 is supported",
 				 vc_get_le32(sb.hash_type));
 	if (strncmp((const char *)sb.algorithm, "sha256", sizeof(sb.algorithm)) != 0)
-		return vc_errorf(err, VC_EUNSUPP, "hash algorithm '%.32s': only sha256 is supported",
+		return vc_errorf(err, VC_EUNSUPP,
+				 "hash algorithm '%.32s': only sha256 is supported",
 				 (const char *)sb.algorithm);
 	p.data_block_size = vc_get_le32(sb.data_block_size);
 	p.hash_block_size = vc_get_le32(sb.hash_block_size);
@@ -381,11 +383,11 @@ struct build {
 	const struct vc_verity_plan *pl;
 	struct hasher h;
 	struct reader rd;
-	uint8_t *tree;        /* pl->tree_size bytes, laid out as on disk */
+	uint8_t *tree; /* pl->tree_size bytes, laid out as on disk */
 	uint8_t root[VC_VERITY_DIGEST_LEN];
-	unsigned bits;        /* log2(digests per hash block) */
-	size_t chunk_blocks;  /* data blocks per level-0 item */
-	int level;            /* the upper level being hashed */
+	unsigned bits;	     /* log2(digests per hash block) */
+	size_t chunk_blocks; /* data blocks per level-0 item */
+	int level;	     /* the upper level being hashed */
 };
 
 static uint8_t *level_base(const struct build *b, int level)
@@ -471,7 +473,8 @@ static int build_tree(const struct vc_verity_params *p, const struct vc_verity_p
 		/* calloc: the padding after the last digest of a block is zero. */
 		b.tree = calloc(1, (size_t)pl->tree_size);
 		if (!b.tree) {
-			r = vc_errorf(err, VC_ENOMEM, "verity: out of memory for a tree of %llu bytes",
+			r = vc_errorf(err, VC_ENOMEM,
+				      "verity: out of memory for a tree of %llu bytes",
 				      (unsigned long long)pl->tree_size);
 			goto out;
 		}
@@ -481,10 +484,10 @@ static int build_tree(const struct vc_verity_params *p, const struct vc_verity_p
 	if (r < 0)
 		goto out;
 	for (b.level = 1; b.level < pl->levels; b.level++) {
-		r = vc_pool_for(pool,
-				(size_t)VC_DIV_ROUND_UP(pl->level_blocks[b.level - 1],
-							UPPER_CHUNK_BLOCKS),
-				upper_item, &b, err);
+		r = vc_pool_for(
+		    pool,
+		    (size_t)VC_DIV_ROUND_UP(pl->level_blocks[b.level - 1], UPPER_CHUNK_BLOCKS),
+		    upper_item, &b, err);
 		if (r < 0)
 			goto out;
 	}
@@ -543,16 +546,16 @@ static const char *sb_field_differs(const uint8_t *a, const uint8_t *b)
 		size_t off, len;
 		const char *name;
 	} fields[] = {
-		{offsetof(struct verity_sb_disk, signature), 8, "signature"},
-		{offsetof(struct verity_sb_disk, version), 4, "version"},
-		{offsetof(struct verity_sb_disk, hash_type), 4, "hash type"},
-		{offsetof(struct verity_sb_disk, uuid), 16, "UUID"},
-		{offsetof(struct verity_sb_disk, algorithm), 32, "hash algorithm"},
-		{offsetof(struct verity_sb_disk, data_block_size), 4, "data block size"},
-		{offsetof(struct verity_sb_disk, hash_block_size), 4, "hash block size"},
-		{offsetof(struct verity_sb_disk, data_blocks), 8, "data blocks"},
-		{offsetof(struct verity_sb_disk, salt_size), 2, "salt size"},
-		{offsetof(struct verity_sb_disk, salt), 256, "salt"},
+	    {offsetof(struct verity_sb_disk, signature), 8, "signature"},
+	    {offsetof(struct verity_sb_disk, version), 4, "version"},
+	    {offsetof(struct verity_sb_disk, hash_type), 4, "hash type"},
+	    {offsetof(struct verity_sb_disk, uuid), 16, "UUID"},
+	    {offsetof(struct verity_sb_disk, algorithm), 32, "hash algorithm"},
+	    {offsetof(struct verity_sb_disk, data_block_size), 4, "data block size"},
+	    {offsetof(struct verity_sb_disk, hash_block_size), 4, "hash block size"},
+	    {offsetof(struct verity_sb_disk, data_blocks), 8, "data blocks"},
+	    {offsetof(struct verity_sb_disk, salt_size), 2, "salt size"},
+	    {offsetof(struct verity_sb_disk, salt), 256, "salt"},
 	};
 
 	for (size_t i = 0; i < VC_ARRAY_SIZE(fields); i++)
@@ -603,9 +606,10 @@ static int check_level(const struct vc_verity_params *p, const struct vc_verity_
 					 (unsigned long long)(k * p->data_block_size),
 					 (unsigned long long)((k + 1) * p->data_block_size - 1));
 		}
-		return vc_errorf(err, VC_ECHECK,
-				 "hash block %llu of level %d does not match its digest in level %d",
-				 (unsigned long long)k, lv - 1, lv);
+		return vc_errorf(
+		    err, VC_ECHECK,
+		    "hash block %llu of level %d does not match its digest in level %d",
+		    (unsigned long long)k, lv - 1, lv);
 	}
 	return 0;
 }
@@ -634,8 +638,8 @@ int vc_verity_verify(const struct vc_verity_params *p, const struct vc_verity_sr
 		vc_verity_superblock(p, want_sb);
 		const char *field = sb_field_differs(have_sb, want_sb);
 		if (field) {
-			r = vc_errorf(err, VC_ECHECK, "superblock: the %s differs from the expected one",
-				      field);
+			r = vc_errorf(err, VC_ECHECK,
+				      "superblock: the %s differs from the expected one", field);
 			goto out;
 		}
 	}
