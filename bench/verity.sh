@@ -30,13 +30,17 @@ have_time=false
 [ -x /usr/bin/time ] && have_time=true
 
 now() { date +%s.%N; }
-# secs CMD...: wall seconds of one run (stdout dropped); peak RSS in $dir/rss
+# secs CMD...: wall seconds of one run (stdout dropped); CPU seconds (user +
+# system) in $dir/cpu and peak RSS (KiB) in $dir/rss, when /usr/bin/time exists
 secs() {
 	t0=$(now)
 	if $have_time; then
-		/usr/bin/time -f %M -o "$dir/rss" "$@" >/dev/null
+		/usr/bin/time -f '%U %S %M' -o "$dir/time" "$@" >/dev/null
+		awk '{ printf "%.2f\n", $1 + $2 }' "$dir/time" >"$dir/cpu"
+		awk '{ print $3 }' "$dir/time" >"$dir/rss"
 	else
 		"$@" >/dev/null
+		echo 0 >"$dir/cpu"
 		echo 0 >"$dir/rss"
 	fi
 	t1=$(now)
@@ -53,10 +57,10 @@ osl_multi=$(openssl speed -evp sha256 -bytes 4096 -multi "$ncpu" 2>/dev/null |
 	awk '/^sha256/ { sub(/k$/, "", $2); printf "%.3f", $2 * 1000 / 1e9 }')
 osl_one=$(openssl speed -evp sha256 -bytes 4096 2>/dev/null |
 	awk '/^sha256/ { sub(/k$/, "", $2); printf "%.3f", $2 * 1000 / 1e9 }')
-echo "openssl speed -evp sha256 -bytes 4096: ${osl_one} GB/s on 1 CPU, ${osl_multi} GB/s with -multi $ncpu"
+echo "openssl speed -evp sha256 -bytes 4096: ${osl_one} GB/s per CPU-second (1 process), ${osl_multi} GB/s wall with -multi $ncpu"
 echo
 
-printf '%-6s %-12s %9s %9s %10s\n' size tool seconds GB/s peakRSS
+printf '%-6s %-12s %9s %9s %8s %10s\n' size tool seconds GB/s CPU-s peakRSS
 for g in $SIZES; do
 	bytes=$((g * 1073741824))
 	data="$dir/data.$g"
@@ -67,13 +71,17 @@ for g in $SIZES; do
 	: >"$dir/vc.t"
 	: >"$dir/vs.t"
 	: >"$dir/vc.rss"
+	: >"$dir/vc.cpu"
+	: >"$dir/vs.cpu"
 	i=0
 	while [ $i -lt "$RUNS" ]; do
 		rm -f "$dir/h.vc" "$dir/h.vs"
 		secs "$VCOMPOSE" verity format "$data" "$dir/h.vc" --salt $salt --uuid $uuid \
 			${JOBS:+--jobs $JOBS} >>"$dir/vc.t"
 		cat "$dir/rss" >>"$dir/vc.rss"
+		cat "$dir/cpu" >>"$dir/vc.cpu"
 		secs veritysetup format "$data" "$dir/h.vs" --salt $salt --uuid $uuid >>"$dir/vs.t"
+		cat "$dir/cpu" >>"$dir/vs.cpu"
 		i=$((i + 1))
 	done
 	cmp -s "$dir/h.vc" "$dir/h.vs" || { echo "bench: hash files differ at ${g} GiB!" >&2; exit 1; }
@@ -81,10 +89,12 @@ for g in $SIZES; do
 	vc=$(median <"$dir/vc.t")
 	vs=$(median <"$dir/vs.t")
 	rss=$(median <"$dir/vc.rss")
+	vcc=$(median <"$dir/vc.cpu")
+	vsc=$(median <"$dir/vs.cpu")
 	awk -v g="$g" -v b="$bytes" -v vc="$vc" -v vs="$vs" -v rss="$rss" -v tree="$tree_kib" \
-		-v om="$osl_multi" 'BEGIN {
-		printf "%-6s %-12s %9.3f %9.2f %7d KiB (tree %d KiB)\n", g "G", "vcompose", vc, b / vc / 1e9, rss, tree
-		printf "%-6s %-12s %9.3f %9.2f\n", g "G", "veritysetup", vs, b / vs / 1e9
+		-v om="$osl_multi" -v vcc="$vcc" -v vsc="$vsc" 'BEGIN {
+		printf "%-6s %-12s %9.3f %9.2f %8.2f %7d KiB (tree %d KiB)\n", g "G", "vcompose", vc, b / vc / 1e9, vcc, rss, tree
+		printf "%-6s %-12s %9.3f %9.2f %8.2f\n", g "G", "veritysetup", vs, b / vs / 1e9, vsc
 		printf "%-6s ratio: vcompose is %.2fx veritysetup; %.0f%% of openssl -multi (%.2f GB/s)\n",
 			g "G", vs / vc, 100 * b / vc / 1e9 / om, om
 	}'
