@@ -315,6 +315,55 @@ static void threads_and_sources_agree(void **state)
 	free(data);
 }
 
+/* The composer's case: a partition window of a file sink holds the data,
+ * and the tree follows it in the same window (embedded); the data is read
+ * back from the sink, not copied. */
+static void embedded_in_a_file_sink_window(void **state)
+{
+	struct vc_error err = {0};
+	const uint64_t blocks = 200;
+	struct vc_verity_params p = params(blocks, 4096, 4096, true);
+	struct vc_verity_plan pl;
+	struct vc_file_sink *f;
+	struct vc_mem_sink ref;
+	uint8_t *data = malloc(blocks * 4096), root[32], root_ref[32];
+	char path[] = "/tmp/vc_verity_sink.XXXXXX";
+	(void)state;
+
+	assert_non_null(data);
+	fill_random(data, blocks * 4096);
+	format_mem(&p, data, NULL, &ref, root_ref); /* tree alone, at offset 0 */
+
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(vc_file_sink_open(path, &f, &err), 0);
+	p.hash_offset = blocks * 4096;
+	assert_int_equal(vc_verity_plan(&p, &pl, &err), 0);
+	struct vc_sink part =
+	    vc_sink_window(vc_file_sink_sink(f), 1 << 20, p.hash_offset + pl.area_size, "root");
+	assert_int_equal(vc_sink_pwrite(&part, data, blocks * 4096, 0, &err), 0);
+	struct vc_sink fs = vc_sink_window(&part, 0, blocks * 4096, "erofs");
+	struct vc_sink hs = vc_sink_window(&part, 0, p.hash_offset + pl.area_size, "verity");
+	struct vc_verity_src src = {.sink = &fs};
+	assert_int_equal(vc_verity_format(&p, &src, &hs, NULL, root, &err), 0);
+	assert_memory_equal(root, root_ref, 32);
+	uint8_t *tree = malloc(pl.area_size);
+	assert_non_null(tree);
+	assert_int_equal(vc_sink_pread(&part, tree, pl.area_size, p.hash_offset, &err), 0);
+	assert_int_equal(ref.len, pl.area_size);
+	assert_memory_equal(tree, ref.data, pl.area_size);
+	/* A window one byte too small for the tree: refused, naming it. */
+	struct vc_sink small = vc_sink_window(&part, 0, p.hash_offset + pl.area_size - 1, "verity");
+	assert_int_equal(vc_verity_format(&p, &src, &small, NULL, root, &err), VC_ERANGE);
+	assert_non_null(strstr(err.msg, "verity"));
+	vc_file_sink_free(f);
+	unlink(path);
+	free(tree);
+	vc_mem_sink_fini(&ref);
+	free(data);
+}
+
 static void verify_names_first_bad_block(void **state)
 {
 	struct vc_error err = {0};
@@ -406,6 +455,7 @@ int main(void)
 	    cmocka_unit_test(digests_for_every_salt_length),
 	    cmocka_unit_test(zeros_8m_known_root),
 	    cmocka_unit_test(threads_and_sources_agree),
+	    cmocka_unit_test(embedded_in_a_file_sink_window),
 	    cmocka_unit_test(verify_names_first_bad_block),
 	    cmocka_unit_test(derived_salt_and_uuid),
 	};
