@@ -26,6 +26,12 @@ vc verity format rnd.bin out/r.hash --salt $S --uuid $U >vc.txt
 root=$(root_of vc.txt)
 veritysetup verify rnd.bin out/r.hash "$root" || fail "veritysetup verify refuses our tree"
 vc verity verify rnd.bin out/r.hash "$root" >/dev/null || fail "our verify refuses our tree"
+# veritysetup reads our superblock back field by field.
+veritysetup dump out/r.hash >dump.txt || fail "veritysetup dump refuses our superblock"
+grep -Eq "^UUID:[[:space:]]+$U\$" dump.txt || fail "dump: UUID: $(cat dump.txt)"
+grep -Eq "^Salt:[[:space:]]+$S\$" dump.txt || fail "dump: salt: $(cat dump.txt)"
+grep -Eq "^Data blocks:[[:space:]]+1283\$" dump.txt || fail "dump: data blocks: $(cat dump.txt)"
+grep -Eq "^Hash algorithm:[[:space:]]+sha256\$" dump.txt || fail "dump: algorithm: $(cat dump.txt)"
 
 # Threads and SHA-256 implementation never change the bytes.
 for j in 1 2 8; do
