@@ -10,6 +10,8 @@
 #        BENCH_DIR where the data goes (default $TMPDIR or /tmp; needs the sizes
 #                  in free space and in RAM, so that the data stays cached)
 #        JOBS      --jobs for vcompose (default: one per CPU)
+#        NICE      run both tools (and openssl) under `nice -n NICE`, e.g. -10 as
+#                  root on a shared machine, to measure them rather than the load
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${VCOMPOSE:-}" ]; then
@@ -29,17 +31,19 @@ uuid=0b5e55ed-1234-4abc-8def-0123456789ab
 have_time=false
 [ -x /usr/bin/time ] && have_time=true
 
+pre=""
+[ -z "${NICE:-}" ] || pre="nice -n $NICE"
 now() { date +%s.%N; }
 # secs CMD...: wall seconds of one run (stdout dropped); CPU seconds (user +
 # system) in $dir/cpu and peak RSS (KiB) in $dir/rss, when /usr/bin/time exists
 secs() {
 	t0=$(now)
 	if $have_time; then
-		/usr/bin/time -f '%U %S %M' -o "$dir/time" "$@" >/dev/null
+		$pre /usr/bin/time -f '%U %S %M' -o "$dir/time" "$@" >/dev/null
 		awk '{ printf "%.2f\n", $1 + $2 }' "$dir/time" >"$dir/cpu"
 		awk '{ print $3 }' "$dir/time" >"$dir/rss"
 	else
-		"$@" >/dev/null
+		$pre "$@" >/dev/null
 		echo 0 >"$dir/cpu"
 		echo 0 >"$dir/rss"
 	fi
@@ -50,12 +54,12 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "machine: $ncpu CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "vcompose: $("$VCOMPOSE" --version) ($VCOMPOSE); $(veritysetup --version | cut -d' ' -f1-2); $(openssl version | cut -d' ' -f1-2)"
-echo "runs: $RUNS per tool and size, medians; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "runs: $RUNS per tool and size, medians${NICE:+, nice $NICE}; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # OpenSSL's SHA-256 of 4 KiB blocks on every CPU (and on one).
-osl_multi=$(openssl speed -evp sha256 -bytes 4096 -multi "$ncpu" 2>/dev/null |
+osl_multi=$($pre openssl speed -evp sha256 -bytes 4096 -multi "$ncpu" 2>/dev/null |
 	awk '/^sha256/ { sub(/k$/, "", $2); printf "%.3f", $2 * 1000 / 1e9 }')
-osl_one=$(openssl speed -evp sha256 -bytes 4096 2>/dev/null |
+osl_one=$($pre openssl speed -evp sha256 -bytes 4096 2>/dev/null |
 	awk '/^sha256/ { sub(/k$/, "", $2); printf "%.3f", $2 * 1000 / 1e9 }')
 echo "openssl speed -evp sha256 -bytes 4096: ${osl_one} GB/s per CPU-second (1 process), ${osl_multi} GB/s wall with -multi $ncpu"
 echo
@@ -95,8 +99,8 @@ for g in $SIZES; do
 		-v om="$osl_multi" -v vcc="$vcc" -v vsc="$vsc" 'BEGIN {
 		printf "%-6s %-12s %9.3f %9.2f %8.2f %7d KiB (tree %d KiB)\n", g "G", "vcompose", vc, b / vc / 1e9, vcc, rss, tree
 		printf "%-6s %-12s %9.3f %9.2f %8.2f\n", g "G", "veritysetup", vs, b / vs / 1e9, vsc
-		printf "%-6s ratio: vcompose is %.2fx veritysetup; %.0f%% of openssl -multi (%.2f GB/s)\n",
-			g "G", vs / vc, 100 * b / vc / 1e9 / om, om
+		printf "%-6s ratio: vcompose is %.2fx veritysetup (wall), %.2fx (CPU time); %.0f%% of openssl -multi (%.2f GB/s)\n",
+			g "G", vs / vc, (vcc > 0 ? vsc / vcc : 0), 100 * b / vc / 1e9 / om, om
 	}'
 	rm -f "$data" "$dir/h.vc" "$dir/h.vs"
 done
