@@ -87,6 +87,9 @@ rm -f vs.hash out/big.hash big.bin
 vc verity format rnd.bin out/js.hash --salt $S --uuid $U --json >js.txt
 python3 -c 'import json,sys; d=json.load(open("js.txt")); assert d["root_hash"]==sys.argv[1], d; assert d["data_blocks"]==1283 and d["salt"]==sys.argv[2] and d["uuid"]==sys.argv[3]' \
 	"$root" $S $U || fail "--json summary is wrong: $(cat js.txt)"
+vc verity verify rnd.bin out/r.hash "$root" --json |
+	python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["verified"] and d["root_hash"]==sys.argv[1]' \
+	"$root" || fail "verify --json"
 
 # Without --salt/--uuid: derived from SOURCE_DATE_EPOCH, never random.
 SOURCE_DATE_EPOCH=1700000000 $VC_RUN "$VCOMPOSE" verity format rnd.bin out/d1.hash >d1.txt

@@ -593,9 +593,24 @@ static int do_verify(int argc, char **argv)
 	if (cli_verbosity >= 0 && !o.json)
 		printf("%s: %llu data blocks verified against root hash %s\n", data_path,
 		       (unsigned long long)p.data_blocks, root_hex);
-	if (o.json)
-		printf("{\"verified\": true, \"data_blocks\": %llu}\n",
-		       (unsigned long long)p.data_blocks);
+	if (o.json) {
+		struct vc_json j;
+		vc_json_init(&j, 2);
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "verified");
+		vc_json_bool(&j, true);
+		vc_json_key(&j, "root_hash");
+		vc_json_hex(&j, root, 32);
+		vc_json_key(&j, "data_blocks");
+		vc_json_uint(&j, p.data_blocks);
+		vc_json_end_object(&j);
+		const char *s = vc_json_finish(&j, &err);
+		if (s)
+			fputs(s, stdout);
+		vc_json_fini(&j);
+		if (!s)
+			goto fail;
+	}
 	rc = VC_EXIT_OK;
 	goto out;
 fail:
