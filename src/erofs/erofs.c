@@ -35,6 +35,7 @@
 #define META_WINDOW (1u << 20)      /* metadata written in windows of this */
 #define MAX_HOLES 64                /* gaps in metadata blocks kept for reuse */
 #define META_START (EROFS_SUPER_OFFSET + 128)
+#define PROBE_BYTES (128u << 10)    /* how much of a file decides "compress it" */
 
 /* ---- crc32c ---- */
 
@@ -259,6 +260,7 @@ struct writer {
 	uint64_t meta_end;           /* end of metadata (bytes) */
 	uint32_t next_blk;           /* next free data block */
 	uint64_t n_compressed;
+	uint8_t *incompressible;     /* by node index: the probe found nothing to gain */
 };
 
 static char *node_path(const struct vc_node *n, char *buf, size_t cap)
@@ -410,7 +412,82 @@ static bool node_is_compressed(const struct writer *w, const struct vc_node *n)
 {
 	/* A file of one block or less cannot shrink: 4 KiB clusters. */
 	return w->o->compress != VC_EROFS_NONE && n->type == VC_NODE_REG &&
-	       n->size > EROFS_BLKSIZ;
+	       n->size > EROFS_BLKSIZ && !w->incompressible[n->index];
+}
+
+static int read_content(struct writer *w, const struct vc_node *n, uint64_t off, uint8_t *buf,
+			size_t len, struct vc_error *err);
+
+/* Whether the first PROBE_BYTES of a file compress at all; files where
+ * nothing does are stored flat, with an inline tail, as mkfs.erofs does. */
+struct probe {
+	struct writer *w;
+	const struct vc_node **files;
+};
+
+static int probe_one(void *ctx, size_t i, struct vc_error *err)
+{
+	struct probe *pr = ctx;
+	struct writer *w = pr->w;
+	const struct vc_node *n = pr->files[i];
+	size_t len = n->size < PROBE_BYTES ? (size_t)n->size : PROBE_BYTES;
+	uint8_t *in = malloc(len), *out = malloc(EROFS_BLKSIZ);
+	void *hc = w->o->compress == VC_EROFS_LZ4HC ? malloc((size_t)LZ4_sizeofStateHC()) : NULL;
+	int level = w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT;
+	int r = 0;
+
+	if (!in || !out || (w->o->compress == VC_EROFS_LZ4HC && !hc)) {
+		r = vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
+		goto out;
+	}
+	r = read_content(w, n, 0, in, len, err);
+	if (r < 0)
+		goto out;
+	w->incompressible[n->index] = 1;
+	for (size_t p = 0; p + EROFS_BLKSIZ < len;) {
+		int src = (int)(len - p);
+		int c = hc ? LZ4_compress_HC_destSize(hc, (const char *)in + p, (char *)out, &src,
+						      EROFS_BLKSIZ, level)
+			   : LZ4_compress_destSize((const char *)in + p, (char *)out, &src,
+						   EROFS_BLKSIZ);
+
+		if (c > 0 && src > (int)EROFS_BLKSIZ) {
+			w->incompressible[n->index] = 0;
+			break;
+		}
+		p += EROFS_BLKSIZ;
+	}
+out:
+	free(in);
+	free(out);
+	free(hc);
+	return r;
+}
+
+static int probe_files(struct writer *w)
+{
+	const struct vc_tree *t = w->t;
+	struct probe pr = {.w = w};
+	size_t n = 0;
+	int r;
+
+	w->incompressible = calloc(t->n_nodes, 1);
+	if (!w->incompressible)
+		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
+	if (w->o->compress == VC_EROFS_NONE)
+		return 0;
+	pr.files = calloc(t->n_nodes, sizeof(*pr.files));
+	if (!pr.files)
+		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		const struct vc_node *f = t->nodes[i];
+
+		if (owner(f) == f && f->type == VC_NODE_REG && f->size > EROFS_BLKSIZ)
+			pr.files[n++] = f;
+	}
+	r = vc_pool_for(w->o->pool, n, probe_one, &pr, w->err);
+	free(pr.files);
+	return r;
 }
 
 /* Step 1: every inode's sizes and layout. */
@@ -1052,8 +1129,11 @@ static void put_super(struct writer *w, uint8_t *block0, uint32_t blocks)
 	memcpy(sb->uuid, o->uuid, 16);
 	if (o->label)
 		memcpy(sb->volume_name, o->label, strlen(o->label));
-	if (w->n_compressed)
+	if (w->n_compressed) {
 		vc_put_le32(sb->feature_incompat, EROFS_FEATURE_INCOMPAT_LZ4_0PADDING);
+		/* lz4_max_distance: LZ4's own window, as mkfs.erofs states it */
+		vc_put_le16(sb->u1, 65535);
+	}
 	vc_put_le32(sb->checksum, vc_erofs_crc32c(~0u, block0 + EROFS_SUPER_OFFSET,
 						  EROFS_BLKSIZ - EROFS_SUPER_OFFSET));
 }
@@ -1176,7 +1256,9 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 	if (w.build_time < 0)
 		w.build_time = 0;
 
-	r = plan_inodes(&w);
+	r = probe_files(&w);
+	if (r == 0)
+		r = plan_inodes(&w);
 	if (r == 0)
 		r = plan_meta(&w);
 	if (r == 0)
@@ -1198,6 +1280,7 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 	for (size_t i = 0; w.inodes && i < t->n_nodes; i++)
 		free(w.inodes[i].ext);
 	free(w.inodes);
+	free(w.incompressible);
 	free(w.order);
 	free(w.shared);
 	free(w.xt.slots);

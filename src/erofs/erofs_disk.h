@@ -35,7 +35,7 @@ struct erofs_super_block_disk { /* at byte 1024, 128 bytes */
 	uint8_t uuid[16];
 	uint8_t volume_name[16];     /* not NUL-terminated when 16 bytes */
 	uint8_t feature_incompat[4]; /* le32 */
-	uint8_t u1[2];               /* le16 available_compr_algs / lz4_max_distance: 0 */
+	uint8_t u1[2];               /* le16 lz4_max_distance (no compr_cfgs) */
 	uint8_t extra_devices[2];    /* le16 0 */
 	uint8_t devt_slotoff[2];     /* le16 0 */
 	uint8_t reserved2[38];

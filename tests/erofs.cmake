@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: MIT
+vc_test(erofs DEPS vc_erofs PkgConfig::lz4)
+vc_script_test(erofs_vectors tests/erofs_vectors.sh)
+vc_script_test(erofs_cli tests/erofs_cli.sh)
+vc_script_test(erofs_roundtrip tests/erofs_roundtrip.sh)
