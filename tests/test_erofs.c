@@ -114,8 +114,7 @@ static const uint8_t test_uuid[16] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 
 static void tiny_equals_mkfs(void **state)
 {
 	struct tiny x;
-	struct vc_erofs_options o = {.have_build_time = true, .build_time = 1000,
-				     .read = mem_read};
+	struct vc_erofs_options o = {.have_build_time = true, .build_time = 1000, .read = mem_read};
 	struct vc_erofs_result r;
 	struct vc_mem_sink m;
 	struct vc_error err = {0};
@@ -136,15 +135,15 @@ static void tiny_equals_mkfs(void **state)
 	assert_int_equal(r.root_nid, 36);
 	const uint8_t *b = m.data, *sb = b + 1024;
 
-	assert_int_equal(vc_get_le32(sb + 0), 0xE0F5E1E2);  /* magic */
-	assert_int_equal(vc_get_le32(sb + 8), 3);           /* sb_csum | mtime */
-	assert_int_equal(sb[12], 12);                       /* blkszbits */
-	assert_int_equal(vc_get_le16(sb + 14), 36);         /* root_nid */
-	assert_int_equal(vc_get_le64(sb + 16), 5);          /* inos */
-	assert_int_equal(vc_get_le64(sb + 24), 1000);       /* build_time */
-	assert_int_equal(vc_get_le32(sb + 36), 1);          /* blocks */
-	assert_memory_equal(sb + 48, test_uuid, 16);        /* uuid */
-	assert_int_equal(vc_get_le32(sb + 80), 0);          /* no incompat feature */
+	assert_int_equal(vc_get_le32(sb + 0), 0xE0F5E1E2); /* magic */
+	assert_int_equal(vc_get_le32(sb + 8), 3);	   /* sb_csum | mtime */
+	assert_int_equal(sb[12], 12);			   /* blkszbits */
+	assert_int_equal(vc_get_le16(sb + 14), 36);	   /* root_nid */
+	assert_int_equal(vc_get_le64(sb + 16), 5);	   /* inos */
+	assert_int_equal(vc_get_le64(sb + 24), 1000);	   /* build_time */
+	assert_int_equal(vc_get_le32(sb + 36), 1);	   /* blocks */
+	assert_memory_equal(sb + 48, test_uuid, 16);	   /* uuid */
+	assert_int_equal(vc_get_le32(sb + 80), 0);	   /* no incompat feature */
 	/* root inode at nid 36: compact, flat inline, 0755 dir, nlink 3, 83 bytes */
 	const uint8_t *ri = b + 36 * 32;
 
@@ -156,11 +155,14 @@ static void tiny_equals_mkfs(void **state)
 	/* its dirents follow: ".", "..", "a", "d", "empty", "l" */
 	const uint8_t *de = ri + 32;
 
-	assert_int_equal(vc_get_le64(de), 36);              /* "." is the root */
-	assert_int_equal(vc_get_le16(de + 8), 72);          /* names after 6 dirents */
-	assert_int_equal(de[10], 2);                        /* EROFS_FT_DIR */
-	assert_int_equal(de[5 * 12 + 10], 7);               /* "l" is a symlink */
-	assert_memory_equal(de + 72, "...adempty" "l", 11);
+	assert_int_equal(vc_get_le64(de), 36);	   /* "." is the root */
+	assert_int_equal(vc_get_le16(de + 8), 72); /* names after 6 dirents */
+	assert_int_equal(de[10], 2);		   /* EROFS_FT_DIR */
+	assert_int_equal(de[5 * 12 + 10], 7);	   /* "l" is a symlink */
+	assert_memory_equal(de + 72,
+			    "...adempty"
+			    "l",
+			    11);
 	/* and the whole block is what mkfs.erofs 1.5 wrote */
 	assert_memory_equal(m.data, want, 4096);
 	vc_mem_sink_fini(&m);
@@ -172,7 +174,7 @@ static void directory_split_across_blocks(void **state)
 	enum { N = 400 };
 	struct vc_node root, *kids[N], *nodes[N + 1];
 	struct vc_node *k = calloc(N, sizeof(*k));
-	char (*names)[21] = calloc(N, 21);
+	char(*names)[21] = calloc(N, 21);
 	struct vc_tree t = {.root = &root, .nodes = nodes, .n_nodes = N + 1};
 	struct vc_erofs_options o = {.have_build_time = true, .build_time = 1000};
 	struct vc_erofs_result r;
@@ -197,7 +199,7 @@ static void directory_split_across_blocks(void **state)
 	const uint8_t *ri = m.data + (size_t)r.root_nid * 32;
 	uint64_t size = vc_get_le32(ri + 8);
 
-	assert_int_equal(vc_get_le16(ri + 0), 2 << 1);  /* flat inline: 3 blocks + tail */
+	assert_int_equal(vc_get_le16(ri + 0), 2 << 1); /* flat inline: 3 blocks + tail */
 	assert_int_equal(size, 3 * 4096 + 17 * 32);
 	uint32_t blk = vc_get_le32(ri + 16);
 	const uint8_t *b1 = m.data + (size_t)(blk + 1) * 4096;
@@ -224,12 +226,12 @@ static void compact_index_encoding(void **state)
 	assert_int_equal(vc_erofs_zindex_size(12388, 8), 16);
 	vc_erofs_zindex_encode(12388, 8, ext, 2, 100, out);
 	static const uint8_t want[16] = {
-		0x00, 0x10,             /* lcn 0: HEAD, clusterofs 0 */
-		0x01, 0x20,             /* lcn 1: NONHEAD, last of its pack: delta[1] = 1 */
-		99, 0, 0, 0,            /* base: block of the head before the pack */
-		0x10, 0x07,             /* lcn 2: PLAIN at 1808 (10000 - 8192) */
-		0x64, 0x00,             /* lcn 3: end marker, PLAIN at 100 (12388 % 4096) */
-		100, 0, 0, 0,
+	    0x00, 0x10,	      /* lcn 0: HEAD, clusterofs 0 */
+	    0x01, 0x20,	      /* lcn 1: NONHEAD, last of its pack: delta[1] = 1 */
+	    99,	  0,	0, 0, /* base: block of the head before the pack */
+	    0x10, 0x07,	      /* lcn 2: PLAIN at 1808 (10000 - 8192) */
+	    0x64, 0x00,	      /* lcn 3: end marker, PLAIN at 100 (12388 % 4096) */
+	    100,  0,	0, 0,
 	};
 	assert_memory_equal(out, want, 16);
 	/* 2B packs: 16 entries in 32 bytes once the position is 32-aligned */
@@ -248,7 +250,8 @@ static void clusters_decode_to_input(void **state)
 	for (size_t i = 0; i < len; i++) {
 		seed = seed * 1103515245 + 12345;
 		/* runs of text, then runs of noise */
-		in[i] = (i / 20000) % 2 ? (uint8_t)(seed >> 16) : (uint8_t)("abcdefgh"[i % 8] + i / 997 % 3);
+		in[i] = (i / 20000) % 2 ? (uint8_t)(seed >> 16)
+					: (uint8_t)("abcdefgh"[i % 8] + i / 997 % 3);
 	}
 	size_t n = vc_erofs_compress_segment(in, len, 0, NULL, 0, out, ext);
 	uint64_t pos = 0;
@@ -305,13 +308,13 @@ static void bad_xattr_namespace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(crc32c_known_answer),
-		cmocka_unit_test(parse_compress_values),
-		cmocka_unit_test(tiny_equals_mkfs),
-		cmocka_unit_test(directory_split_across_blocks),
-		cmocka_unit_test(compact_index_encoding),
-		cmocka_unit_test(clusters_decode_to_input),
-		cmocka_unit_test(bad_xattr_namespace),
+	    cmocka_unit_test(crc32c_known_answer),
+	    cmocka_unit_test(parse_compress_values),
+	    cmocka_unit_test(tiny_equals_mkfs),
+	    cmocka_unit_test(directory_split_across_blocks),
+	    cmocka_unit_test(compact_index_encoding),
+	    cmocka_unit_test(clusters_decode_to_input),
+	    cmocka_unit_test(bad_xattr_namespace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
