@@ -305,6 +305,33 @@ static void bad_xattr_namespace(void **state)
 	vc_mem_sink_fini(&m);
 }
 
+static int failing_read(void *ctx, const struct vc_node *n, uint64_t off, void *buf, size_t len,
+			struct vc_error *err)
+{
+	(void)ctx;
+	(void)n;
+	(void)off;
+	(void)buf;
+	(void)len;
+	return vc_errorf(err, VC_EIO, "file changed size while read");
+}
+
+static void reader_error_names_the_path(void **state)
+{
+	struct tiny x;
+	struct vc_erofs_options o = {.have_build_time = true, .build_time = 1000,
+				     .read = failing_read};
+	struct vc_mem_sink m;
+	struct vc_error err = {0};
+
+	(void)state;
+	tiny_init(&x);
+	vc_mem_sink_init(&m);
+	assert_int_equal(vc_erofs_write(&x.t, &o, &m.sink, NULL, &err), VC_EIO);
+	assert_string_equal(err.msg, "/a: file changed size while read");
+	vc_mem_sink_fini(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
