@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: MIT
 # The real reader agrees: Debian 12's kernel (6.1) under qemu (TCG) loads its
 # erofs module, mounts our images (none and lz4hc, virtio disks) read-only,
-# and a static helper prints every entry (type, mode, owner, mtime, size,
-# content hash, link target, rdev, nlink, xattrs). That dump must equal the
-# helper's dump of the same images mounted by this machine's kernel, which
-# tests/erofs_roundtrip.sh compares with the input tree. Skipped, saying
-# why, where qemu, the 6.1 kernel, busybox-static or loop mounts are missing.
+# and a static helper (tests/erofs_treedump.c) prints every entry (type,
+# mode, owner, mtime, size, content hash, link target, rdev, nlink, xattrs).
+# That dump must equal the one tests/erofs_gen.py writes for the tree it
+# generated. Skipped, saying why, where qemu, the 6.1 kernel, its modules,
+# busybox-static or a static libc are missing.
 . "$VC_SOURCE_DIR/tests/lib.sh"
 kver=$(ls /boot | sed -n 's/^vmlinuz-\(6\.1\..*\)$/\1/p' | head -n 1)
 mods=/lib/modules/$kver/kernel
@@ -14,24 +14,12 @@ command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
 [ -n "$kver" ] && [ -r "/boot/vmlinuz-$kver" ] || skip "no Debian 6.1 kernel in /boot"
 [ -e "$mods/fs/erofs/erofs.ko" ] || skip "no erofs module for $kver"
 [ -x /bin/busybox ] && ldd /bin/busybox 2>&1 | grep -q "not a dynamic" || skip "no busybox-static"
-[ "$(id -u)" = 0 ] || skip "needs root for the host's loop mount"
-mkdir -p mnt
-mount -t erofs -o loop,ro "$VC_SOURCE_DIR/vectors/erofs/tiny.mkfs.img" mnt 2>/dev/null ||
-	skip "this machine cannot mount EROFS"
-umount mnt
-
 export SOURCE_DATE_EPOCH=1600000000
-python3 "$VC_SOURCE_DIR/tests/erofs_gen.py" gen.tar small
+python3 "$VC_SOURCE_DIR/tests/erofs_gen.py" gen.tar small want.dump
 scratch out
 vc erofs -q --tar gen.tar --compress none -o out/none.img
 vc erofs -q --tar gen.tar --compress lz4hc -o out/lz4hc.img
 cc -static -O2 -o treedump "$VC_SOURCE_DIR/tests/erofs_treedump.c" || skip "no static libc"
-for c in none lz4hc; do
-	mount -t erofs -o loop,ro out/$c.img mnt
-	./treedump mnt >host-$c.dump
-	umount mnt
-done
-
 # initrd: busybox, the helper, the modules, an init that mounts and dumps
 mkdir -p initrd/bin initrd/mod initrd/mnt/a initrd/mnt/b initrd/proc initrd/sys initrd/dev
 cp /bin/busybox initrd/bin/busybox
@@ -77,7 +65,7 @@ for p in a:none b:lz4hc; do
 	sed -n "/^=== begin ${p%%:*}\$/,/^=== end ${p%%:*}\$/p" serial.txt | sed '1d;$d' \
 		| sed "s|^/mnt/${p%%:*}||" >guest-${p#*:}.dump
 	[ -s guest-${p#*:}.dump ] || { tail -n 30 serial.txt >&2; fail "${p#*:}: no dump from the guest"; }
-	diff host-${p#*:}.dump guest-${p#*:}.dump >d.txt ||
+	diff want.dump guest-${p#*:}.dump >d.txt ||
 		{ cut -c1-200 d.txt | head -n 20 >&2; fail "${p#*:}: Linux $kver reads another tree"; }
 done
-echo "ok: Linux $kver reads both images as this machine's kernel does"
+echo "ok: Linux $kver reads both images as the tree that was written"

@@ -2,7 +2,9 @@
 /* A tree dump for the kernel check (tests/erofs_qemu.sh), built static so it
  * runs in a busybox initrd: one line per entry below ROOT, sorted by path:
  * path, type, mode, uid, gid, mtime.nsec, size, FNV-1a 64 of the contents,
- * link target, rdev, nlink and every xattr (name=hex), names sorted.
+ * link target ("-" if none), rdev, nlink and every xattr (name=hex), names
+ * sorted; bytes up to space, backslash and DEL in names are written \ooo.
+ * tests/erofs_gen.py writes the same format for the tree it generates.
  * Usage: erofs_treedump ROOT */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -25,6 +27,21 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Writes s with bytes <= 0x20, '\\' and 0x7f as \ooo, so fields split on spaces. */
+static void put_escaped(FILE *f, const char *s)
+{
+	if (!*s)
+		fputc('-', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= 0x20 || c == '\\' || c == 0x7f)
+			fprintf(f, "\\%03o", c);
+		else
+			fputc(c, f);
+	}
+}
+
 static int visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	char *buf = NULL, target[4100] = "", names[65536], val[65536];
@@ -32,8 +49,13 @@ static int visit(const char *path, const struct stat *st, int flag, struct FTW *
 	FILE *f = open_memstream(&buf, &len);
 	uint64_t h = 1469598103934665603ull;
 	const char *rel = path[root_len] ? path + root_len : "/";
-	char type = S_ISDIR(st->st_mode) ? 'd' : S_ISREG(st->st_mode) ? 'f' : S_ISLNK(st->st_mode) ? 'l'
-		  : S_ISCHR(st->st_mode) ? 'c' : S_ISBLK(st->st_mode) ? 'b' : S_ISFIFO(st->st_mode) ? 'p' : 's';
+	char type = S_ISDIR(st->st_mode)    ? 'd'
+		    : S_ISREG(st->st_mode)  ? 'f'
+		    : S_ISLNK(st->st_mode)  ? 'l'
+		    : S_ISCHR(st->st_mode)  ? 'c'
+		    : S_ISBLK(st->st_mode)  ? 'b'
+		    : S_ISFIFO(st->st_mode) ? 'p'
+					    : 's';
 
 	(void)flag;
 	(void)ftw;
@@ -54,10 +76,12 @@ static int visit(const char *path, const struct stat *st, int flag, struct FTW *
 
 		target[r > 0 ? r : 0] = '\0';
 	}
-	fprintf(f, "%s %c %04o %u %u %lld.%09ld %lld %016llx %s %u:%u %lu", rel, type,
-		st->st_mode & 07777, st->st_uid, st->st_gid, (long long)st->st_mtim.tv_sec,
-		st->st_mtim.tv_nsec, S_ISDIR(st->st_mode) ? 0LL : (long long)st->st_size,
-		(unsigned long long)h, target,
+	put_escaped(f, rel);
+	fprintf(f, " %c %04o %u %u %lld.%09ld %lld %016llx ", type, st->st_mode & 07777, st->st_uid,
+		st->st_gid, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+		S_ISDIR(st->st_mode) ? 0LL : (long long)st->st_size, (unsigned long long)h);
+	put_escaped(f, target);
+	fprintf(f, " %u:%u %lu",
 		S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? major(st->st_rdev) : 0,
 		S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? minor(st->st_rdev) : 0,
 		(unsigned long)st->st_nlink);

@@ -319,8 +319,8 @@ static int failing_read(void *ctx, const struct vc_node *n, uint64_t off, void *
 static void reader_error_names_the_path(void **state)
 {
 	struct tiny x;
-	struct vc_erofs_options o = {.have_build_time = true, .build_time = 1000,
-				     .read = failing_read};
+	struct vc_erofs_options o = {
+	    .have_build_time = true, .build_time = 1000, .read = failing_read};
 	struct vc_mem_sink m;
 	struct vc_error err = {0};
 
@@ -342,6 +342,7 @@ int main(void)
 	    cmocka_unit_test(compact_index_encoding),
 	    cmocka_unit_test(clusters_decode_to_input),
 	    cmocka_unit_test(bad_xattr_namespace),
+	    cmocka_unit_test(reader_error_names_the_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
