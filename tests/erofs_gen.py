@@ -6,14 +6,18 @@
 # names, names sorting before ".", deep paths, 4095-byte symlink targets,
 # devices, fifos, hardlinks, uid/gid 0/65535/65536/4294967294, odd modes,
 # old and fractional mtimes, many, large, shared and ACL xattrs.
-# Usage: erofs_gen.py OUT.tar [small]   ("small" leaves out the big dir)
+# Usage: erofs_gen.py OUT.tar [small] [EXPECT.dump]
+#   small: leave out the 10,000-entry directory
+#   EXPECT.dump: also write what tests/erofs_treedump.c must print for the
+#   tree as a reader sees it (mtimes clamped to SOURCE_DATE_EPOCH = 1600000000)
 import io
 import random
 import sys
 import tarfile
 
 out = sys.argv[1]
-small = len(sys.argv) > 2 and sys.argv[2] == "small"
+small = "small" in sys.argv[2:]
+expect = [a for a in sys.argv[2:] if a != "small"]
 rng = random.Random(1)
 EPOCH = 1600000000
 members = []
@@ -76,6 +80,7 @@ add("names/\u65e5\u672c\u8a9e", data=b"cjk\n")
 for pre in ("-dash", "!bang", " space", "+plus", ",comma", "#hash", "~tilde", "\x7fdel"):
     add("names/" + pre, data=pre.encode())
 deep = "deep"
+d(deep)
 for i in range(30):
     deep += "/" + ("%02d" % i) * 50
     d(deep)
@@ -117,10 +122,88 @@ add("xattrs/mixed", data=b"mixed\n", pax={
     "SCHILY.acl.access": "user::rw-,user:1000:r--,group::r--,mask::r--,other::r--",
     **selinux})
 d("xattrs/acldir", pax={"SCHILY.acl.default": "user::rwx,group::r-x,other::r-x",
-                        "SCHILY.acl.access": "user::rwx,group::r-x,other::---"})
+                        "SCHILY.acl.access": "user::rwx,user:1000:r-x,group::r-x,mask::r-x,other::r-x"})
 for i in range(5):
     add("xattrs/shared%d" % i, data=b"s\n", pax={**selinux, "SCHILY.xattr.user.common": "c"})
 
 with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tf:
     for ti, data in members:
         tf.addfile(ti, io.BytesIO(data) if data is not None else None)
+
+
+# ---- the expected dump ----
+def esc(b):
+    if not b:
+        return b"-"
+    return b"".join(b"\\%03o" % c if c <= 0x20 or c in (0x5c, 0x7f) else bytes([c]) for c in b)
+
+
+def fnv(data):
+    h = 1469598103934665603
+    for c in data or b"":
+        h = ((h ^ c) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def acl(text):
+    tags = {"user": (1, 2), "group": (4, 8), "mask": (0x10, 0x10), "other": (0x20, 0x20)}
+    ents = []
+    for e in text.split(","):
+        kind, q, perm = e.split(":")
+        p = (4 if perm[0] == "r" else 0) | (2 if perm[1] == "w" else 0) | (1 if perm[2] == "x" else 0)
+        tag = tags[kind][1 if q else 0]
+        ents.append((tag, int(q) if q else 0xFFFFFFFF, p))
+    ents.sort()
+    return b"\x02\0\0\0" + b"".join(t.to_bytes(2, "little") + p.to_bytes(2, "little") +
+                                     i.to_bytes(4, "little") for t, i, p in ents)
+
+
+if expect:
+    byname = {}
+    for ti, data in members:
+        name = "/" if ti.name == "." else "/" + ti.name
+        byname[name] = (ti, data)
+    groups = {}
+    for name, (ti, data) in byname.items():
+        if ti.type == tarfile.LNKTYPE:
+            groups.setdefault("/" + ti.linkname, []).append(name)
+    lines = []
+    for name, (ti, data) in byname.items():
+        src = name
+        if ti.type == tarfile.LNKTYPE:
+            src = "/" + ti.linkname
+            ti, data = byname[src]
+        typ = {tarfile.REGTYPE: "f", tarfile.DIRTYPE: "d", tarfile.SYMTYPE: "l",
+               tarfile.CHRTYPE: "c", tarfile.BLKTYPE: "b", tarfile.FIFOTYPE: "p"}[ti.type]
+        mt = ti.pax_headers.get("mtime")
+        if mt:
+            sec, nsec = mt.split(".")
+            mtime = "%s.%s" % (sec, nsec.ljust(9, "0"))
+        else:
+            mtime = "%d.000000000" % min(int(ti.mtime), EPOCH)
+        if typ == "d":
+            pre = "" if name == "/" else name
+            subdirs = sum(1 for n, (t2, _) in byname.items()
+                          if t2.type == tarfile.DIRTYPE and n != "/" and n.rsplit("/", 1)[0] == (pre or ""))
+            nlink = 2 + subdirs
+        else:
+            nlink = 1 + len(groups.get(src, []))
+        size = len(data) if typ == "f" else len(ti.linkname.encode()) if typ == "l" else 0
+        rdev = "%d:%d" % (ti.devmajor, ti.devminor) if typ in "cb" else "0:0"
+        xs = {}
+        for k, v in ti.pax_headers.items():
+            if k.startswith("SCHILY.xattr."):
+                xs[k[13:].encode()] = v.encode()
+            elif k == "SCHILY.acl.access":
+                xs[b"system.posix_acl_access"] = acl(v)
+            elif k == "SCHILY.acl.default":
+                xs[b"system.posix_acl_default"] = acl(v)
+        line = b"%s %s %04o %d %d %s %d %016x %s %s %d" % (
+            esc(name.encode()), typ.encode(), ti.mode, ti.uid, ti.gid, mtime.encode(), size,
+            fnv(data if typ == "f" else None), esc(ti.linkname.encode() if typ == "l" else b""),
+            rdev.encode(), nlink)
+        for k in sorted(xs):
+            line += b" " + k + b"=" + xs[k].hex().encode()
+        lines.append(line)
+    with open(expect[0], "wb") as f:
+        f.write(b"".join(l + b"\n" for l in sorted(lines)))

@@ -45,7 +45,7 @@
 #include "vcompose/tree.h"
 
 #define VC_EROFS_BLOCK_SIZE 4096
-#define VC_EROFS_LABEL_MAX 16 /* bytes of the volume name */
+#define VC_EROFS_LABEL_MAX  16 /* bytes of the volume name */
 
 enum vc_erofs_compress {
 	VC_EROFS_NONE,
@@ -59,22 +59,22 @@ typedef int (*vc_erofs_read_fn)(void *ctx, const struct vc_node *n, uint64_t off
 				size_t len, struct vc_error *err);
 
 struct vc_erofs_options {
-	uint8_t uuid[16];        /* written as given (derive it: "erofs-uuid") */
-	const char *label;       /* NULL or up to 16 bytes */
-	bool have_build_time;    /* false: the newest mtime of the tree */
-	int64_t build_time;      /* seconds; compact inodes inherit it as mtime */
+	uint8_t uuid[16];     /* written as given (derive it: "erofs-uuid") */
+	const char *label;    /* NULL or up to 16 bytes */
+	bool have_build_time; /* false: the newest mtime of the tree */
+	int64_t build_time;   /* seconds; compact inodes inherit it as mtime */
 	enum vc_erofs_compress compress;
-	int level;               /* LZ4HC level 1..12; 0: 9 (liblz4's default) */
-	struct vc_pool *pool;    /* borrowed; NULL runs everything on the caller */
-	vc_erofs_read_fn read;   /* required when the tree has regular files */
+	int level;	       /* LZ4HC level 1..12; 0: 9 (liblz4's default) */
+	struct vc_pool *pool;  /* borrowed; NULL runs everything on the caller */
+	vc_erofs_read_fn read; /* required when the tree has regular files */
 	void *read_ctx;
 };
 
 struct vc_erofs_result {
-	uint64_t size;           /* bytes of the image: a multiple of 4096 */
+	uint64_t size; /* bytes of the image: a multiple of 4096 */
 	uint64_t n_inodes;
-	uint64_t meta_bytes;     /* superblock, shared xattrs, inodes */
-	uint64_t data_bytes;     /* blocks of files and directories */
+	uint64_t meta_bytes; /* superblock, shared xattrs, inodes */
+	uint64_t data_bytes; /* blocks of files and directories */
 	uint64_t n_compressed_files;
 	uint64_t n_shared_xattrs;
 	uint16_t root_nid;

@@ -49,21 +49,21 @@ int cmd_erofs(int argc, char **argv)
 {
 	enum { OPT_JSON = 256, OPT_UUID, OPT_LABEL, OPT_COMPRESS, OPT_JOBS };
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},
-		{"tar", required_argument, NULL, 't'},
-		{"output", required_argument, NULL, 'o'},
-		{"compress", required_argument, NULL, OPT_COMPRESS},
-		{"uuid", required_argument, NULL, OPT_UUID},
-		{"label", required_argument, NULL, OPT_LABEL},
-		{"mtree", required_argument, NULL, 'm'},
-		{"owner", required_argument, NULL, 'O'},
-		{"jobs", required_argument, NULL, OPT_JOBS},
-		{"source-date-epoch", required_argument, NULL, 'E'},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
+	    {"root", required_argument, NULL, 'r'},
+	    {"tar", required_argument, NULL, 't'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"compress", required_argument, NULL, OPT_COMPRESS},
+	    {"uuid", required_argument, NULL, OPT_UUID},
+	    {"label", required_argument, NULL, OPT_LABEL},
+	    {"mtree", required_argument, NULL, 'm'},
+	    {"owner", required_argument, NULL, 'O'},
+	    {"jobs", required_argument, NULL, OPT_JOBS},
+	    {"source-date-epoch", required_argument, NULL, 'E'},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {0},
 	};
 	struct vc_tree_options to = {.owner = VC_OWNER_DEFAULT};
 	struct vc_erofs_options eo = {.compress = VC_EROFS_NONE};
@@ -86,7 +86,8 @@ int cmd_erofs(int argc, char **argv)
 		case 'm': to.mtree_path = optarg; break;
 		case 'O':
 			if (cli_parse_owner(optarg, &to.owner) < 0)
-				return cli_usage("erofs", "--owner '%s': expected keep or root", optarg);
+				return cli_usage("erofs", "--owner '%s': expected keep or root",
+						 optarg);
 			break;
 		case OPT_COMPRESS:
 			if (vc_erofs_parse_compress(optarg, &eo.compress, &eo.level, &err) < 0)

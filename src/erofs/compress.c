@@ -43,7 +43,8 @@ size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
 
 			if (hc_state)
 				c = LZ4_compress_HC_destSize(hc_state, (const char *)in + p,
-							     (char *)dst, &src, EROFS_BLKSIZ, level);
+							     (char *)dst, &src, EROFS_BLKSIZ,
+							     level);
 			else
 				c = LZ4_compress_destSize((const char *)in + p, (char *)dst, &src,
 							  EROFS_BLKSIZ);
@@ -75,8 +76,8 @@ size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
 
 struct zplan {
 	size_t initial4; /* entries in leading 4B packs */
-	size_t mid2;     /* entries in 2B packs */
-	size_t end4;     /* entries in trailing 4B packs */
+	size_t mid2;	 /* entries in 2B packs */
+	size_t end4;	 /* entries in trailing 4B packs */
 };
 
 static struct zplan zplan_of(uint64_t size, unsigned ebase_mod32)
@@ -107,7 +108,7 @@ size_t vc_erofs_zindex_size(uint64_t size, unsigned ebase_mod32)
 /* Per-lcluster entry before packing. */
 struct lent {
 	uint8_t type;
-	uint16_t lo;     /* clusterofs for heads, delta[0] for NONHEAD */
+	uint16_t lo;	 /* clusterofs for heads, delta[0] for NONHEAD */
 	uint16_t delta1; /* NONHEAD: lclusters to the next head */
 };
 

@@ -12,7 +12,7 @@
  *     data stays within one block (the reader wants the tail in the
  *     inode's block); gaps left by that are filled by later inodes that fit;
  *  3. data: after the metadata, every inode's blocks in pre-order. Files are
- *     cut into segments of 4 MiB read (and compressed) on the pool in
+ *     cut into segments of 4 MiB (16 MiB compressed) read and compressed on the pool in
  *     batches, then placed in order on the calling thread, so block
  *     addresses never depend on the thread count;
  *  4. metadata bytes, written window by window over the zeros laid down
@@ -30,11 +30,13 @@
 #include "vcompose/endian.h"
 #include "vcompose/util.h"
 
-#define SEGMENT_BYTES (4u << 20)    /* a pool task's input */
-#define BATCH_TASKS 256             /* tasks per parallel batch */
-#define META_WINDOW (1u << 20)      /* metadata written in windows of this */
-#define MAX_HOLES 64                /* gaps in metadata blocks kept for reuse */
-#define META_START (EROFS_SUPER_OFFSET + 128)
+#define SEGMENT_BYTES	(4u << 20)  /* a pool task's input, stored files */
+#define SEGMENT_Z_BYTES (16u << 20) /* compressed files: each cut costs a cluster */
+#define BATCH_TASKS	256	    /* tasks per parallel batch */
+#define META_WINDOW	(1u << 20)  /* metadata written in windows of this */
+#define MAX_HOLES	64	    /* gaps in metadata blocks kept for reuse */
+#define META_START	(EROFS_SUPER_OFFSET + 128)
+#define PROBE_BYTES	(128u << 10) /* how much of a file decides "compress it" */
 
 /* ---- crc32c ---- */
 
@@ -71,7 +73,8 @@ int vc_erofs_parse_compress(const char *s, enum vc_erofs_compress *ret_c, int *r
 
 			if (vc_parse_u64(s + 6, false, &v, err) < 0 || v < 1 || v > 12)
 				return vc_errorf(err, VC_EINVAL,
-						 "compression '%s': the LZ4HC level must be 1..12", s);
+						 "compression '%s': the LZ4HC level must be 1..12",
+						 s);
 			level = (int)v;
 		}
 		*ret_c = VC_EROFS_LZ4HC;
@@ -97,11 +100,11 @@ static int xattr_name(const char *name, struct xname *ret)
 		uint8_t index;
 		bool exact;
 	} table[] = {
-		{"user.", EROFS_XATTR_INDEX_USER, false},
-		{"system.posix_acl_access", EROFS_XATTR_INDEX_POSIX_ACL_ACCESS, true},
-		{"system.posix_acl_default", EROFS_XATTR_INDEX_POSIX_ACL_DEFAULT, true},
-		{"trusted.", EROFS_XATTR_INDEX_TRUSTED, false},
-		{"security.", EROFS_XATTR_INDEX_SECURITY, false},
+	    {"user.", EROFS_XATTR_INDEX_USER, false},
+	    {"system.posix_acl_access", EROFS_XATTR_INDEX_POSIX_ACL_ACCESS, true},
+	    {"system.posix_acl_default", EROFS_XATTR_INDEX_POSIX_ACL_DEFAULT, true},
+	    {"trusted.", EROFS_XATTR_INDEX_TRUSTED, false},
+	    {"security.", EROFS_XATTR_INDEX_SECURITY, false},
 	};
 
 	for (size_t i = 0; i < VC_ARRAY_SIZE(table); i++) {
@@ -142,7 +145,7 @@ struct xpair {
 	const struct vc_xattr *x; /* first occurrence */
 	uint64_t hash;
 	uint32_t count;
-	uint32_t id;              /* shared: id (offset / 4 from xattr_blkaddr); else UINT32_MAX */
+	uint32_t id; /* shared: id (offset / 4 from xattr_blkaddr); else UINT32_MAX */
 };
 
 struct xtable {
@@ -221,17 +224,17 @@ static const struct xpair *xtable_get(struct xtable *t, const struct vc_xattr *x
 
 struct einode {
 	const struct vc_node *n;
-	uint64_t off;        /* byte offset of the inode in the image */
-	uint64_t size;       /* i_size */
+	uint64_t off;  /* byte offset of the inode in the image */
+	uint64_t size; /* i_size */
 	uint32_t ino;
 	uint32_t xattr_isize;
 	uint32_t n_shared;
-	uint32_t header;     /* core + xattrs (+ map header and indexes) */
-	uint32_t tail;       /* inline data bytes after the header */
-	uint32_t blkaddr;    /* first data block */
-	uint32_t n_blocks;   /* data blocks */
+	uint32_t header;   /* core + xattrs (+ map header and indexes) */
+	uint32_t tail;	   /* inline data bytes after the header */
+	uint32_t blkaddr;  /* first data block */
+	uint32_t n_blocks; /* data blocks */
 	uint8_t extended;
-	uint8_t layout;      /* EROFS_INODE_FLAT_* */
+	uint8_t layout; /* EROFS_INODE_FLAT_* */
 	uint8_t placed;
 	struct z_extent *ext; /* compressed files */
 	size_t n_ext, cap_ext;
@@ -249,16 +252,17 @@ struct writer {
 	const struct vc_sink *out;
 	struct vc_error *err;
 	int64_t build_time;
-	struct einode *inodes;       /* by node index; only inode owners are filled */
+	struct einode *inodes; /* by node index; only inode owners are filled */
 	size_t n_inodes;
-	struct einode **order;       /* inode owners in pre-order */
+	struct einode **order; /* inode owners in pre-order */
 	struct xtable xt;
 	const struct xpair **shared; /* shared pairs in id order */
 	size_t n_shared;
-	uint64_t shared_end;         /* end of the shared xattr area */
-	uint64_t meta_end;           /* end of metadata (bytes) */
-	uint32_t next_blk;           /* next free data block */
+	uint64_t shared_end; /* end of the shared xattr area */
+	uint64_t meta_end;   /* end of metadata (bytes) */
+	uint32_t next_blk;   /* next free data block */
 	uint64_t n_compressed;
+	uint8_t *incompressible; /* by node index: the probe found nothing to gain */
 };
 
 static char *node_path(const struct vc_node *n, char *buf, size_t cap)
@@ -384,7 +388,8 @@ static void dir_render(struct writer *w, const struct dent *e, size_t n, uint8_t
 	while (i < n) {
 		size_t j = i, used = 0;
 
-		while (j < n && used + sizeof(struct erofs_dirent_disk) + e[j].len <= EROFS_BLKSIZ) {
+		while (j < n &&
+		       used + sizeof(struct erofs_dirent_disk) + e[j].len <= EROFS_BLKSIZ) {
 			used += sizeof(struct erofs_dirent_disk) + e[j].len;
 			j++;
 		}
@@ -410,7 +415,82 @@ static bool node_is_compressed(const struct writer *w, const struct vc_node *n)
 {
 	/* A file of one block or less cannot shrink: 4 KiB clusters. */
 	return w->o->compress != VC_EROFS_NONE && n->type == VC_NODE_REG &&
-	       n->size > EROFS_BLKSIZ;
+	       n->size > EROFS_BLKSIZ && !w->incompressible[n->index];
+}
+
+static int read_content(struct writer *w, const struct vc_node *n, uint64_t off, uint8_t *buf,
+			size_t len, struct vc_error *err);
+
+/* Whether the first PROBE_BYTES of a file compress at all; files where
+ * nothing does are stored flat, with an inline tail, as mkfs.erofs does. */
+struct probe {
+	struct writer *w;
+	const struct vc_node **files;
+};
+
+static int probe_one(void *ctx, size_t i, struct vc_error *err)
+{
+	struct probe *pr = ctx;
+	struct writer *w = pr->w;
+	const struct vc_node *n = pr->files[i];
+	size_t len = n->size < PROBE_BYTES ? (size_t)n->size : PROBE_BYTES;
+	uint8_t *in = malloc(len), *out = malloc(EROFS_BLKSIZ);
+	void *hc = w->o->compress == VC_EROFS_LZ4HC ? malloc((size_t)LZ4_sizeofStateHC()) : NULL;
+	int level = w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT;
+	int r = 0;
+
+	if (!in || !out || (w->o->compress == VC_EROFS_LZ4HC && !hc)) {
+		r = vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
+		goto out;
+	}
+	r = read_content(w, n, 0, in, len, err);
+	if (r < 0)
+		goto out;
+	w->incompressible[n->index] = 1;
+	for (size_t p = 0; p + EROFS_BLKSIZ < len;) {
+		int src = (int)(len - p);
+		int c = hc ? LZ4_compress_HC_destSize(hc, (const char *)in + p, (char *)out, &src,
+						      EROFS_BLKSIZ, level)
+			   : LZ4_compress_destSize((const char *)in + p, (char *)out, &src,
+						   EROFS_BLKSIZ);
+
+		if (c > 0 && src > (int)EROFS_BLKSIZ) {
+			w->incompressible[n->index] = 0;
+			break;
+		}
+		p += EROFS_BLKSIZ;
+	}
+out:
+	free(in);
+	free(out);
+	free(hc);
+	return r;
+}
+
+static int probe_files(struct writer *w)
+{
+	const struct vc_tree *t = w->t;
+	struct probe pr = {.w = w};
+	size_t n = 0;
+	int r;
+
+	w->incompressible = calloc(t->n_nodes, 1);
+	if (!w->incompressible)
+		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
+	if (w->o->compress == VC_EROFS_NONE)
+		return 0;
+	pr.files = calloc(t->n_nodes, sizeof(*pr.files));
+	if (!pr.files)
+		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		const struct vc_node *f = t->nodes[i];
+
+		if (owner(f) == f && f->type == VC_NODE_REG && f->size > EROFS_BLKSIZ)
+			pr.files[n++] = f;
+	}
+	r = vc_pool_for(w->o->pool, n, probe_one, &pr, w->err);
+	free(pr.files);
+	return r;
 }
 
 /* Step 1: every inode's sizes and layout. */
@@ -442,11 +522,12 @@ static int plan_inodes(struct writer *w)
 						 "(user., trusted., security., system.posix_acl_*)",
 						 node_path(n, path, sizeof(path)), x->name);
 			if (xn.suffix_len > 255 || x->value_len > 65535)
-				return vc_errorf(err, VC_ERANGE,
-						 "%s: xattr '%s': name of %zu or value of %zu bytes is "
-						 "over EROFS's limit (255, 65535)",
-						 node_path(n, path, sizeof(path)), x->name,
-						 xn.suffix_len, x->value_len);
+				return vc_errorf(
+				    err, VC_ERANGE,
+				    "%s: xattr '%s': name of %zu or value of %zu bytes is "
+				    "over EROFS's limit (255, 65535)",
+				    node_path(n, path, sizeof(path)), x->name, xn.suffix_len,
+				    x->value_len);
 			r = xtable_add(&w->xt, x, err);
 			if (r < 0)
 				return r;
@@ -475,7 +556,8 @@ static int plan_inodes(struct writer *w)
 			int c = strcmp(a->name, b->name);
 
 			if (c == 0) {
-				size_t l = a->value_len < b->value_len ? a->value_len : b->value_len;
+				size_t l =
+				    a->value_len < b->value_len ? a->value_len : b->value_len;
 
 				c = l ? memcmp(a->value, b->value, l) : 0;
 				if (c == 0)
@@ -525,12 +607,14 @@ static int plan_inodes(struct writer *w)
 			inl += xattr_entry_size(&xn, n->xattrs[k].value_len);
 		}
 		if (n->n_xattrs) {
-			size_t body = sizeof(struct erofs_xattr_ibody_header_disk) + shared * 4 + inl;
+			size_t body =
+			    sizeof(struct erofs_xattr_ibody_header_disk) + shared * 4 + inl;
 
 			if (body > 12 + 4 * 65534ull)
-				return vc_errorf(err, VC_ERANGE,
-						 "%s: %zu bytes of xattrs: over EROFS's limit of an inode",
-						 node_path(n, path, sizeof(path)), body);
+				return vc_errorf(
+				    err, VC_ERANGE,
+				    "%s: %zu bytes of xattrs: over EROFS's limit of an inode",
+				    node_path(n, path, sizeof(path)), body);
 			e->xattr_isize = (uint32_t)body;
 			e->n_shared = (uint32_t)shared;
 		}
@@ -541,9 +625,7 @@ static int plan_inodes(struct writer *w)
 		uint64_t blocks = 0;
 
 		switch (n->type) {
-		case VC_NODE_REG:
-			e->size = n->size;
-			break;
+		case VC_NODE_REG: e->size = n->size; break;
 		case VC_NODE_SYMLINK:
 			e->size = n->target ? strlen(n->target) : 0;
 			if (e->size == 0 || e->size > VC_TREE_SYMLINK_MAX)
@@ -559,9 +641,7 @@ static int plan_inodes(struct writer *w)
 			e->size = dir_size(de, n_de, &blocks);
 			free(de);
 			break;
-		default:
-			e->size = 0;
-			break;
+		default: e->size = 0; break;
 		}
 
 		/* compact where every field fits and the mtime is the build time */
@@ -657,7 +737,8 @@ static int plan_meta(struct writer *w)
 				uint64_t next = VC_ROUND_UP(cur, EROFS_BLKSIZ);
 
 				if (n_holes == MAX_HOLES) {
-					memmove(&holes[0], &holes[1], (n_holes - 1) * sizeof(*holes));
+					memmove(&holes[0], &holes[1],
+						(n_holes - 1) * sizeof(*holes));
 					n_holes--;
 				}
 				holes[n_holes++] = (struct hole){cur, next};
@@ -697,12 +778,12 @@ enum task_kind { TASK_FLAT, TASK_Z, TASK_DIR };
 struct task {
 	struct einode *e;
 	enum task_kind kind;
-	uint64_t off, len;      /* file bytes [off, off + len) */
-	bool last;              /* the file's last segment: carries the tail */
+	uint64_t off, len; /* file bytes [off, off + len) */
+	bool last;	   /* the file's last segment: carries the tail */
 	/* results */
-	uint8_t *blocks;        /* n_blocks * 4096 */
+	uint8_t *blocks; /* n_blocks * 4096 */
 	uint32_t n_blocks;
-	uint8_t *tail;          /* e->tail bytes, for the inline tail */
+	uint8_t *tail; /* e->tail bytes, for the inline tail */
 	struct z_extent *ext;
 	size_t n_ext;
 };
@@ -765,8 +846,10 @@ static int run_task(void *ctx, size_t i, struct vc_error *err)
 
 	/* the part of [off, off + len) in blocks, and the inline tail */
 	uint64_t block_bytes = (uint64_t)e->n_blocks * EROFS_BLKSIZ;
-	uint64_t in_blocks = tk->off >= block_bytes ? 0
-			     : (tk->off + tk->len > block_bytes ? block_bytes - tk->off : tk->len);
+	uint64_t in_blocks =
+	    tk->off >= block_bytes
+		? 0
+		: (tk->off + tk->len > block_bytes ? block_bytes - tk->off : tk->len);
 	size_t cap = (size_t)VC_ROUND_UP(tk->len, EROFS_BLKSIZ);
 	uint8_t *in = malloc(cap ? cap : 1);
 
@@ -797,8 +880,8 @@ static int run_task(void *ctx, size_t i, struct vc_error *err)
 		goto fail;
 	}
 	tk->n_ext = vc_erofs_compress_segment(in, (size_t)tk->len, tk->off, hc,
-					      w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT,
-					      out, tk->ext);
+					      w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT, out,
+					      tk->ext);
 	free(hc);
 	free(in);
 	tk->blocks = out;
@@ -882,7 +965,7 @@ static int write_data(struct writer *w)
 	/* bytes in flight: BATCH_TASKS segments at most, bounded further by
 	 * flushing after twice the pool's width of full segments */
 	unsigned width = w->o->pool ? vc_pool_threads(w->o->pool) : 1;
-	uint64_t inflight = 0, limit = (uint64_t)SEGMENT_BYTES * 2 * (width ? width : 1);
+	uint64_t inflight = 0, limit = (uint64_t)SEGMENT_Z_BYTES * 2 * (width ? width : 1);
 
 	for (size_t i = 0; i < w->n_inodes && r == 0; i++) {
 		struct einode *e = w->order[i];
@@ -895,12 +978,15 @@ static int write_data(struct writer *w)
 			r = add_task(b, (struct task){.e = e, .kind = TASK_DIR, .last = true});
 			continue;
 		}
-		enum task_kind kind = e->layout == EROFS_INODE_FLAT_COMPRESSION ? TASK_Z : TASK_FLAT;
+		enum task_kind kind =
+		    e->layout == EROFS_INODE_FLAT_COMPRESSION ? TASK_Z : TASK_FLAT;
 
 		if (kind == TASK_Z)
 			w->n_compressed++;
-		for (uint64_t off = 0; off < e->size && r == 0; off += SEGMENT_BYTES) {
-			uint64_t len = e->size - off < SEGMENT_BYTES ? e->size - off : SEGMENT_BYTES;
+		uint64_t seg = kind == TASK_Z ? SEGMENT_Z_BYTES : SEGMENT_BYTES;
+
+		for (uint64_t off = 0; off < e->size && r == 0; off += seg) {
+			uint64_t len = e->size - off < seg ? e->size - off : seg;
 
 			if (inflight + len > limit) {
 				r = flush_batch(b);
@@ -909,7 +995,10 @@ static int write_data(struct writer *w)
 					break;
 			}
 			inflight += len;
-			r = add_task(b, (struct task){.e = e, .kind = kind, .off = off, .len = len,
+			r = add_task(b, (struct task){.e = e,
+						      .kind = kind,
+						      .off = off,
+						      .len = len,
 						      .last = off + len == e->size});
 			if (b->n == 0)
 				inflight = 0;
@@ -940,9 +1029,7 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 		     (n->rdev_minor & ~0xffu) << 12;
 		break;
 	case VC_NODE_FIFO:
-	case VC_NODE_SOCK:
-		iu = 0;
-		break;
+	case VC_NODE_SOCK: iu = 0; break;
 	default:
 		if (e->layout == EROFS_INODE_FLAT_COMPRESSION)
 			iu = e->n_blocks; /* compressed_blocks */
@@ -1021,7 +1108,7 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 		h = (void *)out;
 		vc_put_le16(h->h_advise, Z_EROFS_ADVISE_COMPACTED_2B);
 		h->h_algorithmtype = 0; /* LZ4 */
-		h->h_clusterbits = 0;   /* 4 KiB lclusters */
+		h->h_clusterbits = 0;	/* 4 KiB lclusters */
 		out += 8;
 		vc_erofs_zindex_encode(e->size, (hdr + 8) % 32, e->ext, e->n_ext, e->blkaddr, out);
 	}
@@ -1041,7 +1128,8 @@ static void put_super(struct writer *w, uint8_t *block0, uint32_t blocks)
 
 	memset(sb, 0, sizeof(*sb));
 	vc_put_le32(sb->magic, EROFS_MAGIC);
-	vc_put_le32(sb->feature_compat, EROFS_FEATURE_COMPAT_SB_CHKSUM | EROFS_FEATURE_COMPAT_MTIME);
+	vc_put_le32(sb->feature_compat,
+		    EROFS_FEATURE_COMPAT_SB_CHKSUM | EROFS_FEATURE_COMPAT_MTIME);
 	sb->blkszbits = EROFS_BLKBITS;
 	vc_put_le16(sb->root_nid, (uint16_t)(w->order[0]->off / EROFS_ISLOT));
 	vc_put_le64(sb->inos, w->n_inodes);
@@ -1052,8 +1140,11 @@ static void put_super(struct writer *w, uint8_t *block0, uint32_t blocks)
 	memcpy(sb->uuid, o->uuid, 16);
 	if (o->label)
 		memcpy(sb->volume_name, o->label, strlen(o->label));
-	if (w->n_compressed)
+	if (w->n_compressed) {
 		vc_put_le32(sb->feature_incompat, EROFS_FEATURE_INCOMPAT_LZ4_0PADDING);
+		/* lz4_max_distance: LZ4's own window, as mkfs.erofs states it */
+		vc_put_le16(sb->u1, 65535);
+	}
 	vc_put_le32(sb->checksum, vc_erofs_crc32c(~0u, block0 + EROFS_SUPER_OFFSET,
 						  EROFS_BLKSIZ - EROFS_SUPER_OFFSET));
 }
@@ -1176,7 +1267,9 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 	if (w.build_time < 0)
 		w.build_time = 0;
 
-	r = plan_inodes(&w);
+	r = probe_files(&w);
+	if (r == 0)
+		r = plan_inodes(&w);
 	if (r == 0)
 		r = plan_meta(&w);
 	if (r == 0)
@@ -1198,6 +1291,7 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 	for (size_t i = 0; w.inodes && i < t->n_nodes; i++)
 		free(w.inodes[i].ext);
 	free(w.inodes);
+	free(w.incompressible);
 	free(w.order);
 	free(w.shared);
 	free(w.xt.slots);
