@@ -7,10 +7,12 @@
  *
  * Every writer writes straight into the disk image (a sparse file under a
  * temporary name in the output folder) at its partition's offset; the GPT is
- * written last, when every size is known. Beside the disk, OUTDIR gets
- * root.erofs, root.verity (with a verity partition), uki.efi (oem), roothash,
- * roothash.p7s (when signed), manifest.json. Nothing is renamed into place
- * unless everything succeeded.
+ * written last, when every size is known. Beside NAME.raw, OUTDIR gets
+ * NAME.efi (the UKI, oem), NAME.roothash, NAME.roothash.p7s (when signed),
+ * NAME.dracut.log (when dracut ran) and NAME.manifest.json (every partition's
+ * type, label, UUID, offset, size and sha256; root hash, salt, seed, epoch;
+ * library versions). Nothing is renamed into place unless everything
+ * succeeded.
  *
  * Disk layout (1 MiB aligned, in this order; types for the target arch):
  *   oem: esp | root (erofs [+ embedded tree]) | root-verity | root-verity-sig
@@ -47,11 +49,14 @@ struct vc_compose_options {
 	/* Progress and notes for the CLI (may be NULL): a stage name or a note
 	 * of the config ("config.xml:12: <packages>: ignored offline"). */
 	void (*note)(void *ctx, const char *text);
+	/* The stage starting now ("EROFS root file system"), for a progress line. */
+	void (*progress)(void *ctx, const char *stage);
 	void *note_ctx;
 };
 
 struct vc_compose_result {
 	char disk_path[4096];
+	char manifest_path[4096];
 	uint8_t roothash[32];
 	bool verity;
 	uint64_t disk_size;

@@ -65,6 +65,9 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 		     struct vc_error *err);
 void vc_sign_key_free(struct vc_sign_key *k);
 
+/* The crypto library behind this module, e.g. "mbed TLS 2.28.3" (static text). */
+const char *vc_sign_backend_version(void);
+
 /* "RSA-2048", "ECDSA-P256", ... (static text). */
 const char *vc_sign_key_describe(const struct vc_sign_key *k);
 /* SHA-256 of the signer certificate's DER. */

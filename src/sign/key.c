@@ -459,3 +459,8 @@ void sign_write_issuer_serial(const struct vc_sign_key *k, struct der *d)
 	der_prim(d, DER_INTEGER, p, n);
 	der_end(d, DER_SEQUENCE);
 }
+
+const char *vc_sign_backend_version(void)
+{
+	return MBEDTLS_VERSION_STRING_FULL;
+}

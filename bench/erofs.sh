@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# vcompose erofs against Debian's mkfs.erofs on the same tree, in one run:
+# for none, lz4 and lz4hc, RUNS timed runs of each (after one warm-up, so
+# both read from the page cache), medians, time and size ratios, peak RSS;
+# and vcompose from a tarball of the tree against the same tree as a folder.
+# Usage: bench/erofs.sh [TREE_DIR]   (default: a tree made from /usr)
+#   RUNS=5 JOBS=2 VCOMPOSE=build/src/cli/vcompose bench/erofs.sh /srv/rootfs
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+VCOMPOSE=${VCOMPOSE:-$top/build/src/cli/vcompose}
+RUNS=${RUNS:-3}
+JOBS=${JOBS:-2}
+work=$(mktemp -d "${TMPDIR:-/tmp}/erofs-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
+U=01234567-89ab-cdef-0123-456789abcdef
+
+tree=${1:-}
+if [ -z "$tree" ]; then
+	# A real tree: programs, libraries and documentation of this machine.
+	tree=$work/tree
+	mkdir -p "$tree/usr"
+	for d in bin sbin lib/x86_64-linux-gnu share/doc share/man share/perl5 share/zoneinfo; do
+		[ -d "/usr/$d" ] || continue
+		mkdir -p "$tree/usr/$(dirname $d)"
+		cp -a "/usr/$d" "$tree/usr/$d" 2>/dev/null || true
+	done
+fi
+echo "tree: $tree ($(du -sh "$tree" | cut -f1), $(find "$tree" | wc -l) entries)"
+echo "vcompose: --jobs $JOBS; mkfs.erofs: $(dpkg-query -W -f='${Version}' erofs-utils 2>/dev/null || echo '?')"
+
+# t_ms CMD...: runs CMD, prints "milliseconds peak-RSS-KiB"
+t_ms() {
+	s=$(date +%s%N)
+	/usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+	e=$(date +%s%N)
+	echo "$(( (e - s) / 1000000 )) $(cat "$work/rss")"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+printf '%-7s %11s %11s %7s %12s %12s %6s %9s %9s\n' mode "ours ms" "mkfs ms" speedup "ours bytes" \
+	"mkfs bytes" size "ours KiB" "mkfs KiB"
+for mode in none lz4 lz4hc; do
+	z=""; [ $mode = none ] || z=-z$mode
+	: >"$work/o"; : >"$work/m"; : >"$work/or"; : >"$work/mr"
+	for i in $(seq 0 "$RUNS"); do
+		r=$(t_ms "$VCOMPOSE" erofs -q --root "$tree" --compress $mode --jobs "$JOBS" \
+			--uuid $U -o "$work/ours.img")
+		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/o"; echo "${r#* }" >>"$work/or"; }
+		rm -f "$work/theirs.img"
+		r=$(t_ms mkfs.erofs $z -T"$SOURCE_DATE_EPOCH" -U $U --all-root "$work/theirs.img" "$tree")
+		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/m"; echo "${r#* }" >>"$work/mr"; }
+	done
+	o=$(median <"$work/o"); m=$(median <"$work/m")
+	os=$(stat -c %s "$work/ours.img"); ms=$(stat -c %s "$work/theirs.img")
+	printf '%-7s %11s %11s %6.2fx %12s %12s %5.3fx %9s %9s\n' $mode "$o" "$m" \
+		"$(echo "$m / $o" | bc -l)" "$os" "$ms" "$(echo "$os / $ms" | bc -l)" \
+		"$(median <"$work/or")" "$(median <"$work/mr")"
+done
+
+# The same tree from a tarball (spooled once by the tree loader).
+tar -C "$tree" -cf "$work/tree.tar" .
+: >"$work/d"; : >"$work/t"
+for i in $(seq 0 "$RUNS"); do
+	r=$(t_ms "$VCOMPOSE" erofs -q --root "$tree" --owner keep --jobs "$JOBS" --uuid $U -o "$work/d.img")
+	[ "$i" = 0 ] || echo "${r% *}" >>"$work/d"
+	r=$(t_ms "$VCOMPOSE" erofs -q --tar "$work/tree.tar" --jobs "$JOBS" --uuid $U -o "$work/t.img")
+	[ "$i" = 0 ] || echo "${r% *}" >>"$work/t"
+done
+d=$(median <"$work/d"); t=$(median <"$work/t")
+printf 'none from tar: %s ms, from folder: %s ms: %.2fx\n' "$t" "$d" "$(echo "$t / $d" | bc -l)"
+cmp -s "$work/d.img" "$work/t.img" && echo "tar and folder give the same image" ||
+	echo "note: tar and folder images differ (ownership or xattrs of the folder)"

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: MIT
+# A real root filesystem: Debian 12 made by `debootstrap --variant=minbase
+# bookworm`, as a pax tarball (owners, nanosecond mtimes, xattrs, devices),
+# through vcompose erofs with none, lz4 and lz4hc: fsck.erofs, then the
+# running kernel's mount (where loop devices work) and fsck.erofs --extract
+# compared with the debootstrap folder by tests/erofs_treedump.c.
+# The tarball and the folder's dump are cached in $VC_DEBIAN_CACHE (default:
+# /var/cache/vcompose when writable, else the build folder); making them
+# takes minutes. Skipped, saying why, without root, debootstrap or network.
+. "$VC_SOURCE_DIR/tests/lib.sh"
+fsck_ok() { fsck.erofs "$@" >fsck.out 2>&1 && ! grep -q '<E>' fsck.out; }
+show_diff() { diff "$1" "$2" >d.txt || { cut -c1-200 d.txt | head -n 20 >&2; fail "$3"; }; }
+skip() { echo "SKIP: $*"; exit 0; }
+cache=${VC_DEBIAN_CACHE:-}
+if [ -z "$cache" ]; then
+	if mkdir -p /var/cache/vcompose 2>/dev/null && [ -w /var/cache/vcompose ]; then
+		cache=/var/cache/vcompose
+	else
+		cache=$VC_BUILD_DIR/erofs-debian
+	fi
+fi
+tarball=$cache/debian-bookworm-minbase.tar
+cc -O2 -o treedump "$VC_SOURCE_DIR/tests/erofs_treedump.c"
+if [ ! -s "$tarball" ] || [ ! -s "$tarball.dump" ]; then
+	[ "$(id -u)" = 0 ] || skip "making the Debian tree needs root (debootstrap)"
+	command -v debootstrap >/dev/null || skip "no debootstrap"
+	mkdir -p "$cache"
+	echo "making $tarball with debootstrap (minutes; cached afterwards)"
+	debootstrap --variant=minbase bookworm "$VC_TMP/rootfs" http://deb.debian.org/debian \
+		>debootstrap.log 2>&1 || { tail -n 5 debootstrap.log; skip "debootstrap cannot reach Debian's packages"; }
+	./treedump "$VC_TMP/rootfs" >"$tarball.dump.tmp"
+	tar --format=posix --xattrs --xattrs-include='*' --numeric-owner -C "$VC_TMP/rootfs" \
+		-cf "$tarball.tmp" .
+	mv "$tarball.tmp" "$tarball"
+	mv "$tarball.dump.tmp" "$tarball.dump"
+	rm -rf "$VC_TMP/rootfs"
+fi
+# Without SOURCE_DATE_EPOCH every mtime is kept as it is (build time: the
+# newest mtime), so the dumps compare exactly.
+unset SOURCE_DATE_EPOCH
+cp "$tarball" rootfs.tar
+chmod a+r rootfs.tar
+scratch out
+can_mount=no
+if [ "$(id -u)" = 0 ] && mkdir -p mnt && mount -t erofs -o loop,ro \
+	"$VC_SOURCE_DIR/vectors/erofs/tiny.mkfs.img" mnt 2>/dev/null; then
+	umount mnt
+	can_mount=yes
+fi
+fsck_view() { awk '{ d = substr($3, 1, 1) % 2; $3 = d substr($3, 2);
+	print $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$1"; }
+fsck_view "$tarball.dump" >want.view
+for c in none lz4 lz4hc; do
+	vc erofs -q --tar rootfs.tar --compress $c -o out/$c.img
+	fsck_ok out/$c.img || fail "$c: fsck.erofs"
+	echo "$c: $(stat -c %s out/$c.img) bytes"
+	if [ $can_mount = yes ]; then
+		mount -t erofs -o loop,ro out/$c.img mnt
+		./treedump mnt >kern-$c.dump || { umount mnt; fail "$c: dump of the mount"; }
+		umount mnt
+		show_diff "$tarball.dump" kern-$c.dump "$c: the kernel reads another tree"
+	fi
+	if [ "$(id -u)" = 0 ]; then
+		fsck_ok --extract=ex --preserve out/$c.img || fail "$c: extract"
+		./treedump ex >got.dump
+		fsck_view got.dump >got.view
+		show_diff want.view got.view "$c: fsck.erofs extracts another tree"
+		rm -rf ex
+	fi
+	rm -f out/$c.img
+done
+echo ok
