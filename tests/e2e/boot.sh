@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# The boot proof: a Debian 12 tree (tests/e2e/make-rootfs.sh, cached in the
+# The boot proof: a Debian 12 tree (examples/bootable/make-rootfs.sh, cached in the
 # build folder) -> `vcompose build examples/bootable/config.xml` as nobody,
 # dracut included -> qemu + OVMF (TCG). The boot must reach the marker unit
 # with / on /dev/mapper/root (dm-verity, our root hash) and our roothash= on
@@ -15,7 +15,7 @@ done
 fixture=${VC_E2E_ROOTFS:-$VC_BUILD_DIR/e2e/rootfs.tar}
 if [ ! -s "$fixture" ]; then
 	mkdir -p "$(dirname "$fixture")"
-	sh "$VC_SOURCE_DIR/tests/e2e/make-rootfs.sh" "$fixture"
+	sh "$VC_SOURCE_DIR/examples/bootable/make-rootfs.sh" "$fixture"
 fi
 chmod a+r "$fixture"
 export SOURCE_DATE_EPOCH=1700000000
