@@ -8,6 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 tar=${1:-$top/out/bootable-rootfs.tar}
 mkdir -p "$top/out"
-[ -s "$tar" ] || sudo sh "$here/make-rootfs.sh" "$tar"
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+[ -s "$tar" ] || $SUDO sh "$here/make-rootfs.sh" "$tar"
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000} "$top/build/src/cli/vcompose" build \
 	"$here/config.xml" --tar "$tar" -o "$top/out"
