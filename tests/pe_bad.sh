@@ -87,7 +87,7 @@ check 1 "is empty" uki --stub "$stub" $k --initrd empty -o out/x.efi
 check 1 "not a BMP image" uki --stub "$stub" $k --splash osrel -o out/x.efi
 check 1 "not a flattened device tree" uki --stub "$stub" $k --dtb osrel -o out/x.efi
 check 1 "does not start with an 'sbat,' line" uki --stub "$stub" $k --sbat badsbat -o out/x.efi
-check 1 "cannot open 'missing'" uki --stub missing $k -o out/x.efi
+check 1 "missing: No such file or directory" uki --stub missing $k -o out/x.efi
 check 2 "--stub, --linux and -o are required" uki --linux "$kernel" -o out/x.efi
 check 2 "unexpected argument" uki --stub "$stub" $k -o out/x.efi extra
 SOURCE_DATE_EPOCH=4294967296 check 1 "does not fit in the 32-bit PE TimeDateStamp" uki --stub "$stub" $k -o out/x.efi

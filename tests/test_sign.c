@@ -27,7 +27,7 @@ static void read_vec(const char *name, struct vc_buf *b)
 
 	snprintf(path, sizeof(path), VEC "%s", name);
 	vc_buf_init(b);
-	if (vc_sign_read_file(path, 1 << 20, b, &err) < 0)
+	if (vc_read_file(path, 1 << 20, b, &err) < 0)
 		fail_msg("%s", err.msg);
 }
 

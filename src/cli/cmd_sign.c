@@ -104,7 +104,7 @@ static int get_roothash(const struct args *a, uint8_t out[64], size_t *ret_len,
 	int r;
 
 	if (a->roothash_file) {
-		r = vc_sign_read_file(a->roothash_file, 4096, &b, err);
+		r = vc_read_file(a->roothash_file, 4096, &b, err);
 		if (r < 0)
 			return r;
 		char *s = (char *)b.data;
@@ -129,7 +129,7 @@ static int get_roothash(const struct args *a, uint8_t out[64], size_t *ret_len,
 static int get_passphrase(const struct args *a, struct vc_buf *pass, struct vc_error *err)
 {
 	if (a->pass_file) {
-		int r = vc_sign_read_file(a->pass_file, 4096, pass, err);
+		int r = vc_read_file(a->pass_file, 4096, pass, err);
 		if (r < 0)
 			return r;
 		uint8_t *nl = memchr(pass->data, '\n', pass->len);
@@ -406,7 +406,7 @@ static int dps_from_args(const struct args *a, struct vc_buf *dps, struct vc_err
 
 	r = get_roothash(a, rh, &rh_len, err);
 	if (r == 0)
-		r = vc_sign_read_file(a->p7s, 1 << 20, &p7, err);
+		r = vc_read_file(a->p7s, 1 << 20, &p7, err);
 	if (r == 0 && (p7.len < 2 || p7.data[0] != 0x30))
 		r = vc_errorf(err, VC_EINVAL, "%s: not a DER PKCS#7 signature", a->p7s);
 	/* A signature made elsewhere is checked before it goes anywhere. */
@@ -462,7 +462,7 @@ static int cmd_verify_p7s(const struct args *a)
 		return cli_usage(cmd, "give exactly one of --roothash and --roothash-file");
 	r = get_roothash(a, rh, &rh_len, &err);
 	if (r == 0)
-		r = vc_sign_read_file(a->p7s, 1 << 20, &p7, &err);
+		r = vc_read_file(a->p7s, 1 << 20, &p7, &err);
 	if (r == 0) {
 		r = vc_sign_verify_roothash(a->cert, rh, rh_len, p7.data, p7.len, &err);
 		if (r < 0)
@@ -502,7 +502,7 @@ static int cmd_join(const struct args *a)
 				 a->size);
 	vc_json_init(&j, 2);
 	if (a->dps) {
-		r = vc_sign_read_file(a->dps, size, &dps, &err);
+		r = vc_read_file(a->dps, size, &dps, &err);
 		if (r == 0 && (dps.len == 0 || dps.len % VC_SIGN_DPS_ALIGN || dps.data[0] != '{'))
 			r = vc_errorf(&err, VC_EINVAL,
 				      "%s: not a DPS signature partition (JSON padded to 4096)",

@@ -31,55 +31,20 @@ void vc_uki_options_init(struct vc_uki_options *o)
 
 int vc_uki_blob_load(const char *path, uint64_t max, struct vc_uki_blob *b, struct vc_error *err)
 {
-	struct stat st;
-	uint8_t *data = NULL;
-	size_t done = 0;
-	int fd, r = 0;
+	struct vc_buf buf = {0};
+	int r;
 
 	memset(b, 0, sizeof(*b));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno,
-				       "cannot open '%s'", path);
-	if (fstat(fd, &st) < 0) {
-		r = vc_errorf_errno(err, VC_EIO, errno, "cannot stat '%s'", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = vc_errorf(err, VC_EINVAL, "'%s' is not a regular file", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		r = vc_errorf(err, VC_ERANGE, "'%s': %lld bytes, more than the limit of %llu", path,
-			      (long long)st.st_size, (unsigned long long)max);
-		goto out;
-	}
-	data = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!data) {
-		r = vc_errorf(err, VC_ENOMEM, "'%s': out of memory", path);
-		goto out;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? vc_errorf_errno(err, VC_EIO, errno, "cannot read '%s'", path)
-				  : vc_errorf(err, VC_EIO, "'%s' shrank while being read", path);
-			goto out;
-		}
-		done += (size_t)n;
+	r = vc_read_file(path, max > SIZE_MAX ? SIZE_MAX : (size_t)max, &buf, err);
+	if (r < 0) {
+		vc_buf_fini(&buf);
+		return r;
 	}
 	b->name = path;
-	b->data = data;
-	b->len = done;
+	b->data = buf.data;
+	b->len = buf.len;
 	b->owned = true;
-	data = NULL;
-out:
-	free(data);
-	close(fd);
-	return r;
+	return 0;
 }
 
 void vc_uki_blob_fini(struct vc_uki_blob *b)

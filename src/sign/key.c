@@ -39,52 +39,6 @@ struct vc_sign_key {
 	uint8_t fingerprint[32];
 };
 
-int vc_sign_read_file(const char *path, size_t max, struct vc_buf *out, struct vc_error *err)
-{
-	struct stat st;
-	int fd, r = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s",
-				       path);
-	if (fstat(fd, &st) < 0) {
-		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = vc_errorf(err, VC_EINVAL, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		r = vc_errorf(err, VC_ERANGE, "%s: %lld bytes, at most %zu accepted", path,
-			      (long long)st.st_size, max);
-		goto out;
-	}
-	size_t want = (size_t)st.st_size, got = 0;
-	uint8_t *p = vc_buf_grow(out, want, err);
-	if (!p) {
-		r = VC_ENOMEM;
-		goto out;
-	}
-	while (got < want) {
-		ssize_t n = read(fd, p + got, want - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = vc_errorf_errno(err, VC_EIO, errno, "%s: read", path);
-			goto out;
-		}
-		if (n == 0) {
-			r = vc_errorf(err, VC_EIO, "%s: file shrank while reading", path);
-			goto out;
-		}
-		got += (size_t)n;
-	}
-out:
-	close(fd);
-	return r;
-}
 
 static int mbed_errorf(struct vc_error *err, int code, int mret, const char *what)
 {
@@ -244,7 +198,7 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 		goto out;
 	}
 
-	r = vc_sign_read_file(o->key_path, 1 << 20, &kb, err);
+	r = vc_read_file(o->key_path, 1 << 20, &kb, err);
 	if (r < 0)
 		goto out;
 	r = parse_key(k, o, &kb, err);
@@ -254,7 +208,7 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 	if (r < 0)
 		goto out;
 
-	r = vc_sign_read_file(o->cert_path, 1 << 20, &cb, err);
+	r = vc_read_file(o->cert_path, 1 << 20, &cb, err);
 	if (r < 0)
 		goto out;
 	r = mbedtls_x509_crt_parse(&k->crt, cb.data, is_pem(&cb) ? cb.len + 1 : cb.len);
@@ -343,7 +297,7 @@ int vc_sign_cert_fingerprint(const char *cert_path, uint8_t out[32], struct vc_e
 	int r;
 
 	mbedtls_x509_crt_init(&crt);
-	r = vc_sign_read_file(cert_path, 1 << 20, &cb, err);
+	r = vc_read_file(cert_path, 1 << 20, &cb, err);
 	if (r < 0)
 		goto out;
 	r = mbedtls_x509_crt_parse(&crt, cb.data, is_pem(&cb) ? cb.len + 1 : cb.len);

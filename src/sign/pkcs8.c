@@ -45,7 +45,7 @@ int sign_pkcs8_aes_decrypt(const uint8_t *data, size_t len, const uint8_t *pwd, 
 	mbedtls_aes_init(&aes);
 	if (memmem(data, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37)) {
 		size_t used;
-		/* data is NUL-terminated (vc_sign_read_file) */
+		/* data is NUL-terminated (vc_read_file) */
 		if (mbedtls_pem_read_buffer(&pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----",
 					    "-----END ENCRYPTED PRIVATE KEY-----", data, NULL, 0,
 					    &used) != 0)

@@ -65,7 +65,7 @@ int vc_sign_verify_detached(const char *cert_path, const void *content, size_t l
 	uint8_t md[32];
 
 	mbedtls_x509_crt_init(&crt);
-	r = vc_sign_read_file(cert_path, 1 << 20, &cb, err);
+	r = vc_read_file(cert_path, 1 << 20, &cb, err);
 	if (r < 0)
 		goto out;
 	r = mbedtls_x509_crt_parse(
