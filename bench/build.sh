@@ -60,7 +60,7 @@ run_vcompose() {
 run_tools() {
 	d=$work/t
 	rm -rf "$d" && mkdir "$d"
-	mkfs.erofs -q -zlz4hc -T "$SOURCE_DATE_EPOCH" -U 6e1d4b6a-9a4c-4b0e-8a0e-0f3e1b2c3d4e \
+	mkfs.erofs --quiet -zlz4hc -T "$SOURCE_DATE_EPOCH" -U 6e1d4b6a-9a4c-4b0e-8a0e-0f3e1b2c3d4e \
 		"$d/root.erofs" "$tree" >/dev/null
 	veritysetup format "$d/root.erofs" "$d/root.verity" \
 		--salt=5579e7e0d244503aaf6296e1a5cc9ad93d20c2147007c2e0fd3054c621cc7efe \
