@@ -41,6 +41,8 @@ struct region {
 	const struct field *fields;
 	size_t n_fields;
 	uint64_t unit, first; /* R_BLOCKS */
+	bool agg;             /* R_BLOCKS without nested regions: count the
+			       * differing blocks in one line */
 	size_t file;          /* R_FILE: index in the file list */
 };
 
@@ -264,8 +266,10 @@ static void regions_erofs(struct regions *rs, const struct img *im, uint64_t off
 			for (int l = 0; l < pl.levels; l++) {
 				r = radd(rs, fs + pl.level_offset[l], pl.level_blocks[l] * vp.hash_block_size,
 					 R_BLOCKS, "embedded verity level %d block", l);
-				if (r)
+				if (r) {
 					r->unit = vp.hash_block_size;
+					r->agg = true;
+				}
 			}
 		}
 	}
@@ -284,8 +288,10 @@ static void regions_verity(struct regions *rs, const struct img *im, uint64_t of
 	for (int l = 0; l < pl.levels; l++) {
 		struct region *r = radd(rs, pl.level_offset[l], pl.level_blocks[l] * vp.hash_block_size,
 					R_BLOCKS, "verity level %d block", l);
-		if (r)
+		if (r) {
 			r->unit = vp.hash_block_size;
+			r->agg = true;
+		}
 	}
 }
 
@@ -332,10 +338,17 @@ static int fat_region(void *ctx, const struct fat_file *f, struct vc_error *err)
 				k++;
 			uint64_t at = c->fi->data_off + (uint64_t)(ch[i] - 2) * c->fi->cluster_size;
 			struct region *r = radd(c->rs, at, (uint64_t)(k - i) * c->fi->cluster_size,
-						f->dir ? R_PLAIN : R_FILE, "%s %s",
-						f->dir ? "directory" : "file", f->path);
-			if (r)
+						f->dir ? R_BLOCKS : R_FILE, "%s %s%s",
+						f->dir ? "directory" : "file", f->path,
+						f->dir ? " entry" : "");
+			if (r && f->dir) {
+				/* entries numbered from the run's start */
+				r->unit = 32;
+				r->first = (uint64_t)i * c->fi->cluster_size / 32;
+				rfields(r, fat_dirent_fields, VC_ARRAY_SIZE(fat_dirent_fields));
+			} else if (r) {
 				r->file = *n - 1;
+			}
 			i = k;
 		}
 	}
@@ -375,11 +388,19 @@ static void regions_fat(struct regions *rs, const struct img *ia, uint64_t oa, u
 						    fi->bytes_per_sector,
 					(uint64_t)fi->fat_sectors * fi->bytes_per_sector, R_BLOCKS,
 					"FAT %u sector", k + 1);
-		if (r)
+		if (r) {
 			r->unit = fi->bytes_per_sector;
+			r->agg = true;
+		}
 	}
-	if (fi->bits != 32)
-		radd(rs, fi->root_off, (uint64_t)fi->root_entries * 32, R_PLAIN, "root directory");
+	if (fi->bits != 32) {
+		struct region *r = radd(rs, fi->root_off, (uint64_t)fi->root_entries * 32, R_BLOCKS,
+					"root directory entry");
+		if (r) {
+			r->unit = 32;
+			rfields(r, fat_dirent_fields, VC_ARRAY_SIZE(fat_dirent_fields));
+		}
+	}
 	struct freg c = {.rs = rs, .im = ia, .off = oa, .fi = fi};
 	fat_walk(ia, oa, fi, fat_region, &c, NULL, "", &err);
 	struct freg cb = {.rs = rs, .im = ib, .off = ob, .fi = &rs->fib, .b = true};
@@ -573,6 +594,36 @@ static struct region *region_at(struct regions *rs, uint64_t pos)
 	return best;
 }
 
+/* Counts the blocks in [from, to) of an aggregated region that differ. */
+static int count_blocks(struct dx *d, const struct region *rg, uint64_t oa, uint64_t ob,
+			uint64_t from, uint64_t to, uint64_t *n_diff, uint64_t *last,
+			struct vc_error *err)
+{
+	uint8_t *a = malloc(rg->unit), *b = malloc(rg->unit);
+	int r = 0;
+
+	if (!a || !b) {
+		r = vc_errorf(err, VC_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (uint64_t k = from; k < to; k++) {
+		uint64_t at = rg->off + k * rg->unit;
+		r = img_read(d->a, oa + at, a, (size_t)rg->unit, err);
+		if (r == 0)
+			r = img_read(d->b, ob + at, b, (size_t)rg->unit, err);
+		if (r < 0)
+			break;
+		if (memcmp(a, b, (size_t)rg->unit)) {
+			(*n_diff)++;
+			*last = k;
+		}
+	}
+out:
+	free(a);
+	free(b);
+	return r;
+}
+
 /* Compares [oa+start, oa+len) of A with [ob+start, ob+len) of B and names
  * each region (offsets relative to oa) that differs. */
 static int compare_window(struct dx *d, struct regions *rs, uint64_t oa, uint64_t ob,
@@ -611,9 +662,39 @@ static int compare_window(struct dx *d, struct regions *rs, uint64_t oa, uint64_
 			next = VC_ROUND_UP(p + 1, 4096);
 		} else if (rg->kind == R_BLOCKS) {
 			uint64_t k = (p - rg->off) / rg->unit;
-			report(d, "%s %llu (offset %llu)", rg->name, (unsigned long long)(rg->first + k),
-			       (unsigned long long)(oa + p));
+			char fl[300] = "";
+			if (rg->n_fields && rg->unit <= 4096) {
+				uint8_t fa[4096], fb[4096];
+				uint64_t at = rg->off + k * rg->unit;
+				if (img_read(d->a, oa + at, fa, (size_t)rg->unit, err) == 0 &&
+				    img_read(d->b, ob + at, fb, (size_t)rg->unit, err) == 0)
+					field_list(fa, fb, (size_t)rg->unit, rg->fields, rg->n_fields, fl,
+						   sizeof(fl));
+				vc_error_clear(err);
+			}
 			next = rg->off + (k + 1) * rg->unit;
+			if (fl[0]) {
+				report(d, "%s %llu field%s %s", rg->name, (unsigned long long)(rg->first + k),
+				       strchr(fl, ',') ? "s" : "", fl);
+			} else if (rg->agg) {
+				/* the differing blocks of the whole region, in one line */
+				uint64_t nb = rg->len / rg->unit, n_diff = 1, last = k;
+				r = count_blocks(d, rg, oa, ob, k + 1, nb, &n_diff, &last, err);
+				if (r < 0)
+					goto out;
+				if (n_diff == 1)
+					report(d, "%s %llu (offset %llu)", rg->name,
+					       (unsigned long long)(rg->first + k), (unsigned long long)(oa + p));
+				else
+					report(d, "%s %llu (offset %llu) and %llu more up to block %llu, of %llu",
+					       rg->name, (unsigned long long)(rg->first + k),
+					       (unsigned long long)(oa + p), (unsigned long long)(n_diff - 1),
+					       (unsigned long long)(rg->first + last), (unsigned long long)nb);
+				next = rg->off + rg->len;
+			} else {
+				report(d, "%s %llu (offset %llu)", rg->name, (unsigned long long)(rg->first + k),
+				       (unsigned long long)(oa + p));
+			}
 		} else if (rg->kind == R_FILE) {
 			if (!file_done[rg->file])
 				file_diff(d, rs, oa, ob, rg->file);

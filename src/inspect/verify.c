@@ -13,6 +13,7 @@
 
 #include "vcompose/pe.h"
 #include "vcompose/pool.h"
+#include "vcompose/sha256.h"
 #include "vcompose/verity.h"
 #include "inspect_priv.h"
 #include "inspect_int.h"
@@ -101,6 +102,45 @@ static void check_erofs_root(struct vx *x, uint64_t off, uint64_t len, const cha
 				      : "EROFS root inode (nid %u) is not a directory", sb.root_nid);
 }
 
+/* The stored tree against itself: every block of level L - 1 must hash to
+ * its digest in level L. A mismatch here is in the hash area, whatever the
+ * data holds. Returns false (and reports) on the first bad block. */
+static bool check_tree_self(struct vx *x, uint64_t area_off, const struct vc_verity_params *vp,
+			    const struct vc_verity_plan *pl, const char *hash_where)
+{
+	struct vc_error err = {0};
+	bool ok = true;
+
+	for (int l = 1; l < pl->levels && ok; l++) {
+		uint8_t *up = NULL, *down = NULL;
+		uint64_t nu = pl->level_blocks[l] * vp->hash_block_size;
+		uint64_t nd = pl->level_blocks[l - 1] * vp->hash_block_size;
+		if (img_read_alloc(x->im, area_off + pl->level_offset[l], nu, &up, &err) < 0 ||
+		    img_read_alloc(x->im, area_off + pl->level_offset[l - 1], nd, &down, &err) < 0) {
+			add(x, true, hash_where, "verity level %d: %s", l, err.msg);
+			ok = false;
+		}
+		for (uint64_t b = 0; ok && b < pl->level_blocks[l - 1]; b++) {
+			struct vc_sha256 h;
+			uint8_t md[32];
+			vc_sha256_init(&h);
+			vc_sha256_update(&h, vp->salt, vp->salt_len);
+			vc_sha256_update(&h, down + b * vp->hash_block_size, vp->hash_block_size);
+			vc_sha256_final(&h, md);
+			if (b * 32 + 32 > nu || memcmp(md, up + b * 32, 32) != 0) {
+				add(x, true, hash_where, "verity hash tree: level %d block %llu at offset %llu "
+				    "does not match its digest in level %d", l - 1, (unsigned long long)b,
+				    (unsigned long long)(area_off + pl->level_offset[l - 1] +
+							 b * vp->hash_block_size), l);
+				ok = false;
+			}
+		}
+		free(up);
+		free(down);
+	}
+	return ok;
+}
+
 /* Recomputes the tree of a data area against the hash area. */
 static void check_verity(struct vx *x, const char *where, uint64_t data_off, uint64_t data_len,
 			 uint64_t area_off, uint64_t area_len, const char *hash_where, bool usr)
@@ -125,22 +165,58 @@ static void check_verity(struct vx *x, const char *where, uint64_t data_off, uin
 		add(x, true, hash_where, "top of the hash tree: %s", err.msg);
 		return;
 	}
+	bool tree_ok = check_tree_self(x, area_off, &vp, &pl, hash_where);
 	struct vc_verity_src src = {.fd = x->im->fd, .offset = data_off};
 	struct vc_sink hs = img_sink(x->im, area_off, area_len, "verity");
 	int r = vc_verity_verify(&vp, &src, &hs, x->pool, root, &bad, &err);
-	if (r == VC_ECHECK && bad != UINT64_MAX) {
+	if (r == VC_ECHECK && bad != UINT64_MAX && tree_ok) {
+		/* the stored tree holds together: the data changed */
 		add(x, true, where, "verity: data block %llu at offset %llu of the image: %s",
 		    (unsigned long long)bad, (unsigned long long)(data_off + bad * vp.data_block_size),
 		    err.msg);
-	} else if (r < 0) {
-		add(x, true, hash_where, "verity tree at offset %llu: %s", (unsigned long long)area_off,
-		    err.msg);
+	} else if (r < 0 && r != VC_ECHECK) {
+		add(x, true, where, "verity: %s", err.msg);
+		goto record;
+	}
+	if (r < 0 || !tree_ok) {
+		/* the root of the data itself, and the first stored hash block
+		 * (from the top) that differs from the tree of the data */
+		struct vc_mem_sink m;
+		vc_mem_sink_init(&m);
+		vc_error_clear(&err);
+		if (vc_verity_format(&vp, &src, &m.sink, x->pool, root, &err) < 0) {
+			add(x, true, where, "verity: %s", err.msg);
+			vc_mem_sink_fini(&m);
+			goto record;
+		}
+		bool found = false;
+		for (int l = pl.levels - 1; l >= 0 && !found; l--) {
+			uint64_t n = pl.level_blocks[l] * vp.hash_block_size;
+			uint8_t *st = NULL;
+			if (pl.level_offset[l] + n > m.len ||
+			    img_read_alloc(x->im, area_off + pl.level_offset[l], n, &st, &err) < 0)
+				break;
+			for (uint64_t bb = 0; bb < pl.level_blocks[l] && !found; bb++) {
+				uint64_t o = bb * vp.hash_block_size;
+				if (memcmp(st + o, m.data + pl.level_offset[l] + o, vp.hash_block_size) == 0)
+					continue;
+				found = true;
+				if (tree_ok)
+					break; /* only level 0 differs: the data block was named */
+				add(x, true, hash_where, "verity level %d block %llu at offset %llu differs "
+				    "from the tree recomputed from the data", l, (unsigned long long)bb,
+				    (unsigned long long)(area_off + pl.level_offset[l] + o));
+			}
+			free(st);
+		}
+		vc_mem_sink_fini(&m);
 	} else {
 		char hex[65];
 		vc_hex_encode(root, 32, hex);
 		add(x, false, where, "verity: %llu data blocks match the hash tree, root hash %s",
 		    (unsigned long long)vp.data_blocks, hex);
 	}
+record:
 	if (x->n_roots < MAX_ROOTS) {
 		struct root *rt = &x->roots[x->n_roots++];
 		snprintf(rt->where, sizeof(rt->where), "%s", where);
