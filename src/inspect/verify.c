@@ -142,8 +142,24 @@ static bool check_tree_self(struct vx *x, uint64_t area_off, const struct vc_ver
 }
 
 /* Recomputes the tree of a data area against the hash area. */
+/* Whether a root hash is the one claimed by --roothash or by the DPS
+ * partition UUIDs (du, hu: NULL when not a GPT pair). */
+static bool claimed(const struct vx *x, const uint8_t root[32], const uint8_t *du,
+		    const uint8_t *hu)
+{
+	uint8_t a[16], b[16];
+
+	if (x->o->roothash && memcmp(x->o->roothash, root, 32) == 0)
+		return true;
+	if (!du || !hu)
+		return false;
+	vc_gpt_uuids_from_roothash(root, 32, a, b);
+	return memcmp(a, du, 16) == 0 && memcmp(b, hu, 16) == 0;
+}
+
 static void check_verity(struct vx *x, const char *where, uint64_t data_off, uint64_t data_len,
-			 uint64_t area_off, uint64_t area_len, const char *hash_where, bool usr)
+			 uint64_t area_off, uint64_t area_len, const char *hash_where, bool usr,
+			 const uint8_t *du, const uint8_t *hu)
 {
 	struct vc_verity_params vp;
 	struct vc_verity_plan pl;
@@ -169,19 +185,20 @@ static void check_verity(struct vx *x, const char *where, uint64_t data_off, uin
 	struct vc_verity_src src = {.fd = x->im->fd, .offset = data_off};
 	struct vc_sink hs = img_sink(x->im, area_off, area_len, "verity");
 	int r = vc_verity_verify(&vp, &src, &hs, x->pool, root, &bad, &err);
-	if (r == VC_ECHECK && bad != UINT64_MAX && tree_ok) {
-		/* the stored tree holds together: the data changed */
-		add(x, true, where, "verity: data block %llu at offset %llu of the image: %s",
-		    (unsigned long long)bad, (unsigned long long)(data_off + bad * vp.data_block_size),
-		    err.msg);
-	} else if (r < 0 && r != VC_ECHECK) {
+	if (r < 0 && r != VC_ECHECK) {
 		add(x, true, where, "verity: %s", err.msg);
 		goto record;
 	}
 	if (r < 0 || !tree_ok) {
-		/* the root of the data itself, and the first stored hash block
-		 * (from the top) that differs from the tree of the data */
+		/* Data and stored tree disagree. The root of the data itself
+		 * decides who is wrong: when it is the claimed one (UUIDs,
+		 * --roothash) and the stored tree's is not, the hash area was
+		 * changed; else the data was. */
+		char msg[sizeof(err.msg)];
+		uint8_t stored[32];
 		struct vc_mem_sink m;
+		memcpy(msg, err.msg, sizeof(msg));
+		memcpy(stored, root, 32);
 		vc_mem_sink_init(&m);
 		vc_error_clear(&err);
 		if (vc_verity_format(&vp, &src, &m.sink, x->pool, root, &err) < 0) {
@@ -189,6 +206,24 @@ static void check_verity(struct vx *x, const char *where, uint64_t data_off, uin
 			vc_mem_sink_fini(&m);
 			goto record;
 		}
+		bool have_claim = x->o->roothash || (du && hu);
+		bool data_claimed = claimed(x, root, du, hu), stored_claimed = claimed(x, stored, du, hu);
+		bool blame_hash = !tree_ok || (data_claimed && !stored_claimed);
+		if (tree_ok && have_claim && !data_claimed && !stored_claimed) {
+			/* neither gives the claimed root: the parameters (salt) */
+			add(x, true, hash_where, "verity superblock at offset %llu: with its salt and block "
+			    "sizes neither the data nor the stored tree give the claimed root hash",
+			    (unsigned long long)area_off);
+			vc_mem_sink_fini(&m);
+			goto record;
+		}
+		if (!blame_hash && bad != UINT64_MAX)
+			add(x, true, where, "verity: data block %llu at offset %llu of the image: %s",
+			    (unsigned long long)bad,
+			    (unsigned long long)(data_off + bad * vp.data_block_size), msg);
+		else if (!blame_hash)
+			add(x, true, where, "verity: %s", msg);
+		tree_ok = !blame_hash;
 		bool found = false;
 		for (int l = pl.levels - 1; l >= 0 && !found; l--) {
 			uint64_t n = pl.level_blocks[l] * vp.hash_block_size;
@@ -403,7 +438,7 @@ static void check_disk(struct vx *x)
 			if (fs && fs < p->size &&
 			    img_probe(x->im, p->offset + fs, p->size - fs) == VC_INSPECT_VERITY)
 				check_verity(x, where, p->offset, p->size, p->offset + fs, p->size - fs, where,
-					     p->type_name && !strncmp(p->type_name, "usr", 3));
+					     p->type_name && !strncmp(p->type_name, "usr", 3), NULL, NULL);
 		}
 		if (vc_gpt_type_is_verity_hash(p->type)) {
 			const struct gpt_part *d = gpt_pair_data(g, p);
@@ -414,7 +449,7 @@ static void check_disk(struct vx *x)
 			}
 			gpt_part_where(d, dw, sizeof(dw));
 			check_verity(x, dw, d->offset, d->size, p->offset, p->size, where,
-				     !strncmp(d->type_name, "usr", 3));
+				     !strncmp(d->type_name, "usr", 3), d->uuid, p->uuid);
 			/* DPS: the data partition's UUID is the first 128 bits of the
 			 * root hash, the hash partition's the last */
 			const struct root *rt = x->n_roots ? &x->roots[x->n_roots - 1] : NULL;
@@ -486,7 +521,7 @@ int vc_inspect_verify(const char *path, const struct vc_verify_options *o, struc
 		check_erofs(x, 0, im.size, path, &fs);
 		check_erofs_root(x, 0, im.size, path);
 		if (fs && fs < im.size && img_probe(&im, fs, im.size - fs) == VC_INSPECT_VERITY)
-			check_verity(x, path, 0, im.size, fs, im.size - fs, path, false);
+			check_verity(x, path, 0, im.size, fs, im.size - fs, path, false, NULL, NULL);
 		break;
 	}
 	case VC_INSPECT_FAT:
