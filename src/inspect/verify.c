@@ -508,6 +508,13 @@ int vc_inspect_verify(const char *path, const struct vc_verify_options *o, struc
 			      o->roothash_len);
 		goto out;
 	}
+	if (o->cert_path) {
+		/* an unreadable certificate stops everything: nothing could pass */
+		uint8_t fp[32];
+		r = vc_inspect_cert_fingerprint(o->cert_path, fp, NULL, 0, err);
+		if (r < 0)
+			goto out;
+	}
 	r = vc_pool_new(o->jobs, &x->pool, err);
 	if (r < 0)
 		goto out;
