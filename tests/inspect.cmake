@@ -4,3 +4,5 @@ target_include_directories(test_inspect PRIVATE ${PROJECT_SOURCE_DIR}/src/inspec
 vc_script_test(inspect_ddi tests/inspect_ddi.sh)
 vc_script_test(inspect_oem tests/inspect_oem.sh)
 set_tests_properties(inspect_oem PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+vc_script_test(inspect_tools tests/inspect_tools.sh)
+set_tests_properties(inspect_tools PROPERTIES SKIP_RETURN_CODE 77)
