@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-vc_test(inspect DEPS vc_inspect)
+vc_test(inspect DEPS vc_inspect vc_gpt PkgConfig::zlib)
 target_include_directories(test_inspect PRIVATE ${PROJECT_SOURCE_DIR}/src/inspect)
 vc_script_test(inspect_ddi tests/inspect_ddi.sh)
 vc_script_test(inspect_oem tests/inspect_oem.sh)
