@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# The readers treat images as hostile: 60 copies of a DDI from vcompose build
+# The readers treat images as hostile: 36 copies of a DDI from vcompose build
 # and of a FAT ESP made by mkfs.fat, each with a few bytes changed where the
 # structures are (GPT, superblocks, inodes, directories, the FAT, the verity
 # tree), deterministically. inspect, verify (and diff) must end with 0 or 1 and
@@ -24,7 +24,7 @@ esp = open("esp.img", "rb").read()
 spots_disk = [(0, 34 * 512), (len(disk) - 33 * 512, len(disk)), (1 << 20, (1 << 20) + 4096),
               (2 << 20, (2 << 20) + 4096)]
 spots_esp = [(0, 512), (512, 8 * 4096), (8 * 4096, 64 * 1024)]
-for i in range(60):
+for i in range(36):
     src, spots = (disk, spots_disk) if i % 3 else (esp, spots_esp)
     b = bytearray(src)
     for _ in range(rng.randint(1, 6)):

@@ -178,6 +178,9 @@ static int visit(struct walk *w, uint64_t nid, size_t plen, int depth, struct vc
 	struct erofs_inode ino;
 	int r;
 
+	if (nid > w->max_nid)
+		return vc_errorf(err, VC_EINVAL, "EROFS %s: nid %llu beyond the image",
+				 plen ? w->path : "/", (unsigned long long)nid);
 	if (w->seen[nid / 8] & (1u << (nid % 8)))
 		return 0; /* a hardlink (or a loop): named once */
 	w->seen[nid / 8] |= (uint8_t)(1u << (nid % 8));
