@@ -23,7 +23,8 @@
 
 static void json_reads_nested_values(void **state)
 {
-	const char *t = " {\"a\": [1, -2.5e1, true, false, null], \"b\": {\"c\": \"x\\u00e9\\n\\\"\"}} ";
+	const char *t =
+	    " {\"a\": [1, -2.5e1, true, false, null], \"b\": {\"c\": \"x\\u00e9\\n\\\"\"}} ";
 	struct jval v;
 	struct vc_error err = {0};
 
@@ -33,7 +34,7 @@ static void json_reads_nested_values(void **state)
 	assert_non_null(a);
 	assert_int_equal(a->type, J_ARR);
 	assert_int_equal(a->n_kids, 5);
-	assert_true(a->kids[1].num == -25.0);                  /* number with exponent */
+	assert_true(a->kids[1].num == -25.0); /* number with exponent */
 	assert_true(a->kids[2].b && a->kids[2].type == J_BOOL);
 	assert_int_equal(a->kids[4].type, J_NULL);
 	assert_string_equal(json_get(b, "c")->str, "x\xc3\xa9\n\""); /* \u00e9 as UTF-8 */
@@ -44,8 +45,8 @@ static void json_reads_nested_values(void **state)
 static void json_refuses_bad_text(void **state)
 {
 	static const char *const bad[] = {
-		"", "{", "{\"a\"}", "{\"a\":}", "[1,]", "\"abc", "{\"a\":1} x", "tru", "\"\\x\"",
-		"\"\\u12\"", "\"a\tb\"", "{1:2}", "[1 2]", "-", "\"\\u00zz\"",
+	    "",	       "{",	    "{\"a\"}",	"{\"a\":}", "[1,]",  "\"abc", "{\"a\":1} x", "tru",
+	    "\"\\x\"", "\"\\u12\"", "\"a\tb\"", "{1:2}",    "[1 2]", "-",     "\"\\u00zz\"",
 	};
 	struct vc_error err = {0};
 	struct jval v;
@@ -64,7 +65,8 @@ static void json_refuses_bad_text(void **state)
 	assert_non_null(strstr(err.msg, "nested too deeply"));
 	/* NUL escapes never reach a C string */
 	assert_int_equal(json_parse("\"a\\u0000b\"", 10, &v, &err), 0);
-	assert_string_equal(v.str, "a\xef\xbf\xbd" "b");
+	assert_string_equal(v.str, "a\xef\xbf\xbd"
+				   "b");
 	json_free(&v);
 }
 
@@ -109,11 +111,12 @@ static void signature_json_is_checked(void **state)
 	assert_int_equal(sig_read((uint8_t *)blob, sizeof(blob), &s, &err), VC_EINVAL);
 	assert_non_null(strstr(err.msg, "non-zero byte at 4000"));
 	static const char *const bad[] = {
-		"{\"rootHash\":\"00FF\",\"signature\":\"\"}",       /* not lowercase */
-		"{\"rootHash\":\"00ff\"}",                          /* no signature */
-		"{\"rootHash\":\"00ff\",\"signature\":\"###\"}",    /* not base64 */
-		"{\"rootHash\":\"00ff\",\"signature\":\"\",\"certificateFingerprint\":\"12\"}",
-		"[1]", "{\"rootHash\":1,\"signature\":\"\"}",
+	    "{\"rootHash\":\"00FF\",\"signature\":\"\"}",    /* not lowercase */
+	    "{\"rootHash\":\"00ff\"}",			     /* no signature */
+	    "{\"rootHash\":\"00ff\",\"signature\":\"###\"}", /* not base64 */
+	    "{\"rootHash\":\"00ff\",\"signature\":\"\",\"certificateFingerprint\":\"12\"}",
+	    "[1]",
+	    "{\"rootHash\":1,\"signature\":\"\"}",
 	};
 	for (size_t i = 0; i < VC_ARRAY_SIZE(bad); i++) {
 		if (sig_read((const uint8_t *)bad[i], strlen(bad[i]), &s, &err) == 0)
@@ -226,12 +229,12 @@ static void gpt_refuses_lying_headers(void **state)
 		int width;
 		const char *expect;
 	} lies[] = {
-		{80, 0xFFFFFFFFu, 4, "outside the disk"},     /* NumberOfPartitionEntries */
-		{84, 7, 4, "outside the disk"},               /* SizeOfPartitionEntry */
-		{72, UINT64_C(1) << 60, 8, "outside the disk"}, /* PartitionEntryLBA */
-		{12, 4000, 4, "HeaderSize"},                  /* HeaderSize */
-		{24, 5, 8, "MyLBA"},                          /* MyLBA */
-		{48, UINT64_MAX, 8, "outside the disk"},      /* LastUsableLBA */
+	    {80, 0xFFFFFFFFu, 4, "outside the disk"},	    /* NumberOfPartitionEntries */
+	    {84, 7, 4, "outside the disk"},		    /* SizeOfPartitionEntry */
+	    {72, UINT64_C(1) << 60, 8, "outside the disk"}, /* PartitionEntryLBA */
+	    {12, 4000, 4, "HeaderSize"},		    /* HeaderSize */
+	    {24, 5, 8, "MyLBA"},			    /* MyLBA */
+	    {48, UINT64_MAX, 8, "outside the disk"},	    /* LastUsableLBA */
 	};
 
 	(void)state;
@@ -411,8 +414,8 @@ static void pkcs7_refuses_garbage(void **state)
 	struct vc_pkcs7_signer s;
 	struct vc_error err = {0};
 	static const uint8_t not_der[] = {0x30, 0x82, 0xff, 0xff, 0x06};
-	static const uint8_t wrong_oid[] = {0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
-					    0x0d, 0x01, 0x07, 0x01};
+	static const uint8_t wrong_oid[] = {0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48,
+					    0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
 
 	(void)state;
 	assert_int_equal(vc_pkcs7_signer(not_der, sizeof(not_der), &s, &err), VC_EINVAL);
@@ -425,17 +428,17 @@ static void pkcs7_refuses_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(json_reads_nested_values),
-		cmocka_unit_test(json_refuses_bad_text),
-		cmocka_unit_test(base64_decodes_and_refuses),
-		cmocka_unit_test(signature_json_is_checked),
-		cmocka_unit_test(cmdline_words),
-		cmocka_unit_test(gpt_reads_a_good_disk),
-		cmocka_unit_test(gpt_refuses_lying_headers),
-		cmocka_unit_test(gpt_partition_outside_is_never_read),
-		cmocka_unit_test(erofs_and_fat_refuse_absurd_fields),
-		cmocka_unit_test(unknown_files_are_refused),
-		cmocka_unit_test(pkcs7_refuses_garbage),
+	    cmocka_unit_test(json_reads_nested_values),
+	    cmocka_unit_test(json_refuses_bad_text),
+	    cmocka_unit_test(base64_decodes_and_refuses),
+	    cmocka_unit_test(signature_json_is_checked),
+	    cmocka_unit_test(cmdline_words),
+	    cmocka_unit_test(gpt_reads_a_good_disk),
+	    cmocka_unit_test(gpt_refuses_lying_headers),
+	    cmocka_unit_test(gpt_partition_outside_is_never_read),
+	    cmocka_unit_test(erofs_and_fat_refuse_absurd_fields),
+	    cmocka_unit_test(unknown_files_are_refused),
+	    cmocka_unit_test(pkcs7_refuses_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,28 +39,28 @@
 #include "vcompose/util.h"
 
 /* Limits on what a hostile image can make us do. */
-#define VC_INSPECT_MAX_FILE_READ (UINT64_C(1) << 30) /* one file/section read whole */
-#define VC_INSPECT_MAX_INODES 4000000u               /* EROFS inodes walked */
-#define VC_INSPECT_MAX_DEPTH 256                     /* directory depth */
-#define VC_INSPECT_MAX_FAT_ENTRIES 200000u           /* FAT directory entries walked */
+#define VC_INSPECT_MAX_FILE_READ   (UINT64_C(1) << 30) /* one file/section read whole */
+#define VC_INSPECT_MAX_INODES	   4000000u	       /* EROFS inodes walked */
+#define VC_INSPECT_MAX_DEPTH	   256		       /* directory depth */
+#define VC_INSPECT_MAX_FAT_ENTRIES 200000u	       /* FAT directory entries walked */
 
 /* What a file is, by its magic numbers. */
 enum vc_inspect_kind {
 	VC_INSPECT_UNKNOWN,
-	VC_INSPECT_DISK,    /* GPT */
+	VC_INSPECT_DISK, /* GPT */
 	VC_INSPECT_EROFS,
-	VC_INSPECT_VERITY,  /* a hash area starting with the verity superblock */
+	VC_INSPECT_VERITY, /* a hash area starting with the verity superblock */
 	VC_INSPECT_FAT,
 	VC_INSPECT_PE,
-	VC_INSPECT_SIG,     /* DPS signature JSON */
+	VC_INSPECT_SIG, /* DPS signature JSON */
 };
 const char *vc_inspect_kind_name(enum vc_inspect_kind k);
 
 /* A list of findings: what held, what failed and where. */
 struct vc_report_item {
 	bool failed;
-	char where[96];  /* "gpt", "root (partition 2)", "ESP /EFI/Linux/x.efi" */
-	char what[416];  /* "primary header CRC32 0x... != computed 0x..." */
+	char where[96]; /* "gpt", "root (partition 2)", "ESP /EFI/Linux/x.efi" */
+	char what[416]; /* "primary header CRC32 0x... != computed 0x..." */
 };
 struct vc_report {
 	struct vc_report_item *items;
@@ -70,7 +70,7 @@ struct vc_report {
 void vc_report_fini(struct vc_report *r);
 /* Appends a finding (ENOMEM is the only error). */
 int vc_report_add(struct vc_report *r, bool failed, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Describes path as one JSON object (schema: docs/inspect.md); bad input is
  * described as far as it can be, with "errors" listing what could not be
@@ -82,11 +82,11 @@ int vc_inspect_describe(const char *path, struct vc_json *j, struct vc_error *er
 int vc_inspect_json_to_text(const char *json, struct vc_buf *out, struct vc_error *err);
 
 struct vc_verify_options {
-	const char *cert_path;  /* PEM or DER certificate to check PKCS#7 signatures
-				 * against; NULL: signatures are parsed, not checked */
+	const char *cert_path;	 /* PEM or DER certificate to check PKCS#7 signatures
+				  * against; NULL: signatures are parsed, not checked */
 	const uint8_t *roothash; /* expected root hash, or NULL */
 	size_t roothash_len;
-	unsigned jobs;          /* threads for verity hashing; 0: one per CPU */
+	unsigned jobs; /* threads for verity hashing; 0: one per CPU */
 };
 
 /* Checks everything checkable in path (see docs/inspect.md): returns 0 when
@@ -115,7 +115,7 @@ int vc_pkcs7_verify(const uint8_t *p7, size_t p7_len, const void *content, size_
 struct vc_pkcs7_signer {
 	char issuer[256];
 	char serial[80];
-	char digest[16];      /* "sha256" */
+	char digest[16]; /* "sha256" */
 	bool signed_attrs;
 	bool has_cert;
 	char subject[256];

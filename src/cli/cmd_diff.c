@@ -12,30 +12,31 @@ void cli_print_report(const struct vc_report *rep, bool json, bool quiet, const 
 
 static void help(void)
 {
-	printf("Usage: vcompose diff A B [OPTIONS]\n"
-	       "\n"
-	       "Compares two images (disks, or bare EROFS, verity, FAT, PE files) that should be\n"
-	       "bit-identical and names where they differ: the partition, then the structure\n"
-	       "(GPT header field, EROFS superblock field, inode and path, verity level and\n"
-	       "block, FAT directory entry field, file on the ESP and PE section). Prints\n"
-	       "'identical' and exits 0 when they are the same.\n"
-	       "\n"
-	       "Options:\n"
-	       "  --max N     list at most N differences (default 64)\n"
-	       "  --json      the differences as JSON\n"
-	       "  -h, --help  this text\n"
-	       "\n"
-	       "Exit codes: 0 identical, 1 different (or bad input), 2 usage error, 3 I/O error.\n");
+	printf(
+	    "Usage: vcompose diff A B [OPTIONS]\n"
+	    "\n"
+	    "Compares two images (disks, or bare EROFS, verity, FAT, PE files) that should be\n"
+	    "bit-identical and names where they differ: the partition, then the structure\n"
+	    "(GPT header field, EROFS superblock field, inode and path, verity level and\n"
+	    "block, FAT directory entry field, file on the ESP and PE section). Prints\n"
+	    "'identical' and exits 0 when they are the same.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --max N     list at most N differences (default 64)\n"
+	    "  --json      the differences as JSON\n"
+	    "  -h, --help  this text\n"
+	    "\n"
+	    "Exit codes: 0 identical, 1 different (or bad input), 2 usage error, 3 I/O error.\n");
 }
 
 int cmd_diff(int argc, char **argv)
 {
 	enum { O_MAX = 256, O_JSON };
 	static const struct option opts[] = {
-		{"max", required_argument, NULL, O_MAX},
-		{"json", no_argument, NULL, O_JSON},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"max", required_argument, NULL, O_MAX},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct vc_report rep = {0};
 	struct vc_error err = {0};
@@ -56,7 +57,8 @@ int cmd_diff(int argc, char **argv)
 		}
 	}
 	if (optind + 2 != argc)
-		return cli_usage("diff", argc - optind < 2 ? "give two images" : "unexpected argument '%s'",
+		return cli_usage("diff",
+				 argc - optind < 2 ? "give two images" : "unexpected argument '%s'",
 				 argv[argc - 1]);
 	rc = vc_inspect_diff(argv[optind], argv[optind + 1], (size_t)max, &rep, &err);
 	if (rc < 0) {

@@ -31,9 +31,9 @@ int cmd_inspect(int argc, char **argv)
 {
 	enum { O_JSON = 256 };
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, O_JSON},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct vc_error err = {0};
 	struct vc_json j;
@@ -49,7 +49,8 @@ int cmd_inspect(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage("inspect", optind >= argc ? "give IMAGE" : "unexpected argument '%s'",
+		return cli_usage("inspect",
+				 optind >= argc ? "give IMAGE" : "unexpected argument '%s'",
 				 argv[optind + 1 < argc ? optind + 1 : optind]);
 	vc_json_init(&j, 2);
 	rc = vc_inspect_describe(argv[optind], &j, &err);

@@ -78,13 +78,13 @@ int cmd_verify(int argc, char **argv)
 {
 	enum { O_CERT = 256, O_ROOTHASH, O_JOBS, O_JSON };
 	static const struct option opts[] = {
-		{"cert", required_argument, NULL, O_CERT},
-		{"roothash", required_argument, NULL, O_ROOTHASH},
-		{"jobs", required_argument, NULL, O_JOBS},
-		{"json", no_argument, NULL, O_JSON},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"cert", required_argument, NULL, O_CERT},
+	    {"roothash", required_argument, NULL, O_ROOTHASH},
+	    {"jobs", required_argument, NULL, O_JOBS},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct vc_verify_options o = {0};
 	struct vc_report rep = {0};
@@ -99,8 +99,10 @@ int cmd_verify(int argc, char **argv)
 		switch (c) {
 		case O_CERT: o.cert_path = optarg; break;
 		case O_ROOTHASH:
-			if (vc_hex_decode(optarg, hash, sizeof(hash), &hash_len, &err) < 0 || hash_len != 32)
-				return cli_usage("verify", "--roothash '%s': not 64 hex digits", optarg);
+			if (vc_hex_decode(optarg, hash, sizeof(hash), &hash_len, &err) < 0 ||
+			    hash_len != 32)
+				return cli_usage("verify", "--roothash '%s': not 64 hex digits",
+						 optarg);
 			o.roothash = hash;
 			o.roothash_len = hash_len;
 			break;
@@ -115,7 +117,8 @@ int cmd_verify(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage("verify", optind >= argc ? "give IMAGE" : "unexpected argument '%s'",
+		return cli_usage("verify",
+				 optind >= argc ? "give IMAGE" : "unexpected argument '%s'",
 				 argv[optind + 1 < argc ? optind + 1 : optind]);
 	rc = vc_inspect_verify(argv[optind], &o, &rep, &err);
 	if (rc < 0) {

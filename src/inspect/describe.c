@@ -114,9 +114,9 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 	vc_json_end_array(j);
 	vc_json_key(j, "featureIncompat");
 	vc_json_begin_array(j);
-	static const char *const inc[] = {"lz4_0padding", "compr_cfgs", "big_pcluster",
+	static const char *const inc[] = {"lz4_0padding", "compr_cfgs",	  "big_pcluster",
 					  "chunked_file", "device_table", "ztailpacking",
-					  "fragments", "dedupe", "xattr_prefixes"};
+					  "fragments",	  "dedupe",	  "xattr_prefixes"};
 	for (int b = 0; b < 32; b++)
 		if (sb.feature_incompat & (1u << b)) {
 			if (b < (int)VC_ARRAY_SIZE(inc)) {
@@ -168,10 +168,12 @@ int verity_load(const struct img *im, uint64_t area_off, uint64_t area_len,
 	if (r == 0)
 		r = vc_verity_plan(vp, pl, err);
 	if (r == 0 && pl->area_size > area_len)
-		r = vc_errorf(err, VC_EINVAL, "verity: the tree needs %llu bytes, the area has %llu",
+		r = vc_errorf(err, VC_EINVAL,
+			      "verity: the tree needs %llu bytes, the area has %llu",
 			      (unsigned long long)pl->area_size, (unsigned long long)area_len);
 	if (r < 0)
-		vc_error_prefix(err, "verity superblock at offset %llu", (unsigned long long)area_off);
+		vc_error_prefix(err, "verity superblock at offset %llu",
+				(unsigned long long)area_off);
 	return r;
 }
 
@@ -474,9 +476,9 @@ static void flag_names(struct vc_json *j, uint64_t a)
 	static const struct {
 		uint64_t bit;
 		const char *name;
-	} f[] = {{VC_GPT_FLAG_REQUIRED, "required"}, {VC_GPT_FLAG_NO_BLOCK_IO, "no-block-io"},
+	} f[] = {{VC_GPT_FLAG_REQUIRED, "required"},	   {VC_GPT_FLAG_NO_BLOCK_IO, "no-block-io"},
 		 {VC_GPT_FLAG_LEGACY_BOOT, "legacy-boot"}, {VC_GPT_FLAG_GROWFS, "growfs"},
-		 {VC_GPT_FLAG_READ_ONLY, "read-only"}, {VC_GPT_FLAG_HIDDEN, "hidden"},
+		 {VC_GPT_FLAG_READ_ONLY, "read-only"},	   {VC_GPT_FLAG_HIDDEN, "hidden"},
 		 {VC_GPT_FLAG_NO_AUTO, "no-auto"}};
 
 	vc_json_begin_array(j);
@@ -502,7 +504,8 @@ static void describe_content(struct vc_json *j, const struct img *im, uint64_t o
 				vc_json_begin_object(j);
 				jkey_uint(j, "hashOffset", fs);
 				vc_json_key(j, "verity");
-				describe_verity(j, im, off + fs, len - fs, true, off, e, where, NULL, NULL);
+				describe_verity(j, im, off + fs, len - fs, true, off, e, where,
+						NULL, NULL);
 				vc_json_end_object(j);
 			}
 		}
@@ -524,8 +527,7 @@ static void describe_content(struct vc_json *j, const struct img *im, uint64_t o
 		vc_json_key(j, "signature");
 		describe_sig(j, im, off, len, e, where);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -572,7 +574,8 @@ static void describe_disk(struct vc_json *j, const struct img *im, struct errs *
 	}
 	for (size_t i = 0; i < chk.n; i++)
 		if (chk.items[i].failed && e->n < VC_ARRAY_SIZE(e->msg))
-			snprintf(e->msg[e->n++], sizeof(e->msg[0]), "gpt: %.415s", chk.items[i].what);
+			snprintf(e->msg[e->n++], sizeof(e->msg[0]), "gpt: %.415s",
+				 chk.items[i].what);
 	jkey_uint(j, "sectorSize", g->sector);
 	jkey_uuid(j, "guid", g->disk_guid);
 	jkey_uint(j, "firstUsableLba", g->first_usable);
@@ -608,8 +611,8 @@ static void describe_disk(struct vc_json *j, const struct img *im, struct errs *
 		if (k == VC_INSPECT_VERITY && vc_gpt_type_is_verity_hash(p->type)) {
 			const struct gpt_part *d = gpt_pair_data(g, p);
 			vc_json_key(j, "verity");
-			describe_verity(j, im, p->offset, p->size, d != NULL, d ? d->offset : 0, e, where,
-					NULL, NULL);
+			describe_verity(j, im, p->offset, p->size, d != NULL, d ? d->offset : 0, e,
+					where, NULL, NULL);
 		} else {
 			describe_content(j, im, p->offset, p->size, k, e, where);
 		}
@@ -636,8 +639,10 @@ int vc_inspect_describe(const char *path, struct vc_json *j, struct vc_error *er
 	}
 	enum vc_inspect_kind k = img_probe(&im, 0, im.size);
 	if (k == VC_INSPECT_UNKNOWN) {
-		r = vc_errorf(err, VC_EINVAL, "%s: not a GPT disk, EROFS, verity, FAT, PE or signature "
-			      "image (no known magic number)", path);
+		r = vc_errorf(err, VC_EINVAL,
+			      "%s: not a GPT disk, EROFS, verity, FAT, PE or signature "
+			      "image (no known magic number)",
+			      path);
 		goto out;
 	}
 	vc_json_begin_object(j);

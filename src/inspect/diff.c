@@ -19,7 +19,7 @@
 #include "inspect_priv.h"
 #include "inspect_int.h"
 
-#define CHUNK (1u << 20)
+#define CHUNK	     (1u << 20)
 #define PER_PART_MAX 24
 
 struct field {
@@ -30,8 +30,8 @@ struct field {
 enum rkind {
 	R_PLAIN,  /* named as it is (with fields when given) */
 	R_BLOCKS, /* "<name> N": N = (pos - off) / unit + first */
-	R_FILE,   /* a file on the ESP: compared by content, PE sections named */
-	R_SIG,    /* the DPS signature JSON: keys named */
+	R_FILE,	  /* a file on the ESP: compared by content, PE sections named */
+	R_SIG,	  /* the DPS signature JSON: keys named */
 };
 
 struct region {
@@ -41,9 +41,9 @@ struct region {
 	const struct field *fields;
 	size_t n_fields;
 	uint64_t unit, first; /* R_BLOCKS */
-	bool agg;             /* R_BLOCKS without nested regions: count the
+	bool agg;	      /* R_BLOCKS without nested regions: count the
 			       * differing blocks in one line */
-	size_t file;          /* R_FILE: index in the file list */
+	size_t file;	      /* R_FILE: index in the file list */
 };
 
 struct file_ref {
@@ -118,63 +118,115 @@ static void rfields(struct region *r, const struct field *f, size_t n)
 /* ---- tables of fields ---- */
 
 static const struct field gpt_hdr_fields[] = {
-	{0, 8, "Signature"}, {8, 4, "Revision"}, {12, 4, "HeaderSize"}, {16, 4, "HeaderCRC32"},
-	{20, 4, "Reserved"}, {24, 8, "MyLBA"}, {32, 8, "AlternateLBA"}, {40, 8, "FirstUsableLBA"},
-	{48, 8, "LastUsableLBA"}, {56, 16, "DiskGUID"}, {72, 8, "PartitionEntryLBA"},
-	{80, 4, "NumberOfPartitionEntries"}, {84, 4, "SizeOfPartitionEntry"},
-	{88, 4, "PartitionEntryArrayCRC32"},
+    {0, 8, "Signature"},
+    {8, 4, "Revision"},
+    {12, 4, "HeaderSize"},
+    {16, 4, "HeaderCRC32"},
+    {20, 4, "Reserved"},
+    {24, 8, "MyLBA"},
+    {32, 8, "AlternateLBA"},
+    {40, 8, "FirstUsableLBA"},
+    {48, 8, "LastUsableLBA"},
+    {56, 16, "DiskGUID"},
+    {72, 8, "PartitionEntryLBA"},
+    {80, 4, "NumberOfPartitionEntries"},
+    {84, 4, "SizeOfPartitionEntry"},
+    {88, 4, "PartitionEntryArrayCRC32"},
 };
 static const struct field gpt_entry_fields[] = {
-	{0, 16, "PartitionTypeGUID"}, {16, 16, "UniquePartitionGUID"}, {32, 8, "StartingLBA"},
-	{40, 8, "EndingLBA"}, {48, 8, "Attributes"}, {56, 72, "PartitionName"},
+    {0, 16, "PartitionTypeGUID"}, {16, 16, "UniquePartitionGUID"}, {32, 8, "StartingLBA"},
+    {40, 8, "EndingLBA"},	  {48, 8, "Attributes"},	   {56, 72, "PartitionName"},
 };
 static const struct field erofs_sb_fields[] = {
-	{0, 4, "magic"}, {4, 4, "checksum"}, {8, 4, "feature_compat"}, {12, 1, "blkszbits"},
-	{13, 1, "sb_extslots"}, {14, 2, "root_nid"}, {16, 8, "inos"}, {24, 8, "build_time"},
-	{32, 4, "build_time_nsec"}, {36, 4, "blocks"}, {40, 4, "meta_blkaddr"},
-	{44, 4, "xattr_blkaddr"}, {48, 16, "uuid"}, {64, 16, "volume_name"},
-	{80, 4, "feature_incompat"}, {84, 2, "available_compr_algs"}, {86, 2, "extra_devices"},
-	{88, 2, "devt_slotoff"}, {90, 38, "reserved"},
+    {0, 4, "magic"},
+    {4, 4, "checksum"},
+    {8, 4, "feature_compat"},
+    {12, 1, "blkszbits"},
+    {13, 1, "sb_extslots"},
+    {14, 2, "root_nid"},
+    {16, 8, "inos"},
+    {24, 8, "build_time"},
+    {32, 4, "build_time_nsec"},
+    {36, 4, "blocks"},
+    {40, 4, "meta_blkaddr"},
+    {44, 4, "xattr_blkaddr"},
+    {48, 16, "uuid"},
+    {64, 16, "volume_name"},
+    {80, 4, "feature_incompat"},
+    {84, 2, "available_compr_algs"},
+    {86, 2, "extra_devices"},
+    {88, 2, "devt_slotoff"},
+    {90, 38, "reserved"},
 };
 static const struct field erofs_compact_fields[] = {
-	{0, 2, "i_format"}, {2, 2, "i_xattr_icount"}, {4, 2, "i_mode"}, {6, 2, "i_nlink"},
-	{8, 4, "i_size"}, {12, 4, "i_reserved"}, {16, 4, "i_u (block address)"}, {20, 4, "i_ino"},
-	{24, 2, "i_uid"}, {26, 2, "i_gid"}, {28, 4, "i_reserved2"},
+    {0, 2, "i_format"},
+    {2, 2, "i_xattr_icount"},
+    {4, 2, "i_mode"},
+    {6, 2, "i_nlink"},
+    {8, 4, "i_size"},
+    {12, 4, "i_reserved"},
+    {16, 4, "i_u (block address)"},
+    {20, 4, "i_ino"},
+    {24, 2, "i_uid"},
+    {26, 2, "i_gid"},
+    {28, 4, "i_reserved2"},
 };
 static const struct field erofs_ext_fields[] = {
-	{0, 2, "i_format"}, {2, 2, "i_xattr_icount"}, {4, 2, "i_mode"}, {6, 2, "i_reserved"},
-	{8, 8, "i_size"}, {16, 4, "i_u (block address)"}, {20, 4, "i_ino"}, {24, 4, "i_uid"},
-	{28, 4, "i_gid"}, {32, 8, "i_mtime"}, {40, 4, "i_mtime_nsec"}, {44, 4, "i_nlink"},
-	{48, 16, "i_reserved2"},
+    {0, 2, "i_format"},	     {2, 2, "i_xattr_icount"}, {4, 2, "i_mode"},
+    {6, 2, "i_reserved"},    {8, 8, "i_size"},	       {16, 4, "i_u (block address)"},
+    {20, 4, "i_ino"},	     {24, 4, "i_uid"},	       {28, 4, "i_gid"},
+    {32, 8, "i_mtime"},	     {40, 4, "i_mtime_nsec"},  {44, 4, "i_nlink"},
+    {48, 16, "i_reserved2"},
 };
 static const struct field verity_sb_fields[] = {
-	{0, 8, "signature"}, {8, 4, "version"}, {12, 4, "hash_type"}, {16, 16, "uuid"},
-	{32, 32, "algorithm"}, {64, 4, "data_block_size"}, {68, 4, "hash_block_size"},
-	{72, 8, "data_blocks"}, {80, 2, "salt_size"}, {82, 6, "pad1"}, {88, 256, "salt"},
-	{344, 168, "pad2"},
+    {0, 8, "signature"},	{8, 4, "version"},
+    {12, 4, "hash_type"},	{16, 16, "uuid"},
+    {32, 32, "algorithm"},	{64, 4, "data_block_size"},
+    {68, 4, "hash_block_size"}, {72, 8, "data_blocks"},
+    {80, 2, "salt_size"},	{82, 6, "pad1"},
+    {88, 256, "salt"},		{344, 168, "pad2"},
 };
 static const struct field fat_bs_common[] = {
-	{0, 3, "jump"}, {3, 8, "OEM name"}, {11, 2, "bytes per sector"}, {13, 1, "sectors per cluster"},
-	{14, 2, "reserved sectors"}, {16, 1, "FATs"}, {17, 2, "root entries"}, {19, 2, "total sectors 16"},
-	{21, 1, "media"}, {22, 2, "FAT size 16"}, {24, 2, "sectors per track"}, {26, 2, "heads"},
-	{28, 4, "hidden sectors"}, {32, 4, "total sectors 32"},
+    {0, 3, "jump"},
+    {3, 8, "OEM name"},
+    {11, 2, "bytes per sector"},
+    {13, 1, "sectors per cluster"},
+    {14, 2, "reserved sectors"},
+    {16, 1, "FATs"},
+    {17, 2, "root entries"},
+    {19, 2, "total sectors 16"},
+    {21, 1, "media"},
+    {22, 2, "FAT size 16"},
+    {24, 2, "sectors per track"},
+    {26, 2, "heads"},
+    {28, 4, "hidden sectors"},
+    {32, 4, "total sectors 32"},
 };
 static const struct field fat_bs16[] = {
-	{36, 1, "drive number"}, {37, 1, "reserved"}, {38, 1, "boot signature"},
-	{39, 4, "volume id"}, {43, 11, "volume label"}, {54, 8, "file system type"},
-	{62, 448, "boot code"}, {510, 2, "signature"},
+    {36, 1, "drive number"}, {37, 1, "reserved"},      {38, 1, "boot signature"},
+    {39, 4, "volume id"},    {43, 11, "volume label"}, {54, 8, "file system type"},
+    {62, 448, "boot code"},  {510, 2, "signature"},
 };
 static const struct field fat_bs32[] = {
-	{36, 4, "FAT size 32"}, {40, 2, "ext flags"}, {42, 2, "version"}, {44, 4, "root cluster"},
-	{48, 2, "FSInfo sector"}, {50, 2, "backup boot sector"}, {52, 12, "reserved"},
-	{64, 1, "drive number"}, {65, 1, "reserved1"}, {66, 1, "boot signature"},
-	{67, 4, "volume id"}, {71, 11, "volume label"}, {82, 8, "file system type"},
-	{90, 420, "boot code"}, {510, 2, "signature"},
+    {36, 4, "FAT size 32"},	 {40, 2, "ext flags"},	   {42, 2, "version"},
+    {44, 4, "root cluster"},	 {48, 2, "FSInfo sector"}, {50, 2, "backup boot sector"},
+    {52, 12, "reserved"},	 {64, 1, "drive number"},  {65, 1, "reserved1"},
+    {66, 1, "boot signature"},	 {67, 4, "volume id"},	   {71, 11, "volume label"},
+    {82, 8, "file system type"}, {90, 420, "boot code"},   {510, 2, "signature"},
 };
 static const struct field fat_dirent_fields[] = {
-	{0, 11, "name"}, {11, 1, "attributes"}, {12, 1, "case flags"}, {13, 1, "ctime tenths"},
-	{14, 2, "ctime"}, {16, 2, "cdate"}, {18, 2, "adate"}, {20, 2, "first cluster hi"},
-	{22, 2, "wtime"}, {24, 2, "wdate"}, {26, 2, "first cluster lo"}, {28, 4, "size"},
+    {0, 11, "name"},
+    {11, 1, "attributes"},
+    {12, 1, "case flags"},
+    {13, 1, "ctime tenths"},
+    {14, 2, "ctime"},
+    {16, 2, "cdate"},
+    {18, 2, "adate"},
+    {20, 2, "first cluster hi"},
+    {22, 2, "wtime"},
+    {24, 2, "wdate"},
+    {26, 2, "first cluster lo"},
+    {28, 4, "size"},
 };
 
 /* ---- regions of each format (offsets relative to its window) ---- */
@@ -196,12 +248,13 @@ static void regions_gpt(struct regions *rs, const struct img *im)
 	uint64_t bak = im->size / s - 1;
 	uint64_t bak_arr = bak * s > alen ? bak * s - alen : 0;
 	for (uint32_t i = 0; i < g->n_entries && i < 1024; i++) {
-		rfields(radd(rs, g->entries_lba * s + (uint64_t)i * g->entry_size, g->entry_size, R_PLAIN,
-			     "GPT entry %u", i + 1), gpt_entry_fields, VC_ARRAY_SIZE(gpt_entry_fields));
+		rfields(radd(rs, g->entries_lba * s + (uint64_t)i * g->entry_size, g->entry_size,
+			     R_PLAIN, "GPT entry %u", i + 1),
+			gpt_entry_fields, VC_ARRAY_SIZE(gpt_entry_fields));
 		if (bak_arr)
-			rfields(radd(rs, bak_arr + (uint64_t)i * g->entry_size, g->entry_size, R_PLAIN,
-				     "GPT backup entry %u", i + 1), gpt_entry_fields,
-				VC_ARRAY_SIZE(gpt_entry_fields));
+			rfields(radd(rs, bak_arr + (uint64_t)i * g->entry_size, g->entry_size,
+				     R_PLAIN, "GPT backup entry %u", i + 1),
+				gpt_entry_fields, VC_ARRAY_SIZE(gpt_entry_fields));
 	}
 	rfields(radd(rs, bak * s, 92, R_PLAIN, "GPT backup header"), gpt_hdr_fields,
 		VC_ARRAY_SIZE(gpt_hdr_fields));
@@ -261,11 +314,12 @@ static void regions_erofs(struct regions *rs, const struct img *im, uint64_t off
 		struct vc_verity_params vp;
 		struct vc_verity_plan pl;
 		if (verity_load(im, off + fs, len - fs, &vp, &pl, &err) == 0) {
-			rfields(radd(rs, fs, 512, R_PLAIN, "embedded verity superblock"), verity_sb_fields,
-				VC_ARRAY_SIZE(verity_sb_fields));
+			rfields(radd(rs, fs, 512, R_PLAIN, "embedded verity superblock"),
+				verity_sb_fields, VC_ARRAY_SIZE(verity_sb_fields));
 			for (int l = 0; l < pl.levels; l++) {
-				r = radd(rs, fs + pl.level_offset[l], pl.level_blocks[l] * vp.hash_block_size,
-					 R_BLOCKS, "embedded verity level %d block", l);
+				r = radd(rs, fs + pl.level_offset[l],
+					 pl.level_blocks[l] * vp.hash_block_size, R_BLOCKS,
+					 "embedded verity level %d block", l);
 				if (r) {
 					r->unit = vp.hash_block_size;
 					r->agg = true;
@@ -286,8 +340,9 @@ static void regions_verity(struct regions *rs, const struct img *im, uint64_t of
 	rfields(radd(rs, 0, 512, R_PLAIN, "verity superblock"), verity_sb_fields,
 		VC_ARRAY_SIZE(verity_sb_fields));
 	for (int l = 0; l < pl.levels; l++) {
-		struct region *r = radd(rs, pl.level_offset[l], pl.level_blocks[l] * vp.hash_block_size,
-					R_BLOCKS, "verity level %d block", l);
+		struct region *r =
+		    radd(rs, pl.level_offset[l], pl.level_blocks[l] * vp.hash_block_size, R_BLOCKS,
+			 "verity level %d block", l);
 		if (r) {
 			r->unit = vp.hash_block_size;
 			r->agg = true;
@@ -330,17 +385,17 @@ static int fat_region(void *ctx, const struct fat_file *f, struct vc_error *err)
 	uint32_t *ch = NULL;
 	size_t nc = 0;
 	struct vc_error e2;
-	if (f->first_cluster && fat_chain(c->im, c->off, c->fi, f->first_cluster, c->fi->clusters, &ch,
-					  &nc, &e2) == 0) {
+	if (f->first_cluster && fat_chain(c->im, c->off, c->fi, f->first_cluster, c->fi->clusters,
+					  &ch, &nc, &e2) == 0) {
 		for (size_t i = 0; i < nc;) {
 			size_t k = i + 1;
 			while (k < nc && ch[k] == ch[k - 1] + 1)
 				k++;
 			uint64_t at = c->fi->data_off + (uint64_t)(ch[i] - 2) * c->fi->cluster_size;
-			struct region *r = radd(c->rs, at, (uint64_t)(k - i) * c->fi->cluster_size,
-						f->dir ? R_BLOCKS : R_FILE, "%s %s%s",
-						f->dir ? "directory" : "file", f->path,
-						f->dir ? " entry" : "");
+			struct region *r =
+			    radd(c->rs, at, (uint64_t)(k - i) * c->fi->cluster_size,
+				 f->dir ? R_BLOCKS : R_FILE, "%s %s%s",
+				 f->dir ? "directory" : "file", f->path, f->dir ? " entry" : "");
 			if (r && f->dir) {
 				/* entries numbered from the run's start */
 				r->unit = 32;
@@ -384,8 +439,9 @@ static void regions_fat(struct regions *rs, const struct img *ia, uint64_t oa, u
 		rfields(radd(rs, 6 * 512, 512, R_PLAIN, "FAT backup boot sector"), t, nt);
 	}
 	for (uint32_t k = 0; k < fi->n_fats; k++) {
-		struct region *r = radd(rs, ((uint64_t)fi->reserved + (uint64_t)k * fi->fat_sectors) *
-						    fi->bytes_per_sector,
+		struct region *r = radd(rs,
+					((uint64_t)fi->reserved + (uint64_t)k * fi->fat_sectors) *
+					    fi->bytes_per_sector,
 					(uint64_t)fi->fat_sectors * fi->bytes_per_sector, R_BLOCKS,
 					"FAT %u sector", k + 1);
 		if (r) {
@@ -486,7 +542,8 @@ static void pe_diff(struct dx *d, const char *name, const uint8_t *a, size_t la,
 		goto out;
 	}
 	{
-		size_t h = pa->size_of_headers < la && pa->size_of_headers < lb ? pa->size_of_headers : 0;
+		size_t h =
+		    pa->size_of_headers < la && pa->size_of_headers < lb ? pa->size_of_headers : 0;
 		for (size_t i = 0; i < h; i++) {
 			if (a[i] == b[i] || (i >= pa->pe_offset + 8 && i < pa->pe_offset + 12) ||
 			    (i >= pa->opt_offset + 64 && i < pa->opt_offset + 68))
@@ -509,8 +566,9 @@ static void pe_diff(struct dx *d, const char *name, const uint8_t *a, size_t la,
 		size_t k = 0;
 		while (k < na && k < nb && sa[k] == sb[k])
 			k++;
-		report(d, "%s: PE section %s (%zu vs %zu bytes, first difference at byte %zu of it)", name,
-		       pa->sections[i].name, na, nb, k);
+		report(d,
+		       "%s: PE section %s (%zu vs %zu bytes, first difference at byte %zu of it)",
+		       name, pa->sections[i].name, na, nb, k);
 	}
 out:
 	free(pa);
@@ -668,13 +726,14 @@ static int compare_window(struct dx *d, struct regions *rs, uint64_t oa, uint64_
 				uint64_t at = rg->off + k * rg->unit;
 				if (img_read(d->a, oa + at, fa, (size_t)rg->unit, err) == 0 &&
 				    img_read(d->b, ob + at, fb, (size_t)rg->unit, err) == 0)
-					field_list(fa, fb, (size_t)rg->unit, rg->fields, rg->n_fields, fl,
-						   sizeof(fl));
+					field_list(fa, fb, (size_t)rg->unit, rg->fields,
+						   rg->n_fields, fl, sizeof(fl));
 				vc_error_clear(err);
 			}
 			next = rg->off + (k + 1) * rg->unit;
 			if (fl[0]) {
-				report(d, "%s %llu field%s %s", rg->name, (unsigned long long)(rg->first + k),
+				report(d, "%s %llu field%s %s", rg->name,
+				       (unsigned long long)(rg->first + k),
 				       strchr(fl, ',') ? "s" : "", fl);
 			} else if (rg->agg) {
 				/* the differing blocks of the whole region, in one line */
@@ -684,15 +743,21 @@ static int compare_window(struct dx *d, struct regions *rs, uint64_t oa, uint64_
 					goto out;
 				if (n_diff == 1)
 					report(d, "%s %llu (offset %llu)", rg->name,
-					       (unsigned long long)(rg->first + k), (unsigned long long)(oa + p));
+					       (unsigned long long)(rg->first + k),
+					       (unsigned long long)(oa + p));
 				else
-					report(d, "%s %llu (offset %llu) and %llu more up to block %llu, of %llu",
+					report(d,
+					       "%s %llu (offset %llu) and %llu more up to block "
+					       "%llu, of %llu",
 					       rg->name, (unsigned long long)(rg->first + k),
-					       (unsigned long long)(oa + p), (unsigned long long)(n_diff - 1),
-					       (unsigned long long)(rg->first + last), (unsigned long long)nb);
+					       (unsigned long long)(oa + p),
+					       (unsigned long long)(n_diff - 1),
+					       (unsigned long long)(rg->first + last),
+					       (unsigned long long)nb);
 				next = rg->off + rg->len;
 			} else {
-				report(d, "%s %llu (offset %llu)", rg->name, (unsigned long long)(rg->first + k),
+				report(d, "%s %llu (offset %llu)", rg->name,
+				       (unsigned long long)(rg->first + k),
 				       (unsigned long long)(oa + p));
 			}
 		} else if (rg->kind == R_FILE) {
@@ -711,14 +776,16 @@ static int compare_window(struct dx *d, struct regions *rs, uint64_t oa, uint64_
 				uint8_t fa[4096], fb[4096];
 				if (img_read(d->a, oa + rg->off, fa, (size_t)rg->len, err) == 0 &&
 				    img_read(d->b, ob + rg->off, fb, (size_t)rg->len, err) == 0)
-					field_list(fa, fb, (size_t)rg->len, rg->fields, rg->n_fields, fl,
-						   sizeof(fl));
+					field_list(fa, fb, (size_t)rg->len, rg->fields,
+						   rg->n_fields, fl, sizeof(fl));
 				vc_error_clear(err);
 			}
 			if (fl[0])
-				report(d, "%s field%s %s", rg->name, strchr(fl, ',') ? "s" : "", fl);
+				report(d, "%s field%s %s", rg->name, strchr(fl, ',') ? "s" : "",
+				       fl);
 			else
-				report(d, "%s (offset %llu)", rg->name, (unsigned long long)(oa + p));
+				report(d, "%s (offset %llu)", rg->name,
+				       (unsigned long long)(oa + p));
 			next = rg->off + rg->len;
 		}
 		pos = next > p ? next : p + 1;
@@ -782,7 +849,8 @@ int vc_inspect_diff(const char *pa, const char *pb, size_t max, struct vc_report
 	enum vc_inspect_kind ka = img_probe(&a, 0, a.size), kb = img_probe(&b, 0, b.size);
 	if (ka != kb) {
 		d.where = "image";
-		report(&d, "%s is %s, %s is %s", pa, vc_inspect_kind_name(ka), pb, vc_inspect_kind_name(kb));
+		report(&d, "%s is %s, %s is %s", pa, vc_inspect_kind_name(ka), pb,
+		       vc_inspect_kind_name(kb));
 		goto out;
 	}
 	if (ka != VC_INSPECT_DISK) {

@@ -29,7 +29,8 @@ int erofs_read_sb(const struct img *im, uint64_t off, uint64_t len, struct erofs
 	if (r < 0)
 		return r;
 	if (vc_get_le32(b) != 0xE0F5E1E2u)
-		return vc_errorf(err, VC_EINVAL, "EROFS: no magic at byte 1024 (0x%08x)", vc_get_le32(b));
+		return vc_errorf(err, VC_EINVAL, "EROFS: no magic at byte 1024 (0x%08x)",
+				 vc_get_le32(b));
 	ret->checksum = vc_get_le32(b + 4);
 	ret->feature_compat = vc_get_le32(b + 8);
 	ret->blkszbits = b[12];
@@ -49,10 +50,12 @@ int erofs_read_sb(const struct img *im, uint64_t off, uint64_t len, struct erofs
 	memset(b + 4, 0, 4);
 	ret->computed = vc_erofs_crc32c(~0u, b, sizeof(b));
 	if (ret->blkszbits != 12)
-		return vc_errorf(err, VC_EUNSUPP, "EROFS: blkszbits %u: only 4096-byte blocks are read",
+		return vc_errorf(err, VC_EUNSUPP,
+				 "EROFS: blkszbits %u: only 4096-byte blocks are read",
 				 ret->blkszbits);
 	if ((uint64_t)ret->blocks * EROFS_BLK > len || ret->blocks == 0)
-		return vc_errorf(err, VC_EINVAL, "EROFS: %u blocks (%llu bytes) do not fit in %llu bytes",
+		return vc_errorf(err, VC_EINVAL,
+				 "EROFS: %u blocks (%llu bytes) do not fit in %llu bytes",
 				 ret->blocks, (unsigned long long)ret->blocks * EROFS_BLK,
 				 (unsigned long long)len);
 	if (ret->meta_blkaddr >= ret->blocks)
@@ -81,7 +84,8 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 
 	memset(ino, 0, sizeof(*ino));
 	if (nid > w->max_nid || at + 32 > w->fs_size)
-		return vc_errorf(err, VC_EINVAL, "nid %llu: beyond the image", (unsigned long long)nid);
+		return vc_errorf(err, VC_EINVAL, "nid %llu: beyond the image",
+				 (unsigned long long)nid);
 	r = img_read(w->im, w->off + at, b, 32, err);
 	if (r < 0)
 		return r;
@@ -98,7 +102,8 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 	uint64_t isize = 32;
 	if (ino->extended) {
 		if (at + 64 > w->fs_size)
-			return vc_errorf(err, VC_EINVAL, "nid %llu: extended inode beyond the image",
+			return vc_errorf(err, VC_EINVAL,
+					 "nid %llu: extended inode beyond the image",
 					 (unsigned long long)nid);
 		r = img_read(w->im, w->off + at, b, 64, err);
 		if (r < 0)
@@ -112,7 +117,8 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 	}
 	uint64_t xsize = icount ? 12 + 4 * ((uint64_t)icount - 1) : 0;
 	ino->meta_len = isize + xsize;
-	if (ino->size > w->fs_size * 64 + (1ull << 32) && !S_ISCHR(ino->mode) && !S_ISBLK(ino->mode))
+	if (ino->size > w->fs_size * 64 + (1ull << 32) && !S_ISCHR(ino->mode) &&
+	    !S_ISBLK(ino->mode))
 		return vc_errorf(err, VC_EINVAL, "nid %llu: i_size %llu is absurd for this image",
 				 (unsigned long long)nid, (unsigned long long)ino->size);
 	bool has_data = S_ISREG(ino->mode) || S_ISDIR(ino->mode) || S_ISLNK(ino->mode);
@@ -125,8 +131,10 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 			ino->data_off = (uint64_t)ino->i_u * EROFS_BLK;
 			ino->data_len = full * EROFS_BLK;
 			if (ino->i_u >= w->sb->blocks || full > w->sb->blocks - ino->i_u)
-				return vc_errorf(err, VC_EINVAL, "nid %llu: data blocks %u..+%llu beyond "
-						 "the %u blocks", (unsigned long long)nid, ino->i_u,
+				return vc_errorf(err, VC_EINVAL,
+						 "nid %llu: data blocks %u..+%llu beyond "
+						 "the %u blocks",
+						 (unsigned long long)nid, ino->i_u,
 						 (unsigned long long)full, w->sb->blocks);
 		}
 	} else if (has_data && ino->layout != 1 && ino->layout != 3) {
@@ -149,7 +157,8 @@ static int read_dir(struct walk *w, const struct erofs_inode *ino, uint8_t **ret
 	if (ino->layout != 0 && ino->layout != 2)
 		return vc_errorf(err, VC_EUNSUPP, "compressed directory");
 	if (ino->size > (64u << 20))
-		return vc_errorf(err, VC_ERANGE, "directory of %llu bytes", (unsigned long long)ino->size);
+		return vc_errorf(err, VC_ERANGE, "directory of %llu bytes",
+				 (unsigned long long)ino->size);
 	d = malloc(ino->size ? (size_t)ino->size : 1);
 	if (!d)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
@@ -222,7 +231,8 @@ static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, 
 		}
 		size_t n = vc_get_le16(blk + 8) / 12;
 		if (n == 0 || n * 12 > blen || vc_get_le16(blk + 8) % 12) {
-			r = vc_errorf(err, VC_EINVAL, "EROFS %s: directory block %llu: first nameoff %u",
+			r = vc_errorf(err, VC_EINVAL,
+				      "EROFS %s: directory block %llu: first nameoff %u",
 				      plen ? w->path : "/", (unsigned long long)(boff / EROFS_BLK),
 				      vc_get_le16(blk + 8));
 			break;
@@ -232,13 +242,16 @@ static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, 
 			size_t no = vc_get_le16(de + 8);
 			size_t ne = i + 1 < n ? vc_get_le16(de + 20) : blen;
 			if (no < n * 12 || ne > blen || ne <= no) {
-				r = vc_errorf(err, VC_EINVAL, "EROFS %s: dirent %zu: name at %zu..%zu out "
-					      "of its block", plen ? w->path : "/", i, no, ne);
+				r = vc_errorf(err, VC_EINVAL,
+					      "EROFS %s: dirent %zu: name at %zu..%zu out "
+					      "of its block",
+					      plen ? w->path : "/", i, no, ne);
 				break;
 			}
 			size_t nl = strnlen((const char *)blk + no, ne - no);
 			const char *name = (const char *)blk + no;
-			if ((nl == 1 && name[0] == '.') || (nl == 2 && name[0] == '.' && name[1] == '.'))
+			if ((nl == 1 && name[0] == '.') ||
+			    (nl == 2 && name[0] == '.' && name[1] == '.'))
 				continue;
 			if (nl == 0 || memchr(name, '/', nl) || plen + 1 + nl >= sizeof(w->path)) {
 				r = vc_errorf(err, VC_EINVAL, "EROFS %s: dirent %zu: bad name",
@@ -247,8 +260,9 @@ static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, 
 			}
 			uint64_t nid = vc_get_le64(de);
 			if (nid > w->max_nid) {
-				r = vc_errorf(err, VC_EINVAL, "EROFS %s/%.*s: nid %llu beyond the image",
-					      w->path, (int)nl, name, (unsigned long long)nid);
+				r = vc_errorf(err, VC_EINVAL,
+					      "EROFS %s/%.*s: nid %llu beyond the image", w->path,
+					      (int)nl, name, (unsigned long long)nid);
 				break;
 			}
 			w->path[plen] = '/';

@@ -13,8 +13,8 @@
 #include "vcompose/endian.h"
 #include "inspect_priv.h"
 
-#define FAT_MAX_TABLE (64u << 20)  /* bytes of one FAT we read */
-#define FAT_MAX_DIR (4u << 20)     /* bytes of one directory */
+#define FAT_MAX_TABLE (64u << 20) /* bytes of one FAT we read */
+#define FAT_MAX_DIR   (4u << 20)  /* bytes of one directory */
 
 void fat_fini(struct fat_info *fi)
 {
@@ -35,8 +35,9 @@ int fat_read(const struct img *im, uint64_t off, uint64_t len, struct fat_info *
 	if (r < 0)
 		return r;
 	if (b[510] != 0x55 || b[511] != 0xAA)
-		return vc_errorf(err, VC_EINVAL, "FAT: boot sector signature 0x%02x%02x, not 0x55AA",
-				 b[510], b[511]);
+		return vc_errorf(err, VC_EINVAL,
+				 "FAT: boot sector signature 0x%02x%02x, not 0x55AA", b[510],
+				 b[511]);
 	ret->bytes_per_sector = vc_get_le16(b + 11);
 	ret->sectors_per_cluster = b[13];
 	ret->reserved = vc_get_le16(b + 14);
@@ -45,19 +46,22 @@ int fat_read(const struct img *im, uint64_t off, uint64_t len, struct fat_info *
 	ret->total_sectors = vc_get_le16(b + 19) ? vc_get_le16(b + 19) : vc_get_le32(b + 32);
 	ret->fat_sectors = vc_get_le16(b + 22) ? vc_get_le16(b + 22) : vc_get_le32(b + 36);
 	uint32_t bps = ret->bytes_per_sector, spc = ret->sectors_per_cluster;
-	if ((bps != 512 && bps != 1024 && bps != 2048 && bps != 4096) || spc == 0 || (spc & (spc - 1)) ||
-	    ret->reserved == 0 || ret->n_fats == 0 || ret->n_fats > 4 || ret->fat_sectors == 0)
-		return vc_errorf(err, VC_EINVAL, "FAT: BPB: bytes/sector %u, sectors/cluster %u, reserved "
-				 "%u, FATs %u, FAT sectors %u: not a FAT file system", bps, spc,
-				 ret->reserved, ret->n_fats, ret->fat_sectors);
+	if ((bps != 512 && bps != 1024 && bps != 2048 && bps != 4096) || spc == 0 ||
+	    (spc & (spc - 1)) || ret->reserved == 0 || ret->n_fats == 0 || ret->n_fats > 4 ||
+	    ret->fat_sectors == 0)
+		return vc_errorf(err, VC_EINVAL,
+				 "FAT: BPB: bytes/sector %u, sectors/cluster %u, reserved "
+				 "%u, FATs %u, FAT sectors %u: not a FAT file system",
+				 bps, spc, ret->reserved, ret->n_fats, ret->fat_sectors);
 	if (ret->total_sectors * bps > len)
 		return vc_errorf(err, VC_EINVAL, "FAT: %llu sectors do not fit in %llu bytes",
 				 (unsigned long long)ret->total_sectors, (unsigned long long)len);
 	uint64_t root_secs = VC_DIV_ROUND_UP((uint64_t)ret->root_entries * 32, bps);
 	uint64_t data_sec = ret->reserved + (uint64_t)ret->n_fats * ret->fat_sectors + root_secs;
 	if (data_sec >= ret->total_sectors)
-		return vc_errorf(err, VC_EINVAL, "FAT: no data area (%llu of %llu sectors are metadata)",
-				 (unsigned long long)data_sec, (unsigned long long)ret->total_sectors);
+		return vc_errorf(
+		    err, VC_EINVAL, "FAT: no data area (%llu of %llu sectors are metadata)",
+		    (unsigned long long)data_sec, (unsigned long long)ret->total_sectors);
 	uint64_t clusters = (ret->total_sectors - data_sec) / spc;
 	ret->clusters = (uint32_t)(clusters > 0x0FFFFFF5 ? 0x0FFFFFF5 : clusters);
 	ret->bits = ret->clusters < 4085 ? 12 : ret->clusters < 65525 ? 16 : 32;
@@ -71,7 +75,8 @@ int fat_read(const struct img *im, uint64_t off, uint64_t len, struct fat_info *
 		ret->volume_id = vc_get_le32(b + 67);
 		memcpy(ret->label, b + 71, 11);
 		if (ret->root_entries)
-			return vc_errorf(err, VC_EINVAL, "FAT32 with %u root entries", ret->root_entries);
+			return vc_errorf(err, VC_EINVAL, "FAT32 with %u root entries",
+					 ret->root_entries);
 	} else {
 		ret->volume_id = vc_get_le32(b + 39);
 		memcpy(ret->label, b + 43, 11);
@@ -120,13 +125,16 @@ int fat_chain(const struct img *im, uint64_t off, const struct fat_info *fi, uin
 	while (!fat_eoc(fi, c)) {
 		if (c < 2 || c >= fi->clusters + 2) {
 			free(v);
-			return vc_errorf(err, VC_EINVAL, "cluster %u out of range 2..%u (chain from %u)", c,
+			return vc_errorf(err, VC_EINVAL,
+					 "cluster %u out of range 2..%u (chain from %u)", c,
 					 fi->clusters + 1, first);
 		}
 		if (n >= max) {
 			free(v);
-			return vc_errorf(err, VC_EINVAL, "chain from cluster %u longer than %u clusters "
-					 "(a loop?)", first, max);
+			return vc_errorf(err, VC_EINVAL,
+					 "chain from cluster %u longer than %u clusters "
+					 "(a loop?)",
+					 first, max);
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -164,12 +172,14 @@ int fat_read_file(const struct img *im, uint64_t off, const struct fat_info *fi,
 	if (f->size) {
 		r = fat_chain(im, off, fi, f->first_cluster, fi->clusters, &ch, &n, err);
 		if (r == 0 && (uint64_t)n * fi->cluster_size < f->size)
-			r = vc_errorf(err, VC_EINVAL, "%s: %zu clusters for %u bytes", f->path, n, f->size);
+			r = vc_errorf(err, VC_EINVAL, "%s: %zu clusters for %u bytes", f->path, n,
+				      f->size);
 		for (size_t i = 0; r == 0 && i * fi->cluster_size < f->size; i++) {
 			size_t k = f->size - i * fi->cluster_size;
 			if (k > fi->cluster_size)
 				k = fi->cluster_size;
-			r = img_read(im, off + clus_off(fi, ch[i]), d + i * fi->cluster_size, k, err);
+			r = img_read(im, off + clus_off(fi, ch[i]), d + i * fi->cluster_size, k,
+				     err);
 		}
 	}
 	free(ch);
@@ -211,8 +221,9 @@ static void mark(struct fwalk *w, const uint32_t *ch, size_t n, const char *path
 	for (size_t i = 0; i < n; i++) {
 		uint32_t c = ch[i];
 		if (w->used[c / 8] & (1u << (c % 8))) {
-			vc_report_add(w->chk, true, w->where, "%s: cluster %u (offset %llu) is used twice",
-				      path, c, (unsigned long long)clus_off(w->fi, c));
+			vc_report_add(w->chk, true, w->where,
+				      "%s: cluster %u (offset %llu) is used twice", path, c,
+				      (unsigned long long)clus_off(w->fi, c));
 			return;
 		}
 		w->used[c / 8] |= (uint8_t)(1u << (c % 8));
@@ -268,17 +279,20 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 		char name[1024];
 		size_t nl = 0;
 		if (lfn_ord == 1 && short_sum(e) == lfn_sum) {
-			for (int k = 0; k < lfn_n * 13 && lfn[k] && lfn[k] != 0xFFFF && nl + 4 < sizeof(name); k++) {
+			for (int k = 0;
+			     k < lfn_n * 13 && lfn[k] && lfn[k] != 0xFFFF && nl + 4 < sizeof(name);
+			     k++) {
 				uint32_t c = lfn[k];
-				if (c >= 0xD800 && c < 0xDC00 && k + 1 < lfn_n * 13 && lfn[k + 1] >= 0xDC00 &&
-				    lfn[k + 1] < 0xE000) {
+				if (c >= 0xD800 && c < 0xDC00 && k + 1 < lfn_n * 13 &&
+				    lfn[k + 1] >= 0xDC00 && lfn[k + 1] < 0xE000) {
 					c = 0x10000 + ((c - 0xD800) << 10) + (lfn[k + 1] - 0xDC00u);
 					k++;
 				}
 				if (c < 0x80)
 					name[nl++] = (char)c;
 				else if (c < 0x800)
-					name[nl++] = (char)(0xC0 | c >> 6), name[nl++] = (char)(0x80 | (c & 0x3F));
+					name[nl++] = (char)(0xC0 | c >> 6),
+					name[nl++] = (char)(0x80 | (c & 0x3F));
 				else if (c < 0x10000)
 					name[nl++] = (char)(0xE0 | c >> 12),
 					name[nl++] = (char)(0x80 | (c >> 6 & 0x3F)),
@@ -292,13 +306,15 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 		} else {
 			for (int k = 0; k < 8 && e[k] != ' '; k++) {
 				char c = (char)(k == 0 && e[0] == 0x05 ? 0xE5 : e[k]);
-				name[nl++] = (e[12] & 0x08) && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+				name[nl++] =
+				    (e[12] & 0x08) && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 			}
 			if (e[8] != ' ')
 				name[nl++] = '.';
 			for (int k = 8; k < 11 && e[k] != ' '; k++)
-				name[nl++] = (e[12] & 0x10) && e[k] >= 'A' && e[k] <= 'Z' ? (char)(e[k] + 32)
-											   : (char)e[k];
+				name[nl++] = (e[12] & 0x10) && e[k] >= 'A' && e[k] <= 'Z'
+						 ? (char)(e[k] + 32)
+						 : (char)e[k];
 		}
 		name[nl] = 0;
 		lfn_ord = 0;
@@ -307,21 +323,24 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 		if (nl == 0 || memchr(name, '/', nl) || memchr(name, 0, nl) ||
 		    plen + 1 + nl >= sizeof(w->path)) {
 			if (w->chk)
-				vc_report_add(w->chk, true, w->where, "%s: entry at offset %llu: bad name",
-					      plen ? w->path : "/", (unsigned long long)blk_off[i / 32]);
+				vc_report_add(
+				    w->chk, true, w->where, "%s: entry at offset %llu: bad name",
+				    plen ? w->path : "/", (unsigned long long)blk_off[i / 32]);
 			continue;
 		}
 		w->path[plen] = '/';
 		memcpy(w->path + plen + 1, name, nl + 1);
 		struct fat_file f = {
-			.path = w->path,
-			.dir = e[11] & 0x10,
-			.size = vc_get_le32(e + 28),
-			.first_cluster = (uint32_t)vc_get_le16(e + 20) << 16 | vc_get_le16(e + 26),
-			.dirent_off = blk_off[i / 32],
-			.ctime = vc_get_le16(e + 14), .cdate = vc_get_le16(e + 16),
-			.adate = vc_get_le16(e + 18), .wtime = vc_get_le16(e + 22),
-			.wdate = vc_get_le16(e + 24),
+		    .path = w->path,
+		    .dir = e[11] & 0x10,
+		    .size = vc_get_le32(e + 28),
+		    .first_cluster = (uint32_t)vc_get_le16(e + 20) << 16 | vc_get_le16(e + 26),
+		    .dirent_off = blk_off[i / 32],
+		    .ctime = vc_get_le16(e + 14),
+		    .cdate = vc_get_le16(e + 16),
+		    .adate = vc_get_le16(e + 18),
+		    .wtime = vc_get_le16(e + 22),
+		    .wdate = vc_get_le16(e + 24),
 		};
 		if (w->fi->bits != 32)
 			f.first_cluster &= 0xFFFF;
@@ -330,15 +349,21 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 			size_t n = 0;
 			struct vc_error e2;
 			if (f.size == 0 && f.first_cluster != 0) {
-				vc_report_add(w->chk, true, w->where, "%s: empty file with cluster %u", w->path,
+				vc_report_add(w->chk, true, w->where,
+					      "%s: empty file with cluster %u", w->path,
 					      f.first_cluster);
 			} else if (f.size) {
-				uint32_t want = (uint32_t)VC_DIV_ROUND_UP((uint64_t)f.size, w->fi->cluster_size);
-				if (fat_chain(w->im, w->off, w->fi, f.first_cluster, want + 1, &ch, &n, &e2) < 0)
-					vc_report_add(w->chk, true, w->where, "%s: %s", w->path, e2.msg);
+				uint32_t want = (uint32_t)VC_DIV_ROUND_UP((uint64_t)f.size,
+									  w->fi->cluster_size);
+				if (fat_chain(w->im, w->off, w->fi, f.first_cluster, want + 1, &ch,
+					      &n, &e2) < 0)
+					vc_report_add(w->chk, true, w->where, "%s: %s", w->path,
+						      e2.msg);
 				else if (n != want)
-					vc_report_add(w->chk, true, w->where, "%s: %zu clusters for %u bytes "
-						      "(%u expected)", w->path, n, f.size, want);
+					vc_report_add(w->chk, true, w->where,
+						      "%s: %zu clusters for %u bytes "
+						      "(%u expected)",
+						      w->path, n, f.size, want);
 				else
 					mark(w, ch, n, w->path);
 				free(ch);
@@ -365,15 +390,17 @@ static int walk_fat_dir(struct fwalk *w, uint32_t first, bool fixed_root, size_t
 	int r = 0;
 
 	if (depth > VC_INSPECT_MAX_DEPTH)
-		return vc_errorf(err, VC_ERANGE, "FAT %s: deeper than %d", w->path, VC_INSPECT_MAX_DEPTH);
+		return vc_errorf(err, VC_ERANGE, "FAT %s: deeper than %d", w->path,
+				 VC_INSPECT_MAX_DEPTH);
 	if (fixed_root) {
 		len = (size_t)fi->root_entries * 32;
 	} else {
-		r = fat_chain(w->im, w->off, fi, first, FAT_MAX_DIR / fi->cluster_size, &ch, &n, err);
+		r = fat_chain(w->im, w->off, fi, first, FAT_MAX_DIR / fi->cluster_size, &ch, &n,
+			      err);
 		if (r < 0) {
 			if (w->chk) {
-				vc_report_add(w->chk, true, w->where, "directory %s: %s", plen ? w->path : "/",
-					      err->msg);
+				vc_report_add(w->chk, true, w->where, "directory %s: %s",
+					      plen ? w->path : "/", err->msg);
 				vc_error_clear(err);
 				return 0;
 			}
@@ -424,8 +451,8 @@ int fat_walk(const struct img *im, uint64_t off, const struct fat_info *fi, fat_
 
 	if (!w)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
-	*w = (struct fwalk){.im = im, .off = off, .fi = fi, .fn = fn, .ctx = ctx, .chk = chk,
-			    .where = where};
+	*w = (struct fwalk){
+	    .im = im, .off = off, .fi = fi, .fn = fn, .ctx = ctx, .chk = chk, .where = where};
 	w->used = calloc((size_t)fi->clusters / 8 + 2, 1);
 	if (!w->used) {
 		free(w);
@@ -436,8 +463,9 @@ int fat_walk(const struct img *im, uint64_t off, const struct fat_info *fi, fat_
 		/* the other FATs must equal the first */
 		uint8_t *other = NULL;
 		for (uint32_t k = 1; r == 0 && k < fi->n_fats; k++) {
-			uint64_t at = off + ((uint64_t)fi->reserved + (uint64_t)k * fi->fat_sectors) *
-						    fi->bytes_per_sector;
+			uint64_t at =
+			    off + ((uint64_t)fi->reserved + (uint64_t)k * fi->fat_sectors) *
+				      fi->bytes_per_sector;
 			r = img_read_alloc(im, at, fi->fat_len, &other, err);
 			if (r < 0)
 				break;
@@ -445,8 +473,10 @@ int fat_walk(const struct img *im, uint64_t off, const struct fat_info *fi, fat_
 			while (i < fi->fat_len && other[i] == fi->fat[i])
 				i++;
 			if (i < fi->fat_len)
-				vc_report_add(chk, true, where, "FAT %u differs from FAT 1 at byte %zu (offset "
-					      "%llu)", k + 1, i, (unsigned long long)(at - off + i));
+				vc_report_add(chk, true, where,
+					      "FAT %u differs from FAT 1 at byte %zu (offset "
+					      "%llu)",
+					      k + 1, i, (unsigned long long)(at - off + i));
 			free(other);
 			other = NULL;
 		}
@@ -456,8 +486,11 @@ int fat_walk(const struct img *im, uint64_t off, const struct fat_info *fi, fat_
 			if (fat_next(fi, c) != 0 && !(w->used[c / 8] & (1u << (c % 8))))
 				lost++;
 		if (r == 0)
-			vc_report_add(chk, lost != 0, where, lost ? "%u clusters allocated in the FAT but in "
-				      "no file" : "FAT chains, sizes and copies consistent%.0u", lost);
+			vc_report_add(chk, lost != 0, where,
+				      lost ? "%u clusters allocated in the FAT but in "
+					     "no file"
+					   : "FAT chains, sizes and copies consistent%.0u",
+				      lost);
 	}
 	free(w->used);
 	free(w);

@@ -21,8 +21,8 @@ int img_open(const char *path, struct img *ret, struct vc_error *err)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return vc_errorf_errno(err, errno == ENOENT || errno == EACCES ? VC_EIO : VC_EIO, errno,
-				       "%s", path);
+		return vc_errorf_errno(err, errno == ENOENT || errno == EACCES ? VC_EIO : VC_EIO,
+				       errno, "%s", path);
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);
@@ -55,8 +55,9 @@ int img_read(const struct img *im, uint64_t off, void *buf, size_t len, struct v
 	uint8_t *p = buf;
 
 	if (off > im->size || len > im->size - off)
-		return vc_errorf(err, VC_EINVAL, "%s: %zu bytes at offset %llu: beyond the end (%llu bytes)",
-				 im->path, len, (unsigned long long)off, (unsigned long long)im->size);
+		return vc_errorf(
+		    err, VC_EINVAL, "%s: %zu bytes at offset %llu: beyond the end (%llu bytes)",
+		    im->path, len, (unsigned long long)off, (unsigned long long)im->size);
 	while (len > 0) {
 		ssize_t n = pread(im->fd, p, len, (off_t)off);
 		if (n < 0 && errno == EINTR)
@@ -98,8 +99,8 @@ static int ro_pwrite(void *impl, const void *buf, size_t len, uint64_t off, stru
 {
 	(void)impl;
 	(void)buf;
-	return vc_errorf(err, VC_EINVAL, "read-only image: refused a write of %zu bytes at %llu", len,
-			 (unsigned long long)off);
+	return vc_errorf(err, VC_EINVAL, "read-only image: refused a write of %zu bytes at %llu",
+			 len, (unsigned long long)off);
 }
 
 static int ro_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc_error *err)
@@ -111,7 +112,8 @@ static const struct vc_sink_ops ro_ops = {.pwrite = ro_pwrite, .pread = ro_pread
 
 struct vc_sink img_sink(const struct img *im, uint64_t off, uint64_t len, const char *who)
 {
-	struct vc_sink s = {.ops = &ro_ops, .impl = (void *)im, .base = off, .limit = len, .who = who};
+	struct vc_sink s = {
+	    .ops = &ro_ops, .impl = (void *)im, .base = off, .limit = len, .who = who};
 	return s;
 }
 
@@ -284,9 +286,10 @@ static int jp_string(struct jp *p, char **ret)
 				break;
 			}
 			char h = *p->s++;
-			int d = h >= '0' && h <= '9' ? h - '0'
+			int d = h >= '0' && h <= '9'   ? h - '0'
 				: h >= 'a' && h <= 'f' ? h - 'a' + 10
-				: h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+				: h >= 'A' && h <= 'F' ? h - 'A' + 10
+						       : -1;
 			u = u << 4 | (uint32_t)(d & 15);
 			if (d < 0) {
 				r = jp_fail(p, "bad \\u escape");
@@ -378,7 +381,8 @@ static int jp_value(struct jp *p, struct jval *v)
 					p->s++;
 					break;
 				}
-				return jp_fail(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+				return jp_fail(p,
+					       obj ? "expected ',' or '}'" : "expected ',' or ']'");
 			}
 		}
 	} else if (c == 't' && p->end - p->s >= 4 && !memcmp(p->s, "true", 4)) {
@@ -581,30 +585,35 @@ int sig_read(const uint8_t *blob, size_t len, struct sig_info *ret, struct vc_er
 		n++;
 	for (size_t i = n; i < len; i++)
 		if (blob[i])
-			return vc_errorf(err, VC_EINVAL, "signature JSON: non-zero byte at %zu after its end "
-					 "(%zu)", i, n);
+			return vc_errorf(err, VC_EINVAL,
+					 "signature JSON: non-zero byte at %zu after its end "
+					 "(%zu)",
+					 i, n);
 	r = json_parse((const char *)blob, n, &v, err);
 	if (r < 0) {
 		vc_error_prefix(err, "signature JSON");
 		return r;
 	}
-	const struct jval *rh = json_get(&v, "rootHash"), *fp = json_get(&v, "certificateFingerprint"),
+	const struct jval *rh = json_get(&v, "rootHash"),
+			  *fp = json_get(&v, "certificateFingerprint"),
 			  *sg = json_get(&v, "signature");
 	if (v.type != J_OBJ)
 		r = vc_errorf(err, VC_EINVAL, "signature JSON: not an object");
 	else if (!rh || rh->type != J_STR || strlen(rh->str) < 2 || strlen(rh->str) > 128 ||
 		 strspn(rh->str, "0123456789abcdef") != strlen(rh->str))
-		r = vc_errorf(err, VC_EINVAL, "signature JSON: \"rootHash\" missing or not lowercase hex");
+		r = vc_errorf(err, VC_EINVAL,
+			      "signature JSON: \"rootHash\" missing or not lowercase hex");
 	else if (!sg || sg->type != J_STR)
 		r = vc_errorf(err, VC_EINVAL, "signature JSON: \"signature\" missing");
 	if (r == 0)
 		snprintf(ret->roothash, sizeof(ret->roothash), "%s", rh->str);
 	if (r == 0 && fp) {
 		size_t fl;
-		if (fp->type != J_STR || vc_hex_decode(fp->str, ret->fingerprint, 32, &fl, err) < 0 ||
-		    fl != 32)
-			r = vc_errorf(err, VC_EINVAL,
-				      "signature JSON: \"certificateFingerprint\" is not 64 hex digits");
+		if (fp->type != J_STR ||
+		    vc_hex_decode(fp->str, ret->fingerprint, 32, &fl, err) < 0 || fl != 32)
+			r = vc_errorf(
+			    err, VC_EINVAL,
+			    "signature JSON: \"certificateFingerprint\" is not 64 hex digits");
 		ret->has_fp = r == 0;
 	}
 	if (r == 0) {

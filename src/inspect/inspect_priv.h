@@ -35,14 +35,14 @@ enum vc_inspect_kind img_probe(const struct img *im, uint64_t off, uint64_t len)
 
 /* ---- GPT ---- */
 struct gpt_part {
-	unsigned index;         /* 1-based entry number */
-	uint8_t type[16];       /* RFC 4122 order */
+	unsigned index;	  /* 1-based entry number */
+	uint8_t type[16]; /* RFC 4122 order */
 	uint8_t uuid[16];
 	char label[VC_GPT_LABEL_MAX + 1];
 	uint64_t attrs;
 	uint64_t first_lba, last_lba;
-	uint64_t offset, size;  /* bytes */
-	const char *type_name;  /* DPS name or NULL */
+	uint64_t offset, size; /* bytes */
+	const char *type_name; /* DPS name or NULL */
 };
 struct gpt_info {
 	uint32_t sector;
@@ -63,7 +63,7 @@ void gpt_part_where(const struct gpt_part *p, char *out, size_t n);
 
 /* ---- EROFS ---- */
 #define EROFS_SB_OFF 1024
-#define EROFS_BLK 4096u
+#define EROFS_BLK    4096u
 struct erofs_info {
 	uint32_t checksum, computed;
 	bool has_csum;
@@ -86,12 +86,12 @@ struct erofs_inode {
 	uint64_t nid;
 	const char *path;
 	bool extended;
-	unsigned layout;        /* EROFS data layout */
+	unsigned layout; /* EROFS data layout */
 	uint16_t mode;
 	uint64_t size;
-	uint32_t i_u;           /* raw_blkaddr etc. */
-	uint64_t meta_off;      /* byte of the inode in the fs */
-	uint64_t meta_len;      /* inode + xattrs + inline tail or map */
+	uint32_t i_u;		     /* raw_blkaddr etc. */
+	uint64_t meta_off;	     /* byte of the inode in the fs */
+	uint64_t meta_len;	     /* inode + xattrs + inline tail or map */
 	uint64_t data_off, data_len; /* block-aligned data (flat layouts), 0 if none */
 };
 typedef int (*erofs_walk_fn)(void *ctx, const struct erofs_inode *ino, struct vc_error *err);
@@ -110,11 +110,11 @@ struct fat_info {
 	uint32_t volume_id;
 	char label[12];
 	char oem[9];
-	uint64_t root_off;     /* FAT12/16 fixed root directory, bytes from fs start */
-	uint64_t data_off;     /* first data cluster (2) */
+	uint64_t root_off; /* FAT12/16 fixed root directory, bytes from fs start */
+	uint64_t data_off; /* first data cluster (2) */
 	uint32_t clusters;
 	uint32_t cluster_size;
-	uint8_t *fat;          /* the first FAT, read whole (owned) */
+	uint8_t *fat; /* the first FAT, read whole (owned) */
 	size_t fat_len;
 };
 /* Reads the boot sector and the first FAT; fat_fini() frees it. */
@@ -122,11 +122,11 @@ int fat_read(const struct img *im, uint64_t off, uint64_t len, struct fat_info *
 	     struct vc_error *err);
 void fat_fini(struct fat_info *fi);
 struct fat_file {
-	const char *path;      /* "/EFI/BOOT/BOOTX64.EFI" */
+	const char *path; /* "/EFI/BOOT/BOOTX64.EFI" */
 	bool dir;
 	uint32_t size;
 	uint32_t first_cluster;
-	uint64_t dirent_off;   /* of the short entry, bytes from fs start */
+	uint64_t dirent_off; /* of the short entry, bytes from fs start */
 	uint16_t wtime, wdate, ctime, cdate, adate;
 };
 typedef int (*fat_walk_fn)(void *ctx, const struct fat_file *f, struct vc_error *err);
@@ -146,12 +146,12 @@ int fat_chain(const struct img *im, uint64_t off, const struct fat_info *fi, uin
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 struct jval {
 	enum jtype type;
-	char *str;          /* J_STR (NUL-terminated, unescaped); key of an object member */
+	char *str; /* J_STR (NUL-terminated, unescaped); key of an object member */
 	double num;
 	bool b;
-	struct jval *kids;  /* J_ARR, J_OBJ */
+	struct jval *kids; /* J_ARR, J_OBJ */
 	size_t n_kids;
-	char *key;          /* when a member of an object */
+	char *key; /* when a member of an object */
 };
 int json_parse(const char *text, size_t len, struct jval *ret, struct vc_error *err);
 void json_free(struct jval *v);
@@ -162,7 +162,7 @@ struct sig_info {
 	char roothash[129];
 	bool has_fp;
 	uint8_t fingerprint[32];
-	uint8_t *p7;           /* decoded signature (owned) */
+	uint8_t *p7; /* decoded signature (owned) */
 	size_t p7_len;
 };
 int sig_read(const uint8_t *blob, size_t len, struct sig_info *ret, struct vc_error *err);

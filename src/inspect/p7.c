@@ -17,22 +17,22 @@
 #include "vcompose/sha256.h"
 #include "inspect_priv.h"
 
-#define SEQ (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)
-#define SET (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SET)
+#define SEQ    (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)
+#define SET    (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SET)
 #define CTX(n) (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | (n))
 
 static const uint8_t oid_signed_data[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02};
 static const uint8_t oid_message_digest[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04};
 
 struct p7 {
-	const uint8_t *certs;     /* [0] certificates content, or NULL */
+	const uint8_t *certs; /* [0] certificates content, or NULL */
 	size_t certs_len;
-	const uint8_t *issuer;    /* issuer Name TLV, or NULL (subjectKeyIdentifier) */
+	const uint8_t *issuer; /* issuer Name TLV, or NULL (subjectKeyIdentifier) */
 	size_t issuer_len;
-	const uint8_t *serial;    /* INTEGER value bytes */
+	const uint8_t *serial; /* INTEGER value bytes */
 	size_t serial_len;
 	mbedtls_md_type_t md;
-	const uint8_t *attrs;     /* signed attributes TLV ([0] tag), or NULL */
+	const uint8_t *attrs; /* signed attributes TLV ([0] tag), or NULL */
 	size_t attrs_len;
 	const uint8_t *sig;
 	size_t sig_len;
@@ -147,7 +147,8 @@ static void name_text(const uint8_t *tlv, size_t len, char *out, size_t n)
 
 	memset(&name, 0, sizeof(name));
 	snprintf(out, n, "?");
-	if (mbedtls_asn1_get_tag(&p, end, &l, SEQ) == 0 && mbedtls_x509_get_name(&p, p + l, &name) == 0)
+	if (mbedtls_asn1_get_tag(&p, end, &l, SEQ) == 0 &&
+	    mbedtls_x509_get_name(&p, p + l, &name) == 0)
 		mbedtls_x509_dn_gets(out, n, &name);
 	mbedtls_x509_name *c = name.next;
 	while (c) {
@@ -189,7 +190,8 @@ int vc_pkcs7_signer(const uint8_t *der, size_t len, struct vc_pkcs7_signer *ret,
 					   c.serial.len == s.serial_len &&
 					   !memcmp(c.serial.p, s.serial, s.serial_len)))) {
 				ret->has_cert = true;
-				mbedtls_x509_dn_gets(ret->subject, sizeof(ret->subject), &c.subject);
+				mbedtls_x509_dn_gets(ret->subject, sizeof(ret->subject),
+						     &c.subject);
 				vc_sha256(c.raw.p, c.raw.len, ret->fingerprint);
 			}
 			mbedtls_x509_crt_free(&c);
@@ -210,8 +212,10 @@ static int load_cert(const char *path, mbedtls_x509_crt *c, struct vc_error *err
 		if (!f)
 			return vc_errorf(err, VC_EIO, "%s: cannot open the certificate", path);
 		fclose(f);
-		return vc_errorf(err, VC_ECRYPTO, "%s: not a PEM or DER X.509 certificate (mbedtls "
-				 "-0x%04x)", path, (unsigned)-m);
+		return vc_errorf(err, VC_ECRYPTO,
+				 "%s: not a PEM or DER X.509 certificate (mbedtls "
+				 "-0x%04x)",
+				 path, (unsigned)-m);
 	}
 	return 0;
 }
@@ -243,23 +247,26 @@ int vc_pkcs7_verify(const uint8_t *der, size_t len, const void *content, size_t 
 	if (r < 0)
 		return r;
 	const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(s.md);
-	if (!mi || (s.md != MBEDTLS_MD_SHA256 && s.md != MBEDTLS_MD_SHA384 && s.md != MBEDTLS_MD_SHA512))
+	if (!mi ||
+	    (s.md != MBEDTLS_MD_SHA256 && s.md != MBEDTLS_MD_SHA384 && s.md != MBEDTLS_MD_SHA512))
 		return vc_errorf(err, VC_EUNSUPP, "PKCS#7: digest %s not accepted", md_name(s.md));
 	r = load_cert(cert_path, &c, err);
 	if (r < 0)
 		return r;
 	size_t hl = mbedtls_md_get_size(mi);
 	mbedtls_md(mi, content, content_len, h);
-	if (s.issuer && (c.issuer_raw.len != s.issuer_len ||
-			 memcmp(c.issuer_raw.p, s.issuer, s.issuer_len) || c.serial.len != s.serial_len ||
-			 memcmp(c.serial.p, s.serial, s.serial_len))) {
+	if (s.issuer &&
+	    (c.issuer_raw.len != s.issuer_len || memcmp(c.issuer_raw.p, s.issuer, s.issuer_len) ||
+	     c.serial.len != s.serial_len || memcmp(c.serial.p, s.serial, s.serial_len))) {
 		char want[256], got[256], ser[80] = "";
 		name_text(s.issuer, s.issuer_len, want, sizeof(want));
 		mbedtls_x509_dn_gets(got, sizeof(got), &c.issuer);
 		for (size_t i = 0; i < s.serial_len && 2 * i + 2 < sizeof(ser); i++)
 			snprintf(ser + 2 * i, 3, "%02x", s.serial[i]);
-		r = vc_errorf(err, VC_ECHECK, "signed by issuer '%s' serial %s, not by the certificate "
-			      "%s (issuer '%s')", want, ser, cert_path, got);
+		r = vc_errorf(err, VC_ECHECK,
+			      "signed by issuer '%s' serial %s, not by the certificate "
+			      "%s (issuer '%s')",
+			      want, ser, cert_path, got);
 		goto out;
 	}
 	const uint8_t *signed_hash = h;
@@ -281,7 +288,8 @@ int vc_pkcs7_verify(const uint8_t *der, size_t len, const void *content, size_t 
 				r = bad(err, "attribute type");
 				break;
 			}
-			bool md_attr = l == sizeof(oid_message_digest) && !memcmp(p, oid_message_digest, l);
+			bool md_attr =
+			    l == sizeof(oid_message_digest) && !memcmp(p, oid_message_digest, l);
 			p += l;
 			if (md_attr) {
 				size_t ol;
@@ -291,7 +299,8 @@ int vc_pkcs7_verify(const uint8_t *der, size_t len, const void *content, size_t 
 					break;
 				}
 				if (ol != hl || memcmp(p, h, hl)) {
-					r = vc_errorf(err, VC_ECHECK, "PKCS#7: messageDigest does not match the "
+					r = vc_errorf(err, VC_ECHECK,
+						      "PKCS#7: messageDigest does not match the "
 						      "content (the signed root hash differs)");
 					break;
 				}
@@ -300,7 +309,8 @@ int vc_pkcs7_verify(const uint8_t *der, size_t len, const void *content, size_t 
 			p = ae;
 		}
 		if (r == 0 && !found)
-			r = vc_errorf(err, VC_EINVAL, "PKCS#7: signed attributes without messageDigest");
+			r = vc_errorf(err, VC_EINVAL,
+				      "PKCS#7: signed attributes without messageDigest");
 		if (r < 0)
 			goto out;
 		attrs = malloc(s.attrs_len);
@@ -315,8 +325,10 @@ int vc_pkcs7_verify(const uint8_t *der, size_t len, const void *content, size_t 
 	}
 	int m = mbedtls_pk_verify(&c.pk, s.md, signed_hash, hl, s.sig, s.sig_len);
 	if (m != 0)
-		r = vc_errorf(err, VC_ECHECK, "PKCS#7: the signature does not verify with the key of %s "
-			      "(mbedtls -0x%04x)", cert_path, (unsigned)-m);
+		r = vc_errorf(err, VC_ECHECK,
+			      "PKCS#7: the signature does not verify with the key of %s "
+			      "(mbedtls -0x%04x)",
+			      cert_path, (unsigned)-m);
 out:
 	free(attrs);
 	mbedtls_x509_crt_free(&c);

@@ -40,7 +40,7 @@ struct vx {
 };
 
 static void add(struct vx *x, bool failed, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void add(struct vx *x, bool failed, const char *where, const char *fmt, ...)
 {
 	char buf[416];
@@ -68,7 +68,8 @@ static void check_erofs(struct vx *x, uint64_t off, uint64_t len, const char *wh
 	if (!sb.has_csum)
 		add(x, false, where, "EROFS superblock (no checksum feature)");
 	else if (sb.checksum != sb.computed)
-		add(x, true, where, "EROFS superblock at offset %llu: checksum 0x%08x, computed 0x%08x",
+		add(x, true, where,
+		    "EROFS superblock at offset %llu: checksum 0x%08x, computed 0x%08x",
 		    (unsigned long long)(off + EROFS_SB_OFF), sb.checksum, sb.computed);
 	else
 		add(x, false, where, "EROFS superblock checksum 0x%08x", sb.checksum);
@@ -98,8 +99,10 @@ static void check_erofs_root(struct vx *x, uint64_t off, uint64_t len, const cha
 	if (r < 0)
 		add(x, true, where, "EROFS tree: %s", err.msg);
 	else
-		add(x, !ok, where, ok ? "EROFS root inode and directory tree readable"
-				      : "EROFS root inode (nid %u) is not a directory", sb.root_nid);
+		add(x, !ok, where,
+		    ok ? "EROFS root inode and directory tree readable"
+		       : "EROFS root inode (nid %u) is not a directory",
+		    sb.root_nid);
 }
 
 /* The stored tree against itself: every block of level L - 1 must hash to
@@ -116,7 +119,8 @@ static bool check_tree_self(struct vx *x, uint64_t area_off, const struct vc_ver
 		uint64_t nu = pl->level_blocks[l] * vp->hash_block_size;
 		uint64_t nd = pl->level_blocks[l - 1] * vp->hash_block_size;
 		if (img_read_alloc(x->im, area_off + pl->level_offset[l], nu, &up, &err) < 0 ||
-		    img_read_alloc(x->im, area_off + pl->level_offset[l - 1], nd, &down, &err) < 0) {
+		    img_read_alloc(x->im, area_off + pl->level_offset[l - 1], nd, &down, &err) <
+			0) {
 			add(x, true, hash_where, "verity level %d: %s", l, err.msg);
 			ok = false;
 		}
@@ -128,10 +132,13 @@ static bool check_tree_self(struct vx *x, uint64_t area_off, const struct vc_ver
 			vc_sha256_update(&h, down + b * vp->hash_block_size, vp->hash_block_size);
 			vc_sha256_final(&h, md);
 			if (b * 32 + 32 > nu || memcmp(md, up + b * 32, 32) != 0) {
-				add(x, true, hash_where, "verity hash tree: level %d block %llu at offset %llu "
-				    "does not match its digest in level %d", l - 1, (unsigned long long)b,
+				add(x, true, hash_where,
+				    "verity hash tree: level %d block %llu at offset %llu "
+				    "does not match its digest in level %d",
+				    l - 1, (unsigned long long)b,
 				    (unsigned long long)(area_off + pl->level_offset[l - 1] +
-							 b * vp->hash_block_size), l);
+							 b * vp->hash_block_size),
+				    l);
 				ok = false;
 			}
 		}
@@ -172,7 +179,8 @@ static void check_verity(struct vx *x, const char *where, uint64_t data_off, uin
 		return;
 	}
 	if (pl.data_size > data_len) {
-		add(x, true, where, "verity covers %llu data blocks (%llu bytes), the partition has %llu",
+		add(x, true, where,
+		    "verity covers %llu data blocks (%llu bytes), the partition has %llu",
 		    (unsigned long long)vp.data_blocks, (unsigned long long)pl.data_size,
 		    (unsigned long long)data_len);
 		return;
@@ -207,18 +215,21 @@ static void check_verity(struct vx *x, const char *where, uint64_t data_off, uin
 			goto record;
 		}
 		bool have_claim = x->o->roothash || (du && hu);
-		bool data_claimed = claimed(x, root, du, hu), stored_claimed = claimed(x, stored, du, hu);
+		bool data_claimed = claimed(x, root, du, hu),
+		     stored_claimed = claimed(x, stored, du, hu);
 		bool blame_hash = !tree_ok || (data_claimed && !stored_claimed);
 		if (tree_ok && have_claim && !data_claimed && !stored_claimed) {
 			/* neither gives the claimed root: the parameters (salt) */
-			add(x, true, hash_where, "verity superblock at offset %llu: with its salt and block "
+			add(x, true, hash_where,
+			    "verity superblock at offset %llu: with its salt and block "
 			    "sizes neither the data nor the stored tree give the claimed root hash",
 			    (unsigned long long)area_off);
 			vc_mem_sink_fini(&m);
 			goto record;
 		}
 		if (!blame_hash && bad != UINT64_MAX)
-			add(x, true, where, "verity: data block %llu at offset %llu of the image: %s",
+			add(x, true, where,
+			    "verity: data block %llu at offset %llu of the image: %s",
 			    (unsigned long long)bad,
 			    (unsigned long long)(data_off + bad * vp.data_block_size), msg);
 		else if (!blame_hash)
@@ -233,13 +244,16 @@ static void check_verity(struct vx *x, const char *where, uint64_t data_off, uin
 				break;
 			for (uint64_t bb = 0; bb < pl.level_blocks[l] && !found; bb++) {
 				uint64_t o = bb * vp.hash_block_size;
-				if (memcmp(st + o, m.data + pl.level_offset[l] + o, vp.hash_block_size) == 0)
+				if (memcmp(st + o, m.data + pl.level_offset[l] + o,
+					   vp.hash_block_size) == 0)
 					continue;
 				found = true;
 				if (tree_ok)
 					break; /* only level 0 differs: the data block was named */
-				add(x, true, hash_where, "verity level %d block %llu at offset %llu differs "
-				    "from the tree recomputed from the data", l, (unsigned long long)bb,
+				add(x, true, hash_where,
+				    "verity level %d block %llu at offset %llu differs "
+				    "from the tree recomputed from the data",
+				    l, (unsigned long long)bb,
 				    (unsigned long long)(area_off + pl.level_offset[l] + o));
 			}
 			free(st);
@@ -271,7 +285,8 @@ static void compare_hex(struct vx *x, const char *where, const char *what, const
 	if (ok)
 		add(x, false, where, "%s equals the root hash", what);
 	else
-		add(x, true, where, "%s %.128s differs from the recomputed root hash %s", what, claim, hex);
+		add(x, true, where, "%s %.128s differs from the recomputed root hash %s", what,
+		    claim, hex);
 }
 
 static void check_pe(struct vx *x, const uint8_t *d, size_t n, const char *where)
@@ -289,8 +304,10 @@ static void check_pe(struct vx *x, const uint8_t *d, size_t n, const char *where
 	if (pe->checksum) {
 		uint32_t cs = vc_pe_checksum(d, n, pe->opt_offset + 64);
 		if (cs != pe->checksum)
-			add(x, true, where, "PE CheckSum 0x%08x, computed 0x%08x (the file was changed "
-			    "after it was made)", pe->checksum, cs);
+			add(x, true, where,
+			    "PE CheckSum 0x%08x, computed 0x%08x (the file was changed "
+			    "after it was made)",
+			    pe->checksum, cs);
 		else
 			add(x, false, where, "PE CheckSum");
 	}
@@ -300,11 +317,13 @@ static void check_pe(struct vx *x, const uint8_t *d, size_t n, const char *where
 		size_t k = vc_pe_section_data(pe, s, &p);
 		char *cl = strndup((const char *)p, k);
 		if (cl) {
-			snprintf(x->cl_where, sizeof(x->cl_where), "%s .cmdline (file offset %u)", where,
-				 s->pointer_to_raw_data);
+			snprintf(x->cl_where, sizeof(x->cl_where), "%s .cmdline (file offset %u)",
+				 where, s->pointer_to_raw_data);
 			x->have_cmdline = true;
-			x->cl_root = cmdline_get(cl, "roothash", x->roothash_cl, sizeof(x->roothash_cl));
-			x->cl_usr = cmdline_get(cl, "usrhash", x->usrhash_cl, sizeof(x->usrhash_cl));
+			x->cl_root =
+			    cmdline_get(cl, "roothash", x->roothash_cl, sizeof(x->roothash_cl));
+			x->cl_usr =
+			    cmdline_get(cl, "usrhash", x->usrhash_cl, sizeof(x->usrhash_cl));
 		}
 		free(cl);
 	}
@@ -388,17 +407,24 @@ static void check_sig(struct vx *x, uint64_t off, uint64_t len, const char *wher
 	if (x->o->cert_path) {
 		uint8_t fp[32];
 		char subj[256] = "";
-		if (vc_inspect_cert_fingerprint(x->o->cert_path, fp, subj, sizeof(subj), &err) < 0) {
+		if (vc_inspect_cert_fingerprint(x->o->cert_path, fp, subj, sizeof(subj), &err) <
+		    0) {
 			add(x, true, where, "%s", err.msg);
 		} else {
 			if (s.has_fp)
 				add(x, memcmp(fp, s.fingerprint, 32) != 0, where,
-				    memcmp(fp, s.fingerprint, 32) ? "certificateFingerprint is not the "
-				    "SHA-256 of %s" : "certificateFingerprint matches %s", x->o->cert_path);
-			if (vc_pkcs7_verify(s.p7, s.p7_len, hex, strlen(hex), x->o->cert_path, &err) < 0)
-				add(x, true, where, "PKCS#7 signature of the root hash: %s", err.msg);
+				    memcmp(fp, s.fingerprint, 32)
+					? "certificateFingerprint is not the "
+					  "SHA-256 of %s"
+					: "certificateFingerprint matches %s",
+				    x->o->cert_path);
+			if (vc_pkcs7_verify(s.p7, s.p7_len, hex, strlen(hex), x->o->cert_path,
+					    &err) < 0)
+				add(x, true, where, "PKCS#7 signature of the root hash: %s",
+				    err.msg);
 			else
-				add(x, false, where, "PKCS#7 signature of the root hash verifies with %s (%s)",
+				add(x, false, where,
+				    "PKCS#7 signature of the root hash verifies with %s (%s)",
 				    x->o->cert_path, subj);
 		}
 	} else {
@@ -406,8 +432,10 @@ static void check_sig(struct vx *x, uint64_t off, uint64_t len, const char *wher
 		if (vc_pkcs7_signer(s.p7, s.p7_len, &si, &err) < 0)
 			add(x, true, where, "PKCS#7: %s", err.msg);
 		else
-			add(x, false, where, "PKCS#7 signature parsed (issuer '%s'), not verified: no "
-			    "--cert", si.issuer);
+			add(x, false, where,
+			    "PKCS#7 signature parsed (issuer '%s'), not verified: no "
+			    "--cert",
+			    si.issuer);
 	}
 	sig_free(&s);
 	free(b);
@@ -437,14 +465,17 @@ static void check_disk(struct vx *x)
 			check_erofs_root(x, p->offset, p->size, where);
 			if (fs && fs < p->size &&
 			    img_probe(x->im, p->offset + fs, p->size - fs) == VC_INSPECT_VERITY)
-				check_verity(x, where, p->offset, p->size, p->offset + fs, p->size - fs, where,
-					     p->type_name && !strncmp(p->type_name, "usr", 3), NULL, NULL);
+				check_verity(x, where, p->offset, p->size, p->offset + fs,
+					     p->size - fs, where,
+					     p->type_name && !strncmp(p->type_name, "usr", 3), NULL,
+					     NULL);
 		}
 		if (vc_gpt_type_is_verity_hash(p->type)) {
 			const struct gpt_part *d = gpt_pair_data(g, p);
 			char dw[128];
 			if (!d) {
-				add(x, true, where, "verity hash partition without its data partition");
+				add(x, true, where,
+				    "verity hash partition without its data partition");
 				continue;
 			}
 			gpt_part_where(d, dw, sizeof(dw));
@@ -457,9 +488,12 @@ static void check_disk(struct vx *x)
 				uint8_t du[16], hu[16];
 				vc_gpt_uuids_from_roothash(rt->hash, 32, du, hu);
 				bool ok = !memcmp(du, d->uuid, 16) && !memcmp(hu, p->uuid, 16);
-				add(x, !ok, "gpt", ok ? "partition UUIDs of %s and %s are the halves of "
-				    "the root hash" : "partition UUIDs of %s and %s are not the halves of "
-				    "the root hash (DPS)", dw, where);
+				add(x, !ok, "gpt",
+				    ok ? "partition UUIDs of %s and %s are the halves of "
+					 "the root hash"
+				       : "partition UUIDs of %s and %s are not the halves of "
+					 "the root hash (DPS)",
+				    dw, where);
 			}
 		}
 	}
@@ -520,20 +554,17 @@ int vc_inspect_verify(const char *path, const struct vc_verify_options *o, struc
 		goto out;
 	enum vc_inspect_kind k = img_probe(&im, 0, im.size);
 	switch (k) {
-	case VC_INSPECT_DISK:
-		check_disk(x);
-		break;
+	case VC_INSPECT_DISK: check_disk(x); break;
 	case VC_INSPECT_EROFS: {
 		uint64_t fs;
 		check_erofs(x, 0, im.size, path, &fs);
 		check_erofs_root(x, 0, im.size, path);
 		if (fs && fs < im.size && img_probe(&im, fs, im.size - fs) == VC_INSPECT_VERITY)
-			check_verity(x, path, 0, im.size, fs, im.size - fs, path, false, NULL, NULL);
+			check_verity(x, path, 0, im.size, fs, im.size - fs, path, false, NULL,
+				     NULL);
 		break;
 	}
-	case VC_INSPECT_FAT:
-		check_fat(x, 0, im.size, path);
-		break;
+	case VC_INSPECT_FAT: check_fat(x, 0, im.size, path); break;
 	case VC_INSPECT_PE: {
 		uint8_t *d;
 		r = img_read_alloc(&im, 0, im.size, &d, err);
@@ -549,17 +580,18 @@ int vc_inspect_verify(const char *path, const struct vc_verify_options *o, struc
 		if (verity_load(&im, 0, im.size, &vp, &pl, err) < 0)
 			add(x, true, path, "%s", err->msg);
 		else
-			add(x, false, path, "verity superblock and tree size (no data given: the tree is not "
+			add(x, false, path,
+			    "verity superblock and tree size (no data given: the tree is not "
 			    "recomputed)");
 		vc_error_clear(err);
 		break;
 	}
-	case VC_INSPECT_SIG:
-		check_sig(x, 0, im.size, path, false);
-		break;
+	case VC_INSPECT_SIG: check_sig(x, 0, im.size, path, false); break;
 	default:
-		r = vc_errorf(err, VC_EINVAL, "%s: not an image vcompose can verify (no known magic "
-			      "number)", path);
+		r = vc_errorf(err, VC_EINVAL,
+			      "%s: not an image vcompose can verify (no known magic "
+			      "number)",
+			      path);
 		goto out;
 	}
 	/* every root-hash claim against the recomputed roots */
