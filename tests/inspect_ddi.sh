@@ -136,4 +136,26 @@ set +e; $VC_RUN "$VCOMPOSE" diff $img t-data.raw > d.out; rc=$?; set -e
 [ $rc = 1 ] || fail "diff of flipped data: exit $rc"
 grep -q "^root (partition 1): data of /data.txt\|^root (partition 1): EROFS block 5 " d.out || fail "diff of flipped data: $(cat d.out)"
 expect_exit 2 "give two images" diff $img
+
+# the tree embedded after the file system (no verity partition)
+sed 's/verity_partition="true"/verity_partition="false"/' "$VC_SOURCE_DIR/examples/minimal/config.xml" > emb.xml
+scratch out3
+vc build emb.xml --root tree -o out3 >/dev/null
+ehash=$(cat out3/roothash)
+vc verify -q --roothash "$ehash" out3/minimal.raw >/dev/null || fail "verify of the embedded layout"
+vc inspect --json out3/minimal.raw > emb.json
+python3 - "$ehash" <<'PY' || fail "inspect of the embedded layout"
+import json, sys
+d = json.load(open("emb.json")); m = json.load(open("out3/manifest.json"))
+p = d["disk"]["partitions"][0]
+assert len(d["disk"]["partitions"]) == 1 and p["content"] == "erofs", p
+e = p["embeddedVerity"]
+assert e["hashOffset"] == m["verity"]["hashOffset"] == p["erofs"]["size"], (e, m["verity"])
+assert e["verity"]["rootHash"] == sys.argv[1] and e["verity"]["salt"] == m["verity"]["salt"], e
+PY
+cp out3/minimal.raw t-emb.raw && flip t-emb.raw $((roff + 2 * 4096 + 5))
+set +e; $VC_RUN "$VCOMPOSE" verify -q --roothash "$ehash" t-emb.raw > t.out; rc=$?; set -e
+[ $rc = 1 ] || fail "embedded layout, flipped data: exit $rc"
+grep -q "^FAIL root (partition 1): verity: data block 2 at offset $((roff + 2 * 4096)) " t.out ||
+	fail "embedded layout: data flip not named: $(cat t.out)"
 echo ok
