@@ -49,5 +49,6 @@ int cmd_fat(int argc, char **argv);
 int cmd_gpt(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

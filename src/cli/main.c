@@ -25,6 +25,7 @@ static const struct {
 	{"gpt", cmd_gpt, "write a GPT disk from partition images"},
 	{"inspect", cmd_inspect, "describe a disk, EROFS, verity or UKI image"},
 	{"verify", cmd_verify, "check an image's verity trees, signature and tables"},
+	{"diff", cmd_diff, "name where two builds that should be identical differ"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: MIT */
+/* vc_inspect_describe(): one JSON document of everything readable in an
+ * image. The schema is a stable interface, documented in docs/inspect.md:
+ * keys are only ever added, never renamed or given another meaning. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vcompose/endian.h"
+#include "vcompose/pe.h"
+#include "vcompose/sha256.h"
+#include "vcompose/verity.h"
+#include "inspect_priv.h"
+#include "inspect_int.h"
+
+#define SCHEMA_VERSION 1
+
+static void jkey_str(struct vc_json *j, const char *k, const char *v)
+{
+	vc_json_key(j, k);
+	vc_json_string(j, v);
+}
+
+static void jkey_uint(struct vc_json *j, const char *k, uint64_t v)
+{
+	vc_json_key(j, k);
+	vc_json_uint(j, v);
+}
+
+static void jkey_uuid(struct vc_json *j, const char *k, const uint8_t u[16])
+{
+	char s[VC_UUID_STR];
+
+	vc_uuid_format(u, s);
+	jkey_str(j, k, s);
+}
+
+/* Errors met while describing: collected, written at the end. */
+struct errs {
+	char msg[32][640];
+	size_t n;
+};
+
+static void note_err(struct errs *e, const char *where, const struct vc_error *err)
+{
+	if (e->n < VC_ARRAY_SIZE(e->msg))
+		snprintf(e->msg[e->n++], sizeof(e->msg[0]), "%.120s: %.511s", where, err->msg);
+}
+
+/* ---- EROFS ---- */
+
+struct ecount {
+	uint64_t n, compressed, dirs, files, symlinks, other;
+};
+
+static int count_inode(void *ctx, const struct erofs_inode *ino, struct vc_error *err)
+{
+	struct ecount *c = ctx;
+
+	(void)err;
+	c->n++;
+	if (S_ISREG(ino->mode) && (ino->layout == 1 || ino->layout == 3))
+		c->compressed++;
+	if (S_ISDIR(ino->mode))
+		c->dirs++;
+	else if (S_ISREG(ino->mode))
+		c->files++;
+	else if (S_ISLNK(ino->mode))
+		c->symlinks++;
+	else
+		c->other++;
+	return 0;
+}
+
+static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
+			   struct errs *e, const char *where)
+{
+	struct erofs_info sb;
+	struct vc_error err = {0};
+	char hex[16];
+
+	vc_json_begin_object(j);
+	if (erofs_read_sb(im, off, len, &sb, &err) < 0) {
+		note_err(e, where, &err);
+		vc_json_end_object(j);
+		return;
+	}
+	jkey_uuid(j, "uuid", sb.uuid);
+	jkey_str(j, "label", sb.label);
+	vc_json_key(j, "buildTime");
+	vc_json_uint(j, sb.build_time);
+	jkey_uint(j, "buildTimeNsec", sb.build_time_nsec);
+	jkey_uint(j, "blockSize", 1u << sb.blkszbits);
+	jkey_uint(j, "blocks", sb.blocks);
+	jkey_uint(j, "size", (uint64_t)sb.blocks * EROFS_BLK);
+	jkey_uint(j, "inodes", sb.inos);
+	jkey_uint(j, "rootNid", sb.root_nid);
+	jkey_uint(j, "metaBlkaddr", sb.meta_blkaddr);
+	jkey_uint(j, "xattrBlkaddr", sb.xattr_blkaddr);
+	vc_json_key(j, "featureCompat");
+	vc_json_begin_array(j);
+	if (sb.feature_compat & 1)
+		vc_json_string(j, "sb_csum");
+	if (sb.feature_compat & 2)
+		vc_json_string(j, "mtime");
+	if (sb.feature_compat & 4)
+		vc_json_string(j, "xattr_filter");
+	for (int b = 3; b < 32; b++)
+		if (sb.feature_compat & (1u << b)) {
+			snprintf(hex, sizeof(hex), "0x%x", 1u << b);
+			vc_json_string(j, hex);
+		}
+	vc_json_end_array(j);
+	vc_json_key(j, "featureIncompat");
+	vc_json_begin_array(j);
+	static const char *const inc[] = {"lz4_0padding", "compr_cfgs",	  "big_pcluster",
+					  "chunked_file", "device_table", "ztailpacking",
+					  "fragments",	  "dedupe",	  "xattr_prefixes"};
+	for (int b = 0; b < 32; b++)
+		if (sb.feature_incompat & (1u << b)) {
+			if (b < (int)VC_ARRAY_SIZE(inc)) {
+				vc_json_string(j, inc[b]);
+			} else {
+				snprintf(hex, sizeof(hex), "0x%x", 1u << b);
+				vc_json_string(j, hex);
+			}
+		}
+	vc_json_end_array(j);
+	snprintf(hex, sizeof(hex), "%08x", sb.checksum);
+	jkey_str(j, "checksum", hex);
+	vc_json_key(j, "checksumOk");
+	if (sb.has_csum)
+		vc_json_bool(j, sb.checksum == sb.computed);
+	else
+		vc_json_null(j);
+	struct ecount c = {0};
+	int r = erofs_walk(im, off, len, &sb, count_inode, &c, &err);
+	if (r < 0)
+		note_err(e, where, &err);
+	jkey_uint(j, "inodesReachable", c.n);
+	jkey_uint(j, "directories", c.dirs);
+	jkey_uint(j, "files", c.files);
+	jkey_uint(j, "symlinks", c.symlinks);
+	jkey_uint(j, "specialFiles", c.other);
+	jkey_uint(j, "compressedFiles", c.compressed);
+	jkey_str(j, "compression", c.compressed || (sb.feature_incompat & 1) ? "lz4" : "none");
+	vc_json_end_object(j);
+}
+
+/* ---- verity ---- */
+
+int verity_load(const struct img *im, uint64_t area_off, uint64_t area_len,
+		struct vc_verity_params *vp, struct vc_verity_plan *pl, struct vc_error *err)
+{
+	uint8_t sb[VC_VERITY_SB_LEN];
+	int r;
+
+	if (area_len < VC_VERITY_SB_LEN)
+		return vc_errorf(err, VC_EINVAL, "verity: no room for a superblock");
+	r = img_read(im, area_off, sb, sizeof(sb), err);
+	if (r < 0)
+		return r;
+	vc_verity_params_init(vp);
+	vp->superblock = true;
+	vp->hash_offset = 0;
+	r = vc_verity_superblock_parse(sb, vp, err);
+	if (r == 0)
+		r = vc_verity_plan(vp, pl, err);
+	if (r == 0 && pl->area_size > area_len)
+		r = vc_errorf(err, VC_EINVAL,
+			      "verity: the tree needs %llu bytes, the area has %llu",
+			      (unsigned long long)pl->area_size, (unsigned long long)area_len);
+	if (r < 0)
+		vc_error_prefix(err, "verity superblock at offset %llu",
+				(unsigned long long)area_off);
+	return r;
+}
+
+int verity_stored_root(const struct img *im, uint64_t area_off, const struct vc_verity_params *vp,
+		       const struct vc_verity_plan *pl, bool have_data, uint64_t data_off,
+		       uint8_t root[32], struct vc_error *err)
+{
+	struct vc_sha256 h;
+	uint8_t *b;
+	uint64_t at, n;
+	int r;
+
+	if (pl->levels > 0) {
+		at = area_off + pl->level_offset[pl->levels - 1];
+		n = vp->hash_block_size;
+	} else {
+		if (!have_data)
+			return vc_errorf(err, VC_EINVAL, "verity: a one-block tree needs the data");
+		at = data_off;
+		n = vp->data_block_size;
+	}
+	r = img_read_alloc(im, at, n, &b, err);
+	if (r < 0)
+		return r;
+	vc_sha256_init(&h);
+	vc_sha256_update(&h, vp->salt, vp->salt_len);
+	vc_sha256_update(&h, b, (size_t)n);
+	vc_sha256_final(&h, root);
+	free(b);
+	return 0;
+}
+
+static void describe_verity(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
+			    bool have_data, uint64_t data_off, struct errs *e, const char *where,
+			    uint8_t *ret_root, bool *ret_root_ok)
+{
+	struct vc_verity_params vp;
+	struct vc_verity_plan pl;
+	struct vc_error err = {0};
+	uint8_t root[32];
+
+	vc_json_begin_object(j);
+	if (verity_load(im, off, len, &vp, &pl, &err) < 0) {
+		note_err(e, where, &err);
+		vc_json_end_object(j);
+		return;
+	}
+	jkey_uuid(j, "uuid", vp.uuid);
+	jkey_uint(j, "hashType", 1);
+	jkey_str(j, "algorithm", "sha256");
+	jkey_uint(j, "dataBlockSize", vp.data_block_size);
+	jkey_uint(j, "hashBlockSize", vp.hash_block_size);
+	jkey_uint(j, "dataBlocks", vp.data_blocks);
+	vc_json_key(j, "salt");
+	vc_json_hex(j, vp.salt, vp.salt_len);
+	jkey_uint(j, "levels", (uint64_t)pl.levels);
+	jkey_uint(j, "hashBlocks", pl.hash_blocks);
+	jkey_uint(j, "areaSize", pl.area_size);
+	vc_json_key(j, "rootHash");
+	if (verity_stored_root(im, off, &vp, &pl, have_data, data_off, root, &err) == 0) {
+		vc_json_hex(j, root, 32);
+		if (ret_root) {
+			memcpy(ret_root, root, 32);
+			*ret_root_ok = true;
+		}
+	} else {
+		vc_json_null(j);
+		note_err(e, where, &err);
+	}
+	vc_json_end_object(j);
+}
+
+/* ---- PE / UKI ---- */
+
+static void describe_pe_bytes(struct vc_json *j, const uint8_t *d, size_t n, struct errs *e,
+			      const char *where)
+{
+	struct vc_pe_image *pe = calloc(1, sizeof(*pe));
+	struct vc_error err = {0};
+
+	vc_json_begin_object(j);
+	if (!pe || vc_pe_parse(d, n, where, pe, &err) < 0) {
+		if (!pe)
+			vc_errorf(&err, VC_ENOMEM, "out of memory");
+		note_err(e, where, &err);
+		vc_json_end_object(j);
+		free(pe);
+		return;
+	}
+	uint8_t md[32];
+	vc_sha256(d, n, md);
+	jkey_uint(j, "size", n);
+	vc_json_key(j, "sha256");
+	vc_json_hex(j, md, 32);
+	bool uki = vc_pe_find_section(pe, ".linux") != NULL;
+	vc_json_key(j, "uki");
+	vc_json_bool(j, uki);
+	vc_json_key(j, "authenticodeSigned");
+	vc_json_bool(j, pe->security_size != 0);
+	uint32_t cs = vc_pe_checksum(d, n, pe->opt_offset + 64);
+	vc_json_key(j, "checksumOk");
+	if (pe->checksum)
+		vc_json_bool(j, cs == pe->checksum);
+	else
+		vc_json_null(j);
+	const struct vc_pe_section *s = vc_pe_find_section(pe, ".cmdline");
+	if (s) {
+		const uint8_t *p;
+		size_t k = vc_pe_section_data(pe, s, &p);
+		char *cl = strndup((const char *)p, k);
+		char h[256];
+		if (cl) {
+			vc_json_key(j, "roothash");
+			if (cmdline_get(cl, "roothash", h, sizeof(h)))
+				vc_json_string(j, h);
+			else
+				vc_json_null(j);
+			vc_json_key(j, "usrhash");
+			if (cmdline_get(cl, "usrhash", h, sizeof(h)))
+				vc_json_string(j, h);
+			else
+				vc_json_null(j);
+		}
+		free(cl);
+	}
+	vc_json_key(j, "pe");
+	vc_pe_describe_json(pe, j, &err);
+	vc_json_end_object(j);
+	free(pe);
+}
+
+static void describe_pe_file(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
+			     struct errs *e, const char *where)
+{
+	uint8_t *d;
+	struct vc_error err = {0};
+
+	if (img_read_alloc(im, off, len, &d, &err) < 0) {
+		note_err(e, where, &err);
+		vc_json_begin_object(j);
+		vc_json_end_object(j);
+		return;
+	}
+	describe_pe_bytes(j, d, (size_t)len, e, where);
+	free(d);
+}
+
+/* ---- FAT ---- */
+
+struct fat_ctx {
+	struct vc_json *j;
+	const struct img *im;
+	uint64_t off;
+	const struct fat_info *fi;
+	struct errs *e;
+	const char *where;
+	/* second pass: UKIs */
+	bool pe_pass;
+};
+
+static int fat_list(void *ctx, const struct fat_file *f, struct vc_error *err)
+{
+	struct fat_ctx *c = ctx;
+	uint8_t *d = NULL;
+
+	(void)err;
+	if (c->pe_pass) {
+		size_t n = strlen(f->path);
+		if (f->dir || n < 4 || strcasecmp(f->path + n - 4, ".efi") != 0 || f->size < 64)
+			return 0;
+		struct vc_error e2 = {0};
+		if (fat_read_file(c->im, c->off, c->fi, f, &d, &e2) < 0) {
+			note_err(c->e, f->path, &e2);
+			return 0;
+		}
+		vc_json_key(c->j, f->path);
+		describe_pe_bytes(c->j, d, f->size, c->e, f->path);
+		free(d);
+		return 0;
+	}
+	vc_json_begin_object(c->j);
+	jkey_str(c->j, "path", f->path);
+	jkey_str(c->j, "type", f->dir ? "directory" : "file");
+	if (!f->dir) {
+		jkey_uint(c->j, "size", f->size);
+		struct vc_error e2 = {0};
+		if (fat_read_file(c->im, c->off, c->fi, f, &d, &e2) == 0) {
+			uint8_t md[32];
+			vc_sha256(d, f->size, md);
+			vc_json_key(c->j, "sha256");
+			vc_json_hex(c->j, md, 32);
+			free(d);
+		} else {
+			note_err(c->e, f->path, &e2);
+		}
+	}
+	vc_json_end_object(c->j);
+	return 0;
+}
+
+static void describe_fat(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
+			 struct errs *e, const char *where)
+{
+	struct fat_info fi;
+	struct vc_error err = {0};
+	char s[32];
+
+	vc_json_begin_object(j);
+	if (fat_read(im, off, len, &fi, &err) < 0) {
+		note_err(e, where, &err);
+		vc_json_end_object(j);
+		return;
+	}
+	snprintf(s, sizeof(s), "FAT%u", fi.bits);
+	jkey_str(j, "type", s);
+	snprintf(s, sizeof(s), "%04X-%04X", fi.volume_id >> 16, fi.volume_id & 0xFFFF);
+	jkey_str(j, "volumeId", s);
+	jkey_str(j, "label", fi.label);
+	jkey_uint(j, "sectorSize", fi.bytes_per_sector);
+	jkey_uint(j, "clusterSize", fi.cluster_size);
+	jkey_uint(j, "clusters", fi.clusters);
+	jkey_uint(j, "sectors", fi.total_sectors);
+	struct fat_ctx c = {.j = j, .im = im, .off = off, .fi = &fi, .e = e, .where = where};
+	vc_json_key(j, "files");
+	vc_json_begin_array(j);
+	if (fat_walk(im, off, &fi, fat_list, &c, NULL, where, &err) < 0)
+		note_err(e, where, &err);
+	vc_json_end_array(j);
+	vc_json_key(j, "efi");
+	vc_json_begin_object(j);
+	c.pe_pass = true;
+	if (fat_walk(im, off, &fi, fat_list, &c, NULL, where, &err) < 0)
+		vc_error_clear(&err);
+	vc_json_end_object(j);
+	fat_fini(&fi);
+	vc_json_end_object(j);
+}
+
+/* ---- the signature partition ---- */
+
+static void describe_sig(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
+			 struct errs *e, const char *where)
+{
+	uint8_t *b;
+	struct sig_info s;
+	struct vc_error err = {0};
+
+	vc_json_begin_object(j);
+	if (len > (16u << 20))
+		len = 16u << 20;
+	if (img_read_alloc(im, off, len, &b, &err) < 0) {
+		note_err(e, where, &err);
+		vc_json_end_object(j);
+		return;
+	}
+	if (sig_read(b, (size_t)len, &s, &err) < 0) {
+		note_err(e, where, &err);
+	} else {
+		jkey_str(j, "rootHash", s.roothash);
+		vc_json_key(j, "certificateFingerprint");
+		if (s.has_fp)
+			vc_json_hex(j, s.fingerprint, 32);
+		else
+			vc_json_null(j);
+		jkey_uint(j, "signatureSize", s.p7_len);
+		struct vc_pkcs7_signer si;
+		vc_json_key(j, "signer");
+		if (vc_pkcs7_signer(s.p7, s.p7_len, &si, &err) == 0) {
+			vc_json_begin_object(j);
+			jkey_str(j, "issuer", si.issuer);
+			jkey_str(j, "serial", si.serial);
+			jkey_str(j, "digest", si.digest);
+			vc_json_key(j, "signedAttributes");
+			vc_json_bool(j, si.signed_attrs);
+			vc_json_key(j, "subject");
+			if (si.has_cert)
+				vc_json_string(j, si.subject);
+			else
+				vc_json_null(j);
+			vc_json_key(j, "fingerprint");
+			if (si.has_cert)
+				vc_json_hex(j, si.fingerprint, 32);
+			else
+				vc_json_null(j);
+			vc_json_end_object(j);
+		} else {
+			vc_json_null(j);
+			note_err(e, where, &err);
+		}
+		sig_free(&s);
+	}
+	free(b);
+	vc_json_end_object(j);
+}
+
+/* ---- a disk ---- */
+
+static void flag_names(struct vc_json *j, uint64_t a)
+{
+	static const struct {
+		uint64_t bit;
+		const char *name;
+	} f[] = {{VC_GPT_FLAG_REQUIRED, "required"},	   {VC_GPT_FLAG_NO_BLOCK_IO, "no-block-io"},
+		 {VC_GPT_FLAG_LEGACY_BOOT, "legacy-boot"}, {VC_GPT_FLAG_GROWFS, "growfs"},
+		 {VC_GPT_FLAG_READ_ONLY, "read-only"},	   {VC_GPT_FLAG_HIDDEN, "hidden"},
+		 {VC_GPT_FLAG_NO_AUTO, "no-auto"}};
+
+	vc_json_begin_array(j);
+	for (size_t i = 0; i < VC_ARRAY_SIZE(f); i++)
+		if (a & f[i].bit)
+			vc_json_string(j, f[i].name);
+	vc_json_end_array(j);
+}
+
+static void describe_content(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
+			     enum vc_inspect_kind k, struct errs *e, const char *where)
+{
+	switch (k) {
+	case VC_INSPECT_EROFS: {
+		vc_json_key(j, "erofs");
+		describe_erofs(j, im, off, len, e, where);
+		struct erofs_info sb;
+		struct vc_error err = {0};
+		if (erofs_read_sb(im, off, len, &sb, &err) == 0) {
+			uint64_t fs = (uint64_t)sb.blocks * EROFS_BLK;
+			if (len > fs && img_probe(im, off + fs, len - fs) == VC_INSPECT_VERITY) {
+				vc_json_key(j, "embeddedVerity");
+				vc_json_begin_object(j);
+				jkey_uint(j, "hashOffset", fs);
+				vc_json_key(j, "verity");
+				describe_verity(j, im, off + fs, len - fs, true, off, e, where,
+						NULL, NULL);
+				vc_json_end_object(j);
+			}
+		}
+		break;
+	}
+	case VC_INSPECT_VERITY:
+		vc_json_key(j, "verity");
+		describe_verity(j, im, off, len, false, 0, e, where, NULL, NULL);
+		break;
+	case VC_INSPECT_FAT:
+		vc_json_key(j, "fat");
+		describe_fat(j, im, off, len, e, where);
+		break;
+	case VC_INSPECT_PE:
+		vc_json_key(j, "pe");
+		describe_pe_file(j, im, off, len, e, where);
+		break;
+	case VC_INSPECT_SIG:
+		vc_json_key(j, "signature");
+		describe_sig(j, im, off, len, e, where);
+		break;
+	default: break;
+	}
+}
+
+/* The data partition a verity hash partition covers: the DPS pairs them by
+ * type (root-verity -> root of the same architecture). */
+const struct gpt_part *gpt_pair_data(const struct gpt_info *g, const struct gpt_part *hash)
+{
+	const char *hn = hash->type_name;
+
+	if (!hn)
+		return NULL;
+	for (size_t i = 0; i < g->n_parts; i++) {
+		const char *dn = g->parts[i].type_name;
+		if (!dn || !vc_gpt_type_is_verity_data(g->parts[i].type))
+			continue;
+		/* "root" + "-verity" + arch suffix */
+		size_t bl = strncmp(dn, "root", 4) == 0 ? 4 : strncmp(dn, "usr", 3) == 0 ? 3 : 0;
+		char want[64];
+		if (!bl)
+			continue;
+		snprintf(want, sizeof(want), "%.*s-verity%s", (int)bl, dn, dn + bl);
+		if (strcmp(want, hn) == 0)
+			return &g->parts[i];
+	}
+	return NULL;
+}
+
+static void describe_disk(struct vc_json *j, const struct img *im, struct errs *e)
+{
+	struct gpt_info *g = calloc(1, sizeof(*g));
+	struct vc_report chk = {0};
+	struct vc_error err = {0};
+
+	vc_json_key(j, "disk");
+	vc_json_begin_object(j);
+	if (!g || gpt_read(im, g, &chk, &err) < 0) {
+		if (!g)
+			vc_errorf(&err, VC_ENOMEM, "out of memory");
+		note_err(e, "gpt", &err);
+		vc_json_end_object(j);
+		free(g);
+		vc_report_fini(&chk);
+		return;
+	}
+	for (size_t i = 0; i < chk.n; i++)
+		if (chk.items[i].failed && e->n < VC_ARRAY_SIZE(e->msg))
+			snprintf(e->msg[e->n++], sizeof(e->msg[0]), "gpt: %.415s",
+				 chk.items[i].what);
+	jkey_uint(j, "sectorSize", g->sector);
+	jkey_uuid(j, "guid", g->disk_guid);
+	jkey_uint(j, "firstUsableLba", g->first_usable);
+	jkey_uint(j, "lastUsableLba", g->last_usable);
+	jkey_uint(j, "entries", g->n_entries);
+	jkey_str(j, "primaryHeader", g->primary_ok ? "ok" : "bad");
+	jkey_str(j, "backupHeader", g->backup_ok ? "ok" : "bad");
+	vc_json_key(j, "partitions");
+	vc_json_begin_array(j);
+	for (size_t i = 0; i < g->n_parts; i++) {
+		const struct gpt_part *p = &g->parts[i];
+		char where[128];
+		gpt_part_where(p, where, sizeof(where));
+		vc_json_begin_object(j);
+		jkey_uint(j, "number", p->index);
+		vc_json_key(j, "type");
+		if (p->type_name)
+			vc_json_string(j, p->type_name);
+		else
+			vc_json_null(j);
+		jkey_uuid(j, "typeGuid", p->type);
+		jkey_str(j, "label", p->label);
+		jkey_uuid(j, "uuid", p->uuid);
+		char fl[24];
+		snprintf(fl, sizeof(fl), "0x%016llx", (unsigned long long)p->attrs);
+		jkey_str(j, "flags", fl);
+		vc_json_key(j, "flagNames");
+		flag_names(j, p->attrs);
+		jkey_uint(j, "offset", p->offset);
+		jkey_uint(j, "size", p->size);
+		enum vc_inspect_kind k = img_probe(im, p->offset, p->size);
+		jkey_str(j, "content", vc_inspect_kind_name(k));
+		if (k == VC_INSPECT_VERITY && vc_gpt_type_is_verity_hash(p->type)) {
+			const struct gpt_part *d = gpt_pair_data(g, p);
+			vc_json_key(j, "verity");
+			describe_verity(j, im, p->offset, p->size, d != NULL, d ? d->offset : 0, e,
+					where, NULL, NULL);
+		} else {
+			describe_content(j, im, p->offset, p->size, k, e, where);
+		}
+		vc_json_end_object(j);
+	}
+	vc_json_end_array(j);
+	vc_json_end_object(j);
+	vc_report_fini(&chk);
+	free(g);
+}
+
+int vc_inspect_describe(const char *path, struct vc_json *j, struct vc_error *err)
+{
+	struct img im;
+	struct errs *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	r = img_open(path, &im, err);
+	if (r < 0) {
+		free(e);
+		return r;
+	}
+	enum vc_inspect_kind k = img_probe(&im, 0, im.size);
+	if (k == VC_INSPECT_UNKNOWN) {
+		r = vc_errorf(err, VC_EINVAL,
+			      "%s: not a GPT disk, EROFS, verity, FAT, PE or signature "
+			      "image (no known magic number)",
+			      path);
+		goto out;
+	}
+	vc_json_begin_object(j);
+	jkey_uint(j, "schema", SCHEMA_VERSION);
+	jkey_str(j, "file", path);
+	jkey_uint(j, "size", im.size);
+	jkey_str(j, "kind", vc_inspect_kind_name(k));
+	if (k == VC_INSPECT_DISK)
+		describe_disk(j, &im, e);
+	else
+		describe_content(j, &im, 0, im.size, k, e, path);
+	vc_json_key(j, "errors");
+	vc_json_begin_array(j);
+	for (size_t i = 0; i < e->n; i++)
+		vc_json_string(j, e->msg[i]);
+	vc_json_end_array(j);
+	vc_json_end_object(j);
+out:
+	img_close(&im);
+	free(e);
+	return r;
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/* EROFS reader. Spec: Linux 6.1 fs/erofs/erofs_fs.h: the superblock at byte
+ * 1024 (magic, crc32c checksum over bytes 1024..4095 with the field zeroed
+ * when feature_compat has SB_CHKSUM), inodes at meta_blkaddr * 4096 + nid * 32
+ * (compact 32 bytes or extended 64, then inline xattrs, then the inline tail
+ * of FLAT_INLINE data), directory blocks of 12-byte dirents followed by their
+ * names. Only 4 KiB blocks. Nothing is trusted: every nid, block address,
+ * name offset and size is checked against the image before it is used. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vcompose/endian.h"
+#include "vcompose/erofs.h"
+#include "inspect_priv.h"
+
+int erofs_read_sb(const struct img *im, uint64_t off, uint64_t len, struct erofs_info *ret,
+		  struct vc_error *err)
+{
+	uint8_t b[EROFS_BLK - EROFS_SB_OFF];
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (len < EROFS_BLK)
+		return vc_errorf(err, VC_EINVAL, "EROFS: %llu bytes, not even one block",
+				 (unsigned long long)len);
+	r = img_read(im, off + EROFS_SB_OFF, b, sizeof(b), err);
+	if (r < 0)
+		return r;
+	if (vc_get_le32(b) != 0xE0F5E1E2u)
+		return vc_errorf(err, VC_EINVAL, "EROFS: no magic at byte 1024 (0x%08x)",
+				 vc_get_le32(b));
+	ret->checksum = vc_get_le32(b + 4);
+	ret->feature_compat = vc_get_le32(b + 8);
+	ret->blkszbits = b[12];
+	ret->root_nid = vc_get_le16(b + 14);
+	ret->inos = vc_get_le64(b + 16);
+	ret->build_time = vc_get_le64(b + 24);
+	ret->build_time_nsec = vc_get_le32(b + 32);
+	ret->blocks = vc_get_le32(b + 36);
+	ret->meta_blkaddr = vc_get_le32(b + 40);
+	ret->xattr_blkaddr = vc_get_le32(b + 44);
+	memcpy(ret->uuid, b + 48, 16);
+	memcpy(ret->label, b + 64, 16);
+	ret->label[16] = 0;
+	ret->feature_incompat = vc_get_le32(b + 80);
+	ret->u1 = vc_get_le16(b + 84);
+	ret->has_csum = ret->feature_compat & 1;
+	memset(b + 4, 0, 4);
+	ret->computed = vc_erofs_crc32c(~0u, b, sizeof(b));
+	if (ret->blkszbits != 12)
+		return vc_errorf(err, VC_EUNSUPP,
+				 "EROFS: blkszbits %u: only 4096-byte blocks are read",
+				 ret->blkszbits);
+	if ((uint64_t)ret->blocks * EROFS_BLK > len || ret->blocks == 0)
+		return vc_errorf(err, VC_EINVAL,
+				 "EROFS: %u blocks (%llu bytes) do not fit in %llu bytes",
+				 ret->blocks, (unsigned long long)ret->blocks * EROFS_BLK,
+				 (unsigned long long)len);
+	if (ret->meta_blkaddr >= ret->blocks)
+		return vc_errorf(err, VC_EINVAL, "EROFS: meta_blkaddr %u beyond the %u blocks",
+				 ret->meta_blkaddr, ret->blocks);
+	return 0;
+}
+
+struct walk {
+	const struct img *im;
+	uint64_t off, fs_size;
+	const struct erofs_info *sb;
+	erofs_walk_fn fn;
+	void *ctx;
+	uint8_t *seen; /* bitmap by nid */
+	uint64_t max_nid;
+	uint64_t count;
+	char path[4096];
+};
+
+static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, struct vc_error *err)
+{
+	uint8_t b[64];
+	uint64_t at = (uint64_t)w->sb->meta_blkaddr * EROFS_BLK + nid * 32;
+	int r;
+
+	memset(ino, 0, sizeof(*ino));
+	if (nid > w->max_nid || at + 32 > w->fs_size)
+		return vc_errorf(err, VC_EINVAL, "nid %llu: beyond the image",
+				 (unsigned long long)nid);
+	r = img_read(w->im, w->off + at, b, 32, err);
+	if (r < 0)
+		return r;
+	uint16_t fmt = vc_get_le16(b);
+	ino->nid = nid;
+	ino->meta_off = at;
+	ino->extended = fmt & 1;
+	ino->layout = fmt >> 1 & 7;
+	if (fmt >> 4)
+		return vc_errorf(err, VC_EINVAL, "nid %llu: i_format 0x%x has unknown bits",
+				 (unsigned long long)nid, fmt);
+	uint16_t icount = vc_get_le16(b + 2);
+	ino->mode = vc_get_le16(b + 4);
+	uint64_t isize = 32;
+	if (ino->extended) {
+		if (at + 64 > w->fs_size)
+			return vc_errorf(err, VC_EINVAL,
+					 "nid %llu: extended inode beyond the image",
+					 (unsigned long long)nid);
+		r = img_read(w->im, w->off + at, b, 64, err);
+		if (r < 0)
+			return r;
+		ino->size = vc_get_le64(b + 8);
+		ino->i_u = vc_get_le32(b + 16);
+		isize = 64;
+	} else {
+		ino->size = vc_get_le32(b + 8);
+		ino->i_u = vc_get_le32(b + 16);
+	}
+	uint64_t xsize = icount ? 12 + 4 * ((uint64_t)icount - 1) : 0;
+	ino->meta_len = isize + xsize;
+	if (ino->size > w->fs_size * 64 + (1ull << 32) && !S_ISCHR(ino->mode) &&
+	    !S_ISBLK(ino->mode))
+		return vc_errorf(err, VC_EINVAL, "nid %llu: i_size %llu is absurd for this image",
+				 (unsigned long long)nid, (unsigned long long)ino->size);
+	bool has_data = S_ISREG(ino->mode) || S_ISDIR(ino->mode) || S_ISLNK(ino->mode);
+	if (has_data && (ino->layout == 0 || ino->layout == 2)) {
+		uint64_t full = ino->layout == 0 ? VC_DIV_ROUND_UP(ino->size, EROFS_BLK)
+						 : ino->size / EROFS_BLK;
+		if (ino->layout == 2)
+			ino->meta_len += ino->size % EROFS_BLK;
+		if (full) {
+			ino->data_off = (uint64_t)ino->i_u * EROFS_BLK;
+			ino->data_len = full * EROFS_BLK;
+			if (ino->i_u >= w->sb->blocks || full > w->sb->blocks - ino->i_u)
+				return vc_errorf(err, VC_EINVAL,
+						 "nid %llu: data blocks %u..+%llu beyond "
+						 "the %u blocks",
+						 (unsigned long long)nid, ino->i_u,
+						 (unsigned long long)full, w->sb->blocks);
+		}
+	} else if (has_data && ino->layout != 1 && ino->layout != 3) {
+		return vc_errorf(err, VC_EUNSUPP, "nid %llu: data layout %u unknown",
+				 (unsigned long long)nid, ino->layout);
+	}
+	if (ino->meta_off + ino->meta_len > w->fs_size)
+		return vc_errorf(err, VC_EINVAL, "nid %llu: inline data beyond the image",
+				 (unsigned long long)nid);
+	return 0;
+}
+
+/* The bytes of a directory (flat layouts only), read whole. */
+static int read_dir(struct walk *w, const struct erofs_inode *ino, uint8_t **ret,
+		    struct vc_error *err)
+{
+	uint8_t *d;
+	int r;
+
+	if (ino->layout != 0 && ino->layout != 2)
+		return vc_errorf(err, VC_EUNSUPP, "compressed directory");
+	if (ino->size > (64u << 20))
+		return vc_errorf(err, VC_ERANGE, "directory of %llu bytes",
+				 (unsigned long long)ino->size);
+	d = malloc(ino->size ? (size_t)ino->size : 1);
+	if (!d)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	r = 0;
+	if (ino->data_len)
+		r = img_read(w->im, w->off + ino->data_off, d,
+			     (size_t)(ino->size < ino->data_len ? ino->size : ino->data_len), err);
+	if (r == 0 && ino->layout == 2 && ino->size % EROFS_BLK) {
+		uint64_t tail = ino->size % EROFS_BLK;
+		r = img_read(w->im, w->off + ino->meta_off + ino->meta_len - tail,
+			     d + ino->size - tail, (size_t)tail, err);
+	}
+	if (r < 0) {
+		free(d);
+		return r;
+	}
+	*ret = d;
+	return 0;
+}
+
+static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, int depth,
+		    struct vc_error *err);
+
+static int visit(struct walk *w, uint64_t nid, size_t plen, int depth, struct vc_error *err)
+{
+	struct erofs_inode ino;
+	int r;
+
+	if (nid > w->max_nid)
+		return vc_errorf(err, VC_EINVAL, "EROFS %s: nid %llu beyond the image",
+				 plen ? w->path : "/", (unsigned long long)nid);
+	if (w->seen[nid / 8] & (1u << (nid % 8)))
+		return 0; /* a hardlink (or a loop): named once */
+	w->seen[nid / 8] |= (uint8_t)(1u << (nid % 8));
+	if (++w->count > VC_INSPECT_MAX_INODES)
+		return vc_errorf(err, VC_ERANGE, "more than %u inodes", VC_INSPECT_MAX_INODES);
+	r = read_inode(w, nid, &ino, err);
+	if (r < 0) {
+		vc_error_prefix(err, "EROFS %s", plen ? w->path : "/");
+		return r;
+	}
+	ino.path = plen ? w->path : "/";
+	r = w->fn(w->ctx, &ino, err);
+	if (r == 0 && S_ISDIR(ino.mode))
+		r = walk_dir(w, &ino, plen, depth, err);
+	return r;
+}
+
+static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, int depth,
+		    struct vc_error *err)
+{
+	uint8_t *d = NULL;
+	int r;
+
+	if (depth >= VC_INSPECT_MAX_DEPTH)
+		return vc_errorf(err, VC_ERANGE, "EROFS %s: deeper than %d", w->path,
+				 VC_INSPECT_MAX_DEPTH);
+	r = read_dir(w, dir, &d, err);
+	if (r < 0) {
+		vc_error_prefix(err, "EROFS %s", plen ? w->path : "/");
+		return r;
+	}
+	for (uint64_t boff = 0; r == 0 && boff < dir->size; boff += EROFS_BLK) {
+		const uint8_t *blk = d + boff;
+		size_t blen = dir->size - boff < EROFS_BLK ? (size_t)(dir->size - boff) : EROFS_BLK;
+		if (blen < 12) {
+			r = vc_errorf(err, VC_EINVAL, "EROFS %s: directory block %llu too short",
+				      plen ? w->path : "/", (unsigned long long)(boff / EROFS_BLK));
+			break;
+		}
+		size_t n = vc_get_le16(blk + 8) / 12;
+		if (n == 0 || n * 12 > blen || vc_get_le16(blk + 8) % 12) {
+			r = vc_errorf(err, VC_EINVAL,
+				      "EROFS %s: directory block %llu: first nameoff %u",
+				      plen ? w->path : "/", (unsigned long long)(boff / EROFS_BLK),
+				      vc_get_le16(blk + 8));
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *de = blk + 12 * i;
+			size_t no = vc_get_le16(de + 8);
+			size_t ne = i + 1 < n ? vc_get_le16(de + 20) : blen;
+			if (no < n * 12 || ne > blen || ne <= no) {
+				r = vc_errorf(err, VC_EINVAL,
+					      "EROFS %s: dirent %zu: name at %zu..%zu out "
+					      "of its block",
+					      plen ? w->path : "/", i, no, ne);
+				break;
+			}
+			size_t nl = strnlen((const char *)blk + no, ne - no);
+			const char *name = (const char *)blk + no;
+			if ((nl == 1 && name[0] == '.') ||
+			    (nl == 2 && name[0] == '.' && name[1] == '.'))
+				continue;
+			if (nl == 0 || memchr(name, '/', nl) || plen + 1 + nl >= sizeof(w->path)) {
+				r = vc_errorf(err, VC_EINVAL, "EROFS %s: dirent %zu: bad name",
+					      plen ? w->path : "/", i);
+				break;
+			}
+			uint64_t nid = vc_get_le64(de);
+			if (nid > w->max_nid) {
+				r = vc_errorf(err, VC_EINVAL,
+					      "EROFS %s/%.*s: nid %llu beyond the image", w->path,
+					      (int)nl, name, (unsigned long long)nid);
+				break;
+			}
+			w->path[plen] = '/';
+			memcpy(w->path + plen + 1, name, nl);
+			w->path[plen + 1 + nl] = 0;
+			r = visit(w, nid, plen + 1 + nl, depth + 1, err);
+			w->path[plen] = 0;
+			if (r < 0)
+				break;
+		}
+	}
+	free(d);
+	return r;
+}
+
+int erofs_walk(const struct img *im, uint64_t off, uint64_t len, const struct erofs_info *sb,
+	       erofs_walk_fn fn, void *ctx, struct vc_error *err)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	w->im = im;
+	w->off = off;
+	w->fs_size = (uint64_t)sb->blocks * EROFS_BLK;
+	if (w->fs_size > len)
+		w->fs_size = len;
+	w->sb = sb;
+	w->fn = fn;
+	w->ctx = ctx;
+	w->max_nid = (w->fs_size - (uint64_t)sb->meta_blkaddr * EROFS_BLK) / 32;
+	w->seen = calloc(w->max_nid / 8 + 1, 1);
+	if (!w->seen) {
+		free(w);
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	}
+	w->path[0] = 0;
+	r = visit(w, sb->root_nid, 0, 0, err);
+	free(w->seen);
+	free(w);
+	return r;
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to src/inspect: the bounded file reader and the format readers.
+ * Every reader takes the window [off, off + len) of the image it may read and
+ * never reads outside it. */
+#ifndef VC_INSPECT_PRIV_H
+#define VC_INSPECT_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vcompose/error.h"
+#include "vcompose/gpt.h"
+#include "vcompose/inspect.h"
+#include "vcompose/sink.h"
+#include "vcompose/util.h"
+
+/* ---- the file ---- */
+struct img {
+	int fd;
+	uint64_t size;
+	const char *path; /* borrowed */
+};
+int img_open(const char *path, struct img *ret, struct vc_error *err);
+void img_close(struct img *im);
+/* Reads exactly len bytes at off; an error (VC_EINVAL) names the offset when
+ * the range is outside the file. */
+int img_read(const struct img *im, uint64_t off, void *buf, size_t len, struct vc_error *err);
+/* Reads [off, off + len) into a new buffer (len <= VC_INSPECT_MAX_FILE_READ). */
+int img_read_alloc(const struct img *im, uint64_t off, uint64_t len, uint8_t **ret,
+		   struct vc_error *err);
+/* A read-only sink over [off, off + len) of the file (for vc_verity_verify). */
+struct vc_sink img_sink(const struct img *im, uint64_t off, uint64_t len, const char *who);
+enum vc_inspect_kind img_probe(const struct img *im, uint64_t off, uint64_t len);
+
+/* ---- GPT ---- */
+struct gpt_part {
+	unsigned index;	  /* 1-based entry number */
+	uint8_t type[16]; /* RFC 4122 order */
+	uint8_t uuid[16];
+	char label[VC_GPT_LABEL_MAX + 1];
+	uint64_t attrs;
+	uint64_t first_lba, last_lba;
+	uint64_t offset, size; /* bytes */
+	const char *type_name; /* DPS name or NULL */
+};
+struct gpt_info {
+	uint32_t sector;
+	uint8_t disk_guid[16];
+	uint64_t first_usable, last_usable, alternate_lba, entries_lba;
+	uint32_t n_entries, entry_size;
+	bool primary_ok, backup_ok;
+	struct gpt_part parts[VC_GPT_MAX_PARTS];
+	size_t n_parts;
+};
+/* Reads the GPT; findings (CRCs, backup, bounds) go to checks (may be NULL).
+ * Fails when neither header is usable. */
+int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_report *checks,
+	     struct vc_error *err);
+void guid_from_disk(const uint8_t in[16], uint8_t out[16]);
+/* A partition's name for messages: "root (partition 2)". */
+void gpt_part_where(const struct gpt_part *p, char *out, size_t n);
+
+/* ---- EROFS ---- */
+#define EROFS_SB_OFF 1024
+#define EROFS_BLK    4096u
+struct erofs_info {
+	uint32_t checksum, computed;
+	bool has_csum;
+	uint32_t feature_compat, feature_incompat;
+	uint8_t blkszbits;
+	uint16_t root_nid;
+	uint64_t inos;
+	uint64_t build_time;
+	uint32_t build_time_nsec;
+	uint32_t blocks;
+	uint32_t meta_blkaddr, xattr_blkaddr;
+	uint8_t uuid[16];
+	char label[17];
+	uint16_t u1;
+};
+int erofs_read_sb(const struct img *im, uint64_t off, uint64_t len, struct erofs_info *ret,
+		  struct vc_error *err);
+/* One inode met by the walk (paths in tree order). */
+struct erofs_inode {
+	uint64_t nid;
+	const char *path;
+	bool extended;
+	unsigned layout; /* EROFS data layout */
+	uint16_t mode;
+	uint64_t size;
+	uint32_t i_u;		     /* raw_blkaddr etc. */
+	uint64_t meta_off;	     /* byte of the inode in the fs */
+	uint64_t meta_len;	     /* inode + xattrs + inline tail or map */
+	uint64_t data_off, data_len; /* block-aligned data (flat layouts), 0 if none */
+};
+typedef int (*erofs_walk_fn)(void *ctx, const struct erofs_inode *ino, struct vc_error *err);
+/* Walks every inode reachable from the root, depth first, names sorted;
+ * checks each record it reads. */
+int erofs_walk(const struct img *im, uint64_t off, uint64_t len, const struct erofs_info *sb,
+	       erofs_walk_fn fn, void *ctx, struct vc_error *err);
+
+/* ---- FAT ---- */
+struct fat_info {
+	unsigned bits;
+	uint32_t bytes_per_sector, sectors_per_cluster, reserved, n_fats, root_entries;
+	uint64_t total_sectors;
+	uint32_t fat_sectors;
+	uint32_t root_cluster; /* FAT32 */
+	uint32_t volume_id;
+	char label[12];
+	char oem[9];
+	uint64_t root_off; /* FAT12/16 fixed root directory, bytes from fs start */
+	uint64_t data_off; /* first data cluster (2) */
+	uint32_t clusters;
+	uint32_t cluster_size;
+	uint8_t *fat; /* the first FAT, read whole (owned) */
+	size_t fat_len;
+};
+/* Reads the boot sector and the first FAT; fat_fini() frees it. */
+int fat_read(const struct img *im, uint64_t off, uint64_t len, struct fat_info *ret,
+	     struct vc_error *err);
+void fat_fini(struct fat_info *fi);
+struct fat_file {
+	const char *path; /* "/EFI/BOOT/BOOTX64.EFI" */
+	bool dir;
+	uint32_t size;
+	uint32_t first_cluster;
+	uint64_t dirent_off; /* of the short entry, bytes from fs start */
+	uint16_t wtime, wdate, ctime, cdate, adate;
+};
+typedef int (*fat_walk_fn)(void *ctx, const struct fat_file *f, struct vc_error *err);
+/* Walks every file and directory; with check, also cross-checks chains
+ * (no cluster twice, chain length against size) and both FATs, adding to
+ * checks. */
+int fat_walk(const struct img *im, uint64_t off, const struct fat_info *fi, fat_walk_fn fn,
+	     void *ctx, struct vc_report *checks, const char *where, struct vc_error *err);
+/* Reads a whole file by its chain (size <= VC_INSPECT_MAX_FILE_READ). */
+int fat_read_file(const struct img *im, uint64_t off, const struct fat_info *fi,
+		  const struct fat_file *f, uint8_t **ret, struct vc_error *err);
+/* Byte offsets (from fs start) of a file's clusters, in order; n clusters. */
+int fat_chain(const struct img *im, uint64_t off, const struct fat_info *fi, uint32_t first,
+	      uint32_t max, uint32_t **ret, size_t *ret_n, struct vc_error *err);
+
+/* ---- a tiny JSON reader (for the DPS signature JSON) ---- */
+enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+struct jval {
+	enum jtype type;
+	char *str; /* J_STR (NUL-terminated, unescaped); key of an object member */
+	double num;
+	bool b;
+	struct jval *kids; /* J_ARR, J_OBJ */
+	size_t n_kids;
+	char *key; /* when a member of an object */
+};
+int json_parse(const char *text, size_t len, struct jval *ret, struct vc_error *err);
+void json_free(struct jval *v);
+const struct jval *json_get(const struct jval *obj, const char *key);
+
+/* ---- the DPS signature JSON ---- */
+struct sig_info {
+	char roothash[129];
+	bool has_fp;
+	uint8_t fingerprint[32];
+	uint8_t *p7; /* decoded signature (owned) */
+	size_t p7_len;
+};
+int sig_read(const uint8_t *blob, size_t len, struct sig_info *ret, struct vc_error *err);
+void sig_free(struct sig_info *s);
+int base64_decode(const char *in, uint8_t **ret, size_t *ret_len, struct vc_error *err);
+
+/* ---- the UKI: roothash= and usrhash= of a command line ---- */
+bool cmdline_get(const char *cmdline, const char *key, char *out, size_t n);
+
+#endif
