@@ -435,24 +435,20 @@ static int probe_one(void *ctx, size_t i, struct vc_error *err)
 	const struct vc_node *n = pr->files[i];
 	size_t len = n->size < PROBE_BYTES ? (size_t)n->size : PROBE_BYTES;
 	uint8_t *in = malloc(len), *out = malloc(EROFS_BLKSIZ);
-	void *hc = w->o->compress == VC_EROFS_LZ4HC ? malloc((size_t)LZ4_sizeofStateHC()) : NULL;
-	int level = w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT;
 	int r = 0;
 
-	if (!in || !out || (w->o->compress == VC_EROFS_LZ4HC && !hc)) {
+	if (!in || !out) {
 		r = vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
 		goto out;
 	}
 	r = read_content(w, n, 0, in, len, err);
 	if (r < 0)
 		goto out;
+	/* Fast LZ4 even for LZ4HC: what it shrinks, LZ4HC shrinks too. */
 	w->incompressible[n->index] = 1;
 	for (size_t p = 0; p + EROFS_BLKSIZ < len;) {
 		int src = (int)(len - p);
-		int c = hc ? LZ4_compress_HC_destSize(hc, (const char *)in + p, (char *)out, &src,
-						      EROFS_BLKSIZ, level)
-			   : LZ4_compress_destSize((const char *)in + p, (char *)out, &src,
-						   EROFS_BLKSIZ);
+		int c = LZ4_compress_destSize((const char *)in + p, (char *)out, &src, EROFS_BLKSIZ);
 
 		if (c > 0 && src > (int)EROFS_BLKSIZ) {
 			w->incompressible[n->index] = 0;
@@ -463,7 +459,6 @@ static int probe_one(void *ctx, size_t i, struct vc_error *err)
 out:
 	free(in);
 	free(out);
-	free(hc);
 	return r;
 }
 
