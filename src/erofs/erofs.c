@@ -960,7 +960,8 @@ static int write_data(struct writer *w)
 	/* bytes in flight: BATCH_TASKS segments at most, bounded further by
 	 * flushing after twice the pool's width of full segments */
 	unsigned width = w->o->pool ? vc_pool_threads(w->o->pool) : 1;
-	uint64_t inflight = 0, limit = (uint64_t)SEGMENT_Z_BYTES * 2 * (width ? width : 1);
+	uint64_t seg_max = w->o->compress == VC_EROFS_NONE ? SEGMENT_BYTES : SEGMENT_Z_BYTES;
+	uint64_t inflight = 0, limit = seg_max * 2 * (width ? width : 1);
 
 	for (size_t i = 0; i < w->n_inodes && r == 0; i++) {
 		struct einode *e = w->order[i];
