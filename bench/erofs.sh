@@ -30,33 +30,42 @@ fi
 echo "tree: $tree ($(du -sh "$tree" | cut -f1), $(find "$tree" | wc -l) entries)"
 echo "vcompose: --jobs $JOBS; mkfs.erofs: $(dpkg-query -W -f='${Version}' erofs-utils 2>/dev/null || echo '?')"
 
-# t_ms CMD...: runs CMD, prints "milliseconds peak-RSS-KiB"
+# t_ms CMD...: runs CMD, prints "milliseconds peak-RSS-KiB"; appends its
+# CPU time (user + sys, ms) to $work/cpu.
 t_ms() {
 	s=$(date +%s%N)
-	/usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+	/usr/bin/time -f "%M %U %S" -o "$work/rss" "$@" >/dev/null 2>"$work/err" ||
+		{ cat "$work/err" >&2; exit 1; }
 	e=$(date +%s%N)
-	echo "$(( (e - s) / 1000000 )) $(cat "$work/rss")"
+	set -- $(cat "$work/rss")
+	echo "$2 $3" | awk '{ printf "%d\n", ($1 + $2) * 1000 }' >"$work/cpu1"
+	echo "$(( (e - s) / 1000000 )) $1"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-printf '%-7s %11s %11s %7s %12s %12s %6s %9s %9s\n' mode "ours ms" "mkfs ms" speedup "ours bytes" \
-	"mkfs bytes" size "ours KiB" "mkfs KiB"
+echo "Medians of $RUNS runs; wall time (ms), CPU time user+sys (ms), peak RSS (KiB)."
+echo "On a shared machine wall time follows the load; CPU time does not."
+printf '%-6s %8s %8s %6s %8s %8s %6s %11s %11s %6s %8s %8s\n' mode "ours" "mkfs" wall \
+	"ours cpu" "mkfs cpu" cpu "ours bytes" "mkfs bytes" size "ours RSS" "mkfs RSS"
 for mode in none lz4 lz4hc; do
 	z=""; [ $mode = none ] || z=-z$mode
-	: >"$work/o"; : >"$work/m"; : >"$work/or"; : >"$work/mr"
+	: >"$work/o"; : >"$work/m"; : >"$work/or"; : >"$work/mr"; : >"$work/oc"; : >"$work/mc"
 	for i in $(seq 0 "$RUNS"); do
 		r=$(t_ms "$VCOMPOSE" erofs -q --root "$tree" --compress $mode --jobs "$JOBS" \
 			--uuid $U -o "$work/ours.img")
-		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/o"; echo "${r#* }" >>"$work/or"; }
+		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/o"; echo "${r#* }" >>"$work/or";
+			cat "$work/cpu1" >>"$work/oc"; }
 		rm -f "$work/theirs.img"
 		r=$(t_ms mkfs.erofs $z -T"$SOURCE_DATE_EPOCH" -U $U --all-root "$work/theirs.img" "$tree")
-		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/m"; echo "${r#* }" >>"$work/mr"; }
+		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/m"; echo "${r#* }" >>"$work/mr";
+			cat "$work/cpu1" >>"$work/mc"; }
 	done
 	o=$(median <"$work/o"); m=$(median <"$work/m")
+	oc=$(median <"$work/oc"); mc=$(median <"$work/mc")
 	os=$(stat -c %s "$work/ours.img"); ms=$(stat -c %s "$work/theirs.img")
-	printf '%-7s %11s %11s %6.2fx %12s %12s %5.3fx %9s %9s\n' $mode "$o" "$m" \
-		"$(echo "$m / $o" | bc -l)" "$os" "$ms" "$(echo "$os / $ms" | bc -l)" \
-		"$(median <"$work/or")" "$(median <"$work/mr")"
+	printf '%-6s %8s %8s %5.2fx %8s %8s %5.2fx %11s %11s %5.3fx %8s %8s\n' $mode "$o" "$m" \
+		"$(echo "$m / $o" | bc -l)" "$oc" "$mc" "$(echo "$mc / $oc" | bc -l)" "$os" "$ms" \
+		"$(echo "$os / $ms" | bc -l)" "$(median <"$work/or")" "$(median <"$work/mr")"
 done
 
 # The same tree from a tarball (spooled once by the tree loader).

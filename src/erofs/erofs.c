@@ -435,24 +435,20 @@ static int probe_one(void *ctx, size_t i, struct vc_error *err)
 	const struct vc_node *n = pr->files[i];
 	size_t len = n->size < PROBE_BYTES ? (size_t)n->size : PROBE_BYTES;
 	uint8_t *in = malloc(len), *out = malloc(EROFS_BLKSIZ);
-	void *hc = w->o->compress == VC_EROFS_LZ4HC ? malloc((size_t)LZ4_sizeofStateHC()) : NULL;
-	int level = w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT;
 	int r = 0;
 
-	if (!in || !out || (w->o->compress == VC_EROFS_LZ4HC && !hc)) {
+	if (!in || !out) {
 		r = vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
 		goto out;
 	}
 	r = read_content(w, n, 0, in, len, err);
 	if (r < 0)
 		goto out;
+	/* Fast LZ4 even for LZ4HC: what it shrinks, LZ4HC shrinks too. */
 	w->incompressible[n->index] = 1;
 	for (size_t p = 0; p + EROFS_BLKSIZ < len;) {
 		int src = (int)(len - p);
-		int c = hc ? LZ4_compress_HC_destSize(hc, (const char *)in + p, (char *)out, &src,
-						      EROFS_BLKSIZ, level)
-			   : LZ4_compress_destSize((const char *)in + p, (char *)out, &src,
-						   EROFS_BLKSIZ);
+		int c = LZ4_compress_destSize((const char *)in + p, (char *)out, &src, EROFS_BLKSIZ);
 
 		if (c > 0 && src > (int)EROFS_BLKSIZ) {
 			w->incompressible[n->index] = 0;
@@ -463,7 +459,6 @@ static int probe_one(void *ctx, size_t i, struct vc_error *err)
 out:
 	free(in);
 	free(out);
-	free(hc);
 	return r;
 }
 
@@ -965,7 +960,8 @@ static int write_data(struct writer *w)
 	/* bytes in flight: BATCH_TASKS segments at most, bounded further by
 	 * flushing after twice the pool's width of full segments */
 	unsigned width = w->o->pool ? vc_pool_threads(w->o->pool) : 1;
-	uint64_t inflight = 0, limit = (uint64_t)SEGMENT_Z_BYTES * 2 * (width ? width : 1);
+	uint64_t seg_max = w->o->compress == VC_EROFS_NONE ? SEGMENT_BYTES : SEGMENT_Z_BYTES;
+	uint64_t inflight = 0, limit = seg_max * 2 * (width ? width : 1);
 
 	for (size_t i = 0; i < w->n_inodes && r == 0; i++) {
 		struct einode *e = w->order[i];
