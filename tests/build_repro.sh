@@ -68,11 +68,80 @@ if [ -n "$VC_RUN" ]; then # a different builder uid (root instead of nobody)
 	scratch out-root
 	"$VCOMPOSE" build "$cfg" --root t1 -o out-root > /dev/null || fail "build as root"
 	(cd out-root && sha256sum * > ../sums-root)
+	# another host name, where a UTS namespace can be had
+	if unshare -u true 2>/dev/null; then
+		scratch out-host
+		unshare -u sh -c "hostname vc-other-host && $VC_RUN '$VCOMPOSE' build '$cfg' --root t1 -o out-host" \
+			> /dev/null || fail "build under another host name"
+		(cd out-host && sha256sum * > ../sums-host)
+	fi
 fi
-for s in sums-*; do
-	cmp -s sums-ref "$s" || { diff sums-ref "$s" >&2; fail "$s differs from the reference build"; }
-done
+compare() { # REF: every sums-* must equal sums-REF; on a difference, say where
+	for s in sums-*; do
+		cmp -s "sums-$1" "$s" && continue
+		diff "sums-$1" "$s" >&2
+		other=out-${s#sums-}
+		disk=$(ls "out-$1"/*.raw | head -n 1)
+		if "$VCOMPOSE" diff --help >/dev/null 2>&1; then
+			"$VCOMPOSE" diff "$disk" "$other/$(basename "$disk")" >&2 || true
+		else
+			cmp "$disk" "$other/$(basename "$disk")" | head -n 1 >&2 || true
+		fi
+		fail "$s differs from the reference build"
+	done
+}
+compare ref
 grep -q 'minimal.raw' sums-ref || fail "no disk in the outputs"
 # the image is not trivially small: several pclusters, a multi-level tree
 [ "$(part_field out-ref/minimal.manifest.json 0 size)" -gt 4000000 ] || fail "tree too small to be a test"
-echo "ok: $(ls sums-* | wc -l) builds identical"
+n_ddi=$(ls sums-* | wc -l)
+rm -f sums-*
+
+# A signed, bootable (oem) image with a given initrd, RSA and ECDSA keys.
+stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+sdboot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
+kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1 || true)
+for f in "$stub" "$sdboot" "$kernel"; do
+	[ -n "$f" ] && [ -e "$f" ] || { echo "SKIP: missing $f"; exit 77; }
+done
+mkdir -p t1/boot t1/usr/lib/systemd/boot/efi
+cp "$stub" "$sdboot" t1/usr/lib/systemd/boot/efi/
+cp "$kernel" t1/boot/
+printf 'ID=repro\n' > t1/etc-os-release && mkdir -p t1/etc && mv t1/etc-os-release t1/etc/os-release
+find t1 -exec touch -h -d @1900000000 {} +
+chmod -R a+rX t1
+head -c 3000000 /dev/zero > initrd.img
+openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.crt -days 3650 \
+	-subj /CN=repro -set_serial 1 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key \
+	-out ec.crt -days 3650 -subj /CN=repro -set_serial 2 2>/dev/null
+chmod a+r rsa.key ec.key
+cat > oem.xml <<XML
+<image schemaversion="8.5" name="oem">
+  <description type="system"><author>r</author><contact>r</contact><specification>r</specification></description>
+  <preferences><version>1</version>
+    <type image="oem" filesystem="erofs" erofscompression="lz4" firmware="efi"
+          verity_blocks="all" verity_partition="true" kernelcmdline="ro">
+      <bootloader name="systemd_boot" console="serial" timeout="1"/>
+    </type>
+  </preferences>
+</image>
+XML
+chmod a+r oem.xml initrd.img
+tar --format=posix --numeric-owner --owner=0 --group=0 -C t1 -cf t1b.tar .
+cfg=oem.xml
+for k in rsa ec; do
+	build $k-ref   vc_env   --root t1 --initrd initrd.img --key $k.key --cert $k.crt --jobs 1
+	build $k-jobs  vc_env   --root t1 --initrd initrd.img --key $k.key --cert $k.crt --jobs 2
+	build $k-umask vc_umask --root t1 --initrd initrd.img --key $k.key --cert $k.crt
+	build $k-tz    vc_tz    --root t1 --initrd initrd.img --key $k.key --cert $k.crt
+	build $k-tar   vc_env   --tar t1b.tar --initrd initrd.img --key $k.key --cert $k.crt
+	grep -q 'oem.roothash.p7s' sums-$k-ref || fail "$k: not signed"
+done
+for k in rsa ec; do
+	mkdir -p "$k" && mv sums-$k-* "$k/" && (cd "$k" && for f in sums-*; do mv "$f" "../$f"; done)
+	compare $k-ref
+	rm -f sums-*
+	rmdir "$k"
+done
+echo "ok: $n_ddi DDI builds identical; 5 signed oem builds identical for RSA and for ECDSA"

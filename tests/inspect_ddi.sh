@@ -19,14 +19,14 @@ chmod -R a+rX tree
 scratch out
 vc build "$VC_SOURCE_DIR/examples/minimal/config.xml" --root tree -o out >/dev/null
 img=out/minimal.raw
-hash=$(cat out/roothash)
+hash=$(cat out/minimal.roothash)
 
 # inspect --json against the manifest and sfdisk
 vc inspect --json $img > insp.json
 sfdisk --json $img > pt.json
 python3 - <<'PY' || fail "inspect --json does not match the manifest"
 import json
-i = json.load(open("insp.json")); m = json.load(open("out/manifest.json"))
+i = json.load(open("insp.json")); m = json.load(open("out/minimal.manifest.json"))
 pt = json.load(open("pt.json"))["partitiontable"]
 assert i["schema"] == 1 and i["kind"] == "disk" and i["errors"] == [], i["errors"]
 d = i["disk"]
@@ -46,7 +46,7 @@ assert root["content"] == "erofs" and verity["content"] == "verity"
 e = root["erofs"]
 assert e["buildTime"] == m["sourceDateEpoch"] == 1700000000, e
 assert e["files"] == 5 and e["directories"] == 7 and e["symlinks"] == 1, e
-assert e["size"] == m["artifacts"]["root.erofs"]["size"], e
+assert e["size"] == m["rootFilesystem"]["size"], e
 assert e["checksumOk"] is True and e["compression"] == "lz4" and e["compressedFiles"] >= 1, e
 assert "sb_csum" in e["featureCompat"] and e["inodesReachable"] == e["inodes"], e
 v = verity["verity"]
@@ -58,10 +58,13 @@ PY
 vc inspect $img > insp.txt
 grep -q "rootHash: $hash" insp.txt || fail "text inspect lacks the root hash"
 grep -q "buildTime: 1700000000" insp.txt || fail "text inspect lacks the build time"
-# the bare artifacts are recognised too
-vc inspect --json out/root.erofs | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["kind"]=="erofs" and d["erofs"]["checksumOk"], d' ||
+# bare images are recognised too (cut out of the disk by the manifest)
+extract $img out/minimal.manifest.json 0 root.erofs
+extract $img out/minimal.manifest.json 1 root.verity
+truncate -s "$(json_get out/minimal.manifest.json rootFilesystem size)" root.erofs
+vc inspect --json root.erofs | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["kind"]=="erofs" and d["erofs"]["checksumOk"], d' ||
 	fail "inspect root.erofs"
-vc inspect --json out/root.verity | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["kind"]=="verity" and d["verity"]["levels"]==1, d' ||
+vc inspect --json root.verity | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["kind"]=="verity" and d["verity"]["levels"]==1, d' ||
 	fail "inspect root.verity"
 
 # verify: all good, also with the right --roothash
@@ -70,7 +73,7 @@ grep -q "all .* checks passed" v.out || fail "verify summary"
 vc verify -q --roothash "$hash" $img >/dev/null || fail "verify --roothash (right hash)"
 vc verify --json $img | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ok"] and d["failed"]==0 and len(d["checks"])>=6, d' ||
 	fail "verify --json"
-vc verify -q out/root.erofs >/dev/null || fail "verify root.erofs"
+vc verify -q root.erofs >/dev/null || fail "verify root.erofs"
 
 # a wrong --roothash: named
 expect_exit 1 "1 of" verify -q --roothash 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff $img
@@ -141,12 +144,12 @@ expect_exit 2 "give two images" diff $img
 sed 's/verity_partition="true"/verity_partition="false"/' "$VC_SOURCE_DIR/examples/minimal/config.xml" > emb.xml
 scratch out3
 vc build emb.xml --root tree -o out3 >/dev/null
-ehash=$(cat out3/roothash)
+ehash=$(cat out3/minimal.roothash)
 vc verify -q --roothash "$ehash" out3/minimal.raw >/dev/null || fail "verify of the embedded layout"
 vc inspect --json out3/minimal.raw > emb.json
 python3 - "$ehash" <<'PY' || fail "inspect of the embedded layout"
 import json, sys
-d = json.load(open("emb.json")); m = json.load(open("out3/manifest.json"))
+d = json.load(open("emb.json")); m = json.load(open("out3/minimal.manifest.json"))
 p = d["disk"]["partitions"][0]
 assert len(d["disk"]["partitions"]) == 1 and p["content"] == "erofs", p
 e = p["embeddedVerity"]

@@ -52,14 +52,14 @@ scratch out2
 SOURCE_DATE_EPOCH=1700000000 vc build config.xml --root tree -o out --initrd initrd.img --key key.pem --cert cert.pem -q
 SOURCE_DATE_EPOCH=1700000999 vc build config.xml --root tree -o out2 --initrd initrd.img --key key.pem --cert cert.pem -q
 img=out/oem.raw
-hash=$(cat out/roothash)
+hash=$(cat out/oem.roothash)
 
 # inspect --json: the manifest, the certificate, the ESP
 vc inspect --json $img > insp.json
 openssl x509 -in cert.pem -outform DER | sha256sum | cut -c1-64 > fp.txt
 python3 - "$(cat fp.txt)" <<'PY' || fail "inspect --json of the oem image"
 import json, sys
-i = json.load(open("insp.json")); m = json.load(open("out/manifest.json"))
+i = json.load(open("insp.json")); m = json.load(open("out/oem.manifest.json"))
 assert i["errors"] == [], i["errors"]
 d = i["disk"]
 assert d["guid"] == m["disk"]["guid"]
@@ -72,8 +72,8 @@ assert verity["verity"]["rootHash"] == m["rootHash"]
 assert root["erofs"]["compression"] == "lz4" and root["erofs"]["buildTime"] == m["sourceDateEpoch"]
 files = {f["path"]: f for f in esp["fat"]["files"]}
 uki = "/EFI/Linux/oem-2.0.efi"
-assert files[uki]["sha256"] == m["artifacts"]["uki.efi"]["sha256"], files[uki]
-assert files[uki]["size"] == m["artifacts"]["uki.efi"]["size"]
+assert files[uki]["sha256"] == m["artifacts"]["oem.efi"]["sha256"], files[uki]
+assert files[uki]["size"] == m["artifacts"]["oem.efi"]["size"]
 assert files["/EFI/BOOT/BOOTX64.EFI"]["type"] == "file" and files["/loader/entries"]["type"] == "directory"
 u = esp["fat"]["efi"][uki]
 assert u["uki"] is True and u["authenticodeSigned"] is False and u["checksumOk"] is True, u
@@ -149,7 +149,7 @@ for want in \
 done
 grep -q "directory entry of /EFI/Linux/oem-2.0.efi fields .*wtime" d.out || fail "diff lacks FAT times: $(cat d.out)"
 # the standalone UKIs: PE structure by name
-set +e; $VC_RUN "$VCOMPOSE" diff out/uki.efi out2/uki.efi > d.out; rc=$?; set -e
+set +e; $VC_RUN "$VCOMPOSE" diff out/oem.efi out2/oem.efi > d.out; rc=$?; set -e
 [ $rc = 1 ] || fail "diff of the UKIs: exit $rc"
 grep -q "^pe: PE: PE section .cmdline" d.out || fail "UKI diff: $(cat d.out)"
 echo ok

@@ -318,12 +318,20 @@ static int build_cmdline(struct cx *c, const uint8_t *roothash, struct vc_error 
 			vc_uuid_format(c->root_uuid, uuid);
 			char salt[2 * VC_VERITY_MAX_SALT + 1];
 			vc_hex_encode(c->vp.salt, c->vp.salt_len, salt);
-			snprintf(ww, sizeof(ww),
-				 "systemd.verity_root_data=PARTUUID=%s systemd.verity_root_hash=PARTUUID=%s "
-				 "systemd.verity_root_options=superblock=no,data-blocks=%llu,"
-				 "hash-offset=%llu,salt=%s",
-				 uuid, uuid, (unsigned long long)c->vp.data_blocks,
-				 (unsigned long long)c->root_size, salt);
+			if (c->vp.superblock)
+				snprintf(ww, sizeof(ww),
+					 "systemd.verity_root_data=PARTUUID=%s "
+					 "systemd.verity_root_hash=PARTUUID=%s "
+					 "systemd.verity_root_options=hash-offset=%llu",
+					 uuid, uuid, (unsigned long long)c->root_size);
+			else
+				snprintf(ww, sizeof(ww),
+					 "systemd.verity_root_data=PARTUUID=%s "
+					 "systemd.verity_root_hash=PARTUUID=%s "
+					 "systemd.verity_root_options=superblock=no,data-blocks=%llu,"
+					 "hash-offset=%llu,salt=%s",
+					 uuid, uuid, (unsigned long long)c->vp.data_blocks,
+					 (unsigned long long)c->root_size, salt);
 			r = append_word(&b, ww, strlen(ww), err);
 		}
 	}
@@ -559,8 +567,10 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 	if (c->cfg->verity_blocks && c->cfg->verity_blocks < p->data_blocks)
 		p->data_blocks = c->cfg->verity_blocks;
 	if (!c->cfg->verity_partition) {
-		/* embedded, as KIWI lays it out: after the filesystem, no superblock */
-		p->superblock = false;
+		/* embedded: after the filesystem. With KIWI's metadata trailer, as
+		 * KIWI lays it out (no verity superblock: its initrd reads the
+		 * trailer); without, a superblock keeps the tree self-describing. */
+		p->superblock = !c->cfg->embed_verity_metadata;
 		p->hash_offset = c->root_size;
 	}
 	r = vc_verity_plan(p, &plan, err);
@@ -838,6 +848,13 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	vc_json_int(&j, c->epoch);
 	vc_json_key(&j, "seed");
 	vc_json_hex(&j, c->seed, sizeof(c->seed));
+	vc_json_key(&j, "rootFilesystem");
+	vc_json_begin_object(&j);
+	vc_json_key(&j, "type");
+	vc_json_string(&j, "erofs");
+	vc_json_key(&j, "size");
+	vc_json_uint(&j, c->root_size);
+	vc_json_end_object(&j);
 	if (c->cfg->verity) {
 		vc_json_key(&j, "rootHash");
 		vc_json_hex(&j, c->roothash, 32);
