@@ -32,13 +32,15 @@ cat > "$root/etc/systemd/system/vcompose-proof.service" <<'UNIT'
 [Unit]
 Description=vcompose boot proof
 After=local-fs.target
+# before the login prompt: agetty resets the serial line under our output
+Before=getty.target serial-getty@ttyS0.service
 SuccessAction=poweroff-force
 FailureAction=poweroff-force
 [Service]
 Type=oneshot
 StandardOutput=tty
 TTYPath=/dev/ttyS0
-ExecStart=/bin/sh -c 'echo VCOMPOSE-BOOT-PROOF; echo "ROOT=$(findmnt -n -o SOURCE,FSTYPE,OPTIONS /)"; echo "VERITY=$(veritysetup status root 2>&1 | tr -s " \\n" " ")"; echo "CMDLINE=$(cat /proc/cmdline)"'
+ExecStart=/bin/sh -c 'printf "\\nVCOMPOSE-BOOT-PROOF\\nROOT=%%s\\nVERITY=%%s\\nCMDLINE=%%s\\n" "$(findmnt -n -o SOURCE,FSTYPE,OPTIONS /)" "$(veritysetup status root 2>&1 | tr -s " \\n" " ")" "$(cat /proc/cmdline)"'
 [Install]
 WantedBy=multi-user.target
 UNIT
