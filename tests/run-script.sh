@@ -16,4 +16,14 @@ else
 fi
 export VC_RUN
 cd "$VC_TMP"
+# A script exits 77 when a tool it needs is missing (a skip); under
+# VC_NO_SKIP=1 (tools/test.sh, so CI) that is a failure: a green run must
+# not hide a missing install step.
+set +e
 sh -eu "$script"
+rc=$?
+if [ "$rc" = 77 ] && [ "${VC_NO_SKIP:-0}" = 1 ]; then
+	echo "FAIL: skipped, but VC_NO_SKIP=1 (a dependency is missing)" >&2
+	exit 1
+fi
+exit "$rc"

@@ -56,12 +56,12 @@ static void gpt_mbr_is_protective(void **state)
 	(void)state;
 	one_part(512, &m);
 	const uint8_t *b = m.data;
-	assert_int_equal(b[446], 0x00);                              /* not bootable */
-	assert_memory_equal(b + 447, "\x00\x02\x00", 3);              /* start CHS = LBA 1 */
-	assert_int_equal(b[450], 0xee);                              /* GPT protective */
-	assert_int_equal(vc_get_le32(b + 454), 1);                   /* starting LBA */
-	assert_int_equal(vc_get_le32(b + 458), 6 * 2048 - 1);        /* size in LBAs */
-	assert_memory_equal(b + 462, (uint8_t[48]){0}, 48);          /* records 2-4 zero */
+	assert_int_equal(b[446], 0x00);			      /* not bootable */
+	assert_memory_equal(b + 447, "\x00\x02\x00", 3);      /* start CHS = LBA 1 */
+	assert_int_equal(b[450], 0xee);			      /* GPT protective */
+	assert_int_equal(vc_get_le32(b + 454), 1);	      /* starting LBA */
+	assert_int_equal(vc_get_le32(b + 458), 6 * 2048 - 1); /* size in LBAs */
+	assert_memory_equal(b + 462, (uint8_t[48]){0}, 48);   /* records 2-4 zero */
 	assert_memory_equal(b + 510, "\x55\xaa", 2);
 	vc_mem_sink_fini(&m);
 }
@@ -76,24 +76,24 @@ static void gpt_headers_and_crcs(void **state)
 	uint64_t last = g.disk_size / 512 - 1;
 
 	assert_memory_equal(p, "EFI PART\x00\x00\x01\x00\x5c\x00\x00\x00", 16);
-	assert_int_equal(vc_get_le64(p + 24), 1);          /* my LBA */
-	assert_int_equal(vc_get_le64(p + 32), last);       /* alternate */
-	assert_int_equal(vc_get_le64(p + 40), 34);         /* first usable */
-	assert_int_equal(vc_get_le64(p + 48), last - 33);  /* last usable */
-	assert_int_equal(vc_get_le64(p + 72), 2);          /* entries at LBA 2 */
+	assert_int_equal(vc_get_le64(p + 24), 1);	  /* my LBA */
+	assert_int_equal(vc_get_le64(p + 32), last);	  /* alternate */
+	assert_int_equal(vc_get_le64(p + 40), 34);	  /* first usable */
+	assert_int_equal(vc_get_le64(p + 48), last - 33); /* last usable */
+	assert_int_equal(vc_get_le64(p + 72), 2);	  /* entries at LBA 2 */
 	assert_int_equal(vc_get_le32(p + 80), 128);
 	assert_int_equal(vc_get_le32(p + 84), 128);
 	assert_int_equal(vc_get_le32(p + 88), (uint32_t)crc32(0, m.data + 1024, 16384));
 	memcpy(h, p, 92);
 	memset(h + 16, 0, 4);
 	assert_int_equal(vc_get_le32(p + 16), (uint32_t)crc32(0, h, 92));
-	assert_memory_equal(p + 92, (uint8_t[420]){0}, 420);      /* rest of the sector */
+	assert_memory_equal(p + 92, (uint8_t[420]){0}, 420); /* rest of the sector */
 	/* backup */
 	assert_int_equal(vc_get_le64(b + 24), last);
 	assert_int_equal(vc_get_le64(b + 32), 1);
 	assert_int_equal(vc_get_le64(b + 72), last - 32);
 	assert_memory_equal(m.data + (last - 32) * 512, m.data + 1024, 16384);
-	assert_memory_equal(b + 56, p + 56, 16);                 /* same disk GUID */
+	assert_memory_equal(b + 56, p + 56, 16); /* same disk GUID */
 	vc_mem_sink_fini(&m);
 }
 
@@ -104,15 +104,16 @@ static void gpt_entry_encodes_fields(void **state)
 	one_part(512, &m);
 	const uint8_t *e = m.data + 1024;
 	/* type c12a7328-f81f-11d2-ba4b-00a0c93ec93b, mixed-endian */
-	assert_memory_equal(e, "\x28\x73\x2a\xc1\x1f\xf8\xd2\x11\xba\x4b\x00\xa0\xc9\x3e\xc9\x3b", 16);
-	assert_memory_equal(e + 16, "\x33\x22\x11\x00\x55\x44\x77\x66\x88\x99\xaa\xbb\xcc\xdd\xee\xff",
+	assert_memory_equal(e, "\x28\x73\x2a\xc1\x1f\xf8\xd2\x11\xba\x4b\x00\xa0\xc9\x3e\xc9\x3b",
 			    16);
-	assert_memory_equal(e + 32, "\x00\x08\0\0\0\0\0\0", 8);     /* first LBA 2048 */
-	assert_int_equal(vc_get_le64(e + 40), 2048 + 8191);         /* last LBA, inclusive */
-	assert_int_equal(vc_get_le64(e + 48), UINT64_C(1) << 60);   /* read-only */
+	assert_memory_equal(e + 16,
+			    "\x33\x22\x11\x00\x55\x44\x77\x66\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16);
+	assert_memory_equal(e + 32, "\x00\x08\0\0\0\0\0\0", 8);	  /* first LBA 2048 */
+	assert_int_equal(vc_get_le64(e + 40), 2048 + 8191);	  /* last LBA, inclusive */
+	assert_int_equal(vc_get_le64(e + 48), UINT64_C(1) << 60); /* read-only */
 	/* "é" U+00E9, then U+1F600 as the surrogate pair D83D DE00 */
 	assert_memory_equal(e + 56, "\xe9\x00\x3d\xd8\x00\xde\x00\x00", 8);
-	assert_memory_equal(e + 128, (uint8_t[128]){0}, 128);       /* entry 2 unused */
+	assert_memory_equal(e + 128, (uint8_t[128]){0}, 128); /* entry 2 unused */
 	vc_mem_sink_fini(&m);
 }
 
@@ -123,7 +124,7 @@ static void gpt_4096_sectors(void **state)
 	one_part(4096, &m);
 	const uint8_t *p = m.data + 4096;
 	assert_memory_equal(p, "EFI PART", 8);
-	assert_int_equal(vc_get_le64(p + 40), 6);                /* 2 + 16 KiB / 4 KiB */
+	assert_int_equal(vc_get_le64(p + 40), 6); /* 2 + 16 KiB / 4 KiB */
 	assert_int_equal(g.parts[0].first_lba, 256);
 	assert_int_equal(vc_get_le32(m.data + 458), g.disk_size / 4096 - 1);
 	assert_int_equal(vc_get_le64(p + 48), g.disk_size / 4096 - 6);
@@ -198,7 +199,7 @@ static void gpt_flags_and_roothash(void **state)
 	for (int i = 0; i < 32; i++)
 		h[i] = (uint8_t)i;
 	vc_gpt_uuids_from_roothash(h, 32, d, v);
-	assert_memory_equal(d, h, 16);      /* taken as they are, no version bits */
+	assert_memory_equal(d, h, 16); /* taken as they are, no version bits */
 	assert_memory_equal(v, h + 16, 16);
 }
 
@@ -245,15 +246,15 @@ static void gpt_rejects_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(gpt_layout_aligns_and_sizes),
-		cmocka_unit_test(gpt_mbr_is_protective),
-		cmocka_unit_test(gpt_headers_and_crcs),
-		cmocka_unit_test(gpt_entry_encodes_fields),
-		cmocka_unit_test(gpt_4096_sectors),
-		cmocka_unit_test(gpt_derives_ids_from_seed),
-		cmocka_unit_test(gpt_type_names),
-		cmocka_unit_test(gpt_flags_and_roothash),
-		cmocka_unit_test(gpt_rejects_bad_input),
+	    cmocka_unit_test(gpt_layout_aligns_and_sizes),
+	    cmocka_unit_test(gpt_mbr_is_protective),
+	    cmocka_unit_test(gpt_headers_and_crcs),
+	    cmocka_unit_test(gpt_entry_encodes_fields),
+	    cmocka_unit_test(gpt_4096_sectors),
+	    cmocka_unit_test(gpt_derives_ids_from_seed),
+	    cmocka_unit_test(gpt_type_names),
+	    cmocka_unit_test(gpt_flags_and_roothash),
+	    cmocka_unit_test(gpt_rejects_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

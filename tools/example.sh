@@ -7,4 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/deps.sh" build
 cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$top/build" -j "$(nproc)"
-"$top/build/src/cli/vcompose" tree --dump --root "$top/examples/minimal/root"
+mkdir -p "$top/out"
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000} "$top/build/src/cli/vcompose" build \
+	"$top/examples/minimal/config.xml" --root "$top/examples/minimal/root" -o "$top/out"
+ls -l "$top/out"

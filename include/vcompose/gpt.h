@@ -37,47 +37,47 @@
 #include "vcompose/error.h"
 #include "vcompose/sink.h"
 
-#define VC_GPT_MAX_PARTS 128         /* entries in the array; we never write more */
-#define VC_GPT_LABEL_UNITS 36        /* UTF-16 code units in a partition name */
-#define VC_GPT_LABEL_MAX 144         /* bytes of a UTF-8 label (36 units, <= 4 bytes each) */
-#define VC_GPT_ALIGN (1024 * 1024)   /* partition alignment in bytes */
+#define VC_GPT_MAX_PARTS   128		 /* entries in the array; we never write more */
+#define VC_GPT_LABEL_UNITS 36		 /* UTF-16 code units in a partition name */
+#define VC_GPT_LABEL_MAX   144		 /* bytes of a UTF-8 label (36 units, <= 4 bytes each) */
+#define VC_GPT_ALIGN	   (1024 * 1024) /* partition alignment in bytes */
 
 /* Attribute bits (UEFI table 5-8; DPS section "Partition Attribute Flags"). */
-#define VC_GPT_FLAG_REQUIRED (UINT64_C(1) << 0)     /* platform required */
+#define VC_GPT_FLAG_REQUIRED	(UINT64_C(1) << 0)  /* platform required */
 #define VC_GPT_FLAG_NO_BLOCK_IO (UINT64_C(1) << 1)  /* EFI ignores it */
 #define VC_GPT_FLAG_LEGACY_BOOT (UINT64_C(1) << 2)  /* legacy BIOS bootable */
-#define VC_GPT_FLAG_GROWFS (UINT64_C(1) << 59)      /* DPS: grow the file system */
-#define VC_GPT_FLAG_READ_ONLY (UINT64_C(1) << 60)   /* DPS: mount read-only */
-#define VC_GPT_FLAG_HIDDEN (UINT64_C(1) << 62)      /* DPS: hide from auto-discovery */
-#define VC_GPT_FLAG_NO_AUTO (UINT64_C(1) << 63)     /* DPS: do not mount automatically */
+#define VC_GPT_FLAG_GROWFS	(UINT64_C(1) << 59) /* DPS: grow the file system */
+#define VC_GPT_FLAG_READ_ONLY	(UINT64_C(1) << 60) /* DPS: mount read-only */
+#define VC_GPT_FLAG_HIDDEN	(UINT64_C(1) << 62) /* DPS: hide from auto-discovery */
+#define VC_GPT_FLAG_NO_AUTO	(UINT64_C(1) << 63) /* DPS: do not mount automatically */
 
 /* One partition. GUIDs are in RFC 4122 byte order (as printed); the writer
  * does the mixed-endian encoding GPT uses on disk. */
 struct vc_gpt_part {
-	uint8_t type[16];               /* from vc_gpt_type_lookup() or a parsed GUID */
+	uint8_t type[16]; /* from vc_gpt_type_lookup() or a parsed GUID */
 	uint8_t uuid[16];
-	bool uuid_set;                  /* false: vc_gpt_layout() derives it from the seed */
+	bool uuid_set;			  /* false: vc_gpt_layout() derives it from the seed */
 	char label[VC_GPT_LABEL_MAX + 1]; /* UTF-8, at most 36 UTF-16 units; "" for none */
-	uint64_t size;                  /* bytes the caller needs */
-	bool exact;                     /* true: size is the partition size (a multiple of
-					 * the sector size); false: rounded up to 1 MiB */
-	uint64_t flags;                 /* VC_GPT_FLAG_* and any other attribute bits */
-	uint64_t start;                 /* 0: the next 1 MiB boundary; else this offset in
-					 * bytes (a sector multiple, after the previous one) */
+	uint64_t size;			  /* bytes the caller needs */
+	bool exact;			  /* true: size is the partition size (a multiple of
+					   * the sector size); false: rounded up to 1 MiB */
+	uint64_t flags;			  /* VC_GPT_FLAG_* and any other attribute bits */
+	uint64_t start;			  /* 0: the next 1 MiB boundary; else this offset in
+					   * bytes (a sector multiple, after the previous one) */
 
 	/* Set by vc_gpt_layout(). */
-	uint64_t offset;                /* bytes from the start of the disk */
-	uint64_t part_size;             /* bytes of the partition (>= size) */
-	uint64_t first_lba, last_lba;   /* last_lba is inclusive */
+	uint64_t offset;	      /* bytes from the start of the disk */
+	uint64_t part_size;	      /* bytes of the partition (>= size) */
+	uint64_t first_lba, last_lba; /* last_lba is inclusive */
 };
 
 struct vc_gpt {
-	uint32_t sector_size;           /* 512 (default) or 4096 */
-	uint64_t disk_size;             /* 0: the smallest that holds the partitions,
-					 * else the size asked for (checked by layout) */
+	uint32_t sector_size; /* 512 (default) or 4096 */
+	uint64_t disk_size;   /* 0: the smallest that holds the partitions,
+			       * else the size asked for (checked by layout) */
 	uint8_t disk_guid[16];
-	bool disk_guid_set;             /* false: derived from the seed by layout */
-	uint8_t seed[64];               /* a copy of the caller's seed */
+	bool disk_guid_set; /* false: derived from the seed by layout */
+	uint8_t seed[64];   /* a copy of the caller's seed */
 	size_t seed_len;
 	struct vc_gpt_part parts[VC_GPT_MAX_PARTS];
 	size_t n_parts;

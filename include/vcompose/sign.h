@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Signing: PKCS#7 root-hash signatures, the DPS signature partition,
- * Authenticode for PE32+ files. All with mbedtls; no OpenSSL.
+ * Authenticode for PE32/PE32+ files, and a check of PKCS#7 signatures made
+ * elsewhere (deferred signing). All with mbedtls; no OpenSSL.
  *
  * What it writes:
  *  - vc_sign_roothash(): a detached PKCS#7 SignedData (RFC 2315), DER, over the
@@ -38,18 +39,23 @@
 #include <stdint.h>
 
 #include "vcompose/error.h"
+#include "vcompose/sink.h"
 #include "vcompose/util.h"
 
 #define VC_SIGN_DPS_ALIGN 4096
-#define VC_SIGN_FILE_MAX (1ull << 30) /* keys, certificates, PE files we read */
-#define VC_SIGN_CHAIN_MAX 8           /* extra certificates in a PE signature */
+/* Size to reserve for a DPS signature partition when the signature comes
+ * later (deferred signing): what systemd-repart reserves; an RSA-8192
+ * signature with its certificate needs about 8 KiB. */
+#define VC_SIGN_DPS_RESERVE (16 * 1024)
+#define VC_SIGN_FILE_MAX    (1ull << 30) /* keys, certificates, PE files we read */
+#define VC_SIGN_CHAIN_MAX   8		 /* extra certificates in a PE signature */
 
 /* A private key and its certificate (and optional chain), checked to match. */
 struct vc_sign_key;
 
 struct vc_sign_key_options {
-	const char *key_path;   /* PEM or DER private key (PKCS#1, SEC1, PKCS#8) */
-	const char *cert_path;  /* PEM or DER X.509 certificate; a PEM file may
+	const char *key_path;	/* PEM or DER private key (PKCS#1, SEC1, PKCS#8) */
+	const char *cert_path;	/* PEM or DER X.509 certificate; a PEM file may
 				   hold a chain: the first is the signer's */
 	const char *passphrase; /* for an encrypted key; NULL: none. Borrowed. */
 	size_t passphrase_len;
@@ -58,6 +64,9 @@ struct vc_sign_key_options {
 int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **ret,
 		     struct vc_error *err);
 void vc_sign_key_free(struct vc_sign_key *k);
+
+/* The crypto library behind this module, e.g. "mbed TLS 2.28.3" (static text). */
+const char *vc_sign_backend_version(void);
 
 /* "RSA-2048", "ECDSA-P256", ... (static text). */
 const char *vc_sign_key_describe(const struct vc_sign_key *k);
@@ -76,18 +85,27 @@ enum {
 };
 
 /* Detached PKCS#7 over arbitrary content (see above); appends DER to out. */
-int vc_sign_detached(const struct vc_sign_key *k, const void *content, size_t len,
-		     unsigned flags, struct vc_buf *out, struct vc_error *err);
+int vc_sign_detached(const struct vc_sign_key *k, const void *content, size_t len, unsigned flags,
+		     struct vc_buf *out, struct vc_error *err);
 /* The same over the lowercase hex of roothash (1..64 bytes). */
 int vc_sign_roothash(const struct vc_sign_key *k, const uint8_t *roothash, size_t len,
 		     unsigned flags, struct vc_buf *out, struct vc_error *err);
+
+/* Checks a detached PKCS#7 (DER, e.g. made elsewhere for deferred signing)
+ * over content against the certificate in cert_path: a SignerInfo naming the
+ * certificate by issuer and serial, SHA-256, with or without authenticated
+ * attributes. VC_ECHECK when it does not verify. */
+int vc_sign_verify_detached(const char *cert_path, const void *content, size_t len,
+			    const uint8_t *p7, size_t p7_len, struct vc_error *err);
+/* The same over the lowercase hex of roothash. */
+int vc_sign_verify_roothash(const char *cert_path, const uint8_t *roothash, size_t len,
+			    const uint8_t *p7, size_t p7_len, struct vc_error *err);
 
 /* DPS verity signature partition content, appended to out, padded with NULs
  * to a multiple of 4096 bytes. fingerprint may be NULL (the key is optional
  * in the specification). */
 int vc_sign_dps_blob(const uint8_t *roothash, size_t roothash_len, const uint8_t *fingerprint,
-		     const uint8_t *p7, size_t p7_len, struct vc_buf *out,
-		     struct vc_error *err);
+		     const uint8_t *p7, size_t p7_len, struct vc_buf *out, struct vc_error *err);
 
 /* Reads a whole regular file of at most max bytes into out (a NUL follows,
  * not counted). Errors name the path. */
@@ -99,6 +117,27 @@ int vc_base64_encode(const uint8_t *in, size_t len, struct vc_buf *out, struct v
 /* Authenticode image digest (SHA-256) of a PE file, as a verifier computes it
  * (an existing certificate table is excluded). */
 int vc_sign_pe_digest(const uint8_t *pe, size_t len, uint8_t out[32], struct vc_error *err);
+
+/* Signing a PE in two steps, so that a large file is never copied: the
+ * plan holds everything that differs from the input; vc_sign_pe_write()
+ * then writes the input's bytes and the plan through a sink (window). */
+struct vc_sign_pe_plan {
+	uint64_t image_len;    /* input bytes kept (an old certificate table dropped) */
+	uint64_t padded_len;   /* image_len rounded up to 8: the table's offset */
+	uint64_t total_len;    /* size of the signed file */
+	uint64_t checksum_off; /* OptionalHeader.CheckSum */
+	uint64_t certdir_off;  /* DataDirectory[IMAGE_DIRECTORY_ENTRY_SECURITY] */
+	uint8_t checksum[4];   /* new CheckSum, le32 */
+	uint8_t certdir[8];    /* new security entry: offset, size (le32 each) */
+	struct vc_buf cert;    /* WIN_CERTIFICATE with the DER, padded to 8 */
+	uint8_t digest[32];    /* the Authenticode image digest signed */
+};
+int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
+		    struct vc_sign_pe_plan *ret, struct vc_error *err);
+void vc_sign_pe_plan_fini(struct vc_sign_pe_plan *p);
+/* pe must be the buffer the plan was made from. */
+int vc_sign_pe_write(const struct vc_sign_pe_plan *p, const uint8_t *pe, const struct vc_sink *s,
+		     struct vc_error *err);
 
 /* Signs a PE file: out receives the whole signed file. An already signed
  * input is refused unless VC_SIGN_REPLACE. */

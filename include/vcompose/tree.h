@@ -132,6 +132,22 @@ char *vc_tree_path(const struct vc_node *n, char *buf, size_t cap);
  * Symlinks are not followed. */
 struct vc_node *vc_tree_lookup(const struct vc_tree *t, const char *path);
 
+/* The child of a folder named name[0..len), or NULL (binary search). */
+struct vc_node *vc_tree_lookup_child(const struct vc_node *dir, const char *name, size_t len);
+
+/* Like vc_tree_lookup(), but follows symlinks inside the tree (absolute
+ * targets start at the tree's root, ".." stops at it), at most 40 of them,
+ * as the kernel would once the tree is the root. NULL if absent or a loop. */
+struct vc_node *vc_tree_resolve(const struct vc_tree *t, const char *path);
+
+/* Writes the tree out under dir (an existing, empty folder) for tools that
+ * need a folder: folders, files, symlinks and hardlinks (no devices, fifos
+ * or sockets); modes kept with u+r (folders u+rwx); owners not kept. */
+int vc_tree_extract(const struct vc_tree *t, const char *dir, struct vc_error *err);
+
+/* Removes dir and everything below it, never following symlinks. */
+int vc_remove_tree(const char *dir, struct vc_error *err);
+
 /* Writes the canonical dump, one line per node in pre-order, to out: path,
  * type, mode, uid, gid, mtime, size, sha256 of contents, link target, device
  * numbers, xattrs, hardlink group. Two equal trees give equal dumps. */

@@ -29,6 +29,10 @@ int vc_buf_appendf(struct vc_buf *b, struct vc_error *err, const char *fmt, ...)
 /* Makes room for len more bytes, zero-filled, and returns a pointer to them. */
 uint8_t *vc_buf_grow(struct vc_buf *b, size_t len, struct vc_error *err);
 
+/* Reads a whole regular file of at most max bytes into out (appended; a
+ * NUL follows, not counted). Errors name the path. */
+int vc_read_file(const char *path, size_t max, struct vc_buf *out, struct vc_error *err);
+
 /* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void vc_hex_encode(const uint8_t *in, size_t n, char *out);
 /* Parses an even-length hex string (either case) of at most max bytes. */
@@ -39,8 +43,9 @@ int vc_hex_decode(const char *hex, uint8_t *out, size_t max, size_t *ret_len, st
  * with the version (4) and variant (10xx) bits set. */
 #define VC_UUID_STR 37
 void vc_uuid_derive(const void *seed, size_t seed_len, const char *label, uint8_t out[16]);
-/* Takes the first 16 bytes as they are and sets version 4 and the variant,
- * as systemd does for partition UUIDs taken from a root hash. */
+/* Takes the first 16 bytes and sets version 4 and the variant. (Not for
+ * the DPS verity pair: systemd matches those bytes unchanged, see
+ * vc_gpt_uuids_from_roothash().) */
 void vc_uuid_from_bytes(const uint8_t in[16], uint8_t out[16]);
 void vc_uuid_format(const uint8_t uuid[16], char out[VC_UUID_STR]);
 int vc_uuid_parse(const char *s, uint8_t out[16], struct vc_error *err);

@@ -11,7 +11,7 @@
  * type 0 (Chrome OS), other digests, FEC.
  *
  * The data is read through a sink (the window the composer just wrote, so the
- * filesystem is never copied) or from a file descriptor (mapped in chunks).
+ * filesystem is never copied) or from a file descriptor, in chunks of 256 KiB.
  * Level 0 is hashed in chunks on the worker pool, two blocks per core at a
  * time; each chunk writes its digests at fixed places, so the bytes never
  * depend on the number of threads. The whole tree is kept in memory (1/128
@@ -39,8 +39,8 @@
 #include "vcompose/sink.h"
 
 #define VC_VERITY_DIGEST_LEN 32
-#define VC_VERITY_MAX_SALT 256
-#define VC_VERITY_SB_LEN 512
+#define VC_VERITY_MAX_SALT   256
+#define VC_VERITY_SB_LEN     512
 /* 512-byte hash blocks hold 16 digests: 4 bits per level, 64 bits of block
  * numbers, so never more than 16 levels. */
 #define VC_VERITY_MAX_LEVELS 16
@@ -50,13 +50,13 @@
 struct vc_verity_params {
 	uint32_t data_block_size; /* bytes; power of two, 512..4096; default 4096 */
 	uint32_t hash_block_size; /* bytes; power of two, 512..4096; default 4096 */
-	uint64_t data_blocks;     /* data blocks covered by the tree; >= 1 */
-	uint64_t hash_offset;     /* bytes into the hash sink where the area starts;
+	uint64_t data_blocks;	  /* data blocks covered by the tree; >= 1 */
+	uint64_t hash_offset;	  /* bytes into the hash sink where the area starts;
 				   * a multiple of hash_block_size */
-	bool superblock;          /* write (and expect) the 512-byte superblock */
-	uint8_t uuid[16];         /* superblock UUID, RFC 4122 byte order */
+	bool superblock;	  /* write (and expect) the 512-byte superblock */
+	uint8_t uuid[16];	  /* superblock UUID, RFC 4122 byte order */
 	uint8_t salt[VC_VERITY_MAX_SALT];
-	size_t salt_len;          /* 0..256 */
+	size_t salt_len; /* 0..256 */
 };
 
 /* Defaults: 4096-byte blocks, superblock on, empty salt, zero UUID. */
@@ -69,14 +69,14 @@ int vc_verity_params_check(const struct vc_verity_params *p, struct vc_error *er
 
 /* Where everything goes, in bytes relative to the hash sink unless told. */
 struct vc_verity_plan {
-	int levels;                                   /* 0 when there is one data block */
-	uint64_t level_offset[VC_VERITY_MAX_LEVELS];  /* level i (0 = hashes of data) */
-	uint64_t level_blocks[VC_VERITY_MAX_LEVELS];  /* hash blocks in level i */
-	uint64_t hash_blocks;   /* hash blocks of all levels (superblock excluded) */
-	uint64_t tree_offset;   /* first byte of the tree (the top level) */
-	uint64_t tree_size;     /* hash_blocks * hash_block_size */
-	uint64_t area_size;     /* superblock block + tree: bytes from hash_offset */
-	uint64_t data_size;     /* data_blocks * data_block_size */
+	int levels;				     /* 0 when there is one data block */
+	uint64_t level_offset[VC_VERITY_MAX_LEVELS]; /* level i (0 = hashes of data) */
+	uint64_t level_blocks[VC_VERITY_MAX_LEVELS]; /* hash blocks in level i */
+	uint64_t hash_blocks; /* hash blocks of all levels (superblock excluded) */
+	uint64_t tree_offset; /* first byte of the tree (the top level) */
+	uint64_t tree_size;   /* hash_blocks * hash_block_size */
+	uint64_t area_size;   /* superblock block + tree: bytes from hash_offset */
+	uint64_t data_size;   /* data_blocks * data_block_size */
 };
 
 /* Lays the levels out as veritysetup does; no I/O. */

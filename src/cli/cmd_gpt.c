@@ -53,7 +53,8 @@ struct part_arg {
 };
 
 /* Parses "TYPE:FILE[,k=v...]" (modified in place) into p and a. */
-static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, struct vc_error *err)
+static int parse_part(size_t idx, char *spec, struct vc_gpt_part *p, struct part_arg *a,
+		      struct vc_error *err)
 {
 	char *colon = strchr(spec, ':');
 	char *opts, *tok, *save = NULL;
@@ -61,33 +62,38 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 	memset(p, 0, sizeof(*p));
 	memset(a, 0, sizeof(*a));
 	if (!colon)
-		return vc_errorf(err, VC_EINVAL, "--part '%s': expected TYPE:FILE", spec);
+		return vc_errorf(err, VC_EINVAL, "--part %zu '%s': expected TYPE:FILE", idx, spec);
 	*colon = '\0';
-	if (vc_gpt_type_lookup(spec, p->type, err) < 0)
+	if (vc_gpt_type_lookup(spec, p->type, err) < 0) {
+		vc_error_prefix(err, "--part %zu", idx);
 		return err->code;
+	}
 	opts = strchr(colon + 1, ',');
 	if (opts)
 		*opts++ = '\0';
 	if (colon[1])
 		a->file = colon + 1;
-	for (tok = opts ? strtok_r(opts, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = opts ? strtok_r(opts, ",", &save) : NULL; tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
 		const char *v;
 
 		if (!eq)
-			return vc_errorf(err, VC_EINVAL, "--part %s: option '%s' is not KEY=VALUE",
-					 spec, tok);
+			return vc_errorf(err, VC_EINVAL,
+					 "--part %zu (%s): option '%s' is not KEY=VALUE", idx, spec,
+					 tok);
 		*eq = '\0';
 		v = eq + 1;
 		if (strcmp(tok, "label") == 0) {
 			if (strlen(v) > VC_GPT_LABEL_MAX)
-				return vc_errorf(err, VC_EINVAL,
-						 "--part %s: label '%s' is longer than 36 UTF-16 units",
-						 spec, v);
+				return vc_errorf(
+				    err, VC_EINVAL,
+				    "--part %zu (%s): label '%s' is longer than 36 UTF-16 units",
+				    idx, spec, v);
 			strcpy(p->label, v);
 		} else if (strcmp(tok, "uuid") == 0) {
 			if (vc_uuid_parse(v, p->uuid, err) < 0) {
-				vc_error_prefix(err, "--part %s: uuid", spec);
+				vc_error_prefix(err, "--part %zu (%s): uuid", idx, spec);
 				return err->code;
 			}
 			p->uuid_set = true;
@@ -95,13 +101,13 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 			a->roothash_hex = v;
 		} else if (strcmp(tok, "flags") == 0) {
 			if (vc_gpt_flags_parse(v, &p->flags, err) < 0) {
-				vc_error_prefix(err, "--part %s", spec);
+				vc_error_prefix(err, "--part %zu (%s)", idx, spec);
 				return err->code;
 			}
 		} else if (strcmp(tok, "size") == 0 || strcmp(tok, "start") == 0) {
 			uint64_t n;
 			if (vc_parse_u64(v, true, &n, err) < 0) {
-				vc_error_prefix(err, "--part %s: %s", spec, tok);
+				vc_error_prefix(err, "--part %zu (%s): %s", idx, spec, tok);
 				return err->code;
 			}
 			if (tok[1] == 'i')
@@ -109,10 +115,11 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 			else
 				p->start = n;
 		} else {
-			return vc_errorf(err, VC_EINVAL,
-					 "--part %s: unknown option '%s' (expected label, uuid, "
-					 "roothash, flags, size, start)",
-					 spec, tok);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "--part %zu (%s): unknown option '%s' (expected label, uuid, "
+			    "roothash, flags, size, start)",
+			    idx, spec, tok);
 		}
 	}
 	if (a->roothash_hex) {
@@ -121,19 +128,24 @@ static int parse_part(char *spec, struct vc_gpt_part *p, struct part_arg *a, str
 
 		if (vc_hex_decode(a->roothash_hex, hash, sizeof(hash), &n, err) < 0 || n < 16) {
 			vc_error_clear(err);
-			return vc_errorf(err, VC_EINVAL, "--part %s: roothash '%s' is not hex of 16 "
-					 "to 64 bytes", spec, a->roothash_hex);
+			return vc_errorf(err, VC_EINVAL,
+					 "--part %zu (%s): roothash '%s' is not hex of 16 "
+					 "to 64 bytes",
+					 idx, spec, a->roothash_hex);
 		}
 		if (!vc_gpt_type_is_verity_data(p->type) && !vc_gpt_type_is_verity_hash(p->type))
-			return vc_errorf(err, VC_EINVAL,
-					 "--part %s: roothash= applies to root, usr, root-verity and "
-					 "usr-verity partitions only", spec);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "--part %zu (%s): roothash= applies to root, usr, root-verity and "
+			    "usr-verity partitions only",
+			    idx, spec);
 		vc_gpt_uuids_from_roothash(hash, n, data, hashp);
 		memcpy(p->uuid, vc_gpt_type_is_verity_data(p->type) ? data : hashp, 16);
 		p->uuid_set = true;
 	}
 	if (!a->file && p->size == 0)
-		return vc_errorf(err, VC_EINVAL, "--part %s: no FILE and no size=", spec);
+		return vc_errorf(err, VC_EINVAL, "--part %zu (%s): no FILE and no size=", idx,
+				 spec);
 	return 0;
 }
 
@@ -241,15 +253,15 @@ static void print_json(const struct vc_gpt *g)
 int cmd_gpt(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"part", required_argument, NULL, 'p'},
-		{"size", required_argument, NULL, 's'},
-		{"sector-size", required_argument, NULL, 'S'},
-		{"seed", required_argument, NULL, 'e'},
-		{"source-date-epoch", required_argument, NULL, 'E'},
-		{"json", no_argument, NULL, 'j'},
-		{"disk-guid", required_argument, NULL, 'g'},
-		{0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"part", required_argument, NULL, 'p'},
+	    {"size", required_argument, NULL, 's'},
+	    {"sector-size", required_argument, NULL, 'S'},
+	    {"seed", required_argument, NULL, 'e'},
+	    {"source-date-epoch", required_argument, NULL, 'E'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"disk-guid", required_argument, NULL, 'g'},
+	    {0},
 	};
 	struct vc_error err = {0};
 	struct vc_gpt *g = NULL;
@@ -272,12 +284,8 @@ int cmd_gpt(int argc, char **argv)
 			help();
 			free(specs);
 			return VC_EXIT_OK;
-		case 'o':
-			out = optarg;
-			break;
-		case 'p':
-			specs[n_specs++] = optarg;
-			break;
+		case 'o': out = optarg; break;
+		case 'p': specs[n_specs++] = optarg; break;
 		case 's':
 			if (vc_parse_u64(optarg, true, &disk_size, &err) < 0 || disk_size == 0) {
 				ret = cli_usage("gpt", "--size '%s': not a size", optarg);
@@ -291,21 +299,11 @@ int cmd_gpt(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'e':
-			seed = optarg;
-			break;
-		case 'E':
-			epoch_opt = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'g':
-			disk_guid = optarg;
-			break;
-		default:
-			ret = cli_usage("gpt", "unknown option");
-			goto out;
+		case 'e': seed = optarg; break;
+		case 'E': epoch_opt = optarg; break;
+		case 'j': json = true; break;
+		case 'g': disk_guid = optarg; break;
+		default: ret = cli_usage("gpt", "unknown option"); goto out;
 		}
 	}
 	if (optind < argc) {
@@ -371,7 +369,7 @@ int cmd_gpt(int argc, char **argv)
 		struct vc_gpt_part p;
 		struct stat st;
 
-		if (parse_part(specs[i], &p, &args[i], &err) < 0) {
+		if (parse_part(i + 1, specs[i], &p, &args[i], &err) < 0) {
 			ret = cli_fail("gpt", &err);
 			goto out;
 		}

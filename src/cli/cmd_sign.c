@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,30 +19,33 @@
 #include "vcompose/util.h"
 
 static const char usage_text[] =
-	"Usage:\n"
-	"  vcompose sign roothash --key K --cert C (--roothash HEX | --roothash-file F)\n"
-	"                         -o OUT.p7s [--include-cert] [--dps OUT.dps] [--json]\n"
-	"  vcompose sign pe --key K --cert C IN -o OUT [--replace] [--json]\n"
-	"  vcompose sign dps (--roothash HEX | --roothash-file F) --p7s F [--cert C]\n"
-	"                    -o OUT [--json]\n"
-	"  vcompose sign join IMAGE --offset N --size N (--dps F |\n"
-	"                    (--roothash HEX | --roothash-file F) --p7s F [--cert C])\n"
-	"                    [--force] [--json]\n"
-	"\n"
-	"roothash  detached PKCS#7 (DER) over the root hash as lowercase hex text, no\n"
-	"          newline: what the kernel's dm-verity and systemd-veritysetup check.\n"
-	"          SHA-256, no signed attributes, no certificates unless --include-cert.\n"
-	"          --dps also writes the Discoverable Partitions signature partition.\n"
-	"pe        Authenticode-sign a PE32/PE32+ file (UKI, systemd-boot); a PEM\n"
-	"          --cert holding several certificates adds the rest as the chain.\n"
-	"dps       the DPS verity signature partition content from a .p7s made\n"
-	"          elsewhere (deferred signing).\n"
-	"join      writes a DPS signature partition into IMAGE at --offset, in a\n"
-	"          reserved (all-zero) region of --size bytes; nothing else changes.\n"
-	"\n"
-	"Keys: RSA 2048-8192 or ECDSA P-256/P-384/P-521 (deterministic), PEM or DER.\n"
-	"  --passphrase-file F   passphrase of an encrypted key (first line of F)\n"
-	"  --passphrase-env VAR  passphrase from the environment variable VAR\n";
+    "Usage:\n"
+    "  vcompose sign roothash --key K --cert C (--roothash HEX | --roothash-file F)\n"
+    "                         -o OUT.p7s [--include-cert] [--dps OUT.dps] [--json]\n"
+    "  vcompose sign pe --key K --cert C IN -o OUT [--replace] [--json]\n"
+    "  vcompose sign dps (--roothash HEX | --roothash-file F) --p7s F [--cert C]\n"
+    "                    -o OUT [--json]\n"
+    "  vcompose sign join IMAGE --offset N --size N (--dps F |\n"
+    "                    (--roothash HEX | --roothash-file F) --p7s F [--cert C])\n"
+    "                    [--force] [--json]\n"
+    "  vcompose sign verify --cert C (--roothash HEX | --roothash-file F) --p7s F\n"
+    "\n"
+    "roothash  detached PKCS#7 (DER) over the root hash as lowercase hex text, no\n"
+    "          newline: what the kernel's dm-verity and systemd-veritysetup check.\n"
+    "          SHA-256, no signed attributes, no certificates unless --include-cert.\n"
+    "          --dps also writes the Discoverable Partitions signature partition.\n"
+    "pe        Authenticode-sign a PE32/PE32+ file (UKI, systemd-boot); a PEM\n"
+    "          --cert holding several certificates adds the rest as the chain.\n"
+    "dps       the DPS verity signature partition content from a .p7s made\n"
+    "          elsewhere (deferred signing).\n"
+    "join      writes a DPS signature partition into IMAGE at --offset, in a\n"
+    "          reserved (all-zero) region of --size bytes; nothing else changes.\n"
+    "          dps and join check a --p7s against --cert before using it.\n"
+    "verify    checks a root-hash .p7s (ours, openssl's, an HSM's) against --cert.\n"
+    "\n"
+    "Keys: RSA 2048-8192 or ECDSA P-256/P-384/P-521 (deterministic), PEM or DER.\n"
+    "  --passphrase-file F   passphrase of an encrypted key (first line of F)\n"
+    "  --passphrase-env VAR  passphrase from the environment variable VAR\n";
 
 enum {
 	OPT_KEY = 0x100,
@@ -61,25 +65,25 @@ enum {
 };
 
 static const struct option options[] = {
-	{"key", required_argument, NULL, OPT_KEY},
-	{"cert", required_argument, NULL, OPT_CERT},
-	{"roothash", required_argument, NULL, OPT_ROOTHASH},
-	{"roothash-file", required_argument, NULL, OPT_ROOTHASH_FILE},
-	{"include-cert", no_argument, NULL, OPT_INCLUDE_CERT},
-	{"dps", required_argument, NULL, OPT_DPS},
-	{"p7s", required_argument, NULL, OPT_P7S},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"replace", no_argument, NULL, OPT_REPLACE},
-	{"passphrase-file", required_argument, NULL, OPT_PASS_FILE},
-	{"passphrase-env", required_argument, NULL, OPT_PASS_ENV},
-	{"offset", required_argument, NULL, OPT_OFFSET},
-	{"size", required_argument, NULL, OPT_SIZE},
-	{"force", no_argument, NULL, OPT_FORCE},
-	{"output", required_argument, NULL, 'o'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"roothash", required_argument, NULL, OPT_ROOTHASH},
+    {"roothash-file", required_argument, NULL, OPT_ROOTHASH_FILE},
+    {"include-cert", no_argument, NULL, OPT_INCLUDE_CERT},
+    {"dps", required_argument, NULL, OPT_DPS},
+    {"p7s", required_argument, NULL, OPT_P7S},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"replace", no_argument, NULL, OPT_REPLACE},
+    {"passphrase-file", required_argument, NULL, OPT_PASS_FILE},
+    {"passphrase-env", required_argument, NULL, OPT_PASS_ENV},
+    {"offset", required_argument, NULL, OPT_OFFSET},
+    {"size", required_argument, NULL, OPT_SIZE},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct args {
@@ -121,7 +125,7 @@ static int get_roothash(const struct args *a, uint8_t out[64], size_t *ret_len,
 	return r;
 }
 
-/* The passphrase into a locked-down buffer; the caller wipes it. */
+/* The passphrase into pass, which the caller wipes; never printed. */
 static int get_passphrase(const struct args *a, struct vc_buf *pass, struct vc_error *err)
 {
 	if (a->pass_file) {
@@ -137,7 +141,8 @@ static int get_passphrase(const struct args *a, struct vc_buf *pass, struct vc_e
 		const char *v = getenv(a->pass_env);
 		if (!v)
 			return vc_errorf(err, VC_EINVAL,
-					 "--passphrase-env %s: the variable is not set", a->pass_env);
+					 "--passphrase-env %s: the variable is not set",
+					 a->pass_env);
 		if (vc_buf_append(pass, v, strlen(v), err) < 0)
 			return VC_ENOMEM;
 	}
@@ -182,20 +187,35 @@ static int load_key(const struct args *a, struct vc_sign_key **ret, struct vc_er
 	return 0;
 }
 
-/* Writes bytes to path through a temporary file renamed on success. */
-static int write_output(const char *path, const void *data, size_t len, struct vc_error *err)
+/* Writes up to two outputs, each through a temporary file; both are
+ * written before either is renamed into place, so a failure leaves neither
+ * (short of a failing rename). path2 may be NULL. */
+static int write_outputs(const char *path1, const struct vc_buf *b1, const char *path2,
+			 const struct vc_buf *b2, struct vc_error *err)
 {
-	struct vc_file_sink *f;
+	struct vc_file_sink *f1 = NULL, *f2 = NULL;
 	int r;
 
-	r = vc_file_sink_open(path, &f, err);
-	if (r < 0)
-		return r;
-	r = vc_sink_pwrite(vc_file_sink_sink(f), data, len, 0, err);
+	r = vc_file_sink_open(path1, &f1, err);
 	if (r == 0)
-		r = vc_file_sink_commit(f, len, err);
-	vc_file_sink_free(f);
+		r = vc_sink_pwrite(vc_file_sink_sink(f1), b1->data, b1->len, 0, err);
+	if (r == 0 && path2) {
+		r = vc_file_sink_open(path2, &f2, err);
+		if (r == 0)
+			r = vc_sink_pwrite(vc_file_sink_sink(f2), b2->data, b2->len, 0, err);
+	}
+	if (r == 0)
+		r = vc_file_sink_commit(f1, b1->len, err);
+	if (r == 0 && f2)
+		r = vc_file_sink_commit(f2, b2->len, err);
+	vc_file_sink_free(f1);
+	vc_file_sink_free(f2);
 	return r;
+}
+
+static int write_output(const char *path, const struct vc_buf *b, struct vc_error *err)
+{
+	return write_outputs(path, b, NULL, NULL, err);
 }
 
 static void json_file(struct vc_json *j, const char *key, const char *path, const struct vc_buf *b)
@@ -252,16 +272,14 @@ static int cmd_roothash(const struct args *a)
 	if (r == 0)
 		r = load_key(a, &k, &err);
 	if (r == 0)
-		r = vc_sign_roothash(k, rh, rh_len, a->include_cert ? VC_SIGN_INCLUDE_CERT : 0,
-				     &p7, &err);
+		r = vc_sign_roothash(k, rh, rh_len, a->include_cert ? VC_SIGN_INCLUDE_CERT : 0, &p7,
+				     &err);
 	if (r == 0 && a->dps) {
 		vc_sign_key_fingerprint(k, fp);
 		r = vc_sign_dps_blob(rh, rh_len, fp, p7.data, p7.len, &dps, &err);
 	}
-	if (r == 0 && a->dps)
-		r = write_output(a->dps, dps.data, dps.len, &err);
 	if (r == 0)
-		r = write_output(a->output, p7.data, p7.len, &err);
+		r = write_outputs(a->output, &p7, a->dps, &dps, &err);
 	if (r == 0 && a->json) {
 		vc_sign_key_fingerprint(k, fp);
 		vc_json_begin_object(&j);
@@ -279,9 +297,6 @@ static int cmd_roothash(const struct args *a)
 		vc_json_end_object(&j);
 		r = print_json(&j, &err);
 	}
-	/* A DPS blob written before a failure of the .p7s is removed again. */
-	if (r < 0 && a->dps && dps.len)
-		unlink(a->dps);
 	vc_json_fini(&j);
 	vc_buf_fini(&p7);
 	vc_buf_fini(&dps);
@@ -289,49 +304,94 @@ static int cmd_roothash(const struct args *a)
 	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
 }
 
+/* Maps a whole input file read-only (a PE can be large: never copied). */
+static int map_file(const char *path, const uint8_t **ret, size_t *ret_len, struct vc_error *err)
+{
+	static const uint8_t empty[1];
+	struct stat st;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s",
+				       path);
+	if (fstat(fd, &st) < 0) {
+		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
+	} else if (!S_ISREG(st.st_mode)) {
+		r = vc_errorf(err, VC_EINVAL, "%s: not a regular file", path);
+	} else if ((uint64_t)st.st_size > VC_SIGN_FILE_MAX) {
+		r = vc_errorf(err, VC_ERANGE, "%s: %lld bytes, at most %llu accepted", path,
+			      (long long)st.st_size, (unsigned long long)VC_SIGN_FILE_MAX);
+	} else if (st.st_size == 0) {
+		*ret = empty;
+		*ret_len = 0;
+	} else {
+		void *m =
+		    mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (m == MAP_FAILED) {
+			r = vc_errorf_errno(err, VC_EIO, errno, "%s: mmap", path);
+		} else {
+			*ret = m;
+			*ret_len = (size_t)st.st_size;
+		}
+	}
+	close(fd);
+	return r;
+}
+
 static int cmd_pe(const struct args *a)
 {
 	const char *cmd = "sign pe";
 	struct vc_error err = {0};
 	struct vc_sign_key *k = NULL;
-	struct vc_buf in = {0}, out = {0};
+	struct vc_sign_pe_plan plan = {0};
+	struct vc_file_sink *f = NULL;
+	const uint8_t *in = NULL;
+	size_t in_len = 0;
 	struct vc_json j;
-	uint8_t digest[32];
 	int r;
 
 	if ((r = need(cmd, a->key, "--key")) || (r = need(cmd, a->cert, "--cert")) ||
 	    (r = need(cmd, a->output, "-o")) || (r = need(cmd, a->input, "IN")))
 		return r;
 	vc_json_init(&j, 2);
-	r = vc_sign_read_file(a->input, VC_SIGN_FILE_MAX, &in, &err);
-	if (r == 0) {
-		r = vc_sign_pe_digest(in.data, in.len, digest, &err);
-		if (r < 0)
-			vc_error_prefix(&err, "%s", a->input);
-	}
+	r = map_file(a->input, &in, &in_len, &err);
 	if (r == 0)
 		r = load_key(a, &k, &err);
 	if (r == 0) {
-		r = vc_sign_pe(k, in.data, in.len, a->replace ? VC_SIGN_REPLACE : 0, &out, &err);
+		r = vc_sign_pe_plan(k, in, in_len, a->replace ? VC_SIGN_REPLACE : 0, &plan, &err);
 		if (r < 0)
 			vc_error_prefix(&err, "%s", a->input);
 	}
 	if (r == 0)
-		r = write_output(a->output, out.data, out.len, &err);
+		r = vc_file_sink_open(a->output, &f, &err);
+	if (r == 0)
+		r = vc_sign_pe_write(&plan, in, vc_file_sink_sink(f), &err);
+	if (r == 0)
+		r = vc_file_sink_commit(f, plan.total_len, &err);
 	if (r == 0 && a->json) {
 		vc_json_begin_object(&j);
 		vc_json_key(&j, "key");
 		vc_json_string(&j, vc_sign_key_describe(k));
 		vc_json_key(&j, "imageDigest");
-		vc_sign_pe_digest(out.data, out.len, digest, &err);
-		vc_json_hex(&j, digest, 32);
-		json_file(&j, "output", a->output, &out);
+		vc_json_hex(&j, plan.digest, 32);
+		vc_json_key(&j, "output");
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "path");
+		vc_json_string(&j, a->output);
+		vc_json_key(&j, "size");
+		vc_json_uint(&j, plan.total_len);
+		vc_json_key(&j, "certificateTableSize");
+		vc_json_uint(&j, plan.cert.len);
+		vc_json_end_object(&j);
 		vc_json_end_object(&j);
 		r = print_json(&j, &err);
 	}
+	vc_file_sink_free(f);
+	if (in && in_len)
+		munmap((void *)in, in_len);
+	vc_sign_pe_plan_fini(&plan);
 	vc_json_fini(&j);
-	vc_buf_fini(&in);
-	vc_buf_fini(&out);
 	vc_sign_key_free(k);
 	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
 }
@@ -349,6 +409,9 @@ static int dps_from_args(const struct args *a, struct vc_buf *dps, struct vc_err
 		r = vc_sign_read_file(a->p7s, 1 << 20, &p7, err);
 	if (r == 0 && (p7.len < 2 || p7.data[0] != 0x30))
 		r = vc_errorf(err, VC_EINVAL, "%s: not a DER PKCS#7 signature", a->p7s);
+	/* A signature made elsewhere is checked before it goes anywhere. */
+	if (r == 0 && a->cert)
+		r = vc_sign_verify_roothash(a->cert, rh, rh_len, p7.data, p7.len, err);
 	if (r == 0 && a->cert)
 		r = vc_sign_cert_fingerprint(a->cert, fp, err);
 	if (r == 0)
@@ -372,7 +435,7 @@ static int cmd_dps(const struct args *a)
 	vc_json_init(&j, 2);
 	r = dps_from_args(a, &dps, &err);
 	if (r == 0)
-		r = write_output(a->output, dps.data, dps.len, &err);
+		r = write_output(a->output, &dps, &err);
 	if (r == 0 && a->json) {
 		vc_json_begin_object(&j);
 		json_file(&j, "dps", a->output, &dps);
@@ -381,6 +444,33 @@ static int cmd_dps(const struct args *a)
 	}
 	vc_json_fini(&j);
 	vc_buf_fini(&dps);
+	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
+}
+
+static int cmd_verify_p7s(const struct args *a)
+{
+	const char *cmd = "sign verify";
+	struct vc_error err = {0};
+	struct vc_buf p7 = {0};
+	uint8_t rh[64];
+	size_t rh_len;
+	int r;
+
+	if ((r = need(cmd, a->cert, "--cert")) || (r = need(cmd, a->p7s, "--p7s")))
+		return r;
+	if (!a->roothash == !a->roothash_file)
+		return cli_usage(cmd, "give exactly one of --roothash and --roothash-file");
+	r = get_roothash(a, rh, &rh_len, &err);
+	if (r == 0)
+		r = vc_sign_read_file(a->p7s, 1 << 20, &p7, &err);
+	if (r == 0) {
+		r = vc_sign_verify_roothash(a->cert, rh, rh_len, p7.data, p7.len, &err);
+		if (r < 0)
+			vc_error_prefix(&err, "%s", a->p7s);
+	}
+	if (r == 0 && cli_verbosity >= 0)
+		printf("%s: good signature by %s\n", a->p7s, a->cert);
+	vc_buf_fini(&p7);
 	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
 }
 
@@ -408,7 +498,8 @@ static int cmd_join(const struct args *a)
 	    vc_parse_u64(a->size, true, &size, &err) < 0)
 		return cli_usage(cmd, "%s", err.msg);
 	if (size == 0 || size % VC_SIGN_DPS_ALIGN || size > (64u << 20))
-		return cli_usage(cmd, "--size %s: a multiple of 4096 up to 64 MiB expected", a->size);
+		return cli_usage(cmd, "--size %s: a multiple of 4096 up to 64 MiB expected",
+				 a->size);
 	vc_json_init(&j, 2);
 	if (a->dps) {
 		r = vc_sign_read_file(a->dps, size, &dps, &err);
@@ -422,8 +513,10 @@ static int cmd_join(const struct args *a)
 	if (r < 0)
 		goto out;
 	if (dps.len > size) {
-		r = vc_errorf(&err, VC_ERANGE, "%s: the signature needs %zu bytes, the region "
-			      "has %llu", a->input, dps.len, (unsigned long long)size);
+		r = vc_errorf(&err, VC_ERANGE,
+			      "%s: the signature needs %zu bytes, the region "
+			      "has %llu",
+			      a->input, dps.len, (unsigned long long)size);
 		goto out;
 	}
 	fd = open(a->input, O_RDWR | O_CLOEXEC);
@@ -433,9 +526,11 @@ static int cmd_join(const struct args *a)
 	}
 	if (!S_ISREG(st.st_mode) || off > (uint64_t)st.st_size ||
 	    size > (uint64_t)st.st_size - off) {
-		r = vc_errorf(&err, VC_EINVAL, "%s: region %llu+%llu is not inside the image "
-			      "(%lld bytes)", a->input, (unsigned long long)off,
-			      (unsigned long long)size, (long long)st.st_size);
+		r = vc_errorf(&err, VC_EINVAL,
+			      "%s: region %llu+%llu is not inside the image "
+			      "(%lld bytes)",
+			      a->input, (unsigned long long)off, (unsigned long long)size,
+			      (long long)st.st_size);
 		goto out;
 	}
 	if (!vc_buf_grow(&old, size, &err)) {
@@ -452,8 +547,8 @@ static int cmd_join(const struct args *a)
 			if (old.data[i]) {
 				r = vc_errorf(&err, VC_EINVAL,
 					      "%s: region at %llu is not reserved (byte %zu is "
-					      "not zero); --force overwrites it", a->input,
-					      (unsigned long long)off, i);
+					      "not zero); --force overwrites it",
+					      a->input, (unsigned long long)off, i);
 				goto out;
 			}
 	}
@@ -524,9 +619,7 @@ int cmd_sign(int argc, char **argv)
 		case 'o': a.output = optarg; break;
 		case 'q': cli_verbosity = -1; break;
 		case 'v': cli_verbosity = 1; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return VC_EXIT_OK;
+		case 'h': fputs(usage_text, stdout); return VC_EXIT_OK;
 		default:
 			return cli_usage("sign", "unknown or incomplete option '%s'",
 					 argv[optind - 1]);
@@ -537,7 +630,8 @@ int cmd_sign(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("sign", "unexpected argument '%s'", argv[optind]);
 	if (a.pass_file && a.pass_env)
-		return cli_usage("sign", "give at most one of --passphrase-file and --passphrase-env");
+		return cli_usage("sign",
+				 "give at most one of --passphrase-file and --passphrase-env");
 
 	if (strcmp(a.sub, "roothash") == 0 && !a.input)
 		return cmd_roothash(&a);
@@ -547,7 +641,9 @@ int cmd_sign(int argc, char **argv)
 		return cmd_dps(&a);
 	if (strcmp(a.sub, "join") == 0)
 		return cmd_join(&a);
+	if (strcmp(a.sub, "verify") == 0 && !a.input)
+		return cmd_verify_p7s(&a);
 	if (a.input)
 		return cli_usage("sign", "unexpected argument '%s'", a.input);
-	return cli_usage("sign", "unknown mode '%s': roothash, pe, dps or join", a.sub);
+	return cli_usage("sign", "unknown mode '%s': roothash, pe, dps, join or verify", a.sub);
 }

@@ -1,10 +1,243 @@
 /* SPDX-License-Identifier: MIT */
-/* vcompose uki: not built yet. */
+/* vcompose uki: assemble a Unified Kernel Image on the systemd-boot stub. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "vcompose/pe.h"
+#include "vcompose/sink.h"
+#include "vcompose/util.h"
+
+#define UKI_INPUT_MAX (1ull << 30) /* 1 GiB per input file */
+
+static void help(void)
+{
+	printf(
+	    "Usage: vcompose uki --stub F --linux F [--initrd F]... [--cmdline S]\n"
+	    "                    [--os-release F] [--uname S] [--sbat F] [--splash F]\n"
+	    "                    [--dtb F] -o OUT.efi [--json] [--source-date-epoch N]\n\n"
+	    "Appends .osrel .cmdline .dtb .uname .splash .initrd .linux (ukify's order) to\n"
+	    "the systemd-boot stub (linuxx64.efi.stub) and merges .sbat.\n\n"
+	    "  --stub F             the unsigned systemd-stub PE32+ image\n"
+	    "  --linux F            the EFI-stub kernel (bzImage); VirtualSize = its SizeOfImage\n"
+	    "  --initrd F           an initrd; repeat to concatenate (each padded to 4 bytes)\n"
+	    "  --cmdline S          kernel command line, stored NUL-terminated\n"
+	    "  --os-release F       os-release file for .osrel\n"
+	    "  --uname S            kernel release for .uname (default: read from the bzImage)\n"
+	    "  --sbat F             SBAT lines (first line 'sbat,1,...') instead of the 'uki' "
+	    "line\n"
+	    "  --splash F           BMP image for .splash\n"
+	    "  --dtb F              flattened device tree for .dtb\n"
+	    "  -o, --output F       the UKI to write (atomically)\n"
+	    "  --json               print a JSON summary of the sections\n"
+	    "  --source-date-epoch N  PE TimeDateStamp (default $SOURCE_DATE_EPOCH, else the "
+	    "stub's)\n");
+}
+
+static void print_text(const struct vc_uki_summary *s, const char *out)
+{
+	printf("%s: %llu bytes, %u sections (%u from the stub), SizeOfImage 0x%x, CheckSum "
+	       "0x%08x\n",
+	       out, (unsigned long long)s->size, s->n_sections, s->n_stub_sections,
+	       s->size_of_image, s->checksum);
+	printf("  %-8s %10s %10s %10s %10s  %s\n", "name", "vma", "vsize", "offset", "rawsize",
+	       "flags");
+	for (unsigned i = 0; i < s->n_sections; i++) {
+		const struct vc_pe_section *x = &s->sections[i];
+
+		printf("  %-8s 0x%08x 0x%08x 0x%08x 0x%08x  0x%08x\n", x->name, x->virtual_address,
+		       x->virtual_size, x->pointer_to_raw_data, x->size_of_raw_data,
+		       x->characteristics);
+	}
+	if (s->sbat_kept)
+		printf("note: the merged .sbat (%zu bytes) does not fit in the stub's .sbat; the "
+		       "stub's SBAT was kept as it is\n",
+		       s->sbat_merged_len);
+}
+
+static int print_json(const struct vc_uki_summary *s, const char *out, struct vc_error *err)
+{
+	struct vc_json j;
+	const char *text;
+
+	vc_json_init(&j, 2);
+	vc_json_begin_object(&j);
+	vc_json_key(&j, "output");
+	vc_json_string(&j, out);
+	vc_json_key(&j, "size");
+	vc_json_uint(&j, s->size);
+	vc_json_key(&j, "size_of_image");
+	vc_json_uint(&j, s->size_of_image);
+	vc_json_key(&j, "checksum");
+	vc_json_uint(&j, s->checksum);
+	vc_json_key(&j, "time_date_stamp");
+	vc_json_uint(&j, s->time_date_stamp);
+	vc_json_key(&j, "uname");
+	vc_json_string(&j, s->uname);
+	vc_json_key(&j, "sbat");
+	vc_json_string(&j, s->sbat_in_stub ? "merged-in-stub"
+			   : s->sbat_kept  ? "stub-kept"
+					   : "appended");
+	vc_json_key(&j, "sections");
+	vc_json_begin_array(&j);
+	for (unsigned i = 0; i < s->n_sections; i++) {
+		const struct vc_pe_section *x = &s->sections[i];
+
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "name");
+		vc_json_string(&j, x->name);
+		vc_json_key(&j, "vma");
+		vc_json_uint(&j, x->virtual_address);
+		vc_json_key(&j, "virtual_size");
+		vc_json_uint(&j, x->virtual_size);
+		vc_json_key(&j, "file_offset");
+		vc_json_uint(&j, x->pointer_to_raw_data);
+		vc_json_key(&j, "raw_size");
+		vc_json_uint(&j, x->size_of_raw_data);
+		vc_json_key(&j, "flags");
+		vc_json_uint(&j, x->characteristics);
+		vc_json_key(&j, "from_stub");
+		vc_json_bool(&j, i < s->n_stub_sections);
+		vc_json_end_object(&j);
+	}
+	vc_json_end_array(&j);
+	vc_json_end_object(&j);
+	text = vc_json_finish(&j, err);
+	if (text)
+		fputs(text, stdout);
+	vc_json_fini(&j);
+	return text ? 0 : err->code;
+}
+
+enum {
+	OPT_STUB = 256,
+	OPT_LINUX,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_OSREL,
+	OPT_UNAME,
+	OPT_SBAT,
+	OPT_SPLASH,
+	OPT_DTB,
+	OPT_JSON,
+	OPT_EPOCH
+};
 
 int cmd_uki(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_not_built("uki");
+	static const struct option opts[] = {
+	    {"stub", required_argument, NULL, OPT_STUB},
+	    {"linux", required_argument, NULL, OPT_LINUX},
+	    {"initrd", required_argument, NULL, OPT_INITRD},
+	    {"cmdline", required_argument, NULL, OPT_CMDLINE},
+	    {"os-release", required_argument, NULL, OPT_OSREL},
+	    {"uname", required_argument, NULL, OPT_UNAME},
+	    {"sbat", required_argument, NULL, OPT_SBAT},
+	    {"splash", required_argument, NULL, OPT_SPLASH},
+	    {"dtb", required_argument, NULL, OPT_DTB},
+	    {"output", required_argument, NULL, 'o'},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"source-date-epoch", required_argument, NULL, OPT_EPOCH},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	const char *stub = NULL, *kernel = NULL, *osrel = NULL, *sbat = NULL, *splash = NULL,
+		   *dtb = NULL, *out = NULL, *epoch_opt = NULL;
+	const char *initrd_paths[VC_UKI_MAX_INITRDS];
+	struct vc_uki_blob b_stub = {0}, b_kernel = {0}, b_osrel = {0}, b_sbat = {0},
+			   b_splash = {0}, b_dtb = {0}, b_initrd[VC_UKI_MAX_INITRDS];
+	struct vc_uki_options o;
+	struct vc_uki_summary sum;
+	struct vc_file_sink *f = NULL;
+	struct vc_error err = {0};
+	bool json = false;
+	size_t n_initrds = 0;
+	int c, r, rc = VC_EXIT_OK;
+
+	memset(b_initrd, 0, sizeof(b_initrd));
+	vc_uki_options_init(&o);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STUB: stub = optarg; break;
+		case OPT_LINUX: kernel = optarg; break;
+		case OPT_INITRD:
+			if (n_initrds == VC_UKI_MAX_INITRDS)
+				return cli_usage("uki", "at most %d --initrd", VC_UKI_MAX_INITRDS);
+			initrd_paths[n_initrds++] = optarg;
+			break;
+		case OPT_CMDLINE: o.cmdline = optarg; break;
+		case OPT_OSREL: osrel = optarg; break;
+		case OPT_UNAME: o.uname = optarg; break;
+		case OPT_SBAT: sbat = optarg; break;
+		case OPT_SPLASH: splash = optarg; break;
+		case OPT_DTB: dtb = optarg; break;
+		case 'o': out = optarg; break;
+		case OPT_JSON: json = true; break;
+		case OPT_EPOCH: epoch_opt = optarg; break;
+		case 'q': cli_verbosity = -1; break;
+		case 'v': cli_verbosity = 1; break;
+		case 'h': help(); return VC_EXIT_OK;
+		default: return cli_usage("uki", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage("uki", "unexpected argument '%s'", argv[optind]);
+	if (!stub || !kernel || !out)
+		return cli_usage("uki", "--stub, --linux and -o are required");
+	if (cli_epoch(epoch_opt, &o.epoch, &o.have_epoch, &err) < 0)
+		return cli_fail("uki", &err);
+
+#define LOAD(path, blob)                                                                           \
+	do {                                                                                       \
+		if ((path) && vc_uki_blob_load((path), UKI_INPUT_MAX, &(blob), &err) < 0)          \
+			goto fail;                                                                 \
+	} while (0)
+	LOAD(stub, b_stub);
+	LOAD(kernel, b_kernel);
+	LOAD(osrel, b_osrel);
+	LOAD(sbat, b_sbat);
+	LOAD(splash, b_splash);
+	LOAD(dtb, b_dtb);
+	for (size_t i = 0; i < n_initrds; i++) {
+		LOAD(initrd_paths[i], b_initrd[i]);
+		o.initrds[i] = &b_initrd[i];
+	}
+#undef LOAD
+	o.n_initrds = n_initrds;
+	o.stub = &b_stub;
+	o.kernel = &b_kernel;
+	o.os_release = osrel ? &b_osrel : NULL;
+	o.sbat = sbat ? &b_sbat : NULL;
+	o.splash = splash ? &b_splash : NULL;
+	o.dtb = dtb ? &b_dtb : NULL;
+
+	if (vc_file_sink_open(out, &f, &err) < 0)
+		goto fail;
+	r = vc_uki_write(&o, vc_file_sink_sink(f), &sum, &err);
+	if (r < 0 || vc_file_sink_commit(f, sum.size, &err) < 0)
+		goto fail;
+	if (json) {
+		if (print_json(&sum, out, &err) < 0)
+			goto fail;
+	} else if (cli_verbosity >= 0) {
+		print_text(&sum, out);
+	}
+	goto out;
+fail:
+	rc = cli_fail("uki", &err);
+out:
+	vc_file_sink_free(f);
+	vc_uki_blob_fini(&b_stub);
+	vc_uki_blob_fini(&b_kernel);
+	vc_uki_blob_fini(&b_osrel);
+	vc_uki_blob_fini(&b_sbat);
+	vc_uki_blob_fini(&b_splash);
+	vc_uki_blob_fini(&b_dtb);
+	for (size_t i = 0; i < n_initrds; i++)
+		vc_uki_blob_fini(&b_initrd[i]);
+	return rc;
 }

@@ -22,41 +22,41 @@
 
 static void help(FILE *f)
 {
-	fprintf(f,
-		"Usage: vcompose verity format DATA HASH [OPTIONS]\n"
-		"       vcompose verity verify DATA HASH ROOTHASH [OPTIONS]\n"
-		"\n"
-		"format writes the dm-verity hash tree of DATA (hash type 1, sha256) to HASH,\n"
-		"byte for byte as 'veritysetup format' does, and prints the root hash.\n"
-		"HASH may be DATA itself with --hash-offset (the tree after the filesystem).\n"
-		"verify recomputes the tree and checks it against HASH and ROOTHASH; it\n"
-		"names the first bad data block.\n"
-		"\n"
-		"Options:\n"
-		"  --salt HEX              salt, up to 256 bytes ('-' for none). Default: derived,\n"
-		"                          32 bytes of HMAC-SHA256 keyed by \"" CLI_SEED_LABEL
-		" <epoch>\"\n"
-		"                          where <epoch> is SOURCE_DATE_EPOCH (0 when unset);\n"
-		"                          never random. verify: must equal the superblock's.\n"
-		"  --uuid UUID             superblock UUID. Default: derived from the same seed\n"
-		"  --source-date-epoch N   the epoch used for the derived salt and UUID\n"
-		"  --no-superblock         no 512-byte superblock (verify: take the parameters\n"
-		"                          from the options)\n"
-		"  --data-block-size N     512..4096, power of two (default 4096)\n"
-		"  --hash-block-size N     512..4096, power of two (default 4096)\n"
-		"  --hash-offset N         the hash area starts N bytes into HASH (a multiple of\n"
-		"                          the hash block size; suffixes K, M, G allowed)\n"
-		"  --data-blocks N         hash only the first N blocks of DATA (default: all;\n"
-		"                          DATA's size must then be a multiple of the block size;\n"
-		"                          when HASH is DATA: the blocks before --hash-offset)\n"
-		"  --jobs N                worker threads (default: one per CPU); never changes\n"
-		"                          the bytes\n"
-		"  --json                  print a JSON summary instead of text\n"
-		"  -q, --quiet             print nothing but errors\n"
-		"  -h, --help              this text\n"
-		"\n"
-		"Exit codes: 0 success, 1 bad input or verification failed, 2 usage error,\n"
-		"3 environment problem (I/O error).\n");
+	fprintf(
+	    f, "Usage: vcompose verity format DATA HASH [OPTIONS]\n"
+	       "       vcompose verity verify DATA HASH ROOTHASH [OPTIONS]\n"
+	       "\n"
+	       "format writes the dm-verity hash tree of DATA (hash type 1, sha256) to HASH,\n"
+	       "byte for byte as 'veritysetup format' does, and prints the root hash.\n"
+	       "HASH may be DATA itself with --hash-offset (the tree after the filesystem).\n"
+	       "verify recomputes the tree and checks it against HASH and ROOTHASH; it\n"
+	       "names the first bad data block.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --salt HEX              salt, up to 256 bytes ('-' for none). Default: derived,\n"
+	       "                          32 bytes of HMAC-SHA256 keyed by \"" CLI_SEED_LABEL
+	       " <epoch>\"\n"
+	       "                          where <epoch> is SOURCE_DATE_EPOCH (0 when unset);\n"
+	       "                          never random. verify: must equal the superblock's.\n"
+	       "  --uuid UUID             superblock UUID. Default: derived from the same seed\n"
+	       "  --source-date-epoch N   the epoch used for the derived salt and UUID\n"
+	       "  --no-superblock         no 512-byte superblock (verify: take the parameters\n"
+	       "                          from the options)\n"
+	       "  --data-block-size N     512..4096, power of two (default 4096)\n"
+	       "  --hash-block-size N     512..4096, power of two (default 4096)\n"
+	       "  --hash-offset N         the hash area starts N bytes into HASH (a multiple of\n"
+	       "                          the hash block size; suffixes K, M, G allowed)\n"
+	       "  --data-blocks N         hash only the first N blocks of DATA (default: all;\n"
+	       "                          DATA's size must then be a multiple of the block size;\n"
+	       "                          when HASH is DATA: the blocks before --hash-offset)\n"
+	       "  --jobs N                worker threads (default: one per CPU); never changes\n"
+	       "                          the bytes\n"
+	       "  --json                  print a JSON summary instead of text\n"
+	       "  -q, --quiet             print nothing but errors\n"
+	       "  -h, --help              this text\n"
+	       "\n"
+	       "Exit codes: 0 success, 1 bad input or verification failed, 2 usage error,\n"
+	       "3 environment problem (I/O error).\n");
 }
 
 struct opts {
@@ -87,19 +87,19 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"salt", required_argument, NULL, OPT_SALT},
-	{"uuid", required_argument, NULL, OPT_UUID},
-	{"source-date-epoch", required_argument, NULL, OPT_EPOCH},
-	{"no-superblock", no_argument, NULL, OPT_NO_SB},
-	{"data-block-size", required_argument, NULL, OPT_DBS},
-	{"hash-block-size", required_argument, NULL, OPT_HBS},
-	{"hash-offset", required_argument, NULL, OPT_HOFF},
-	{"data-blocks", required_argument, NULL, OPT_DBLOCKS},
-	{"jobs", required_argument, NULL, OPT_JOBS},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"quiet", no_argument, NULL, 'q'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"salt", required_argument, NULL, OPT_SALT},
+    {"uuid", required_argument, NULL, OPT_UUID},
+    {"source-date-epoch", required_argument, NULL, OPT_EPOCH},
+    {"no-superblock", no_argument, NULL, OPT_NO_SB},
+    {"data-block-size", required_argument, NULL, OPT_DBS},
+    {"hash-block-size", required_argument, NULL, OPT_HBS},
+    {"hash-offset", required_argument, NULL, OPT_HOFF},
+    {"data-blocks", required_argument, NULL, OPT_DBLOCKS},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Returns -1 to go on, else the exit code. */
@@ -123,37 +123,19 @@ static int parse(int argc, char **argv, const char *cmd, int want_pos, struct op
 				return cli_usage(cmd, "unexpected argument '%s'", optarg);
 			o->pos[o->n_pos++] = optarg;
 			continue;
-		case OPT_SALT:
-			o->salt = optarg;
-			continue;
-		case OPT_UUID:
-			o->uuid = optarg;
-			continue;
-		case OPT_EPOCH:
-			o->epoch = optarg;
-			continue;
-		case OPT_NO_SB:
-			o->no_superblock = true;
-			continue;
-		case OPT_JSON:
-			o->json = true;
-			continue;
-		case 'q':
-			cli_verbosity = -1;
-			continue;
-		case 'h':
-			help(stdout);
-			return VC_EXIT_OK;
+		case OPT_SALT: o->salt = optarg; continue;
+		case OPT_UUID: o->uuid = optarg; continue;
+		case OPT_EPOCH: o->epoch = optarg; continue;
+		case OPT_NO_SB: o->no_superblock = true; continue;
+		case OPT_JSON: o->json = true; continue;
+		case 'q': cli_verbosity = -1; continue;
+		case 'h': help(stdout); return VC_EXIT_OK;
 		case OPT_JOBS:
 			if (cli_parse_jobs(optarg, &o->jobs, &err) < 0)
 				return cli_usage(cmd, "%s", err.msg);
 			continue;
-		case OPT_DBS:
-			name = "--data-block-size", dst = &o->data_block_size;
-			break;
-		case OPT_HBS:
-			name = "--hash-block-size", dst = &o->hash_block_size;
-			break;
+		case OPT_DBS: name = "--data-block-size", dst = &o->data_block_size; break;
+		case OPT_HBS: name = "--hash-block-size", dst = &o->hash_block_size; break;
 		case OPT_HOFF:
 			name = "--hash-offset", dst = &o->hash_offset, suffix = true;
 			o->have_hash_offset = true;
@@ -165,7 +147,8 @@ static int parse(int argc, char **argv, const char *cmd, int want_pos, struct op
 		case '?':
 		default:
 			if (optopt)
-				return cli_usage(cmd, "option -%c: unknown or needs a value", optopt);
+				return cli_usage(cmd, "option -%c: unknown or needs a value",
+						 optopt);
 			return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 		if (vc_parse_u64(optarg, suffix, dst, &err) < 0)
@@ -197,8 +180,8 @@ static int fd_pwrite(void *impl, const void *buf, size_t len, uint64_t off, stru
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return vc_errorf_errno(err, VC_EIO, errno, "%s: write at offset %llu", f->path,
-					       (unsigned long long)off);
+			return vc_errorf_errno(err, VC_EIO, errno, "%s: write at offset %llu",
+					       f->path, (unsigned long long)off);
 		}
 		p += n;
 		len -= (size_t)n;
@@ -217,8 +200,8 @@ static int fd_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc_e
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return vc_errorf_errno(err, VC_EIO, errno, "%s: read at offset %llu", f->path,
-					       (unsigned long long)off);
+			return vc_errorf_errno(err, VC_EIO, errno, "%s: read at offset %llu",
+					       f->path, (unsigned long long)off);
 		}
 		if (n == 0)
 			return vc_errorf(err, VC_EINVAL, "%s: too short: ends at offset %llu",
@@ -294,26 +277,31 @@ static int params_from_opts(const struct opts *o, const char *data_path, uint64_
 		p->data_blocks = o->data_blocks;
 	} else if (same_file && o->have_hash_offset) {
 		if (o->hash_offset % p->data_block_size)
-			return vc_errorf(err, VC_EINVAL,
-					 "--hash-offset %llu: not a multiple of the data block size "
-					 "%u (give --data-blocks)",
-					 (unsigned long long)o->hash_offset, p->data_block_size);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "--hash-offset %llu: not a multiple of the data block size "
+			    "%u (give --data-blocks)",
+			    (unsigned long long)o->hash_offset, p->data_block_size);
 		p->data_blocks = o->hash_offset / p->data_block_size;
 	} else {
 		if (data_size % p->data_block_size)
-			return vc_errorf(err, VC_EINVAL,
-					 "%s: size %llu is not a multiple of the data block size %u "
-					 "(give --data-blocks to hash a prefix)",
-					 data_path, (unsigned long long)data_size, p->data_block_size);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "%s: size %llu is not a multiple of the data block size %u "
+			    "(give --data-blocks to hash a prefix)",
+			    data_path, (unsigned long long)data_size, p->data_block_size);
 		p->data_blocks = data_size / p->data_block_size;
 	}
 	if (p->data_blocks == 0)
 		return vc_errorf(err, VC_EINVAL, "%s: empty: no data block to hash", data_path);
 	if (p->data_blocks > data_size / p->data_block_size)
 		return vc_errorf(err, VC_EINVAL,
-				 "%s: %llu data blocks of %u bytes asked, the file has %llu bytes",
-				 data_path, (unsigned long long)p->data_blocks, p->data_block_size,
-				 (unsigned long long)data_size);
+				 "--data-blocks %llu: %s has %llu bytes, %llu blocks of %u bytes "
+				 "need %llu",
+				 (unsigned long long)p->data_blocks, data_path,
+				 (unsigned long long)data_size, (unsigned long long)p->data_blocks,
+				 p->data_block_size,
+				 (unsigned long long)(p->data_blocks * p->data_block_size));
 	return 0;
 }
 
@@ -403,7 +391,7 @@ static int do_format(int argc, char **argv)
 	const struct vc_sink *hash;
 	struct stat dst, hst;
 	uint8_t root[32];
-	uint64_t data_size, hash_orig_size = 0, dev_size;
+	uint64_t data_size = 0, hash_orig_size = 0, dev_size;
 	int data_fd = -1, hash_fd = -1, rc, r;
 	bool same = false, in_place = false;
 
@@ -437,7 +425,8 @@ static int do_format(int argc, char **argv)
 		same = hst.st_dev == dst.st_dev && hst.st_ino == dst.st_ino;
 		/* Into DATA itself, a device, or an existing file at an offset: write
 		 * in place as veritysetup does. Else a new file, renamed at the end. */
-		in_place = same || S_ISBLK(hst.st_mode) || (o.have_hash_offset && o.hash_offset > 0);
+		in_place =
+		    same || S_ISBLK(hst.st_mode) || (o.have_hash_offset && o.hash_offset > 0);
 	}
 	r = params_from_opts(&o, data_path, data_size, same, &p, &err);
 	if (r < 0)
@@ -456,7 +445,8 @@ static int do_format(int argc, char **argv)
 	if (in_place) {
 		hash_fd = open(hash_path, O_RDWR | O_CLOEXEC);
 		if (hash_fd < 0) {
-			vc_errorf_errno(&err, VC_EIO, errno, "%s: cannot open for writing", hash_path);
+			vc_errorf_errno(&err, VC_EIO, errno, "%s: cannot open for writing",
+					hash_path);
 			goto fail;
 		}
 		if (file_size(hash_fd, hash_path, &hash_orig_size, &err) < 0)
@@ -495,7 +485,7 @@ fail:
 	/* In place: give the file its old size back (the bytes we wrote inside
 	 * the old size cannot be taken back; veritysetup cannot either). */
 	if (hash_fd >= 0 && S_ISREG(hst.st_mode)) {
-		uint64_t now;
+		uint64_t now = 0;
 		struct vc_error e2 = {0};
 		if (file_size(hash_fd, hash_path, &now, &e2) == 0 && now > hash_orig_size &&
 		    ftruncate(hash_fd, (off_t)hash_orig_size) < 0)
@@ -524,7 +514,7 @@ static int do_verify(int argc, char **argv)
 	struct stat dst, hst;
 	uint8_t root[32];
 	size_t root_len = 0;
-	uint64_t data_size, bad = UINT64_MAX;
+	uint64_t data_size = 0, bad = UINT64_MAX;
 	int data_fd = -1, hash_fd = -1, rc;
 
 	rc = parse(argc, argv, cmd, 3, &o);
@@ -532,8 +522,8 @@ static int do_verify(int argc, char **argv)
 		return rc;
 	const char *data_path = o.pos[0], *hash_path = o.pos[1], *root_hex = o.pos[2];
 
-	if (strlen(root_hex) != 64 || vc_hex_decode(root_hex, root, sizeof(root), &root_len, &err) < 0 ||
-	    root_len != 32) {
+	if (strlen(root_hex) != 64 ||
+	    vc_hex_decode(root_hex, root, sizeof(root), &root_len, &err) < 0 || root_len != 32) {
 		vc_errorf(&err, VC_EINVAL, "root hash '%s': expected 64 hex digits", root_hex);
 		goto fail;
 	}
@@ -572,12 +562,14 @@ static int do_verify(int argc, char **argv)
 			struct vc_verity_params given = p;
 			if (parse_salt(o.salt, &given, &err) < 0)
 				goto fail;
-			if (given.salt_len != p.salt_len || memcmp(given.salt, p.salt, p.salt_len)) {
+			if (given.salt_len != p.salt_len ||
+			    memcmp(given.salt, p.salt, p.salt_len)) {
 				char have[2 * VC_VERITY_MAX_SALT + 1];
 				vc_hex_encode(p.salt, p.salt_len, have);
-				vc_errorf(&err, VC_EINVAL,
-					  "--salt %s: differs from the salt in %s's superblock (%s)",
-					  o.salt, hash_path, p.salt_len ? have : "none");
+				vc_errorf(
+				    &err, VC_EINVAL,
+				    "--salt %s: differs from the salt in %s's superblock (%s)",
+				    o.salt, hash_path, p.salt_len ? have : "none");
 				goto fail;
 			}
 		}
@@ -601,9 +593,24 @@ static int do_verify(int argc, char **argv)
 	if (cli_verbosity >= 0 && !o.json)
 		printf("%s: %llu data blocks verified against root hash %s\n", data_path,
 		       (unsigned long long)p.data_blocks, root_hex);
-	if (o.json)
-		printf("{\"verified\": true, \"data_blocks\": %llu}\n",
-		       (unsigned long long)p.data_blocks);
+	if (o.json) {
+		struct vc_json j;
+		vc_json_init(&j, 2);
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "verified");
+		vc_json_bool(&j, true);
+		vc_json_key(&j, "root_hash");
+		vc_json_hex(&j, root, 32);
+		vc_json_key(&j, "data_blocks");
+		vc_json_uint(&j, p.data_blocks);
+		vc_json_end_object(&j);
+		const char *s = vc_json_finish(&j, &err);
+		if (s)
+			fputs(s, stdout);
+		vc_json_fini(&j);
+		if (!s)
+			goto fail;
+	}
 	rc = VC_EXIT_OK;
 	goto out;
 fail:

@@ -68,6 +68,8 @@ VC_SHA_TARGET static void shani_blocks(uint32_t h[8], const uint8_t *p, size_t n
 		struct shani_state save = s;
 		__m128i w[4];
 
+		/* Fully unrolled: w[] stays in registers and g is a constant. */
+#pragma GCC unroll 16
 		for (int g = 0; g < 16; g++) {
 			__m128i k = _mm_loadu_si128((const __m128i *)&vc_sha256_k[4 * g]);
 			shani_rounds(&s, _mm_add_epi32(shani_schedule(w, p, g), k));
@@ -87,6 +89,8 @@ VC_SHA_TARGET static void shani_blocks2(uint32_t ha[8], uint32_t hb[8], const ui
 		struct shani_state save_a = sa, save_b = sb;
 		__m128i wa[4], wb[4];
 
+		/* Fully unrolled: w[] stays in registers and g is a constant. */
+#pragma GCC unroll 16
 		for (int g = 0; g < 16; g++) {
 			__m128i k = _mm_loadu_si128((const __m128i *)&vc_sha256_k[4 * g]);
 			__m128i xa = _mm_add_epi32(shani_schedule(wa, a, g), k);

@@ -2,6 +2,9 @@
 /* Buffer, hex, derived UUIDs (DESIGN.md "Derived identifiers"), integer
  * parsing and SOURCE_DATE_EPOCH. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +76,44 @@ int vc_buf_appendf(struct vc_buf *b, struct vc_error *err, const char *fmt, ...)
 	vsnprintf((char *)p, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return 0;
+}
+
+int vc_read_file(const char *path, size_t max, struct vc_buf *out, struct vc_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	int r = 0;
+
+	if (fd < 0)
+		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = vc_errorf(err, VC_EINVAL, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = vc_errorf(err, VC_ERANGE, "%s: %lld bytes, at most %zu", path,
+			      (long long)st.st_size, max);
+		goto out;
+	}
+	uint8_t *p = vc_buf_grow(out, (size_t)st.st_size, err);
+	if (!p) {
+		r = VC_ENOMEM;
+		goto out;
+	}
+	for (size_t done = 0; done < (size_t)st.st_size;) {
+		ssize_t n = read(fd, p + done, (size_t)st.st_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? vc_errorf_errno(err, VC_EIO, errno, "%s: read", path)
+				  : vc_errorf(err, VC_EIO, "%s: shrank while being read", path);
+			goto out;
+		}
+		done += (size_t)n;
+	}
+out:
+	close(fd);
+	return r;
 }
 
 void vc_hex_encode(const uint8_t *in, size_t n, char *out)

@@ -96,12 +96,13 @@ int vc_gpt_add(struct vc_gpt *g, const struct vc_gpt_part *p, struct vc_error *e
 		return vc_errorf(err, VC_EINVAL, "partition %zu: label is not terminated", idx);
 	units = utf8_to_utf16(p->label, NULL, 0);
 	if (units < 0)
-		return vc_errorf(err, VC_EINVAL, "partition %zu: label '%s' is not valid UTF-8", idx,
-				 p->label);
+		return vc_errorf(err, VC_EINVAL, "partition %zu: label '%s' is not valid UTF-8",
+				 idx, p->label);
 	if (units > VC_GPT_LABEL_UNITS)
-		return vc_errorf(err, VC_EINVAL,
-				 "partition %zu: label '%s' is %ld UTF-16 units long, at most %d fit",
-				 idx, p->label, units, VC_GPT_LABEL_UNITS);
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "partition %zu: label '%s' is %ld UTF-16 units long, at most %d fit", idx,
+		    p->label, units, VC_GPT_LABEL_UNITS);
 	if (p->exact && (p->size == 0 || p->size % g->sector_size != 0))
 		return vc_errorf(err, VC_EINVAL,
 				 "partition %zu: exact size %llu is not a positive multiple of the "
@@ -137,20 +138,23 @@ int vc_gpt_layout(struct vc_gpt *g, struct vc_error *err)
 		if (p->start) {
 			uint64_t first = (2 + array_lbas(g)) * ss;
 			if (p->start % ss != 0 || p->start < first)
-				return vc_errorf(err, VC_EINVAL,
-						 "partition %zu ('%s'): start %llu is not a multiple "
-						 "of the %llu-byte sector at or after byte %llu",
-						 i + 1, p->label, (unsigned long long)p->start,
-						 (unsigned long long)ss, (unsigned long long)first);
+				return vc_errorf(
+				    err, VC_EINVAL,
+				    "partition %zu ('%s'): start %llu is not a multiple "
+				    "of the %llu-byte sector at or after byte %llu",
+				    i + 1, p->label, (unsigned long long)p->start,
+				    (unsigned long long)ss, (unsigned long long)first);
 			if (i > 0 && p->start < pos)
-				return vc_errorf(err, VC_EINVAL,
-						 "partition %zu ('%s'): start %llu overlaps partition "
-						 "%zu, which ends at %llu",
-						 i + 1, p->label, (unsigned long long)p->start, i,
-						 (unsigned long long)pos);
+				return vc_errorf(
+				    err, VC_EINVAL,
+				    "partition %zu ('%s'): start %llu overlaps partition "
+				    "%zu, which ends at %llu",
+				    i + 1, p->label, (unsigned long long)p->start, i,
+				    (unsigned long long)pos);
 			if (p->start > DISK_SIZE_MAX)
-				return vc_errorf(err, VC_ERANGE, "partition %zu: start %llu is too large",
-						 i + 1, (unsigned long long)p->start);
+				return vc_errorf(err, VC_ERANGE,
+						 "partition %zu: start %llu is too large", i + 1,
+						 (unsigned long long)p->start);
 			p->offset = p->start;
 		} else {
 			p->offset = VC_ROUND_UP(pos, (uint64_t)VC_GPT_ALIGN);
@@ -158,12 +162,13 @@ int vc_gpt_layout(struct vc_gpt *g, struct vc_error *err)
 		if (p->exact)
 			p->part_size = p->size;
 		else
-			p->part_size = p->size ? VC_ROUND_UP(p->size, (uint64_t)VC_GPT_ALIGN)
-					       : VC_GPT_ALIGN;
+			p->part_size =
+			    p->size ? VC_ROUND_UP(p->size, (uint64_t)VC_GPT_ALIGN) : VC_GPT_ALIGN;
 		if (p->part_size > DISK_SIZE_MAX - p->offset)
-			return vc_errorf(err, VC_ERANGE, "partition %zu ('%s'): the disk would exceed "
-					 "%llu bytes", i + 1, p->label,
-					 (unsigned long long)DISK_SIZE_MAX);
+			return vc_errorf(err, VC_ERANGE,
+					 "partition %zu ('%s'): the disk would exceed "
+					 "%llu bytes",
+					 i + 1, p->label, (unsigned long long)DISK_SIZE_MAX);
 		p->first_lba = p->offset / ss;
 		p->last_lba = (p->offset + p->part_size) / ss - 1;
 		pos = p->offset + p->part_size;
@@ -184,11 +189,12 @@ int vc_gpt_layout(struct vc_gpt *g, struct vc_error *err)
 					 "disk size %llu is not a multiple of the %llu-byte sector",
 					 (unsigned long long)g->disk_size, (unsigned long long)ss);
 		if (g->disk_size < need)
-			return vc_errorf(err, VC_ERANGE,
-					 "disk size %llu bytes is too small: the partitions and the "
-					 "backup table need %llu bytes (%llu MiB)",
-					 (unsigned long long)g->disk_size, (unsigned long long)need,
-					 (unsigned long long)VC_DIV_ROUND_UP(need, 1024 * 1024));
+			return vc_errorf(
+			    err, VC_ERANGE,
+			    "disk size %llu bytes is too small: the partitions and the "
+			    "backup table need %llu bytes (%llu MiB)",
+			    (unsigned long long)g->disk_size, (unsigned long long)need,
+			    (unsigned long long)VC_DIV_ROUND_UP(need, 1024 * 1024));
 		if (g->disk_size > DISK_SIZE_MAX)
 			return vc_errorf(err, VC_ERANGE, "disk size %llu is too large",
 					 (unsigned long long)g->disk_size);
@@ -320,7 +326,8 @@ int vc_gpt_write(const struct vc_gpt *g, const struct vc_sink *disk, struct vc_e
 	mbr.part[0].os_type = 0xee;
 	lba_to_chs(mbr.part[0].ending_chs, last_lba);
 	vc_put_le32(mbr.part[0].starting_lba, 1);
-	vc_put_le32(mbr.part[0].size_in_lba, last_lba > 0xffffffff ? 0xffffffff : (uint32_t)last_lba);
+	vc_put_le32(mbr.part[0].size_in_lba,
+		    last_lba > 0xffffffff ? 0xffffffff : (uint32_t)last_lba);
 	mbr.signature[0] = 0x55;
 	mbr.signature[1] = 0xaa;
 	memset(sector, 0, ss);
@@ -348,10 +355,10 @@ int vc_gpt_flags_parse(const char *s, uint64_t *ret, struct vc_error *err)
 		const char *name;
 		uint64_t bit;
 	} names[] = {
-		{"required", VC_GPT_FLAG_REQUIRED}, {"no-block-io", VC_GPT_FLAG_NO_BLOCK_IO},
-		{"legacy-boot", VC_GPT_FLAG_LEGACY_BOOT}, {"growfs", VC_GPT_FLAG_GROWFS},
-		{"read-only", VC_GPT_FLAG_READ_ONLY}, {"hidden", VC_GPT_FLAG_HIDDEN},
-		{"no-auto", VC_GPT_FLAG_NO_AUTO},
+	    {"required", VC_GPT_FLAG_REQUIRED},	      {"no-block-io", VC_GPT_FLAG_NO_BLOCK_IO},
+	    {"legacy-boot", VC_GPT_FLAG_LEGACY_BOOT}, {"growfs", VC_GPT_FLAG_GROWFS},
+	    {"read-only", VC_GPT_FLAG_READ_ONLY},     {"hidden", VC_GPT_FLAG_HIDDEN},
+	    {"no-auto", VC_GPT_FLAG_NO_AUTO},
 	};
 	uint64_t v = 0;
 	const char *p = s;

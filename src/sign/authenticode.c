@@ -18,17 +18,18 @@
 #include "sign_priv.h"
 #include "vcompose/endian.h"
 #include "vcompose/sha256.h"
+#include "vcompose/sink.h"
 
-#define PE_SECTIONS_MAX 96 /* the PE/COFF specification's limit */
-#define PE_DIR_SECURITY 4  /* IMAGE_DIRECTORY_ENTRY_SECURITY */
-#define WIN_CERT_REVISION_2_0 0x0200
+#define PE_SECTIONS_MAX		       96 /* the PE/COFF specification's limit */
+#define PE_DIR_SECURITY		       4  /* IMAGE_DIRECTORY_ENTRY_SECURITY */
+#define WIN_CERT_REVISION_2_0	       0x0200
 #define WIN_CERT_TYPE_PKCS_SIGNED_DATA 0x0002
 
 struct pe_layout {
-	size_t checksum_off;  /* OptionalHeader.CheckSum, 4 bytes */
-	size_t certdir_off;   /* DataDirectory[4], 8 bytes */
-	size_t headers_size;  /* OptionalHeader.SizeOfHeaders */
-	size_t data_len;      /* bytes before the certificate table */
+	size_t checksum_off; /* OptionalHeader.CheckSum, 4 bytes */
+	size_t certdir_off;  /* DataDirectory[4], 8 bytes */
+	size_t headers_size; /* OptionalHeader.SizeOfHeaders */
+	size_t data_len;     /* bytes before the certificate table */
 	uint32_t cert_off, cert_size;
 	size_t n_sections;
 	struct {
@@ -49,6 +50,9 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 	if (lfanew > len || len - lfanew < 24 || memcmp(pe + lfanew, "PE\0\0", 4) != 0)
 		return vc_errorf(err, VC_EINVAL, "not a PE file: no PE signature at e_lfanew 0x%zx",
 				 lfanew);
+	if (lfanew % 8)
+		return vc_errorf(err, VC_EUNSUPP, "PE: e_lfanew 0x%zx is not 8-byte aligned",
+				 lfanew);
 	coff = lfanew + 4;
 	l->n_sections = vc_get_le16(pe + coff + 2);
 	opt_size = vc_get_le16(pe + coff + 16);
@@ -57,8 +61,9 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 		return vc_errorf(err, VC_EINVAL, "PE: %zu sections, at most %d allowed",
 				 l->n_sections, PE_SECTIONS_MAX);
 	if (opt_size < 2 || opt_size > len - opt)
-		return vc_errorf(err, VC_EINVAL, "PE: truncated optional header (%zu bytes at 0x%zx)",
-				 opt_size, opt);
+		return vc_errorf(err, VC_EINVAL,
+				 "PE: truncated optional header (%zu bytes at 0x%zx)", opt_size,
+				 opt);
 	magic = vc_get_le16(pe + opt);
 	if (magic == 0x20b) { /* PE32+ */
 		if (opt_size < 112)
@@ -73,8 +78,10 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 		n_dirs = vc_get_le32(pe + opt + 92);
 		dirs = opt + 96;
 	} else {
-		return vc_errorf(err, VC_EINVAL, "PE: optional header magic 0x%04x is neither "
-				 "PE32 (0x10b) nor PE32+ (0x20b)", magic);
+		return vc_errorf(err, VC_EINVAL,
+				 "PE: optional header magic 0x%04x is neither "
+				 "PE32 (0x10b) nor PE32+ (0x20b)",
+				 magic);
 	}
 	if (n_dirs <= PE_DIR_SECURITY || dirs + 8 * (PE_DIR_SECURITY + 1) > opt + opt_size)
 		return vc_errorf(err, VC_EINVAL, "PE: no security data directory (%zu directories)",
@@ -88,8 +95,8 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 	if (l->headers_size < sect + l->n_sections * 40 || l->headers_size > len)
 		return vc_errorf(err, VC_EINVAL,
 				 "PE: SizeOfHeaders %zu does not cover the headers (%zu bytes) or "
-				 "exceeds the file (%zu bytes)", l->headers_size,
-				 sect + l->n_sections * 40, len);
+				 "exceeds the file (%zu bytes)",
+				 l->headers_size, sect + l->n_sections * 40, len);
 
 	l->cert_off = vc_get_le32(pe + l->certdir_off);
 	l->cert_size = vc_get_le32(pe + l->certdir_off + 4);
@@ -97,13 +104,15 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 	if (l->cert_size) {
 		if (l->cert_off < l->headers_size || l->cert_off > len ||
 		    l->cert_size > len - l->cert_off)
-			return vc_errorf(err, VC_EINVAL,
-					 "PE: certificate table at 0x%x (+%u) lies outside the file",
-					 l->cert_off, l->cert_size);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "PE: certificate table at 0x%x (+%u) lies outside the file",
+			    l->cert_off, l->cert_size);
 		if ((size_t)l->cert_off + l->cert_size != len)
 			return vc_errorf(err, VC_EUNSUPP,
 					 "PE: certificate table at 0x%x (+%u) is not at the end of "
-					 "the file (%zu bytes)", l->cert_off, l->cert_size, len);
+					 "the file (%zu bytes)",
+					 l->cert_off, l->cert_size, len);
 		l->data_len = l->cert_off;
 	}
 	for (size_t i = 0; i < l->n_sections; i++) {
@@ -112,7 +121,8 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 		memcpy(l->sec[i].name, s, 8);
 		l->sec[i].name[8] = 0;
 		for (int c = 0; c < 8; c++)
-			if (l->sec[i].name[c] && (l->sec[i].name[c] < 0x20 || l->sec[i].name[c] > 0x7e))
+			if (l->sec[i].name[c] &&
+			    (l->sec[i].name[c] < 0x20 || l->sec[i].name[c] > 0x7e))
 				l->sec[i].name[c] = '?';
 		l->sec[i].size = vc_get_le32(s + 16);
 		l->sec[i].off = vc_get_le32(s + 20);
@@ -120,8 +130,9 @@ static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct v
 				       l->sec[i].size > l->data_len - l->sec[i].off))
 			return vc_errorf(err, VC_EINVAL,
 					 "PE: section %zu '%s' (raw 0x%x +0x%x) extends beyond the "
-					 "end of the image (%zu bytes)", i, l->sec[i].name,
-					 l->sec[i].off, l->sec[i].size, l->data_len);
+					 "end of the image (%zu bytes)",
+					 i, l->sec[i].name, l->sec[i].off, l->sec[i].size,
+					 l->data_len);
 	}
 	return 0;
 }
@@ -139,12 +150,11 @@ static int cmp_sec(const void *a, const void *b)
 
 /* The image hash of the specification's steps 1-15 over pe[0, data_len),
  * where data_len may exceed the file by zero padding (pad bytes). */
-static void pe_hash(const uint8_t *pe, const struct pe_layout *l, size_t data_len,
-		    uint8_t out[32])
+static void pe_hash(const uint8_t *pe, const struct pe_layout *l, size_t data_len, uint8_t out[32])
 {
 	static const uint8_t zeros[8];
 	struct vc_sha256 c;
-	uint32_t (*sec)[2] = NULL;
+	uint32_t(*sec)[2] = NULL;
 	uint32_t sorted[PE_SECTIONS_MAX][2];
 	size_t n = 0, sum;
 
@@ -195,24 +205,12 @@ int vc_sign_pe_digest(const uint8_t *pe, size_t len, uint8_t out[32], struct vc_
 	return r;
 }
 
-/* PE/COFF section 3.4 CheckSum: 16-bit one's-complement-style sum of the
- * file's words with the CheckSum field read as zero, plus the file size. */
-static uint32_t pe_checksum(const uint8_t *p, size_t len, size_t checksum_off)
-{
-	uint64_t sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2) {
-		if (i == checksum_off || i == checksum_off + 2)
-			continue;
-		sum += vc_get_le16(p + i);
-		sum = (sum & 0xffff) + (sum >> 16);
-	}
-	if (len & 1) {
-		sum += p[len - 1];
-		sum = (sum & 0xffff) + (sum >> 16);
-	}
-	return (uint32_t)(sum + len);
-}
+/* PE/COFF section 3.4 CheckSum: the file's 16-bit little-endian words (a
+ * last odd byte alone) added with end-around carry, the CheckSum field read
+ * as zero, plus the file size. The carries are folded once at the end
+ * (vc_sign_pe_plan), which gives the same value as folding after every word:
+ * both are the unique value in [1, 0xffff] congruent to the sum modulo
+ * 0xffff, or 0. */
 
 /* A signed attribute: SEQUENCE { type, SET { value } }, into its own buffer. */
 static int attr_encode(struct vc_buf *b, const char *oid, size_t oid_len, uint8_t tag,
@@ -396,14 +394,30 @@ out:
 	return r;
 }
 
-int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
-	       struct vc_buf *out, struct vc_error *err)
+/* Word sum (see pe_checksum) of p[0, len) without folding. */
+static uint64_t word_sum(const uint8_t *p, size_t len)
 {
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8)
+		sum += (uint64_t)vc_get_le16(p + i) + vc_get_le16(p + i + 2) +
+		       vc_get_le16(p + i + 4) + vc_get_le16(p + i + 6);
+	for (; i + 1 < len; i += 2)
+		sum += vc_get_le16(p + i);
+	if (len & 1)
+		sum += p[len - 1];
+	return sum;
+}
+
+int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
+		    struct vc_sign_pe_plan *ret, struct vc_error *err)
+{
+	struct vc_sign_pe_plan p = {0};
 	struct pe_layout *l;
 	struct vc_buf p7 = {0};
-	uint8_t digest[32];
-	size_t start = out->len, data_len, cert_len;
-	uint8_t *img;
+	size_t padded, cert_len;
+	uint8_t *c;
 	int r;
 
 	l = malloc(sizeof(*l));
@@ -415,45 +429,108 @@ int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsig
 	if (l->cert_size && !(flags & VC_SIGN_REPLACE)) {
 		r = vc_errorf(err, VC_EINVAL,
 			      "PE is already signed (%u bytes of certificates at 0x%x); "
-			      "--replace drops the old signature", l->cert_size, l->cert_off);
+			      "--replace drops the old signature",
+			      l->cert_size, l->cert_off);
 		goto out;
 	}
-	data_len = VC_ROUND_UP(l->data_len, (size_t)8);
-	if (data_len > UINT32_MAX) {
-		r = vc_errorf(err, VC_ERANGE, "PE of %zu bytes: too large to sign", data_len);
+	padded = VC_ROUND_UP(l->data_len, (size_t)8);
+	if (padded > UINT32_MAX) {
+		r = vc_errorf(err, VC_ERANGE, "PE of %zu bytes: too large to sign", padded);
 		goto out;
 	}
-	pe_hash(pe, l, data_len, digest);
-	r = authenticode_signed_data(k, digest, &p7, err);
+	pe_hash(pe, l, padded, p.digest);
+	r = authenticode_signed_data(k, p.digest, &p7, err);
 	if (r < 0)
 		goto out;
 	cert_len = VC_ROUND_UP(8 + p7.len, (size_t)8);
-	if (cert_len > UINT32_MAX - data_len) {
+	if (cert_len > UINT32_MAX - padded) {
 		r = vc_errorf(err, VC_ERANGE, "signed PE too large");
 		goto out;
 	}
+	c = vc_buf_grow(&p.cert, cert_len, err); /* zero-filled: the padding */
+	if (!c) {
+		r = VC_ENOMEM;
+		goto out;
+	}
+	/* WIN_CERTIFICATE: dwLength counts the header and the DER, not the pad. */
+	vc_put_le32(c, (uint32_t)(8 + p7.len));
+	vc_put_le16(c + 4, WIN_CERT_REVISION_2_0);
+	vc_put_le16(c + 6, WIN_CERT_TYPE_PKCS_SIGNED_DATA);
+	memcpy(c + 8, p7.data, p7.len);
 
-	img = vc_buf_grow(out, data_len + cert_len, err); /* zero-filled */
+	p.image_len = l->data_len;
+	p.padded_len = padded;
+	p.total_len = padded + cert_len;
+	p.checksum_off = l->checksum_off;
+	p.certdir_off = l->certdir_off;
+	vc_put_le32(p.certdir, (uint32_t)padded);
+	vc_put_le32(p.certdir + 4, (uint32_t)cert_len);
+
+	/* CheckSum of the result without building it: the kept image with the
+	 * new security entry and without the CheckSum field, zero padding
+	 * (adds nothing; an odd image ends in a low byte either way), the
+	 * certificate table (starts 8-aligned), then the size. */
+	uint64_t sum = word_sum(pe, l->data_len);
+	sum -= word_sum(pe + l->certdir_off, 8);
+	sum += word_sum(p.certdir, 8);
+	sum -= word_sum(pe + l->checksum_off, 4);
+	sum += word_sum(c, cert_len);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	vc_put_le32(p.checksum, (uint32_t)(sum + p.total_len));
+	*ret = p;
+	p.cert = (struct vc_buf){0};
+	r = 0;
+out:
+	vc_buf_fini(&p.cert);
+	vc_buf_fini(&p7);
+	free(l);
+	return r;
+}
+
+void vc_sign_pe_plan_fini(struct vc_sign_pe_plan *p)
+{
+	vc_buf_fini(&p->cert);
+}
+
+int vc_sign_pe_write(const struct vc_sign_pe_plan *p, const uint8_t *pe, const struct vc_sink *s,
+		     struct vc_error *err)
+{
+	static const uint8_t zeros[8];
+	int r;
+
+	r = vc_sink_pwrite(s, pe, p->image_len, 0, err);
+	if (r == 0 && p->padded_len > p->image_len)
+		r = vc_sink_pwrite(s, zeros, p->padded_len - p->image_len, p->image_len, err);
+	if (r == 0)
+		r = vc_sink_pwrite(s, p->checksum, 4, p->checksum_off, err);
+	if (r == 0)
+		r = vc_sink_pwrite(s, p->certdir, 8, p->certdir_off, err);
+	if (r == 0)
+		r = vc_sink_pwrite(s, p->cert.data, p->cert.len, p->padded_len, err);
+	return r;
+}
+
+int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
+	       struct vc_buf *out, struct vc_error *err)
+{
+	struct vc_sign_pe_plan p;
+	uint8_t *img;
+	int r;
+
+	r = vc_sign_pe_plan(k, pe, len, flags, &p, err);
+	if (r < 0)
+		return r;
+	img = vc_buf_grow(out, p.total_len, err); /* zero-filled */
 	if (!img) {
 		r = VC_ENOMEM;
 		goto out;
 	}
-	memcpy(img, pe, l->data_len);
-	/* WIN_CERTIFICATE: dwLength counts the header and the DER, not the pad. */
-	vc_put_le32(img + data_len, (uint32_t)(8 + p7.len));
-	vc_put_le16(img + data_len + 4, WIN_CERT_REVISION_2_0);
-	vc_put_le16(img + data_len + 6, WIN_CERT_TYPE_PKCS_SIGNED_DATA);
-	memcpy(img + data_len + 8, p7.data, p7.len);
-	vc_put_le32(img + l->certdir_off, (uint32_t)data_len);
-	vc_put_le32(img + l->certdir_off + 4, (uint32_t)cert_len);
-	vc_put_le32(img + l->checksum_off, 0);
-	vc_put_le32(img + l->checksum_off,
-		    pe_checksum(img, data_len + cert_len, l->checksum_off));
-	r = 0;
+	memcpy(img, pe, p.image_len);
+	memcpy(img + p.checksum_off, p.checksum, 4);
+	memcpy(img + p.certdir_off, p.certdir, 8);
+	memcpy(img + p.padded_len, p.cert.data, p.cert.len);
 out:
-	if (r < 0)
-		out->len = start;
-	vc_buf_fini(&p7);
-	free(l);
+	vc_sign_pe_plan_fini(&p);
 	return r;
 }

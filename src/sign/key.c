@@ -17,6 +17,8 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/pkcs5.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
 
 #include "sign_priv.h"
@@ -44,7 +46,8 @@ int vc_sign_read_file(const char *path, size_t max, struct vc_buf *out, struct v
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s", path);
+		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s",
+				       path);
 	if (fstat(fd, &st) < 0) {
 		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
 		goto out;
@@ -123,34 +126,30 @@ static int check_key_type(struct vc_sign_key *k, const char *key_path, struct vc
 		static const struct {
 			size_t bits;
 			const char *name;
-		} rsa[] = {{2048, "RSA-2048"}, {3072, "RSA-3072"}, {4096, "RSA-4096"},
-			   {8192, "RSA-8192"}};
+		} rsa[] = {
+		    {2048, "RSA-2048"}, {3072, "RSA-3072"}, {4096, "RSA-4096"}, {8192, "RSA-8192"}};
 		for (size_t i = 0; i < VC_ARRAY_SIZE(rsa); i++)
 			if (bits == rsa[i].bits)
 				k->desc = rsa[i].name;
 		if (!k->desc)
 			return vc_errorf(err, VC_EUNSUPP,
 					 "%s: RSA key of %zu bits: only 2048, 3072, 4096 or 8192 "
-					 "are supported", key_path, bits);
+					 "are supported",
+					 key_path, bits);
 		return 0;
 	}
 	if (t == MBEDTLS_PK_ECKEY) {
 #if !defined(MBEDTLS_ECDSA_DETERMINISTIC)
-		return vc_errorf(err, VC_EUNSUPP,
-				 "%s: ECDSA key, but this mbedtls lacks deterministic ECDSA "
-				 "(MBEDTLS_ECDSA_DETERMINISTIC): signatures would not be reproducible",
-				 key_path);
+		return vc_errorf(
+		    err, VC_EUNSUPP,
+		    "%s: ECDSA key, but this mbedtls lacks deterministic ECDSA "
+		    "(MBEDTLS_ECDSA_DETERMINISTIC): signatures would not be reproducible",
+		    key_path);
 #else
 		switch (mbedtls_pk_ec(k->pk)->VC_MBED(grp).id) {
-		case MBEDTLS_ECP_DP_SECP256R1:
-			k->desc = "ECDSA-P256";
-			return 0;
-		case MBEDTLS_ECP_DP_SECP384R1:
-			k->desc = "ECDSA-P384";
-			return 0;
-		case MBEDTLS_ECP_DP_SECP521R1:
-			k->desc = "ECDSA-P521";
-			return 0;
+		case MBEDTLS_ECP_DP_SECP256R1: k->desc = "ECDSA-P256"; return 0;
+		case MBEDTLS_ECP_DP_SECP384R1: k->desc = "ECDSA-P384"; return 0;
+		case MBEDTLS_ECP_DP_SECP521R1: k->desc = "ECDSA-P521"; return 0;
 		default:
 			return vc_errorf(err, VC_EUNSUPP,
 					 "%s: EC key on a curve other than P-256, P-384 or P-521",
@@ -178,17 +177,47 @@ static int parse_key(struct vc_sign_key *k, const struct vc_sign_key_options *o,
 #endif
 	if (r == 0)
 		return 0;
+#if defined(MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE)
+	if (r == MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE ||
+	    (r != MBEDTLS_ERR_PK_PASSWORD_MISMATCH && !is_pem(b))) {
+		/* PBES2 with AES (OpenSSL 3's default), unknown to mbedtls 2.28 */
+		struct vc_buf plain = {0};
+		int r2 = sign_pkcs8_aes_decrypt(b->data, b->len, pwd, pwd_len, &plain, err);
+		if (r2 == 0) {
+#if MBEDTLS_VERSION_MAJOR >= 3
+			r = mbedtls_pk_parse_key(&k->pk, plain.data, plain.len, NULL, 0,
+						 mbedtls_ctr_drbg_random, &k->drbg);
+#else
+			r = mbedtls_pk_parse_key(&k->pk, plain.data, plain.len, NULL, 0);
+#endif
+		}
+		if (plain.data)
+			mbedtls_platform_zeroize(plain.data, plain.cap);
+		vc_buf_fini(&plain);
+		if (r2 < 0 && r2 != VC_EUNSUPP) {
+			vc_error_prefix(err, "%s", o->key_path);
+			return r2;
+		}
+		if (r == 0)
+			return 0;
+		if (r2 == 0)
+			return vc_errorf(err, VC_ECRYPTO,
+					 "%s: wrong passphrase for the encrypted key", o->key_path);
+	}
+#endif
 	if (r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
 		return vc_errorf(err, VC_ECRYPTO,
 				 "%s: the key is encrypted: give its passphrase "
-				 "(--passphrase-file or --passphrase-env)", o->key_path);
+				 "(--passphrase-file or --passphrase-env)",
+				 o->key_path);
 	if (r == MBEDTLS_ERR_PK_PASSWORD_MISMATCH)
 		return vc_errorf(err, VC_ECRYPTO, "%s: wrong passphrase for the encrypted key",
 				 o->key_path);
 	if (r == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG || r == MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE)
 		return vc_errorf(err, VC_EUNSUPP,
 				 "%s: unsupported key algorithm or encryption: only RSA and "
-				 "ECDSA keys are supported", o->key_path);
+				 "ECDSA keys are supported",
+				 o->key_path);
 	return mbed_errorf(err, VC_ECRYPTO, r, o->key_path);
 }
 
@@ -215,6 +244,16 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 		goto out;
 	}
 
+	r = vc_sign_read_file(o->key_path, 1 << 20, &kb, err);
+	if (r < 0)
+		goto out;
+	r = parse_key(k, o, &kb, err);
+	if (r < 0)
+		goto out;
+	r = check_key_type(k, o->key_path, err);
+	if (r < 0)
+		goto out;
+
 	r = vc_sign_read_file(o->cert_path, 1 << 20, &cb, err);
 	if (r < 0)
 		goto out;
@@ -237,16 +276,6 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 		goto out;
 	}
 
-	r = vc_sign_read_file(o->key_path, 1 << 20, &kb, err);
-	if (r < 0)
-		goto out;
-	r = parse_key(k, o, &kb, err);
-	if (r < 0)
-		goto out;
-	r = check_key_type(k, o->key_path, err);
-	if (r < 0)
-		goto out;
-
 	if (mbedtls_pk_get_type(&k->crt.pk) != mbedtls_pk_get_type(&k->pk)) {
 		r = vc_errorf(err, VC_ECRYPTO,
 			      "%s does not match %s: the certificate holds a %s key, the key is %s",
@@ -262,7 +291,8 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 	if (r != 0) {
 		r = vc_errorf(err, VC_ECRYPTO,
 			      "%s does not match %s: the certificate's public key is not the "
-			      "key's", o->key_path, o->cert_path);
+			      "key's",
+			      o->key_path, o->cert_path);
 		goto out;
 	}
 	vc_sha256(k->crt.raw.p, k->crt.raw.len, k->fingerprint);
@@ -343,18 +373,18 @@ int sign_key_sign_sha256(const struct vc_sign_key *k, const uint8_t hash[32], st
 		 * randomized PSA ECDSA in 3.x): RFC 6979 when
 		 * MBEDTLS_ECDSA_DETERMINISTIC is on, which check_key_type ensured. */
 #if MBEDTLS_VERSION_MAJOR >= 3
-		r = mbedtls_ecdsa_write_signature(mbedtls_pk_ec(mk->pk), MBEDTLS_MD_SHA256, hash, 32,
-						  sig, sizeof(sig), &sig_len,
+		r = mbedtls_ecdsa_write_signature(mbedtls_pk_ec(mk->pk), MBEDTLS_MD_SHA256, hash,
+						  32, sig, sizeof(sig), &sig_len,
 						  mbedtls_ctr_drbg_random, &mk->drbg);
 #else
-		r = mbedtls_ecdsa_write_signature(mbedtls_pk_ec(mk->pk), MBEDTLS_MD_SHA256, hash, 32,
-						  sig, &sig_len, mbedtls_ctr_drbg_random,
+		r = mbedtls_ecdsa_write_signature(mbedtls_pk_ec(mk->pk), MBEDTLS_MD_SHA256, hash,
+						  32, sig, &sig_len, mbedtls_ctr_drbg_random,
 						  &mk->drbg);
 #endif
 	} else {
 #if MBEDTLS_VERSION_MAJOR >= 3
-		r = mbedtls_pk_sign(&mk->pk, MBEDTLS_MD_SHA256, hash, 32, sig, sizeof(sig), &sig_len,
-				    mbedtls_ctr_drbg_random, &mk->drbg);
+		r = mbedtls_pk_sign(&mk->pk, MBEDTLS_MD_SHA256, hash, 32, sig, sizeof(sig),
+				    &sig_len, mbedtls_ctr_drbg_random, &mk->drbg);
 #else
 		r = mbedtls_pk_sign(&mk->pk, MBEDTLS_MD_SHA256, hash, 32, sig, &sig_len,
 				    mbedtls_ctr_drbg_random, &mk->drbg);
@@ -428,4 +458,9 @@ void sign_write_issuer_serial(const struct vc_sign_key *k, struct der *d)
 	sign_key_serial(k, &p, &n);
 	der_prim(d, DER_INTEGER, p, n);
 	der_end(d, DER_SEQUENCE);
+}
+
+const char *vc_sign_backend_version(void)
+{
+	return MBEDTLS_VERSION_STRING_FULL;
 }

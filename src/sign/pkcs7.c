@@ -23,8 +23,8 @@
  * The signature covers SHA-256(content) directly: without authenticated
  * attributes there is nothing else (RFC 2315 section 9.3).
  */
-int vc_sign_detached(const struct vc_sign_key *k, const void *content, size_t len,
-		     unsigned flags, struct vc_buf *out, struct vc_error *err)
+int vc_sign_detached(const struct vc_sign_key *k, const void *content, size_t len, unsigned flags,
+		     struct vc_buf *out, struct vc_error *err)
 {
 	struct vc_buf sig = {0};
 	struct der d;
@@ -94,7 +94,7 @@ int vc_sign_roothash(const struct vc_sign_key *k, const uint8_t *roothash, size_
 int vc_base64_encode(const uint8_t *in, size_t len, struct vc_buf *out, struct vc_error *err)
 {
 	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t n = (len + 2) / 3 * 4;
 	uint8_t *p = vc_buf_grow(out, n, err);
 
@@ -117,8 +117,7 @@ int vc_base64_encode(const uint8_t *in, size_t len, struct vc_buf *out, struct v
 }
 
 int vc_sign_dps_blob(const uint8_t *roothash, size_t roothash_len, const uint8_t *fingerprint,
-		     const uint8_t *p7, size_t p7_len, struct vc_buf *out,
-		     struct vc_error *err)
+		     const uint8_t *p7, size_t p7_len, struct vc_buf *out, struct vc_error *err)
 {
 	struct vc_buf b64 = {0};
 	struct vc_json j;

@@ -29,4 +29,10 @@ void sign_key_write_sigalg(const struct vc_sign_key *k, struct der *d);
 /* SignerInfo.issuerAndSerialNumber (RFC 2315 section 9.2). */
 void sign_write_issuer_serial(const struct vc_sign_key *k, struct der *d);
 
+/* Decrypts a PBES2/PBKDF2/AES-CBC EncryptedPrivateKeyInfo (PEM, NUL-
+ * terminated, or DER) into out (PKCS#8 DER). VC_EUNSUPP (err untouched) when
+ * data is not of that form; VC_ECRYPTO for a missing or wrong passphrase. */
+int sign_pkcs8_aes_decrypt(const uint8_t *data, size_t len, const uint8_t *pwd, size_t pwd_len,
+			   struct vc_buf *out, struct vc_error *err);
+
 #endif

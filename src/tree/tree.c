@@ -563,6 +563,28 @@ char *vc_tree_path(const struct vc_node *n, char *buf, size_t cap)
 	return buf;
 }
 
+struct vc_node *vc_tree_lookup_child(const struct vc_node *dir, const char *name, size_t len)
+{
+	size_t lo = 0, hi = dir->n_children;
+
+	/* children are sorted by name bytes: binary search */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct vc_node *c = dir->children[mid];
+		size_t m = c->name_len < len ? c->name_len : len;
+		int d = memcmp(c->name, name, m);
+		if (d == 0)
+			d = c->name_len < len ? -1 : c->name_len > len;
+		if (d == 0)
+			return c;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 struct vc_node *vc_tree_lookup(const struct vc_tree *t, const char *path)
 {
 	struct vc_node *cur = t->root;
@@ -578,28 +600,68 @@ struct vc_node *vc_tree_lookup(const struct vc_tree *t, const char *path)
 		struct vc_node *next = NULL;
 		if (cur->type != VC_NODE_DIR)
 			return NULL;
-		/* children are sorted: binary search */
-		size_t lo = 0, hi = cur->n_children;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			struct vc_node *c = cur->children[mid];
-			size_t m = c->name_len < len ? c->name_len : len;
-			int d = memcmp(c->name, s, m);
-			if (d == 0)
-				d = c->name_len < len ? -1 : c->name_len > len;
-			if (d == 0) {
-				next = c;
-				break;
-			}
-			if (d < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		next = vc_tree_lookup_child(cur, s, len);
 		if (!next)
 			return NULL;
 		cur = next;
 		s += len;
+	}
+}
+
+struct vc_node *vc_tree_resolve(const struct vc_tree *t, const char *path)
+{
+	char buf[2 * VC_TREE_PATH_MAX + 4];
+	struct vc_node *cur = t->root;
+	int hops = 0;
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return NULL;
+	memcpy(buf, path, len + 1);
+	char *s = buf;
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			return cur;
+		char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		struct vc_node *next;
+		if (cur->type != VC_NODE_DIR)
+			return NULL;
+		if (n == 1 && s[0] == '.') {
+			s += n;
+			continue;
+		}
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			cur = cur->parent;
+			s += n;
+			continue;
+		}
+		char save = s[n];
+		s[n] = '\0';
+		next = vc_tree_lookup_child(cur, s, n);
+		s[n] = save;
+		if (!next)
+			return NULL;
+		if (next->type == VC_NODE_SYMLINK) {
+			const char *target = next->link_first->target;
+			size_t tl = strlen(target), rest = strlen(s + n);
+			if (++hops > 40 || tl + 1 + rest + 1 > sizeof(buf))
+				return NULL;
+			/* replace the component with the target, keep the rest */
+			char tmp[sizeof(buf)];
+			memcpy(tmp, target, tl);
+			tmp[tl] = '/';
+			memcpy(tmp + tl + 1, s + n, rest + 1);
+			memcpy(buf, tmp, tl + 1 + rest + 1);
+			s = buf;
+			if (target[0] == '/')
+				cur = t->root;
+			continue;
+		}
+		cur = next;
+		s += n;
 	}
 }
 

@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# vcompose build against the chain of standard tools doing the same work on
+# the same tree, in one run: mkfs.erofs (lz4hc), veritysetup format, openssl
+# cms (root-hash signature), objcopy (UKI, as dracut --uefi builds it),
+# mkfs.vfat + mcopy (ESP), sfdisk + dd (disk). dracut is excluded from both:
+# both get the same initrd. Prints the median of RUNS runs of each and the
+# ratio. Usage: bench/build.sh [TREE_DIR] [RUNS]  (needs a built vcompose)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+vc=${VCOMPOSE:-$top/build/src/cli/vcompose}
+runs=${2:-3}
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/vc-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+sdboot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
+kernel=$(ls /boot/vmlinuz-* | sort -V | tail -n 1)
+kver=${kernel#/boot/vmlinuz-}
+export SOURCE_DATE_EPOCH=1700000000
+
+tree=${1:-}
+if [ -z "$tree" ]; then
+	# a default tree: the host's /usr/bin and /usr/share (about 1.3 GB)
+	tree=$work/tree
+	mkdir -p "$tree/usr" "$tree/boot" "$tree/etc"
+	cp -a /usr/bin /usr/share "$tree/usr/" 2>/dev/null || true
+	cp "$kernel" "$tree/boot/"
+	cp /etc/os-release "$tree/etc/os-release" 2>/dev/null || true
+fi
+mkdir -p "$tree/usr/lib/systemd/boot/efi"
+cp "$stub" "$sdboot" "$tree/usr/lib/systemd/boot/efi/" 2>/dev/null || true
+[ -e "$tree/boot/vmlinuz-$kver" ] || cp "$kernel" "$tree/boot/"
+head -c 30000000 /dev/urandom > "$work/initrd.img"   # stands in for dracut's output
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
+	-days 3650 -subj /CN=bench 2>/dev/null
+cat > "$work/config.xml" <<XML
+<image schemaversion="8.5" name="bench">
+  <description type="system"><author>b</author><contact>b</contact><specification>b</specification></description>
+  <preferences><version>1</version>
+    <type image="oem" filesystem="erofs" erofscompression="lz4hc" firmware="efi"
+          verity_blocks="all" verity_partition="true" kernelcmdline="ro">
+      <bootloader name="systemd_boot" console="serial" timeout="0">
+        <dracut><uki><kernel name="vmlinuz-$kver"/></uki></dracut>
+      </bootloader>
+    </type>
+  </preferences>
+</image>
+XML
+du -sh "$tree" | sed 's/^/tree: /'
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+run_vcompose() {
+	rm -rf "$work/o" && mkdir "$work/o"
+	"$vc" build "$work/config.xml" --root "$tree" -o "$work/o" --initrd "$work/initrd.img" \
+		--key "$work/key.pem" --cert "$work/cert.pem" -q
+}
+
+run_tools() {
+	d=$work/t
+	rm -rf "$d" && mkdir "$d"
+	mkfs.erofs -q -zlz4hc -T "$SOURCE_DATE_EPOCH" -U 6e1d4b6a-9a4c-4b0e-8a0e-0f3e1b2c3d4e \
+		"$d/root.erofs" "$tree" >/dev/null
+	veritysetup format "$d/root.erofs" "$d/root.verity" \
+		--salt=5579e7e0d244503aaf6296e1a5cc9ad93d20c2147007c2e0fd3054c621cc7efe \
+		--uuid=8c2a5f4e-1d3b-4c5a-9e7f-0a1b2c3d4e5f > "$d/verity.txt"
+	hash=$(sed -n 's/^Root hash:[[:space:]]*//p' "$d/verity.txt")
+	printf %s "$hash" > "$d/hash.txt"
+	openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER -in "$d/hash.txt" \
+		-signer "$work/cert.pem" -inkey "$work/key.pem" -out "$d/hash.p7s"
+	printf 'ro console=ttyS0,115200 roothash=%s' "$hash" > "$d/cmdline"
+	# UKI as dracut --uefi builds it with objcopy
+	objcopy --add-section .osrel="$tree/etc/os-release" --change-section-vma .osrel=0x20000 \
+		--add-section .cmdline="$d/cmdline" --change-section-vma .cmdline=0x30000 \
+		--add-section .linux="$kernel" --change-section-vma .linux=0x2000000 \
+		--add-section .initrd="$work/initrd.img" --change-section-vma .initrd=0x3000000 \
+		"$stub" "$d/uki.efi"
+	esp_kb=$(( ($(stat -c %s "$d/uki.efi") * 2 + 8 * 1048576) / 1048576 * 1024 ))
+	mkfs.vfat -C -n ESP "$d/esp.img" "$esp_kb" >/dev/null
+	mmd -i "$d/esp.img" ::EFI ::EFI/BOOT ::EFI/Linux ::loader
+	mcopy -i "$d/esp.img" "$sdboot" ::EFI/BOOT/BOOTX64.EFI
+	mcopy -i "$d/esp.img" "$d/uki.efi" ::EFI/Linux/bench.efi
+	mib() { echo $(( ($(stat -c %s "$1") + 1048575) / 1048576 )); }
+	e=$(mib "$d/esp.img"); r=$(mib "$d/root.erofs"); v=$(mib "$d/root.verity")
+	truncate -s $(( (e + r + v + 4) * 1048576 )) "$d/disk.raw"
+	printf 'label: gpt\nstart=2048, size=%dM, type=U\nsize=%dM, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\nsize=%dM, type=2C7357ED-EBD2-46D9-AEC1-23D437EC2BF5\n' \
+		"$e" "$r" "$v" | sfdisk -q "$d/disk.raw"
+	dd if="$d/esp.img" of="$d/disk.raw" bs=1M seek=1 conv=notrunc,sparse status=none
+	dd if="$d/root.erofs" of="$d/disk.raw" bs=1M seek=$((1 + e)) conv=notrunc,sparse status=none
+	dd if="$d/root.verity" of="$d/disk.raw" bs=1M seek=$((1 + e + r)) conv=notrunc,sparse status=none
+	sync -f "$d/disk.raw"
+}
+
+run_vcompose; run_tools   # warm the page cache
+: > "$work/tv"; : > "$work/tt"
+for i in $(seq "$runs"); do
+	t0=$(now); run_vcompose; t1=$(now); run_tools; t2=$(now)
+	echo "$t1 - $t0" | bc >> "$work/tv"
+	echo "$t2 - $t1" | bc >> "$work/tt"
+done
+mv=$(median < "$work/tv"); mt=$(median < "$work/tt")
+printf 'vcompose build      : %6.2f s (median of %d)\n' "$mv" "$runs"
+printf 'standard tool chain : %6.2f s (median of %d)\n' "$mt" "$runs"
+printf 'ratio               : %6.2fx\n' "$(echo "$mt / $mv" | bc -l)"

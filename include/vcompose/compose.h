@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* The composer: config.xml + a tree -> a bootable, verity-protected GPT disk.
+ * The only code that knows the order of things (DESIGN.md, the data flow):
+ *
+ *   xmlcfg -> tree -> [initrd] -> plan the ESP -> erofs -> verity -> sign
+ *          -> UKI (roothash= on its command line) -> FAT (ESP) -> GPT (last)
+ *
+ * Every writer writes straight into the disk image (a sparse file under a
+ * temporary name in the output folder) at its partition's offset; the GPT is
+ * written last, when every size is known. Beside NAME.raw, OUTDIR gets
+ * NAME.efi (the UKI, oem), NAME.roothash, NAME.roothash.p7s (when signed),
+ * NAME.dracut.log (when dracut ran) and NAME.manifest.json (every partition's
+ * type, label, UUID, offset, size and sha256; root hash, salt, seed, epoch;
+ * library versions). Nothing is renamed into place unless everything
+ * succeeded.
+ *
+ * Disk layout (1 MiB aligned, in this order; types for the target arch):
+ *   oem: esp | root (erofs [+ embedded tree]) | root-verity | root-verity-sig
+ *   ddi:       root                           | root-verity | root-verity-sig
+ * The root and root-verity partition UUIDs are the first and last 128 bits of
+ * the root hash (DPS), so `roothash=` alone lets the initrd find both.
+ *
+ * Inputs to the bytes: the tree, the config, SOURCE_DATE_EPOCH (or, when it
+ * is unset, the newest mtime of the tree), the keys, the stub/kernel/initrd
+ * (taken from the tree unless given), vcompose's and liblz4's versions. */
+#ifndef VCOMPOSE_COMPOSE_H
+#define VCOMPOSE_COMPOSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vcompose/error.h"
+
+struct vc_compose_options {
+	const char *config_path;   /* config.xml */
+	const char *root_dir;      /* the tree as a folder, or */
+	const char *tar;           /* as an archive ("-": standard input) */
+	const char *outdir;        /* must exist */
+	bool have_epoch;           /* --source-date-epoch / SOURCE_DATE_EPOCH */
+	int64_t epoch;
+	unsigned jobs;             /* worker threads; 0: one per CPU */
+	const char *key_path;      /* signing key and certificate; override the config */
+	const char *cert_path;
+	bool defer_signature;      /* reserve the signature partition, leave it empty */
+	const char *stub_path;     /* systemd-boot stub; NULL: from the tree */
+	const char *initrd_path;   /* a ready initrd; NULL: the config's, else dracut */
+	const char *const *profiles; /* NULL-terminated --profile names, or NULL */
+	const char *mtree_path;    /* overlay for the tree, or NULL */
+	/* Progress and notes for the CLI (may be NULL): a stage name or a note
+	 * of the config ("config.xml:12: <packages>: ignored offline"). */
+	void (*note)(void *ctx, const char *text);
+	/* The stage starting now ("EROFS root file system"), for a progress line. */
+	void (*progress)(void *ctx, const char *stage);
+	void *note_ctx;
+};
+
+struct vc_compose_result {
+	char disk_path[4096];
+	char manifest_path[4096];
+	uint8_t roothash[32];
+	bool verity;
+	uint64_t disk_size;
+	uint64_t root_size;        /* bytes of the EROFS image */
+	uint64_t hash_size;        /* bytes of the verity area (superblock + tree) */
+};
+
+int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret,
+	       struct vc_error *err);
+
+#endif

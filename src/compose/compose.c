@@ -1,0 +1,1012 @@
+/* SPDX-License-Identifier: MIT */
+/* The composer: see include/vcompose/compose.h. This file is the only one
+ * that knows the order of the stages; each stage is a function below, run
+ * in order by vc_compose(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vcompose/compose.h"
+#include "vcompose/erofs.h"
+#include "vcompose/fat.h"
+#include "vcompose/gpt.h"
+#include "vcompose/pe.h"
+#include "vcompose/pool.h"
+#include "vcompose/sha256.h"
+#include "vcompose/sign.h"
+#include "vcompose/sink.h"
+#include "vcompose/tree.h"
+#include "vcompose/util.h"
+#include "vcompose/verity.h"
+#include "vcompose/xmlcfg.h"
+#include "compose_priv.h"
+
+#include <archive.h>
+#include <lz4.h>
+
+#define MIB (UINT64_C(1) << 20)
+#define BOOT_FILE_MAX (UINT64_C(1) << 30) /* kernel, initrd, stub: refuse beyond */
+
+static void progress(struct cx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(struct cx *c, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (!c->o->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	c->o->progress(c->o->note_ctx, buf);
+}
+
+static void note(struct cx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct cx *c, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (!c->o->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	c->o->note(c->o->note_ctx, buf);
+}
+
+/* ---- outputs: every file goes through a file sink, committed at the end ---- */
+
+static int out_open(struct cx *c, struct out_file *of, const char *name, struct vc_error *err)
+{
+	char *path;
+	int r;
+
+	if (asprintf(&path, "%s/%s", c->o->outdir, name) < 0)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	r = vc_file_sink_open(path, &of->f, err);
+	of->path = path;
+	return r;
+}
+
+static int out_write_buf(struct cx *c, struct out_file *of, const char *name, const void *data,
+			 size_t len, struct vc_error *err)
+{
+	int r = out_open(c, of, name, err);
+
+	if (r == 0)
+		r = vc_sink_pwrite(vc_file_sink_sink(of->f), data, len, 0, err);
+	of->size = len;
+	return r;
+}
+
+static void out_free(struct out_file *of)
+{
+	vc_file_sink_free(of->f);
+	free(of->path);
+	memset(of, 0, sizeof(*of));
+}
+
+/* ---- stage 1: config, tree, time, seed ---- */
+
+static int newest_mtime(const struct vc_tree *t, int64_t *ret)
+{
+	int64_t m = 0;
+
+	for (size_t i = 0; i < t->n_nodes; i++)
+		if (t->nodes[i]->mtime > m)
+			m = t->nodes[i]->mtime;
+	*ret = m;
+	return 0;
+}
+
+static int stage_inputs(struct cx *c, struct vc_error *err)
+{
+	const struct vc_compose_options *o = c->o;
+	struct vc_xmlcfg_options xo = {
+		.profiles = o->profiles,
+		.have_key = o->key_path != NULL,
+	};
+	int r;
+
+	r = vc_xmlcfg_load(o->config_path, &xo, &c->cfg, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < c->cfg->notes.n; i++)
+		note(c, "%s", c->cfg->notes.v[i]);
+
+	struct vc_tree_options to = {
+		.owner = VC_OWNER_DEFAULT,
+		.mtree_path = o->mtree_path,
+		.have_epoch = o->have_epoch,
+		.source_date_epoch = o->epoch,
+	};
+	r = vc_tree_load(o->root_dir ? o->root_dir : o->tar,
+			 o->root_dir ? VC_TREE_DIR : VC_TREE_ARCHIVE, &to, &c->tree, err);
+	if (r < 0)
+		return r;
+	/* Without SOURCE_DATE_EPOCH the tree's newest mtime stands in: still a
+	 * fact of the input, never the wall clock. */
+	if (o->have_epoch)
+		c->epoch = o->epoch;
+	else
+		newest_mtime(c->tree, &c->epoch);
+	r = vc_xmlcfg_seed(c->cfg, c->epoch, c->seed, err);
+	if (r < 0)
+		return r;
+	return vc_pool_new(o->jobs, &c->pool, err);
+}
+
+/* ---- stage 2: boot inputs (oem only): stub, kernel, initrd, os-release ---- */
+
+static int blob_from_tree(struct cx *c, const char *path, struct vc_uki_blob *b,
+			  struct vc_error *err)
+{
+	struct vc_node *n = vc_tree_resolve(c->tree, path);
+
+	if (!n || n->type != VC_NODE_REG)
+		return vc_errorf(err, VC_EINVAL, "%s: not a file in the tree", path);
+	if (n->size > BOOT_FILE_MAX)
+		return vc_errorf(err, VC_ERANGE, "%s: %llu bytes, too big", path,
+				 (unsigned long long)n->size);
+	b->data = malloc(n->size ? (size_t)n->size : 1);
+	if (!b->data)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	b->len = (size_t)n->size;
+	b->owned = true;
+	b->name = path;
+	return vc_tree_read(c->tree, n, 0, b->data, b->len, err);
+}
+
+/* The kernel: <uki><kernel name> (a file name in /boot, or a release under
+ * /usr/lib/modules), else the only /boot/vmlinuz-* or /usr/lib/modules/x/vmlinuz. */
+static int find_kernel(struct cx *c, char *path, size_t cap, struct vc_error *err)
+{
+	const char *want = c->cfg->dracut.uki_kernel;
+	struct vc_node *boot = vc_tree_resolve(c->tree, "/boot");
+	struct vc_node *mods = vc_tree_resolve(c->tree, "/usr/lib/modules");
+	size_t found = 0;
+
+	c->kver[0] = '\0';
+	if (want) {
+		if (strncmp(want, "vmlinuz-", 8) == 0 || strncmp(want, "vmlinux-", 8) == 0) {
+			snprintf(path, cap, "/boot/%s", want);
+			snprintf(c->kver, sizeof(c->kver), "%s", want + 8);
+		} else {
+			snprintf(path, cap, "/usr/lib/modules/%s/vmlinuz", want);
+			snprintf(c->kver, sizeof(c->kver), "%s", want);
+		}
+		if (!vc_tree_resolve(c->tree, path) && c->kver[0]) {
+			/* Debian keeps it in /boot; try the other place */
+			char alt[512];
+			if (path[1] == 'b')
+				snprintf(alt, sizeof(alt), "/usr/lib/modules/%s/vmlinuz", c->kver);
+			else
+				snprintf(alt, sizeof(alt), "/boot/vmlinuz-%s", c->kver);
+			if (vc_tree_resolve(c->tree, alt))
+				snprintf(path, cap, "%s", alt);
+		}
+		if (!vc_tree_resolve(c->tree, path))
+			return vc_errorf(err, VC_EINVAL, "<uki><kernel name=\"%s\">: no %s in the tree",
+					 want, path);
+		return 0;
+	}
+	for (size_t i = 0; boot && boot->type == VC_NODE_DIR && i < boot->n_children; i++) {
+		const struct vc_node *k = boot->children[i];
+		if (strncmp(k->name, "vmlinuz-", 8) != 0 || k->type != VC_NODE_REG)
+			continue;
+		if (found++ == 0) {
+			snprintf(path, cap, "/boot/%s", k->name);
+			snprintf(c->kver, sizeof(c->kver), "%s", k->name + 8);
+		}
+	}
+	for (size_t i = 0; !found && mods && mods->type == VC_NODE_DIR && i < mods->n_children; i++) {
+		char p[512];
+		snprintf(p, sizeof(p), "/usr/lib/modules/%s/vmlinuz", mods->children[i]->name);
+		if (!vc_tree_resolve(c->tree, p))
+			continue;
+		if (found++ == 0) {
+			snprintf(path, cap, "%s", p);
+			snprintf(c->kver, sizeof(c->kver), "%s", mods->children[i]->name);
+		}
+	}
+	if (found == 0)
+		return vc_errorf(err, VC_EINVAL, "no kernel in the tree (/boot/vmlinuz-* or "
+				 "/usr/lib/modules/*/vmlinuz); name one with <uki><kernel name=...>");
+	if (found > 1)
+		return vc_errorf(err, VC_EINVAL, "%zu kernels in the tree; name one with "
+				 "<uki><kernel name=...>", found);
+	return 0;
+}
+
+static int stage_boot_inputs(struct cx *c, struct vc_error *err)
+{
+	const struct vc_compose_options *o = c->o;
+	char *kpath = c->kernel_path; /* lives as long as the blob naming it */
+	int r;
+
+	if (o->stub_path)
+		r = vc_uki_blob_load(o->stub_path, BOOT_FILE_MAX, &c->stub, err);
+	else {
+		r = blob_from_tree(c, "/usr/lib/systemd/boot/efi/linuxx64.efi.stub", &c->stub, err);
+		if (r < 0)
+			vc_error_prefix(err, "the systemd-boot stub (install systemd-boot-efi in the "
+					     "tree, or give --stub)");
+	}
+	if (r < 0)
+		return r;
+	r = find_kernel(c, kpath, sizeof(c->kernel_path), err);
+	if (r == 0)
+		r = blob_from_tree(c, kpath, &c->kernel, err);
+	if (r < 0)
+		return r;
+	if (vc_tree_resolve(c->tree, "/etc/os-release"))
+		r = blob_from_tree(c, "/etc/os-release", &c->osrel, err);
+	else if (vc_tree_resolve(c->tree, "/usr/lib/os-release"))
+		r = blob_from_tree(c, "/usr/lib/os-release", &c->osrel, err);
+	if (r < 0)
+		return r;
+	if (c->cfg->bootloader == VC_CONFIG_BOOT_SYSTEMD_BOOT) {
+		r = blob_from_tree(c, "/usr/lib/systemd/boot/efi/systemd-bootx64.efi", &c->sdboot, err);
+		if (r < 0) {
+			vc_error_prefix(err, "<bootloader name=\"systemd_boot\">: systemd-boot");
+			return r;
+		}
+	}
+	/* The initrd: --initrd, the config's initrd_file, or dracut. */
+	const char *initrd = o->initrd_path ? o->initrd_path : c->cfg->initrd_file;
+	if (initrd) {
+		r = vc_uki_blob_load(initrd, BOOT_FILE_MAX, &c->initrd, err);
+	} else if (c->cfg->initrd == VC_CONFIG_INITRD_DRACUT) {
+		progress(c, "dracut for kernel %s", c->kver);
+		r = compose_dracut(c, err);
+	}
+	return r;
+}
+
+/* ---- the kernel command line ---- */
+
+static int append_word(struct vc_buf *b, const char *w, size_t n, struct vc_error *err)
+{
+	if (b->len && vc_buf_append(b, " ", 1, err) < 0)
+		return VC_ENOMEM;
+	return vc_buf_append(b, w, n, err);
+}
+
+static int build_cmdline(struct cx *c, const uint8_t *roothash, struct vc_error *err)
+{
+	const char *in = c->cfg->kernelcmdline ? c->cfg->kernelcmdline : "";
+	char hash[65], data_dev[80], hash_dev[80], uuid[VC_UUID_STR];
+	struct vc_buf b = {0};
+	int r = 0;
+
+	vc_hex_encode(roothash, 32, hash);
+	vc_uuid_format(c->root_uuid, uuid);
+	snprintf(data_dev, sizeof(data_dev), "/dev/disk/by-partuuid/%s", uuid);
+	vc_uuid_format(c->cfg->verity_partition ? c->hash_uuid : c->root_uuid, uuid);
+	snprintf(hash_dev, sizeof(hash_dev), "/dev/disk/by-partuuid/%s", uuid);
+	/* placeholders */
+	for (const char *p = in; *p && r == 0;) {
+		if (strncmp(p, "<data_device>", 13) == 0) {
+			r = vc_buf_append(&b, data_dev, strlen(data_dev), err);
+			p += 13;
+		} else if (strncmp(p, "<hash_device>", 13) == 0) {
+			r = vc_buf_append(&b, hash_dev, strlen(hash_dev), err);
+			p += 13;
+		} else if (strncmp(p, "<hash>", 6) == 0) {
+			r = vc_buf_append(&b, hash, 64, err);
+			p += 6;
+		} else {
+			r = vc_buf_append(&b, p, 1, err);
+			p++;
+		}
+	}
+	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_SERIAL && !strstr(in, "console="))
+		r = append_word(&b, "console=ttyS0,115200", 20, err);
+	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_VGA && !strstr(in, "console="))
+		r = append_word(&b, "console=tty0", 12, err);
+	if (r == 0 && c->cfg->verity && !strstr((const char *)(b.data ? b.data : (uint8_t *)""), "roothash=")) {
+		char w[128];
+		snprintf(w, sizeof(w), "roothash=%s", hash);
+		r = append_word(&b, w, strlen(w), err);
+		if (r == 0 && !c->cfg->verity_partition) {
+			/* tree after the filesystem in the root partition */
+			char ww[1024];
+			vc_uuid_format(c->root_uuid, uuid);
+			char salt[2 * VC_VERITY_MAX_SALT + 1];
+			vc_hex_encode(c->vp.salt, c->vp.salt_len, salt);
+			snprintf(ww, sizeof(ww),
+				 "systemd.verity_root_data=PARTUUID=%s systemd.verity_root_hash=PARTUUID=%s "
+				 "systemd.verity_root_options=superblock=no,data-blocks=%llu,"
+				 "hash-offset=%llu,salt=%s",
+				 uuid, uuid, (unsigned long long)c->vp.data_blocks,
+				 (unsigned long long)c->root_size, salt);
+			r = append_word(&b, ww, strlen(ww), err);
+		}
+	}
+	if (r == 0 && vc_buf_append(&b, "", 0, err) < 0)
+		r = VC_ENOMEM;
+	if (r < 0) {
+		vc_buf_fini(&b);
+		return r;
+	}
+	free(c->cmdline);
+	c->cmdline = b.data ? (char *)b.data : strdup("");
+	return c->cmdline ? 0 : vc_errorf(err, VC_ENOMEM, "out of memory");
+}
+
+/* ---- the UKI, into memory ---- */
+
+static int build_uki(struct cx *c, const uint8_t *roothash, struct vc_error *err)
+{
+	struct vc_uki_options uo;
+	struct vc_uki_summary sum;
+	int r = build_cmdline(c, roothash, err);
+
+	if (r < 0)
+		return r;
+	vc_uki_options_init(&uo);
+	uo.stub = &c->stub;
+	uo.kernel = &c->kernel;
+	if (c->initrd.data)
+		uo.initrds[uo.n_initrds++] = &c->initrd;
+	uo.cmdline = c->cmdline;
+	uo.os_release = c->osrel.data ? &c->osrel : NULL;
+	uo.uname = c->kver[0] ? c->kver : NULL;
+	uo.have_epoch = true;
+	uo.epoch = c->epoch;
+	vc_mem_sink_fini(&c->uki);
+	vc_mem_sink_init(&c->uki);
+	r = vc_uki_write(&uo, &c->uki.sink, &sum, err);
+	if (r < 0)
+		vc_error_prefix(err, "UKI");
+	return r;
+}
+
+/* ---- the ESP ---- */
+
+static int read_mem(void *ctx, uint64_t off, void *buf, size_t len, struct vc_error *err)
+{
+	const struct vc_uki_blob *b = ctx;
+
+	if (off > b->len || len > b->len - off)
+		return vc_errorf(err, VC_EIO, "%s: read beyond the end", b->name);
+	memcpy(buf, b->data + off, len);
+	return 0;
+}
+
+static int esp_fill(struct cx *c, struct vc_fat *f, struct vc_error *err)
+{
+	int r;
+
+	c->uki_blob.name = "uki.efi";
+	c->uki_blob.data = c->uki.data;
+	c->uki_blob.len = c->uki.len;
+	if (c->cfg->bootloader == VC_CONFIG_BOOT_SYSTEMD_BOOT) {
+		char name[VC_XMLCFG_NAME_MAX + 64];
+		snprintf(name, sizeof(name), "EFI/Linux/%s%s%s.efi", c->cfg->name,
+			 c->cfg->version[0] ? "-" : "", c->cfg->version);
+		r = vc_fat_add_file(f, "EFI/BOOT/BOOTX64.EFI", c->sdboot.len, read_mem, &c->sdboot, err);
+		if (r == 0)
+			r = vc_fat_add_file(f, "EFI/systemd/systemd-bootx64.efi", c->sdboot.len, read_mem,
+					    &c->sdboot, err);
+		if (r == 0)
+			r = vc_fat_add_file(f, name, c->uki_blob.len, read_mem, &c->uki_blob, err);
+		if (r == 0) {
+			c->loader_conf.len = 0;
+			if (c->cfg->timeout >= 0)
+				r = vc_buf_appendf(&c->loader_conf, err, "timeout %d\n", c->cfg->timeout);
+			else
+				r = vc_buf_appendf(&c->loader_conf, err, "timeout 0\n");
+		}
+		if (r == 0) {
+			c->loader_blob.name = "loader.conf";
+			c->loader_blob.data = c->loader_conf.data;
+			c->loader_blob.len = c->loader_conf.len;
+			r = vc_fat_add_file(f, "loader/loader.conf", c->loader_blob.len, read_mem,
+					    &c->loader_blob, err);
+		}
+		if (r == 0)
+			r = vc_fat_add_dir(f, "loader/entries", err);
+		return r;
+	}
+	return vc_fat_add_file(f, "EFI/BOOT/BOOTX64.EFI", c->uki_blob.len, read_mem, &c->uki_blob,
+			       err);
+}
+
+static int esp_new(struct cx *c, uint64_t size, struct vc_fat **ret, struct vc_error *err)
+{
+	uint8_t id[16];
+	struct vc_fat_options fo = {.size = size, .label = "ESP", .epoch = c->epoch,
+				    .hidden_sectors = (uint32_t)(c->esp_off / 512)};
+	int r;
+
+	vc_uuid_derive(c->seed, sizeof(c->seed), "esp-volume-id", id);
+	fo.volume_id = (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3];
+	r = vc_fat_new(&fo, ret, err);
+	if (r == 0)
+		r = esp_fill(c, *ret, err);
+	return r;
+}
+
+/* The ESP's size: efipartsize, else what the files need plus room to
+ * replace the UKI once (an update), at least 16 MiB. The UKI is assembled
+ * here with a dummy root hash: its size does not depend on the value. */
+static int stage_plan_esp(struct cx *c, struct vc_error *err)
+{
+	static const uint8_t zero[32];
+	struct vc_fat *f = NULL;
+	struct vc_fat_info info;
+	int r;
+
+	c->esp_off = MIB;
+	r = build_uki(c, zero, err);
+	if (r < 0)
+		return r;
+	if (c->cfg->efipart_mib) {
+		c->esp_size = c->cfg->efipart_mib * MIB;
+		r = esp_new(c, c->esp_size, &f, err);
+		if (r == 0)
+			r = vc_fat_plan(f, &info, err);
+		if (r < 0)
+			vc_error_prefix(err, "%s:%u: <type efipartsize=\"%llu\">", c->cfg->path,
+					c->cfg->type_line, (unsigned long long)c->cfg->efipart_mib);
+		vc_fat_free(f);
+		return r;
+	}
+	uint64_t need = VC_ROUND_UP(2 * (uint64_t)c->uki.len + c->sdboot.len * 2 + 2 * MIB, MIB);
+	if (need < 16 * MIB)
+		need = 16 * MIB;
+	for (int tries = 0; tries < 8; tries++) {
+		r = esp_new(c, need, &f, err);
+		if (r == 0)
+			r = vc_fat_plan(f, &info, err);
+		vc_fat_free(f);
+		f = NULL;
+		if (r == 0)
+			break;
+		if (r != VC_ERANGE)
+			return r;
+		need += 4 * MIB;
+	}
+	if (r < 0)
+		return r;
+	c->esp_size = need;
+	return 0;
+}
+
+/* ---- stage 3: the root filesystem, straight into the disk ---- */
+
+static int read_tree(void *ctx, const struct vc_node *n, uint64_t off, void *buf, size_t len,
+		     struct vc_error *err)
+{
+	return vc_tree_read(ctx, n, off, buf, len, err);
+}
+
+static int stage_erofs(struct cx *c, struct vc_error *err)
+{
+	struct vc_erofs_options eo = {
+		.label = c->cfg->rootfs_label,
+		.have_build_time = true,
+		.build_time = c->epoch,
+		.pool = c->pool,
+		.read = read_tree,
+		.read_ctx = c->tree,
+	};
+	struct vc_erofs_result res;
+	int r;
+
+	switch (c->cfg->compress) {
+	case VC_CONFIG_COMPRESS_NONE: eo.compress = VC_EROFS_NONE; break;
+	case VC_CONFIG_COMPRESS_LZ4: eo.compress = VC_EROFS_LZ4; break;
+	case VC_CONFIG_COMPRESS_LZ4HC: eo.compress = VC_EROFS_LZ4HC; break;
+	}
+	eo.level = (int)c->cfg->compress_level;
+	vc_uuid_derive(c->seed, sizeof(c->seed), "erofs-uuid", eo.uuid);
+	c->root_off = c->esp_size ? VC_ROUND_UP(c->esp_off + c->esp_size, MIB) : MIB;
+	struct vc_sink w = vc_sink_window(vc_file_sink_sink(c->disk.f), c->root_off,
+					  UINT64_MAX / 4, "erofs");
+	progress(c, "EROFS root file system");
+	r = vc_erofs_write(c->tree, &eo, &w, &res, err);
+	if (r < 0)
+		return r;
+	c->root_size = res.size;
+	c->root_part_size = res.size;
+	return 0;
+}
+
+/* ---- stage 4: verity ---- */
+
+#define KIWI_TRAILER 4096 /* KIWI's DM_METADATA_OFFSET */
+
+/* KIWI's embed_verity_metadata block, in the root partition's last 4 KiB:
+ * "1 FSTYPE ro verity" 0xff "HASHTYPE DATABLOCKSIZE HASHBLOCKSIZE DATABLOCKS
+ * HASHSTARTBLOCK sha256 ROOTHASH SALT" 0xff 0x00, zero-padded (format 1, as
+ * kiwi/utils/veritysetup.py writes it; hash start in hash blocks). */
+static int write_kiwi_trailer(struct cx *c, struct vc_error *err)
+{
+	uint8_t block[KIWI_TRAILER] = {0};
+	char root[65], salt[2 * VC_VERITY_MAX_SALT + 1];
+	int n;
+
+	vc_hex_encode(c->roothash, 32, root);
+	vc_hex_encode(c->vp.salt, c->vp.salt_len, salt);
+	n = snprintf((char *)block, sizeof(block), "1 erofs ro verity%c1 %u %u %llu %llu sha256 %s %s%c",
+		     0xff, c->vp.data_block_size, c->vp.hash_block_size,
+		     (unsigned long long)c->vp.data_blocks,
+		     (unsigned long long)(c->vp.hash_offset / c->vp.hash_block_size), root, salt, 0xff);
+	if (n < 0 || (size_t)n >= sizeof(block))
+		return vc_errorf(err, VC_ERANGE, "KIWI verity metadata does not fit 4 KiB");
+	return vc_sink_pwrite(vc_file_sink_sink(c->disk.f), block, sizeof(block),
+			      c->root_off + c->root_part_size - KIWI_TRAILER, err);
+}
+
+static int stage_verity(struct cx *c, struct vc_error *err)
+{
+	struct vc_verity_params *p = &c->vp;
+	struct vc_verity_plan plan;
+	const struct vc_sink *disk = vc_file_sink_sink(c->disk.f);
+	int r;
+
+	if (!c->cfg->verity)
+		return 0;
+	vc_verity_params_init(p);
+	vc_verity_params_derive(p, c->seed, sizeof(c->seed));
+	p->data_blocks = c->root_size / p->data_block_size;
+	if (c->cfg->verity_blocks && c->cfg->verity_blocks < p->data_blocks)
+		p->data_blocks = c->cfg->verity_blocks;
+	if (!c->cfg->verity_partition) {
+		/* embedded, as KIWI lays it out: after the filesystem, no superblock */
+		p->superblock = false;
+		p->hash_offset = c->root_size;
+	}
+	r = vc_verity_plan(p, &plan, err);
+	if (r < 0)
+		return r;
+	c->hash_size = plan.area_size;
+	struct vc_sink data = vc_sink_window(disk, c->root_off, c->root_size, "verity data");
+	struct vc_verity_src src = {.sink = &data};
+	struct vc_sink hash;
+	if (c->cfg->verity_partition) {
+		c->hash_off = VC_ROUND_UP(c->root_off + c->root_part_size, MIB);
+		c->hash_part_size = VC_ROUND_UP(plan.area_size, MIB);
+		if (c->cfg->veritypart_mib) {
+			if (c->cfg->veritypart_mib * MIB < plan.area_size)
+				return vc_errorf(err, VC_ERANGE,
+						 "%s:%u: <type veritypartsize=\"%llu\">: the hash tree needs "
+						 "%llu MiB", c->cfg->path, c->cfg->type_line,
+						 (unsigned long long)c->cfg->veritypart_mib,
+						 (unsigned long long)VC_DIV_ROUND_UP(plan.area_size, MIB));
+			c->hash_part_size = c->cfg->veritypart_mib * MIB;
+		}
+		hash = vc_sink_window(disk, c->hash_off, c->hash_part_size, "verity");
+	} else {
+		/* the tree right after the filesystem; with embed_verity_metadata
+		 * KIWI's 4 KiB trailer in the partition's last block */
+		c->hash_off = c->root_off;
+		c->root_part_size = VC_ROUND_UP(c->root_size + plan.area_size +
+						(c->cfg->embed_verity_metadata ? KIWI_TRAILER : 0), MIB);
+		hash = vc_sink_window(disk, c->root_off, c->root_part_size, "verity");
+	}
+	progress(c, "dm-verity over %llu blocks", (unsigned long long)p->data_blocks);
+	r = vc_verity_format(p, &src, &hash, c->pool, c->roothash, err);
+	if (r < 0)
+		return r;
+	vc_gpt_uuids_from_roothash(c->roothash, 32, c->root_uuid, c->hash_uuid);
+	if (!c->cfg->verity_partition && c->cfg->embed_verity_metadata)
+		return write_kiwi_trailer(c, err);
+	return 0;
+}
+
+/* ---- stage 5: the signature ---- */
+
+static int stage_sign(struct cx *c, struct vc_error *err)
+{
+	const char *key = c->o->key_path ? c->o->key_path : c->cfg->signature_key;
+	const char *cert = c->o->key_path ? c->o->cert_path : c->cfg->signature_cert;
+	struct vc_sign_key *k = NULL;
+	uint8_t fp[32];
+	int r;
+
+	if (!c->cfg->verity || (!key && !c->o->defer_signature))
+		return 0;
+	c->signed_ = true;
+	if (c->o->defer_signature) {
+		/* room for the signature partition; `vcompose sign` fills it later */
+		c->sig_part_size = MIB;
+		return 0;
+	}
+	if (!cert)
+		return vc_errorf(err, VC_EINVAL, "a signing key needs its certificate (--cert or "
+				 "verity_signature_cert)");
+	struct vc_sign_key_options ko = {.key_path = key, .cert_path = cert};
+	r = vc_sign_key_load(&ko, &k, err);
+	if (r == 0)
+		r = vc_sign_roothash(k, c->roothash, 32, 0, &c->p7s, err);
+	if (r == 0) {
+		vc_sign_key_fingerprint(k, fp);
+		r = vc_sign_dps_blob(c->roothash, 32, fp, c->p7s.data, c->p7s.len, &c->dps, err);
+	}
+	vc_sign_key_free(k);
+	if (r < 0)
+		return r;
+	c->sig_part_size = VC_ROUND_UP(c->dps.len, MIB);
+	return 0;
+}
+
+/* ---- stage 6: UKI and ESP ---- */
+
+static int stage_esp(struct cx *c, struct vc_error *err)
+{
+	struct vc_fat *f = NULL;
+	int r;
+
+	if (c->cfg->image != VC_CONFIG_IMAGE_OEM)
+		return 0;
+	r = build_uki(c, c->roothash, err);
+	if (r == 0)
+		r = esp_new(c, c->esp_size, &f, err);
+	if (r == 0) {
+		struct vc_sink w = vc_sink_window(vc_file_sink_sink(c->disk.f), c->esp_off, c->esp_size,
+						  "fat");
+		r = vc_fat_write(f, &w, err);
+	}
+	vc_fat_free(f);
+	return r;
+}
+
+/* ---- stage 7: the partition table, last ---- */
+
+static int add_part(struct cx *c, struct vc_gpt *g, const char *type, const char *label,
+		    uint64_t off, uint64_t size, const uint8_t *uuid, uint64_t flags,
+		    struct vc_error *err)
+{
+	struct vc_gpt_part p = {.size = size, .exact = true, .start = off, .flags = flags};
+	int r = vc_gpt_type_lookup(type, p.type, err);
+
+	(void)c;
+	if (r < 0)
+		return r;
+	snprintf(p.label, sizeof(p.label), "%s", label);
+	if (uuid) {
+		memcpy(p.uuid, uuid, 16);
+		p.uuid_set = true;
+	}
+	return vc_gpt_add(g, &p, err);
+}
+
+static int stage_gpt(struct cx *c, struct vc_error *err)
+{
+	struct vc_gpt *g = calloc(1, sizeof(*g));
+	const uint64_t ro = VC_GPT_FLAG_READ_ONLY;
+	uint64_t end;
+	int r = 0;
+
+	if (!g)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	vc_gpt_init(g, c->seed, sizeof(c->seed));
+	if (c->cfg->image == VC_CONFIG_IMAGE_OEM)
+		r = add_part(c, g, "esp", "ESP", c->esp_off, c->esp_size, NULL, 0, err);
+	/* with verity, the root partition's UUID is the first half of the root
+	 * hash (the DPS pairing; the embedded layout names it on the cmdline) */
+	c->root_part_size = VC_ROUND_UP(c->root_part_size, MIB);
+	if (r == 0)
+		r = add_part(c, g, "root-x86-64", c->cfg->rootfs_label ? c->cfg->rootfs_label : "root",
+			     c->root_off, c->root_part_size,
+			     c->cfg->verity ? c->root_uuid : NULL, ro, err);
+	end = c->root_off + c->root_part_size;
+	if (r == 0 && c->cfg->verity && c->cfg->verity_partition) {
+		r = add_part(c, g, "root-x86-64-verity", "root-verity", c->hash_off, c->hash_part_size,
+			     c->hash_uuid, ro, err);
+		end = c->hash_off + c->hash_part_size;
+	}
+	if (r == 0 && c->signed_) {
+		c->sig_off = VC_ROUND_UP(end, MIB);
+		r = add_part(c, g, "root-x86-64-verity-sig", "root-verity-sig", c->sig_off,
+			     c->sig_part_size, NULL, ro, err);
+		if (r == 0 && c->dps.len)
+			r = vc_sink_pwrite(vc_file_sink_sink(c->disk.f), c->dps.data, c->dps.len,
+					   c->sig_off, err);
+	}
+	if (r == 0)
+		r = vc_gpt_layout(g, err);
+	if (r == 0)
+		r = vc_gpt_write(g, vc_file_sink_sink(c->disk.f), err);
+	if (r == 0) {
+		c->disk_size = g->disk_size;
+		memcpy(c->disk_guid, g->disk_guid, 16);
+		c->n_parts = g->n_parts;
+		for (size_t i = 0; i < g->n_parts; i++) {
+			c->parts[i].offset = g->parts[i].offset;
+			c->parts[i].size = g->parts[i].part_size;
+			memcpy(c->parts[i].uuid, g->parts[i].uuid, 16);
+			memcpy(c->parts[i].type, g->parts[i].type, 16);
+			snprintf(c->parts[i].label, sizeof(c->parts[i].label), "%s", g->parts[i].label);
+		}
+	}
+	free(g);
+	if (r < 0)
+		vc_error_prefix(err, "gpt");
+	return r;
+}
+
+/* ---- stage 8: artifacts and the manifest ---- */
+
+static int file_sha256(struct cx *c, struct out_file *of, uint8_t out[32], struct vc_error *err)
+{
+	uint8_t *buf = malloc(4 * MIB);
+	struct vc_sha256 h;
+	int r = 0;
+
+	(void)c;
+	if (!buf)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	vc_sha256_init(&h);
+	for (uint64_t off = 0; off < of->size; off += 4 * MIB) {
+		size_t k = of->size - off < 4 * MIB ? (size_t)(of->size - off) : 4 * MIB;
+		r = vc_sink_pread(vc_file_sink_sink(of->f), buf, k, off, err);
+		if (r < 0)
+			break;
+		vc_sha256_update(&h, buf, k);
+	}
+	vc_sha256_final(&h, out);
+	free(buf);
+	return r;
+}
+
+/* SHA-256 of [off, off + len) of the disk, read back from the page cache. */
+static int range_sha256(struct cx *c, uint64_t off, uint64_t len, uint8_t out[32],
+			struct vc_error *err)
+{
+	uint8_t *buf = malloc(4 * MIB);
+	struct vc_sha256 h;
+	int r = 0;
+
+	if (!buf)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	vc_sha256_init(&h);
+	for (uint64_t at = 0; at < len; at += 4 * MIB) {
+		size_t k = len - at < 4 * MIB ? (size_t)(len - at) : 4 * MIB;
+		r = vc_sink_pread(vc_file_sink_sink(c->disk.f), buf, k, off + at, err);
+		if (r < 0)
+			break;
+		vc_sha256_update(&h, buf, k);
+	}
+	vc_sha256_final(&h, out);
+	free(buf);
+	return r;
+}
+
+static int artifact(struct cx *c, int which, const char *suffix, const void *data, size_t len,
+		    struct vc_error *err)
+{
+	char name[VC_XMLCFG_NAME_MAX + 32];
+
+	snprintf(name, sizeof(name), "%s.%s", c->cfg->name, suffix);
+	return out_write_buf(c, &c->art[which], name, data, len, err);
+}
+
+static int stage_artifacts(struct cx *c, struct vc_error *err)
+{
+	char hex[65];
+	int r = 0;
+
+	progress(c, "artifacts and manifest");
+	if (c->cfg->image == VC_CONFIG_IMAGE_OEM)
+		r = artifact(c, ART_UKI, "efi", c->uki.data, c->uki.len, err);
+	if (r == 0 && c->cfg->verity) {
+		char line[66];
+		vc_hex_encode(c->roothash, 32, hex);
+		snprintf(line, sizeof(line), "%s\n", hex);
+		r = artifact(c, ART_ROOTHASH, "roothash", line, 65, err);
+	}
+	if (r == 0 && c->p7s.len)
+		r = artifact(c, ART_P7S, "roothash.p7s", c->p7s.data, c->p7s.len, err);
+	if (r == 0 && c->dracut_log.len)
+		r = artifact(c, ART_DRACUT_LOG, "dracut.log", c->dracut_log.data, c->dracut_log.len,
+			     err);
+	if (r < 0)
+		return r;
+	c->disk.size = c->disk_size;
+
+	/* manifest.json: what a person rebuilding the image checks */
+	struct vc_json j;
+	char u[VC_UUID_STR];
+	vc_json_init(&j, 2);
+	vc_json_begin_object(&j);
+	vc_json_key(&j, "versions");
+	vc_json_begin_object(&j);
+	vc_json_key(&j, "vcompose");
+	vc_json_string(&j, VC_VERSION);
+	vc_json_key(&j, "liblz4");
+	vc_json_string(&j, LZ4_versionString());
+	vc_json_key(&j, "libarchive");
+	vc_json_string(&j, archive_version_string());
+	vc_json_key(&j, "mbedtls");
+	vc_json_string(&j, vc_sign_backend_version());
+	vc_json_end_object(&j);
+	vc_json_key(&j, "image");
+	vc_json_string(&j, c->cfg->name);
+	vc_json_key(&j, "version");
+	vc_json_string(&j, c->cfg->version);
+	vc_json_key(&j, "kind");
+	vc_json_string(&j, c->cfg->image == VC_CONFIG_IMAGE_OEM ? "oem" : "ddi");
+	vc_json_key(&j, "sourceDateEpoch");
+	vc_json_int(&j, c->epoch);
+	vc_json_key(&j, "seed");
+	vc_json_hex(&j, c->seed, sizeof(c->seed));
+	if (c->cfg->verity) {
+		vc_json_key(&j, "rootHash");
+		vc_json_hex(&j, c->roothash, 32);
+		vc_json_key(&j, "verity");
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "layout");
+		vc_json_string(&j, c->cfg->verity_partition ? "partition" : "embedded");
+		vc_json_key(&j, "dataBlocks");
+		vc_json_uint(&j, c->vp.data_blocks);
+		vc_json_key(&j, "hashOffset");
+		vc_json_uint(&j, c->vp.hash_offset);
+		vc_json_key(&j, "salt");
+		vc_json_hex(&j, c->vp.salt, c->vp.salt_len);
+		vc_json_key(&j, "signed");
+		vc_json_bool(&j, c->p7s.len > 0);
+		vc_json_end_object(&j);
+	}
+	if (c->cmdline) {
+		vc_json_key(&j, "cmdline");
+		vc_json_string(&j, c->cmdline);
+		vc_json_key(&j, "kernel");
+		vc_json_string(&j, c->kver);
+	}
+	vc_json_key(&j, "disk");
+	vc_json_begin_object(&j);
+	vc_json_key(&j, "file");
+	vc_json_string(&j, strrchr(c->disk.path, '/') + 1);
+	vc_json_key(&j, "size");
+	vc_json_uint(&j, c->disk_size);
+	vc_uuid_format(c->disk_guid, u);
+	vc_json_key(&j, "guid");
+	vc_json_string(&j, u);
+	vc_json_key(&j, "partitions");
+	vc_json_begin_array(&j);
+	for (size_t i = 0; i < c->n_parts; i++) {
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "type");
+		vc_json_string(&j, vc_gpt_type_name(c->parts[i].type));
+		vc_json_key(&j, "label");
+		vc_json_string(&j, c->parts[i].label);
+		vc_uuid_format(c->parts[i].uuid, u);
+		vc_json_key(&j, "uuid");
+		vc_json_string(&j, u);
+		vc_json_key(&j, "offset");
+		vc_json_uint(&j, c->parts[i].offset);
+		vc_json_key(&j, "size");
+		vc_json_uint(&j, c->parts[i].size);
+		uint8_t d[32];
+		r = range_sha256(c, c->parts[i].offset, c->parts[i].size, d, err);
+		if (r < 0)
+			break;
+		vc_json_key(&j, "sha256");
+		vc_json_hex(&j, d, 32);
+		vc_json_end_object(&j);
+	}
+	vc_json_end_array(&j);
+	vc_json_end_object(&j);
+	vc_json_key(&j, "artifacts");
+	vc_json_begin_object(&j);
+	for (int i = 0; r == 0 && i < ART_COUNT; i++) {
+		uint8_t d[32];
+		if (!c->art[i].f)
+			continue;
+		r = file_sha256(c, &c->art[i], d, err);
+		if (r < 0)
+			break;
+		vc_json_key(&j, strrchr(c->art[i].path, '/') + 1);
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "size");
+		vc_json_uint(&j, c->art[i].size);
+		vc_json_key(&j, "sha256");
+		vc_json_hex(&j, d, 32);
+		vc_json_end_object(&j);
+	}
+	vc_json_end_object(&j);
+	vc_json_end_object(&j);
+	const char *text = r == 0 ? vc_json_finish(&j, err) : NULL;
+	if (text) {
+		char name[VC_XMLCFG_NAME_MAX + 32];
+		snprintf(name, sizeof(name), "%s.manifest.json", c->cfg->name);
+		r = out_write_buf(c, &c->manifest, name, text, strlen(text), err);
+	}
+	else if (r == 0)
+		r = VC_ENOMEM;
+	vc_json_fini(&j);
+	return r;
+}
+
+static int commit_all(struct cx *c, struct vc_error *err)
+{
+	int r = vc_file_sink_commit(c->disk.f, c->disk_size, err);
+
+	for (int i = 0; r == 0 && i < ART_COUNT; i++)
+		if (c->art[i].f)
+			r = vc_file_sink_commit(c->art[i].f, c->art[i].size ? c->art[i].size : 0, err);
+	if (r == 0)
+		r = vc_file_sink_commit(c->manifest.f, 0, err);
+	return r;
+}
+
+static void cx_fini(struct cx *c)
+{
+	vc_config_free(c->cfg);
+	vc_tree_free(c->tree);
+	vc_pool_free(c->pool);
+	vc_uki_blob_fini(&c->stub);
+	vc_uki_blob_fini(&c->kernel);
+	vc_uki_blob_fini(&c->initrd);
+	vc_uki_blob_fini(&c->osrel);
+	vc_uki_blob_fini(&c->sdboot);
+	vc_mem_sink_fini(&c->uki);
+	vc_buf_fini(&c->dracut_log);
+	vc_buf_fini(&c->p7s);
+	vc_buf_fini(&c->dps);
+	vc_buf_fini(&c->loader_conf);
+	free(c->cmdline);
+	out_free(&c->disk);
+	for (int i = 0; i < ART_COUNT; i++)
+		out_free(&c->art[i]);
+	out_free(&c->manifest);
+}
+
+int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret,
+	       struct vc_error *err)
+{
+	struct cx *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	c->o = o;
+	vc_mem_sink_init(&c->uki);
+	c->uki.max = (size_t)BOOT_FILE_MAX * 2;
+	r = stage_inputs(c, err);
+	if (r == 0) {
+		char name[VC_XMLCFG_NAME_MAX + 8];
+		snprintf(name, sizeof(name), "%s.raw", c->cfg->name);
+		r = out_open(c, &c->disk, name, err);
+	}
+	if (r == 0 && c->cfg->image == VC_CONFIG_IMAGE_OEM) {
+		r = stage_boot_inputs(c, err);
+		if (r == 0)
+			r = stage_plan_esp(c, err);
+	}
+	if (r == 0)
+		r = stage_erofs(c, err);
+	if (r == 0)
+		r = stage_verity(c, err);
+	if (r == 0)
+		r = stage_sign(c, err);
+	if (r == 0)
+		r = stage_esp(c, err);
+	if (r == 0)
+		r = stage_gpt(c, err);
+	if (r == 0)
+		r = stage_artifacts(c, err);
+	if (r == 0)
+		r = commit_all(c, err);
+	if (r == 0 && ret) {
+		memset(ret, 0, sizeof(*ret));
+		snprintf(ret->disk_path, sizeof(ret->disk_path), "%s", c->disk.path);
+		snprintf(ret->manifest_path, sizeof(ret->manifest_path), "%s", c->manifest.path);
+		memcpy(ret->roothash, c->roothash, 32);
+		ret->verity = c->cfg->verity;
+		ret->disk_size = c->disk_size;
+		ret->root_size = c->root_size;
+		ret->hash_size = c->hash_size;
+	}
+	cx_fini(c);
+	free(c);
+	return r;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to src/compose: the state of one composition. */
+#ifndef VC_COMPOSE_PRIV_H
+#define VC_COMPOSE_PRIV_H
+
+#include <stdarg.h>
+
+#include "vcompose/compose.h"
+#include "vcompose/gpt.h"
+#include "vcompose/pe.h"
+#include "vcompose/sink.h"
+#include "vcompose/util.h"
+#include "vcompose/verity.h"
+
+struct out_file {
+	struct vc_file_sink *f;
+	char *path;
+	uint64_t size; /* bytes to commit */
+};
+
+enum { ART_UKI, ART_ROOTHASH, ART_P7S, ART_DRACUT_LOG, ART_COUNT };
+
+struct cx {
+	const struct vc_compose_options *o;
+	struct vc_config *cfg;
+	struct vc_tree *tree;
+	struct vc_pool *pool;
+	int64_t epoch;
+	uint8_t seed[32];
+
+	/* boot inputs (oem) */
+	struct vc_uki_blob stub, kernel, initrd, osrel, sdboot;
+	char kver[256];
+	char kernel_path[512];      /* in the tree; names c->kernel in messages */
+	char *cmdline;
+	struct vc_mem_sink uki;
+	struct vc_uki_blob uki_blob, loader_blob;
+	struct vc_buf loader_conf;
+	struct vc_buf dracut_log;   /* kept as NAME.dracut.log */
+
+	/* layout, bytes from the start of the disk */
+	uint64_t esp_off, esp_size;
+	uint64_t root_off, root_size, root_part_size;
+	uint64_t hash_off, hash_size, hash_part_size;
+	uint64_t sig_off, sig_part_size;
+	uint64_t disk_size;
+	uint8_t disk_guid[16];
+
+	/* verity and signature */
+	struct vc_verity_params vp;
+	uint8_t roothash[32];
+	uint8_t root_uuid[16], hash_uuid[16];
+	bool signed_;
+	struct vc_buf p7s, dps;
+
+	struct {
+		uint64_t offset, size;
+		uint8_t uuid[16], type[16];
+		char label[VC_GPT_LABEL_MAX + 1];
+	} parts[8];
+	size_t n_parts;
+
+	struct out_file disk, art[ART_COUNT], manifest;
+};
+
+/* Builds the initrd with dracut into c->initrd (compose_dracut.c). */
+int compose_dracut(struct cx *c, struct vc_error *err);
+
+#endif

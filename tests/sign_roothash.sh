@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: MIT
+# vcompose sign roothash / dps / join, checked with openssl (cms -verify,
+# smime -sign for byte equality) and python's json/base64 for the DPS blob.
+# Keys are made here by openssl; none of them is kept.
+. "$VC_SOURCE_DIR/tests/lib.sh"
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+RH=e522df0f97da4febb882ac40f30b37dc0b444bf6df418929463fa25280f09d5c
+RH2=0000000000000000000000000000000000000000000000000000000000000001
+printf %s $RH > rh.txt
+printf %s $RH2 > rh2.txt
+printf '%s\n' $RH > rh-nl.txt
+scratch out
+
+# keys: RSA 2048/4096, ECDSA P-256/P-384; readable by the unprivileged user
+for k in rsa2048:rsa:2048 rsa4096:rsa:4096 p256:ec:P-256 p384:ec:P-384; do
+	name=${k%%:*}; rest=${k#*:}; alg=${rest%%:*}; arg=${rest#*:}
+	if [ $alg = rsa ]; then opt="-newkey rsa:$arg"; else opt="-newkey ec -pkeyopt ec_paramgen_curve:$arg"; fi
+	openssl req -x509 $opt -nodes -keyout $name.key -out $name.crt -subj "/CN=vcompose test $name" \
+		-days 3650 2>/dev/null
+done
+openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.crt -subj "/CN=other" \
+	-days 3650 2>/dev/null
+chmod 644 *.key
+
+verify() { # P7S CONTENT CERT
+	openssl cms -verify -binary -inform DER -in "$1" -content "$2" -certfile "$3" -CAfile "$3" \
+		-purpose any -out /dev/null 2>/dev/null
+}
+
+for name in rsa2048 rsa4096 p256 p384; do
+	vc sign roothash --key $name.key --cert $name.crt --roothash $RH -o out/$name.p7s
+	vc sign roothash --key $name.key --cert $name.crt --roothash $RH -o out/$name-2.p7s
+	cmp out/$name.p7s out/$name-2.p7s || fail "$name: two signings differ"
+	verify out/$name.p7s rh.txt $name.crt || fail "$name: openssl cms -verify refuses"
+	! verify out/$name.p7s rh2.txt $name.crt || fail "$name: accepted for another root hash"
+	! verify out/$name.p7s rh-nl.txt $name.crt || fail "$name: accepted with a newline"
+	! verify out/$name.p7s rh.txt other.crt || fail "$name: accepted with another certificate"
+	# no certificates inside by default; no signed attributes
+	openssl pkcs7 -inform DER -in out/$name.p7s -print_certs 2>/dev/null | grep -q CERTIFICATE &&
+		fail "$name: certificate embedded without --include-cert"
+	openssl pkcs7 -inform DER -in out/$name.p7s -print -noout | grep -A1 "auth_attr:" |
+		grep -q "unauth_attr:" || fail "$name: signed attributes present"
+	openssl smime -verify -binary -inform DER -in out/$name.p7s -content rh.txt \
+		-certfile $name.crt -CAfile $name.crt -purpose any -out /dev/null 2>/dev/null ||
+		fail "$name: openssl smime -verify refuses"
+done
+
+# RSA: byte-identical to openssl smime, with and without the certificate
+for name in rsa2048 rsa4096; do
+	openssl smime -sign -noattr -nocerts -binary -md sha256 -outform DER -in rh.txt \
+		-signer $name.crt -inkey $name.key -out $name-ossl.p7s
+	cmp out/$name.p7s $name-ossl.p7s || fail "$name: differs from openssl smime -nocerts"
+	openssl smime -sign -noattr -binary -md sha256 -outform DER -in rh.txt \
+		-signer $name.crt -inkey $name.key -out $name-ossl-cert.p7s
+	vc sign roothash --key $name.key --cert $name.crt --roothash-file rh-nl.txt --include-cert \
+		-o out/$name-cert.p7s
+	cmp out/$name-cert.p7s $name-ossl-cert.p7s || fail "$name: differs from openssl smime (certs)"
+	openssl cms -verify -binary -inform DER -in out/$name-cert.p7s -content rh.txt \
+		-CAfile $name.crt -purpose any -out /dev/null 2>/dev/null ||
+		fail "$name: embedded certificate not usable"
+done
+# upper-case input signs the lower-case text
+vc sign roothash --key rsa2048.key --cert rsa2048.crt --roothash $(echo $RH | tr a-f A-F) -o out/up.p7s
+cmp out/up.p7s out/rsa2048.p7s || fail "upper-case root hash signed differently"
+
+# DER key and certificate give the same bytes as PEM
+openssl pkey -in p256.key -outform DER -out p256.der.key
+openssl x509 -in p256.crt -outform DER -out p256.der.crt
+chmod 644 p256.der.key
+vc sign roothash --key p256.der.key --cert p256.der.crt --roothash $RH -o out/p256-der.p7s
+cmp out/p256-der.p7s out/p256.p7s || fail "DER key/cert sign differently"
+
+# DPS signature partition
+vc sign roothash --key p256.key --cert p256.crt --roothash $RH -o out/dps.p7s --dps out/dps.bin \
+	--json > dps.json
+fp=$(openssl x509 -in p256.crt -outform DER | sha256sum | cut -d' ' -f1)
+$PY - out/dps.bin out/dps.p7s $RH $fp <<'EOF' || fail "DPS blob"
+import base64, json, sys
+blob = open(sys.argv[1], 'rb').read()
+p7 = open(sys.argv[2], 'rb').read()
+assert len(blob) % 4096 == 0 and len(blob) > 0, len(blob)
+text, pad = blob.split(b'\0', 1)
+assert pad.strip(b'\0') == b'', 'junk after the NUL'
+assert b' ' not in text and b'\n' not in text, 'not compact'
+obj = json.loads(text, object_pairs_hook=lambda kv: kv)
+assert [k for k, _ in obj] == ['rootHash', 'certificateFingerprint', 'signature'], obj
+d = dict(obj)
+assert d['rootHash'] == sys.argv[3]
+assert d['certificateFingerprint'] == sys.argv[4]
+assert base64.b64decode(d['signature'], validate=True) == p7
+EOF
+grep -q "\"certificateFingerprint\": \"$fp\"" dps.json || fail "--json lacks the fingerprint"
+
+# deferred signing: a .p7s made elsewhere, the blob, then joined into an image
+vc sign dps --roothash-file rh.txt --p7s out/dps.p7s --cert p256.crt -o out/dps2.bin
+cmp out/dps2.bin out/dps.bin || fail "sign dps differs from sign roothash --dps"
+expect_exit 1 "does not verify" sign dps --roothash $RH2 --p7s out/dps.p7s --cert p256.crt -o out/x.p7s
+expect_exit 1 "no signer matches" sign dps --roothash $RH --p7s out/dps.p7s --cert rsa2048.crt -o out/x.p7s
+
+# sign verify: ours, and openssl's with its default signed attributes
+vc sign verify --cert p256.crt --roothash $RH --p7s out/dps.p7s | grep -q "good signature" ||
+	fail "sign verify refuses our signature"
+openssl smime -sign -binary -md sha256 -outform DER -in rh.txt -signer rsa4096.crt \
+	-inkey rsa4096.key -out attrs.p7s
+vc sign verify --cert rsa4096.crt --roothash-file rh.txt --p7s attrs.p7s >/dev/null ||
+	fail "sign verify refuses openssl's signature with attributes"
+expect_exit 1 "messageDigest" sign verify --cert rsa4096.crt --roothash $RH2 --p7s attrs.p7s
+cp out/rsa2048.p7s bad.p7s
+printf '\001' | dd of=bad.p7s bs=1 seek=300 conv=notrunc 2>/dev/null
+expect_exit 1 "does not verify" sign verify --cert rsa2048.crt --roothash $RH --p7s bad.p7s
+expect_exit 1 "not a PKCS#7" sign verify --cert rsa2048.crt --roothash $RH --p7s rh.txt
+
+head -c 65536 /dev/urandom > out/disk.img
+dd if=/dev/zero of=out/disk.img bs=4096 seek=4 count=4 conv=notrunc 2>/dev/null
+cp out/disk.img before.img
+[ -z "$VC_RUN" ] || chown nobody:nogroup out/disk.img
+vc sign join out/disk.img --offset 16384 --size 16384 --roothash $RH --p7s out/dps.p7s \
+	--cert p256.crt
+cmp -n 16384 out/disk.img before.img || fail "join changed bytes before the region"
+cmp -i 32768 out/disk.img before.img || fail "join changed bytes after the region"
+dd if=out/disk.img bs=4096 skip=4 count=4 2>/dev/null > region.bin
+head -c 4096 region.bin | cmp - out/dps.bin || fail "joined blob differs"
+[ "$(tail -c 12288 region.bin | tr -d '\0' | wc -c)" = 0 ] || fail "region not NUL-padded"
+expect_exit 1 "not reserved" sign join out/disk.img --offset 0 --size 4096 --dps out/dps.bin
+cmp -n 4096 out/disk.img before.img || fail "refused join wrote anyway"
+expect_exit 1 "not a DPS" sign join out/disk.img --offset 16384 --size 4096 --dps out/rsa2048.p7s
+{ printf '\060'; head -c 3999 /dev/zero; } > big.p7s
+expect_exit 1 "needs 8192 bytes" sign join out/disk.img --offset 16384 --size 4096 --p7s big.p7s \
+	--roothash $RH
+expect_exit 1 "not inside" sign join out/disk.img --offset 61440 --size 8192 --dps out/dps.bin
+vc sign join out/disk.img --offset 16384 --size 16384 --dps out/dps.bin --force
+
+# encrypted keys: PKCS#8 (PBES2, AES-256) and traditional PEM
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -aes256 -pass pass:s3cret \
+	-out enc8.key 2>/dev/null
+openssl req -x509 -key enc8.key -passin pass:s3cret -out enc8.crt -subj /CN=enc -days 3650
+openssl rsa -in enc8.key -passin pass:s3cret -aes256 -traditional -passout pass:s3cret \
+	-out enctrad.key 2>/dev/null
+printf 's3cret\n' > pass.txt
+printf 'wrong\n' > wrong.txt
+chmod 644 enc8.key enctrad.key pass.txt wrong.txt
+for k in enc8 enctrad; do
+	vc sign roothash --key $k.key --cert enc8.crt --roothash $RH -o out/$k.p7s --passphrase-file pass.txt
+	verify out/$k.p7s rh.txt enc8.crt || fail "$k: signature refused"
+	expect_exit 1 "encrypted" sign roothash --key $k.key --cert enc8.crt --roothash $RH -o out/x.p7s
+	expect_exit 1 "wrong passphrase" sign roothash --key $k.key --cert enc8.crt --roothash $RH \
+		-o out/x.p7s --passphrase-file wrong.txt
+	grep -q s3cret "$VC_TMP/.err" && fail "passphrase echoed"
+done
+cmp out/enc8.p7s out/enctrad.p7s || fail "same key, different signatures"
+VC_TEST_PASS=s3cret $VC_RUN env VC_TEST_PASS=s3cret "$VCOMPOSE" sign roothash --key enc8.key \
+	--cert enc8.crt --roothash $RH -o out/env.p7s --passphrase-env VC_TEST_PASS
+cmp out/env.p7s out/enc8.p7s || fail "--passphrase-env"
+expect_exit 1 "not set" sign roothash --key enc8.key --cert enc8.crt --roothash $RH -o out/x.p7s \
+	--passphrase-env VC_NO_SUCH_VARIABLE
+
+# bad keys and certificates: clear message, exit 1, no output
+expect_exit 1 "does not match" sign roothash --key other.key --cert rsa2048.crt --roothash $RH -o out/x.p7s
+expect_exit 1 "does not match" sign roothash --key p256.key --cert rsa2048.crt --roothash $RH -o out/x.p7s
+expect_exit 1 "does not match" sign roothash --key p384.key --cert p256.crt --roothash $RH -o out/x.p7s
+openssl genpkey -algorithm ed25519 -out ed.key
+openssl req -x509 -key ed.key -out ed.crt -subj /CN=ed -days 3650
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key 2>/dev/null
+openssl req -x509 -key rsa1024.key -out rsa1024.crt -subj /CN=weak -days 3650
+chmod 644 ed.key rsa1024.key
+expect_exit 1 "only RSA and ECDSA" sign roothash --key ed.key --cert ed.crt --roothash $RH -o out/x.p7s
+expect_exit 1 "1024 bits" sign roothash --key rsa1024.key --cert rsa1024.crt --roothash $RH -o out/x.p7s
+expect_exit 1 "rh.txt" sign roothash --key rsa2048.key --cert rh.txt --roothash $RH -o out/x.p7s
+expect_exit 1 "no-such" sign roothash --key no-such.key --cert rsa2048.crt --roothash $RH -o out/x.p7s
+expect_exit 1 "--roothash" sign roothash --key rsa2048.key --cert rsa2048.crt --roothash xyz -o out/x.p7s
+expect_exit 2 "--key" sign roothash --cert rsa2048.crt --roothash $RH -o out/x.p7s
+expect_exit 2 "exactly one" sign roothash --key rsa2048.key --cert rsa2048.crt --roothash $RH \
+	--roothash-file rh.txt -o out/x.p7s
+expect_exit 2 "unknown mode" sign frob
+expect_exit 3 "no-such-dir" sign roothash --key rsa2048.key --cert rsa2048.crt --roothash $RH \
+	-o out/x.p7s --dps out/no-such-dir/x.dps
+[ ! -e out/x.p7s ] || fail "a failed signing left an output"
+[ -z "$(ls -A out | grep '^\.')" ] || fail "temporary files left in out/"
+
+# an expired certificate: a warning, still signed
+mkdir ca
+touch ca/index.txt
+echo 01 > ca/serial
+printf '[ca]\ndefault_ca=d\n[d]\ndatabase=ca/index.txt\nserial=ca/serial\nnew_certs_dir=ca\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n' > ca.cnf
+openssl req -new -key rsa2048.key -subj /CN=expired -out e.csr
+openssl ca -config ca.cnf -selfsign -keyfile rsa2048.key -in e.csr -startdate 20000101000000Z \
+	-enddate 20010101000000Z -batch -out expired.crt 2>/dev/null
+expect_exit 0 "has expired" sign roothash --key rsa2048.key --cert expired.crt --roothash $RH -o out/e.p7s
+echo ok

@@ -1,0 +1,752 @@
+/* SPDX-License-Identifier: MIT */
+/* xmlcfg unit tests: good configs (the examples, a KIWI-style description
+ * with what cannot apply offline, profiles, KIWI's <initrd> forms) and bad
+ * ones, each error checked for "config.xml:LINE:" and the attribute. Seeds
+ * are compared with values computed by sha256sum(1) (coreutils 9.1):
+ *   printf 'vcompose-seed-v1\nseed=vcompose bootable example\n' | sha256sum
+ *   printf 'vcompose-seed-v1\nname=minimal\nversion=1.0.0\nsource_date_epoch=1700000000\n' |
+ * sha256sum
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vcompose/util.h"
+#include "vcompose/xmlcfg.h"
+
+static char tmpdir[256];
+
+static void write_file(const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	char path[512];
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/xmlcfg-test-XXXXXX", VC_BINARY_DIR);
+	if (!mkdtemp(tmpdir))
+		return -1;
+	write_file("db.key", "key\n");
+	write_file("db.crt", "cert\n");
+	write_file("initrd.img", "initrd\n");
+	snprintf(path, sizeof(path), "%s/sub", tmpdir);
+	mkdir(path, 0755);
+	write_file("sub/other.key", "key\n");
+	snprintf(path, sizeof(path), "%s/outside.key", tmpdir);
+	if (symlink("/etc/hostname", path) < 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int parse(const char *xml, const struct vc_xmlcfg_options *o, struct vc_config **ret,
+		 struct vc_error *err)
+{
+	vc_error_clear(err);
+	return vc_xmlcfg_parse(xml, strlen(xml), "config.xml", tmpdir, o, ret, err);
+}
+
+static struct vc_config *parse_ok(const char *xml, const struct vc_xmlcfg_options *o)
+{
+	struct vc_error err;
+	struct vc_config *cfg = NULL;
+
+	if (parse(xml, o, &cfg, &err) < 0)
+		fail_msg("unexpected error: %s", err.msg);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+/* Five lines of head: the <type> under test is on line 5. */
+#define HEAD                                                                                       \
+	"<?xml version=\"1.0\"?>\n"                                                                \
+	"<image schemaversion=\"8.5\" name=\"t\">\n"                                               \
+	"<description type=\"system\"><author>a</author><contact>c</contact>"                      \
+	"<specification>s</specification></description>\n"                                         \
+	"<preferences><version>1.2.3</version>\n"
+#define TAIL "</preferences>\n</image>\n"
+
+static bool has_str(const struct vc_strv *s, const char *x)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], x))
+			return true;
+	return false;
+}
+
+static bool notes_mention(const struct vc_config *cfg, const char *x)
+{
+	for (size_t i = 0; i < cfg->notes.n; i++)
+		if (strstr(cfg->notes.v[i], x))
+			return true;
+	return false;
+}
+
+static void example_minimal(void **state)
+{
+	struct vc_error err;
+	struct vc_config *cfg = NULL;
+	uint8_t seed[32];
+	char hex[65];
+
+	(void)state;
+	assert_int_equal(
+	    vc_xmlcfg_load(VC_SOURCE_DIR "/examples/minimal/config.xml", NULL, &cfg, &err), 0);
+	assert_string_equal(cfg->name, "minimal");
+	assert_string_equal(cfg->version, "1.0.0");
+	assert_int_equal(cfg->image, VC_CONFIG_IMAGE_DDI);
+	assert_int_equal(cfg->compress, VC_CONFIG_COMPRESS_LZ4HC);
+	assert_true(cfg->verity);
+	assert_true(cfg->verity_partition);
+	assert_false(cfg->embed_verity_metadata);
+	assert_int_equal(cfg->verity_blocks, 0);
+	assert_int_equal(cfg->initrd, VC_CONFIG_INITRD_NONE);
+	assert_int_equal(cfg->bootloader, VC_CONFIG_BOOT_NONE);
+	assert_null(cfg->signature_key);
+	assert_null(cfg->seed);
+	assert_string_equal(cfg->dir, VC_SOURCE_DIR "/examples/minimal");
+	assert_int_equal(cfg->notes.n, 0);
+	assert_int_equal(vc_xmlcfg_seed(cfg, 1700000000, seed, &err), 0);
+	vc_hex_encode(seed, 32, hex);
+	assert_string_equal(hex,
+			    "6005d2eb8d6b36327f6475e39bf4d3cf243c487634d3bbd386d86955bd2c70dc");
+	assert_int_equal(vc_xmlcfg_seed(cfg, -1, seed, &err), VC_EINVAL);
+	vc_config_free(cfg);
+}
+
+static void example_bootable(void **state)
+{
+	struct vc_error err;
+	struct vc_config *cfg = NULL;
+	uint8_t seed[32];
+	char hex[65];
+
+	(void)state;
+	assert_int_equal(
+	    vc_xmlcfg_load(VC_SOURCE_DIR "/examples/bootable/config.xml", NULL, &cfg, &err), 0);
+	assert_int_equal(cfg->image, VC_CONFIG_IMAGE_OEM);
+	assert_true(cfg->efi);
+	assert_int_equal(cfg->bootloader, VC_CONFIG_BOOT_SYSTEMD_BOOT);
+	assert_int_equal(cfg->console, VC_CONFIG_CONSOLE_SERIAL);
+	assert_int_equal(cfg->timeout, 3);
+	assert_int_equal(cfg->initrd, VC_CONFIG_INITRD_DRACUT);
+	assert_string_equal(cfg->kernelcmdline, "ro quiet");
+	assert_true(has_str(&cfg->dracut.install, "/usr/sbin/veritysetup"));
+	assert_true(has_str(&cfg->dracut.add_drivers, "dm-verity"));
+	assert_true(has_str(&cfg->dracut.force_drivers, "erofs"));
+	assert_true(has_str(&cfg->dracut.add_modules, "systemd-veritysetup"));
+	assert_true(has_str(&cfg->dracut.filesystems, "erofs"));
+	assert_null(cfg->dracut.uki_kernel);
+	assert_string_equal(cfg->seed, "vcompose bootable example");
+	/* The seed attribute wins over name, version and epoch. */
+	assert_int_equal(vc_xmlcfg_seed(cfg, 12345, seed, &err), 0);
+	vc_hex_encode(seed, 32, hex);
+	assert_string_equal(hex,
+			    "18200c222fbaa8ea2414131c7827bb45120fa73df2575684594c6d8e31a55a68");
+	vc_config_free(cfg);
+}
+
+/* The DESIGN.md example with KIWI's own names and its ignored elements. */
+static void kiwi_style_description(void **state)
+{
+	static const char xml[] =
+	    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<image schemaversion=\"7.5\" name=\"kiwi-test-image-verity\" "
+	    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+	    "xsi:noNamespaceSchemaLocation=\"kiwi.xsd\">\n"
+	    "  <description type=\"system\">\n"
+	    "    <author>Someone</author><contact>someone@example.org</contact>\n"
+	    "    <specification>Verity test</specification>\n"
+	    "  </description>\n"
+	    "  <preferences>\n"
+	    "    <version>2.0.0</version>\n"
+	    "    <packagemanager>apt</packagemanager>\n"
+	    "    <locale>en_US</locale>\n"
+	    "    <keytable>us</keytable>\n"
+	    "    <timezone>UTC</timezone>\n"
+	    "  </preferences>\n"
+	    "  <preferences>\n"
+	    "    <type image=\"oem\" filesystem=\"erofs\" firmware=\"efi\" efipartsize=\"100\"\n"
+	    "          verity_blocks=\"all\" initrd_system=\"dracut\" format=\"qcow2\"\n"
+	    "          verity_signature_required=\"true\" verity_signature_key=\"db.key\"\n"
+	    "          verity_signature_cert=\"./sub/../db.crt\"\n"
+	    "          embed_verity_metadata=\"false\" verity_partition=\"true\" "
+	    "veritypartsize=\"100\"\n"
+	    "          kernelcmdline=\"console=ttyS0 rd.verity=&lt;data_device&gt;:"
+	    "&lt;hash_device&gt;:&lt;hash&gt;\" luks=\"false\">\n"
+	    "      <oemconfig><oem-resize>false</oem-resize>"
+	    "<oem-boot-title>Verity</oem-boot-title></oemconfig>\n"
+	    "      <bootloader name=\"systemd_boot\" console=\"serial\" timeout=\"10\">\n"
+	    "        <dracut>\n"
+	    "          <install paths=\"/usr/sbin/veritysetup\"/>\n"
+	    "          <uki><kernel name=\"vmlinuz-6.1.0-56-amd64\"/></uki>\n"
+	    "          <filesystems names=\"erofs\"/>\n"
+	    "          <add_drivers names=\"erofs dm-verity erofs\"/>\n"
+	    "          <force_drivers names=\"dm-verity\"/>\n"
+	    "          <add modules=\"systemd-veritysetup\"/>\n"
+	    "        </dracut>\n"
+	    "      </bootloader>\n"
+	    "      <initrd action=\"setup\"><dracut uefi=\"true\"/></initrd>\n"
+	    "      <initrd action=\"add\"><dracut module=\"dm\"/>"
+	    "<dracut driver=\"virtio_blk\"/></initrd>\n"
+	    "      <initrd action=\"omit\"><dracut module=\"plymouth\"/>"
+	    "<dracut driver=\"floppy\"/></initrd>\n"
+	    "      <size unit=\"G\">2</size>\n"
+	    "    </type>\n"
+	    "  </preferences>\n"
+	    "  <users><user password=\"x\" home=\"/root\" name=\"root\" groups=\"root\"/></users>\n"
+	    "  <users><user password=\"x\" home=\"/home/a\" name=\"a\"/></users>\n"
+	    "  <repository type=\"apt-deb\"><source path=\"obs://x\"/></repository>\n"
+	    "  <packages type=\"image\"><package name=\"systemd\"/></packages>\n"
+	    "  <packages type=\"bootstrap\"><package name=\"bash\"/></packages>\n"
+	    "</image>\n";
+	struct vc_config *cfg;
+	char path[600];
+
+	(void)state;
+	write_file("config.sh", "#!/bin/sh\n");
+	cfg = parse_ok(xml, NULL);
+	snprintf(path, sizeof(path), "%s/config.sh", tmpdir);
+	unlink(path);
+
+	assert_string_equal(cfg->name, "kiwi-test-image-verity");
+	assert_string_equal(cfg->version, "2.0.0");
+	assert_string_equal(cfg->description, "Verity test");
+	assert_int_equal(cfg->type_line, 15);
+	assert_int_equal(cfg->efipart_mib, 100);
+	assert_int_equal(cfg->veritypart_mib, 100);
+	assert_true(cfg->signature_required);
+	snprintf(path, sizeof(path), "%s/db.key", tmpdir);
+	assert_string_equal(cfg->signature_key, path);
+	snprintf(path, sizeof(path), "%s/db.crt", tmpdir);
+	assert_string_equal(cfg->signature_cert, path);
+	assert_int_equal(cfg->cmdline_placeholders, VC_CONFIG_CMDLINE_DATA_DEVICE |
+							VC_CONFIG_CMDLINE_HASH_DEVICE |
+							VC_CONFIG_CMDLINE_HASH);
+	assert_string_equal(cfg->kernelcmdline,
+			    "console=ttyS0 rd.verity=<data_device>:<hash_device>:<hash>");
+	assert_string_equal(cfg->dracut.uki_kernel, "vmlinuz-6.1.0-56-amd64");
+	assert_true(cfg->dracut.uefi);
+	/* add_drivers: unique, in order; <initrd action="add"> appends. */
+	assert_int_equal(cfg->dracut.add_drivers.n, 3);
+	assert_string_equal(cfg->dracut.add_drivers.v[0], "erofs");
+	assert_string_equal(cfg->dracut.add_drivers.v[1], "dm-verity");
+	assert_string_equal(cfg->dracut.add_drivers.v[2], "virtio_blk");
+	assert_true(has_str(&cfg->dracut.add_modules, "dm"));
+	assert_true(has_str(&cfg->dracut.omit_modules, "plymouth"));
+	assert_true(has_str(&cfg->dracut.omit_drivers, "floppy"));
+	assert_string_equal(cfg->boot_title, "Verity");
+	/* Ignored offline, once per element, with the line of the first. */
+	assert_true(notes_mention(cfg, "config.xml:38: <users>: ignored offline"));
+	assert_false(notes_mention(cfg, "config.xml:39: <users>"));
+	assert_true(notes_mention(cfg, "config.xml:40: <repository>: ignored offline"));
+	assert_true(notes_mention(cfg, "config.xml:41: <packages>: ignored offline"));
+	assert_false(notes_mention(cfg, "config.xml:42:"));
+	assert_true(notes_mention(cfg, "<packagemanager>"));
+	assert_true(notes_mention(cfg, "config.sh: ignored offline"));
+	assert_true(notes_mention(cfg, "<type format>"));
+	assert_true(notes_mention(cfg, "<size>"));
+	assert_true(notes_mention(cfg, "<oem-resize>"));
+	assert_true(notes_mention(cfg, "<type luks>: ignored (switched off)"));
+	size_t users = 0;
+	for (size_t i = 0; i < cfg->notes.n; i++)
+		users += strstr(cfg->notes.v[i], "<users>") != NULL;
+	assert_int_equal(users, 1);
+	vc_config_free(cfg);
+}
+
+static const char profiles_xml[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<image schemaversion=\"8.5\" name=\"p\">\n"
+    "<description type=\"system\"><author>a</author><contact>c</contact>"
+    "<specification>s</specification></description>\n"
+    "<profiles>\n"
+    "  <profile name=\"base\" description=\"b\"/>\n"
+    "  <profile name=\"signed\" description=\"s\"><requires profile=\"base\"/></profile>\n"
+    "  <profile name=\"dev\" description=\"d\" import=\"true\"/>\n"
+    "  <profile name=\"arm\" description=\"a\" arch=\"aarch64\"/>\n"
+    "</profiles>\n"
+    "<preferences><version>1.0</version></preferences>\n"
+    "<preferences profiles=\"base\"><version>9.9</version>\n"
+    "  <type image=\"ddi\" verity_blocks=\"all\"/>\n"
+    "</preferences>\n"
+    "<preferences profiles=\"signed\">\n"
+    "  <type image=\"ddi\" verity_partition=\"true\" primary=\"true\" "
+    "verity_signature_key=\"db.key\" verity_signature_cert=\"db.crt\"/>\n"
+    "</preferences>\n"
+    "<preferences profiles=\"dev,other\">\n"
+    "  <type image=\"oem\" filesystem=\"erofs\"/>\n"
+    "  <type image=\"ddi\" primary=\"false\"/>\n"
+    "</preferences>\n"
+    "</image>\n";
+
+static void profiles_select_types(void **state)
+{
+	struct vc_xmlcfg_options o = {0};
+	const char *sel_base[] = {"base", NULL};
+	const char *sel_signed[] = {"signed", NULL};
+	const char *sel_arm[] = {"arm", NULL};
+	const char *sel_none[] = {"nope", NULL};
+	struct vc_config *cfg;
+	struct vc_error err;
+
+	(void)state;
+	/* No --profile: the import="true" profile "dev"; its first type. */
+	cfg = parse_ok(profiles_xml, &o);
+	assert_int_equal(cfg->profiles.n, 1);
+	assert_string_equal(cfg->profiles.v[0], "dev");
+	assert_int_equal(cfg->image, VC_CONFIG_IMAGE_OEM);
+	assert_int_equal(cfg->type_line, 18);
+	assert_string_equal(cfg->version, "1.0");
+	vc_config_free(cfg);
+
+	o.profiles = sel_base;
+	cfg = parse_ok(profiles_xml, &o);
+	assert_int_equal(cfg->type_line, 12);
+	assert_false(cfg->verity_partition);
+	vc_config_free(cfg);
+
+	/* "signed" requires "base": both apply, the primary type wins. */
+	o.profiles = sel_signed;
+	cfg = parse_ok(profiles_xml, &o);
+	assert_int_equal(cfg->profiles.n, 2);
+	assert_true(has_str(&cfg->profiles, "base"));
+	assert_int_equal(cfg->type_line, 15);
+	assert_true(cfg->verity_partition);
+	assert_non_null(cfg->signature_key);
+	vc_config_free(cfg);
+
+	o.profiles = sel_arm;
+	assert_int_equal(parse(profiles_xml, &o, &cfg, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "--profile 'arm': not for this architecture"));
+	o.arch = "aarch64";
+	assert_int_equal(parse(profiles_xml, &o, &cfg, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "config.xml:2: <image>: no <type>"));
+	o.arch = NULL;
+	o.profiles = sel_none;
+	assert_int_equal(parse(profiles_xml, &o, &cfg, &err), VC_EINVAL);
+	assert_non_null(
+	    strstr(err.msg, "--profile 'nope': no such profile (defined: base, signed, dev)"));
+}
+
+static void signature_key_from_cli(void **state)
+{
+	static const char xml[] = HEAD "<type image=\"ddi\" verity_partition=\"true\" "
+				       "verity_signature_required=\"true\"/>\n" TAIL;
+	struct vc_xmlcfg_options o = {.have_key = true};
+	struct vc_config *cfg = parse_ok(xml, &o);
+
+	(void)state;
+	assert_true(cfg->signature_required);
+	assert_null(cfg->signature_key);
+	vc_config_free(cfg);
+}
+
+static void variants(void **state)
+{
+	struct vc_config *cfg;
+
+	(void)state;
+	cfg = parse_ok(HEAD "<type image=\"oem\" overlayroot=\"true\" "
+			    "overlayroot_readonly_filesystem=\"erofs\" filesystem=\"ext4\" "
+			    "erofscompression=\"lz4hc,9\" verity_blocks=\"1024\" "
+			    "embed_verity_metadata=\"true\" initrd_file=\"initrd.img\">\n"
+			    "<bootloader name=\"custom\" output_console=\"gfxterm serial\"/>\n"
+			    "<initrd action=\"set\"><dracut module=\"base\"/></initrd>\n"
+			    "</type>\n" TAIL,
+		       NULL);
+	assert_int_equal(cfg->compress, VC_CONFIG_COMPRESS_LZ4HC);
+	assert_int_equal(cfg->compress_level, 9);
+	assert_int_equal(cfg->verity_blocks, 1024);
+	assert_true(cfg->embed_verity_metadata);
+	assert_int_equal(cfg->bootloader, VC_CONFIG_BOOT_NONE);
+	assert_int_equal(cfg->console, VC_CONFIG_CONSOLE_SERIAL);
+	assert_non_null(strstr(cfg->initrd_file, "/initrd.img"));
+	assert_true(has_str(&cfg->dracut.set_modules, "base"));
+	assert_true(notes_mention(cfg, "<type overlayroot>"));
+	vc_config_free(cfg);
+
+	/* No verity at all, lz4, absolute key path is taken as given. */
+	cfg = parse_ok(HEAD
+		       "<type image=\"oem\" filesystem=\"erofs\" erofscompression=\"lz4\"/>\n" TAIL,
+		       NULL);
+	assert_false(cfg->verity);
+	assert_int_equal(cfg->compress, VC_CONFIG_COMPRESS_LZ4);
+	assert_int_equal(cfg->timeout, -1);
+	vc_config_free(cfg);
+}
+
+/* Each bad config: the code, the "config.xml:LINE:" and what must be named. */
+struct bad {
+	const char *xml;
+	int code;
+	const char *where; /* "config.xml:5: <type efipartsize=\"0\">" etc. */
+	const char *what;  /* a word of the explanation */
+};
+
+#define TYPE(attrs) HEAD "<type " attrs "/>\n" TAIL
+#define OEM	    "image=\"oem\" filesystem=\"erofs\" "
+
+static const struct bad bad_cases[] = {
+    /* malformed XML: the line of the error */
+    {"<?xml version=\"1.0\"?>\n<image name=\"t\">\n<description>\n</image>\n", VC_EINVAL,
+     "config.xml:4: malformed XML", "mismatch"},
+    /* an external entity (XXE) is never loaded: DOCTYPE refused */
+    {"<?xml version=\"1.0\"?>\n<!DOCTYPE image [\n<!ENTITY x SYSTEM \"file:///etc/passwd\">\n]>\n"
+     "<image schemaversion=\"8.5\" name=\"&x;\"/>\n",
+     VC_EINVAL, "config.xml:2: <!DOCTYPE>", "not allowed"},
+    {"<?xml version=\"1.0\"?>\n<!DOCTYPE image SYSTEM \"http://example.org/kiwi.dtd\">\n"
+     "<image schemaversion=\"8.5\" name=\"t\"/>\n",
+     VC_EINVAL, "config.xml:2: <!DOCTYPE>", "not allowed"},
+    /* an undeclared entity is a well-formedness error */
+    {HEAD "<type image=\"ddi\" seed=\"&foo;\"/>\n" TAIL, VC_EINVAL, "config.xml:5: malformed XML",
+     "foo"},
+    {HEAD "<xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"/etc/passwd\"/>\n"
+	  "<type image=\"ddi\"/>\n" TAIL,
+     VC_EUNSUPP, "config.xml:5: <include>", "XInclude"},
+    {"<?xml version=\"1.0\"?>\n<config/>\n", VC_EINVAL, "config.xml:2: <config>", "<image>"},
+    {"<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"../evil\">\n</image>\n",
+     VC_EINVAL, "config.xml:2: <image name=\"../evil\">", "output files"},
+    {"<?xml version=\"1.0\"?>\n<image name=\"t\">\n</image>\n", VC_EINVAL, "config.xml:2: <image>",
+     "schemaversion is required"},
+    {"<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"t\">\n<description/>\n"
+     "<preferences><version>x y</version>\n<type image=\"ddi\"/></preferences></image>\n",
+     VC_EINVAL, "config.xml:4: <version>", "'x y'"},
+    {HEAD "<type image=\"ddi\" seed=\"a\" seed=\"b\"/>\n" TAIL, VC_EINVAL, "", ""},
+    {HEAD "</preferences><include from=\"this://other.xml\"/><preferences>\n" TAIL, VC_EUNSUPP,
+     "config.xml:5: <include>", "merge"},
+    {HEAD "<frobnicate/>\n" TAIL, VC_EINVAL, "config.xml:5: <frobnicate>", "unknown element"},
+    {HEAD TAIL, VC_EINVAL, "config.xml:2: <image>", "no <type>"},
+    /* <type> attributes */
+    {TYPE("image=\"iso\""), VC_EUNSUPP, "config.xml:5: <type image=\"iso\">", "ddi"},
+    {TYPE("image=\"bogus\""), VC_EUNSUPP, "config.xml:5: <type image=\"bogus\">", "oem"},
+    {TYPE("filesystem=\"erofs\""), VC_EINVAL, "config.xml:5: <type>", "image is required"},
+    {TYPE("image=\"oem\""), VC_EINVAL, "config.xml:5: <type>", "filesystem is required"},
+    {TYPE("image=\"oem\" filesystem=\"ext4\""), VC_EUNSUPP,
+     "config.xml:5: <type filesystem=\"ext4\">", "EROFS"},
+    {TYPE("image=\"oem\" filesystem=\"zfs\""), VC_EINVAL, "config.xml:5: <type filesystem=\"zfs\">",
+     "expected"},
+    {TYPE(OEM "overlayroot=\"true\""), VC_EUNSUPP,
+     "config.xml:5: <type overlayroot_readonly_filesystem>", "erofs"},
+    {TYPE(OEM "erofscompression=\"lzma\""), VC_EUNSUPP,
+     "config.xml:5: <type erofscompression=\"lzma\">", "lz4"},
+    {TYPE(OEM "erofscompression=\"lz4hc,13\""), VC_EINVAL,
+     "config.xml:5: <type erofscompression=\"lz4hc,13\">", "1..12"},
+    {TYPE(OEM "firmware=\"bios\""), VC_EUNSUPP, "config.xml:5: <type firmware=\"bios\">", "EFI"},
+    {TYPE(OEM "firmware=\"efi2\""), VC_EINVAL, "config.xml:5: <type firmware=\"efi2\">",
+     "expected"},
+    {TYPE(OEM "efipartsize=\"0\""), VC_ERANGE, "config.xml:5: <type efipartsize=\"0\">", "MiB"},
+    {TYPE(OEM "efipartsize=\"20M\""), VC_EINVAL, "config.xml:5: <type efipartsize=\"20M\">", "MiB"},
+    {TYPE(OEM "efipartsize=\"99999999999999999999999\""), VC_ERANGE,
+     "config.xml:5: <type efipartsize=", "too large"},
+    {TYPE("image=\"ddi\" efipartsize=\"20\""), VC_EINVAL, "config.xml:5: <type efipartsize=\"20\">",
+     "no EFI"},
+    {TYPE(OEM "verity_blocks=\"some\""), VC_EINVAL, "config.xml:5: <type verity_blocks=\"some\">",
+     "all"},
+    {TYPE(OEM "verity_blocks=\"\""), VC_EINVAL, "config.xml:5: <type verity_blocks=\"\">", "all"},
+    {TYPE(OEM "embed_verity_metadata=\"true\""), VC_EINVAL,
+     "config.xml:5: <type embed_verity_metadata=\"true\">", "verity_blocks"},
+    {TYPE(OEM "verity_blocks=\"all\" embed_verity_metadata=\"true\" verity_partition=\"true\""),
+     VC_EINVAL, "config.xml:5: <type verity_partition=\"true\">", "exclude each other"},
+    {TYPE(OEM "verity_partition=\"yes\""), VC_EINVAL,
+     "config.xml:5: <type verity_partition=\"yes\">", "true"},
+    {TYPE(OEM "verity_partition=\"true\" verity_blocks=\"100\""), VC_EINVAL,
+     "config.xml:5: <type verity_blocks=\"100\">", "all"},
+    {TYPE(OEM "veritypartsize=\"10\""), VC_EINVAL, "config.xml:5: <type veritypartsize=\"10\">",
+     "verity_partition"},
+    {TYPE(OEM "verity_partition=\"true\" veritypartsize=\"-1\""), VC_EINVAL,
+     "config.xml:5: <type veritypartsize=\"-1\">", "MiB"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_required=\"true\""), VC_EINVAL,
+     "config.xml:5: <type verity_signature_required=\"true\">", "verity_signature_key"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"db.key\""), VC_EINVAL,
+     "config.xml:5: <type verity_signature_key=\"db.key\">", "verity_signature_cert"},
+    {TYPE(OEM "verity_signature_key=\"db.key\" verity_signature_cert=\"db.crt\""), VC_EINVAL,
+     "config.xml:5: <type verity_signature_key=\"db.key\">", "needs verity"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"missing.key\" "
+	      "verity_signature_cert=\"db.crt\""),
+     VC_EINVAL, "config.xml:5: <type verity_signature_key=\"missing.key\">", "No such file"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"../db.key\" "
+	      "verity_signature_cert=\"db.crt\""),
+     VC_EINVAL, "config.xml:5: <type verity_signature_key=\"../db.key\">", "leaves the config"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"sub/../../x/db.key\" "
+	      "verity_signature_cert=\"db.crt\""),
+     VC_EINVAL, "config.xml:5: <type verity_signature_key=\"sub/../../x/db.key\">",
+     "leaves the config"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"outside.key\" "
+	      "verity_signature_cert=\"db.crt\""),
+     VC_EINVAL, "config.xml:5: <type verity_signature_key=\"outside.key\">", "leads out"},
+    {TYPE(OEM "verity_partition=\"true\" verity_signature_key=\"sub\" "
+	      "verity_signature_cert=\"db.crt\""),
+     VC_EINVAL, "config.xml:5: <type verity_signature_key=\"sub\">", "not a regular file"},
+    {TYPE(OEM "initrd_system=\"kiwi\""), VC_EUNSUPP, "config.xml:5: <type initrd_system=\"kiwi\">",
+     "dracut"},
+    {TYPE(OEM "initrd_system=\"none\""), VC_EINVAL, "config.xml:5: <type initrd_system=\"none\">",
+     "needs an initrd"},
+    {TYPE("image=\"ddi\" initrd_file=\"initrd.img\""), VC_EINVAL,
+     "config.xml:5: <type initrd_file=\"initrd.img\">", "ddi"},
+    {TYPE(OEM "kernelcmdline=\"root=&lt;root&gt;\""), VC_EINVAL,
+     "config.xml:5: <type kernelcmdline=\"root=<root>\">", "unknown placeholder '<root>'"},
+    {TYPE(OEM "kernelcmdline=\"x=&lt;hash&gt;\""), VC_EINVAL,
+     "config.xml:5: <type kernelcmdline=\"x=<hash>\">", "need verity"},
+    {TYPE(OEM "verity_blocks=\"all\" kernelcmdline=\"ro roothash=abcd\""), VC_EINVAL,
+     "config.xml:5: <type kernelcmdline=\"ro roothash=abcd\">", "added by vcompose"},
+    {TYPE(OEM "kernelcmdline=\"a&#10;b\""), VC_EINVAL,
+     "config.xml:5: <type kernelcmdline=", "control"},
+    {TYPE("image=\"ddi\" kernelcmdline=\"quiet\""), VC_EINVAL,
+     "config.xml:5: <type kernelcmdline=\"quiet\">", "ddi"},
+    {TYPE(OEM "luks=\"secret\""), VC_EUNSUPP, "config.xml:5: <type luks=\"secret\">",
+     "not supported"},
+    {TYPE(OEM "mdraid=\"mirroring\""), VC_EUNSUPP, "config.xml:5: <type mdraid=\"mirroring\">",
+     "not supported"},
+    {TYPE(OEM "verity_blox=\"all\""), VC_EINVAL, "config.xml:5: <type verity_blox=\"all\">",
+     "unknown attribute"},
+    {TYPE(OEM "seed=\"\""), VC_EINVAL, "config.xml:5: <type seed=\"\">", "printable"},
+    {TYPE(OEM "primary=\"maybe\""), VC_EINVAL, "config.xml:5: <type primary=\"maybe\">", "true"},
+    {TYPE(OEM "rootfs_label=\"this label is far too long for a gpt partition name\""), VC_EINVAL,
+     "config.xml:5: <type rootfs_label=", "1..36"},
+    /* children of <type> */
+    {HEAD "<type image=\"ddi\">\n<bootloader name=\"systemd_boot\"/></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <bootloader>", "ddi"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"grub2\"/></type>\n" TAIL, VC_EUNSUPP,
+     "config.xml:6: <bootloader name=\"grub2\">", "systemd_boot"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"lilo\"/></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <bootloader name=\"lilo\">", "expected"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" console=\"hdmi\"/></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <bootloader console=\"hdmi\">", "serial"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" output_console=\"serial tv\"/>"
+	  "</type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <bootloader output_console=\"serial tv\">", "'tv'"},
+    {HEAD "<type " OEM
+	  ">\n<bootloader name=\"systemd_boot\" output_console=\"serial tv\"/></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <bootloader output_console=\"serial tv\">", "'tv'"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\" timeout=\"1000\"/></type>\n" TAIL,
+     VC_ERANGE, "config.xml:6: <bootloader timeout=\"1000\">", "0..600"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"/>\n<bootloader name=\"systemd_boot\"/>"
+	  "</type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <bootloader>", "twice"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<install paths=\"/usr/sbin/veritysetup ../etc/shadow\"/>\n"
+	  "</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <install paths=", "'../etc/shadow'"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<install paths=\"/usr/../etc/shadow\"/>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <install paths=", "absolute path"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<add_drivers names=\"dm-verity;rm\"/>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <add_drivers names=\"dm-verity;rm\">", "driver name"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<add_drivers names=\"  \"/>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <add_drivers names=\"  \">", "empty list"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<add module=\"dm\"/>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <add module=\"dm\">", "unknown attribute"},
+    {HEAD "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+	  "<uki><kernel name=\"../vmlinuz\"/></uki>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <kernel name=\"../vmlinuz\">", "file name"},
+    {HEAD
+     "<type " OEM ">\n<bootloader name=\"systemd_boot\"><dracut>\n"
+     "<uki><kernel name=\"a\"/><kernel name=\"b\"/></uki>\n</dracut></bootloader></type>\n" TAIL,
+     VC_EINVAL, "config.xml:7: <kernel>", "only one kernel"},
+    {HEAD "<type " OEM ">\n<initrd action=\"replace\"/></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <initrd action=\"replace\">", "setup"},
+    {HEAD "<type " OEM ">\n<initrd action=\"add\"><dracut/></initrd></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <dracut>", "module or a driver"},
+    {HEAD "<type " OEM ">\n<initrd action=\"setup\"><dracut module=\"dm\"/></initrd></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <dracut module=\"dm\">", "uefi"},
+    {HEAD "<type " OEM ">\n<initrd action=\"add\"><dracut uefi=\"true\"/></initrd></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <dracut uefi=\"true\">", "setup"},
+    {HEAD "<type " OEM ">\n<initrd action=\"setup\"><dracut uefi=\"yes\"/></initrd></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <dracut uefi=\"yes\">", "true"},
+    {HEAD "<type " OEM ">\n<initrd action=\"set\"><dracut driver=\"x\"/></initrd></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <dracut driver=\"x\">", "modules only"},
+    {HEAD "<type " OEM ">\n<gadget/></type>\n" TAIL, VC_EINVAL, "config.xml:6: <gadget>",
+     "unknown element inside <type>"},
+    {HEAD "<type " OEM ">\n<oemconfig><mystery/></oemconfig></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <mystery>", "unknown element"},
+    /* profiles */
+    {"<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"t\">\n<profiles>\n"
+     "<profile name=\"a\" description=\"x\"/>\n<profile name=\"a\" description=\"y\"/>\n"
+     "</profiles>\n</image>\n",
+     VC_EINVAL, "config.xml:5: <profile name=\"a\">", "twice"},
+    {"<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"t\">\n<profiles>\n"
+     "<profile name=\"a\" description=\"x\" import=\"true\"/>\n"
+     "<profile name=\"b\" description=\"x\"><requires profile=\"zz\"/></profile>\n"
+     "</profiles>\n<description type=\"system\"><specification>s</specification></description>\n"
+     "<preferences profiles=\"a\"><type image=\"ddi\"/></preferences>\n</image>\n",
+     0, NULL, NULL},
+};
+
+static void bad_configs(void **state)
+{
+	size_t checked = 0;
+
+	(void)state;
+	for (size_t i = 0; i < VC_ARRAY_SIZE(bad_cases); i++) {
+		const struct bad *b = &bad_cases[i];
+		struct vc_config *cfg = NULL;
+		struct vc_error err;
+		int r = parse(b->xml, NULL, &cfg, &err);
+
+		if (b->code == 0) { /* a control case: good */
+			if (r != 0)
+				fail_msg("case %zu: unexpected error: %s", i, err.msg);
+			vc_config_free(cfg);
+			continue;
+		}
+		if (r == 0) {
+			vc_config_free(cfg);
+			fail_msg("case %zu: accepted, expected '%s'", i, b->where);
+		}
+		assert_null(cfg);
+		if (!*b->where) { /* only the class and a line */
+			if (!strstr(err.msg, "config.xml:"))
+				fail_msg("case %zu: no line in '%s'", i, err.msg);
+			checked++;
+			continue;
+		}
+		if (r != b->code || !strstr(err.msg, b->where) || !strstr(err.msg, b->what))
+			fail_msg("case %zu: got %d '%s'\n  expected %d with '%s' and '%s'", i, r,
+				 err.msg, b->code, b->where, b->what);
+		checked++;
+	}
+	assert_true(checked >= 60);
+}
+
+static void load_errors(void **state)
+{
+	struct vc_config *cfg = NULL;
+	struct vc_error err;
+	char path[600];
+
+	(void)state;
+	assert_int_equal(vc_xmlcfg_load("/nonexistent/config.xml", NULL, &cfg, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "/nonexistent/config.xml"));
+	assert_int_equal(vc_xmlcfg_load(tmpdir, NULL, &cfg, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	/* Too large: refused before parsing. */
+	snprintf(path, sizeof(path), "%s/big.xml", tmpdir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, VC_XMLCFG_FILE_MAX + 1, SEEK_SET), 0);
+	fputc('\n', f);
+	fclose(f);
+	assert_int_equal(vc_xmlcfg_load(path, NULL, &cfg, &err), VC_ERANGE);
+	assert_non_null(strstr(err.msg, "big.xml"));
+	assert_null(cfg);
+}
+
+static int code_of(const char *name)
+{
+	static const struct {
+		const char *name;
+		int code;
+	} codes[] = {{"EINVAL", VC_EINVAL}, {"ERANGE", VC_ERANGE}, {"EUNSUPP", VC_EUNSUPP}};
+	for (size_t i = 0; i < VC_ARRAY_SIZE(codes); i++)
+		if (!strcmp(codes[i].name, name))
+			return codes[i].code;
+	fail_msg("unknown code %s", name);
+	return 0;
+}
+
+/* tests/xmlcfg/bad/: one file per bad config, the expectations in EXPECT
+ * (also meant for `vcompose build` script tests). */
+static void bad_config_files(void **state)
+{
+	const char *dir = VC_SOURCE_DIR "/tests/xmlcfg/bad";
+	char line[1024], path[1400], want[1400];
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/EXPECT", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		struct vc_config *cfg = NULL;
+		struct vc_error err;
+		char *file, *code, *expect, *save = NULL;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		file = strtok_r(line, "\t", &save);
+		code = strtok_r(NULL, "\t", &save);
+		expect = strtok_r(NULL, "", &save);
+		assert_non_null(expect);
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+		snprintf(want, sizeof(want), "%s%s", path, expect);
+		int r = vc_xmlcfg_load(path, NULL, &cfg, &err);
+		if (r == 0) {
+			vc_config_free(cfg);
+			fail_msg("%s: accepted", file);
+		}
+		if (r != code_of(code) || !strstr(err.msg, want))
+			fail_msg("%s: got %d '%s'\n  expected %s with '%s'", file, r, err.msg, code,
+				 want);
+		n++;
+	}
+	fclose(f);
+	assert_true(n >= 30);
+}
+
+/* Billion laughs with entities inside the document: refused as a DOCTYPE. */
+static void entity_expansion_refused(void **state)
+{
+	static const char xml[] =
+	    "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE image [\n"
+	    " <!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"
+	    " <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
+	    " <!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
+	    "]>\n"
+	    "<image schemaversion=\"8.5\" name=\"t\">&c;</image>\n";
+	struct vc_config *cfg = NULL;
+	struct vc_error err;
+
+	(void)state;
+	assert_int_equal(parse(xml, NULL, &cfg, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "config.xml:2: <!DOCTYPE>"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(example_minimal),
+	    cmocka_unit_test(example_bootable),
+	    cmocka_unit_test(kiwi_style_description),
+	    cmocka_unit_test(profiles_select_types),
+	    cmocka_unit_test(signature_key_from_cli),
+	    cmocka_unit_test(variants),
+	    cmocka_unit_test(bad_configs),
+	    cmocka_unit_test(bad_config_files),
+	    cmocka_unit_test(load_errors),
+	    cmocka_unit_test(entity_expansion_refused),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

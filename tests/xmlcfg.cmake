@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+vc_test(xmlcfg DEPS vc_xmlcfg)
