@@ -4,6 +4,7 @@
 #   - the exit code (1 bad input, 2 usage, 3 environment),
 #   - that stderr holds the expected message text,
 #   - that the message names the culprit (file, file:line, entry or option),
+#     and that nothing (a library) printed before vcompose's own message,
 #   - that the case's output folder ($O) holds no file afterwards, not even a
 #     hidden temporary one, and the process was not killed by a signal.
 # Inputs: configs in tests/bad/config/, mtree files in tests/bad/mtree/, the
@@ -84,6 +85,8 @@ while IFS='|' read -r name code names msg args; do
 	[ "$got" = "$code" ] || why="exit $got, expected $code"
 	[ -n "$why" ] || grep -qF -- "$msg" "$VC_TMP/err.txt" || why="message lacks '$msg'"
 	[ -n "$why" ] || grep -qF -- "$names" "$VC_TMP/err.txt" || why="message does not name '$names'"
+	# only vcompose speaks: no library printing to stderr before it
+	[ -n "$why" ] || head -n 1 "$VC_TMP/err.txt" | grep -q '^vcompose ' || why="stderr starts with something else"
 	left=$(ls -A "$O")
 	[ -n "$why" ] || [ -z "$left" ] || why="left behind in the output folder: $left"
 	if [ -n "$why" ]; then
