@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* vcompose: git-style dispatch to the subcommands. Only src/cli knows argv. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +106,10 @@ int cli_epoch(const char *opt, int64_t *ret, bool *ret_set, struct vc_error *err
 
 int main(int argc, char **argv)
 {
+	/* Past a file-size limit (ulimit -f) a write fails with EFBIG, so the
+	 * file sink reports it and removes its temporary file, instead of the
+	 * default SIGXFSZ killing us and leaving half an output behind. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return VC_EXIT_USAGE;

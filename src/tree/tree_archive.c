@@ -311,8 +311,13 @@ int tree_load_archive(struct vc_tree *t, const char *path, const struct vc_tree_
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
 	if (archive_read_open_filename(a, strcmp(path, "-") == 0 ? NULL : path, 1 << 16) != ARCHIVE_OK) {
-		r = vc_errorf(err, errno == ENOENT || errno == EACCES ? VC_EIO : VC_EINVAL, "%s: %s",
-			      shown, archive_error_string(a));
+		/* archive_errno(), not errno: a filter that fails to decode leaves
+		 * errno as some earlier call set it. */
+		int e_no = archive_errno(a);
+		if (e_no == ENOENT || e_no == EACCES)
+			r = vc_errorf_errno(err, VC_EIO, e_no, "%s", shown);
+		else
+			r = vc_errorf(err, VC_EINVAL, "%s: %s", shown, archive_error_string(a));
 		goto out;
 	}
 	for (;;) {

@@ -30,6 +30,17 @@ static int node_type(struct archive_entry *e, enum vc_node_type *ret)
 	return -1;
 }
 
+/* The mtree keyword of a type, for messages. */
+static const char *type_word(enum vc_node_type t)
+{
+	static const char *const words[] = {
+		[VC_NODE_REG] = "file", [VC_NODE_DIR] = "dir", [VC_NODE_SYMLINK] = "link",
+		[VC_NODE_CHR] = "char", [VC_NODE_BLK] = "block", [VC_NODE_FIFO] = "fifo",
+		[VC_NODE_SOCK] = "socket",
+	};
+	return (size_t)t < sizeof(words) / sizeof(words[0]) && words[t] ? words[t] : "?";
+}
+
 static int apply_entry(struct vc_tree *t, struct archive_entry *e, bool *ret_added,
 		       struct vc_error *err)
 {
@@ -68,8 +79,8 @@ static int apply_entry(struct vc_tree *t, struct archive_entry *e, bool *ret_add
 			n->size = strlen(s);
 		}
 	} else if (n->type != type) {
-		return vc_errorf(err, VC_EINVAL, "%s: the mtree says type %s, the tree disagrees", path,
-				 archive_entry_strmode(e));
+		return vc_errorf(err, VC_EINVAL, "%s: the mtree says type=%s, the tree has a %s",
+				 path, type_word(type), type_word(n->type));
 	}
 	n = n->link_first;
 	n->mode = archive_entry_perm(e) & 07777;

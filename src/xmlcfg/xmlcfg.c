@@ -1510,7 +1510,7 @@ static void keep_first_error(void *data, xmlErrorPtr e)
 	if (!f || f->set || !e || e->level < XML_ERR_ERROR)
 		return;
 	f->set = true;
-	f->line = e->line;
+	f->line = e->line; /* 0: raised outside the parser (encoding conversion) */
 	snprintf(f->msg, sizeof(f->msg), "%s", e->message ? e->message : "not well-formed");
 	size_t m = strlen(f->msg);
 	while (m && (f->msg[m - 1] == '\n' || f->msg[m - 1] == ' '))
@@ -1605,9 +1605,13 @@ int vc_xmlcfg_parse(const char *buf, size_t len, const char *name, const char *d
 	px->sax->internalSubset = refuse_doctype;
 	/* No network, no entity substitution, no DTD loading, no XInclude; and
 	 * libxml2 keeps its own limits (no XML_PARSE_HUGE). */
+	/* libxml2 reports encoding conversion and I/O errors through its global
+	 * handler, which prints to stderr: catch them for this parse. */
+	xmlSetStructuredErrorFunc(px, keep_first_error);
 	doc = xmlCtxtReadMemory(px, buf, (int)len, name, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 				    XML_PARSE_BIG_LINES);
+	xmlSetStructuredErrorFunc(NULL, NULL);
 	if (first.doctype || (doc && (doc->intSubset || doc->extSubset))) {
 		r = vc_errorf(err, VC_EINVAL,
 			      "%s:%ld: <!DOCTYPE>: not allowed (no DTDs, no entities)", name,
@@ -1619,8 +1623,12 @@ int vc_xmlcfg_parse(const char *buf, size_t len, const char *name, const char *d
 			const xmlError *e = xmlCtxtGetLastError(px);
 			keep_first_error(px, (xmlErrorPtr)e);
 		}
-		r = vc_errorf(err, VC_EINVAL, "%s:%d: malformed XML: %s", name, first.line,
-			      first.set ? first.msg : "not well-formed");
+		if (first.set && first.line == 0)
+			r = vc_errorf(err, VC_EINVAL, "%s: not in its declared encoding: %s", name,
+				      first.msg);
+		else
+			r = vc_errorf(err, VC_EINVAL, "%s:%d: malformed XML: %s", name, first.line,
+				      first.set ? first.msg : "not well-formed");
 		goto out;
 	}
 	root = xmlDocGetRootElement(doc);

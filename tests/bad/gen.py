@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# Writes the binary inputs of the bad-input corpus into the folder argv[1]:
+# archives (made with Python's tarfile, then damaged), PE images (a minimal
+# EFI-stub kernel and broken variants), size-limit breakers. Deterministic.
+import gzip, io, os, struct, sys, tarfile
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+
+
+def put(name, data):
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(data)
+
+
+def tar(members, fmt=tarfile.GNU_FORMAT):
+    """members: (name, type, data-or-linkname) -> tar bytes."""
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w", format=fmt) as t:
+        for name, typ, arg in members:
+            i = tarfile.TarInfo(name)
+            i.mtime = 1700000000
+            i.mode = 0o755 if typ == tarfile.DIRTYPE else 0o644
+            i.type = typ
+            if typ in (tarfile.LNKTYPE, tarfile.SYMTYPE):
+                i.linkname = arg
+                t.addfile(i)
+            elif typ == tarfile.REGTYPE:
+                i.size = len(arg)
+                t.addfile(i, io.BytesIO(arg))
+            else:
+                t.addfile(i)
+    return b.getvalue()
+
+
+R, D, L, S = tarfile.REGTYPE, tarfile.DIRTYPE, tarfile.LNKTYPE, tarfile.SYMTYPE
+good = tar([("etc", D, None), ("etc/motd", R, b"hello\n"), ("usr", D, None),
+            ("usr/bin", D, None), ("usr/bin/sh", R, b"#!\n" * 100)])
+put("traversal.tar", tar([("etc", D, None), ("etc/../../escape", R, b"x")]))
+put("dotdot-only.tar", tar([("..", D, None)]))
+put("absolute.tar", tar([("/etc/passwd", R, b"root:x:0:0::/:/bin/sh\n")], tarfile.PAX_FORMAT))
+put("longname.tar", tar([("a" * 300, R, b"x")], tarfile.PAX_FORMAT))
+put("longpath.tar", tar([("/".join(["d" * 200] * 22) + "/f", R, b"x")], tarfile.PAX_FORMAT))
+put("hardlink-missing.tar", tar([("etc", D, None), ("etc/link", L, "etc/nothere")]))
+put("hardlink-dir.tar", tar([("etc", D, None), ("etc/link", L, "etc")]))
+put("file-then-dir.tar", tar([("etc", R, b"x"), ("etc/motd", R, b"y")]))
+put("symlink-long.tar", tar([("l", S, "t" * 5000)], tarfile.PAX_FORMAT))
+put("empty-name.tar", tar([("./", D, None), ("", R, b"x")]))
+# a truncated tar: the header says 300 bytes, the file stops after 100
+t = tar([("big", R, b"z" * 300)])
+put("truncated.tar", t[:512 + 100])
+# gzip with a good header and a damaged deflate stream
+gz = bytearray(gzip.compress(good, mtime=0))
+for i in range(20, 60):
+    gz[i] ^= 0x5A
+put("corrupt.tar.gz", bytes(gz))
+put("truncated.tar.gz", gzip.compress(good, mtime=0)[:60])
+# zstd frame magic followed by junk
+put("corrupt.tar.zst", b"\x28\xb5\x2f\xfd" + bytes(range(256)) * 4)
+put("not-an-archive.tar", b"this is plain text, not an archive\n" * 10)
+put("empty.tar", b"")
+
+# PE images. A minimal EFI-stub kernel: PE32+ x86-64, one .text section,
+# bzImage "HdrS" at 0x202 and kernel_version pointing at a release string.
+def pe(machine=0x8664, magic=0x20B, subsystem=10, hdrs=True, nsec=1, size=0x600,
+       sizeofimage=0x2000, lfanew=0x40, raw_ptr=0x400, raw_size=0x200):
+    k = bytearray(size)
+    k[0:2] = b"MZ"
+    struct.pack_into("<I", k, 0x3C, lfanew)
+    k[lfanew:lfanew + 4] = b"PE\0\0"
+    struct.pack_into("<HHIIIHH", k, lfanew + 4, machine, nsec, 0, 0, 0, 240, 0x22)
+    o = lfanew + 24
+    struct.pack_into("<H", k, o, magic)
+    struct.pack_into("<I", k, o + 16, 0x1000)        # AddressOfEntryPoint
+    struct.pack_into("<II", k, o + 32, 0x1000, 0x200)  # Section/FileAlignment
+    struct.pack_into("<II", k, o + 56, sizeofimage, 0x400)  # SizeOfImage, SizeOfHeaders
+    struct.pack_into("<H", k, o + 68, subsystem)
+    struct.pack_into("<I", k, o + 108, 16)
+    s = o + 240
+    k[s:s + 5] = b".text"
+    struct.pack_into("<IIIIIIHHI", k, s + 8, 0x200, 0x1000, raw_size, raw_ptr, 0, 0, 0, 0,
+                     0x60000020)
+    if hdrs:
+        k[0x202:0x206] = b"HdrS"
+        struct.pack_into("<H", k, 0x20E, 0x100)
+        rel = b"6.1.0-bad (bad@vcompose) #1"
+        k[0x300:0x300 + len(rel)] = rel
+    return bytes(k)
+
+
+put("kernel.efi", pe())
+put("kernel-nohdrs.efi", pe(hdrs=False))
+put("kernel-arm64.efi", pe(machine=0xAA64))
+put("kernel-pe32.efi", pe(magic=0x10B))
+put("kernel-app-subsystem.efi", pe(subsystem=3))
+put("pe-truncated.efi", pe()[:0x500])
+k = pe()
+put("pe-lfanew-out.efi", k[:0x3C] + struct.pack("<I", 0x7FFFFFF0) + k[0x40:])
+put("pe-no-sections.efi", pe(nsec=0))
+put("pe-raw-past-end.efi", pe(raw_size=0x10000))
+put("pe-image-small.efi", pe(sizeofimage=0x1100))
+put("mz-only.efi", b"MZ" + b"\0" * 100)
+put("initrd.img", b"070701" + b"0" * 104 + b"TRAILER!!!\0\0")
+# an initrd bigger than 1 MiB for the ESP-size cases (zeros compress away in git)
+put("initrd-2m.img", b"\0" * (2 << 20))
