@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Installs what the tests need, builds with AddressSanitizer and
 # UndefinedBehaviorSanitizer and -Werror, and runs every test.
+# Then, on a full run, every libFuzzer target for VC_FUZZ_SECONDS (30) each.
 # Usage: tools/test.sh [ctest arguments, e.g. -R verity]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,3 +17,6 @@ export VC_NO_SKIP=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$build"
 ctest --output-on-failure -j "$(nproc)" "$@"
+if [ $# -eq 0 ]; then
+	VC_FUZZ_BUILD="$build-fuzz" "$top/fuzz/run.sh" "${VC_FUZZ_SECONDS:-30}"
+fi

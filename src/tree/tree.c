@@ -688,36 +688,37 @@ static const char *type_name(enum vc_node_type t)
 	return names[t];
 }
 
-static int content_sha256(const struct vc_tree *t, const struct vc_node *n, char hex[65],
-			  struct vc_error *err)
-{
-	static const size_t chunk = 1 << 20;
-	uint8_t *buf = malloc(chunk), d[32];
-	struct vc_sha256 c;
-	int r = 0;
+#define DUMP_CHUNK (1u << 20)
 
-	if (!buf)
-		return vc_errorf(err, VC_ENOMEM, "out of memory");
+/* SHA-256 of a file's content, read through buf (DUMP_CHUNK bytes). */
+static int content_sha256(const struct vc_tree *t, const struct vc_node *n, uint8_t *buf,
+			  char hex[65], struct vc_error *err)
+{
+	struct vc_sha256 c;
+	uint8_t d[32];
+
 	vc_sha256_init(&c);
-	for (uint64_t off = 0; off < n->size; off += chunk) {
-		size_t len = n->size - off < chunk ? (size_t)(n->size - off) : chunk;
-		r = vc_tree_read(t, n, off, buf, len, err);
+	for (uint64_t off = 0; off < n->size; off += DUMP_CHUNK) {
+		size_t len = n->size - off < DUMP_CHUNK ? (size_t)(n->size - off) : DUMP_CHUNK;
+		int r = vc_tree_read(t, n, off, buf, len, err);
 		if (r < 0)
-			goto out;
+			return r;
 		vc_sha256_update(&c, buf, len);
 	}
 	vc_sha256_final(&c, d);
 	vc_hex_encode(d, 32, hex);
-out:
-	free(buf);
-	return r;
+	return 0;
 }
 
 int vc_tree_dump(const struct vc_tree *t, FILE *out, struct vc_error *err)
 {
 	struct vc_buf line = {0};
 	char pathbuf[VC_TREE_PATH_MAX + 2];
+	uint8_t *buf = malloc(DUMP_CHUNK);
 	int r = 0;
+
+	if (!buf)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
 
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct vc_node *n = t->nodes[i];
@@ -732,7 +733,7 @@ int vc_tree_dump(const struct vc_tree *t, FILE *out, struct vc_error *err)
 					(long long)f->mtime, f->mtime_nsec)) < 0)
 			goto out;
 		if (f->type == VC_NODE_REG) {
-			if ((r = content_sha256(t, f, hex, err)) < 0 ||
+			if ((r = content_sha256(t, f, buf, hex, err)) < 0 ||
 			    (r = vc_buf_appendf(&line, err, " size=%llu sha256=%s",
 						(unsigned long long)f->size, hex)) < 0)
 				goto out;
@@ -776,5 +777,6 @@ int vc_tree_dump(const struct vc_tree *t, FILE *out, struct vc_error *err)
 	}
 out:
 	vc_buf_fini(&line);
+	free(buf);
 	return r;
 }
