@@ -16,35 +16,8 @@ for t in qemu-system-x86_64 mkfs.fat mcopy mmd sgdisk python3; do
 	command -v $t >/dev/null || { echo "SKIP: missing $t"; exit 77; }
 done
 
-# initrd: gzip'd cpio newc written by python (a /dev/console node needs no root).
-python3 - <<'PY'
-import gzip, os
-out = bytearray()
-ino = [100]
-def ent(name, mode, data=b"", rdev=(0, 0)):
-    ino[0] += 1
-    nb = name.encode() + b"\0"
-    hdr = "070701" + "".join("%08X" % v for v in (
-        ino[0], mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(nb), 0))
-    out.extend(hdr.encode() + nb)
-    out.extend(b"\0" * (-len(out) % 4))
-    out.extend(data)
-    out.extend(b"\0" * (-len(out) % 4))
-init = b"""#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-echo "VCOMPOSE-UKI-BOOTED"
-echo "CMDLINE=[$(/bin/busybox cat /proc/cmdline)]"
-/bin/busybox poweroff -f
-"""
-for d in ("bin", "dev", "proc"):
-    ent(d, 0o040755)
-ent("dev/console", 0o020600, rdev=(5, 1))
-ent("bin/busybox", 0o100755, open("/bin/busybox", "rb").read())
-ent("init", 0o100755, init)
-ent("TRAILER!!!", 0)
-out.extend(b"\0" * (-len(out) % 512))
-open("initrd.img", "wb").write(gzip.compress(bytes(out), mtime=0))
-PY
+# initrd: gzip'd cpio newc with busybox as /init (no root needed)
+python3 "$VC_SOURCE_DIR/tests/busybox_initrd.py" initrd.img VCOMPOSE-UKI-BOOTED
 
 cmdline="console=ttyS0 panic=-1 vcompose.test=uki-boot quiet"
 scratch out

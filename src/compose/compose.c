@@ -44,20 +44,6 @@ static void progress(struct cx *c, const char *fmt, ...)
 	c->o->progress(c->o->note_ctx, buf);
 }
 
-static void note(struct cx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct cx *c, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	if (!c->o->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	c->o->note(c->o->note_ctx, buf);
-}
-
 /* ---- outputs: every file goes through a file sink, committed at the end ---- */
 
 static int out_open(struct cx *c, struct out_file *of, const char *name, struct vc_error *err)
@@ -116,7 +102,8 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < c->cfg->notes.n; i++)
-		note(c, "%s", c->cfg->notes.v[i]);
+		if (o->note)
+			o->note(o->note_ctx, c->cfg->notes.v[i]);
 
 	struct vc_tree_options to = {
 		.owner = VC_OWNER_DEFAULT,

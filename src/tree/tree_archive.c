@@ -45,7 +45,7 @@ static const char *type_word(enum vc_node_type t)
 	return w[t];
 }
 
-static int entry_type(struct archive_entry *e, enum vc_node_type *ret)
+int tree_entry_type(struct archive_entry *e, enum vc_node_type *ret)
 {
 	switch (archive_entry_filetype(e)) {
 	case AE_IFREG: *ret = VC_NODE_REG; return 0;
@@ -213,7 +213,7 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 		if (target->type == VC_NODE_DIR)
 			return vc_errorf(err, VC_EINVAL, "%s: hard link to a folder '%s'", path, hardlink);
 		type = target->type;
-	} else if (entry_type(e, &type) < 0) {
+	} else if (tree_entry_type(e, &type) < 0) {
 		return vc_errorf(err, VC_EUNSUPP, "%s: unsupported entry type %#o", path,
 				 (unsigned)archive_entry_filetype(e));
 	}

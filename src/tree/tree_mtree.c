@@ -16,20 +16,6 @@
 
 #include "tree_priv.h"
 
-static int node_type(struct archive_entry *e, enum vc_node_type *ret)
-{
-	switch (archive_entry_filetype(e)) {
-	case AE_IFREG: *ret = VC_NODE_REG; return 0;
-	case AE_IFDIR: *ret = VC_NODE_DIR; return 0;
-	case AE_IFLNK: *ret = VC_NODE_SYMLINK; return 0;
-	case AE_IFCHR: *ret = VC_NODE_CHR; return 0;
-	case AE_IFBLK: *ret = VC_NODE_BLK; return 0;
-	case AE_IFIFO: *ret = VC_NODE_FIFO; return 0;
-	case AE_IFSOCK: *ret = VC_NODE_SOCK; return 0;
-	}
-	return -1;
-}
-
 /* The mtree keyword of a type, for messages. */
 static const char *type_word(enum vc_node_type t)
 {
@@ -53,7 +39,7 @@ static int apply_entry(struct vc_tree *t, struct archive_entry *e, bool *ret_add
 
 	if (!path || !*path)
 		return vc_errorf(err, VC_EINVAL, "an entry with an empty path");
-	if (node_type(e, &type) < 0)
+	if (tree_entry_type(e, &type) < 0)
 		return vc_errorf(err, VC_EUNSUPP, "%s: unsupported type", path);
 	r = tree_walk_parent(t, path, false, &parent, &name, &len, err);
 	if (r < 0)

@@ -54,6 +54,10 @@ int tree_walk_parent(struct vc_tree *t, const char *path, bool create_parents,
 int tree_finish(struct vc_tree *t, const struct vc_tree_options *o, bool from_dir,
 		struct vc_error *err);
 
+/* The node type of a libarchive entry (AE_IF*); -1 for none we know. */
+struct archive_entry;
+int tree_entry_type(struct archive_entry *e, enum vc_node_type *ret);
+
 int tree_load_dir(struct vc_tree *t, const char *path, struct vc_error *err);
 int tree_load_archive(struct vc_tree *t, const char *path, const struct vc_tree_options *o,
 		      struct vc_error *err);
