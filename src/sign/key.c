@@ -172,6 +172,12 @@ static int parse_key(struct vc_sign_key *k, const struct vc_sign_key_options *o,
 				 "%s: unsupported key algorithm or encryption: only RSA and "
 				 "ECDSA keys are supported",
 				 o->key_path);
+	if (r == MBEDTLS_ERR_PK_KEY_INVALID_FORMAT) {
+		mbed_errorf(err, VC_ECRYPTO, r, "mbedtls");
+		vc_error_prefix(err, "%s: not a private key (PEM or DER: PKCS#1, SEC1 or PKCS#8)",
+				o->key_path);
+		return err->code;
+	}
 	return mbed_errorf(err, VC_ECRYPTO, r, o->key_path);
 }
 
