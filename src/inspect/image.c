@@ -349,7 +349,7 @@ static int jp_value(struct jp *p, struct jval *v)
 			p->s++;
 		} else {
 			for (;;) {
-				struct jval *k;
+				struct jval *k = NULL;
 				char *key = NULL;
 				jp_ws(p);
 				if (obj) {
