@@ -20,10 +20,10 @@ export SOURCE_DATE_EPOCH=1700000000
 
 tree=${1:-}
 if [ -z "$tree" ]; then
-	# a default tree: the host's /usr/bin and /usr/share (about 1.3 GB)
+	# a default tree: the host's /usr/bin (a few hundred MB)
 	tree=$work/tree
 	mkdir -p "$tree/usr" "$tree/boot" "$tree/etc"
-	cp -a /usr/bin /usr/share "$tree/usr/" 2>/dev/null || true
+	cp -a /usr/bin "$tree/usr/" 2>/dev/null || true
 	cp "$kernel" "$tree/boot/"
 	cp /etc/os-release "$tree/etc/os-release" 2>/dev/null || true
 fi
