@@ -205,6 +205,22 @@ static void hex_and_numbers(void **state)
 	assert_int_equal(vc_parse_u64("17179869184G", true, &v, &err), VC_ERANGE);
 }
 
+static void utf8_to_utf16(void **state)
+{
+	uint16_t u[4];
+	(void)state;
+	/* "é" and U+1F600 (a surrogate pair) */
+	assert_int_equal(vc_utf8_to_utf16("\xc3\xa9\xf0\x9f\x98\x80", 6, u, 4), 3);
+	assert_int_equal(u[0], 0x00e9);
+	assert_int_equal(u[1], 0xd83d);
+	assert_int_equal(u[2], 0xde00);
+	assert_int_equal(vc_utf8_to_utf16("abc", 3, NULL, 0), 3);      /* counting only */
+	assert_int_equal(vc_utf8_to_utf16("\xc0\xaf", 2, NULL, 0), -1); /* overlong */
+	assert_int_equal(vc_utf8_to_utf16("\xed\xa0\x80", 3, NULL, 0), -1); /* surrogate */
+	assert_int_equal(vc_utf8_to_utf16("\xc3", 1, NULL, 0), -1);     /* truncated */
+	assert_int_equal(vc_utf8_to_utf16("\xf4\x90\x80\x80", 4, NULL, 0), -1); /* > U+10FFFF */
+}
+
 static void json_writer(void **state)
 {
 	struct vc_json j;
@@ -365,6 +381,7 @@ int main(void)
 		cmocka_unit_test(hmac_rfc4231),
 		cmocka_unit_test(uuid_derive_and_format),
 		cmocka_unit_test(hex_and_numbers),
+		cmocka_unit_test(utf8_to_utf16),
 		cmocka_unit_test(json_writer),
 		cmocka_unit_test(pool_results_and_lowest_error),
 		cmocka_unit_test(sink_window_refuses_outside),

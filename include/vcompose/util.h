@@ -33,6 +33,12 @@ uint8_t *vc_buf_grow(struct vc_buf *b, size_t len, struct vc_error *err);
  * NUL follows, not counted). Errors name the path. */
 int vc_read_file(const char *path, size_t max, struct vc_buf *out, struct vc_error *err);
 
+/* Decodes UTF-8 s[0..len) into UTF-16 code units (surrogate pairs above
+ * U+FFFF); out may be NULL to count, at most max units are stored. Returns
+ * the number of units, or -1 when the text is not well-formed UTF-8
+ * (overlongs, surrogates and code points above U+10FFFF are refused). */
+long vc_utf8_to_utf16(const char *s, size_t len, uint16_t *out, size_t max);
+
 /* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void vc_hex_encode(const uint8_t *in, size_t n, char *out);
 /* Parses an even-length hex string (either case) of at most max bytes. */

@@ -116,6 +116,56 @@ out:
 	return r;
 }
 
+long vc_utf8_to_utf16(const char *s, size_t len, uint16_t *out, size_t max)
+{
+	const uint8_t *p = (const uint8_t *)s, *end = p + len;
+	size_t n = 0;
+
+	while (p < end) {
+		uint32_t c;
+		int extra;
+
+		if (p[0] < 0x80) {
+			c = p[0];
+			extra = 0;
+		} else if ((p[0] & 0xe0) == 0xc0) {
+			c = p[0] & 0x1f;
+			extra = 1;
+		} else if ((p[0] & 0xf0) == 0xe0) {
+			c = p[0] & 0x0f;
+			extra = 2;
+		} else if ((p[0] & 0xf8) == 0xf0) {
+			c = p[0] & 0x07;
+			extra = 3;
+		} else {
+			return -1;
+		}
+		if (end - p <= extra)
+			return -1;
+		for (int i = 1; i <= extra; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return -1;
+			c = c << 6 | (p[i] & 0x3f);
+		}
+		if ((extra == 1 && c < 0x80) || (extra == 2 && c < 0x800) ||
+		    (extra == 3 && c < 0x10000) || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return -1;
+		p += extra + 1;
+		if (c >= 0x10000) {
+			if (out && n + 2 <= max) {
+				out[n] = (uint16_t)(0xd800 | ((c - 0x10000) >> 10));
+				out[n + 1] = (uint16_t)(0xdc00 | ((c - 0x10000) & 0x3ff));
+			}
+			n += 2;
+		} else {
+			if (out && n < max)
+				out[n] = (uint16_t)c;
+			n++;
+		}
+	}
+	return (long)n;
+}
+
 void vc_hex_encode(const uint8_t *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

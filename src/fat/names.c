@@ -20,8 +20,7 @@ static bool short_char_ok(unsigned char c)
 long fat_name_to_utf16(const char *name, size_t len, uint16_t *out, size_t max, const char *what,
 		       struct vc_error *err)
 {
-	const uint8_t *p = (const uint8_t *)name, *end = p + len;
-	size_t n = 0;
+	size_t n;
 
 	if (len == 0 || (len == 1 && name[0] == '.') ||
 	    (len == 2 && name[0] == '.' && name[1] == '.'))
@@ -30,53 +29,22 @@ long fat_name_to_utf16(const char *name, size_t len, uint16_t *out, size_t max, 
 		return vc_errorf(err, VC_EINVAL,
 				 "fat: '%s': FAT cannot store a name ending in a dot or a space",
 				 what);
-	while (p < end) {
-		uint32_t c;
-		int extra;
-
-		if (p[0] < 0x80) {
-			c = p[0];
-			extra = 0;
-			if (c < 0x20 || strchr("\"*/:<>?\\|", (int)c))
-				return vc_errorf(err, VC_EINVAL,
-						 "fat: '%s': FAT cannot store the character 0x%02x "
-						 "in a name",
-						 what, (unsigned)c);
-		} else if ((p[0] & 0xe0) == 0xc0) {
-			c = p[0] & 0x1f;
-			extra = 1;
-		} else if ((p[0] & 0xf0) == 0xe0) {
-			c = p[0] & 0x0f;
-			extra = 2;
-		} else if ((p[0] & 0xf8) == 0xf0) {
-			c = p[0] & 0x07;
-			extra = 3;
-		} else {
-			goto bad_utf8;
-		}
-		if (end - p <= extra)
-			goto bad_utf8;
-		for (int i = 1; i <= extra; i++) {
-			if ((p[i] & 0xc0) != 0x80)
+	/* ASCII bytes are whole characters in UTF-8: find the first one FAT
+	 * refuses, and report whichever fault comes first in the name. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 0x20 || (c < 0x80 && strchr("\"*/:<>?\\|", c))) {
+			if (vc_utf8_to_utf16(name, i, NULL, 0) < 0)
 				goto bad_utf8;
-			c = c << 6 | (p[i] & 0x3f);
-		}
-		if ((extra == 1 && c < 0x80) || (extra == 2 && c < 0x800) ||
-		    (extra == 3 && c < 0x10000) || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			goto bad_utf8;
-		p += extra + 1;
-		if (c >= 0x10000) {
-			if (out && n + 2 <= max) {
-				out[n] = (uint16_t)(0xd800 | ((c - 0x10000) >> 10));
-				out[n + 1] = (uint16_t)(0xdc00 | ((c - 0x10000) & 0x3ff));
-			}
-			n += 2;
-		} else {
-			if (out && n < max)
-				out[n] = (uint16_t)c;
-			n++;
+			return vc_errorf(err, VC_EINVAL,
+					 "fat: '%s': FAT cannot store the character 0x%02x in a name",
+					 what, (unsigned)c);
 		}
 	}
+	long units = vc_utf8_to_utf16(name, len, out, out ? max : 0);
+	if (units < 0)
+		goto bad_utf8;
+	n = (size_t)units;
 	if (n > FAT_NAME_UNITS)
 		return vc_errorf(err, VC_EINVAL,
 				 "fat: '%s': name is %zu UTF-16 units long, FAT stores at most %d",

@@ -32,58 +32,6 @@ void vc_gpt_init(struct vc_gpt *g, const void *seed, size_t seed_len)
 	}
 }
 
-/* Decodes UTF-8 into UTF-16 code units (surrogate pairs above U+FFFF).
- * out may be NULL to count; returns the number of units or -1 when the text is
- * not well-formed UTF-8 (overlongs, surrogates, > U+10FFFF refused). */
-static long utf8_to_utf16(const char *s, uint16_t *out, size_t max_units)
-{
-	const uint8_t *p = (const uint8_t *)s;
-	size_t n = 0;
-
-	while (*p) {
-		uint32_t c;
-		int extra;
-
-		if (p[0] < 0x80) {
-			c = p[0];
-			extra = 0;
-		} else if ((p[0] & 0xe0) == 0xc0) {
-			c = p[0] & 0x1f;
-			extra = 1;
-		} else if ((p[0] & 0xf0) == 0xe0) {
-			c = p[0] & 0x0f;
-			extra = 2;
-		} else if ((p[0] & 0xf8) == 0xf0) {
-			c = p[0] & 0x07;
-			extra = 3;
-		} else {
-			return -1;
-		}
-		for (int i = 1; i <= extra; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return -1;
-			c = c << 6 | (p[i] & 0x3f);
-		}
-		if ((extra == 1 && c < 0x80) || (extra == 2 && c < 0x800) ||
-		    (extra == 3 && c < 0x10000) || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return -1;
-		p += extra + 1;
-		if (c >= 0x10000) {
-			if (out && n + 2 <= max_units) {
-				c -= 0x10000;
-				out[n] = (uint16_t)(0xd800 | (c >> 10));
-				out[n + 1] = (uint16_t)(0xdc00 | (c & 0x3ff));
-			}
-			n += 2;
-		} else {
-			if (out && n < max_units)
-				out[n] = (uint16_t)c;
-			n++;
-		}
-	}
-	return (long)n;
-}
-
 int vc_gpt_add(struct vc_gpt *g, const struct vc_gpt_part *p, struct vc_error *err)
 {
 	size_t idx = g->n_parts + 1;
@@ -94,7 +42,7 @@ int vc_gpt_add(struct vc_gpt *g, const struct vc_gpt_part *p, struct vc_error *e
 				 idx, VC_GPT_MAX_PARTS);
 	if (memchr(p->label, '\0', sizeof(p->label)) == NULL)
 		return vc_errorf(err, VC_EINVAL, "partition %zu: label is not terminated", idx);
-	units = utf8_to_utf16(p->label, NULL, 0);
+	units = vc_utf8_to_utf16(p->label, strlen(p->label), NULL, 0);
 	if (units < 0)
 		return vc_errorf(err, VC_EINVAL, "partition %zu: label '%s' is not valid UTF-8",
 				 idx, p->label);
@@ -284,7 +232,7 @@ int vc_gpt_write(const struct vc_gpt *g, const struct vc_sink *disk, struct vc_e
 		const struct vc_gpt_part *p = &g->parts[i];
 		struct gpt_entry_disk e;
 		uint16_t name[VC_GPT_LABEL_UNITS];
-		long units = utf8_to_utf16(p->label, name, VC_GPT_LABEL_UNITS);
+		long units = vc_utf8_to_utf16(p->label, strlen(p->label), name, VC_GPT_LABEL_UNITS);
 
 		memset(&e, 0, sizeof(e));
 		guid_to_disk(e.type_guid, p->type);
