@@ -38,7 +38,7 @@ boot() { # DISK LOG STOP_PATTERN
 	qpid=$!
 	# stop as soon as the verdict is on the console
 	while kill -0 $qpid 2>/dev/null; do
-		if grep -aqE "$3" "$2" 2>/dev/null; then sleep 2; kill $qpid 2>/dev/null; break; fi
+		if grep -aqE "$3" "$2" 2>/dev/null; then sleep 2; kill $qpid 2>/dev/null || true; break; fi
 		sleep 2
 	done
 	wait $qpid 2>/dev/null || true
