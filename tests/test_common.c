@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -361,6 +362,55 @@ static void file_sink_commit_and_abort(void **state)
 	rmdir(dir);
 }
 
+/* vc_sink_copy_fd: by the kernel into a file sink, through a buffer into a
+ * memory sink; the same bytes at the same place either way. */
+static void sink_copy_fd(void **state)
+{
+	char dir[] = "/tmp/vcsinkXXXXXX";
+	char src[64], path[64];
+	size_t n = (3u << 20) + 123;
+	uint8_t *data = malloc(n), *back = malloc(n);
+	struct vc_file_sink *f;
+	struct vc_mem_sink m;
+	struct vc_error err = {0};
+	FILE *fp;
+	int fd;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(src, sizeof(src), "%s/src", dir);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (uint8_t)(i * 2654435761u >> 13);
+	assert_non_null(fp = fopen(src, "wb"));
+	assert_int_equal(fwrite(data, 1, n, fp), n);
+	fclose(fp);
+	assert_true((fd = open(src, O_RDONLY)) >= 0);
+
+	assert_int_equal(vc_file_sink_open(path, &f, &err), 0);
+	struct vc_sink w = vc_sink_window(vc_file_sink_sink(f), 4096, n, "part");
+	assert_int_equal(vc_sink_copy_fd(&w, fd, 7, n - 7, 0, "src", &err), 0);
+	assert_int_equal(vc_file_sink_end(f), 4096 + n - 7);
+	assert_int_equal(vc_sink_pread(&w, back, n - 7, 0, &err), 0);
+	assert_memory_equal(back, data + 7, n - 7);
+	/* past the window, or past the end of the source: errors that say so */
+	assert_int_equal(vc_sink_copy_fd(&w, fd, 0, n, 1, "src", &err), VC_ERANGE);
+	assert_non_null(strstr(err.msg, "part:"));
+	assert_int_equal(vc_sink_copy_fd(&w, fd, 8, n - 7, 0, "src", &err), VC_EIO);
+	assert_string_equal(err.msg, "src: file shrank while being read");
+	vc_file_sink_free(f);
+
+	vc_mem_sink_init(&m);
+	assert_int_equal(vc_sink_copy_fd(&m.sink, fd, 7, n - 7, 100, "src", &err), 0);
+	assert_int_equal(m.len, 100 + n - 7);
+	assert_memory_equal(m.data + 100, data + 7, n - 7);
+	vc_mem_sink_fini(&m);
+	close(fd);
+	unlink(src);
+	rmdir(dir);
+	free(data);
+	free(back);
+}
+
 static void error_prefix(void **state)
 {
 	struct vc_error err = {0};
@@ -386,6 +436,7 @@ int main(void)
 		cmocka_unit_test(pool_results_and_lowest_error),
 		cmocka_unit_test(sink_window_refuses_outside),
 		cmocka_unit_test(file_sink_commit_and_abort),
+		cmocka_unit_test(sink_copy_fd),
 		cmocka_unit_test(error_prefix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,6 +58,13 @@ enum vc_erofs_compress {
 typedef int (*vc_erofs_read_fn)(void *ctx, const struct vc_node *n, uint64_t off, void *buf,
 				size_t len, struct vc_error *err);
 
+/* Optional: a descriptor holding n's content from *ret_off, so that stored
+ * (uncompressed) files are copied by the kernel instead of read and
+ * written; close gives it back. The composer passes vc_tree_open/close. */
+typedef int (*vc_erofs_open_fn)(void *ctx, const struct vc_node *n, uint64_t *ret_off,
+				struct vc_error *err);
+typedef void (*vc_erofs_close_fn)(void *ctx, int fd);
+
 struct vc_erofs_options {
 	uint8_t uuid[16];     /* written as given (derive it: "erofs-uuid") */
 	const char *label;    /* NULL or up to 16 bytes */
@@ -67,7 +74,9 @@ struct vc_erofs_options {
 	int level;	       /* LZ4HC level 1..12; 0: 9 (liblz4's default) */
 	struct vc_pool *pool;  /* borrowed; NULL runs everything on the caller */
 	vc_erofs_read_fn read; /* required when the tree has regular files */
-	void *read_ctx;
+	void *read_ctx;	       /* also the context of open and close */
+	vc_erofs_open_fn open; /* NULL: every byte goes through read */
+	vc_erofs_close_fn close;
 };
 
 struct vc_erofs_result {

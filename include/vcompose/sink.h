@@ -30,6 +30,12 @@ struct vc_sink_ops {
 	/* Absolute offsets in the backing store; the window was checked. */
 	int (*pwrite)(void *impl, const void *buf, size_t len, uint64_t off, struct vc_error *err);
 	int (*pread)(void *impl, void *buf, size_t len, uint64_t off, struct vc_error *err);
+	/* Optional: copies len bytes of fd at src_off to off inside the kernel
+	 * (copy_file_range). Returns the bytes copied (0 < n <= len), 0 when
+	 * the source ended early, or -1 with errno when the kernel cannot do it
+	 * for this pair (EXDEV, EINVAL, ENOSYS, ...): vc_sink_copy_fd() then
+	 * reads and writes instead. */
+	long long (*copy_fd)(void *impl, int fd, uint64_t src_off, size_t len, uint64_t off);
 };
 
 /* A value type: copy it freely. */
@@ -49,6 +55,12 @@ int vc_sink_pwrite(const struct vc_sink *s, const void *buf, size_t len, uint64_
  * reads (past the end of the store) are an error. */
 int vc_sink_pread(const struct vc_sink *s, void *buf, size_t len, uint64_t off,
 		  struct vc_error *err);
+
+/* Writes len bytes read from fd at src_off to off (relative to the window),
+ * without a user-space copy where the backing store allows it. A source
+ * shorter than src_off + len is an error naming src_name. */
+int vc_sink_copy_fd(const struct vc_sink *s, int fd, uint64_t src_off, uint64_t len, uint64_t off,
+		    const char *src_name, struct vc_error *err);
 
 /* A sub-window [off, off + len) of s, owned by `who` (borrowed, static text). */
 struct vc_sink vc_sink_window(const struct vc_sink *s, uint64_t off, uint64_t len, const char *who);

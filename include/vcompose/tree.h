@@ -124,6 +124,21 @@ void vc_tree_free(struct vc_tree *t);
 int vc_tree_read(const struct vc_tree *t, const struct vc_node *n, uint64_t off, void *buf,
 		 size_t len, struct vc_error *err);
 
+/* A descriptor holding a regular file's content from *ret_off on (the
+ * spool for an archive, the file itself for a folder), for a reader that
+ * copies with the kernel's help; give it back with vc_tree_close().
+ * Returns the descriptor or a negative error. Thread-safe. */
+int vc_tree_open(const struct vc_tree *t, const struct vc_node *n, uint64_t *ret_off,
+		 struct vc_error *err);
+void vc_tree_close(const struct vc_tree *t, int fd);
+
+/* The three above in the shape writers' callbacks take, with the tree as
+ * the context (struct vc_erofs_options: read, open, close). */
+int vc_tree_read_cb(void *tree, const struct vc_node *n, uint64_t off, void *buf, size_t len,
+		    struct vc_error *err);
+int vc_tree_open_cb(void *tree, const struct vc_node *n, uint64_t *ret_off, struct vc_error *err);
+void vc_tree_close_cb(void *tree, int fd);
+
 /* The node's path from the root, "/" for the root, "/usr/bin/sh" otherwise,
  * into buf (VC_TREE_PATH_MAX + 2 bytes are always enough). Returns buf. */
 char *vc_tree_path(const struct vc_node *n, char *buf, size_t cap);

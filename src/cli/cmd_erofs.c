@@ -34,12 +34,6 @@ static void help(void)
 	       "  --json               print a JSON summary\n");
 }
 
-static int tree_reader(void *ctx, const struct vc_node *n, uint64_t off, void *buf, size_t len,
-		       struct vc_error *err)
-{
-	return vc_tree_read(ctx, n, off, buf, len, err);
-}
-
 static const char *compress_name(enum vc_erofs_compress c)
 {
 	return c == VC_EROFS_LZ4 ? "lz4" : c == VC_EROFS_LZ4HC ? "lz4hc" : "none";
@@ -143,7 +137,9 @@ int cmd_erofs(int argc, char **argv)
 		goto out;
 	}
 	eo.pool = pool;
-	eo.read = tree_reader;
+	eo.read = vc_tree_read_cb;
+	eo.open = vc_tree_open_cb;
+	eo.close = vc_tree_close_cb;
 	eo.read_ctx = t;
 	if (vc_erofs_write(t, &eo, vc_file_sink_sink(fs), &res, &err) < 0 ||
 	    vc_file_sink_commit(fs, res.size, &err) < 0) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,70 @@ int vc_sink_pread(const struct vc_sink *s, void *buf, size_t len, uint64_t off,
 	return s->ops->pread(s->impl, buf, len, s->base + off, err);
 }
 
+#define COPY_KERNEL_CHUNK (1u << 30)
+#define COPY_BOUNCE_CHUNK (1u << 20)
+
+/* Errors after which the kernel will not copy between these two files. */
+static bool copy_unsupported(int e)
+{
+	return e == EXDEV || e == EINVAL || e == ENOSYS || e == EOPNOTSUPP || e == EBADF ||
+	       e == ETXTBSY || e == EPERM;
+}
+
+int vc_sink_copy_fd(const struct vc_sink *s, int fd, uint64_t src_off, uint64_t len, uint64_t off,
+		    const char *src_name, struct vc_error *err)
+{
+	bool kernel = s->ops->copy_fd != NULL;
+	uint8_t *buf = NULL;
+	int r = len > SIZE_MAX ? vc_errorf(err, VC_ERANGE, "%s: copy too large", src_name)
+			       : check_window(s, (size_t)len, off, "write", err);
+
+	while (r == 0 && len > 0) {
+		long long n;
+
+		if (kernel) {
+			size_t chunk = len > COPY_KERNEL_CHUNK ? COPY_KERNEL_CHUNK : (size_t)len;
+
+			n = s->ops->copy_fd(s->impl, fd, src_off, chunk, s->base + off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && copy_unsupported(errno)) {
+				kernel = false;
+				continue;
+			}
+			if (n < 0) {
+				r = vc_errorf_errno(err, VC_EIO, errno, "%s: copy to %s at offset %llu",
+						    src_name, s->who ? s->who : "sink",
+						    (unsigned long long)off);
+				break;
+			}
+		} else {
+			size_t chunk = len > COPY_BOUNCE_CHUNK ? COPY_BOUNCE_CHUNK : (size_t)len;
+
+			if (!buf && !(buf = malloc(COPY_BOUNCE_CHUNK))) {
+				r = vc_errorf(err, VC_ENOMEM, "%s: out of memory", src_name);
+				break;
+			}
+			n = pread(fd, buf, chunk, (off_t)src_off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				r = vc_errorf_errno(err, VC_EIO, errno, "%s: read", src_name);
+				break;
+			}
+			if (n > 0)
+				r = vc_sink_pwrite(s, buf, (size_t)n, off, err);
+		}
+		if (r == 0 && n == 0)
+			r = vc_errorf(err, VC_EIO, "%s: file shrank while being read", src_name);
+		src_off += (uint64_t)n;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	free(buf);
+	return r;
+}
+
 struct vc_sink vc_sink_window(const struct vc_sink *s, uint64_t off, uint64_t len, const char *who)
 {
 	struct vc_sink w = *s;
@@ -78,6 +143,16 @@ struct vc_file_sink {
 	int committed;
 };
 
+/* Writers run on several threads; the end only grows. */
+static void note_end(struct vc_file_sink *f, uint64_t end)
+{
+	uint64_t cur = __atomic_load_n(&f->end, __ATOMIC_RELAXED);
+
+	while (end > cur && !__atomic_compare_exchange_n(&f->end, &cur, end, 1, __ATOMIC_RELAXED,
+							  __ATOMIC_RELAXED))
+		;
+}
+
 static int file_pwrite(void *impl, const void *buf, size_t len, uint64_t off, struct vc_error *err)
 {
 	struct vc_file_sink *f = impl;
@@ -97,12 +172,19 @@ static int file_pwrite(void *impl, const void *buf, size_t len, uint64_t off, st
 		len -= (size_t)n;
 		off += (uint64_t)n;
 	}
-	/* Writers run on several threads; the end only grows. */
-	uint64_t cur = __atomic_load_n(&f->end, __ATOMIC_RELAXED);
-	while (end > cur && !__atomic_compare_exchange_n(&f->end, &cur, end, 1, __ATOMIC_RELAXED,
-							  __ATOMIC_RELAXED))
-		;
+	note_end(f, end);
 	return 0;
+}
+
+static long long file_copy_fd(void *impl, int fd, uint64_t src_off, size_t len, uint64_t off)
+{
+	struct vc_file_sink *f = impl;
+	loff_t in = (loff_t)src_off, out = (loff_t)off;
+	ssize_t n = copy_file_range(fd, &in, f->fd, &out, len, 0);
+
+	if (n > 0)
+		note_end(f, off + (uint64_t)n);
+	return n;
 }
 
 static int file_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc_error *err)
@@ -132,6 +214,7 @@ static int file_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc
 static const struct vc_sink_ops file_ops = {
 	.pwrite = file_pwrite,
 	.pread = file_pread,
+	.copy_fd = file_copy_fd,
 };
 
 int vc_file_sink_open(const char *path, struct vc_file_sink **ret, struct vc_error *err)

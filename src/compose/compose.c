@@ -475,12 +475,6 @@ static int stage_plan_esp(struct cx *c, struct vc_error *err)
 
 /* ---- stage 3: the root filesystem, straight into the disk ---- */
 
-static int read_tree(void *ctx, const struct vc_node *n, uint64_t off, void *buf, size_t len,
-		     struct vc_error *err)
-{
-	return vc_tree_read(ctx, n, off, buf, len, err);
-}
-
 static int stage_erofs(struct cx *c, struct vc_error *err)
 {
 	struct vc_erofs_options eo = {
@@ -488,7 +482,9 @@ static int stage_erofs(struct cx *c, struct vc_error *err)
 		.have_build_time = true,
 		.build_time = c->epoch,
 		.pool = c->pool,
-		.read = read_tree,
+		.read = vc_tree_read_cb,
+		.open = vc_tree_open_cb,
+		.close = vc_tree_close_cb,
 		.read_ctx = c->tree,
 	};
 	struct vc_erofs_result res;

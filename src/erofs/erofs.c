@@ -12,15 +12,17 @@
  *     data stays within one block (the reader wants the tail in the
  *     inode's block); gaps left by that are filled by later inodes that fit;
  *  3. data: after the metadata, every inode's blocks in pre-order. Files are
- *     cut into segments of 4 MiB (16 MiB compressed) read and compressed on the pool in
- *     batches, then placed in order on the calling thread, so block
- *     addresses never depend on the thread count;
+ *     cut into segments of 4 MiB (16 MiB compressed), compressed on the
+ *     pool and placed strictly in order, so block addresses never depend
+ *     on the thread count (see the comment of step 3);
  *  4. metadata bytes, written window by window over the zeros laid down
  *     first (tails of files were written in step 3), superblock last with
  *     its checksum. */
 #include <errno.h>
 #include <inttypes.h>
 #include <lz4hc.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,7 +34,6 @@
 
 #define SEGMENT_BYTES	(4u << 20)  /* a pool task's input, stored files */
 #define SEGMENT_Z_BYTES (16u << 20) /* compressed files: each cut costs a cluster */
-#define BATCH_TASKS	256	    /* tasks per parallel batch */
 #define META_WINDOW	(1u << 20)  /* metadata written in windows of this */
 #define MAX_HOLES	64	    /* gaps in metadata blocks kept for reuse */
 #define META_START	(EROFS_SUPER_OFFSET + 128)
@@ -766,28 +767,55 @@ static int plan_meta(struct writer *w)
 	return 0;
 }
 
-/* ---- step 3: data, in batches of pool tasks ---- */
+/* ---- step 3: data, streamed through the pool ----
+ *
+ * Every directory and every segment of a file is a task, listed in the
+ * order its blocks take. Pool threads claim tasks in that order and
+ * compute them (render a directory, compress a segment) without a lock;
+ * a task is then placed, strictly in order and under the lock, by
+ * whichever thread finds it next in line: placing gives it its block
+ * address, so addresses never depend on the thread count. The placing
+ * thread then writes what it placed while the others go on computing.
+ * Stored files are not read at all when the caller can hand out their
+ * descriptors: the kernel copies them into place (vc_sink_copy_fd).
+ * Memory: a task holds buffers from a small free list; one that finds
+ * none waits unless it is next in line, so the bytes in flight stay
+ * bounded by the pool's width. */
 
 enum task_kind { TASK_FLAT, TASK_Z, TASK_DIR };
 
 struct task {
 	struct einode *e;
 	enum task_kind kind;
-	uint64_t off, len; /* file bytes [off, off + len) */
 	bool last;	   /* the file's last segment: carries the tail */
+	bool done;	   /* computed, ready to be placed */
+	uint64_t off, len; /* file bytes [off, off + len) */
 	/* results */
-	uint8_t *blocks; /* n_blocks * 4096 */
-	uint32_t n_blocks;
-	uint8_t *tail; /* e->tail bytes, for the inline tail */
+	uint8_t *blocks;   /* n_blocks * 4096; NULL for a stored file copied by the kernel */
+	uint8_t *own;	   /* a buffer from malloc (directories), freed after writing */
+	uint8_t *slab[2];  /* buffers from the free list */
+	uint32_t n_blocks; /* for TASK_FLAT known from the plan */
+	uint32_t blk;	   /* first block, once placed */
+	uint8_t *tail;	   /* e->tail bytes, for the inline tail */
 	struct z_extent *ext;
 	size_t n_ext;
 };
 
-struct batch {
+struct stream {
 	struct writer *w;
-	struct task tasks[BATCH_TASKS];
-	size_t n;
+	struct task *tasks;
+	size_t n, cap;
+	pthread_mutex_t lock;
+	pthread_cond_t moved;	 /* a task was placed or a slab freed */
+	size_t placed;		 /* tasks[0..placed) have their blocks */
+	uint8_t **free_slabs;	 /* SLAB_BYTES each */
+	size_t n_free, n_slabs, max_slabs;
+	size_t fail_index;	 /* lowest failing task; n if none */
+	struct vc_error fail;
+	bool use_fd;
 };
+
+#define SLAB_BYTES SEGMENT_Z_BYTES
 
 static int read_content(struct writer *w, const struct vc_node *n, uint64_t off, uint8_t *buf,
 			size_t len, struct vc_error *err)
@@ -807,161 +835,295 @@ static int read_content(struct writer *w, const struct vc_node *n, uint64_t off,
 	return r;
 }
 
-static int run_task(void *ctx, size_t i, struct vc_error *err)
+/* Slabs a task computes into: none for directories and for stored files
+ * the kernel copies, one for other stored data, two (in, out) to compress. */
+static unsigned slabs_needed(const struct stream *s, const struct task *tk)
 {
-	struct batch *b = ctx;
-	struct writer *w = b->w;
-	struct task *tk = &b->tasks[i];
-	struct einode *e = tk->e;
-	int r = 0;
-
-	if (tk->kind == TASK_DIR) {
-		struct dent *de;
-		size_t n_de;
-		uint64_t blocks;
-
-		r = dir_entries(e->n, &de, &n_de, err);
-		if (r < 0)
-			return r;
-		dir_size(de, n_de, &blocks);
-		uint8_t *buf = malloc(blocks * EROFS_BLKSIZ);
-
-		if (!buf) {
-			free(de);
-			return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (directory)");
-		}
-		dir_render(w, de, n_de, buf);
-		free(de);
-		tk->blocks = buf;
-		tk->n_blocks = e->n_blocks;
-		if (e->tail)
-			tk->tail = buf + (uint64_t)e->n_blocks * EROFS_BLKSIZ;
+	if (tk->kind == TASK_DIR)
 		return 0;
-	}
+	if (tk->kind == TASK_Z)
+		return 2;
+	return s->use_fd && tk->e->n->type == VC_NODE_REG ? 0 : 1;
+}
 
-	/* the part of [off, off + len) in blocks, and the inline tail */
+/* Under the lock: takes k slabs (one left NULL when out of memory), or
+ * returns false when the budget is spent and force is not set. */
+static bool take_slabs(struct stream *s, struct task *tk, unsigned k, bool force)
+{
+	if (!force && s->n_slabs - s->n_free + k > s->max_slabs)
+		return false;
+	for (unsigned j = 0; j < k; j++) {
+		if (s->n_free) {
+			tk->slab[j] = s->free_slabs[--s->n_free];
+		} else if ((tk->slab[j] = malloc(SLAB_BYTES)) != NULL) {
+			s->n_slabs++;
+		}
+	}
+	return true;
+}
+
+/* Under the lock: gives a task's buffers back. */
+static void task_release(struct stream *s, struct task *tk)
+{
+	for (unsigned j = 0; j < 2; j++) {
+		if (!tk->slab[j])
+			continue;
+		if (s->n_free < s->max_slabs) {
+			s->free_slabs[s->n_free++] = tk->slab[j];
+		} else {
+			free(tk->slab[j]);
+			s->n_slabs--;
+		}
+		tk->slab[j] = NULL;
+	}
+	free(tk->own);
+	free(tk->ext);
+	tk->own = tk->blocks = tk->tail = NULL;
+	tk->ext = NULL;
+}
+
+static int compute_dir(struct writer *w, struct task *tk, struct vc_error *err)
+{
+	struct einode *e = tk->e;
+	struct dent *de;
+	size_t n_de;
+	uint64_t blocks;
+	int r = dir_entries(e->n, &de, &n_de, err);
+
+	if (r < 0)
+		return r;
+	dir_size(de, n_de, &blocks);
+	tk->own = malloc(blocks * EROFS_BLKSIZ);
+	if (!tk->own) {
+		free(de);
+		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (directory)");
+	}
+	dir_render(w, de, n_de, tk->own);
+	free(de);
+	tk->blocks = tk->own;
+	tk->n_blocks = e->n_blocks;
+	if (e->tail)
+		tk->tail = tk->own + (uint64_t)e->n_blocks * EROFS_BLKSIZ;
+	return 0;
+}
+
+static int compute(struct stream *s, struct task *tk, struct vc_error *err)
+{
+	struct writer *w = s->w;
+	struct einode *e = tk->e;
+
+	if (tk->kind == TASK_DIR)
+		return compute_dir(w, tk, err);
+
+	/* the part of [off, off + len) in blocks; the rest is the inline tail */
 	uint64_t block_bytes = (uint64_t)e->n_blocks * EROFS_BLKSIZ;
 	uint64_t in_blocks =
 	    tk->off >= block_bytes
 		? 0
 		: (tk->off + tk->len > block_bytes ? block_bytes - tk->off : tk->len);
-	size_t cap = (size_t)VC_ROUND_UP(tk->len, EROFS_BLKSIZ);
-	uint8_t *in = malloc(cap ? cap : 1);
 
-	if (!in)
-		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (%zu bytes)", cap);
-	r = read_content(w, e->n, tk->off, in, (size_t)tk->len, err);
-	if (r < 0)
-		goto fail;
 	if (tk->kind == TASK_FLAT) {
+		tk->n_blocks = (uint32_t)VC_DIV_ROUND_UP(in_blocks, EROFS_BLKSIZ);
+		if (!tk->slab[0]) { /* the kernel copies the blocks; only the tail is read */
+			if (!tk->last || !e->tail)
+				return 0;
+			tk->own = malloc(e->tail);
+			if (!tk->own)
+				return vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
+			tk->tail = tk->own;
+			return read_content(w, e->n, tk->off + in_blocks, tk->tail, e->tail, err);
+		}
+		uint8_t *in = tk->slab[0];
+		size_t cap = (size_t)VC_ROUND_UP(tk->len, EROFS_BLKSIZ);
+		int r = read_content(w, e->n, tk->off, in, (size_t)tk->len, err);
+
+		if (r < 0)
+			return r;
 		memset(in + tk->len, 0, cap - tk->len);
 		tk->blocks = in;
-		tk->n_blocks = (uint32_t)VC_DIV_ROUND_UP(in_blocks, EROFS_BLKSIZ);
 		if (tk->last && e->tail)
 			tk->tail = in + in_blocks;
 		return 0;
 	}
 	/* TASK_Z */
-	uint8_t *out = malloc(cap);
+	int r = read_content(w, e->n, tk->off, tk->slab[0], (size_t)tk->len, err);
 	void *hc = NULL;
 
+	if (r < 0)
+		return r;
 	tk->ext = calloc(vc_erofs_max_extents(tk->len), sizeof(*tk->ext));
 	if (w->o->compress == VC_EROFS_LZ4HC)
 		hc = malloc((size_t)LZ4_sizeofStateHC());
-	if (!out || !tk->ext || (w->o->compress == VC_EROFS_LZ4HC && !hc)) {
-		free(out);
+	if (!tk->ext || (w->o->compress == VC_EROFS_LZ4HC && !hc)) {
 		free(hc);
-		r = vc_errorf(err, VC_ENOMEM, "erofs: out of memory (compression)");
-		goto fail;
+		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (compression)");
 	}
-	tk->n_ext = vc_erofs_compress_segment(in, (size_t)tk->len, tk->off, hc,
-					      w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT, out,
-					      tk->ext);
+	tk->n_ext = vc_erofs_compress_segment(tk->slab[0], (size_t)tk->len, tk->off, hc,
+					      w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT,
+					      tk->slab[1], tk->ext);
 	free(hc);
-	free(in);
-	tk->blocks = out;
+	tk->blocks = tk->slab[1];
 	tk->n_blocks = (uint32_t)tk->n_ext;
 	return 0;
-fail:
-	free(in);
-	return r;
 }
 
-static void task_free(struct task *tk)
+/* Under the lock: the block address of the next task in line. */
+static int place(struct stream *s, struct task *tk, struct vc_error *err)
 {
-	free(tk->blocks);
-	free(tk->ext);
-	memset(tk, 0, sizeof(*tk));
-}
+	struct writer *w = s->w;
+	struct einode *e = tk->e;
 
-static int flush_batch(struct batch *b)
-{
-	struct writer *w = b->w;
-	int r;
-
-	if (b->n == 0)
+	if (tk->off == 0)
+		e->blkaddr = tk->n_blocks || tk->kind == TASK_Z ? w->next_blk : 0;
+	if ((uint64_t)w->next_blk + tk->n_blocks > UINT32_MAX)
+		return vc_errorf(err, VC_ERANGE, "erofs: image over 16 TiB");
+	tk->blk = w->next_blk;
+	w->next_blk += tk->n_blocks;
+	if (tk->kind != TASK_Z)
 		return 0;
-	r = vc_pool_for(w->o->pool, b->n, run_task, b, w->err);
-	for (size_t i = 0; i < b->n && r == 0; i++) {
-		struct task *tk = &b->tasks[i];
-		struct einode *e = tk->e;
+	if (e->n_ext + tk->n_ext > e->cap_ext) {
+		size_t cap = (e->n_ext + tk->n_ext) * 2;
+		struct z_extent *x = realloc(e->ext, cap * sizeof(*x));
 
-		if (tk->off == 0)
-			e->blkaddr = tk->n_blocks || tk->kind == TASK_Z ? w->next_blk : 0;
-		if (tk->n_blocks) {
-			if ((uint64_t)w->next_blk + tk->n_blocks > UINT32_MAX)
-				r = vc_errorf(w->err, VC_ERANGE, "erofs: image over 16 TiB");
-			else
-				r = vc_sink_pwrite(w->out, tk->blocks,
-						   (size_t)tk->n_blocks * EROFS_BLKSIZ,
-						   (uint64_t)w->next_blk * EROFS_BLKSIZ, w->err);
-			w->next_blk += tk->n_blocks;
-		}
-		if (r == 0 && tk->tail)
-			r = vc_sink_pwrite(w->out, tk->tail, e->tail, e->off + e->header, w->err);
-		if (r == 0 && tk->kind == TASK_Z) {
-			if (e->n_ext + tk->n_ext > e->cap_ext) {
-				size_t cap = (e->n_ext + tk->n_ext) * 2;
-				struct z_extent *x = realloc(e->ext, cap * sizeof(*x));
-
-				if (!x) {
-					r = vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
-					break;
-				}
-				e->ext = x;
-				e->cap_ext = cap;
-			}
-			memcpy(e->ext + e->n_ext, tk->ext, tk->n_ext * sizeof(*tk->ext));
-			e->n_ext += tk->n_ext;
-			e->n_blocks += tk->n_blocks;
-		}
+		if (!x)
+			return vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
+		e->ext = x;
+		e->cap_ext = cap;
 	}
-	for (size_t i = 0; i < b->n; i++)
-		task_free(&b->tasks[i]);
-	b->n = 0;
-	return r;
+	memcpy(e->ext + e->n_ext, tk->ext, tk->n_ext * sizeof(*tk->ext));
+	e->n_ext += tk->n_ext;
+	e->n_blocks += tk->n_blocks;
+	return 0;
 }
 
-static int add_task(struct batch *b, struct task tk)
+/* Outside the lock: the placed task's bytes into the image. */
+static int write_task(struct stream *s, struct task *tk, struct vc_error *err)
 {
-	b->tasks[b->n++] = tk;
-	return b->n == BATCH_TASKS ? flush_batch(b) : 0;
-}
-
-static int write_data(struct writer *w)
-{
-	struct batch *b = calloc(1, sizeof(*b));
+	static const uint8_t zeros[EROFS_BLKSIZ];
+	struct writer *w = s->w;
+	struct einode *e = tk->e;
+	uint64_t at = (uint64_t)tk->blk * EROFS_BLKSIZ;
 	int r = 0;
 
-	if (!b)
-		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
-	b->w = w;
-	w->next_blk = (uint32_t)VC_DIV_ROUND_UP(w->meta_end, EROFS_BLKSIZ);
-	/* bytes in flight: BATCH_TASKS segments at most, bounded further by
-	 * flushing after twice the pool's width of full segments */
-	unsigned width = w->o->pool ? vc_pool_threads(w->o->pool) : 1;
-	uint64_t seg_max = w->o->compress == VC_EROFS_NONE ? SEGMENT_BYTES : SEGMENT_Z_BYTES;
-	uint64_t inflight = 0, limit = seg_max * 2 * (width ? width : 1);
+	if (tk->n_blocks && tk->blocks) {
+		r = vc_sink_pwrite(w->out, tk->blocks, (size_t)tk->n_blocks * EROFS_BLKSIZ, at, err);
+	} else if (tk->n_blocks) { /* a stored file, copied by the kernel */
+		uint64_t bytes = (uint64_t)tk->n_blocks * EROFS_BLKSIZ;
+		uint64_t data = tk->off + bytes > e->size ? e->size - tk->off : bytes;
+		uint64_t src_off;
+		char path[VC_TREE_PATH_MAX + 2];
+		int fd = w->o->open(w->o->read_ctx, e->n, &src_off, err);
+
+		node_path(e->n, path, sizeof(path));
+		if (fd < 0) {
+			if (!strstr(err->msg, path))
+				vc_error_prefix(err, "%s", path);
+			return fd;
+		}
+		r = vc_sink_copy_fd(w->out, fd, src_off + tk->off, data, at, path, err);
+		w->o->close(w->o->read_ctx, fd);
+		if (r == 0 && data < bytes)
+			r = vc_sink_pwrite(w->out, zeros, (size_t)(bytes - data), at + data, err);
+	}
+	if (r == 0 && tk->tail)
+		r = vc_sink_pwrite(w->out, tk->tail, e->tail, e->off + e->header, err);
+	return r;
+}
+
+/* Under the lock: keeps the error of the lowest failing task. */
+static void record_fail(struct stream *s, size_t i, const struct vc_error *e)
+{
+	if (i < s->fail_index) {
+		s->fail_index = i;
+		s->fail = *e;
+	}
+	pthread_cond_broadcast(&s->moved);
+}
+
+static int run_task(void *ctx, size_t i, struct vc_error *err)
+{
+	struct stream *s = ctx;
+	struct task *tk = &s->tasks[i];
+	unsigned need = slabs_needed(s, tk);
+	size_t first, last;
+	bool stop;
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	while (s->fail_index > i && !take_slabs(s, tk, need, s->placed == i))
+		pthread_cond_wait(&s->moved, &s->lock);
+	stop = s->fail_index < i;
+	pthread_mutex_unlock(&s->lock);
+	if (stop) /* an earlier task failed: its error is the one reported */
+		return vc_errorf(err, VC_EIO, "erofs: stopped");
+	if (need && (!tk->slab[0] || !tk->slab[need - 1])) {
+		r = vc_errorf(err, VC_ENOMEM, "erofs: out of memory (%u buffers)", need);
+		goto fail;
+	}
+	r = compute(s, tk, err);
+	if (r < 0)
+		goto fail;
+
+	pthread_mutex_lock(&s->lock);
+	tk->done = true;
+	first = s->placed;
+	while (s->placed < s->n && s->tasks[s->placed].done && s->fail_index > s->placed) {
+		r = place(s, &s->tasks[s->placed], err);
+		if (r < 0) {
+			record_fail(s, s->placed, err);
+			break;
+		}
+		s->placed++;
+	}
+	last = s->placed;
+	if (last != first)
+		pthread_cond_broadcast(&s->moved);
+	pthread_mutex_unlock(&s->lock);
+
+	/* write what this thread placed, in order */
+	for (size_t j = first; j < last; j++) {
+		struct vc_error e = {0};
+		int wr = r == 0 ? write_task(s, &s->tasks[j], &e) : 0;
+
+		pthread_mutex_lock(&s->lock);
+		if (wr < 0)
+			record_fail(s, j, &e);
+		task_release(s, &s->tasks[j]);
+		pthread_cond_broadcast(&s->moved);
+		pthread_mutex_unlock(&s->lock);
+		if (wr < 0 && r == 0) {
+			*err = e;
+			r = wr;
+		}
+	}
+	return r;
+fail:
+	pthread_mutex_lock(&s->lock);
+	record_fail(s, i, err);
+	task_release(s, tk);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+static int add_task(struct stream *s, struct task tk)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		struct task *t = realloc(s->tasks, cap * sizeof(*t));
+
+		if (!t)
+			return vc_errorf(s->w->err, VC_ENOMEM, "erofs: out of memory");
+		s->tasks = t;
+		s->cap = cap;
+	}
+	s->tasks[s->n++] = tk;
+	return 0;
+}
+
+static int list_tasks(struct stream *s)
+{
+	struct writer *w = s->w;
+	int r = 0;
 
 	for (size_t i = 0; i < w->n_inodes && r == 0; i++) {
 		struct einode *e = w->order[i];
@@ -971,40 +1133,60 @@ static int write_data(struct writer *w)
 		    n->type == VC_NODE_FIFO || n->type == VC_NODE_SOCK)
 			continue;
 		if (n->type == VC_NODE_DIR) {
-			r = add_task(b, (struct task){.e = e, .kind = TASK_DIR, .last = true});
+			r = add_task(s, (struct task){.e = e, .kind = TASK_DIR, .last = true});
 			continue;
 		}
 		enum task_kind kind =
 		    e->layout == EROFS_INODE_FLAT_COMPRESSION ? TASK_Z : TASK_FLAT;
+		uint64_t seg = kind == TASK_Z ? SEGMENT_Z_BYTES : SEGMENT_BYTES;
 
 		if (kind == TASK_Z)
 			w->n_compressed++;
-		uint64_t seg = kind == TASK_Z ? SEGMENT_Z_BYTES : SEGMENT_BYTES;
-
 		for (uint64_t off = 0; off < e->size && r == 0; off += seg) {
 			uint64_t len = e->size - off < seg ? e->size - off : seg;
 
-			if (inflight + len > limit) {
-				r = flush_batch(b);
-				inflight = 0;
-				if (r < 0)
-					break;
-			}
-			inflight += len;
-			r = add_task(b, (struct task){.e = e,
+			r = add_task(s, (struct task){.e = e,
 						      .kind = kind,
 						      .off = off,
 						      .len = len,
 						      .last = off + len == e->size});
-			if (b->n == 0)
-				inflight = 0;
 		}
 	}
-	if (r == 0)
-		r = flush_batch(b);
-	for (size_t i = 0; i < b->n; i++)
-		task_free(&b->tasks[i]);
-	free(b);
+	return r;
+}
+
+static int write_data(struct writer *w)
+{
+	struct stream s = {.w = w};
+	unsigned width = w->o->pool ? vc_pool_threads(w->o->pool) : 1;
+	int r;
+
+	w->next_blk = (uint32_t)VC_DIV_ROUND_UP(w->meta_end, EROFS_BLKSIZ);
+	s.use_fd = w->o->open && w->o->close;
+	/* two per thread computing and one more for the writer's turn */
+	s.max_slabs = 2 * ((size_t)width + 1);
+	s.free_slabs = calloc(s.max_slabs, sizeof(*s.free_slabs));
+	if (!s.free_slabs)
+		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
+	r = list_tasks(&s);
+	if (r == 0) {
+		s.fail_index = s.n;
+		pthread_mutex_init(&s.lock, NULL);
+		pthread_cond_init(&s.moved, NULL);
+		r = vc_pool_for(w->o->pool, s.n, run_task, &s, w->err);
+		if (s.fail_index < s.n) {
+			*w->err = s.fail;
+			r = s.fail.code ? s.fail.code : VC_EIO;
+		}
+		pthread_cond_destroy(&s.moved);
+		pthread_mutex_destroy(&s.lock);
+	}
+	for (size_t i = 0; i < s.n; i++)
+		task_release(&s, &s.tasks[i]);
+	for (size_t i = 0; i < s.n_free; i++)
+		free(s.free_slabs[i]);
+	free(s.free_slabs);
+	free(s.tasks);
 	return r;
 }
 

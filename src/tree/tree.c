@@ -483,36 +483,57 @@ void vc_tree_free(struct vc_tree *t)
 	free(t);
 }
 
-int vc_tree_read(const struct vc_tree *t, const struct vc_node *n, uint64_t off, void *buf,
-		 size_t len, struct vc_error *err)
+int vc_tree_open(const struct vc_tree *t, const struct vc_node *n, uint64_t *ret_off,
+		 struct vc_error *err)
 {
 	const struct tree_priv *p = t->priv;
 	char pathbuf[VC_TREE_PATH_MAX + 2];
-	uint8_t *dst = buf;
-	int fd = -1, r = 0;
+	char *full;
+	int fd;
 
 	n = n->link_first;
 	if (n->type != VC_NODE_REG)
 		return vc_errorf(err, VC_EINVAL, "%s: not a regular file",
 				 vc_tree_path(n, pathbuf, sizeof(pathbuf)));
-	if (off > n->size || len > n->size - off)
+	if (p->spool_fd >= 0) {
+		*ret_off = n->src_off;
+		return p->spool_fd;
+	}
+	if (asprintf(&full, "%s/%s", p->root_path, n->src_path) < 0)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		fd = vc_errorf_errno(err, VC_EIO, errno, "%s", full);
+	free(full);
+	*ret_off = 0;
+	return fd;
+}
+
+void vc_tree_close(const struct vc_tree *t, int fd)
+{
+	const struct tree_priv *p = t->priv;
+
+	if (fd >= 0 && fd != p->spool_fd)
+		close(fd);
+}
+
+int vc_tree_read(const struct vc_tree *t, const struct vc_node *n, uint64_t off, void *buf,
+		 size_t len, struct vc_error *err)
+{
+	char pathbuf[VC_TREE_PATH_MAX + 2];
+	uint8_t *dst = buf;
+	uint64_t base;
+	int fd, r = 0;
+
+	n = n->link_first;
+	if (n->type == VC_NODE_REG && (off > n->size || len > n->size - off))
 		return vc_errorf(err, VC_ERANGE, "%s: read of %zu bytes at %llu beyond its %llu bytes",
 				 vc_tree_path(n, pathbuf, sizeof(pathbuf)), len,
 				 (unsigned long long)off, (unsigned long long)n->size);
-	if (p->spool_fd >= 0) {
-		fd = p->spool_fd;
-		off += n->src_off;
-	} else {
-		char *full;
-		if (asprintf(&full, "%s/%s", p->root_path, n->src_path) < 0)
-			return vc_errorf(err, VC_ENOMEM, "out of memory");
-		fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0)
-			r = vc_errorf_errno(err, VC_EIO, errno, "%s", full);
-		free(full);
-		if (r < 0)
-			return r;
-	}
+	fd = vc_tree_open(t, n, &base, err);
+	if (fd < 0)
+		return fd;
+	off += base;
 	while (len > 0) {
 		ssize_t k = pread(fd, dst, len, (off_t)off);
 		if (k < 0 && errno == EINTR)
@@ -528,9 +549,24 @@ int vc_tree_read(const struct vc_tree *t, const struct vc_node *n, uint64_t off,
 		len -= (size_t)k;
 		off += (uint64_t)k;
 	}
-	if (p->spool_fd < 0)
-		close(fd);
+	vc_tree_close(t, fd);
 	return r;
+}
+
+int vc_tree_read_cb(void *tree, const struct vc_node *n, uint64_t off, void *buf, size_t len,
+		    struct vc_error *err)
+{
+	return vc_tree_read(tree, n, off, buf, len, err);
+}
+
+int vc_tree_open_cb(void *tree, const struct vc_node *n, uint64_t *ret_off, struct vc_error *err)
+{
+	return vc_tree_open(tree, n, ret_off, err);
+}
+
+void vc_tree_close_cb(void *tree, int fd)
+{
+	vc_tree_close(tree, fd);
 }
 
 char *vc_tree_path(const struct vc_node *n, char *buf, size_t cap)
