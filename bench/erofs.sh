@@ -51,6 +51,8 @@ for mode in none lz4 lz4hc; do
 	z=""; [ $mode = none ] || z=-z$mode
 	: >"$work/o"; : >"$work/m"; : >"$work/or"; : >"$work/mr"; : >"$work/oc"; : >"$work/mc"
 	for i in $(seq 0 "$RUNS"); do
+		# both write a new file (replacing one makes ext4 flush it first)
+		rm -f "$work/ours.img"
 		r=$(t_ms "$VCOMPOSE" erofs -q --root "$tree" --compress $mode --jobs "$JOBS" \
 			--uuid $U -o "$work/ours.img")
 		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/o"; echo "${r#* }" >>"$work/or";
@@ -72,6 +74,7 @@ done
 tar -C "$tree" -cf "$work/tree.tar" .
 : >"$work/d"; : >"$work/t"
 for i in $(seq 0 "$RUNS"); do
+	rm -f "$work/d.img" "$work/t.img"
 	r=$(t_ms "$VCOMPOSE" erofs -q --root "$tree" --owner keep --jobs "$JOBS" --uuid $U -o "$work/d.img")
 	[ "$i" = 0 ] || echo "${r% *}" >>"$work/d"
 	r=$(t_ms "$VCOMPOSE" erofs -q --tar "$work/tree.tar" --jobs "$JOBS" --uuid $U -o "$work/t.img")

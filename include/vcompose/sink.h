@@ -8,7 +8,7 @@
  * that nobody writes read back as zeros (sparse in a file).
  *
  * The file sink creates "<dir>/.<name>.XXXXXX" next to the final path, and
- * vc_file_sink_commit() fsyncs and renames it into place; vc_file_sink_free()
+ * vc_file_sink_commit() renames it into place; vc_file_sink_free()
  * without a commit unlinks it, so an error never leaves half an output.
  *
  *	struct vc_file_sink *f;
@@ -74,7 +74,10 @@ const struct vc_sink *vc_file_sink_sink(struct vc_file_sink *f);
 int vc_file_sink_fd(const struct vc_file_sink *f);
 /* Highest offset written so far (end of the last byte). */
 uint64_t vc_file_sink_end(const struct vc_file_sink *f);
-/* Sets the size to size (0: keep the written end), fsyncs, renames into place. */
+/* Sets the size to size (0: keep the written end), renames into place.
+ * No fsync: like mkfs.erofs, veritysetup and sbsign, durability against a
+ * power cut is left to the caller (sync); it cost up to half the wall time
+ * of a build (see README, Performance). */
 int vc_file_sink_commit(struct vc_file_sink *f, uint64_t size, struct vc_error *err);
 /* Closes; removes the temporary file unless committed. NULL is a no-op. */
 void vc_file_sink_free(struct vc_file_sink *f);

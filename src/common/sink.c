@@ -293,8 +293,6 @@ int vc_file_sink_commit(struct vc_file_sink *f, uint64_t size, struct vc_error *
 				 f->path, (unsigned long long)size, (unsigned long long)end);
 	if (ftruncate(f->fd, (off_t)size) < 0)
 		return vc_errorf_errno(err, VC_EIO, errno, "%s: set size", f->path);
-	if (fsync(f->fd) < 0 && errno != EINVAL)
-		return vc_errorf_errno(err, VC_EIO, errno, "%s: fsync", f->path);
 	if (rename(f->tmp_path, f->path) < 0)
 		return vc_errorf_errno(err, VC_EIO, errno, "%s: rename into place", f->path);
 	f->committed = 1;

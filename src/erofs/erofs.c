@@ -18,6 +18,7 @@
  *  4. metadata bytes, written window by window over the zeros laid down
  *     first (tails of files were written in step 3), superblock last with
  *     its checksum. */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <lz4hc.h>
@@ -25,6 +26,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "erofs_disk.h"
@@ -778,11 +780,23 @@ static int plan_meta(struct writer *w)
  * thread then writes what it placed while the others go on computing.
  * Stored files are not read at all when the caller can hand out their
  * descriptors: the kernel copies them into place (vc_sink_copy_fd).
- * Memory: a task holds buffers from a small free list; one that finds
- * none waits unless it is next in line, so the bytes in flight stay
- * bounded by the pool's width. */
+ *
+ * Memory: each running task computes in a lane (input and output buffers
+ * that only grow, one lane per pool thread), so pages are touched once,
+ * not once per file: fresh pages are what costs most in a virtual machine.
+ * A task that is next in line when done is written from its lane; any
+ * other copies its result out (detaches) and gives the lane back. A task
+ * waits before starting while detached results exceed the budget, unless
+ * it is next in line, so the bytes in flight stay bounded. */
 
 enum task_kind { TASK_FLAT, TASK_Z, TASK_DIR };
+
+struct lane {
+	uint8_t *in, *out; /* cap bytes each */
+	size_t cap;
+	struct z_extent *ext; /* vc_erofs_max_extents(SEGMENT_Z_BYTES) */
+	void *hc;	      /* LZ4HC state */
+};
 
 struct task {
 	struct einode *e;
@@ -790,13 +804,13 @@ struct task {
 	bool last;	   /* the file's last segment: carries the tail */
 	bool done;	   /* computed, ready to be placed */
 	uint64_t off, len; /* file bytes [off, off + len) */
-	/* results */
-	uint8_t *blocks;   /* n_blocks * 4096; NULL for a stored file copied by the kernel */
-	uint8_t *own;	   /* a buffer from malloc (directories), freed after writing */
-	uint8_t *slab[2];  /* buffers from the free list */
+	/* results: blocks and tail point into a lane, or into own once detached */
+	uint8_t *blocks;   /* n_blocks * 4096; NULL for a stored file the kernel copies */
+	uint8_t *tail;	   /* e->tail bytes, for the inline tail */
+	uint8_t *own;	   /* malloc'ed result (directories, detached results) */
+	uint64_t held;	   /* bytes of own counted in the budget */
 	uint32_t n_blocks; /* for TASK_FLAT known from the plan */
 	uint32_t blk;	   /* first block, once placed */
-	uint8_t *tail;	   /* e->tail bytes, for the inline tail */
 	struct z_extent *ext;
 	size_t n_ext;
 };
@@ -806,16 +820,16 @@ struct stream {
 	struct task *tasks;
 	size_t n, cap;
 	pthread_mutex_t lock;
-	pthread_cond_t moved;	 /* a task was placed or a slab freed */
-	size_t placed;		 /* tasks[0..placed) have their blocks */
-	uint8_t **free_slabs;	 /* SLAB_BYTES each */
-	size_t n_free, n_slabs, max_slabs;
-	size_t fail_index;	 /* lowest failing task; n if none */
+	pthread_cond_t moved; /* a task was placed or memory given back */
+	size_t placed;	      /* tasks[0..placed) have their blocks */
+	struct lane *lanes;
+	struct lane **free_lanes;
+	size_t n_lanes, n_free;
+	uint64_t held, budget; /* bytes of detached results */
+	size_t fail_index;     /* lowest failing task; n if none */
 	struct vc_error fail;
 	bool use_fd;
 };
-
-#define SLAB_BYTES SEGMENT_Z_BYTES
 
 static int read_content(struct writer *w, const struct vc_node *n, uint64_t off, uint8_t *buf,
 			size_t len, struct vc_error *err)
@@ -835,51 +849,47 @@ static int read_content(struct writer *w, const struct vc_node *n, uint64_t off,
 	return r;
 }
 
-/* Slabs a task computes into: none for directories and for stored files
- * the kernel copies, one for other stored data, two (in, out) to compress. */
-static unsigned slabs_needed(const struct stream *s, const struct task *tk)
+/* A lane buffer: in huge pages where the kernel offers them, since one
+ * fault then maps 2 MiB (faults are what costs most in a virtual machine). */
+static uint8_t *lane_alloc(size_t len)
 {
-	if (tk->kind == TASK_DIR)
+	const size_t huge = 2u << 20;
+	uint8_t *p = aligned_alloc(huge, VC_ROUND_UP(len, huge));
+
+#ifdef MADV_HUGEPAGE
+	if (p)
+		madvise(p, VC_ROUND_UP(len, huge), MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+/* Grows the lane's buffers to hold len bytes rounded up to blocks. */
+static int lane_reserve(struct writer *w, struct lane *l, uint64_t len, struct vc_error *err)
+{
+	size_t cap = (size_t)VC_ROUND_UP(len, EROFS_BLKSIZ);
+
+	if (!l->ext) {
+		l->ext = calloc(vc_erofs_max_extents(SEGMENT_Z_BYTES), sizeof(*l->ext));
+		if (w->o->compress == VC_EROFS_LZ4HC)
+			l->hc = malloc((size_t)LZ4_sizeofStateHC());
+		if (!l->ext || (w->o->compress == VC_EROFS_LZ4HC && !l->hc))
+			return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (compression)");
+	}
+	if (cap <= l->cap)
 		return 0;
-	if (tk->kind == TASK_Z)
-		return 2;
-	return s->use_fd && tk->e->n->type == VC_NODE_REG ? 0 : 1;
-}
+	/* grow by doubling from 1 MiB: few reallocations, pages kept */
+	size_t c = l->cap ? l->cap : 1u << 20;
 
-/* Under the lock: takes k slabs (one left NULL when out of memory), or
- * returns false when the budget is spent and force is not set. */
-static bool take_slabs(struct stream *s, struct task *tk, unsigned k, bool force)
-{
-	if (!force && s->n_slabs - s->n_free + k > s->max_slabs)
-		return false;
-	for (unsigned j = 0; j < k; j++) {
-		if (s->n_free) {
-			tk->slab[j] = s->free_slabs[--s->n_free];
-		} else if ((tk->slab[j] = malloc(SLAB_BYTES)) != NULL) {
-			s->n_slabs++;
-		}
-	}
-	return true;
-}
-
-/* Under the lock: gives a task's buffers back. */
-static void task_release(struct stream *s, struct task *tk)
-{
-	for (unsigned j = 0; j < 2; j++) {
-		if (!tk->slab[j])
-			continue;
-		if (s->n_free < s->max_slabs) {
-			s->free_slabs[s->n_free++] = tk->slab[j];
-		} else {
-			free(tk->slab[j]);
-			s->n_slabs--;
-		}
-		tk->slab[j] = NULL;
-	}
-	free(tk->own);
-	free(tk->ext);
-	tk->own = tk->blocks = tk->tail = NULL;
-	tk->ext = NULL;
+	while (c < cap)
+		c *= 2;
+	free(l->in);
+	free(l->out);
+	l->in = lane_alloc(c);
+	l->out = lane_alloc(c);
+	l->cap = l->in && l->out ? c : 0;
+	if (!l->cap)
+		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (%zu bytes)", c);
+	return 0;
 }
 
 static int compute_dir(struct writer *w, struct task *tk, struct vc_error *err)
@@ -907,10 +917,11 @@ static int compute_dir(struct writer *w, struct task *tk, struct vc_error *err)
 	return 0;
 }
 
-static int compute(struct stream *s, struct task *tk, struct vc_error *err)
+static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_error *err)
 {
 	struct writer *w = s->w;
 	struct einode *e = tk->e;
+	int r;
 
 	if (tk->kind == TASK_DIR)
 		return compute_dir(w, tk, err);
@@ -924,7 +935,8 @@ static int compute(struct stream *s, struct task *tk, struct vc_error *err)
 
 	if (tk->kind == TASK_FLAT) {
 		tk->n_blocks = (uint32_t)VC_DIV_ROUND_UP(in_blocks, EROFS_BLKSIZ);
-		if (!tk->slab[0]) { /* the kernel copies the blocks; only the tail is read */
+		if (s->use_fd && e->n->type == VC_NODE_REG) {
+			/* the kernel copies the blocks; only the tail is read */
 			if (!tk->last || !e->tail)
 				return 0;
 			tk->own = malloc(e->tail);
@@ -933,37 +945,69 @@ static int compute(struct stream *s, struct task *tk, struct vc_error *err)
 			tk->tail = tk->own;
 			return read_content(w, e->n, tk->off + in_blocks, tk->tail, e->tail, err);
 		}
-		uint8_t *in = tk->slab[0];
 		size_t cap = (size_t)VC_ROUND_UP(tk->len, EROFS_BLKSIZ);
-		int r = read_content(w, e->n, tk->off, in, (size_t)tk->len, err);
 
+		r = lane_reserve(w, l, tk->len, err);
+		if (r == 0)
+			r = read_content(w, e->n, tk->off, l->in, (size_t)tk->len, err);
 		if (r < 0)
 			return r;
-		memset(in + tk->len, 0, cap - tk->len);
-		tk->blocks = in;
+		memset(l->in + tk->len, 0, cap - tk->len);
+		tk->blocks = l->in;
 		if (tk->last && e->tail)
-			tk->tail = in + in_blocks;
+			tk->tail = l->in + in_blocks;
 		return 0;
 	}
 	/* TASK_Z */
-	int r = read_content(w, e->n, tk->off, tk->slab[0], (size_t)tk->len, err);
-	void *hc = NULL;
-
+	r = lane_reserve(w, l, tk->len, err);
+	if (r == 0)
+		r = read_content(w, e->n, tk->off, l->in, (size_t)tk->len, err);
 	if (r < 0)
 		return r;
-	tk->ext = calloc(vc_erofs_max_extents(tk->len), sizeof(*tk->ext));
-	if (w->o->compress == VC_EROFS_LZ4HC)
-		hc = malloc((size_t)LZ4_sizeofStateHC());
-	if (!tk->ext || (w->o->compress == VC_EROFS_LZ4HC && !hc)) {
-		free(hc);
-		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (compression)");
-	}
-	tk->n_ext = vc_erofs_compress_segment(tk->slab[0], (size_t)tk->len, tk->off, hc,
+	tk->n_ext = vc_erofs_compress_segment(l->in, (size_t)tk->len, tk->off, l->hc,
 					      w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT,
-					      tk->slab[1], tk->ext);
-	free(hc);
-	tk->blocks = tk->slab[1];
+					      l->out, l->ext);
+	tk->ext = l->ext;
+	tk->blocks = l->out;
 	tk->n_blocks = (uint32_t)tk->n_ext;
+	return 0;
+}
+
+static bool in_lane(const struct lane *l, const void *p)
+{
+	const uint8_t *q = p;
+
+	return q && ((q >= l->in && q < l->in + l->cap) || (q >= l->out && q < l->out + l->cap));
+}
+
+/* Moves the parts of a result that live in lane l into memory of its own. */
+static int detach(struct task *tk, const struct lane *l, struct vc_error *err)
+{
+	uint64_t blocks = in_lane(l, tk->blocks) ? (uint64_t)tk->n_blocks * EROFS_BLKSIZ : 0;
+	uint64_t tail = in_lane(l, tk->tail) ? tk->e->tail : 0;
+	uint64_t ext = tk->ext && tk->ext == l->ext ? tk->n_ext * sizeof(*tk->ext) : 0;
+
+	if (!blocks && !tail && !ext)
+		return 0;
+	assert(!tk->own); /* only directories and stored files own memory, never in a lane */
+	uint8_t *p = malloc(blocks + tail + ext);
+
+	if (!p)
+		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
+	if (blocks)
+		memcpy(p, tk->blocks, blocks);
+	if (tail)
+		memcpy(p + blocks, tk->tail, tail);
+	if (ext)
+		memcpy(p + blocks + tail, tk->ext, ext);
+	tk->own = p;
+	tk->held = blocks + tail + ext;
+	if (blocks)
+		tk->blocks = p;
+	if (tail)
+		tk->tail = p + blocks;
+	if (ext)
+		tk->ext = (struct z_extent *)(void *)(p + blocks + tail);
 	return 0;
 }
 
@@ -1010,8 +1054,8 @@ static int write_task(struct stream *s, struct task *tk, struct vc_error *err)
 	} else if (tk->n_blocks) { /* a stored file, copied by the kernel */
 		uint64_t bytes = (uint64_t)tk->n_blocks * EROFS_BLKSIZ;
 		uint64_t data = tk->off + bytes > e->size ? e->size - tk->off : bytes;
-		uint64_t src_off;
 		char path[VC_TREE_PATH_MAX + 2];
+		uint64_t src_off;
 		int fd = w->o->open(w->o->read_ctx, e->n, &src_off, err);
 
 		node_path(e->n, path, sizeof(path));
@@ -1040,31 +1084,53 @@ static void record_fail(struct stream *s, size_t i, const struct vc_error *e)
 	pthread_cond_broadcast(&s->moved);
 }
 
+/* Under the lock: a task's memory back, once written or failed. */
+static void task_release(struct stream *s, struct task *tk)
+{
+	s->held -= tk->held;
+	free(tk->own);
+	tk->own = tk->blocks = tk->tail = NULL;
+	tk->ext = NULL;
+	tk->held = 0;
+}
+
 static int run_task(void *ctx, size_t i, struct vc_error *err)
 {
 	struct stream *s = ctx;
 	struct task *tk = &s->tasks[i];
-	unsigned need = slabs_needed(s, tk);
+	struct lane *l;
 	size_t first, last;
 	bool stop;
 	int r;
 
 	pthread_mutex_lock(&s->lock);
-	while (s->fail_index > i && !take_slabs(s, tk, need, s->placed == i))
+	while (s->fail_index > i && s->placed != i && s->held > s->budget)
 		pthread_cond_wait(&s->moved, &s->lock);
 	stop = s->fail_index < i;
+	l = stop ? NULL : s->free_lanes[--s->n_free];
 	pthread_mutex_unlock(&s->lock);
 	if (stop) /* an earlier task failed: its error is the one reported */
 		return vc_errorf(err, VC_EIO, "erofs: stopped");
-	if (need && (!tk->slab[0] || !tk->slab[need - 1])) {
-		r = vc_errorf(err, VC_ENOMEM, "erofs: out of memory (%u buffers)", need);
-		goto fail;
-	}
-	r = compute(s, tk, err);
-	if (r < 0)
-		goto fail;
 
+	r = compute(s, tk, l, err);
 	pthread_mutex_lock(&s->lock);
+	if (r == 0 && s->placed != i) {
+		/* not next in line: keep the result, free the lane */
+		pthread_mutex_unlock(&s->lock);
+		r = detach(tk, l, err);
+		pthread_mutex_lock(&s->lock);
+		s->held += tk->held;
+		s->free_lanes[s->n_free++] = l;
+		l = NULL;
+	}
+	if (r < 0) {
+		record_fail(s, i, err);
+		task_release(s, tk);
+		if (l)
+			s->free_lanes[s->n_free++] = l;
+		pthread_mutex_unlock(&s->lock);
+		return r;
+	}
 	tk->done = true;
 	first = s->placed;
 	while (s->placed < s->n && s->tasks[s->placed].done && s->fail_index > s->placed) {
@@ -1080,7 +1146,7 @@ static int run_task(void *ctx, size_t i, struct vc_error *err)
 		pthread_cond_broadcast(&s->moved);
 	pthread_mutex_unlock(&s->lock);
 
-	/* write what this thread placed, in order */
+	/* write what this thread placed, in order (task i first if it kept its lane) */
 	for (size_t j = first; j < last; j++) {
 		struct vc_error e = {0};
 		int wr = r == 0 ? write_task(s, &s->tasks[j], &e) : 0;
@@ -1089,6 +1155,10 @@ static int run_task(void *ctx, size_t i, struct vc_error *err)
 		if (wr < 0)
 			record_fail(s, j, &e);
 		task_release(s, &s->tasks[j]);
+		if (j == i && l) {
+			s->free_lanes[s->n_free++] = l;
+			l = NULL;
+		}
 		pthread_cond_broadcast(&s->moved);
 		pthread_mutex_unlock(&s->lock);
 		if (wr < 0 && r == 0) {
@@ -1096,12 +1166,11 @@ static int run_task(void *ctx, size_t i, struct vc_error *err)
 			r = wr;
 		}
 	}
-	return r;
-fail:
-	pthread_mutex_lock(&s->lock);
-	record_fail(s, i, err);
-	task_release(s, tk);
-	pthread_mutex_unlock(&s->lock);
+	if (l) { /* placing failed before task i */
+		pthread_mutex_lock(&s->lock);
+		s->free_lanes[s->n_free++] = l;
+		pthread_mutex_unlock(&s->lock);
+	}
 	return r;
 }
 
@@ -1163,11 +1232,17 @@ static int write_data(struct writer *w)
 
 	w->next_blk = (uint32_t)VC_DIV_ROUND_UP(w->meta_end, EROFS_BLKSIZ);
 	s.use_fd = w->o->open && w->o->close;
-	/* two per thread computing and one more for the writer's turn */
-	s.max_slabs = 2 * ((size_t)width + 1);
-	s.free_slabs = calloc(s.max_slabs, sizeof(*s.free_slabs));
-	if (!s.free_slabs)
+	s.budget = (uint64_t)SEGMENT_Z_BYTES * 2 * (width ? width : 1);
+	s.n_lanes = width ? width : 1;
+	s.lanes = calloc(s.n_lanes, sizeof(*s.lanes));
+	s.free_lanes = calloc(s.n_lanes, sizeof(*s.free_lanes));
+	if (!s.lanes || !s.free_lanes) {
+		free(s.lanes);
+		free(s.free_lanes);
 		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
+	}
+	for (size_t i = 0; i < s.n_lanes; i++)
+		s.free_lanes[s.n_free++] = &s.lanes[i];
 	r = list_tasks(&s);
 	if (r == 0) {
 		s.fail_index = s.n;
@@ -1183,9 +1258,14 @@ static int write_data(struct writer *w)
 	}
 	for (size_t i = 0; i < s.n; i++)
 		task_release(&s, &s.tasks[i]);
-	for (size_t i = 0; i < s.n_free; i++)
-		free(s.free_slabs[i]);
-	free(s.free_slabs);
+	for (size_t i = 0; i < s.n_lanes; i++) {
+		free(s.lanes[i].in);
+		free(s.lanes[i].out);
+		free(s.lanes[i].ext);
+		free(s.lanes[i].hc);
+	}
+	free(s.lanes);
+	free(s.free_lanes);
 	free(s.tasks);
 	return r;
 }
