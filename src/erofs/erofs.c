@@ -37,7 +37,6 @@
 #define SEGMENT_BYTES	(4u << 20)  /* a pool task's input, stored files */
 #define SEGMENT_Z_BYTES (16u << 20) /* compressed files: each cut costs a cluster */
 #define META_WINDOW	(1u << 20)  /* metadata written in windows of this */
-#define MAX_HOLES	64	    /* gaps in metadata blocks kept for reuse */
 #define META_START	(EROFS_SUPER_OFFSET + 128)
 #define PROBE_BYTES	(128u << 10) /* how much of a file decides "compress it" */
 
@@ -701,65 +700,78 @@ static int plan_inodes(struct writer *w)
 	return 0;
 }
 
-/* Step 2: metadata layout. */
-struct hole {
-	uint64_t start, end;
+/* Step 2: metadata layout. An inode with inline data must not cross a
+ * block, so blocks end with gaps; like mkfs.erofs, later inodes go to the
+ * fullest block whose gap holds them (best fit), or after the last one.
+ * Gaps are queued by free 32-byte slots, oldest first. */
+#define SLOTS_PER_BLOCK (EROFS_BLKSIZ / EROFS_ISLOT)
+
+struct gaps {
+	uint64_t *q[SLOTS_PER_BLOCK]; /* by free slots: start offsets */
+	size_t head[SLOTS_PER_BLOCK], n[SLOTS_PER_BLOCK], cap[SLOTS_PER_BLOCK];
 };
+
+static int gap_push(struct gaps *g, uint64_t start, struct vc_error *err)
+{
+	size_t k = (size_t)((VC_ROUND_UP(start + 1, EROFS_BLKSIZ) - start) / EROFS_ISLOT);
+
+	if (start % EROFS_BLKSIZ == 0 || k == 0)
+		return 0;
+	if (g->n[k] == g->cap[k]) {
+		size_t cap = g->cap[k] ? g->cap[k] * 2 : 64;
+		uint64_t *q = realloc(g->q[k], cap * sizeof(*q));
+
+		if (!q)
+			return vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
+		g->q[k] = q;
+		g->cap[k] = cap;
+	}
+	g->q[k][g->n[k]++] = start;
+	return 0;
+}
+
+/* The free slots of the fullest gap of at least k slots; 0 if none. */
+static size_t gap_best(const struct gaps *g, size_t k)
+{
+	for (size_t f = k; f < SLOTS_PER_BLOCK; f++)
+		if (g->head[f] < g->n[f])
+			return f;
+	return 0;
+}
 
 static int plan_meta(struct writer *w)
 {
-	struct hole holes[MAX_HOLES];
-	size_t n_holes = 0;
+	struct gaps g = {0};
 	uint64_t cur = VC_ROUND_UP(w->shared_end, EROFS_ISLOT);
+	int r = 0;
 
-	for (size_t i = 0; i < w->n_inodes; i++) {
+	for (size_t i = 0; i < w->n_inodes && r == 0; i++) {
 		struct einode *e = w->order[i];
 		uint64_t sz = VC_ROUND_UP((uint64_t)e->header + e->tail, EROFS_ISLOT);
-		bool placed = false;
+		uint64_t cur_free = EROFS_BLKSIZ - cur % EROFS_BLKSIZ;
+		size_t f = sz < EROFS_BLKSIZ && i > 0 ? gap_best(&g, (size_t)(sz / EROFS_ISLOT)) : 0;
 
-		if (sz <= EROFS_BLKSIZ) {
-			for (size_t h = 0; h < n_holes && i > 0; h++) {
-				if (holes[h].end - holes[h].start < sz)
-					continue;
-				e->off = holes[h].start;
-				holes[h].start += sz;
-				if (holes[h].end - holes[h].start < EROFS_ISLOT) {
-					memmove(&holes[h], &holes[h + 1],
-						(n_holes - h - 1) * sizeof(*holes));
-					n_holes--;
-				}
-				placed = true;
-				break;
+		if (f && !(sz <= cur_free && cur_free < f * EROFS_ISLOT)) {
+			/* into a gap: what is left of it is a smaller gap */
+			e->off = g.q[f][g.head[f]++];
+			r = gap_push(&g, e->off + sz, w->err);
+		} else {
+			/* after the last inode; one that does not fit the rest of the block
+			 * (or is a block or more) starts the next block, leaving a gap */
+			if (cur % EROFS_BLKSIZ && (sz > cur_free || sz >= EROFS_BLKSIZ)) {
+				r = gap_push(&g, cur, w->err);
+				cur = VC_ROUND_UP(cur, EROFS_BLKSIZ);
 			}
-			if (!placed && cur % EROFS_BLKSIZ + sz > EROFS_BLKSIZ) {
-				uint64_t next = VC_ROUND_UP(cur, EROFS_BLKSIZ);
-
-				if (n_holes == MAX_HOLES) {
-					memmove(&holes[0], &holes[1],
-						(n_holes - 1) * sizeof(*holes));
-					n_holes--;
-				}
-				holes[n_holes++] = (struct hole){cur, next};
-				cur = next;
-			}
-		} else if (cur % EROFS_BLKSIZ) {
-			/* a large inode (many xattrs, long indexes) starts a block */
-			uint64_t next = VC_ROUND_UP(cur, EROFS_BLKSIZ);
-
-			if (n_holes == MAX_HOLES) {
-				memmove(&holes[0], &holes[1], (n_holes - 1) * sizeof(*holes));
-				n_holes--;
-			}
-			holes[n_holes++] = (struct hole){cur, next};
-			cur = next;
-		}
-		if (!placed) {
 			e->off = cur;
 			cur += sz;
 		}
 		if (e->off / EROFS_ISLOT > UINT32_MAX * 8ull)
-			return vc_errorf(w->err, VC_ERANGE, "erofs: metadata too large");
+			r = vc_errorf(w->err, VC_ERANGE, "erofs: metadata too large");
 	}
+	for (size_t k = 0; k < SLOTS_PER_BLOCK; k++)
+		free(g.q[k]);
+	if (r < 0)
+		return r;
 	if (w->order[0]->off / EROFS_ISLOT > UINT16_MAX)
 		return vc_errorf(w->err, VC_ERANGE,
 				 "erofs: the root inode lands at nid %" PRIu64
