@@ -834,6 +834,8 @@ struct stream {
 	pthread_mutex_t lock;
 	pthread_cond_t moved; /* a task was placed or memory given back */
 	size_t placed;	      /* tasks[0..placed) have their blocks */
+	size_t written;	      /* tasks[0..written) are written (or being) */
+	bool writing;	      /* a thread is writing placed tasks */
 	struct lane *lanes;
 	struct lane **free_lanes;
 	size_t n_lanes, n_free;
@@ -1106,12 +1108,39 @@ static void task_release(struct stream *s, struct task *tk)
 	tk->held = 0;
 }
 
+/* Under the lock, by the writer: writes placed tasks until none is left,
+ * dropping the lock for each write. A task still in lane l (the caller's
+ * own, next in line when computed) gives the lane back once written. */
+static void drain(struct stream *s, struct lane *l)
+{
+	while (s->written < s->placed) {
+		size_t j = s->written++;
+		struct task *tk = &s->tasks[j];
+		struct vc_error e = {0};
+		int r = 0;
+
+		pthread_mutex_unlock(&s->lock);
+		if (s->fail_index > j)
+			r = write_task(s, tk, &e);
+		pthread_mutex_lock(&s->lock);
+		if (r < 0)
+			record_fail(s, j, &e);
+		if (l && in_lane(l, tk->blocks ? tk->blocks : tk->tail)) {
+			s->free_lanes[s->n_free++] = l;
+			l = NULL;
+		}
+		task_release(s, tk);
+		pthread_cond_broadcast(&s->moved);
+	}
+	if (l)
+		s->free_lanes[s->n_free++] = l;
+}
+
 static int run_task(void *ctx, size_t i, struct vc_error *err)
 {
 	struct stream *s = ctx;
 	struct task *tk = &s->tasks[i];
 	struct lane *l;
-	size_t first, last;
 	bool stop;
 	int r;
 
@@ -1126,8 +1155,8 @@ static int run_task(void *ctx, size_t i, struct vc_error *err)
 
 	r = compute(s, tk, l, err);
 	pthread_mutex_lock(&s->lock);
-	if (r == 0 && s->placed != i) {
-		/* not next in line: keep the result, free the lane */
+	if (r == 0 && (s->placed != i || s->writing)) {
+		/* someone else will write it: keep the result, free the lane */
 		pthread_mutex_unlock(&s->lock);
 		r = detach(tk, l, err);
 		pthread_mutex_lock(&s->lock);
@@ -1144,46 +1173,26 @@ static int run_task(void *ctx, size_t i, struct vc_error *err)
 		return r;
 	}
 	tk->done = true;
-	first = s->placed;
 	while (s->placed < s->n && s->tasks[s->placed].done && s->fail_index > s->placed) {
-		r = place(s, &s->tasks[s->placed], err);
-		if (r < 0) {
-			record_fail(s, s->placed, err);
+		struct vc_error e = {0};
+
+		if (place(s, &s->tasks[s->placed], &e) < 0) {
+			record_fail(s, s->placed, &e);
 			break;
 		}
 		s->placed++;
 	}
-	last = s->placed;
-	if (last != first)
-		pthread_cond_broadcast(&s->moved);
+	pthread_cond_broadcast(&s->moved);
+	/* one writer at a time: two would only take turns on the image's lock */
+	if (!s->writing) {
+		s->writing = true;
+		drain(s, l);
+		s->writing = false;
+	} else if (l) {
+		s->free_lanes[s->n_free++] = l; /* placing failed before task i */
+	}
 	pthread_mutex_unlock(&s->lock);
-
-	/* write what this thread placed, in order (task i first if it kept its lane) */
-	for (size_t j = first; j < last; j++) {
-		struct vc_error e = {0};
-		int wr = r == 0 ? write_task(s, &s->tasks[j], &e) : 0;
-
-		pthread_mutex_lock(&s->lock);
-		if (wr < 0)
-			record_fail(s, j, &e);
-		task_release(s, &s->tasks[j]);
-		if (j == i && l) {
-			s->free_lanes[s->n_free++] = l;
-			l = NULL;
-		}
-		pthread_cond_broadcast(&s->moved);
-		pthread_mutex_unlock(&s->lock);
-		if (wr < 0 && r == 0) {
-			*err = e;
-			r = wr;
-		}
-	}
-	if (l) { /* placing failed before task i */
-		pthread_mutex_lock(&s->lock);
-		s->free_lanes[s->n_free++] = l;
-		pthread_mutex_unlock(&s->lock);
-	}
-	return r;
+	return 0;
 }
 
 static int add_task(struct stream *s, struct task tk)
