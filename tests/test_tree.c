@@ -302,13 +302,15 @@ static void archives_every_format(void **state)
 		int format, filter;
 		const char *name;
 		bool pax;
+		bool in_place; /* a plain tar: data read where they are, not spooled */
 	} cases[] = {
-		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, -1, "a.tar", true},
-		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_GZIP, "a.tar.gz", true},
-		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_ZSTD, "a.tar.zst", true},
-		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_XZ, "a.tar.xz", true},
-		{ARCHIVE_FORMAT_TAR_GNUTAR, ARCHIVE_FILTER_BZIP2, "a.tar.bz2", false},
-		{ARCHIVE_FORMAT_CPIO_SVR4_NOCRC, -1, "a.cpio", false},
+		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, -1, "a.tar", true, true},
+		{ARCHIVE_FORMAT_TAR_GNUTAR, -1, "g.tar", false, true},
+		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_GZIP, "a.tar.gz", true, false},
+		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_ZSTD, "a.tar.zst", true, false},
+		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_XZ, "a.tar.xz", true, false},
+		{ARCHIVE_FORMAT_TAR_GNUTAR, ARCHIVE_FILTER_BZIP2, "a.tar.bz2", false, false},
+		{ARCHIVE_FORMAT_CPIO_SVR4_NOCRC, -1, "a.cpio", false, false},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -316,6 +318,8 @@ static void archives_every_format(void **state)
 			      sizeof(good) / sizeof(good[0]));
 		struct vc_tree *t = load(at(cases[i].name), VC_TREE_AUTO, NULL);
 		check_good_tree(t, cases[i].pax);
+		assert_int_equal(vc_tree_lookup(t, "/usr/bin/sh")->link_first->src_direct,
+				 cases[i].in_place);
 		vc_tree_free(t);
 	}
 	/* --owner root and an mtree overlay on an archive */

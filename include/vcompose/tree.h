@@ -81,7 +81,9 @@ struct vc_node {
 	uint32_t nlink;
 
 	/* private to the tree module: where the content comes from */
-	uint64_t src_off;           /* archives: offset in the spool file */
+	uint64_t src_off;           /* archives: offset in the spool file, or in the
+	                               archive itself when src_direct is set */
+	bool src_direct;
 	char *src_path;             /* folders: path relative to the root */
 };
 

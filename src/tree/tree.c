@@ -34,6 +34,7 @@ int tree_new(const char *input, struct vc_tree **ret, struct vc_error *err)
 		return vc_errorf(err, VC_ENOMEM, "%s: out of memory", input);
 	}
 	p->spool_fd = -1;
+	p->archive_fd = -1;
 	p->input = input;
 	root->name = strdup("");
 	root->parent = root;
@@ -300,6 +301,7 @@ static void swap_payload(struct vc_node *a, struct vc_node *b)
 	SWAP(xattrs);
 	SWAP(n_xattrs);
 	SWAP(src_off);
+	SWAP(src_direct);
 	SWAP(src_path);
 #undef SWAP
 }
@@ -474,6 +476,8 @@ void vc_tree_free(struct vc_tree *t)
 	if (p) {
 		if (p->spool_fd >= 0)
 			close(p->spool_fd);
+		if (p->archive_fd >= 0)
+			close(p->archive_fd);
 		free(p->root_path);
 		free(p->map);
 		free(p->links);
@@ -497,7 +501,7 @@ int vc_tree_open(const struct vc_tree *t, const struct vc_node *n, uint64_t *ret
 				 vc_tree_path(n, pathbuf, sizeof(pathbuf)));
 	if (p->spool_fd >= 0) {
 		*ret_off = n->src_off;
-		return p->spool_fd;
+		return n->src_direct ? p->archive_fd : p->spool_fd;
 	}
 	if (asprintf(&full, "%s/%s", p->root_path, n->src_path) < 0)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
@@ -513,7 +517,7 @@ void vc_tree_close(const struct vc_tree *t, int fd)
 {
 	const struct tree_priv *p = t->priv;
 
-	if (fd >= 0 && fd != p->spool_fd)
+	if (fd >= 0 && fd != p->spool_fd && fd != p->archive_fd)
 		close(fd);
 }
 

@@ -2,13 +2,17 @@
 /* The archive reader: anything libarchive reads (tar ustar/pax/GNU, cpio,
  * ...; gzip, xz, zstd, bzip2, lz4 filters), from a file or standard input.
  * The archive is read once; contents are spooled to an unlinked temporary
- * file (holes of sparse members stay holes) and read back from there. */
+ * file (holes of sparse members stay holes) and read back from there.
+ * A plain (uncompressed) tar file is not copied: its members' data are read
+ * in place, at the offset libarchive reports after their header, once the
+ * first bytes there are seen to equal what libarchive decodes. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tree_priv.h"
@@ -140,14 +144,71 @@ static int entry_xattrs(struct vc_node *n, struct archive_entry *e, struct vc_er
 	return r;
 }
 
-static int spool_data(struct tree_priv *p, struct archive *a, struct vc_node *n, const char *path,
-		      struct vc_error *err)
+static int spool_write(struct tree_priv *p, const void *buf, size_t size, uint64_t at,
+		       struct vc_error *err)
+{
+	const uint8_t *q = buf;
+
+	while (size > 0) {
+		ssize_t k = pwrite(p->spool_fd, q, size, (off_t)at);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return vc_errorf_errno(err, VC_EIO, errno, "spool file");
+		q += k;
+		size -= (size_t)k;
+		at += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* A member of a plain tar file, read in place: its data start where
+ * libarchive's reader stands after the header; checked on the first
+ * bytes. Returns 1 when n now points into the archive, 0 when the bytes
+ * *head_len bytes of head, already consumed, must go to the spool. */
+static int data_in_place(struct tree_priv *p, struct archive *a, struct archive_entry *e,
+			 struct vc_node *n, uint8_t head[512], size_t *head_len)
+{
+	la_int64_t at;
+	uint8_t mine[512];
+	size_t k = n->size < 512 ? (size_t)n->size : 512;
+	la_ssize_t got;
+
+	*head_len = 0;
+	if (p->archive_fd < 0 || archive_filter_count(a) != 1 ||
+	    (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_TAR ||
+	    archive_entry_sparse_count(e) != 0 || n->size == 0)
+		return 0;
+	at = archive_filter_bytes(a, 0);
+	got = archive_read_data(a, head, k);
+	if (got <= 0)
+		return 0;
+	*head_len = (size_t)got;
+	if (at < 0 || (size_t)got != k || pread(p->archive_fd, mine, k, at) != (ssize_t)k ||
+	    memcmp(mine, head, k) != 0)
+		return 0;
+	n->src_off = (uint64_t)at;
+	n->src_direct = true;
+	return 1;
+}
+
+static int spool_data(struct tree_priv *p, struct archive *a, struct archive_entry *e,
+		      struct vc_node *n, const char *path, struct vc_error *err)
 {
 	const void *buf;
-	size_t size;
+	size_t size, head_len;
 	la_int64_t offset;
 	uint64_t base = VC_ROUND_UP(p->spool_end, 4096);
+	uint8_t head[512];
 
+	if (data_in_place(p, a, e, n, head, &head_len))
+		return 0; /* libarchive skips the rest before the next header */
+	n->src_direct = false;
+	if (head_len) {
+		int r = spool_write(p, head, head_len, base, err);
+		if (r < 0)
+			return r;
+	}
 	for (;;) {
 		int r = archive_read_data_block(a, &buf, &size, &offset);
 		if (r == ARCHIVE_EOF)
@@ -156,18 +217,9 @@ static int spool_data(struct tree_priv *p, struct archive *a, struct vc_node *n,
 			return vc_errorf(err, VC_EINVAL, "%s: %s", path, archive_error_string(a));
 		if (offset < 0 || (uint64_t)offset > n->size || size > n->size - (uint64_t)offset)
 			return vc_errorf(err, VC_EINVAL, "%s: data beyond the member's size", path);
-		const uint8_t *q = buf;
-		uint64_t at = base + (uint64_t)offset;
-		while (size > 0) {
-			ssize_t k = pwrite(p->spool_fd, q, size, (off_t)at);
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0)
-				return vc_errorf_errno(err, VC_EIO, errno, "spool file");
-			q += k;
-			size -= (size_t)k;
-			at += (uint64_t)k;
-		}
+		r = spool_write(p, buf, size, base + (uint64_t)offset, err);
+		if (r < 0)
+			return r;
 	}
 	n->src_off = base;
 	p->spool_end = base + n->size;
@@ -245,7 +297,7 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 		if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
 		    type == VC_NODE_REG) {
 			target->size = (uint64_t)archive_entry_size(e);
-			return spool_data(p, a, target, path, err);
+			return spool_data(p, a, e, target, path, err);
 		}
 		return 0;
 	}
@@ -266,7 +318,7 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 		if (archive_entry_size(e) < 0)
 			return vc_errorf(err, VC_EINVAL, "%s: negative size", path);
 		n->size = (uint64_t)archive_entry_size(e);
-		r = spool_data(p, a, n, path, err);
+		r = spool_data(p, a, e, n, path, err);
 		if (r < 0)
 			return r;
 		break;
@@ -308,6 +360,15 @@ int tree_load_archive(struct vc_tree *t, const char *path, const struct vc_tree_
 	r = open_spool(p, o, err);
 	if (r < 0)
 		goto out;
+	if (strcmp(path, "-") != 0) {
+		struct stat st;
+
+		p->archive_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (p->archive_fd >= 0 && (fstat(p->archive_fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+			close(p->archive_fd);
+			p->archive_fd = -1;
+		}
+	}
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
 	if (archive_read_open_filename(a, strcmp(path, "-") == 0 ? NULL : path, 1 << 16) != ARCHIVE_OK) {

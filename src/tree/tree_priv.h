@@ -11,6 +11,7 @@
 
 struct tree_priv {
 	int spool_fd;          /* archives: unlinked temporary file; else -1 */
+	int archive_fd;        /* a plain tar file: read in place; else -1 */
 	uint64_t spool_end;    /* next free offset in the spool */
 	char *root_path;       /* folders: the host folder; else NULL */
 	const char *input;     /* the input's name, for messages (borrowed) */
