@@ -89,7 +89,7 @@ run_tools() {
 	dd if="$d/esp.img" of="$d/disk.raw" bs=1M seek=1 conv=notrunc,sparse status=none
 	dd if="$d/root.erofs" of="$d/disk.raw" bs=1M seek=$((1 + e)) conv=notrunc,sparse status=none
 	dd if="$d/root.verity" of="$d/disk.raw" bs=1M seek=$((1 + e + r)) conv=notrunc,sparse status=none
-	sync -f "$d/disk.raw"
+	# neither side syncs: vcompose renames its outputs into place, no fsync
 }
 
 run_vcompose; run_tools   # warm the page cache

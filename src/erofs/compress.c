@@ -41,13 +41,16 @@ size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
 			int src = rem > (1u << 30) ? 1 << 30 : (int)rem;
 			int c;
 
-			if (hc_state)
+			c = LZ4_compress_destSize((const char *)in + p, (char *)dst, &src,
+						  EROFS_BLKSIZ);
+			/* LZ4HC only where fast LZ4 gains: on data that is already
+			 * compressed (a kernel, archives) it searches long for nothing */
+			if (hc_state && c > 0 && (size_t)src > EROFS_BLKSIZ) {
+				src = rem > (1u << 30) ? 1 << 30 : (int)rem;
 				c = LZ4_compress_HC_destSize(hc_state, (const char *)in + p,
 							     (char *)dst, &src, EROFS_BLKSIZ,
 							     level);
-			else
-				c = LZ4_compress_destSize((const char *)in + p, (char *)dst, &src,
-							  EROFS_BLKSIZ);
+			}
 			/* Worth it only when one block holds more than a block of input. */
 			if (c > 0 && (size_t)src > EROFS_BLKSIZ) {
 				/* lz4_0padding: the data ends the cluster. */
