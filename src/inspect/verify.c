@@ -164,9 +164,10 @@ static bool claimed(const struct vx *x, const uint8_t root[32], const uint8_t *d
 	return memcmp(a, du, 16) == 0 && memcmp(b, hu, 16) == 0;
 }
 
+/* given: the parameters when the area has no superblock (KIWI's trailer). */
 static void check_verity(struct vx *x, const char *where, uint64_t data_off, uint64_t data_len,
 			 uint64_t area_off, uint64_t area_len, const char *hash_where, bool usr,
-			 const uint8_t *du, const uint8_t *hu)
+			 const uint8_t *du, const uint8_t *hu, const struct vc_verity_params *given)
 {
 	struct vc_verity_params vp;
 	struct vc_verity_plan pl;
@@ -174,7 +175,16 @@ static void check_verity(struct vx *x, const char *where, uint64_t data_off, uin
 	uint8_t root[32];
 	uint64_t bad = UINT64_MAX;
 
-	if (verity_load(x->im, area_off, area_len, &vp, &pl, &err) < 0) {
+	if (given) {
+		vp = *given;
+		if (vc_verity_plan(&vp, &pl, &err) == 0 && pl.area_size > area_len)
+			vc_errorf(&err, VC_EINVAL, "verity: the tree needs %llu bytes, %llu are left",
+				  (unsigned long long)pl.area_size, (unsigned long long)area_len);
+		if (err.code) {
+			add(x, true, hash_where, "%s", err.msg);
+			return;
+		}
+	} else if (verity_load(x->im, area_off, area_len, &vp, &pl, &err) < 0) {
 		add(x, true, hash_where, "%s", err.msg);
 		return;
 	}
@@ -441,6 +451,60 @@ static void check_sig(struct vx *x, uint64_t off, uint64_t len, const char *wher
 	free(b);
 }
 
+/* KIWI's embed_verity_metadata: no verity superblock after the file
+ * system; the partition's last 4 KiB say "1 FSTYPE ro verity" 0xff
+ * "1 DATABLOCKSIZE HASHBLOCKSIZE DATABLOCKS HASHSTART sha256 ROOT SALT" 0xff,
+ * HASHSTART in hash blocks from the partition's start. */
+static void check_kiwi_trailer(struct vx *x, const struct gpt_part *p, const char *where,
+			       uint64_t fs)
+{
+	char b[4097], fstype[32], alg[16], root[80], salt[2 * VC_VERITY_MAX_SALT + 2];
+	unsigned ver, dbs, hbs;
+	unsigned long long blocks, start;
+	struct vc_verity_params vp;
+	struct vc_error err = {0};
+	uint8_t want[32];
+	char *sep;
+
+	if (p->size < 4096 || img_read(x->im, p->offset + p->size - 4096, b, 4096, &err) < 0)
+		return;
+	b[4096] = '\0';
+	sep = strchr(b, '\xff');
+	if (!sep || sscanf(b, "%u %31s ro verity", &ver, fstype) != 2 || ver != 1)
+		return; /* no trailer: nothing claims a tree here */
+	if (sscanf(sep + 1, "%u %u %u %llu %llu %15s %79s %513s", &ver, &dbs, &hbs, &blocks,
+		   &start, alg, root, salt) != 8 ||
+	    strchr(salt, '\xff') == NULL) {
+		add(x, true, where, "KIWI verity metadata at offset %llu: unreadable",
+		    (unsigned long long)(p->offset + p->size - 4096));
+		return;
+	}
+	*strchr(salt, '\xff') = '\0';
+	vc_verity_params_init(&vp);
+	vp.superblock = false;
+	vp.data_block_size = dbs;
+	vp.hash_block_size = hbs;
+	vp.data_blocks = blocks;
+	vp.hash_offset = 0;
+	size_t n_root = 0;
+	if (strcmp(alg, "sha256") != 0 ||
+	    vc_hex_decode(root, want, sizeof(want), &n_root, &err) < 0 || n_root != 32 ||
+	    (strcmp(salt, "-") != 0 &&
+	     vc_hex_decode(salt, vp.salt, sizeof(vp.salt), &vp.salt_len, &err) < 0) ||
+	    vc_verity_params_check(&vp, &err) < 0 || start * hbs < fs ||
+	    start * hbs >= p->size) {
+		add(x, true, where, "KIWI verity metadata: bad fields (%s)",
+		    err.code ? err.msg : "algorithm, root hash, salt or hash start");
+		return;
+	}
+	add(x, false, where, "KIWI verity metadata (%s, %llu blocks, tree at block %llu)", fstype,
+	    blocks, start);
+	check_verity(x, where, p->offset, p->size, p->offset + start * hbs,
+		     p->size - 4096 - start * hbs, where, false, NULL, NULL, &vp);
+	if (x->n_roots && !strcmp(x->roots[x->n_roots - 1].where, where))
+		compare_hex(x, where, "KIWI's root hash", root, x->roots[x->n_roots - 1].hash);
+}
+
 static void check_disk(struct vx *x)
 {
 	struct gpt_info *g = calloc(1, sizeof(*g));
@@ -468,7 +532,9 @@ static void check_disk(struct vx *x)
 				check_verity(x, where, p->offset, p->size, p->offset + fs,
 					     p->size - fs, where,
 					     p->type_name && !strncmp(p->type_name, "usr", 3), NULL,
-					     NULL);
+					     NULL, NULL);
+			else if (fs && fs < p->size)
+				check_kiwi_trailer(x, p, where, fs);
 		}
 		if (vc_gpt_type_is_verity_hash(p->type)) {
 			const struct gpt_part *d = gpt_pair_data(g, p);
@@ -480,7 +546,7 @@ static void check_disk(struct vx *x)
 			}
 			gpt_part_where(d, dw, sizeof(dw));
 			check_verity(x, dw, d->offset, d->size, p->offset, p->size, where,
-				     !strncmp(d->type_name, "usr", 3), d->uuid, p->uuid);
+				     !strncmp(d->type_name, "usr", 3), d->uuid, p->uuid, NULL);
 			/* DPS: the data partition's UUID is the first 128 bits of the
 			 * root hash, the hash partition's the last */
 			const struct root *rt = x->n_roots ? &x->roots[x->n_roots - 1] : NULL;
@@ -561,7 +627,7 @@ int vc_inspect_verify(const char *path, const struct vc_verify_options *o, struc
 		check_erofs_root(x, 0, im.size, path);
 		if (fs && fs < im.size && img_probe(&im, fs, im.size - fs) == VC_INSPECT_VERITY)
 			check_verity(x, path, 0, im.size, fs, im.size - fs, path, false, NULL,
-				     NULL);
+				     NULL, NULL);
 		break;
 	}
 	case VC_INSPECT_FAT: check_fat(x, 0, im.size, path); break;
