@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vcompose/compose.h"
+#include "vcompose/endian.h"
 #include "vcompose/erofs.h"
 #include "vcompose/fat.h"
 #include "vcompose/gpt.h"
@@ -209,22 +210,131 @@ static int find_kernel(struct cx *c, char *path, size_t cap, struct vc_error *er
 	return 0;
 }
 
+/* ---- the target architecture ---- */
+
+static const struct arch arches[] = {
+	{"x86-64", 0x8664, 62, "x64", "BOOTX64.EFI"},
+	{"arm64", 0xaa64, 183, "aa64", "BOOTAA64.EFI"},
+	{"x86", 0x014c, 3, "ia32", "BOOTIA32.EFI"},
+	{"arm", 0x01c4, 40, "arm", "BOOTARM.EFI"},
+	{"riscv64", 0x5064, 243, "riscv64", "BOOTRISCV64.EFI"},
+	{"loongarch64", 0x6264, 258, "loongarch64", "BOOTLOONGARCH64.EFI"},
+};
+#define N_ARCHES (sizeof(arches) / sizeof(arches[0]))
+
+static const struct arch *host_arch(void)
+{
+#if defined(__aarch64__)
+	return &arches[1];
+#elif defined(__i386__)
+	return &arches[2];
+#elif defined(__arm__)
+	return &arches[3];
+#elif defined(__riscv) && __riscv_xlen == 64
+	return &arches[4];
+#elif defined(__loongarch64)
+	return &arches[5];
+#else
+	return &arches[0];
+#endif
+}
+
+/* The machine of the tree's programs: the ELF header of /usr/bin/sh (or
+ * env, or true), symlinks followed inside the tree. NULL if none is ELF. */
+static const struct arch *tree_arch(struct cx *c, const char **ret_path)
+{
+	static const char *probe[] = {"/usr/bin/sh", "/usr/bin/env", "/usr/bin/true"};
+
+	for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+		struct vc_node *n = vc_tree_resolve(c->tree, probe[i]);
+		uint8_t h[20];
+		struct vc_error e = {0};
+
+		if (!n || n->type != VC_NODE_REG || n->size < sizeof(h) ||
+		    vc_tree_read(c->tree, n, 0, h, sizeof(h), &e) < 0 || memcmp(h, "\177ELF", 4))
+			continue;
+		/* e_machine, in the file's byte order (EI_DATA 2: big endian) */
+		uint16_t m = h[5] == 2 ? (uint16_t)(h[18] << 8 | h[19]) : vc_get_le16(h + 18);
+
+		for (size_t k = 0; k < N_ARCHES; k++) {
+			/* EM_RISCV is both widths: riscv64 only for ELFCLASS64 */
+			if (arches[k].elf != m || (m == 243 && h[4] != 2))
+				continue;
+			*ret_path = probe[i];
+			return &arches[k];
+		}
+	}
+	return NULL;
+}
+
+/* The machine a PE file (the stub) runs on; NULL if unknown. */
+static const struct arch *pe_arch(const struct vc_uki_blob *b)
+{
+	if (b->len < 0x40 || memcmp(b->data, "MZ", 2) != 0)
+		return NULL;
+	uint32_t pe = vc_get_le32(b->data + 0x3c);
+
+	if (pe > b->len - 6 || memcmp(b->data + pe, "PE\0\0", 4) != 0)
+		return NULL;
+	uint16_t m = vc_get_le16(b->data + pe + 4);
+
+	for (size_t k = 0; k < N_ARCHES; k++)
+		if (arches[k].pe == m)
+			return &arches[k];
+	return NULL;
+}
+
+/* The target: what the tree's programs run on (a DDI), and for an oem
+ * image the stub too, which must agree; else the build host's. */
+static void stage_arch(struct cx *c)
+{
+	c->tree_arch = tree_arch(c, &c->tree_prog);
+	c->arch = c->tree_arch ? c->tree_arch : host_arch();
+}
+
+static char *stub_path(const struct arch *a, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "/usr/lib/systemd/boot/efi/linux%s.efi.stub", a->efi);
+	return buf;
+}
+
 static int stage_boot_inputs(struct cx *c, struct vc_error *err)
 {
 	const struct vc_compose_options *o = c->o;
 	char *kpath = c->kernel_path; /* lives as long as the blob naming it */
-	int r;
+	const struct arch *t = c->tree_arch, *s;
+	int r = 0;
 
-	if (o->stub_path)
+	if (o->stub_path) {
 		r = vc_uki_blob_load(o->stub_path, BOOT_FILE_MAX, &c->stub, err);
-	else {
-		r = blob_from_tree(c, "/usr/lib/systemd/boot/efi/linuxx64.efi.stub", &c->stub, err);
+	} else {
+		/* the stub for the tree's programs (or, when they are unknown, the
+		 * build host's); else the first the tree has, checked below */
+		const struct arch *a = c->arch;
+
+		stub_path(a, c->stub_path, sizeof(c->stub_path));
+		for (size_t k = 0; !vc_tree_resolve(c->tree, c->stub_path) && k < N_ARCHES; k++) {
+			char p[sizeof(c->stub_path)];
+			if (vc_tree_resolve(c->tree, stub_path(&arches[k], p, sizeof(p))))
+				a = &arches[k];
+			if (a != c->arch)
+				stub_path(a, c->stub_path, sizeof(c->stub_path));
+		}
+		r = blob_from_tree(c, c->stub_path, &c->stub, err);
 		if (r < 0)
 			vc_error_prefix(err, "the systemd-boot stub (install systemd-boot-efi in the "
 					     "tree, or give --stub)");
 	}
 	if (r < 0)
 		return r;
+	s = pe_arch(&c->stub);
+	if (s && t && s != t)
+		return vc_errorf(err, VC_EINVAL,
+				 "%s: a stub for %s, but the tree's %s is a program for %s",
+				 o->stub_path ? o->stub_path : c->stub_path, s->dps, c->tree_prog,
+				 t->dps);
+	if (s)
+		c->arch = s;
 	r = find_kernel(c, kpath, sizeof(c->kernel_path), err);
 	if (r == 0)
 		r = blob_from_tree(c, kpath, &c->kernel, err);
@@ -237,7 +347,9 @@ static int stage_boot_inputs(struct cx *c, struct vc_error *err)
 	if (r < 0)
 		return r;
 	if (c->cfg->bootloader == VC_CONFIG_BOOT_SYSTEMD_BOOT) {
-		r = blob_from_tree(c, "/usr/lib/systemd/boot/efi/systemd-bootx64.efi", &c->sdboot, err);
+		snprintf(c->sdboot_path, sizeof(c->sdboot_path),
+			 "/usr/lib/systemd/boot/efi/systemd-boot%s.efi", c->arch->efi);
+		r = blob_from_tree(c, c->sdboot_path, &c->sdboot, err);
 		if (r < 0) {
 			vc_error_prefix(err, "<bootloader name=\"systemd_boot\">: systemd-boot");
 			return r;
@@ -384,10 +496,12 @@ static int esp_fill(struct cx *c, struct vc_fat *f, struct vc_error *err)
 		char name[VC_XMLCFG_NAME_MAX + 64];
 		snprintf(name, sizeof(name), "EFI/Linux/%s%s%s.efi", c->cfg->name,
 			 c->cfg->version[0] ? "-" : "", c->cfg->version);
-		r = vc_fat_add_file(f, "EFI/BOOT/BOOTX64.EFI", c->sdboot.len, read_mem, &c->sdboot, err);
+		char boot[64], sd[64];
+		snprintf(boot, sizeof(boot), "EFI/BOOT/%s", c->arch->boot);
+		snprintf(sd, sizeof(sd), "EFI/systemd/systemd-boot%s.efi", c->arch->efi);
+		r = vc_fat_add_file(f, boot, c->sdboot.len, read_mem, &c->sdboot, err);
 		if (r == 0)
-			r = vc_fat_add_file(f, "EFI/systemd/systemd-bootx64.efi", c->sdboot.len, read_mem,
-					    &c->sdboot, err);
+			r = vc_fat_add_file(f, sd, c->sdboot.len, read_mem, &c->sdboot, err);
 		if (r == 0)
 			r = vc_fat_add_file(f, name, c->uki_blob.len, read_mem, &c->uki_blob, err);
 		if (r == 0) {
@@ -408,8 +522,9 @@ static int esp_fill(struct cx *c, struct vc_fat *f, struct vc_error *err)
 			r = vc_fat_add_dir(f, "loader/entries", err);
 		return r;
 	}
-	return vc_fat_add_file(f, "EFI/BOOT/BOOTX64.EFI", c->uki_blob.len, read_mem, &c->uki_blob,
-			       err);
+	char boot[64];
+	snprintf(boot, sizeof(boot), "EFI/BOOT/%s", c->arch->boot);
+	return vc_fat_add_file(f, boot, c->uki_blob.len, read_mem, &c->uki_blob, err);
 }
 
 static int esp_new(struct cx *c, uint64_t size, struct vc_fat **ret, struct vc_error *err)
@@ -671,6 +786,16 @@ static int add_part(struct cx *c, struct vc_gpt *g, const char *type, const char
 	return vc_gpt_add(g, &p, err);
 }
 
+/* "root-x86-64-verity" and the like, for the target (static storage: one
+ * name is used before the next is made). */
+static const char *type_name(const struct cx *c, const char *what, const char *suffix)
+{
+	static char name[64];
+
+	snprintf(name, sizeof(name), "%s-%s%s", what, c->arch->dps, suffix);
+	return name;
+}
+
 static int stage_gpt(struct cx *c, struct vc_error *err)
 {
 	struct vc_gpt *g = calloc(1, sizeof(*g));
@@ -687,18 +812,18 @@ static int stage_gpt(struct cx *c, struct vc_error *err)
 	 * hash (the DPS pairing; the embedded layout names it on the cmdline) */
 	c->root_part_size = VC_ROUND_UP(c->root_part_size, MIB);
 	if (r == 0)
-		r = add_part(c, g, "root-x86-64", c->cfg->rootfs_label ? c->cfg->rootfs_label : "root",
+		r = add_part(c, g, type_name(c, "root", ""), c->cfg->rootfs_label ? c->cfg->rootfs_label : "root",
 			     c->root_off, c->root_part_size,
 			     c->cfg->verity ? c->root_uuid : NULL, ro, err);
 	end = c->root_off + c->root_part_size;
 	if (r == 0 && c->cfg->verity && c->cfg->verity_partition) {
-		r = add_part(c, g, "root-x86-64-verity", "root-verity", c->hash_off, c->hash_part_size,
+		r = add_part(c, g, type_name(c, "root", "-verity"), "root-verity", c->hash_off, c->hash_part_size,
 			     c->hash_uuid, ro, err);
 		end = c->hash_off + c->hash_part_size;
 	}
 	if (r == 0 && c->signed_) {
 		c->sig_off = VC_ROUND_UP(end, MIB);
-		r = add_part(c, g, "root-x86-64-verity-sig", "root-verity-sig", c->sig_off,
+		r = add_part(c, g, type_name(c, "root", "-verity-sig"), "root-verity-sig", c->sig_off,
 			     c->sig_part_size, NULL, ro, err);
 		if (r == 0 && c->dps.len)
 			r = vc_sink_pwrite(vc_file_sink_sink(c->disk.f), c->dps.data, c->dps.len,
@@ -977,6 +1102,8 @@ int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret
 		snprintf(name, sizeof(name), "%s.raw", c->cfg->name);
 		r = out_open(c, &c->disk, name, err);
 	}
+	if (r == 0)
+		stage_arch(c);
 	if (r == 0 && c->cfg->image == VC_CONFIG_IMAGE_OEM) {
 		r = stage_boot_inputs(c, err);
 		if (r == 0)

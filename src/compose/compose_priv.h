@@ -20,8 +20,20 @@ struct out_file {
 
 enum { ART_UKI, ART_ROOTHASH, ART_P7S, ART_DRACUT_LOG, ART_COUNT };
 
+/* A target architecture: its DPS suffix, PE and ELF machines, the name
+ * systemd-boot's files carry and the removable-media boot file name. */
+struct arch {
+	const char *dps;  /* "x86-64": GPT types "root-x86-64", ... */
+	uint16_t pe, elf; /* IMAGE_FILE_MACHINE_*, EM_* */
+	const char *efi;  /* "x64": linuxx64.efi.stub, systemd-bootx64.efi */
+	const char *boot; /* "BOOTX64.EFI" */
+};
+
 struct cx {
 	const struct vc_compose_options *o;
+	const struct arch *arch;      /* the target */
+	const struct arch *tree_arch; /* what the tree's programs run on; NULL: unknown */
+	const char *tree_prog;        /* the program that told */
 	struct vc_config *cfg;
 	struct vc_tree *tree;
 	struct vc_pool *pool;
@@ -30,6 +42,7 @@ struct cx {
 
 	/* boot inputs (oem) */
 	struct vc_uki_blob stub, kernel, initrd, osrel, sdboot;
+	char stub_path[128], sdboot_path[128]; /* in the tree; name the blobs */
 	char kver[256];
 	char kernel_path[512];      /* in the tree; names c->kernel in messages */
 	char *cmdline;
