@@ -6,47 +6,17 @@
 # the UKI's .cmdline or of the signature JSON is changed; diff of two builds
 # with different SOURCE_DATE_EPOCH names the time fields and derived ids.
 . "$VC_SOURCE_DIR/tests/build_lib.sh"
-stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
-sdboot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
-kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1 || true)
-for f in "$stub" "$sdboot" "$kernel" /bin/busybox; do
-	[ -n "$f" ] && [ -e "$f" ] || { echo "SKIP: missing $f"; exit 77; }
-done
-kver=${kernel#/boot/vmlinuz-}
 # put BYTE at OFFSET of FILE
 poke() { printf %s "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
 # the byte offset of the first match of a fixed string in a file
 find_off() { grep -aboF -m1 -- "$2" "$1" | head -n 1 | cut -d: -f1; }
 
-cp -a "$VC_SOURCE_DIR/examples/minimal/root" tree
-mkdir -p tree/boot tree/usr/lib/systemd/boot/efi
-cp "$stub" "$sdboot" tree/usr/lib/systemd/boot/efi/
-cp "$kernel" tree/boot/
-chmod -R a+rX tree
-python3 "$VC_SOURCE_DIR/tests/busybox_initrd.py" initrd.img VCOMPOSE-INSPECT
-openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 3650 \
-	-subj /CN=vcompose-test -set_serial 7 2>/dev/null
+oem_inputs VCOMPOSE-INSPECT
 # another signer, and an impostor with the same name and serial but another key
 openssl req -x509 -newkey rsa:2048 -nodes -keyout k2.pem -out other.pem -days 3650 \
 	-subj /CN=someone-else -set_serial 9 2>/dev/null
 openssl req -x509 -newkey rsa:2048 -nodes -keyout k3.pem -out impostor.pem -days 3650 \
 	-subj /CN=vcompose-test -set_serial 7 2>/dev/null
-chmod a+r key.pem
-cat > config.xml <<XML
-<?xml version="1.0"?>
-<image schemaversion="8.5" name="oem">
-  <description type="system"><author>t</author><contact>t</contact><specification>t</specification></description>
-  <preferences>
-    <version>2.0</version>
-    <type image="oem" filesystem="erofs" erofscompression="lz4" firmware="efi"
-          verity_blocks="all" verity_partition="true" kernelcmdline="panic=-1 quiet">
-      <bootloader name="systemd_boot" console="serial" timeout="0">
-        <dracut><uki><kernel name="vmlinuz-$kver"/></uki></dracut>
-      </bootloader>
-    </type>
-  </preferences>
-</image>
-XML
 scratch out
 scratch out2
 SOURCE_DATE_EPOCH=1700000000 vc build config.xml --root tree -o out --initrd initrd.img --key key.pem --cert cert.pem -q
