@@ -161,6 +161,15 @@ static void folder_every_type(void **state)
 	assert_string_equal(buf, "bee\n");
 	assert_null(vc_tree_lookup(t, "/dir/missing"));
 	assert_null(vc_tree_lookup(t, "/link/x"));
+	/* a file that changes size after the tree was read: named, not read */
+	struct vc_node *z = vc_tree_lookup(t, "/Z");
+	struct vc_error e = {0};
+	FILE *grow = fopen(at("root/Z"), "a");
+	assert_non_null(grow);
+	fputs("more", grow);
+	fclose(grow);
+	assert_int_equal(vc_tree_read(t, z, 0, buf, (size_t)z->size, &e), VC_EIO);
+	assert_non_null(strstr(e.msg, "/Z: changed since the tree was read (5 bytes then, 9 now)"));
 	vc_tree_free(t);
 
 	/* Owner policy: the folder default is root; epoch clamps mtimes. */

@@ -506,8 +506,19 @@ int vc_tree_open(const struct vc_tree *t, const struct vc_node *n, uint64_t *ret
 	if (asprintf(&full, "%s/%s", p->root_path, n->src_path) < 0)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
 	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	if (fd < 0) {
 		fd = vc_errorf_errno(err, VC_EIO, errno, "%s", full);
+	} else {
+		/* the plan was made for the size seen when the tree was read */
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != n->size) {
+			close(fd);
+			fd = vc_errorf(err, VC_EIO,
+				       "%s: changed since the tree was read (%llu bytes then, %lld now)",
+				       full, (unsigned long long)n->size, (long long)st.st_size);
+		}
+	}
 	free(full);
 	*ret_off = 0;
 	return fd;
