@@ -949,16 +949,8 @@ static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_
 
 	if (tk->kind == TASK_FLAT) {
 		tk->n_blocks = (uint32_t)VC_DIV_ROUND_UP(in_blocks, EROFS_BLKSIZ);
-		if (s->use_fd && e->n->type == VC_NODE_REG) {
-			/* the kernel copies the blocks; only the tail is read */
-			if (!tk->last || !e->tail)
-				return 0;
-			tk->own = malloc(e->tail);
-			if (!tk->own)
-				return vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
-			tk->tail = tk->own;
-			return read_content(w, e->n, tk->off + in_blocks, tk->tail, e->tail, err);
-		}
+		if (s->use_fd && e->n->type == VC_NODE_REG)
+			return 0; /* the writer copies the blocks and reads the tail */
 		size_t cap = (size_t)VC_ROUND_UP(tk->len, EROFS_BLKSIZ);
 
 		r = lane_reserve(w, l, tk->len, err);
@@ -1085,6 +1077,14 @@ static int write_task(struct stream *s, struct task *tk, struct vc_error *err)
 	}
 	if (r == 0 && tk->tail)
 		r = vc_sink_pwrite(w->out, tk->tail, e->tail, e->off + e->header, err);
+	else if (r == 0 && tk->kind == TASK_FLAT && tk->last && e->tail) {
+		/* a stored file's inline tail, read here: no buffer to keep */
+		uint8_t tail[EROFS_BLKSIZ];
+
+		r = read_content(w, e->n, e->size - e->tail, tail, e->tail, err);
+		if (r == 0)
+			r = vc_sink_pwrite(w->out, tail, e->tail, e->off + e->header, err);
+	}
 	return r;
 }
 
