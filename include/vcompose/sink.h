@@ -82,6 +82,15 @@ int vc_file_sink_commit(struct vc_file_sink *f, uint64_t size, struct vc_error *
 /* Closes; removes the temporary file unless committed. NULL is a no-op. */
 void vc_file_sink_free(struct vc_file_sink *f);
 
+/* Descriptor sink: in place over a file or device the caller opened and
+ * closes (no temporary name, no rename); reads past its end are VC_EINVAL. */
+struct vc_fd_sink {
+	struct vc_sink sink; /* unbounded window over the descriptor */
+	int fd;
+	const char *path; /* for messages (borrowed) */
+};
+void vc_fd_sink_init(struct vc_fd_sink *f, int fd, const char *path);
+
 /* Memory sink, for tests and small artifacts: grows on write, zero-filled. */
 struct vc_mem_sink {
 	struct vc_sink sink; /* unbounded window over the buffer */

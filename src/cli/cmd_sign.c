@@ -557,11 +557,12 @@ static int cmd_join(const struct args *a)
 		r = VC_ENOMEM;
 		goto out;
 	}
-	if (pwrite(fd, dps.data, size, (off_t)off) != (ssize_t)size || fsync(fd) < 0) {
-		r = vc_errorf_errno(&err, VC_EIO, errno, "%s: write at %llu", a->input,
-				    (unsigned long long)off);
+	struct vc_fd_sink img;
+
+	vc_fd_sink_init(&img, fd, a->input);
+	r = vc_sink_pwrite(&img.sink, dps.data, (size_t)size, off, &err);
+	if (r < 0)
 		goto out;
-	}
 	if (a->json) {
 		vc_json_begin_object(&j);
 		vc_json_key(&j, "image");

@@ -161,71 +161,6 @@ static int parse(int argc, char **argv, const char *cmd, int want_pos, struct op
 	return -1;
 }
 
-/* A sink over an open file, for writing a hash area in place (into DATA
- * itself, a block device, or an existing file at an offset), and for reading
- * the hash file in verify. */
-struct fd_sink {
-	struct vc_sink sink;
-	int fd;
-	const char *path;
-};
-
-static int fd_pwrite(void *impl, const void *buf, size_t len, uint64_t off, struct vc_error *err)
-{
-	struct fd_sink *f = impl;
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(f->fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return vc_errorf_errno(err, VC_EIO, errno, "%s: write at offset %llu",
-					       f->path, (unsigned long long)off);
-		}
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-static int fd_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc_error *err)
-{
-	struct fd_sink *f = impl;
-	uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pread(f->fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return vc_errorf_errno(err, VC_EIO, errno, "%s: read at offset %llu",
-					       f->path, (unsigned long long)off);
-		}
-		if (n == 0)
-			return vc_errorf(err, VC_EINVAL, "%s: too short: ends at offset %llu",
-					 f->path, (unsigned long long)off);
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-static const struct vc_sink_ops fd_ops = {.pwrite = fd_pwrite, .pread = fd_pread};
-
-static void fd_sink_init(struct fd_sink *f, int fd, const char *path)
-{
-	f->fd = fd;
-	f->path = path;
-	f->sink.ops = &fd_ops;
-	f->sink.impl = f;
-	f->sink.base = 0;
-	f->sink.limit = UINT64_MAX;
-	f->sink.who = path;
-}
-
 static int file_size(int fd, const char *path, uint64_t *ret, struct vc_error *err)
 {
 	off_t end = lseek(fd, 0, SEEK_END);
@@ -387,7 +322,7 @@ static int do_format(int argc, char **argv)
 	struct vc_verity_plan pl;
 	struct vc_pool *pool = NULL;
 	struct vc_file_sink *fs = NULL;
-	struct fd_sink inplace;
+	struct vc_fd_sink inplace;
 	const struct vc_sink *hash;
 	struct stat dst, hst;
 	uint8_t root[32];
@@ -451,7 +386,7 @@ static int do_format(int argc, char **argv)
 		}
 		if (file_size(hash_fd, hash_path, &hash_orig_size, &err) < 0)
 			goto fail;
-		fd_sink_init(&inplace, hash_fd, hash_path);
+		vc_fd_sink_init(&inplace, hash_fd, hash_path);
 		hash = &inplace.sink;
 	} else {
 		if (vc_file_sink_open(hash_path, &fs, &err) < 0)
@@ -468,10 +403,6 @@ static int do_format(int argc, char **argv)
 	} else {
 		if (hash_orig_size > dev_size)
 			dev_size = hash_orig_size;
-		if (fsync(hash_fd) < 0 && errno != EINVAL) {
-			vc_errorf_errno(&err, VC_EIO, errno, "%s: fsync", hash_path);
-			goto fail;
-		}
 	}
 	if (o.json) {
 		if (print_json(&p, &pl, root, dev_size, &err) < 0)
@@ -510,7 +441,7 @@ static int do_verify(int argc, char **argv)
 	struct vc_error err = {0};
 	struct vc_verity_params p;
 	struct vc_pool *pool = NULL;
-	struct fd_sink hs;
+	struct vc_fd_sink hs;
 	struct stat dst, hst;
 	uint8_t root[32];
 	size_t root_len = 0;
@@ -543,7 +474,7 @@ static int do_verify(int argc, char **argv)
 	}
 	if (file_size(data_fd, data_path, &data_size, &err) < 0)
 		goto fail;
-	fd_sink_init(&hs, hash_fd, hash_path);
+	vc_fd_sink_init(&hs, hash_fd, hash_path);
 	vc_verity_params_init(&p);
 	if (o.no_superblock) {
 		bool same = hst.st_dev == dst.st_dev && hst.st_ino == dst.st_ino;

@@ -153,27 +153,61 @@ static void note_end(struct vc_file_sink *f, uint64_t end)
 		;
 }
 
-static int file_pwrite(void *impl, const void *buf, size_t len, uint64_t off, struct vc_error *err)
+/* Whole writes and reads at an offset, retried on EINTR and short counts;
+ * errors name path. A read past the end is bad input (VC_EINVAL). */
+static int full_pwrite(int fd, const char *path, const void *buf, size_t len, uint64_t off,
+		       struct vc_error *err)
 {
-	struct vc_file_sink *f = impl;
 	const uint8_t *p = buf;
-	uint64_t end = off + len;
 
 	while (len > 0) {
-		ssize_t n = pwrite(f->fd, p, len, (off_t)off);
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return vc_errorf_errno(err, VC_EIO, errno, "%s: write at offset %llu", f->path,
+			return vc_errorf_errno(err, VC_EIO, errno, "%s: write at offset %llu", path,
 					       (unsigned long long)off);
 		}
 		p += n;
 		len -= (size_t)n;
 		off += (uint64_t)n;
 	}
-	note_end(f, end);
 	return 0;
+}
+
+static int full_pread(int fd, const char *path, void *buf, size_t len, uint64_t off,
+		      struct vc_error *err)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return vc_errorf_errno(err, VC_EIO, errno, "%s: read at offset %llu", path,
+					       (unsigned long long)off);
+		}
+		if (n == 0)
+			return vc_errorf(err, VC_EINVAL, "%s: too short: ends at offset %llu", path,
+					 (unsigned long long)off);
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int file_pwrite(void *impl, const void *buf, size_t len, uint64_t off, struct vc_error *err)
+{
+	struct vc_file_sink *f = impl;
+	int r = full_pwrite(f->fd, f->path, buf, len, off, err);
+
+	if (r == 0)
+		note_end(f, off + len);
+	return r;
 }
 
 static long long file_copy_fd(void *impl, int fd, uint64_t src_off, size_t len, uint64_t off)
@@ -190,25 +224,8 @@ static long long file_copy_fd(void *impl, int fd, uint64_t src_off, size_t len, 
 static int file_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc_error *err)
 {
 	struct vc_file_sink *f = impl;
-	uint8_t *p = buf;
 
-	while (len > 0) {
-		ssize_t n = pread(f->fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return vc_errorf_errno(err, VC_EIO, errno, "%s: read at offset %llu", f->path,
-					       (unsigned long long)off);
-		}
-		if (n == 0)
-			return vc_errorf(err, VC_EIO, "%s: read past the end at offset %llu",
-					 f->path, (unsigned long long)off);
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
+	return full_pread(f->fd, f->path, buf, len, off, err);
 }
 
 static const struct vc_sink_ops file_ops = {
@@ -310,6 +327,35 @@ void vc_file_sink_free(struct vc_file_sink *f)
 	free(f->tmp_path);
 	free(f->path);
 	free(f);
+}
+
+/* ---- descriptor sink ---- */
+
+static int fd_pwrite(void *impl, const void *buf, size_t len, uint64_t off, struct vc_error *err)
+{
+	struct vc_fd_sink *f = impl;
+
+	return full_pwrite(f->fd, f->path, buf, len, off, err);
+}
+
+static int fd_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc_error *err)
+{
+	struct vc_fd_sink *f = impl;
+
+	return full_pread(f->fd, f->path, buf, len, off, err);
+}
+
+static const struct vc_sink_ops fd_ops = {.pwrite = fd_pwrite, .pread = fd_pread};
+
+void vc_fd_sink_init(struct vc_fd_sink *f, int fd, const char *path)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = fd;
+	f->path = path;
+	f->sink.ops = &fd_ops;
+	f->sink.impl = f;
+	f->sink.limit = UINT64_MAX;
+	f->sink.who = path;
 }
 
 /* ---- memory sink ---- */
