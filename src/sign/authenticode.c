@@ -341,14 +341,7 @@ static int authenticode_signed_data(const struct vc_sign_key *k, const uint8_t d
 		goto out;
 
 	der_init(&d, out, err);
-	der_begin(&d); /* ContentInfo */
-	DER_OID_LIT(&d, OID_PKCS7_SIGNED);
-	der_begin(&d); /* [0] EXPLICIT */
-	der_begin(&d); /* SignedData */
-	der_small_int(&d, 1);
-	der_begin(&d);
-	der_algid(&d, OID_SHA256, sizeof(OID_SHA256) - 1, 1);
-	der_end(&d, DER_SET);
+	der_signed_data_begin(&d);
 	der_begin(&d); /* contentInfo */
 	DER_OID_LIT(&d, OID_SPC_INDIRECT_DATA);
 	der_begin(&d);
@@ -379,11 +372,9 @@ static int authenticode_signed_data(const struct vc_sign_key *k, const uint8_t d
 	der_end(&d, DER_CTX(0));
 	sign_key_write_sigalg(k, &d);
 	der_prim(&d, DER_OCTET_STRING, sig.data, sig.len);
-	der_end(&d, DER_SEQUENCE);
+	der_end(&d, DER_SEQUENCE); /* SignerInfo */
 	der_end(&d, DER_SET);
-	der_end(&d, DER_SEQUENCE);
-	der_end(&d, DER_CTX(0));
-	der_end(&d, DER_SEQUENCE);
+	der_signed_data_end(&d);
 	r = der_finish(&d);
 out:
 	vc_buf_fini(&idc);

@@ -105,6 +105,25 @@ void der_algid(struct der *d, const char *oid, size_t len, int with_null)
 	der_end(d, DER_SEQUENCE);
 }
 
+void der_signed_data_begin(struct der *d)
+{
+	der_begin(d); /* ContentInfo */
+	DER_OID_LIT(d, OID_PKCS7_SIGNED);
+	der_begin(d); /* [0] EXPLICIT */
+	der_begin(d); /* SignedData */
+	der_small_int(d, 1);
+	der_begin(d);
+	der_algid(d, OID_SHA256, sizeof(OID_SHA256) - 1, 1);
+	der_end(d, DER_SET);
+}
+
+void der_signed_data_end(struct der *d)
+{
+	der_end(d, DER_SEQUENCE); /* SignedData */
+	der_end(d, DER_CTX(0));
+	der_end(d, DER_SEQUENCE); /* ContentInfo */
+}
+
 int der_finish(struct der *d)
 {
 	if (!d->failed && d->depth != 0) {

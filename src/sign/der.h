@@ -52,6 +52,13 @@ void der_algid(struct der *d, const char *oid, size_t len, int with_null);
 /* Returns 0 or the sticky error code (the message is in err). */
 int der_finish(struct der *d);
 
+/* Opens ContentInfo { signedData, [0] SignedData { version 1,
+ * digestAlgorithms { sha256 }, and leaves three values open (ContentInfo,
+ * [0], SignedData) for the caller's encapContentInfo, certificates and
+ * signerInfos; close them with der_signed_data_end(). RFC 2315 section 9.1. */
+void der_signed_data_begin(struct der *d);
+void der_signed_data_end(struct der *d);
+
 /* Object identifiers (content octets). */
 #define OID_PKCS7_DATA	      "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01" /* 1.2.840.113549.1.7.1 */
 #define OID_PKCS7_SIGNED      "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" /* 1.2.840.113549.1.7.2 */
