@@ -12,6 +12,11 @@ expect_exit 2 "--uuid" erofs --root t -o out/x.img --uuid nope
 expect_exit 3 "does-not-exist" erofs --root does-not-exist -o out/x.img
 [ ! -e out/x.img ] || fail "an image was left behind after an error"
 [ -z "$(ls -A out)" ] || fail "temporary files left behind: $(ls -A out)"
+# a file that cannot be read when its data are copied: named, nothing left
+mkdir -p u && head -c 20000 /dev/urandom > u/locked && cp u/locked u/open && chmod 0755 u
+chmod 000 u/locked
+expect_exit 3 "u/locked" erofs --root u -o out/x.img
+[ -z "$(ls -A out)" ] || fail "output left behind after a read error: $(ls -A out)"
 SOURCE_DATE_EPOCH=1000 vc erofs --root t -o out/a.img --label ROOT --json >a.json
 grep -q '"inodes": 3' a.json || fail "--json inodes"
 grep -q '"label": "ROOT"' a.json || fail "--json label"
