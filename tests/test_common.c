@@ -157,12 +157,12 @@ static void uuid_derive_and_format(void **state)
 	struct vc_error err = {0};
 	(void)state;
 	vc_uuid_derive("seed", 4, "disk-guid", u);
-	assert_int_equal(u[6] >> 4, 4);        /* version 4 */
-	assert_int_equal(u[8] & 0xc0, 0x80);   /* RFC 4122 variant */
+	assert_int_equal(u[6] >> 4, 4);	     /* version 4 */
+	assert_int_equal(u[8] & 0xc0, 0x80); /* RFC 4122 variant */
 	vc_uuid_derive("seed", 4, "disk-guid", v);
-	assert_memory_equal(u, v, 16);         /* deterministic */
+	assert_memory_equal(u, v, 16); /* deterministic */
 	vc_uuid_derive("seed", 4, "erofs-uuid", v);
-	assert_memory_not_equal(u, v, 16);     /* the label matters */
+	assert_memory_not_equal(u, v, 16); /* the label matters */
 	vc_uuid_format(u, s);
 	assert_int_equal(strlen(s), 36);
 	assert_int_equal(vc_uuid_parse(s, v, &err), 0);
@@ -215,10 +215,10 @@ static void utf8_to_utf16(void **state)
 	assert_int_equal(u[0], 0x00e9);
 	assert_int_equal(u[1], 0xd83d);
 	assert_int_equal(u[2], 0xde00);
-	assert_int_equal(vc_utf8_to_utf16("abc", 3, NULL, 0), 3);      /* counting only */
-	assert_int_equal(vc_utf8_to_utf16("\xc0\xaf", 2, NULL, 0), -1); /* overlong */
-	assert_int_equal(vc_utf8_to_utf16("\xed\xa0\x80", 3, NULL, 0), -1); /* surrogate */
-	assert_int_equal(vc_utf8_to_utf16("\xc3", 1, NULL, 0), -1);     /* truncated */
+	assert_int_equal(vc_utf8_to_utf16("abc", 3, NULL, 0), 3);		/* counting only */
+	assert_int_equal(vc_utf8_to_utf16("\xc0\xaf", 2, NULL, 0), -1);		/* overlong */
+	assert_int_equal(vc_utf8_to_utf16("\xed\xa0\x80", 3, NULL, 0), -1);	/* surrogate */
+	assert_int_equal(vc_utf8_to_utf16("\xc3", 1, NULL, 0), -1);		/* truncated */
 	assert_int_equal(vc_utf8_to_utf16("\xf4\x90\x80\x80", 4, NULL, 0), -1); /* > U+10FFFF */
 }
 
@@ -246,8 +246,9 @@ static void json_writer(void **state)
 	vc_json_end_object(&j);
 	const char *s = vc_json_finish(&j, &err);
 	assert_non_null(s);
-	assert_string_equal(s, "{\"name\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\xc3\xa9\","
-			       "\"list\":[18446744073709551615,-5,true,null,{}],\"hex\":\"dead\"}\n");
+	assert_string_equal(s,
+			    "{\"name\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\xc3\xa9\","
+			    "\"list\":[18446744073709551615,-5,true,null,{}],\"hex\":\"dead\"}\n");
 	vc_json_fini(&j);
 	vc_json_init(&j, 2);
 	vc_json_begin_object(&j);
@@ -418,26 +419,27 @@ static void error_prefix(void **state)
 	vc_errorf(&err, VC_ERANGE, "ESP too small: %d MiB given", 1);
 	vc_error_prefix(&err, "fat");
 	vc_error_prefix(&err, "config.xml:%d: <type efipartsize>", 12);
-	assert_string_equal(err.msg, "config.xml:12: <type efipartsize>: fat: ESP too small: 1 MiB given");
+	assert_string_equal(err.msg,
+			    "config.xml:12: <type efipartsize>: fat: ESP too small: 1 MiB given");
 	assert_int_equal(err.code, VC_ERANGE);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sha256_nist_vectors),
-		cmocka_unit_test(sha256_matches_mbedtls),
-		cmocka_unit_test(sha256_update2_equals_update),
-		cmocka_unit_test(hmac_rfc4231),
-		cmocka_unit_test(uuid_derive_and_format),
-		cmocka_unit_test(hex_and_numbers),
-		cmocka_unit_test(utf8_to_utf16),
-		cmocka_unit_test(json_writer),
-		cmocka_unit_test(pool_results_and_lowest_error),
-		cmocka_unit_test(sink_window_refuses_outside),
-		cmocka_unit_test(file_sink_commit_and_abort),
-		cmocka_unit_test(sink_copy_fd),
-		cmocka_unit_test(error_prefix),
+	    cmocka_unit_test(sha256_nist_vectors),
+	    cmocka_unit_test(sha256_matches_mbedtls),
+	    cmocka_unit_test(sha256_update2_equals_update),
+	    cmocka_unit_test(hmac_rfc4231),
+	    cmocka_unit_test(uuid_derive_and_format),
+	    cmocka_unit_test(hex_and_numbers),
+	    cmocka_unit_test(utf8_to_utf16),
+	    cmocka_unit_test(json_writer),
+	    cmocka_unit_test(pool_results_and_lowest_error),
+	    cmocka_unit_test(sink_window_refuses_outside),
+	    cmocka_unit_test(file_sink_commit_and_abort),
+	    cmocka_unit_test(sink_copy_fd),
+	    cmocka_unit_test(error_prefix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

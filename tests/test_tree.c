@@ -113,8 +113,9 @@ static void folder_every_type(void **state)
 	struct vc_tree *t = load(at("root"), VC_TREE_AUTO, &o);
 	/* pre-order, children sorted by name bytes ("Z" < "console" < "dir" ...) */
 	char path[VC_TREE_PATH_MAX + 2];
-	const char *want_root[] = {"/", "/Z", "/console", "/dir", "/dir/a", "/dir/b", "/dir/sub",
-				   "/dir/sub/hard2", "/fifo", "/hard1", "/link", "/sock"};
+	const char *want_root[] = {"/",	     "/Z",     "/console", "/dir",
+				   "/dir/a", "/dir/b", "/dir/sub", "/dir/sub/hard2",
+				   "/fifo",  "/hard1", "/link",	   "/sock"};
 	size_t k = 0;
 	for (size_t i = 0; i < t->n_nodes; i++, k++) {
 		if (geteuid() != 0 && k == 2)
@@ -138,8 +139,8 @@ static void folder_every_type(void **state)
 	assert_int_equal(vc_tree_lookup(t, "/fifo")->type, VC_NODE_FIFO);
 	assert_int_equal(vc_tree_lookup(t, "/sock")->type, VC_NODE_SOCK);
 	assert_int_equal(vc_tree_lookup(t, "/dir")->mode, 0700);
-	assert_int_equal(vc_tree_lookup(t, "/dir")->nlink, 3);  /* 2 + sub */
-	assert_int_equal(t->root->nlink, 3);                     /* 2 + dir */
+	assert_int_equal(vc_tree_lookup(t, "/dir")->nlink, 3); /* 2 + sub */
+	assert_int_equal(t->root->nlink, 3);		       /* 2 + dir */
 	if (geteuid() == 0) {
 		struct vc_node *c = vc_tree_lookup(t, "/console");
 		assert_int_equal(c->type, VC_NODE_CHR);
@@ -191,7 +192,7 @@ struct entry_spec {
 	const char *path;
 	unsigned type; /* AE_IF* */
 	unsigned mode;
-	const char *data;   /* regular files; symlink target */
+	const char *data; /* regular files; symlink target */
 	const char *hardlink;
 	int64_t size_override; /* -1: strlen(data) */
 };
@@ -236,8 +237,9 @@ static void write_archive(const char *path, int format, int filter, const struct
 			archive_entry_set_rdevminor(ae, 3);
 		}
 		if (e[i].type == AE_IFREG && !e[i].hardlink) {
-			archive_entry_set_size(ae, e[i].size_override >= 0 ? e[i].size_override
-									   : (int64_t)strlen(e[i].data));
+			archive_entry_set_size(ae, e[i].size_override >= 0
+						       ? e[i].size_override
+						       : (int64_t)strlen(e[i].data));
 			archive_entry_xattr_add_entry(ae, "user.k", "v", 1);
 			archive_entry_xattr_add_entry(ae, "trusted.overlay.x", "y", 1);
 		}
@@ -253,15 +255,15 @@ static void write_archive(const char *path, int format, int filter, const struct
 }
 
 static const struct entry_spec good[] = {
-	{"./", AE_IFDIR, 0755, NULL, NULL, -1},
-	{"./usr/bin/", AE_IFDIR, 0755, NULL, NULL, -1},
-	{"./usr/bin/sh", AE_IFREG, 0755, "#!shell", NULL, -1},
-	{"./usr/bin/ash", 0, 0, NULL, "./usr/bin/sh", -1},
-	{"./dev/sda3", AE_IFBLK, 0660, NULL, NULL, -1},
-	{"./dev/null", AE_IFCHR, 0666, NULL, NULL, -1},
-	{"./run/fifo", AE_IFIFO, 0600, NULL, NULL, -1},
-	{"./bin", AE_IFLNK, 0777, "usr/bin", NULL, -1},
-	{"./empty", AE_IFREG, 0644, "", NULL, -1},
+    {"./", AE_IFDIR, 0755, NULL, NULL, -1},
+    {"./usr/bin/", AE_IFDIR, 0755, NULL, NULL, -1},
+    {"./usr/bin/sh", AE_IFREG, 0755, "#!shell", NULL, -1},
+    {"./usr/bin/ash", 0, 0, NULL, "./usr/bin/sh", -1},
+    {"./dev/sda3", AE_IFBLK, 0660, NULL, NULL, -1},
+    {"./dev/null", AE_IFCHR, 0666, NULL, NULL, -1},
+    {"./run/fifo", AE_IFIFO, 0600, NULL, NULL, -1},
+    {"./bin", AE_IFLNK, 0777, "usr/bin", NULL, -1},
+    {"./empty", AE_IFREG, 0644, "", NULL, -1},
 };
 
 static void check_good_tree(struct vc_tree *t, bool pax)
@@ -313,13 +315,13 @@ static void archives_every_format(void **state)
 		bool pax;
 		bool in_place; /* a plain tar: data read where they are, not spooled */
 	} cases[] = {
-		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, -1, "a.tar", true, true},
-		{ARCHIVE_FORMAT_TAR_GNUTAR, -1, "g.tar", false, true},
-		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_GZIP, "a.tar.gz", true, false},
-		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_ZSTD, "a.tar.zst", true, false},
-		{ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_XZ, "a.tar.xz", true, false},
-		{ARCHIVE_FORMAT_TAR_GNUTAR, ARCHIVE_FILTER_BZIP2, "a.tar.bz2", false, false},
-		{ARCHIVE_FORMAT_CPIO_SVR4_NOCRC, -1, "a.cpio", false, false},
+	    {ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, -1, "a.tar", true, true},
+	    {ARCHIVE_FORMAT_TAR_GNUTAR, -1, "g.tar", false, true},
+	    {ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_GZIP, "a.tar.gz", true, false},
+	    {ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_ZSTD, "a.tar.zst", true, false},
+	    {ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_XZ, "a.tar.xz", true, false},
+	    {ARCHIVE_FORMAT_TAR_GNUTAR, ARCHIVE_FILTER_BZIP2, "a.tar.bz2", false, false},
+	    {ARCHIVE_FORMAT_CPIO_SVR4_NOCRC, -1, "a.cpio", false, false},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -481,7 +483,7 @@ static void extract_round_trip(void **state)
 	read_all(u, sh, buf, sizeof(buf));
 	assert_string_equal(buf, "#!shell");
 	assert_string_equal(vc_tree_lookup(u, "/bin")->target, "usr/bin");
-	assert_null(vc_tree_lookup(u, "/dev/null"));      /* devices left out */
+	assert_null(vc_tree_lookup(u, "/dev/null")); /* devices left out */
 	assert_non_null(vc_tree_lookup(u, "/dev"));
 	vc_tree_free(u);
 	vc_tree_free(t);
@@ -492,10 +494,10 @@ static void extract_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(folder_every_type, setup, teardown),
-		cmocka_unit_test_setup_teardown(archives_every_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(malicious_archives, setup, teardown),
-		cmocka_unit_test_setup_teardown(extract_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(folder_every_type, setup, teardown),
+	    cmocka_unit_test_setup_teardown(archives_every_format, setup, teardown),
+	    cmocka_unit_test_setup_teardown(malicious_archives, setup, teardown),
+	    cmocka_unit_test_setup_teardown(extract_round_trip, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,20 +32,20 @@
 #include "vcompose/error.h"
 
 struct vc_compose_options {
-	const char *config_path;   /* config.xml */
-	const char *root_dir;      /* the tree as a folder, or */
-	const char *tar;           /* as an archive ("-": standard input) */
-	const char *outdir;        /* must exist */
-	bool have_epoch;           /* --source-date-epoch / SOURCE_DATE_EPOCH */
+	const char *config_path; /* config.xml */
+	const char *root_dir;	 /* the tree as a folder, or */
+	const char *tar;	 /* as an archive ("-": standard input) */
+	const char *outdir;	 /* must exist */
+	bool have_epoch;	 /* --source-date-epoch / SOURCE_DATE_EPOCH */
 	int64_t epoch;
-	unsigned jobs;             /* worker threads; 0: one per CPU */
-	const char *key_path;      /* signing key and certificate; override the config */
+	unsigned jobs;	      /* worker threads; 0: one per CPU */
+	const char *key_path; /* signing key and certificate; override the config */
 	const char *cert_path;
-	bool defer_signature;      /* reserve the signature partition, leave it empty */
-	const char *stub_path;     /* systemd-boot stub; NULL: from the tree */
-	const char *initrd_path;   /* a ready initrd; NULL: the config's, else dracut */
+	bool defer_signature;	     /* reserve the signature partition, leave it empty */
+	const char *stub_path;	     /* systemd-boot stub; NULL: from the tree */
+	const char *initrd_path;     /* a ready initrd; NULL: the config's, else dracut */
 	const char *const *profiles; /* NULL-terminated --profile names, or NULL */
-	const char *mtree_path;    /* overlay for the tree, or NULL */
+	const char *mtree_path;	     /* overlay for the tree, or NULL */
 	/* Progress and notes for the CLI (may be NULL): a stage name or a note
 	 * of the config ("config.xml:12: <packages>: ignored offline"). */
 	void (*note)(void *ctx, const char *text);
@@ -60,8 +60,8 @@ struct vc_compose_result {
 	uint8_t roothash[32];
 	bool verity;
 	uint64_t disk_size;
-	uint64_t root_size;        /* bytes of the EROFS image */
-	uint64_t hash_size;        /* bytes of the verity area (superblock + tree) */
+	uint64_t root_size; /* bytes of the EROFS image */
+	uint64_t hash_size; /* bytes of the verity area (superblock + tree) */
 };
 
 int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret,

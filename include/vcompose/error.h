@@ -11,13 +11,13 @@
 
 enum {
 	VC_OK = 0,
-	VC_EINVAL = -1,  /* the input is bad (config, tree, archive, argument) */
-	VC_EIO = -2,     /* the environment failed: I/O, missing tool */
-	VC_ENOMEM = -3,  /* out of memory */
-	VC_ERANGE = -4,  /* a size or count beyond a limit */
+	VC_EINVAL = -1,	 /* the input is bad (config, tree, archive, argument) */
+	VC_EIO = -2,	 /* the environment failed: I/O, missing tool */
+	VC_ENOMEM = -3,	 /* out of memory */
+	VC_ERANGE = -4,	 /* a size or count beyond a limit */
 	VC_EUNSUPP = -5, /* valid but not supported by this version */
 	VC_ECRYPTO = -6, /* a key, certificate or signature is unusable */
-	VC_ECHECK = -7,  /* a verification found a mismatch */
+	VC_ECHECK = -7,	 /* a verification found a mismatch */
 };
 
 struct vc_error {
@@ -27,15 +27,15 @@ struct vc_error {
 
 /* Sets code and message; returns code so that `return vc_errorf(...)` reads well. */
 int vc_errorf(struct vc_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like vc_errorf() with ": strerror(errnum)" appended. */
 int vc_errorf_errno(struct vc_error *err, int code, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Prepends "<context>: " to the message; the code is kept. */
 void vc_error_prefix(struct vc_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Resets to "no error". */
 void vc_error_clear(struct vc_error *err);

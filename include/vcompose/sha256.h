@@ -15,14 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VC_SHA256_LEN 32
+#define VC_SHA256_LEN	32
 #define VC_SHA256_BLOCK 64
 
 /* A plain value without interior pointers: copy it to fork a prefix. */
 struct vc_sha256 {
 	uint32_t h[8];
-	uint64_t n_bytes;     /* total bytes fed so far */
-	uint8_t buf[64];      /* partial block */
+	uint64_t n_bytes; /* total bytes fed so far */
+	uint8_t buf[64];  /* partial block */
 };
 
 void vc_sha256_init(struct vc_sha256 *c);

@@ -42,8 +42,8 @@ struct vc_sink_ops {
 struct vc_sink {
 	const struct vc_sink_ops *ops;
 	void *impl;
-	uint64_t base;   /* offset of the window in the backing store */
-	uint64_t limit;  /* length of the window; UINT64_MAX = unbounded */
+	uint64_t base;	 /* offset of the window in the backing store */
+	uint64_t limit;	 /* length of the window; UINT64_MAX = unbounded */
 	const char *who; /* owner of the window, for error messages */
 };
 

@@ -29,10 +29,10 @@
 #include "vcompose/error.h"
 
 /* Limits on what a user controls. */
-#define VC_TREE_NAME_MAX 255      /* bytes of one path component */
-#define VC_TREE_PATH_MAX 4095     /* bytes of a whole path */
-#define VC_TREE_SYMLINK_MAX 4095  /* bytes of a symlink target */
-#define VC_TREE_NODES_MAX (1u << 24)
+#define VC_TREE_NAME_MAX    255	 /* bytes of one path component */
+#define VC_TREE_PATH_MAX    4095 /* bytes of a whole path */
+#define VC_TREE_SYMLINK_MAX 4095 /* bytes of a symlink target */
+#define VC_TREE_NODES_MAX   (1u << 24)
 
 enum vc_node_type {
 	VC_NODE_REG,
@@ -45,29 +45,29 @@ enum vc_node_type {
 };
 
 struct vc_xattr {
-	char *name;     /* full name with namespace prefix, e.g. "security.selinux" */
+	char *name; /* full name with namespace prefix, e.g. "security.selinux" */
 	uint8_t *value;
 	size_t value_len;
 };
 
 struct vc_node {
-	char *name;                 /* last component, NUL-terminated; "" for the root */
+	char *name; /* last component, NUL-terminated; "" for the root */
 	size_t name_len;
-	struct vc_node *parent;     /* the root's parent is itself */
-	struct vc_node **children;  /* directories: sorted by memcmp of name bytes */
+	struct vc_node *parent;	   /* the root's parent is itself */
+	struct vc_node **children; /* directories: sorted by memcmp of name bytes */
 	size_t n_children;
-	size_t index;               /* position in vc_tree.nodes (pre-order) */
+	size_t index; /* position in vc_tree.nodes (pre-order) */
 
 	enum vc_node_type type;
-	uint32_t mode;              /* permission bits only (07777), no S_IFMT */
+	uint32_t mode; /* permission bits only (07777), no S_IFMT */
 	uint32_t uid, gid;
-	int64_t mtime;              /* seconds, clamped to SOURCE_DATE_EPOCH if set */
-	uint32_t mtime_nsec;        /* 0 when clamped */
-	uint64_t size;              /* regular: content bytes; symlink: target length */
-	char *target;               /* symlink target, NUL-terminated, as stored */
+	int64_t mtime;			 /* seconds, clamped to SOURCE_DATE_EPOCH if set */
+	uint32_t mtime_nsec;		 /* 0 when clamped */
+	uint64_t size;			 /* regular: content bytes; symlink: target length */
+	char *target;			 /* symlink target, NUL-terminated, as stored */
 	uint32_t rdev_major, rdev_minor; /* character and block devices */
 
-	struct vc_xattr *xattrs;    /* sorted by name bytes, names unique */
+	struct vc_xattr *xattrs; /* sorted by name bytes, names unique */
 	size_t n_xattrs;
 
 	/* Hardlinks: every path of a group is a node; all point to the group's
@@ -77,42 +77,42 @@ struct vc_node {
 	 * A node outside any group points to itself. nlink counts the group
 	 * (1 for a lone file); directories: 2 + number of subdirectories. */
 	struct vc_node *link_first;
-	uint32_t link_group;        /* 0: none; else 1, 2, ... in pre-order */
+	uint32_t link_group; /* 0: none; else 1, 2, ... in pre-order */
 	uint32_t nlink;
 
 	/* private to the tree module: where the content comes from */
-	uint64_t src_off;           /* archives: offset in the spool file, or in the
-	                               archive itself when src_direct is set */
+	uint64_t src_off; /* archives: offset in the spool file, or in the
+			     archive itself when src_direct is set */
 	bool src_direct;
-	char *src_path;             /* folders: path relative to the root */
+	char *src_path; /* folders: path relative to the root */
 };
 
 struct vc_tree {
 	struct vc_node *root;
-	struct vc_node **nodes;     /* pre-order, children in name order; nodes[0] = root */
+	struct vc_node **nodes; /* pre-order, children in name order; nodes[0] = root */
 	size_t n_nodes;
 	uint32_t n_link_groups;
-	void *priv;                 /* private to the tree module */
+	void *priv; /* private to the tree module */
 };
 
 enum vc_owner_policy {
 	VC_OWNER_DEFAULT, /* root for folders, keep for archives */
-	VC_OWNER_KEEP,    /* uid/gid as the input says */
-	VC_OWNER_ROOT,    /* 0:0 for every node */
+	VC_OWNER_KEEP,	  /* uid/gid as the input says */
+	VC_OWNER_ROOT,	  /* 0:0 for every node */
 };
 
 enum vc_tree_source {
-	VC_TREE_AUTO,     /* a folder if `path` is a directory, else an archive */
+	VC_TREE_AUTO, /* a folder if `path` is a directory, else an archive */
 	VC_TREE_DIR,
-	VC_TREE_ARCHIVE,  /* "-" reads standard input */
+	VC_TREE_ARCHIVE, /* "-" reads standard input */
 };
 
 struct vc_tree_options {
 	enum vc_owner_policy owner;
-	const char *mtree_path;     /* NULL: none. Applied after the owner policy. */
-	bool have_epoch;            /* clamp mtimes to source_date_epoch */
+	const char *mtree_path; /* NULL: none. Applied after the owner policy. */
+	bool have_epoch;	/* clamp mtimes to source_date_epoch */
 	int64_t source_date_epoch;
-	const char *tmpdir;         /* spool folder; NULL: $TMPDIR or /tmp */
+	const char *tmpdir; /* spool folder; NULL: $TMPDIR or /tmp */
 };
 
 /* Loads a tree; *ret is owned by the caller (vc_tree_free). Errors name the

@@ -10,9 +10,9 @@
 
 #include "vcompose/error.h"
 
-#define VC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define VC_DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
-#define VC_ROUND_UP(n, d) (VC_DIV_ROUND_UP(n, d) * (d))
+#define VC_ARRAY_SIZE(a)      (sizeof(a) / sizeof((a)[0]))
+#define VC_DIV_ROUND_UP(n, d) (((n) + (d)-1) / (d))
+#define VC_ROUND_UP(n, d)     (VC_DIV_ROUND_UP(n, d) * (d))
 
 /* Growable byte buffer. Zero-initialise, or vc_buf_init(). */
 struct vc_buf {
@@ -25,7 +25,7 @@ void vc_buf_fini(struct vc_buf *b);
 /* The append functions return VC_ENOMEM (and set err) if growth fails. */
 int vc_buf_append(struct vc_buf *b, const void *data, size_t len, struct vc_error *err);
 int vc_buf_appendf(struct vc_buf *b, struct vc_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Makes room for len more bytes, zero-filled, and returns a pointer to them. */
 uint8_t *vc_buf_grow(struct vc_buf *b, size_t len, struct vc_error *err);
 
@@ -73,7 +73,7 @@ struct vc_json {
 	bool first[32]; /* no value yet at this depth */
 	bool after_key;
 	int failed;
-	int indent;     /* 0: compact; else spaces per level */
+	int indent; /* 0: compact; else spaces per level */
 };
 void vc_json_init(struct vc_json *j, int indent);
 void vc_json_fini(struct vc_json *j);

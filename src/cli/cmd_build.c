@@ -62,26 +62,38 @@ static void print_progress(void *ctx, const char *stage)
 
 int cmd_build(int argc, char **argv)
 {
-	enum { O_ROOT = 256, O_TAR, O_EPOCH, O_JOBS, O_KEY, O_CERT, O_DEFER, O_STUB, O_INITRD,
-	       O_PROFILE, O_MTREE, O_JSON };
+	enum {
+		O_ROOT = 256,
+		O_TAR,
+		O_EPOCH,
+		O_JOBS,
+		O_KEY,
+		O_CERT,
+		O_DEFER,
+		O_STUB,
+		O_INITRD,
+		O_PROFILE,
+		O_MTREE,
+		O_JSON
+	};
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, O_ROOT},
-		{"tar", required_argument, NULL, O_TAR},
-		{"output", required_argument, NULL, 'o'},
-		{"source-date-epoch", required_argument, NULL, O_EPOCH},
-		{"jobs", required_argument, NULL, O_JOBS},
-		{"key", required_argument, NULL, O_KEY},
-		{"cert", required_argument, NULL, O_CERT},
-		{"defer-signature", no_argument, NULL, O_DEFER},
-		{"stub", required_argument, NULL, O_STUB},
-		{"initrd", required_argument, NULL, O_INITRD},
-		{"profile", required_argument, NULL, O_PROFILE},
-		{"mtree", required_argument, NULL, O_MTREE},
-		{"json", no_argument, NULL, O_JSON},
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
+	    {"root", required_argument, NULL, O_ROOT},
+	    {"tar", required_argument, NULL, O_TAR},
+	    {"output", required_argument, NULL, 'o'},
+	    {"source-date-epoch", required_argument, NULL, O_EPOCH},
+	    {"jobs", required_argument, NULL, O_JOBS},
+	    {"key", required_argument, NULL, O_KEY},
+	    {"cert", required_argument, NULL, O_CERT},
+	    {"defer-signature", no_argument, NULL, O_DEFER},
+	    {"stub", required_argument, NULL, O_STUB},
+	    {"initrd", required_argument, NULL, O_INITRD},
+	    {"profile", required_argument, NULL, O_PROFILE},
+	    {"mtree", required_argument, NULL, O_MTREE},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {0},
 	};
 	struct vc_compose_options o = {.note = print_note, .progress = print_progress};
 	bool json = false;
@@ -121,7 +133,8 @@ int cmd_build(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage("build", optind >= argc ? "give CONFIG.xml" : "unexpected argument '%s'",
+		return cli_usage("build",
+				 optind >= argc ? "give CONFIG.xml" : "unexpected argument '%s'",
 				 argv[optind + 1 < argc ? optind + 1 : optind]);
 	o.config_path = argv[optind];
 	if (!o.root_dir == !o.tar)

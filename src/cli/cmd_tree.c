@@ -39,16 +39,16 @@ int cli_parse_owner(const char *s, enum vc_owner_policy *ret)
 int cmd_tree(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"dump", no_argument, NULL, 'd'},
-		{"root", required_argument, NULL, 'r'},
-		{"tar", required_argument, NULL, 't'},
-		{"mtree", required_argument, NULL, 'm'},
-		{"owner", required_argument, NULL, 'o'},
-		{"source-date-epoch", required_argument, NULL, 'E'},
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
+	    {"dump", no_argument, NULL, 'd'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"tar", required_argument, NULL, 't'},
+	    {"mtree", required_argument, NULL, 'm'},
+	    {"owner", required_argument, NULL, 'o'},
+	    {"source-date-epoch", required_argument, NULL, 'E'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {0},
 	};
 	struct vc_tree_options o = {.owner = VC_OWNER_DEFAULT};
 	struct vc_error err = {0};
@@ -66,7 +66,8 @@ int cmd_tree(int argc, char **argv)
 		case 'm': o.mtree_path = optarg; break;
 		case 'o':
 			if (cli_parse_owner(optarg, &o.owner) < 0)
-				return cli_usage("tree", "--owner '%s': expected keep or root", optarg);
+				return cli_usage("tree", "--owner '%s': expected keep or root",
+						 optarg);
 			break;
 		case 'E': epoch = optarg; break;
 		case 'h': help(); return VC_EXIT_OK;

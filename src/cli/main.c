@@ -16,17 +16,17 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{"build", cmd_build, "config.xml + tree -> bootable verity disk image"},
-	{"tree", cmd_tree, "load a tree (folder or archive) and dump it canonically"},
-	{"erofs", cmd_erofs, "write an EROFS image of a tree"},
-	{"verity", cmd_verity, "format or verify a dm-verity hash tree"},
-	{"sign", cmd_sign, "sign a root hash (PKCS#7) or a PE file (Authenticode)"},
-	{"uki", cmd_uki, "assemble a Unified Kernel Image on the systemd-boot stub"},
-	{"fat", cmd_fat, "write a FAT file system (an ESP) from a folder"},
-	{"gpt", cmd_gpt, "write a GPT disk from partition images"},
-	{"inspect", cmd_inspect, "describe a disk, EROFS, verity or UKI image"},
-	{"verify", cmd_verify, "check an image's verity trees, signature and tables"},
-	{"diff", cmd_diff, "name where two builds that should be identical differ"},
+    {"build", cmd_build, "config.xml + tree -> bootable verity disk image"},
+    {"tree", cmd_tree, "load a tree (folder or archive) and dump it canonically"},
+    {"erofs", cmd_erofs, "write an EROFS image of a tree"},
+    {"verity", cmd_verity, "format or verify a dm-verity hash tree"},
+    {"sign", cmd_sign, "sign a root hash (PKCS#7) or a PE file (Authenticode)"},
+    {"uki", cmd_uki, "assemble a Unified Kernel Image on the systemd-boot stub"},
+    {"fat", cmd_fat, "write a FAT file system (an ESP) from a folder"},
+    {"gpt", cmd_gpt, "write a GPT disk from partition images"},
+    {"inspect", cmd_inspect, "describe a disk, EROFS, verity or UKI image"},
+    {"verify", cmd_verify, "check an image's verity trees, signature and tables"},
+    {"diff", cmd_diff, "name where two builds that should be identical differ"},
 };
 
 static void usage(FILE *f)
@@ -44,19 +44,17 @@ static void usage(FILE *f)
 int cli_exit_code(int code)
 {
 	switch (code) {
-	case VC_OK:
-		return VC_EXIT_OK;
+	case VC_OK: return VC_EXIT_OK;
 	case VC_EIO:
-	case VC_ENOMEM:
-		return VC_EXIT_ENV;
-	default:
-		return VC_EXIT_BAD;
+	case VC_ENOMEM: return VC_EXIT_ENV;
+	default: return VC_EXIT_BAD;
 	}
 }
 
 int cli_fail(const char *cmd, const struct vc_error *err)
 {
-	fprintf(stderr, "vcompose %s: %s\n", cmd, err->msg[0] ? err->msg : vc_error_name(err->code));
+	fprintf(stderr, "vcompose %s: %s\n", cmd,
+		err->msg[0] ? err->msg : vc_error_name(err->code));
 	return cli_exit_code(err->code ? err->code : VC_EINVAL);
 }
 
@@ -97,8 +95,8 @@ int cli_epoch(const char *opt, int64_t *ret, bool *ret_set, struct vc_error *err
 	if (!opt)
 		return vc_source_date_epoch(ret, ret_set, err);
 	if (vc_parse_u64(opt, false, &v, err) < 0 || v > INT64_MAX)
-		return vc_errorf(err, VC_EINVAL, "--source-date-epoch '%s': not a non-negative integer",
-				 opt);
+		return vc_errorf(err, VC_EINVAL,
+				 "--source-date-epoch '%s': not a non-negative integer", opt);
 	*ret = (int64_t)v;
 	*ret_set = true;
 	return 0;

@@ -73,22 +73,14 @@ void vc_error_clear(struct vc_error *err)
 const char *vc_error_name(int code)
 {
 	switch (code) {
-	case VC_OK:
-		return "success";
-	case VC_EINVAL:
-		return "bad input";
-	case VC_EIO:
-		return "I/O error";
-	case VC_ENOMEM:
-		return "out of memory";
-	case VC_ERANGE:
-		return "out of range";
-	case VC_EUNSUPP:
-		return "not supported";
-	case VC_ECRYPTO:
-		return "cryptography error";
-	case VC_ECHECK:
-		return "check failed";
+	case VC_OK: return "success";
+	case VC_EINVAL: return "bad input";
+	case VC_EIO: return "I/O error";
+	case VC_ENOMEM: return "out of memory";
+	case VC_ERANGE: return "out of range";
+	case VC_EUNSUPP: return "not supported";
+	case VC_ECRYPTO: return "cryptography error";
+	case VC_ECHECK: return "check failed";
 	}
 	return "unknown error";
 }

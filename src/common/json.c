@@ -122,7 +122,10 @@ static void quoted(struct vc_json *j, const char *s, size_t n)
 			continue;
 		}
 		/* Copy a well-formed UTF-8 sequence; escape stray bytes. */
-		size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+		size_t len = c >= 0xf0 && c < 0xf5   ? 4
+			     : c >= 0xe0	     ? 3
+			     : c >= 0xc2 && c < 0xe0 ? 2
+						     : 0;
 		bool ok = len > 0 && i + len <= n;
 		for (size_t k = 1; ok && k < len; k++)
 			ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;

@@ -13,7 +13,7 @@ struct job {
 	size_t n;
 	int (*fn)(void *ctx, size_t i, struct vc_error *err);
 	void *ctx;
-	size_t next;          /* next index to claim (under lock) */
+	size_t next;	      /* next index to claim (under lock) */
 	size_t fail_index;    /* lowest failing index so far; n if none */
 	struct vc_error fail; /* its error */
 	unsigned running;     /* workers still inside this job */
@@ -21,13 +21,13 @@ struct job {
 
 struct vc_pool {
 	pthread_mutex_t lock;
-	pthread_cond_t work;  /* a job was posted, or shutdown */
-	pthread_cond_t done;  /* a worker left the job */
+	pthread_cond_t work; /* a job was posted, or shutdown */
+	pthread_cond_t done; /* a worker left the job */
 	struct job *job;
 	unsigned long generation;
 	int shutdown;
-	unsigned n_threads;   /* workers, the caller included */
-	pthread_t *threads;   /* n_threads - 1 of them */
+	unsigned n_threads; /* workers, the caller included */
+	pthread_t *threads; /* n_threads - 1 of them */
 };
 
 /* Runs items of j until none is left; called with the lock held. */
@@ -99,7 +99,8 @@ int vc_pool_new(unsigned n_threads, struct vc_pool **ret, struct vc_error *err)
 			int r = pthread_create(&p->threads[t], NULL, worker, p);
 			if (r != 0) {
 				vc_pool_free(p);
-				return vc_errorf_errno(err, VC_EIO, r, "pool: cannot start thread %u", t);
+				return vc_errorf_errno(err, VC_EIO, r,
+						       "pool: cannot start thread %u", t);
 			}
 			p->n_threads++;
 		}

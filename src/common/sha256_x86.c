@@ -19,14 +19,14 @@ struct shani_state {
 
 VC_SHA_TARGET static inline struct shani_state shani_load(const uint32_t h[8])
 {
-	__m128i abcd = _mm_loadu_si128((const __m128i *)h);     /* A B C D (dword 0..3) */
+	__m128i abcd = _mm_loadu_si128((const __m128i *)h);	  /* A B C D (dword 0..3) */
 	__m128i efgh = _mm_loadu_si128((const __m128i *)(h + 4)); /* E F G H */
 	struct shani_state s;
 
-	abcd = _mm_shuffle_epi32(abcd, 0xB1);          /* B A D C */
-	efgh = _mm_shuffle_epi32(efgh, 0x1B);          /* H G F E */
-	s.abef = _mm_alignr_epi8(abcd, efgh, 8);       /* F E B A */
-	s.cdgh = _mm_blend_epi16(efgh, abcd, 0xF0);    /* H G D C */
+	abcd = _mm_shuffle_epi32(abcd, 0xB1);	    /* B A D C */
+	efgh = _mm_shuffle_epi32(efgh, 0x1B);	    /* H G F E */
+	s.abef = _mm_alignr_epi8(abcd, efgh, 8);    /* F E B A */
+	s.cdgh = _mm_blend_epi16(efgh, abcd, 0xF0); /* H G D C */
 	return s;
 }
 
@@ -35,8 +35,8 @@ VC_SHA_TARGET static inline void shani_store(uint32_t h[8], struct shani_state s
 	__m128i feba = _mm_shuffle_epi32(s.abef, 0x1B); /* A B E F */
 	__m128i dchg = _mm_shuffle_epi32(s.cdgh, 0xB1); /* G H C D */
 
-	_mm_storeu_si128((__m128i *)h, _mm_blend_epi16(feba, dchg, 0xF0));      /* A B C D */
-	_mm_storeu_si128((__m128i *)(h + 4), _mm_alignr_epi8(dchg, feba, 8));   /* E F G H */
+	_mm_storeu_si128((__m128i *)h, _mm_blend_epi16(feba, dchg, 0xF0));    /* A B C D */
+	_mm_storeu_si128((__m128i *)(h + 4), _mm_alignr_epi8(dchg, feba, 8)); /* E F G H */
 }
 
 /* Message group g (words 4g..4g+3) from the rolling window w[4]. */

@@ -17,10 +17,11 @@ static int check_window(const struct vc_sink *s, size_t len, uint64_t off, const
 			struct vc_error *err)
 {
 	if (off > s->limit || len > s->limit - off)
-		return vc_errorf(err, VC_ERANGE,
-				 "%s: %s of %zu bytes at offset %llu is outside its area of %llu bytes",
-				 s->who ? s->who : "sink", what, len, (unsigned long long)off,
-				 (unsigned long long)s->limit);
+		return vc_errorf(
+		    err, VC_ERANGE,
+		    "%s: %s of %zu bytes at offset %llu is outside its area of %llu bytes",
+		    s->who ? s->who : "sink", what, len, (unsigned long long)off,
+		    (unsigned long long)s->limit);
 	if (s->base > UINT64_MAX - off)
 		return vc_errorf(err, VC_ERANGE, "%s: offset overflow", s->who ? s->who : "sink");
 	return 0;
@@ -82,9 +83,9 @@ int vc_sink_copy_fd(const struct vc_sink *s, int fd, uint64_t src_off, uint64_t 
 				continue;
 			}
 			if (n < 0) {
-				r = vc_errorf_errno(err, VC_EIO, errno, "%s: copy to %s at offset %llu",
-						    src_name, s->who ? s->who : "sink",
-						    (unsigned long long)off);
+				r = vc_errorf_errno(
+				    err, VC_EIO, errno, "%s: copy to %s at offset %llu", src_name,
+				    s->who ? s->who : "sink", (unsigned long long)off);
 				break;
 			}
 		} else {
@@ -137,9 +138,9 @@ struct vc_sink vc_sink_window(const struct vc_sink *s, uint64_t off, uint64_t le
 struct vc_file_sink {
 	struct vc_sink sink;
 	int fd;
-	char *path;     /* final name */
+	char *path;	/* final name */
 	char *tmp_path; /* temporary name in the same folder */
-	uint64_t end;   /* highest offset written */
+	uint64_t end;	/* highest offset written */
 	int committed;
 };
 
@@ -149,7 +150,7 @@ static void note_end(struct vc_file_sink *f, uint64_t end)
 	uint64_t cur = __atomic_load_n(&f->end, __ATOMIC_RELAXED);
 
 	while (end > cur && !__atomic_compare_exchange_n(&f->end, &cur, end, 1, __ATOMIC_RELAXED,
-							  __ATOMIC_RELAXED))
+							 __ATOMIC_RELAXED))
 		;
 }
 
@@ -229,9 +230,9 @@ static int file_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc
 }
 
 static const struct vc_sink_ops file_ops = {
-	.pwrite = file_pwrite,
-	.pread = file_pread,
-	.copy_fd = file_copy_fd,
+    .pwrite = file_pwrite,
+    .pread = file_pread,
+    .copy_fd = file_copy_fd,
 };
 
 int vc_file_sink_open(const char *path, struct vc_file_sink **ret, struct vc_error *err)
@@ -397,8 +398,8 @@ static int mem_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc_
 }
 
 static const struct vc_sink_ops mem_ops = {
-	.pwrite = mem_pwrite,
-	.pread = mem_pread,
+    .pwrite = mem_pwrite,
+    .pread = mem_pread,
 };
 
 void vc_mem_sink_init(struct vc_mem_sink *m)

@@ -85,7 +85,8 @@ int vc_read_file(const char *path, size_t max, struct vc_buf *out, struct vc_err
 	int r = 0;
 
 	if (fd < 0)
-		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s", path);
+		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s",
+				       path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		r = vc_errorf(err, VC_EINVAL, "%s: not a regular file", path);
 		goto out;
@@ -286,10 +287,14 @@ int vc_parse_u64(const char *s, bool allow_suffix, uint64_t *ret, struct vc_erro
 		if (!allow_suffix || p[1] != '\0')
 			goto bad;
 		switch (*p) {
-		case 'K': case 'k': mul = 1ull << 10; break;
-		case 'M': case 'm': mul = 1ull << 20; break;
-		case 'G': case 'g': mul = 1ull << 30; break;
-		case 'T': case 't': mul = 1ull << 40; break;
+		case 'K':
+		case 'k': mul = 1ull << 10; break;
+		case 'M':
+		case 'm': mul = 1ull << 20; break;
+		case 'G':
+		case 'g': mul = 1ull << 30; break;
+		case 'T':
+		case 't': mul = 1ull << 40; break;
 		default: goto bad;
 		}
 		if (v > UINT64_MAX / mul)
@@ -314,7 +319,8 @@ int vc_source_date_epoch(int64_t *ret, bool *ret_set, struct vc_error *err)
 	for (const char *p = s; *p; p++)
 		if (*p < '0' || *p > '9')
 			return vc_errorf(err, VC_EINVAL,
-					 "SOURCE_DATE_EPOCH='%.40s': not a non-negative integer", s);
+					 "SOURCE_DATE_EPOCH='%.40s': not a non-negative integer",
+					 s);
 	if (vc_parse_u64(s, false, &v, err) < 0 || v > INT64_MAX)
 		return vc_errorf(err, VC_EINVAL, "SOURCE_DATE_EPOCH='%.40s': out of range", s);
 	*ret = (int64_t)v;

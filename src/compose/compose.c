@@ -28,7 +28,7 @@
 #include <archive.h>
 #include <lz4.h>
 
-#define MIB (UINT64_C(1) << 20)
+#define MIB	      (UINT64_C(1) << 20)
 #define BOOT_FILE_MAX (UINT64_C(1) << 30) /* kernel, initrd, stub: refuse beyond */
 
 static void progress(struct cx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -94,8 +94,8 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 {
 	const struct vc_compose_options *o = c->o;
 	struct vc_xmlcfg_options xo = {
-		.profiles = o->profiles,
-		.have_key = o->key_path != NULL,
+	    .profiles = o->profiles,
+	    .have_key = o->key_path != NULL,
 	};
 	int r;
 
@@ -107,10 +107,10 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 			o->note(o->note_ctx, c->cfg->notes.v[i]);
 
 	struct vc_tree_options to = {
-		.owner = VC_OWNER_DEFAULT,
-		.mtree_path = o->mtree_path,
-		.have_epoch = o->have_epoch,
-		.source_date_epoch = o->epoch,
+	    .owner = VC_OWNER_DEFAULT,
+	    .mtree_path = o->mtree_path,
+	    .have_epoch = o->have_epoch,
+	    .source_date_epoch = o->epoch,
 	};
 	r = vc_tree_load(o->root_dir ? o->root_dir : o->tar,
 			 o->root_dir ? VC_TREE_DIR : VC_TREE_ARCHIVE, &to, &c->tree, err);
@@ -178,8 +178,9 @@ static int find_kernel(struct cx *c, char *path, size_t cap, struct vc_error *er
 				snprintf(path, cap, "%s", alt);
 		}
 		if (!vc_tree_resolve(c->tree, path))
-			return vc_errorf(err, VC_EINVAL, "<uki><kernel name=\"%s\">: no %s in the tree",
-					 want, path);
+			return vc_errorf(err, VC_EINVAL,
+					 "<uki><kernel name=\"%s\">: no %s in the tree", want,
+					 path);
 		return 0;
 	}
 	for (size_t i = 0; boot && boot->type == VC_NODE_DIR && i < boot->n_children; i++) {
@@ -191,7 +192,8 @@ static int find_kernel(struct cx *c, char *path, size_t cap, struct vc_error *er
 			snprintf(c->kver, sizeof(c->kver), "%s", k->name + 8);
 		}
 	}
-	for (size_t i = 0; !found && mods && mods->type == VC_NODE_DIR && i < mods->n_children; i++) {
+	for (size_t i = 0; !found && mods && mods->type == VC_NODE_DIR && i < mods->n_children;
+	     i++) {
 		char p[512];
 		snprintf(p, sizeof(p), "/usr/lib/modules/%s/vmlinuz", mods->children[i]->name);
 		if (!vc_tree_resolve(c->tree, p))
@@ -202,23 +204,27 @@ static int find_kernel(struct cx *c, char *path, size_t cap, struct vc_error *er
 		}
 	}
 	if (found == 0)
-		return vc_errorf(err, VC_EINVAL, "no kernel in the tree (/boot/vmlinuz-* or "
-				 "/usr/lib/modules/*/vmlinuz); name one with <uki><kernel name=...>");
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "no kernel in the tree (/boot/vmlinuz-* or "
+		    "/usr/lib/modules/*/vmlinuz); name one with <uki><kernel name=...>");
 	if (found > 1)
-		return vc_errorf(err, VC_EINVAL, "%zu kernels in the tree; name one with "
-				 "<uki><kernel name=...>", found);
+		return vc_errorf(err, VC_EINVAL,
+				 "%zu kernels in the tree; name one with "
+				 "<uki><kernel name=...>",
+				 found);
 	return 0;
 }
 
 /* ---- the target architecture ---- */
 
 static const struct arch arches[] = {
-	{"x86-64", 0x8664, 62, "x64", "BOOTX64.EFI"},
-	{"arm64", 0xaa64, 183, "aa64", "BOOTAA64.EFI"},
-	{"x86", 0x014c, 3, "ia32", "BOOTIA32.EFI"},
-	{"arm", 0x01c4, 40, "arm", "BOOTARM.EFI"},
-	{"riscv64", 0x5064, 243, "riscv64", "BOOTRISCV64.EFI"},
-	{"loongarch64", 0x6264, 258, "loongarch64", "BOOTLOONGARCH64.EFI"},
+    {"x86-64", 0x8664, 62, "x64", "BOOTX64.EFI"},
+    {"arm64", 0xaa64, 183, "aa64", "BOOTAA64.EFI"},
+    {"x86", 0x014c, 3, "ia32", "BOOTIA32.EFI"},
+    {"arm", 0x01c4, 40, "arm", "BOOTARM.EFI"},
+    {"riscv64", 0x5064, 243, "riscv64", "BOOTRISCV64.EFI"},
+    {"loongarch64", 0x6264, 258, "loongarch64", "BOOTLOONGARCH64.EFI"},
 };
 #define N_ARCHES (sizeof(arches) / sizeof(arches[0]))
 
@@ -322,17 +328,17 @@ static int stage_boot_inputs(struct cx *c, struct vc_error *err)
 		}
 		r = blob_from_tree(c, c->stub_path, &c->stub, err);
 		if (r < 0)
-			vc_error_prefix(err, "the systemd-boot stub (install systemd-boot-efi in the "
-					     "tree, or give --stub)");
+			vc_error_prefix(err,
+					"the systemd-boot stub (install systemd-boot-efi in the "
+					"tree, or give --stub)");
 	}
 	if (r < 0)
 		return r;
 	s = pe_arch(&c->stub);
 	if (s && t && s != t)
-		return vc_errorf(err, VC_EINVAL,
-				 "%s: a stub for %s, but the tree's %s is a program for %s",
-				 o->stub_path ? o->stub_path : c->stub_path, s->dps, c->tree_prog,
-				 t->dps);
+		return vc_errorf(
+		    err, VC_EINVAL, "%s: a stub for %s, but the tree's %s is a program for %s",
+		    o->stub_path ? o->stub_path : c->stub_path, s->dps, c->tree_prog, t->dps);
 	if (s)
 		c->arch = s;
 	r = find_kernel(c, kpath, sizeof(c->kernel_path), err);
@@ -407,7 +413,8 @@ static int build_cmdline(struct cx *c, const uint8_t *roothash, struct vc_error 
 		r = append_word(&b, "console=ttyS0,115200", 20, err);
 	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_VGA && !strstr(in, "console="))
 		r = append_word(&b, "console=tty0", 12, err);
-	if (r == 0 && c->cfg->verity && !strstr((const char *)(b.data ? b.data : (uint8_t *)""), "roothash=")) {
+	if (r == 0 && c->cfg->verity &&
+	    !strstr((const char *)(b.data ? b.data : (uint8_t *)""), "roothash=")) {
 		char w[128];
 		snprintf(w, sizeof(w), "roothash=%s", hash);
 		r = append_word(&b, w, strlen(w), err);
@@ -424,13 +431,14 @@ static int build_cmdline(struct cx *c, const uint8_t *roothash, struct vc_error 
 					 "systemd.verity_root_options=hash-offset=%llu",
 					 uuid, uuid, (unsigned long long)c->root_size);
 			else
-				snprintf(ww, sizeof(ww),
-					 "systemd.verity_root_data=PARTUUID=%s "
-					 "systemd.verity_root_hash=PARTUUID=%s "
-					 "systemd.verity_root_options=superblock=no,data-blocks=%llu,"
-					 "hash-offset=%llu,salt=%s",
-					 uuid, uuid, (unsigned long long)c->vp.data_blocks,
-					 (unsigned long long)c->root_size, salt);
+				snprintf(
+				    ww, sizeof(ww),
+				    "systemd.verity_root_data=PARTUUID=%s "
+				    "systemd.verity_root_hash=PARTUUID=%s "
+				    "systemd.verity_root_options=superblock=no,data-blocks=%llu,"
+				    "hash-offset=%llu,salt=%s",
+				    uuid, uuid, (unsigned long long)c->vp.data_blocks,
+				    (unsigned long long)c->root_size, salt);
 			r = append_word(&b, ww, strlen(ww), err);
 		}
 	}
@@ -507,7 +515,8 @@ static int esp_fill(struct cx *c, struct vc_fat *f, struct vc_error *err)
 		if (r == 0) {
 			c->loader_conf.len = 0;
 			if (c->cfg->timeout >= 0)
-				r = vc_buf_appendf(&c->loader_conf, err, "timeout %d\n", c->cfg->timeout);
+				r = vc_buf_appendf(&c->loader_conf, err, "timeout %d\n",
+						   c->cfg->timeout);
 			else
 				r = vc_buf_appendf(&c->loader_conf, err, "timeout 0\n");
 		}
@@ -530,7 +539,9 @@ static int esp_fill(struct cx *c, struct vc_fat *f, struct vc_error *err)
 static int esp_new(struct cx *c, uint64_t size, struct vc_fat **ret, struct vc_error *err)
 {
 	uint8_t id[16];
-	struct vc_fat_options fo = {.size = size, .label = "ESP", .epoch = c->epoch,
+	struct vc_fat_options fo = {.size = size,
+				    .label = "ESP",
+				    .epoch = c->epoch,
 				    .hidden_sectors = (uint32_t)(c->esp_off / 512)};
 	int r;
 
@@ -593,14 +604,14 @@ static int stage_plan_esp(struct cx *c, struct vc_error *err)
 static int stage_erofs(struct cx *c, struct vc_error *err)
 {
 	struct vc_erofs_options eo = {
-		.label = c->cfg->rootfs_label,
-		.have_build_time = true,
-		.build_time = c->epoch,
-		.pool = c->pool,
-		.read = vc_tree_read_cb,
-		.open = vc_tree_open_cb,
-		.close = vc_tree_close_cb,
-		.read_ctx = c->tree,
+	    .label = c->cfg->rootfs_label,
+	    .have_build_time = true,
+	    .build_time = c->epoch,
+	    .pool = c->pool,
+	    .read = vc_tree_read_cb,
+	    .open = vc_tree_open_cb,
+	    .close = vc_tree_close_cb,
+	    .read_ctx = c->tree,
 	};
 	struct vc_erofs_result res;
 	int r;
@@ -613,8 +624,8 @@ static int stage_erofs(struct cx *c, struct vc_error *err)
 	eo.level = (int)c->cfg->compress_level;
 	vc_uuid_derive(c->seed, sizeof(c->seed), "erofs-uuid", eo.uuid);
 	c->root_off = c->esp_size ? VC_ROUND_UP(c->esp_off + c->esp_size, MIB) : MIB;
-	struct vc_sink w = vc_sink_window(vc_file_sink_sink(c->disk.f), c->root_off,
-					  UINT64_MAX / 4, "erofs");
+	struct vc_sink w =
+	    vc_sink_window(vc_file_sink_sink(c->disk.f), c->root_off, UINT64_MAX / 4, "erofs");
 	progress(c, "EROFS root file system");
 	r = vc_erofs_write(c->tree, &eo, &w, &res, err);
 	if (r < 0)
@@ -640,10 +651,11 @@ static int write_kiwi_trailer(struct cx *c, struct vc_error *err)
 
 	vc_hex_encode(c->roothash, 32, root);
 	vc_hex_encode(c->vp.salt, c->vp.salt_len, salt);
-	n = snprintf((char *)block, sizeof(block), "1 erofs ro verity%c1 %u %u %llu %llu sha256 %s %s%c",
-		     0xff, c->vp.data_block_size, c->vp.hash_block_size,
-		     (unsigned long long)c->vp.data_blocks,
-		     (unsigned long long)(c->vp.hash_offset / c->vp.hash_block_size), root, salt, 0xff);
+	n = snprintf(
+	    (char *)block, sizeof(block), "1 erofs ro verity%c1 %u %u %llu %llu sha256 %s %s%c",
+	    0xff, c->vp.data_block_size, c->vp.hash_block_size,
+	    (unsigned long long)c->vp.data_blocks,
+	    (unsigned long long)(c->vp.hash_offset / c->vp.hash_block_size), root, salt, 0xff);
 	if (n < 0 || (size_t)n >= sizeof(block))
 		return vc_errorf(err, VC_ERANGE, "KIWI verity metadata does not fit 4 KiB");
 	return vc_sink_pwrite(vc_file_sink_sink(c->disk.f), block, sizeof(block),
@@ -683,11 +695,13 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 		c->hash_part_size = VC_ROUND_UP(plan.area_size, MIB);
 		if (c->cfg->veritypart_mib) {
 			if (c->cfg->veritypart_mib * MIB < plan.area_size)
-				return vc_errorf(err, VC_ERANGE,
-						 "%s:%u: <type veritypartsize=\"%llu\">: the hash tree needs "
-						 "%llu MiB", c->cfg->path, c->cfg->type_line,
-						 (unsigned long long)c->cfg->veritypart_mib,
-						 (unsigned long long)VC_DIV_ROUND_UP(plan.area_size, MIB));
+				return vc_errorf(
+				    err, VC_ERANGE,
+				    "%s:%u: <type veritypartsize=\"%llu\">: the hash tree needs "
+				    "%llu MiB",
+				    c->cfg->path, c->cfg->type_line,
+				    (unsigned long long)c->cfg->veritypart_mib,
+				    (unsigned long long)VC_DIV_ROUND_UP(plan.area_size, MIB));
 			c->hash_part_size = c->cfg->veritypart_mib * MIB;
 		}
 		hash = vc_sink_window(disk, c->hash_off, c->hash_part_size, "verity");
@@ -695,8 +709,10 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 		/* the tree right after the filesystem; with embed_verity_metadata
 		 * KIWI's 4 KiB trailer in the partition's last block */
 		c->hash_off = c->root_off;
-		c->root_part_size = VC_ROUND_UP(c->root_size + plan.area_size +
-						(c->cfg->embed_verity_metadata ? KIWI_TRAILER : 0), MIB);
+		c->root_part_size =
+		    VC_ROUND_UP(c->root_size + plan.area_size +
+				    (c->cfg->embed_verity_metadata ? KIWI_TRAILER : 0),
+				MIB);
 		hash = vc_sink_window(disk, c->root_off, c->root_part_size, "verity");
 	}
 	progress(c, "dm-verity over %llu blocks", (unsigned long long)p->data_blocks);
@@ -728,7 +744,8 @@ static int stage_sign(struct cx *c, struct vc_error *err)
 		return 0;
 	}
 	if (!cert)
-		return vc_errorf(err, VC_EINVAL, "a signing key needs its certificate (--cert or "
+		return vc_errorf(err, VC_EINVAL,
+				 "a signing key needs its certificate (--cert or "
 				 "verity_signature_cert)");
 	struct vc_sign_key_options ko = {.key_path = key, .cert_path = cert};
 	r = vc_sign_key_load(&ko, &k, err);
@@ -758,8 +775,8 @@ static int stage_esp(struct cx *c, struct vc_error *err)
 	if (r == 0)
 		r = esp_new(c, c->esp_size, &f, err);
 	if (r == 0) {
-		struct vc_sink w = vc_sink_window(vc_file_sink_sink(c->disk.f), c->esp_off, c->esp_size,
-						  "fat");
+		struct vc_sink w =
+		    vc_sink_window(vc_file_sink_sink(c->disk.f), c->esp_off, c->esp_size, "fat");
 		r = vc_fat_write(f, &w, err);
 	}
 	vc_fat_free(f);
@@ -812,19 +829,19 @@ static int stage_gpt(struct cx *c, struct vc_error *err)
 	 * hash (the DPS pairing; the embedded layout names it on the cmdline) */
 	c->root_part_size = VC_ROUND_UP(c->root_part_size, MIB);
 	if (r == 0)
-		r = add_part(c, g, type_name(c, "root", ""), c->cfg->rootfs_label ? c->cfg->rootfs_label : "root",
-			     c->root_off, c->root_part_size,
-			     c->cfg->verity ? c->root_uuid : NULL, ro, err);
+		r = add_part(c, g, type_name(c, "root", ""),
+			     c->cfg->rootfs_label ? c->cfg->rootfs_label : "root", c->root_off,
+			     c->root_part_size, c->cfg->verity ? c->root_uuid : NULL, ro, err);
 	end = c->root_off + c->root_part_size;
 	if (r == 0 && c->cfg->verity && c->cfg->verity_partition) {
-		r = add_part(c, g, type_name(c, "root", "-verity"), "root-verity", c->hash_off, c->hash_part_size,
-			     c->hash_uuid, ro, err);
+		r = add_part(c, g, type_name(c, "root", "-verity"), "root-verity", c->hash_off,
+			     c->hash_part_size, c->hash_uuid, ro, err);
 		end = c->hash_off + c->hash_part_size;
 	}
 	if (r == 0 && c->signed_) {
 		c->sig_off = VC_ROUND_UP(end, MIB);
-		r = add_part(c, g, type_name(c, "root", "-verity-sig"), "root-verity-sig", c->sig_off,
-			     c->sig_part_size, NULL, ro, err);
+		r = add_part(c, g, type_name(c, "root", "-verity-sig"), "root-verity-sig",
+			     c->sig_off, c->sig_part_size, NULL, ro, err);
 		if (r == 0 && c->dps.len)
 			r = vc_sink_pwrite(vc_file_sink_sink(c->disk.f), c->dps.data, c->dps.len,
 					   c->sig_off, err);
@@ -842,7 +859,8 @@ static int stage_gpt(struct cx *c, struct vc_error *err)
 			c->parts[i].size = g->parts[i].part_size;
 			memcpy(c->parts[i].uuid, g->parts[i].uuid, 16);
 			memcpy(c->parts[i].type, g->parts[i].type, 16);
-			snprintf(c->parts[i].label, sizeof(c->parts[i].label), "%s", g->parts[i].label);
+			snprintf(c->parts[i].label, sizeof(c->parts[i].label), "%s",
+				 g->parts[i].label);
 		}
 	}
 	free(g);
@@ -1044,8 +1062,7 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 		char name[VC_XMLCFG_NAME_MAX + 32];
 		snprintf(name, sizeof(name), "%s.manifest.json", c->cfg->name);
 		r = out_write_buf(c, &c->manifest, name, text, strlen(text), err);
-	}
-	else if (r == 0)
+	} else if (r == 0)
 		r = VC_ENOMEM;
 	vc_json_fini(&j);
 	return r;
@@ -1057,7 +1074,8 @@ static int commit_all(struct cx *c, struct vc_error *err)
 
 	for (int i = 0; r == 0 && i < ART_COUNT; i++)
 		if (c->art[i].f)
-			r = vc_file_sink_commit(c->art[i].f, c->art[i].size ? c->art[i].size : 0, err);
+			r = vc_file_sink_commit(c->art[i].f, c->art[i].size ? c->art[i].size : 0,
+						err);
 	if (r == 0)
 		r = vc_file_sink_commit(c->manifest.f, 0, err);
 	return r;

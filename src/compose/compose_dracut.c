@@ -42,20 +42,20 @@ int compose_dracut(struct cx *c, struct vc_error *err)
 			goto out;
 	}
 	struct vc_dracut_options o = {
-		.sysroot = sysroot,
-		.kver = c->kver,
-		.output = initrd,
-		.log = log,
-		.tmpdir = work,
-		.source_date_epoch = c->epoch,
-		.install = (const char *const *)d->install.v,
-		.add_modules = (const char *const *)d->add_modules.v,
-		.omit_modules = (const char *const *)d->omit_modules.v,
-		.set_modules = (const char *const *)d->set_modules.v,
-		.add_drivers = (const char *const *)d->add_drivers.v,
-		.force_drivers = (const char *const *)d->force_drivers.v,
-		.omit_drivers = (const char *const *)d->omit_drivers.v,
-		.filesystems = (const char *const *)d->filesystems.v,
+	    .sysroot = sysroot,
+	    .kver = c->kver,
+	    .output = initrd,
+	    .log = log,
+	    .tmpdir = work,
+	    .source_date_epoch = c->epoch,
+	    .install = (const char *const *)d->install.v,
+	    .add_modules = (const char *const *)d->add_modules.v,
+	    .omit_modules = (const char *const *)d->omit_modules.v,
+	    .set_modules = (const char *const *)d->set_modules.v,
+	    .add_drivers = (const char *const *)d->add_drivers.v,
+	    .force_drivers = (const char *const *)d->force_drivers.v,
+	    .omit_drivers = (const char *const *)d->omit_drivers.v,
+	    .filesystems = (const char *const *)d->filesystems.v,
 	};
 	r = vc_dracut_run(&o, err);
 	/* the log goes beside the image (NAME.dracut.log), renamed with the rest */

@@ -33,7 +33,7 @@ struct cx {
 	const struct vc_compose_options *o;
 	const struct arch *arch;      /* the target */
 	const struct arch *tree_arch; /* what the tree's programs run on; NULL: unknown */
-	const char *tree_prog;        /* the program that told */
+	const char *tree_prog;	      /* the program that told */
 	struct vc_config *cfg;
 	struct vc_tree *tree;
 	struct vc_pool *pool;
@@ -44,12 +44,12 @@ struct cx {
 	struct vc_uki_blob stub, kernel, initrd, osrel, sdboot;
 	char stub_path[128], sdboot_path[128]; /* in the tree; name the blobs */
 	char kver[256];
-	char kernel_path[512];      /* in the tree; names c->kernel in messages */
+	char kernel_path[512]; /* in the tree; names c->kernel in messages */
 	char *cmdline;
 	struct vc_mem_sink uki;
 	struct vc_uki_blob uki_blob, loader_blob;
 	struct vc_buf loader_conf;
-	struct vc_buf dracut_log;   /* kept as NAME.dracut.log */
+	struct vc_buf dracut_log; /* kept as NAME.dracut.log */
 
 	/* layout, bytes from the start of the disk */
 	uint64_t esp_off, esp_size;

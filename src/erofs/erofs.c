@@ -450,7 +450,8 @@ static int probe_one(void *ctx, size_t i, struct vc_error *err)
 	w->incompressible[n->index] = 1;
 	for (size_t p = 0; p + EROFS_BLKSIZ < len;) {
 		int src = (int)(len - p);
-		int c = LZ4_compress_destSize((const char *)in + p, (char *)out, &src, EROFS_BLKSIZ);
+		int c =
+		    LZ4_compress_destSize((const char *)in + p, (char *)out, &src, EROFS_BLKSIZ);
 
 		if (c > 0 && src > (int)EROFS_BLKSIZ) {
 			w->incompressible[n->index] = 0;
@@ -749,7 +750,8 @@ static int plan_meta(struct writer *w)
 		struct einode *e = w->order[i];
 		uint64_t sz = VC_ROUND_UP((uint64_t)e->header + e->tail, EROFS_ISLOT);
 		uint64_t cur_free = EROFS_BLKSIZ - cur % EROFS_BLKSIZ;
-		size_t f = sz < EROFS_BLKSIZ && i > 0 ? gap_best(&g, (size_t)(sz / EROFS_ISLOT)) : 0;
+		size_t f =
+		    sz < EROFS_BLKSIZ && i > 0 ? gap_best(&g, (size_t)(sz / EROFS_ISLOT)) : 0;
 
 		if (f && !(sz <= cur_free && cur_free < f * EROFS_ISLOT)) {
 			/* into a gap: what is left of it is a smaller gap */
@@ -1056,7 +1058,8 @@ static int write_task(struct stream *s, struct task *tk, struct vc_error *err)
 	int r = 0;
 
 	if (tk->n_blocks && tk->blocks) {
-		r = vc_sink_pwrite(w->out, tk->blocks, (size_t)tk->n_blocks * EROFS_BLKSIZ, at, err);
+		r = vc_sink_pwrite(w->out, tk->blocks, (size_t)tk->n_blocks * EROFS_BLKSIZ, at,
+				   err);
 	} else if (tk->n_blocks) { /* a stored file, copied by the kernel */
 		uint64_t bytes = (uint64_t)tk->n_blocks * EROFS_BLKSIZ;
 		uint64_t data = tk->off + bytes > e->size ? e->size - tk->off : bytes;

@@ -36,9 +36,10 @@ long fat_name_to_utf16(const char *name, size_t len, uint16_t *out, size_t max, 
 		if (c < 0x20 || (c < 0x80 && strchr("\"*/:<>?\\|", c))) {
 			if (vc_utf8_to_utf16(name, i, NULL, 0) < 0)
 				goto bad_utf8;
-			return vc_errorf(err, VC_EINVAL,
-					 "fat: '%s': FAT cannot store the character 0x%02x in a name",
-					 what, (unsigned)c);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "fat: '%s': FAT cannot store the character 0x%02x in a name", what,
+			    (unsigned)c);
 		}
 	}
 	long units = vc_utf8_to_utf16(name, len, out, out ? max : 0);

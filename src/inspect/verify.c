@@ -178,7 +178,8 @@ static void check_verity(struct vx *x, const char *where, uint64_t data_off, uin
 	if (given) {
 		vp = *given;
 		if (vc_verity_plan(&vp, &pl, &err) == 0 && pl.area_size > area_len)
-			vc_errorf(&err, VC_EINVAL, "verity: the tree needs %llu bytes, %llu are left",
+			vc_errorf(&err, VC_EINVAL,
+				  "verity: the tree needs %llu bytes, %llu are left",
 				  (unsigned long long)pl.area_size, (unsigned long long)area_len);
 		if (err.code) {
 			add(x, true, hash_where, "%s", err.msg);
@@ -472,8 +473,8 @@ static void check_kiwi_trailer(struct vx *x, const struct gpt_part *p, const cha
 	sep = strchr(b, '\xff');
 	if (!sep || sscanf(b, "%u %31s ro verity", &ver, fstype) != 2 || ver != 1)
 		return; /* no trailer: nothing claims a tree here */
-	if (sscanf(sep + 1, "%u %u %u %llu %llu %15s %79s %513s", &ver, &dbs, &hbs, &blocks,
-		   &start, alg, root, salt) != 8 ||
+	if (sscanf(sep + 1, "%u %u %u %llu %llu %15s %79s %513s", &ver, &dbs, &hbs, &blocks, &start,
+		   alg, root, salt) != 8 ||
 	    strchr(salt, '\xff') == NULL) {
 		add(x, true, where, "KIWI verity metadata at offset %llu: unreadable",
 		    (unsigned long long)(p->offset + p->size - 4096));
@@ -491,8 +492,7 @@ static void check_kiwi_trailer(struct vx *x, const struct gpt_part *p, const cha
 	    vc_hex_decode(root, want, sizeof(want), &n_root, &err) < 0 || n_root != 32 ||
 	    (strcmp(salt, "-") != 0 &&
 	     vc_hex_decode(salt, vp.salt, sizeof(vp.salt), &vp.salt_len, &err) < 0) ||
-	    vc_verity_params_check(&vp, &err) < 0 || start * hbs < fs ||
-	    start * hbs >= p->size) {
+	    vc_verity_params_check(&vp, &err) < 0 || start * hbs < fs || start * hbs >= p->size) {
 		add(x, true, where, "KIWI verity metadata: bad fields (%s)",
 		    err.code ? err.msg : "algorithm, root hash, salt or hash start");
 		return;
@@ -626,8 +626,8 @@ int vc_inspect_verify(const char *path, const struct vc_verify_options *o, struc
 		check_erofs(x, 0, im.size, path, &fs);
 		check_erofs_root(x, 0, im.size, path);
 		if (fs && fs < im.size && img_probe(&im, fs, im.size - fs) == VC_INSPECT_VERITY)
-			check_verity(x, path, 0, im.size, fs, im.size - fs, path, false, NULL,
-				     NULL, NULL);
+			check_verity(x, path, 0, im.size, fs, im.size - fs, path, false, NULL, NULL,
+				     NULL);
 		break;
 	}
 	case VC_INSPECT_FAT: check_fat(x, 0, im.size, path); break;

@@ -110,10 +110,11 @@ static int check_stub(struct uki_build *b, const struct vc_uki_blob *stub, struc
 				 "stub '%s': Subsystem %u is not an EFI application (10)",
 				 stub->name, s->subsystem);
 	if (s->security_size)
-		return vc_errorf(err, VC_EINVAL,
-				 "stub '%s': already signed (certificate table of %u bytes at 0x%x); "
-				 "use the unsigned stub and sign the UKI",
-				 stub->name, s->security_size, s->security_offset);
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "stub '%s': already signed (certificate table of %u bytes at 0x%x); "
+		    "use the unsigned stub and sign the UKI",
+		    stub->name, s->security_size, s->security_offset);
 	/* The UKI's sections go right after the stub's last one, and SizeOfImage
 	 * is recomputed: an entry point or a data directory (imports,
 	 * relocations, ...) past the stub's sections would end up inside them
@@ -123,20 +124,22 @@ static int check_stub(struct uki_build *b, const struct vc_uki_blob *stub, struc
 		       (uint64_t)(last->virtual_size ? last->virtual_size : last->size_of_raw_data);
 	const uint8_t *dirs = s->data + s->opt_offset + sizeof(struct pe_opt_header64_disk);
 	if (s->entry_point >= end)
-		return vc_errorf(err, VC_EINVAL,
-				 "stub '%s': AddressOfEntryPoint 0x%x is past its last section (ends "
-				 "at RVA 0x%llx)",
-				 stub->name, s->entry_point, (unsigned long long)end);
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "stub '%s': AddressOfEntryPoint 0x%x is past its last section (ends "
+		    "at RVA 0x%llx)",
+		    stub->name, s->entry_point, (unsigned long long)end);
 	for (uint32_t i = 0; i < s->n_data_dirs; i++) {
 		const struct pe_data_dir_disk *d = (const void *)(dirs + i * sizeof(*d));
 		uint64_t va = vc_get_le32(d->virtual_address), size = vc_get_le32(d->size);
 
 		if (i != PE_DIR_SECURITY && size && va + size > end)
-			return vc_errorf(err, VC_EINVAL,
-					 "stub '%s': data directory %u [RVA 0x%llx, +0x%llx) reaches "
-					 "past its last section (ends at RVA 0x%llx)",
-					 stub->name, i, (unsigned long long)va,
-					 (unsigned long long)size, (unsigned long long)end);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "stub '%s': data directory %u [RVA 0x%llx, +0x%llx) reaches "
+			    "past its last section (ends at RVA 0x%llx)",
+			    stub->name, i, (unsigned long long)va, (unsigned long long)size,
+			    (unsigned long long)end);
 	}
 	return stub_symbols(b, stub->name, err);
 }

@@ -60,18 +60,20 @@ void der_signed_data_begin(struct der *d);
 void der_signed_data_end(struct der *d);
 
 /* Object identifiers (content octets). */
-#define OID_PKCS7_DATA	      "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01" /* 1.2.840.113549.1.7.1 */
-#define OID_PKCS7_SIGNED      "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" /* 1.2.840.113549.1.7.2 */
-#define OID_SHA256	      "\x60\x86\x48\x01\x65\x03\x04\x02\x01" /* 2.16.840.1.101.3.4.2.1 */
-#define OID_RSA_ENCRYPTION    "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01" /* 1.2.840.113549.1.1.1 */
-#define OID_ECDSA_SHA256      "\x2a\x86\x48\xce\x3d\x04\x03\x02"     /* 1.2.840.10045.4.3.2 */
-#define OID_CONTENT_TYPE      "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x03" /* 1.2.840.113549.1.9.3 */
-#define OID_MESSAGE_DIGEST    "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x04" /* 1.2.840.113549.1.9.4 */
-#define OID_SPC_INDIRECT_DATA "\x2b\x06\x01\x04\x01\x82\x37\x02\x01\x04" /* 1.3.6.1.4.1.311.2.1.4  \
-									  */
+#define OID_PKCS7_DATA	   "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01" /* 1.2.840.113549.1.7.1 */
+#define OID_PKCS7_SIGNED   "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" /* 1.2.840.113549.1.7.2 */
+#define OID_SHA256	   "\x60\x86\x48\x01\x65\x03\x04\x02\x01" /* 2.16.840.1.101.3.4.2.1 */
+#define OID_RSA_ENCRYPTION "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01" /* 1.2.840.113549.1.1.1 */
+#define OID_ECDSA_SHA256   "\x2a\x86\x48\xce\x3d\x04\x03\x02"	  /* 1.2.840.10045.4.3.2 */
+#define OID_CONTENT_TYPE   "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x03" /* 1.2.840.113549.1.9.3 */
+#define OID_MESSAGE_DIGEST "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x04" /* 1.2.840.113549.1.9.4 */
+#define OID_SPC_INDIRECT_DATA                                                                      \
+	"\x2b\x06\x01\x04\x01\x82\x37\x02\x01\x04" /* 1.3.6.1.4.1.311.2.1.4                        \
+						    */
 #define OID_SPC_PE_IMAGE_DATA                                                                      \
-	"\x2b\x06\x01\x04\x01\x82\x37\x02\x01\x0f"			/* 1.3.6.1.4.1.311.2.1.15 */
-#define OID_SPC_SP_OPUS_INFO "\x2b\x06\x01\x04\x01\x82\x37\x02\x01\x0c" /* 1.3.6.1.4.1.311.2.1.12  \
-									 */
+	"\x2b\x06\x01\x04\x01\x82\x37\x02\x01\x0f" /* 1.3.6.1.4.1.311.2.1.15 */
+#define OID_SPC_SP_OPUS_INFO                                                                       \
+	"\x2b\x06\x01\x04\x01\x82\x37\x02\x01\x0c" /* 1.3.6.1.4.1.311.2.1.12                       \
+						    */
 
 #endif

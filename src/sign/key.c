@@ -39,7 +39,6 @@ struct vc_sign_key {
 	uint8_t fingerprint[32];
 };
 
-
 static int mbed_errorf(struct vc_error *err, int code, int mret, const char *what)
 {
 	char buf[160];

@@ -58,7 +58,8 @@ struct vc_node *tree_child(struct vc_tree *t, struct vc_node *parent, const char
 
 	if (!p->map_cap)
 		return NULL;
-	for (size_t i = hash_key(parent, name, len) & (p->map_cap - 1);; i = (i + 1) & (p->map_cap - 1)) {
+	for (size_t i = hash_key(parent, name, len) & (p->map_cap - 1);;
+	     i = (i + 1) & (p->map_cap - 1)) {
 		struct vc_node *n = p->map[i];
 		if (!n)
 			return NULL;
@@ -99,8 +100,8 @@ int tree_add_child(struct vc_tree *t, struct vc_node *parent, const char *name, 
 		free(old);
 	}
 	if (parent->n_children % 16 == 0) {
-		struct vc_node **c = realloc(parent->children,
-					     (parent->n_children + 16) * sizeof(*c));
+		struct vc_node **c =
+		    realloc(parent->children, (parent->n_children + 16) * sizeof(*c));
 		if (!c)
 			return vc_errorf(err, VC_ENOMEM, "out of memory");
 		parent->children = c;
@@ -202,14 +203,16 @@ int tree_walk_parent(struct vc_tree *t, const char *path, bool create_parents,
 		if (len == 2 && s[0] == '.' && s[1] == '.')
 			return vc_errorf(err, VC_EINVAL, "%s: path escapes the root ('..')", path);
 		if (len > VC_TREE_NAME_MAX)
-			return vc_errorf(err, VC_EINVAL, "%.80s...: a name of %zu bytes, at most %d",
-					 path, len, VC_TREE_NAME_MAX);
+			return vc_errorf(err, VC_EINVAL,
+					 "%.80s...: a name of %zu bytes, at most %d", path, len,
+					 VC_TREE_NAME_MAX);
 		if (last) {
 			/* the previous component is a parent: find or create it */
 			struct vc_node *n = tree_child(t, cur, last, last_len);
 			if (!n) {
 				if (!create_parents)
-					return vc_errorf(err, VC_EINVAL, "%s: parent folder '%.*s' is missing",
+					return vc_errorf(err, VC_EINVAL,
+							 "%s: parent folder '%.*s' is missing",
 							 path, (int)last_len, last);
 				int r = tree_add_child(t, cur, last, last_len, &n, err);
 				if (r < 0)
@@ -217,7 +220,8 @@ int tree_walk_parent(struct vc_tree *t, const char *path, bool create_parents,
 				n->type = VC_NODE_DIR;
 				n->mode = 0755;
 			} else if (n->type != VC_NODE_DIR) {
-				return vc_errorf(err, VC_EINVAL, "%s: '%.*s' is used as a folder but is not one",
+				return vc_errorf(err, VC_EINVAL,
+						 "%s: '%.*s' is used as a folder but is not one",
 						 path, (int)last_len, last);
 			}
 			cur = n;
@@ -514,9 +518,10 @@ int vc_tree_open(const struct vc_tree *t, const struct vc_node *n, uint64_t *ret
 
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != n->size) {
 			close(fd);
-			fd = vc_errorf(err, VC_EIO,
-				       "%s: changed since the tree was read (%llu bytes then, %lld now)",
-				       full, (unsigned long long)n->size, (long long)st.st_size);
+			fd = vc_errorf(
+			    err, VC_EIO,
+			    "%s: changed since the tree was read (%llu bytes then, %lld now)", full,
+			    (unsigned long long)n->size, (long long)st.st_size);
 		}
 	}
 	free(full);
@@ -542,7 +547,8 @@ int vc_tree_read(const struct vc_tree *t, const struct vc_node *n, uint64_t off,
 
 	n = n->link_first;
 	if (n->type == VC_NODE_REG && (off > n->size || len > n->size - off))
-		return vc_errorf(err, VC_ERANGE, "%s: read of %zu bytes at %llu beyond its %llu bytes",
+		return vc_errorf(err, VC_ERANGE,
+				 "%s: read of %zu bytes at %llu beyond its %llu bytes",
 				 vc_tree_path(n, pathbuf, sizeof(pathbuf)), len,
 				 (unsigned long long)off, (unsigned long long)n->size);
 	fd = vc_tree_open(t, n, &base, err);
@@ -779,7 +785,8 @@ int vc_tree_dump(const struct vc_tree *t, FILE *out, struct vc_error *err)
 		line.len = 0;
 		vc_tree_path(n, pathbuf, sizeof(pathbuf));
 		if ((r = tree_escape(pathbuf, strlen(pathbuf), &line, err)) < 0 ||
-		    (r = vc_buf_appendf(&line, err, " type=%s mode=%04o uid=%u gid=%u mtime=%lld.%09u",
+		    (r = vc_buf_appendf(&line, err,
+					" type=%s mode=%04o uid=%u gid=%u mtime=%lld.%09u",
 					type_name(f->type), f->mode, f->uid, f->gid,
 					(long long)f->mtime, f->mtime_nsec)) < 0)
 			goto out;
@@ -795,7 +802,8 @@ int vc_tree_dump(const struct vc_tree *t, FILE *out, struct vc_error *err)
 				goto out;
 		}
 		if ((f->type == VC_NODE_CHR || f->type == VC_NODE_BLK) &&
-		    (r = vc_buf_appendf(&line, err, " rdev=%u,%u", f->rdev_major, f->rdev_minor)) < 0)
+		    (r = vc_buf_appendf(&line, err, " rdev=%u,%u", f->rdev_major, f->rdev_minor)) <
+			0)
 			goto out;
 		if ((r = vc_buf_appendf(&line, err, " nlink=%u", n->nlink)) < 0)
 			goto out;

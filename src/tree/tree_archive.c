@@ -44,8 +44,8 @@ static int open_spool(struct tree_priv *p, const struct vc_tree_options *o, stru
 
 static const char *type_word(enum vc_node_type t)
 {
-	static const char *w[] = {"a file", "a folder", "a symlink", "a character device",
-				  "a block device", "a fifo", "a socket"};
+	static const char *w[] = {"a file",	    "a folder", "a symlink", "a character device",
+				  "a block device", "a fifo",	"a socket"};
 	return w[t];
 }
 
@@ -74,7 +74,10 @@ static int acl_xattr(struct vc_node *n, struct archive_entry *e, int type, const
 	const char *nm;
 	uint8_t buf[4 + 8 * 64];
 	size_t k = 0;
-	struct { uint16_t tag, perm; uint32_t id; } ent[64];
+	struct {
+		uint16_t tag, perm;
+		uint32_t id;
+	} ent[64];
 
 	if (count <= 0)
 		return 0;
@@ -106,8 +109,9 @@ static int acl_xattr(struct vc_node *n, struct archive_entry *e, int type, const
 		return 0;
 	/* insertion sort by (tag, id): at most 64 entries */
 	for (size_t i = 1; i < k; i++)
-		for (size_t j = i; j > 0 && (ent[j - 1].tag > ent[j].tag ||
-					     (ent[j - 1].tag == ent[j].tag && ent[j - 1].id > ent[j].id));
+		for (size_t j = i;
+		     j > 0 && (ent[j - 1].tag > ent[j].tag ||
+			       (ent[j - 1].tag == ent[j].tag && ent[j - 1].id > ent[j].id));
 		     j--) {
 			__typeof__(ent[0]) tmp = ent[j];
 			ent[j] = ent[j - 1];
@@ -140,7 +144,8 @@ static int entry_xattrs(struct vc_node *n, struct archive_entry *e, struct vc_er
 	}
 	r = acl_xattr(n, e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS, "system.posix_acl_access", err);
 	if (r == 0)
-		r = acl_xattr(n, e, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT, "system.posix_acl_default", err);
+		r = acl_xattr(n, e, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT, "system.posix_acl_default",
+			      err);
 	return r;
 }
 
@@ -251,7 +256,8 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 		const char *tn;
 		size_t tl;
 		if (!*hardlink)
-			return vc_errorf(err, VC_EINVAL, "%s: hard link with an empty target", path);
+			return vc_errorf(err, VC_EINVAL, "%s: hard link with an empty target",
+					 path);
 		r = tree_walk_parent(t, hardlink, false, &tp, &tn, &tl, err);
 		if (r < 0) {
 			vc_error_prefix(err, "%s: hard link", path);
@@ -259,11 +265,12 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 		}
 		target = tn ? tree_child(t, tp, tn, tl) : t->root;
 		if (!target)
-			return vc_errorf(err, VC_EINVAL, "%s: hard link to a missing entry '%s'", path,
-					 hardlink);
+			return vc_errorf(err, VC_EINVAL, "%s: hard link to a missing entry '%s'",
+					 path, hardlink);
 		target = target->link_first;
 		if (target->type == VC_NODE_DIR)
-			return vc_errorf(err, VC_EINVAL, "%s: hard link to a folder '%s'", path, hardlink);
+			return vc_errorf(err, VC_EINVAL, "%s: hard link to a folder '%s'", path,
+					 hardlink);
 		type = target->type;
 	} else if (tree_entry_type(e, &type) < 0) {
 		return vc_errorf(err, VC_EUNSUPP, "%s: unsupported entry type %#o", path,
@@ -281,7 +288,8 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 		if (n && n == target)
 			return 0; /* a link to itself: nothing to do */
 		if (n && n->link_first != n)
-			return vc_errorf(err, VC_EINVAL, "%s: appears twice, once as a hard link", path);
+			return vc_errorf(err, VC_EINVAL, "%s: appears twice, once as a hard link",
+					 path);
 		if (!n) {
 			r = tree_add_child(t, parent, name, len, &n, err);
 			if (r < 0) {
@@ -327,8 +335,9 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 		if (!s || !*s)
 			return vc_errorf(err, VC_EINVAL, "%s: symlink with an empty target", path);
 		if (strlen(s) > VC_TREE_SYMLINK_MAX)
-			return vc_errorf(err, VC_EINVAL, "%s: symlink target of %zu bytes, at most %d",
-					 path, strlen(s), VC_TREE_SYMLINK_MAX);
+			return vc_errorf(err, VC_EINVAL,
+					 "%s: symlink target of %zu bytes, at most %d", path,
+					 strlen(s), VC_TREE_SYMLINK_MAX);
 		n->target = strdup(s);
 		if (!n->target)
 			return vc_errorf(err, VC_ENOMEM, "out of memory");
@@ -340,8 +349,7 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 		n->rdev_major = (uint32_t)archive_entry_rdevmajor(e);
 		n->rdev_minor = (uint32_t)archive_entry_rdevminor(e);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return entry_xattrs(n, e, err);
 }
@@ -371,7 +379,8 @@ int tree_load_archive(struct vc_tree *t, const char *path, const struct vc_tree_
 	}
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
-	if (archive_read_open_filename(a, strcmp(path, "-") == 0 ? NULL : path, 1 << 16) != ARCHIVE_OK) {
+	if (archive_read_open_filename(a, strcmp(path, "-") == 0 ? NULL : path, 1 << 16) !=
+	    ARCHIVE_OK) {
 		/* archive_errno(), not errno: a filter that fails to decode leaves
 		 * errno as some earlier call set it. */
 		int e_no = archive_errno(a);
@@ -387,9 +396,9 @@ int tree_load_archive(struct vc_tree *t, const char *path, const struct vc_tree_
 			break;
 		if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN) {
 			const char *ep = e ? archive_entry_pathname(e) : NULL;
-			r = vc_errorf(err, VC_EINVAL, "%s%s%s: %s", shown, ep ? ": " : "", ep ? ep : "",
-				      archive_error_string(a) ? archive_error_string(a)
-							      : "corrupt archive");
+			r = vc_errorf(
+			    err, VC_EINVAL, "%s%s%s: %s", shown, ep ? ": " : "", ep ? ep : "",
+			    archive_error_string(a) ? archive_error_string(a) : "corrupt archive");
 			goto out;
 		}
 		r = add_entry(t, a, e, err);

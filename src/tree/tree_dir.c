@@ -69,7 +69,8 @@ out:
 static int find_link(struct tree_priv *p, const struct stat *st, struct vc_node **ret)
 {
 	for (size_t i = 0; i < p->n_links; i++) {
-		if (p->links[i].dev == (uint64_t)st->st_dev && p->links[i].ino == (uint64_t)st->st_ino) {
+		if (p->links[i].dev == (uint64_t)st->st_dev &&
+		    p->links[i].ino == (uint64_t)st->st_ino) {
 			*ret = p->links[i].node;
 			return 1;
 		}
@@ -111,13 +112,12 @@ static int fill_node(struct vc_tree *t, struct vc_node *n, const struct stat *st
 		if (!n->src_path)
 			return vc_errorf(err, VC_ENOMEM, "out of memory");
 		break;
-	case S_IFDIR:
-		n->type = VC_NODE_DIR;
-		break;
+	case S_IFDIR: n->type = VC_NODE_DIR; break;
 	case S_IFLNK: {
 		if (st->st_size > VC_TREE_SYMLINK_MAX)
-			return vc_errorf(err, VC_EINVAL, "%s: symlink target of %lld bytes, at most %d",
-					 full, (long long)st->st_size, VC_TREE_SYMLINK_MAX);
+			return vc_errorf(err, VC_EINVAL,
+					 "%s: symlink target of %lld bytes, at most %d", full,
+					 (long long)st->st_size, VC_TREE_SYMLINK_MAX);
 		char *target = calloc(1, VC_TREE_SYMLINK_MAX + 2);
 		if (!target)
 			return vc_errorf(err, VC_ENOMEM, "out of memory");
@@ -128,7 +128,8 @@ static int fill_node(struct vc_tree *t, struct vc_node *n, const struct stat *st
 		}
 		if (len == 0 || len > VC_TREE_SYMLINK_MAX) {
 			free(target);
-			return vc_errorf(err, VC_EINVAL, "%s: symlink target empty or too long", full);
+			return vc_errorf(err, VC_EINVAL, "%s: symlink target empty or too long",
+					 full);
 		}
 		n->type = VC_NODE_SYMLINK;
 		n->target = target;
@@ -141,12 +142,8 @@ static int fill_node(struct vc_tree *t, struct vc_node *n, const struct stat *st
 		n->rdev_major = major(st->st_rdev);
 		n->rdev_minor = minor(st->st_rdev);
 		break;
-	case S_IFIFO:
-		n->type = VC_NODE_FIFO;
-		break;
-	case S_IFSOCK:
-		n->type = VC_NODE_SOCK;
-		break;
+	case S_IFIFO: n->type = VC_NODE_FIFO; break;
+	case S_IFSOCK: n->type = VC_NODE_SOCK; break;
 	default:
 		return vc_errorf(err, VC_EINVAL, "%s: unknown file type %#o", full,
 				 (unsigned)(st->st_mode & S_IFMT));

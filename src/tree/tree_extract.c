@@ -80,15 +80,12 @@ int vc_tree_extract(const struct vc_tree *t, const char *dir, struct vc_error *e
 			if (mkdir(path, 0700) < 0)
 				r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
 			break;
-		case VC_NODE_REG:
-			r = copy_file(t, n, path, buf, cap, err);
-			break;
+		case VC_NODE_REG: r = copy_file(t, n, path, buf, cap, err); break;
 		case VC_NODE_SYMLINK:
 			if (symlink(n->target, path) < 0)
 				r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
 			break;
-		default:
-			break; /* devices, fifos, sockets: not needed by tools */
+		default: break; /* devices, fifos, sockets: not needed by tools */
 		}
 	}
 	/* Folder modes last, children before parents, keeping u+rwx. */

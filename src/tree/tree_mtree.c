@@ -20,9 +20,9 @@
 static const char *type_word(enum vc_node_type t)
 {
 	static const char *const words[] = {
-		[VC_NODE_REG] = "file", [VC_NODE_DIR] = "dir", [VC_NODE_SYMLINK] = "link",
-		[VC_NODE_CHR] = "char", [VC_NODE_BLK] = "block", [VC_NODE_FIFO] = "fifo",
-		[VC_NODE_SOCK] = "socket",
+	    [VC_NODE_REG] = "file",    [VC_NODE_DIR] = "dir",	[VC_NODE_SYMLINK] = "link",
+	    [VC_NODE_CHR] = "char",    [VC_NODE_BLK] = "block", [VC_NODE_FIFO] = "fifo",
+	    [VC_NODE_SOCK] = "socket",
 	};
 	return (size_t)t < sizeof(words) / sizeof(words[0]) && words[t] ? words[t] : "?";
 }
@@ -57,8 +57,9 @@ static int apply_entry(struct vc_tree *t, struct archive_entry *e, bool *ret_add
 		if (type == VC_NODE_SYMLINK) {
 			const char *s = archive_entry_symlink(e);
 			if (!s || !*s || strlen(s) > VC_TREE_SYMLINK_MAX)
-				return vc_errorf(err, VC_EINVAL, "%s: symlink needs link= (1 to %d bytes)",
-						 path, VC_TREE_SYMLINK_MAX);
+				return vc_errorf(err, VC_EINVAL,
+						 "%s: symlink needs link= (1 to %d bytes)", path,
+						 VC_TREE_SYMLINK_MAX);
 			n->target = strdup(s);
 			if (!n->target)
 				return vc_errorf(err, VC_ENOMEM, "out of memory");
@@ -105,8 +106,9 @@ int tree_apply_mtree(struct vc_tree *t, const char *path, bool *ret_added, struc
 			break;
 		if (ar != ARCHIVE_OK) {
 			const char *ep = e ? archive_entry_pathname(e) : NULL;
-			r = vc_errorf(err, VC_EINVAL, "%s: %s%s%s", path, ep ? ep : "", ep ? ": " : "",
-				      archive_error_string(a) ? archive_error_string(a) : "bad mtree");
+			r = vc_errorf(
+			    err, VC_EINVAL, "%s: %s%s%s", path, ep ? ep : "", ep ? ": " : "",
+			    archive_error_string(a) ? archive_error_string(a) : "bad mtree");
 			goto out;
 		}
 		r = apply_entry(t, e, ret_added, err);

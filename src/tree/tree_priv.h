@@ -10,14 +10,14 @@
 #include "vcompose/util.h"
 
 struct tree_priv {
-	int spool_fd;          /* archives: unlinked temporary file; else -1 */
-	int archive_fd;        /* a plain tar file: read in place; else -1 */
-	uint64_t spool_end;    /* next free offset in the spool */
-	char *root_path;       /* folders: the host folder; else NULL */
-	const char *input;     /* the input's name, for messages (borrowed) */
-	struct vc_node **map;  /* open addressing on (parent, name) */
-	size_t map_cap;        /* power of two */
-	size_t n_nodes;        /* nodes created so far */
+	int spool_fd;	      /* archives: unlinked temporary file; else -1 */
+	int archive_fd;	      /* a plain tar file: read in place; else -1 */
+	uint64_t spool_end;   /* next free offset in the spool */
+	char *root_path;      /* folders: the host folder; else NULL */
+	const char *input;    /* the input's name, for messages (borrowed) */
+	struct vc_node **map; /* open addressing on (parent, name) */
+	size_t map_cap;	      /* power of two */
+	size_t n_nodes;	      /* nodes created so far */
 	/* Archives: host (dev, ino) does not exist; hardlinks name their target.
 	 * Folders: (dev, ino) of multi-link files, to group them. */
 	struct link_key *links;

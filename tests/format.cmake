@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+vc_script_test(format tests/format.sh)
