@@ -790,16 +790,18 @@ static int plan_meta(struct writer *w)
  * compute them (render a directory, compress a segment) without a lock;
  * a task is then placed, strictly in order and under the lock, by
  * whichever thread finds it next in line: placing gives it its block
- * address, so addresses never depend on the thread count. The placing
- * thread then writes what it placed while the others go on computing.
+ * address, so addresses never depend on the thread count. One thread at
+ * a time writes what has been placed (the writer; two writers would only
+ * take turns on the image's inode lock) while the others go on computing.
  * Stored files are not read at all when the caller can hand out their
  * descriptors: the kernel copies them into place (vc_sink_copy_fd).
  *
  * Memory: each running task computes in a lane (input and output buffers
  * that only grow, one lane per pool thread), so pages are touched once,
  * not once per file: fresh pages are what costs most in a virtual machine.
- * A task that is next in line when done is written from its lane; any
- * other copies its result out (detaches) and gives the lane back. A task
+ * A task that is next in line when done, with no writer at work, becomes
+ * the writer and writes from its lane; any other copies its result out
+ * (detaches) and gives the lane back. A task
  * waits before starting while detached results exceed the budget, unless
  * it is next in line, so the bytes in flight stay bounded. */
 
