@@ -492,7 +492,8 @@ static void check_kiwi_trailer(struct vx *x, const struct gpt_part *p, const cha
 	    vc_hex_decode(root, want, sizeof(want), &n_root, &err) < 0 || n_root != 32 ||
 	    (strcmp(salt, "-") != 0 &&
 	     vc_hex_decode(salt, vp.salt, sizeof(vp.salt), &vp.salt_len, &err) < 0) ||
-	    vc_verity_params_check(&vp, &err) < 0 || start * hbs < fs || start * hbs >= p->size) {
+	    vc_verity_params_check(&vp, &err) < 0 || start > p->size / hbs || start * hbs < fs ||
+	    start * hbs + 4096 > p->size) {
 		add(x, true, where, "KIWI verity metadata: bad fields (%s)",
 		    err.code ? err.msg : "algorithm, root hash, salt or hash start");
 		return;
