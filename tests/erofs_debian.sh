@@ -10,7 +10,7 @@
 . "$VC_SOURCE_DIR/tests/lib.sh"
 fsck_ok() { fsck.erofs "$@" >fsck.out 2>&1 && ! grep -q '<E>' fsck.out; }
 show_diff() { diff "$1" "$2" >d.txt || { cut -c1-200 d.txt | head -n 20 >&2; fail "$3"; }; }
-skip() { echo "SKIP: $*"; exit 0; }
+skip() { echo "SKIP: $*"; exit 77; }
 cache=${VC_DEBIAN_CACHE:-}
 if [ -z "$cache" ]; then
 	if mkdir -p /var/cache/vcompose 2>/dev/null && [ -w /var/cache/vcompose ]; then
@@ -26,7 +26,8 @@ if [ ! -s "$tarball" ] || [ ! -s "$tarball.dump" ]; then
 	command -v debootstrap >/dev/null || skip "no debootstrap"
 	mkdir -p "$cache"
 	echo "making $tarball with debootstrap (minutes; cached afterwards)"
-	debootstrap --variant=minbase bookworm "$VC_TMP/rootfs" http://deb.debian.org/debian \
+	mirror=$(apt_mirror) || skip "no apt mirror configured for debootstrap"
+	debootstrap --variant=minbase bookworm "$VC_TMP/rootfs" "$mirror" \
 		>debootstrap.log 2>&1 || { tail -n 5 debootstrap.log; skip "debootstrap cannot reach Debian's packages"; }
 	./treedump "$VC_TMP/rootfs" >"$tarball.dump.tmp"
 	tar --format=posix --xattrs --xattrs-include='*' --numeric-owner -C "$VC_TMP/rootfs" \

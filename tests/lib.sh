@@ -15,3 +15,10 @@ expect_exit() {
 }
 # scratch DIR: a folder the unprivileged user can write.
 scratch() { mkdir -p "$1"; [ -z "$VC_RUN" ] || chown nobody:nogroup "$1"; }
+# apt_mirror: the Debian mirror apt is configured with here (deb822 or the
+# one-line format), for debootstrap; fails when there is none.
+apt_mirror() {
+	m=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+	[ -n "$m" ] || m=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+	[ -n "$m" ] && echo "${m%% *}"
+}
