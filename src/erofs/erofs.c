@@ -1122,10 +1122,11 @@ static void drain(struct stream *s, struct lane *l)
 		size_t j = s->written++;
 		struct task *tk = &s->tasks[j];
 		struct vc_error e = {0};
+		bool go = s->fail_index > j; /* nothing after a failure */
 		int r = 0;
 
 		pthread_mutex_unlock(&s->lock);
-		if (s->fail_index > j)
+		if (go)
 			r = write_task(s, tk, &e);
 		pthread_mutex_lock(&s->lock);
 		if (r < 0)
