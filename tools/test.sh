@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs what the tests need, builds with AddressSanitizer and
 # UndefinedBehaviorSanitizer and -Werror, and runs every test.
-# Then, on a full run, every libFuzzer target for VC_FUZZ_SECONDS (30) each.
+# Then, on a full run, the threaded writers under ThreadSanitizer
+# (tests/tsan.sh) and every libFuzzer target for VC_FUZZ_SECONDS (30) each.
 # Usage: tools/test.sh [ctest arguments, e.g. -R verity]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,5 +19,10 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 cd "$build"
 ctest --output-on-failure -j "$(nproc)" "$@"
 if [ $# -eq 0 ]; then
+	# the threaded writers under ThreadSanitizer
+	cmake -S "$top" -B "$build-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVC_WERROR=ON \
+		-DVC_SANITIZE=thread >/dev/null
+	cmake --build "$build-tsan" -j "$(nproc)" --target vcompose
+	"$top/tests/tsan.sh" "$build-tsan/src/cli/vcompose"
 	VC_FUZZ_BUILD="$build-fuzz" "$top/fuzz/run.sh" "${VC_FUZZ_SECONDS:-30}"
 fi

@@ -944,14 +944,16 @@ static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_
 	if (tk->kind == TASK_DIR)
 		return compute_dir(w, tk, err);
 
-	/* the part of [off, off + len) in blocks; the rest is the inline tail */
-	uint64_t block_bytes = (uint64_t)e->n_blocks * EROFS_BLKSIZ;
-	uint64_t in_blocks =
-	    tk->off >= block_bytes
-		? 0
-		: (tk->off + tk->len > block_bytes ? block_bytes - tk->off : tk->len);
-
 	if (tk->kind == TASK_FLAT) {
+		/* the part of [off, off + len) in blocks, the rest is the inline
+		 * tail (a stored file's block count is planned; only a compressed
+		 * file's grows, as its segments are placed) */
+		uint64_t block_bytes = (uint64_t)e->n_blocks * EROFS_BLKSIZ;
+		uint64_t in_blocks =
+		    tk->off >= block_bytes
+			? 0
+			: (tk->off + tk->len > block_bytes ? block_bytes - tk->off : tk->len);
+
 		tk->n_blocks = (uint32_t)VC_DIV_ROUND_UP(in_blocks, EROFS_BLKSIZ);
 		if (s->use_fd && e->n->type == VC_NODE_REG)
 			return 0; /* the writer copies the blocks and reads the tail */
