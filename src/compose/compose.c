@@ -871,31 +871,9 @@ static int stage_gpt(struct cx *c, struct vc_error *err)
 
 /* ---- stage 8: artifacts and the manifest ---- */
 
-static int file_sha256(struct cx *c, struct out_file *of, uint8_t out[32], struct vc_error *err)
-{
-	uint8_t *buf = malloc(4 * MIB);
-	struct vc_sha256 h;
-	int r = 0;
-
-	(void)c;
-	if (!buf)
-		return vc_errorf(err, VC_ENOMEM, "out of memory");
-	vc_sha256_init(&h);
-	for (uint64_t off = 0; off < of->size; off += 4 * MIB) {
-		size_t k = of->size - off < 4 * MIB ? (size_t)(of->size - off) : 4 * MIB;
-		r = vc_sink_pread(vc_file_sink_sink(of->f), buf, k, off, err);
-		if (r < 0)
-			break;
-		vc_sha256_update(&h, buf, k);
-	}
-	vc_sha256_final(&h, out);
-	free(buf);
-	return r;
-}
-
-/* SHA-256 of [off, off + len) of the disk, read back from the page cache. */
-static int range_sha256(struct cx *c, uint64_t off, uint64_t len, uint8_t out[32],
-			struct vc_error *err)
+/* SHA-256 of [off, off + len) of a file sink, read back from the page cache. */
+static int sink_sha256(const struct vc_sink *s, uint64_t off, uint64_t len, uint8_t out[32],
+		       struct vc_error *err)
 {
 	uint8_t *buf = malloc(4 * MIB);
 	struct vc_sha256 h;
@@ -906,7 +884,7 @@ static int range_sha256(struct cx *c, uint64_t off, uint64_t len, uint8_t out[32
 	vc_sha256_init(&h);
 	for (uint64_t at = 0; at < len; at += 4 * MIB) {
 		size_t k = len - at < 4 * MIB ? (size_t)(len - at) : 4 * MIB;
-		r = vc_sink_pread(vc_file_sink_sink(c->disk.f), buf, k, off + at, err);
+		r = vc_sink_pread(s, buf, k, off + at, err);
 		if (r < 0)
 			break;
 		vc_sha256_update(&h, buf, k);
@@ -1029,7 +1007,8 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 		vc_json_key(&j, "size");
 		vc_json_uint(&j, c->parts[i].size);
 		uint8_t d[32];
-		r = range_sha256(c, c->parts[i].offset, c->parts[i].size, d, err);
+		r = sink_sha256(vc_file_sink_sink(c->disk.f), c->parts[i].offset, c->parts[i].size,
+				d, err);
 		if (r < 0)
 			break;
 		vc_json_key(&j, "sha256");
@@ -1044,7 +1023,7 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 		uint8_t d[32];
 		if (!c->art[i].f)
 			continue;
-		r = file_sha256(c, &c->art[i], d, err);
+		r = sink_sha256(vc_file_sink_sink(c->art[i].f), 0, c->art[i].size, d, err);
 		if (r < 0)
 			break;
 		vc_json_key(&j, strrchr(c->art[i].path, '/') + 1);
