@@ -6,12 +6,7 @@
 # machine field of Debian's x86-64 one; nothing boots it, the readers only
 # look at names and types.
 . "$VC_SOURCE_DIR/tests/build_lib.sh"
-stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
-sdboot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
-kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1 || true)
-for f in "$stub" "$sdboot" "$kernel" /bin/busybox; do
-	[ -n "$f" ] && [ -e "$f" ] || { echo "SKIP: missing $f"; exit 77; }
-done
+boot_files
 export SOURCE_DATE_EPOCH=1700000000
 # set_machine FILE OFFSET VALUE: a little-endian 16-bit field
 set_machine() {

@@ -17,13 +17,9 @@ print(d)' "$@"; }
 vc_env() { $VC_RUN "$VCOMPOSE" "$@"; }
 vc_umask() { (umask 077; $VC_RUN "$VCOMPOSE" "$@"); }
 vc_tz() { TZ=Pacific/Kiritimati LC_ALL=C.UTF-8 $VC_RUN "$VCOMPOSE" "$@"; }
-# oem_inputs MARKER: what an oem test image is made of, in the current
-# folder: tree/ (the minimal example with Debian's stub, systemd-boot and
-# newest kernel), initrd.img (a busybox initrd that prints MARKER), key.pem
-# and cert.pem (a test signer), config.xml (lz4, verity partition,
-# systemd-boot on the serial console). Sets stub, sdboot, kernel, kver;
-# exits 77 when one of them is missing.
-oem_inputs() {
+# boot_files: sets stub, sdboot, kernel (the host's newest), kver; exits 77
+# when one of them or busybox is missing.
+boot_files() {
 	stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 	sdboot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
 	kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1 || true)
@@ -31,6 +27,14 @@ oem_inputs() {
 		[ -n "$f" ] && [ -e "$f" ] || { echo "SKIP: missing $f"; exit 77; }
 	done
 	kver=${kernel#/boot/vmlinuz-}
+}
+# oem_inputs MARKER: what an oem test image is made of, in the current
+# folder: tree/ (the minimal example with Debian's stub, systemd-boot and
+# newest kernel), initrd.img (a busybox initrd that prints MARKER), key.pem
+# and cert.pem (a test signer), config.xml (lz4, verity partition,
+# systemd-boot on the serial console). Sets what boot_files sets.
+oem_inputs() {
+	boot_files
 	cp -a "$VC_SOURCE_DIR/examples/minimal/root" tree
 	mkdir -p tree/boot tree/usr/lib/systemd/boot/efi
 	cp "$stub" "$sdboot" tree/usr/lib/systemd/boot/efi/
