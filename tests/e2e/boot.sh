@@ -12,6 +12,10 @@ for t in qemu-system-x86_64 debootstrap dracut; do
 	command -v $t >/dev/null || { echo "SKIP: missing $t"; exit 77; }
 done
 [ -e "$code" ] || { echo "SKIP: missing OVMF"; exit 77; }
+# cached where erofs_debian caches its tree (shared by build folders), else in the build folder
+if [ -z "${VC_E2E_ROOTFS:-}" ] && mkdir -p /var/cache/vcompose 2>/dev/null && [ -w /var/cache/vcompose ]; then
+	VC_E2E_ROOTFS=/var/cache/vcompose/bookworm-bootable.tar
+fi
 fixture=${VC_E2E_ROOTFS:-$VC_BUILD_DIR/e2e/rootfs.tar}
 if [ ! -s "$fixture" ]; then
 	mkdir -p "$(dirname "$fixture")"
