@@ -42,7 +42,7 @@ static void remove_root(void)
 {
 	struct vc_error err = {0};
 
-	vc_remove_tree(root, &err);
+	vc_tree_remove(root, &err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if (!cfg)
 			abort();
 		vc_xmlcfg_seed(cfg, 1700000000, seed, &err);
-		vc_config_free(cfg);
+		vc_xmlcfg_free(cfg);
 	} else if (cfg) {
 		abort(); /* outputs are written only on success */
 	}

@@ -424,6 +424,45 @@ static void error_prefix(void **state)
 	assert_int_equal(err.code, VC_ERANGE);
 }
 
+static void base64_rfc4648(void **state)
+{
+	static const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *want[] = {"",	 "Zg==",     "Zm8=",	"Zm9v",
+				     "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	struct vc_error err = {0};
+	(void)state;
+
+	for (size_t i = 0; i < VC_ARRAY_SIZE(in); i++) {
+		struct vc_buf b = {0};
+		assert_int_equal(vc_base64_encode((const uint8_t *)in[i], strlen(in[i]), &b, &err),
+				 0);
+		assert_int_equal(b.len, strlen(want[i]));
+		if (b.len)
+			assert_memory_equal(b.data, want[i], b.len);
+		vc_buf_fini(&b);
+	}
+}
+
+static void base64_decodes_and_refuses(void **state)
+{
+	uint8_t *out;
+	size_t n;
+	struct vc_error err = {0};
+
+	(void)state;
+	assert_int_equal(vc_base64_decode("aGVsbG8=", &out, &n, &err), 0);
+	assert_int_equal(n, 5);
+	assert_memory_equal(out, "hello", 5);
+	free(out);
+	assert_int_equal(vc_base64_decode("", &out, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free(out);
+	assert_int_equal(vc_base64_decode("aGV*", &out, &n, &err), VC_EINVAL);
+	assert_int_equal(vc_base64_decode("aGVsb", &out, &n, &err),
+			 VC_EINVAL); /* 5 chars: 1 mod 4 */
+	assert_int_equal(vc_base64_decode("aG=Vs", &out, &n, &err), VC_EINVAL); /* data after '=' */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +479,8 @@ int main(void)
 	    cmocka_unit_test(file_sink_commit_and_abort),
 	    cmocka_unit_test(sink_copy_fd),
 	    cmocka_unit_test(error_prefix),
+	    cmocka_unit_test(base64_rfc4648),
+	    cmocka_unit_test(base64_decodes_and_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <lz4.h>
 
-#include "../src/erofs/erofs_int.h"
+#include "../src/erofs/erofs_priv.h"
 #include "vcompose/endian.h"
 #include "vcompose/erofs.h"
 

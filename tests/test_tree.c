@@ -487,7 +487,7 @@ static void extract_round_trip(void **state)
 	assert_non_null(vc_tree_lookup(u, "/dev"));
 	vc_tree_free(u);
 	vc_tree_free(t);
-	assert_int_equal(vc_remove_tree(at("x"), &err), 0);
+	assert_int_equal(vc_tree_remove(at("x"), &err), 0);
 	assert_int_equal(access(at("x"), F_OK), -1);
 }
 

@@ -137,7 +137,7 @@ static void example_minimal(void **state)
 	assert_string_equal(hex,
 			    "6005d2eb8d6b36327f6475e39bf4d3cf243c487634d3bbd386d86955bd2c70dc");
 	assert_int_equal(vc_xmlcfg_seed(cfg, -1, seed, &err), VC_EINVAL);
-	vc_config_free(cfg);
+	vc_xmlcfg_free(cfg);
 }
 
 static void example_bootable(void **state)
@@ -169,7 +169,7 @@ static void example_bootable(void **state)
 	vc_hex_encode(seed, 32, hex);
 	assert_string_equal(hex,
 			    "18200c222fbaa8ea2414131c7827bb45120fa73df2575684594c6d8e31a55a68");
-	vc_config_free(cfg);
+	vc_xmlcfg_free(cfg);
 }
 
 /* The DESIGN.md example with KIWI's own names and its ignored elements. */
@@ -278,7 +278,7 @@ static void kiwi_style_description(void **state)
 	for (size_t i = 0; i < cfg->notes.n; i++)
 		users += strstr(cfg->notes.v[i], "<users>") != NULL;
 	assert_int_equal(users, 1);
-	vc_config_free(cfg);
+	vc_xmlcfg_free(cfg);
 }
 
 static const char profiles_xml[] =
@@ -324,13 +324,13 @@ static void profiles_select_types(void **state)
 	assert_int_equal(cfg->image, VC_CONFIG_IMAGE_OEM);
 	assert_int_equal(cfg->type_line, 18);
 	assert_string_equal(cfg->version, "1.0");
-	vc_config_free(cfg);
+	vc_xmlcfg_free(cfg);
 
 	o.profiles = sel_base;
 	cfg = parse_ok(profiles_xml, &o);
 	assert_int_equal(cfg->type_line, 12);
 	assert_false(cfg->verity_partition);
-	vc_config_free(cfg);
+	vc_xmlcfg_free(cfg);
 
 	/* "signed" requires "base": both apply, the primary type wins. */
 	o.profiles = sel_signed;
@@ -340,7 +340,7 @@ static void profiles_select_types(void **state)
 	assert_int_equal(cfg->type_line, 15);
 	assert_true(cfg->verity_partition);
 	assert_non_null(cfg->signature_key);
-	vc_config_free(cfg);
+	vc_xmlcfg_free(cfg);
 
 	o.profiles = sel_arm;
 	assert_int_equal(parse(profiles_xml, &o, &cfg, &err), VC_EINVAL);
@@ -365,7 +365,7 @@ static void signature_key_from_cli(void **state)
 	(void)state;
 	assert_true(cfg->signature_required);
 	assert_null(cfg->signature_key);
-	vc_config_free(cfg);
+	vc_xmlcfg_free(cfg);
 }
 
 static void variants(void **state)
@@ -390,7 +390,7 @@ static void variants(void **state)
 	assert_non_null(strstr(cfg->initrd_file, "/initrd.img"));
 	assert_true(has_str(&cfg->dracut.set_modules, "base"));
 	assert_true(notes_mention(cfg, "<type overlayroot>"));
-	vc_config_free(cfg);
+	vc_xmlcfg_free(cfg);
 
 	/* No verity at all, lz4, absolute key path is taken as given. */
 	cfg = parse_ok(HEAD
@@ -399,7 +399,7 @@ static void variants(void **state)
 	assert_false(cfg->verity);
 	assert_int_equal(cfg->compress, VC_CONFIG_COMPRESS_LZ4);
 	assert_int_equal(cfg->timeout, -1);
-	vc_config_free(cfg);
+	vc_xmlcfg_free(cfg);
 }
 
 /* Each bad config: the code, the "config.xml:LINE:" and what must be named. */
@@ -616,11 +616,11 @@ static void bad_configs(void **state)
 		if (b->code == 0) { /* a control case: good */
 			if (r != 0)
 				fail_msg("case %zu: unexpected error: %s", i, err.msg);
-			vc_config_free(cfg);
+			vc_xmlcfg_free(cfg);
 			continue;
 		}
 		if (r == 0) {
-			vc_config_free(cfg);
+			vc_xmlcfg_free(cfg);
 			fail_msg("case %zu: accepted, expected '%s'", i, b->where);
 		}
 		assert_null(cfg);
@@ -703,7 +703,7 @@ static void bad_config_files(void **state)
 		snprintf(want, sizeof(want), "%s%s", path, expect);
 		int r = vc_xmlcfg_load(path, NULL, &cfg, &err);
 		if (r == 0) {
-			vc_config_free(cfg);
+			vc_xmlcfg_free(cfg);
 			fail_msg("%s: accepted", file);
 		}
 		if (r != code_of(code) || !strstr(err.msg, want))

@@ -22,11 +22,11 @@
  *	vc_json_init(&j, 2);
  *	vc_inspect_describe("disk.raw", &j, err);       // the stable JSON (docs/inspect.md)
  *
- *	struct vc_report rep = {0};
- *	struct vc_verify_options vo = { .cert_path = "db.crt" };
+ *	struct vc_inspect_report rep = {0};
+ *	struct vc_inspect_verify_options vo = { .cert_path = "db.crt" };
  *	vc_inspect_verify("disk.raw", &vo, &rep, err);  // rep.n_failed == 0: all held
  *	vc_inspect_diff("a.raw", "b.raw", 40, &rep, err);
- *	vc_report_fini(&rep);
+ *	vc_inspect_report_fini(&rep);
  */
 #ifndef VCOMPOSE_INSPECT_H
 #define VCOMPOSE_INSPECT_H
@@ -57,20 +57,20 @@ enum vc_inspect_kind {
 const char *vc_inspect_kind_name(enum vc_inspect_kind k);
 
 /* A list of findings: what held, what failed and where. */
-struct vc_report_item {
+struct vc_inspect_report_item {
 	bool failed;
 	char where[96]; /* "gpt", "root (partition 2)", "ESP /EFI/Linux/x.efi" */
 	char what[416]; /* "primary header CRC32 0x... != computed 0x..." */
 };
-struct vc_report {
-	struct vc_report_item *items;
+struct vc_inspect_report {
+	struct vc_inspect_report_item *items;
 	size_t n, cap;
 	size_t n_failed;
 };
-void vc_report_fini(struct vc_report *r);
+void vc_inspect_report_fini(struct vc_inspect_report *r);
 /* Appends a finding (ENOMEM is the only error). */
-int vc_report_add(struct vc_report *r, bool failed, const char *where, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int vc_inspect_report_add(struct vc_inspect_report *r, bool failed, const char *where,
+			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Describes path as one JSON object (schema: docs/inspect.md); bad input is
  * described as far as it can be, with "errors" listing what could not be
@@ -81,7 +81,7 @@ int vc_inspect_describe(const char *path, struct vc_json *j, struct vc_error *er
  * "key: value" per line, nesting by indentation; appended to out, NUL-ended. */
 int vc_inspect_json_to_text(const char *json, struct vc_buf *out, struct vc_error *err);
 
-struct vc_verify_options {
+struct vc_inspect_verify_options {
 	const char *cert_path;	 /* PEM or DER certificate to check PKCS#7 signatures
 				  * against; NULL: signatures are parsed, not checked */
 	const uint8_t *roothash; /* expected root hash, or NULL */
@@ -92,13 +92,13 @@ struct vc_verify_options {
 /* Checks everything checkable in path (see docs/inspect.md): returns 0 when
  * the checks ran (rep->n_failed says whether they held) or an error when the
  * file cannot be read at all. */
-int vc_inspect_verify(const char *path, const struct vc_verify_options *o, struct vc_report *rep,
-		      struct vc_error *err);
+int vc_inspect_verify(const char *path, const struct vc_inspect_verify_options *o,
+		      struct vc_inspect_report *rep, struct vc_error *err);
 
 /* Compares two images, structure by structure; appends one item (failed =
  * true) per differing structure, at most max (0: 64), in disk order.
  * rep->n_failed == 0: identical. */
-int vc_inspect_diff(const char *a, const char *b, size_t max, struct vc_report *rep,
+int vc_inspect_diff(const char *a, const char *b, size_t max, struct vc_inspect_report *rep,
 		    struct vc_error *err);
 
 /* Verifies a detached PKCS#7/CMS SignedData (DER) over content with the

@@ -107,9 +107,6 @@ int vc_sign_verify_roothash(const char *cert_path, const uint8_t *roothash, size
 int vc_sign_dps_blob(const uint8_t *roothash, size_t roothash_len, const uint8_t *fingerprint,
 		     const uint8_t *p7, size_t p7_len, struct vc_buf *out, struct vc_error *err);
 
-/* Base64 (RFC 4648, with padding, no line breaks), appended to out. */
-int vc_base64_encode(const uint8_t *in, size_t len, struct vc_buf *out, struct vc_error *err);
-
 /* Authenticode image digest (SHA-256) of a PE file, as a verifier computes it
  * (an existing certificate table is excluded). */
 int vc_sign_pe_digest(const uint8_t *pe, size_t len, uint8_t out[32], struct vc_error *err);

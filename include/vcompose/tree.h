@@ -163,7 +163,7 @@ struct vc_node *vc_tree_resolve(const struct vc_tree *t, const char *path);
 int vc_tree_extract(const struct vc_tree *t, const char *dir, struct vc_error *err);
 
 /* Removes dir and everything below it, never following symlinks. */
-int vc_remove_tree(const char *dir, struct vc_error *err);
+int vc_tree_remove(const char *dir, struct vc_error *err);
 
 /* Writes the canonical dump, one line per node in pre-order, to out: path,
  * type, mode, uid, gid, mtime, size, sha256 of contents, link target, device

@@ -44,6 +44,12 @@ void vc_hex_encode(const uint8_t *in, size_t n, char *out);
 /* Parses an even-length hex string (either case) of at most max bytes. */
 int vc_hex_decode(const char *hex, uint8_t *out, size_t max, size_t *ret_len, struct vc_error *err);
 
+/* Base64 (RFC 4648, with padding, no line breaks), appended to out. */
+int vc_base64_encode(const uint8_t *in, size_t len, struct vc_buf *out, struct vc_error *err);
+/* Decodes NUL-terminated base64 (padding optional, no white space) into a new
+ * buffer *ret (free() it) of *ret_len bytes. */
+int vc_base64_decode(const char *in, uint8_t **ret, size_t *ret_len, struct vc_error *err);
+
 /* UUIDs in RFC 4122 byte order (big-endian fields as printed).
  * vc_uuid_derive: HMAC-SHA256(key = seed, msg = label), first 16 bytes,
  * with the version (4) and variant (10xx) bits set. */

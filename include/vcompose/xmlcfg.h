@@ -47,7 +47,7 @@
  *	struct vc_config *cfg;
  *	if (vc_xmlcfg_load("examples/minimal/config.xml", &o, &cfg, err) < 0) ...
  *	for (size_t i = 0; i < cfg->notes.n; i++) puts(cfg->notes.v[i]);
- *	vc_config_free(cfg);
+ *	vc_xmlcfg_free(cfg);
  */
 #ifndef VCOMPOSE_XMLCFG_H
 #define VCOMPOSE_XMLCFG_H
@@ -183,7 +183,7 @@ struct vc_xmlcfg_options {
 				      * verity_signature_required needs none in the config */
 };
 
-/* Reads and validates path. On success *ret owns the result (vc_config_free). */
+/* Reads and validates path. On success *ret owns the result (vc_xmlcfg_free). */
 int vc_xmlcfg_load(const char *path, const struct vc_xmlcfg_options *opts, struct vc_config **ret,
 		   struct vc_error *err);
 
@@ -192,7 +192,7 @@ int vc_xmlcfg_parse(const char *buf, size_t len, const char *name, const char *d
 		    const struct vc_xmlcfg_options *opts, struct vc_config **ret,
 		    struct vc_error *err);
 
-void vc_config_free(struct vc_config *cfg);
+void vc_xmlcfg_free(struct vc_config *cfg);
 
 /* The image seed, 32 bytes, from which every UUID and salt is derived:
  *   with seed="S":  SHA-256("vcompose-seed-v1\n" "seed=" S "\n")

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/compose.h"
 #include "vcompose/util.h"
 

@@ -4,11 +4,12 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/inspect.h"
 #include "vcompose/util.h"
 
-void cli_print_report(const struct vc_report *rep, bool json, bool quiet, const char *ok_word);
+void cli_print_report(const struct vc_inspect_report *rep, bool json, bool quiet,
+		      const char *ok_word);
 
 static void help(void)
 {
@@ -38,7 +39,7 @@ int cmd_diff(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	struct vc_report rep = {0};
+	struct vc_inspect_report rep = {0};
 	struct vc_error err = {0};
 	uint64_t max = 64;
 	bool json = false;
@@ -62,7 +63,7 @@ int cmd_diff(int argc, char **argv)
 				 argv[argc - 1]);
 	rc = vc_inspect_diff(argv[optind], argv[optind + 1], (size_t)max, &rep, &err);
 	if (rc < 0) {
-		vc_report_fini(&rep);
+		vc_inspect_report_fini(&rep);
 		return cli_fail("diff", &err);
 	}
 	if (json)
@@ -73,7 +74,7 @@ int cmd_diff(int argc, char **argv)
 		for (size_t i = 0; i < rep.n; i++)
 			printf("%s: %s\n", rep.items[i].where, rep.items[i].what);
 	rc = rep.n_failed ? VC_EXIT_BAD : VC_EXIT_OK;
-	vc_report_fini(&rep);
+	vc_inspect_report_fini(&rep);
 	if (fflush(stdout) != 0)
 		return VC_EXIT_ENV;
 	return rc;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/erofs.h"
 #include "vcompose/tree.h"
 #include "vcompose/util.h"

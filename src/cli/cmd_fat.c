@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/fat.h"
 #include "vcompose/sink.h"
 #include "vcompose/tree.h"

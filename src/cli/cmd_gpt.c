@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/gpt.h"
 #include "vcompose/sink.h"
 #include "vcompose/util.h"

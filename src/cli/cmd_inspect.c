@@ -4,7 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/inspect.h"
 #include "vcompose/util.h"
 

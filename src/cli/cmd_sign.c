@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/sha256.h"
 #include "vcompose/sign.h"
 #include "vcompose/sink.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/pe.h"
 #include "vcompose/sink.h"
 #include "vcompose/util.h"

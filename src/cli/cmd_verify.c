@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/inspect.h"
 #include "vcompose/util.h"
 
@@ -34,8 +34,10 @@ static void help(void)
 	       "error, 3 I/O error.\n");
 }
 
-void cli_print_report(const struct vc_report *rep, bool json, bool quiet, const char *ok_word);
-void cli_print_report(const struct vc_report *rep, bool json, bool quiet, const char *ok_word)
+void cli_print_report(const struct vc_inspect_report *rep, bool json, bool quiet,
+		      const char *ok_word);
+void cli_print_report(const struct vc_inspect_report *rep, bool json, bool quiet,
+		      const char *ok_word)
 {
 	if (json) {
 		struct vc_json j;
@@ -67,7 +69,7 @@ void cli_print_report(const struct vc_report *rep, bool json, bool quiet, const 
 		return;
 	}
 	for (size_t i = 0; i < rep->n; i++) {
-		const struct vc_report_item *it = &rep->items[i];
+		const struct vc_inspect_report_item *it = &rep->items[i];
 		if (quiet && !it->failed)
 			continue;
 		printf("%-4s %s: %s\n", it->failed ? "FAIL" : ok_word, it->where, it->what);
@@ -86,8 +88,8 @@ int cmd_verify(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	struct vc_verify_options o = {0};
-	struct vc_report rep = {0};
+	struct vc_inspect_verify_options o = {0};
+	struct vc_inspect_report rep = {0};
 	struct vc_error err = {0};
 	uint8_t hash[64];
 	size_t hash_len;
@@ -122,7 +124,7 @@ int cmd_verify(int argc, char **argv)
 				 argv[optind + 1 < argc ? optind + 1 : optind]);
 	rc = vc_inspect_verify(argv[optind], &o, &rep, &err);
 	if (rc < 0) {
-		vc_report_fini(&rep);
+		vc_inspect_report_fini(&rep);
 		return cli_fail("verify", &err);
 	}
 	cli_print_report(&rep, json, quiet, "ok");
@@ -131,7 +133,7 @@ int cmd_verify(int argc, char **argv)
 	else if (!json && !quiet)
 		printf("verify: all %zu checks passed\n", rep.n);
 	rc = rep.n_failed ? VC_EXIT_BAD : VC_EXIT_OK;
-	vc_report_fini(&rep);
+	vc_inspect_report_fini(&rep);
 	if (fflush(stdout) != 0)
 		return VC_EXIT_ENV;
 	return rc;

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/pool.h"
 #include "vcompose/util.h"
 #include "vcompose/verity.h"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_priv.h"
 #include "vcompose/pool.h"
 #include "vcompose/util.h"
 
@@ -67,12 +67,6 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'vcompose %s --help'.\n", cmd);
-	return VC_EXIT_USAGE;
-}
-
-int cli_not_built(const char *cmd)
-{
-	fprintf(stderr, "vcompose %s: not implemented in this version yet\n", cmd);
 	return VC_EXIT_USAGE;
 }
 

@@ -8,7 +8,7 @@
 
 #include <mbedtls/sha256.h>
 
-#include "sha256_impl.h"
+#include "sha256_priv.h"
 #include "vcompose/endian.h"
 #include "vcompose/sha256.h"
 

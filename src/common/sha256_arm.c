@@ -4,7 +4,7 @@
  * The state is two vectors, ABCD and EFGH; each group of four rounds adds
  * W+K, and SU0/SU1 extend the schedule. Built only on aarch64 and selected
  * at run time from the hardware capabilities (HWCAP_SHA2). */
-#include "sha256_impl.h"
+#include "sha256_priv.h"
 
 #if defined(__aarch64__) && defined(__GNUC__)
 #include <arm_neon.h>

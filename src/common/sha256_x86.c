@@ -5,7 +5,7 @@
  * the SHA256RNDS2 instruction wants, ABEF and CDGH; each group of four rounds
  * adds W+K and runs two double rounds. The 2-way variant runs two independent
  * messages in one loop so the two dependency chains overlap. */
-#include "sha256_impl.h"
+#include "sha256_priv.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <cpuid.h>

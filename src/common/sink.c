@@ -290,11 +290,6 @@ const struct vc_sink *vc_file_sink_sink(struct vc_file_sink *f)
 	return &f->sink;
 }
 
-int vc_file_sink_fd(const struct vc_file_sink *f)
-{
-	return f->fd;
-}
-
 uint64_t vc_file_sink_end(const struct vc_file_sink *f)
 {
 	return __atomic_load_n(&f->end, __ATOMIC_RELAXED);

@@ -1062,7 +1062,7 @@ static int commit_all(struct cx *c, struct vc_error *err)
 
 static void cx_fini(struct cx *c)
 {
-	vc_config_free(c->cfg);
+	vc_xmlcfg_free(c->cfg);
 	vc_tree_free(c->tree);
 	vc_pool_free(c->pool);
 	vc_uki_blob_fini(&c->stub);

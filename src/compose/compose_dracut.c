@@ -67,7 +67,7 @@ int compose_dracut(struct cx *c, struct vc_error *err)
 	c->initrd.name = "the initrd dracut made"; /* initrd[] does not outlive this call */
 out:;
 	struct vc_error e2 = {0};
-	int r2 = vc_remove_tree(work, &e2);
+	int r2 = vc_tree_remove(work, &e2);
 	if (r == 0 && r2 < 0) {
 		*err = e2;
 		r = r2;

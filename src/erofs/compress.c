@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "erofs_disk.h"
-#include "erofs_int.h"
+#include "erofs_priv.h"
 #include "vcompose/endian.h"
 
 size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart, void *hc_state,

@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 
 #include "erofs_disk.h"
-#include "erofs_int.h"
+#include "erofs_priv.h"
 #include "vcompose/endian.h"
 #include "vcompose/util.h"
 

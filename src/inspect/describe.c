@@ -12,7 +12,6 @@
 #include "vcompose/sha256.h"
 #include "vcompose/verity.h"
 #include "inspect_priv.h"
-#include "inspect_int.h"
 
 #define SCHEMA_VERSION 1
 
@@ -558,7 +557,7 @@ const struct gpt_part *gpt_pair_data(const struct gpt_info *g, const struct gpt_
 static void describe_disk(struct vc_json *j, const struct img *im, struct errs *e)
 {
 	struct gpt_info *g = calloc(1, sizeof(*g));
-	struct vc_report chk = {0};
+	struct vc_inspect_report chk = {0};
 	struct vc_error err = {0};
 
 	vc_json_key(j, "disk");
@@ -569,7 +568,7 @@ static void describe_disk(struct vc_json *j, const struct img *im, struct errs *
 		note_err(e, "gpt", &err);
 		vc_json_end_object(j);
 		free(g);
-		vc_report_fini(&chk);
+		vc_inspect_report_fini(&chk);
 		return;
 	}
 	for (size_t i = 0; i < chk.n; i++)
@@ -620,7 +619,7 @@ static void describe_disk(struct vc_json *j, const struct img *im, struct errs *
 	}
 	vc_json_end_array(j);
 	vc_json_end_object(j);
-	vc_report_fini(&chk);
+	vc_inspect_report_fini(&chk);
 	free(g);
 }
 

@@ -17,7 +17,6 @@
 #include "vcompose/pe.h"
 #include "vcompose/verity.h"
 #include "inspect_priv.h"
-#include "inspect_int.h"
 
 #define CHUNK	     (1u << 20)
 #define PER_PART_MAX 24
@@ -467,7 +466,7 @@ static void regions_fat(struct regions *rs, const struct img *ia, uint64_t oa, u
 
 struct dx {
 	const struct img *a, *b;
-	struct vc_report *rep;
+	struct vc_inspect_report *rep;
 	size_t max;
 	size_t part_reports;
 	const char *where;
@@ -484,7 +483,8 @@ static void report(struct dx *d, const char *fmt, ...)
 		return;
 	if (d->rep->n_failed >= d->max || d->part_reports >= PER_PART_MAX) {
 		if (d->part_reports == PER_PART_MAX && d->rep->n_failed < d->max)
-			vc_report_add(d->rep, true, d->where, "... more differences not listed");
+			vc_inspect_report_add(d->rep, true, d->where,
+					      "... more differences not listed");
 		d->part_reports++;
 		if (d->rep->n_failed >= d->max)
 			d->stop = true;
@@ -493,7 +493,7 @@ static void report(struct dx *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	vc_report_add(d->rep, true, d->where, "%s", buf);
+	vc_inspect_report_add(d->rep, true, d->where, "%s", buf);
 	d->part_reports++;
 }
 
@@ -833,7 +833,7 @@ static int diff_window(struct dx *d, const char *where, enum vc_inspect_kind k, 
 	return r;
 }
 
-int vc_inspect_diff(const char *pa, const char *pb, size_t max, struct vc_report *rep,
+int vc_inspect_diff(const char *pa, const char *pb, size_t max, struct vc_inspect_report *rep,
 		    struct vc_error *err)
 {
 	struct img a = {.fd = -1}, b = {.fd = -1};

@@ -197,7 +197,7 @@ struct fwalk {
 	const struct fat_info *fi;
 	fat_walk_fn fn;
 	void *ctx;
-	struct vc_report *chk;
+	struct vc_inspect_report *chk;
 	const char *where;
 	uint8_t *used; /* bitmap of clusters seen in chains */
 	uint32_t entries;
@@ -221,9 +221,9 @@ static void mark(struct fwalk *w, const uint32_t *ch, size_t n, const char *path
 	for (size_t i = 0; i < n; i++) {
 		uint32_t c = ch[i];
 		if (w->used[c / 8] & (1u << (c % 8))) {
-			vc_report_add(w->chk, true, w->where,
-				      "%s: cluster %u (offset %llu) is used twice", path, c,
-				      (unsigned long long)clus_off(w->fi, c));
+			vc_inspect_report_add(w->chk, true, w->where,
+					      "%s: cluster %u (offset %llu) is used twice", path, c,
+					      (unsigned long long)clus_off(w->fi, c));
 			return;
 		}
 		w->used[c / 8] |= (uint8_t)(1u << (c % 8));
@@ -323,7 +323,7 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 		if (nl == 0 || memchr(name, '/', nl) || memchr(name, 0, nl) ||
 		    plen + 1 + nl >= sizeof(w->path)) {
 			if (w->chk)
-				vc_report_add(
+				vc_inspect_report_add(
 				    w->chk, true, w->where, "%s: entry at offset %llu: bad name",
 				    plen ? w->path : "/", (unsigned long long)blk_off[i / 32]);
 			continue;
@@ -349,21 +349,21 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 			size_t n = 0;
 			struct vc_error e2;
 			if (f.size == 0 && f.first_cluster != 0) {
-				vc_report_add(w->chk, true, w->where,
-					      "%s: empty file with cluster %u", w->path,
-					      f.first_cluster);
+				vc_inspect_report_add(w->chk, true, w->where,
+						      "%s: empty file with cluster %u", w->path,
+						      f.first_cluster);
 			} else if (f.size) {
 				uint32_t want = (uint32_t)VC_DIV_ROUND_UP((uint64_t)f.size,
 									  w->fi->cluster_size);
 				if (fat_chain(w->im, w->off, w->fi, f.first_cluster, want + 1, &ch,
 					      &n, &e2) < 0)
-					vc_report_add(w->chk, true, w->where, "%s: %s", w->path,
-						      e2.msg);
+					vc_inspect_report_add(w->chk, true, w->where, "%s: %s",
+							      w->path, e2.msg);
 				else if (n != want)
-					vc_report_add(w->chk, true, w->where,
-						      "%s: %zu clusters for %u bytes "
-						      "(%u expected)",
-						      w->path, n, f.size, want);
+					vc_inspect_report_add(w->chk, true, w->where,
+							      "%s: %zu clusters for %u bytes "
+							      "(%u expected)",
+							      w->path, n, f.size, want);
 				else
 					mark(w, ch, n, w->path);
 				free(ch);
@@ -399,8 +399,8 @@ static int walk_fat_dir(struct fwalk *w, uint32_t first, bool fixed_root, size_t
 			      err);
 		if (r < 0) {
 			if (w->chk) {
-				vc_report_add(w->chk, true, w->where, "directory %s: %s",
-					      plen ? w->path : "/", err->msg);
+				vc_inspect_report_add(w->chk, true, w->where, "directory %s: %s",
+						      plen ? w->path : "/", err->msg);
 				vc_error_clear(err);
 				return 0;
 			}
@@ -408,8 +408,9 @@ static int walk_fat_dir(struct fwalk *w, uint32_t first, bool fixed_root, size_t
 		}
 		if (n == 0) {
 			if (w->chk)
-				vc_report_add(w->chk, true, w->where, "directory %s: no clusters",
-					      plen ? w->path : "/");
+				vc_inspect_report_add(w->chk, true, w->where,
+						      "directory %s: no clusters",
+						      plen ? w->path : "/");
 			free(ch);
 			return 0;
 		}
@@ -444,7 +445,7 @@ out:
 }
 
 int fat_walk(const struct img *im, uint64_t off, const struct fat_info *fi, fat_walk_fn fn,
-	     void *ctx, struct vc_report *chk, const char *where, struct vc_error *err)
+	     void *ctx, struct vc_inspect_report *chk, const char *where, struct vc_error *err)
 {
 	struct fwalk *w = calloc(1, sizeof(*w));
 	int r;
@@ -473,10 +474,11 @@ int fat_walk(const struct img *im, uint64_t off, const struct fat_info *fi, fat_
 			while (i < fi->fat_len && other[i] == fi->fat[i])
 				i++;
 			if (i < fi->fat_len)
-				vc_report_add(chk, true, where,
-					      "FAT %u differs from FAT 1 at byte %zu (offset "
-					      "%llu)",
-					      k + 1, i, (unsigned long long)(at - off + i));
+				vc_inspect_report_add(
+				    chk, true, where,
+				    "FAT %u differs from FAT 1 at byte %zu (offset "
+				    "%llu)",
+				    k + 1, i, (unsigned long long)(at - off + i));
 			free(other);
 			other = NULL;
 		}
@@ -486,11 +488,11 @@ int fat_walk(const struct img *im, uint64_t off, const struct fat_info *fi, fat_
 			if (fat_next(fi, c) != 0 && !(w->used[c / 8] & (1u << (c % 8))))
 				lost++;
 		if (r == 0)
-			vc_report_add(chk, lost != 0, where,
-				      lost ? "%u clusters allocated in the FAT but in "
-					     "no file"
-					   : "FAT chains, sizes and copies consistent%.0u",
-				      lost);
+			vc_inspect_report_add(chk, lost != 0, where,
+					      lost ? "%u clusters allocated in the FAT but in "
+						     "no file"
+						   : "FAT chains, sizes and copies consistent%.0u",
+					      lost);
 	}
 	free(w->used);
 	free(w);

@@ -101,7 +101,7 @@ struct hdr {
 
 /* Reads and checks one header and its array; findings name it by `which`. */
 static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const char *which,
-		    struct hdr *h, struct vc_report *chk, struct vc_error *err)
+		    struct hdr *h, struct vc_inspect_report *chk, struct vc_error *err)
 {
 	uint64_t n_lbas = im->size / sector;
 	int r;
@@ -109,8 +109,9 @@ static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const c
 	memset(h, 0, sizeof(*h));
 	if (lba >= n_lbas) {
 		if (chk)
-			vc_report_add(chk, true, "gpt", "%s header: LBA %llu beyond the disk",
-				      which, (unsigned long long)lba);
+			vc_inspect_report_add(chk, true, "gpt",
+					      "%s header: LBA %llu beyond the disk", which,
+					      (unsigned long long)lba);
 		return 0;
 	}
 	r = img_read(im, lba * sector, h->raw, 512, err);
@@ -118,11 +119,11 @@ static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const c
 		return r;
 	if (memcmp(h->raw, "EFI PART", 8) != 0) {
 		if (chk)
-			vc_report_add(chk, true, "gpt",
-				      "%s header at LBA %llu (offset %llu): no 'EFI PART' "
-				      "signature",
-				      which, (unsigned long long)lba,
-				      (unsigned long long)(lba * sector));
+			vc_inspect_report_add(chk, true, "gpt",
+					      "%s header at LBA %llu (offset %llu): no 'EFI PART' "
+					      "signature",
+					      which, (unsigned long long)lba,
+					      (unsigned long long)(lba * sector));
 		return 0;
 	}
 	h->size = vc_get_le32(h->raw + 12);
@@ -137,9 +138,9 @@ static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const c
 	h->array_crc = vc_get_le32(h->raw + 88);
 	if (h->size < 92 || h->size > 512 || h->size > sector) {
 		if (chk)
-			vc_report_add(chk, true, "gpt",
-				      "%s header: HeaderSize %u (92..%u expected)", which, h->size,
-				      sector < 512 ? sector : 512);
+			vc_inspect_report_add(chk, true, "gpt",
+					      "%s header: HeaderSize %u (92..%u expected)", which,
+					      h->size, sector < 512 ? sector : 512);
 		return 0;
 	}
 	uint8_t tmp[512];
@@ -150,31 +151,31 @@ static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const c
 	if (h->crc != h->crc_calc) {
 		good = false;
 		if (chk)
-			vc_report_add(chk, true, "gpt",
-				      "%s header at offset %llu: HeaderCRC32 0x%08x, "
-				      "computed 0x%08x",
-				      which, (unsigned long long)(lba * sector), h->crc,
-				      h->crc_calc);
+			vc_inspect_report_add(chk, true, "gpt",
+					      "%s header at offset %llu: HeaderCRC32 0x%08x, "
+					      "computed 0x%08x",
+					      which, (unsigned long long)(lba * sector), h->crc,
+					      h->crc_calc);
 	}
 	if (h->my_lba != lba) {
 		good = false;
 		if (chk)
-			vc_report_add(chk, true, "gpt", "%s header: MyLBA %llu, found at LBA %llu",
-				      which, (unsigned long long)h->my_lba,
-				      (unsigned long long)lba);
+			vc_inspect_report_add(
+			    chk, true, "gpt", "%s header: MyLBA %llu, found at LBA %llu", which,
+			    (unsigned long long)h->my_lba, (unsigned long long)lba);
 	}
 	if (h->entry_size < 128 || h->entry_size % 8 || h->n_entries == 0 ||
 	    (uint64_t)h->n_entries * h->entry_size > GPT_MAX_ARRAY || h->entries_lba >= n_lbas ||
 	    (uint64_t)h->n_entries * h->entry_size > (n_lbas - h->entries_lba) * sector ||
 	    h->first_usable > h->last_usable || h->last_usable >= n_lbas) {
 		if (chk)
-			vc_report_add(chk, true, "gpt",
-				      "%s header: entry array (%u x %u bytes at LBA %llu) "
-				      "or usable LBAs %llu..%llu outside the disk",
-				      which, h->n_entries, h->entry_size,
-				      (unsigned long long)h->entries_lba,
-				      (unsigned long long)h->first_usable,
-				      (unsigned long long)h->last_usable);
+			vc_inspect_report_add(chk, true, "gpt",
+					      "%s header: entry array (%u x %u bytes at LBA %llu) "
+					      "or usable LBAs %llu..%llu outside the disk",
+					      which, h->n_entries, h->entry_size,
+					      (unsigned long long)h->entries_lba,
+					      (unsigned long long)h->first_usable,
+					      (unsigned long long)h->last_usable);
 		return 0;
 	}
 	h->array_len = (size_t)h->n_entries * h->entry_size;
@@ -185,19 +186,19 @@ static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const c
 	if (h->array_crc != h->array_crc_calc) {
 		good = false;
 		if (chk)
-			vc_report_add(chk, true, "gpt",
-				      "%s entry array at offset %llu: "
-				      "PartitionEntryArrayCRC32 0x%08x, computed 0x%08x",
-				      which, (unsigned long long)(h->entries_lba * sector),
-				      h->array_crc, h->array_crc_calc);
+			vc_inspect_report_add(chk, true, "gpt",
+					      "%s entry array at offset %llu: "
+					      "PartitionEntryArrayCRC32 0x%08x, computed 0x%08x",
+					      which, (unsigned long long)(h->entries_lba * sector),
+					      h->array_crc, h->array_crc_calc);
 	}
 	h->ok = good;
 	if (good && chk)
-		vc_report_add(chk, false, "gpt", "%s header and entry array CRC32s", which);
+		vc_inspect_report_add(chk, false, "gpt", "%s header and entry array CRC32s", which);
 	return 0;
 }
 
-int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_report *chk,
+int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_inspect_report *chk,
 	     struct vc_error *err)
 {
 	struct hdr p = {0}, b = {0};
@@ -225,34 +226,37 @@ int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_report *chk,
 	for (int i = 0; i < 4; i++)
 		has_ee |= mbr[446 + 16 * i + 4] == 0xEE;
 	if (chk)
-		vc_report_add(chk, !(pmbr && has_ee), "gpt",
-			      pmbr && has_ee ? "protective MBR"
-					     : "protective MBR: no 0x55AA signature or no type "
-					       "0xEE entry at offset 446");
+		vc_inspect_report_add(chk, !(pmbr && has_ee), "gpt",
+				      pmbr && has_ee
+					  ? "protective MBR"
+					  : "protective MBR: no 0x55AA signature or no type "
+					    "0xEE entry at offset 446");
 	r = read_hdr(im, sector, 1, "primary", &p, chk, err);
 	if (r < 0)
 		goto out;
 	uint64_t last = im->size / sector - 1;
 	uint64_t alt = p.ok ? p.alt_lba : last;
 	if (p.ok && alt != last && chk)
-		vc_report_add(chk, true, "gpt",
-			      "primary header: AlternateLBA %llu, the last LBA is %llu",
-			      (unsigned long long)alt, (unsigned long long)last);
+		vc_inspect_report_add(chk, true, "gpt",
+				      "primary header: AlternateLBA %llu, the last LBA is %llu",
+				      (unsigned long long)alt, (unsigned long long)last);
 	r = read_hdr(im, sector, alt, "backup", &b, chk, err);
 	if (r < 0)
 		goto out;
 	if (b.ok && b.alt_lba != 1 && chk)
-		vc_report_add(chk, true, "gpt", "backup header: AlternateLBA %llu, expected 1",
-			      (unsigned long long)b.alt_lba);
+		vc_inspect_report_add(chk, true, "gpt",
+				      "backup header: AlternateLBA %llu, expected 1",
+				      (unsigned long long)b.alt_lba);
 	if (p.ok && b.ok && chk) {
 		bool same = p.n_entries == b.n_entries && p.entry_size == b.entry_size &&
 			    p.array_len == b.array_len &&
 			    memcmp(p.array, b.array, p.array_len) == 0 &&
 			    p.first_usable == b.first_usable && p.last_usable == b.last_usable &&
 			    memcmp(p.raw + 56, b.raw + 56, 16) == 0;
-		vc_report_add(chk, !same, "gpt",
-			      same ? "backup header and entries equal the primary"
-				   : "backup header or entry array differs from the primary");
+		vc_inspect_report_add(
+		    chk, !same, "gpt",
+		    same ? "backup header and entries equal the primary"
+			 : "backup header or entry array differs from the primary");
 	}
 	struct hdr *h = p.ok ? &p : b.ok ? &b : NULL;
 	if (!h) {
@@ -277,8 +281,8 @@ int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_report *chk,
 			continue;
 		if (ret->n_parts == VC_GPT_MAX_PARTS) {
 			if (chk)
-				vc_report_add(chk, true, "gpt", "more than %d partitions",
-					      VC_GPT_MAX_PARTS);
+				vc_inspect_report_add(chk, true, "gpt", "more than %d partitions",
+						      VC_GPT_MAX_PARTS);
 			break;
 		}
 		struct gpt_part *gp = &ret->parts[ret->n_parts];
@@ -295,12 +299,13 @@ int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_report *chk,
 		if (gp->first_lba > gp->last_lba || gp->first_lba < h->first_usable ||
 		    gp->last_lba > h->last_usable) {
 			if (chk)
-				vc_report_add(chk, true, "gpt",
-					      "%s: LBAs %llu..%llu outside the usable %llu..%llu",
-					      where, (unsigned long long)gp->first_lba,
-					      (unsigned long long)gp->last_lba,
-					      (unsigned long long)h->first_usable,
-					      (unsigned long long)h->last_usable);
+				vc_inspect_report_add(
+				    chk, true, "gpt",
+				    "%s: LBAs %llu..%llu outside the usable %llu..%llu", where,
+				    (unsigned long long)gp->first_lba,
+				    (unsigned long long)gp->last_lba,
+				    (unsigned long long)h->first_usable,
+				    (unsigned long long)h->last_usable);
 			continue; /* not usable: never read through it */
 		}
 		gp->offset = gp->first_lba * sector;
@@ -308,8 +313,8 @@ int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_report *chk,
 		for (size_t k = 0; k < ret->n_parts; k++) {
 			const struct gpt_part *o = &ret->parts[k];
 			if (gp->first_lba <= o->last_lba && o->first_lba <= gp->last_lba && chk)
-				vc_report_add(chk, true, "gpt", "%s overlaps partition %u", where,
-					      o->index);
+				vc_inspect_report_add(chk, true, "gpt", "%s overlaps partition %u",
+						      where, o->index);
 		}
 		ret->n_parts++;
 	}

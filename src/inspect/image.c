@@ -164,13 +164,14 @@ const char *vc_inspect_kind_name(enum vc_inspect_kind k)
 
 /* ---- findings ---- */
 
-void vc_report_fini(struct vc_report *r)
+void vc_inspect_report_fini(struct vc_inspect_report *r)
 {
 	free(r->items);
 	memset(r, 0, sizeof(*r));
 }
 
-int vc_report_add(struct vc_report *r, bool failed, const char *where, const char *fmt, ...)
+int vc_inspect_report_add(struct vc_inspect_report *r, bool failed, const char *where,
+			  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -182,7 +183,7 @@ int vc_report_add(struct vc_report *r, bool failed, const char *where, const cha
 		r->items = p;
 		r->cap = cap;
 	}
-	struct vc_report_item *it = &r->items[r->n++];
+	struct vc_inspect_report_item *it = &r->items[r->n++];
 	memset(it, 0, sizeof(*it));
 	it->failed = failed;
 	snprintf(it->where, sizeof(it->where), "%s", where);
@@ -515,57 +516,6 @@ int vc_inspect_json_to_text(const char *json, struct vc_buf *out, struct vc_erro
 	return 0;
 }
 
-/* ---- base64 ---- */
-
-int base64_decode(const char *in, uint8_t **ret, size_t *ret_len, struct vc_error *err)
-{
-	size_t n = strlen(in), o = 0;
-	uint32_t acc = 0;
-	int bits = 0, pad = 0;
-	uint8_t *out = malloc(n / 4 * 3 + 3);
-
-	if (!out)
-		return vc_errorf(err, VC_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		char c = in[i];
-		int v;
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		else if (c == '=') {
-			pad++;
-			continue;
-		} else {
-			free(out);
-			return vc_errorf(err, VC_EINVAL, "base64: bad character at %zu", i);
-		}
-		if (pad) {
-			free(out);
-			return vc_errorf(err, VC_EINVAL, "base64: data after '='");
-		}
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (pad > 2 || (n - (size_t)pad) % 4 == 1) {
-		free(out);
-		return vc_errorf(err, VC_EINVAL, "base64: bad length");
-	}
-	*ret = out;
-	*ret_len = o;
-	return 0;
-}
-
 /* ---- the DPS signature JSON ---- */
 
 void sig_free(struct sig_info *s)
@@ -617,7 +567,7 @@ int sig_read(const uint8_t *blob, size_t len, struct sig_info *ret, struct vc_er
 		ret->has_fp = r == 0;
 	}
 	if (r == 0) {
-		r = base64_decode(sg->str, &ret->p7, &ret->p7_len, err);
+		r = vc_base64_decode(sg->str, &ret->p7, &ret->p7_len, err);
 		if (r < 0)
 			vc_error_prefix(err, "signature JSON: \"signature\"");
 	}

@@ -14,6 +14,7 @@
 #include "vcompose/inspect.h"
 #include "vcompose/sink.h"
 #include "vcompose/util.h"
+#include "vcompose/verity.h"
 
 /* ---- the file ---- */
 struct img {
@@ -55,7 +56,7 @@ struct gpt_info {
 };
 /* Reads the GPT; findings (CRCs, backup, bounds) go to checks (may be NULL).
  * Fails when neither header is usable. */
-int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_report *checks,
+int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_inspect_report *checks,
 	     struct vc_error *err);
 void guid_from_disk(const uint8_t in[16], uint8_t out[16]);
 /* A partition's name for messages: "root (partition 2)". */
@@ -134,7 +135,7 @@ typedef int (*fat_walk_fn)(void *ctx, const struct fat_file *f, struct vc_error 
  * (no cluster twice, chain length against size) and both FATs, adding to
  * checks. */
 int fat_walk(const struct img *im, uint64_t off, const struct fat_info *fi, fat_walk_fn fn,
-	     void *ctx, struct vc_report *checks, const char *where, struct vc_error *err);
+	     void *ctx, struct vc_inspect_report *checks, const char *where, struct vc_error *err);
 /* Reads a whole file by its chain (size <= VC_INSPECT_MAX_FILE_READ). */
 int fat_read_file(const struct img *im, uint64_t off, const struct fat_info *fi,
 		  const struct fat_file *f, uint8_t **ret, struct vc_error *err);
@@ -167,9 +168,19 @@ struct sig_info {
 };
 int sig_read(const uint8_t *blob, size_t len, struct sig_info *ret, struct vc_error *err);
 void sig_free(struct sig_info *s);
-int base64_decode(const char *in, uint8_t **ret, size_t *ret_len, struct vc_error *err);
 
 /* ---- the UKI: roothash= and usrhash= of a command line ---- */
 bool cmdline_get(const char *cmdline, const char *key, char *out, size_t n);
+
+/* ---- verity areas and pairs (describe.c, verify.c, diff.c) ---- */
+/* The superblock at area_off and the plan of the tree after it (hash offsets
+ * relative to area_off). */
+int verity_load(const struct img *im, uint64_t area_off, uint64_t area_len,
+		struct vc_verity_params *vp, struct vc_verity_plan *pl, struct vc_error *err);
+/* The root hash of the stored tree (its top block; a one-block tree: the data). */
+int verity_stored_root(const struct img *im, uint64_t area_off, const struct vc_verity_params *vp,
+		       const struct vc_verity_plan *pl, bool have_data, uint64_t data_off,
+		       uint8_t root[32], struct vc_error *err);
+const struct gpt_part *gpt_pair_data(const struct gpt_info *g, const struct gpt_part *hash);
 
 #endif

@@ -16,7 +16,6 @@
 #include "vcompose/sha256.h"
 #include "vcompose/verity.h"
 #include "inspect_priv.h"
-#include "inspect_int.h"
 
 #define MAX_ROOTS 8
 
@@ -28,8 +27,8 @@ struct root {
 
 struct vx {
 	const struct img *im;
-	const struct vc_verify_options *o;
-	struct vc_report *rep;
+	const struct vc_inspect_verify_options *o;
+	struct vc_inspect_report *rep;
 	struct vc_pool *pool;
 	struct root roots[MAX_ROOTS]; /* recomputed root hashes */
 	size_t n_roots;
@@ -49,7 +48,7 @@ static void add(struct vx *x, bool failed, const char *where, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	vc_report_add(x->rep, failed, where, "%s", buf);
+	vc_inspect_report_add(x->rep, failed, where, "%s", buf);
 }
 
 static void check_erofs(struct vx *x, uint64_t off, uint64_t len, const char *where,
@@ -589,8 +588,8 @@ static void check_disk(struct vx *x)
 	free(g);
 }
 
-int vc_inspect_verify(const char *path, const struct vc_verify_options *o, struct vc_report *rep,
-		      struct vc_error *err)
+int vc_inspect_verify(const char *path, const struct vc_inspect_verify_options *o,
+		      struct vc_inspect_report *rep, struct vc_error *err)
 {
 	struct img im;
 	struct vx *x = calloc(1, sizeof(*x));

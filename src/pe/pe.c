@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "pe_disk.h"
-#include "pe_internal.h"
+#include "pe_priv.h"
 #include "vcompose/endian.h"
 #include "vcompose/pe.h"
 #include "vcompose/sha256.h"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "pe_disk.h"
-#include "pe_internal.h"
+#include "pe_priv.h"
 #include "vcompose/endian.h"
 #include "vcompose/pe.h"
 

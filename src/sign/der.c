@@ -5,7 +5,7 @@
 
 #include <mbedtls/asn1write.h>
 
-#include "der.h"
+#include "der_priv.h"
 
 void der_init(struct der *d, struct vc_buf *out, struct vc_error *err)
 {

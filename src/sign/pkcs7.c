@@ -82,31 +82,6 @@ int vc_sign_roothash(const struct vc_sign_key *k, const uint8_t *roothash, size_
 	return vc_sign_detached(k, hex, 2 * len, flags, out, err);
 }
 
-int vc_base64_encode(const uint8_t *in, size_t len, struct vc_buf *out, struct vc_error *err)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = (len + 2) / 3 * 4;
-	uint8_t *p = vc_buf_grow(out, n, err);
-
-	if (!p)
-		return VC_ENOMEM;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		size_t left = len - i;
-
-		if (left > 1)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (left > 2)
-			v |= in[i + 2];
-		*p++ = (uint8_t)tab[v >> 18 & 63];
-		*p++ = (uint8_t)tab[v >> 12 & 63];
-		*p++ = left > 1 ? (uint8_t)tab[v >> 6 & 63] : '=';
-		*p++ = left > 2 ? (uint8_t)tab[v & 63] : '=';
-	}
-	return 0;
-}
-
 int vc_sign_dps_blob(const uint8_t *roothash, size_t roothash_len, const uint8_t *fingerprint,
 		     const uint8_t *p7, size_t p7_len, struct vc_buf *out, struct vc_error *err)
 {

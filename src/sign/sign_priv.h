@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "der.h"
+#include "der_priv.h"
 #include "vcompose/sign.h"
 
 /* Signs a SHA-256 digest: PKCS#1 v1.5 for RSA, deterministic ECDSA (DER

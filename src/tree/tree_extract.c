@@ -118,7 +118,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
-int vc_remove_tree(const char *dir, struct vc_error *err)
+int vc_tree_remove(const char *dir, struct vc_error *err)
 {
 	if (nftw(dir, remove_one, 64, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
 		return vc_errorf_errno(err, VC_EIO, errno, "%s: cannot remove", dir);

@@ -17,7 +17,7 @@
 
 #include "vcompose/util.h"
 #include "vcompose/xmlcfg.h"
-#include "xmlcfg_impl.h"
+#include "xmlcfg_priv.h"
 
 #define XC_PROFILES_MAX 256
 
@@ -1531,7 +1531,7 @@ static long doctype_line(const char *buf, size_t len)
 	return 1;
 }
 
-void vc_config_free(struct vc_config *cfg)
+void vc_xmlcfg_free(struct vc_config *cfg)
 {
 	if (!cfg)
 		return;
@@ -1652,7 +1652,7 @@ int vc_xmlcfg_parse(const char *buf, size_t len, const char *name, const char *d
 	r = 0;
 out:
 	xc_strv_free(&c.noted);
-	vc_config_free(c.cfg);
+	vc_xmlcfg_free(c.cfg);
 	if (doc)
 		xmlFreeDoc(doc);
 	if (px)

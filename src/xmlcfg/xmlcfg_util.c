@@ -12,7 +12,7 @@
 #include "vcompose/sha256.h"
 #include "vcompose/util.h"
 #include "vcompose/xmlcfg.h"
-#include "xmlcfg_impl.h"
+#include "xmlcfg_priv.h"
 
 void xc_strv_free(struct vc_strv *s)
 {

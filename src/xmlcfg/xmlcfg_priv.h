@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* xmlcfg internals shared by its source files. */
-#ifndef VC_XMLCFG_IMPL_H
-#define VC_XMLCFG_IMPL_H
+#ifndef VC_XMLCFG_PRIV_H
+#define VC_XMLCFG_PRIV_H
 
 #include <stdbool.h>
 

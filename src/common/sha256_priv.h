@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Private: the compression functions behind vc_sha256_*. Each processes n
  * whole 64-byte blocks into the state h (FIPS 180-4 section 6.2.2). */
-#ifndef VC_SHA256_IMPL_H
-#define VC_SHA256_IMPL_H
+#ifndef VC_SHA256_PRIV_H
+#define VC_SHA256_PRIV_H
 
 #include <stddef.h>
 #include <stdint.h>

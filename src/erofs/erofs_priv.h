@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Internals shared by the EROFS writer's files (not installed). */
-#ifndef VC_EROFS_INT_H
-#define VC_EROFS_INT_H
+#ifndef VC_EROFS_PRIV_H
+#define VC_EROFS_PRIV_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared inside the pe module only. */
-#ifndef VC_PE_INTERNAL_H
-#define VC_PE_INTERNAL_H
+#ifndef VC_PE_PRIV_H
+#define VC_PE_PRIV_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
  * definite length in front of the content once its size is known. The header
  * bytes come from mbedtls's asn1write. Errors (only ENOMEM) are sticky: check
  * d->failed, or the return of der_finish(), once at the end. Private to sign. */
-#ifndef VC_SIGN_DER_H
-#define VC_SIGN_DER_H
+#ifndef VC_SIGN_DER_PRIV_H
+#define VC_SIGN_DER_PRIV_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,8 +2,8 @@
 /* Shared by the subcommands: the only place that prints and picks exit codes.
  * Exit codes: 0 success, 1 bad input or a failed check, 2 usage error,
  * 3 environment problem (missing tool, I/O error, out of memory). */
-#ifndef VC_CLI_H
-#define VC_CLI_H
+#ifndef VC_CLI_PRIV_H
+#define VC_CLI_PRIV_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,8 +24,6 @@ extern int cli_verbosity;
 int cli_fail(const char *cmd, const struct vc_error *err);
 /* Prints "vcompose CMD: MSG" and a hint to run --help; returns 2. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* For subcommands this version does not have yet: says so, returns 2. */
-int cli_not_built(const char *cmd);
 int cli_exit_code(int vc_code);
 
 /* --jobs N: 1..VC_POOL_MAX_THREADS, 0 = one per CPU. */
