@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: MIT
+vc_script_test(man_options tests/man_options.sh)
+vc_script_test(package tests/package.sh)
+set_tests_properties(package PROPERTIES LABELS "script;package" TIMEOUT 600)
