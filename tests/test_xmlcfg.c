@@ -271,7 +271,9 @@ static void kiwi_style_description(void **state)
 	assert_true(notes_mention(cfg, "<packagemanager>"));
 	assert_true(notes_mention(cfg, "config.sh: ignored offline"));
 	assert_true(notes_mention(cfg, "<type format>"));
-	assert_true(notes_mention(cfg, "<size>"));
+	assert_false(notes_mention(cfg, "<size>")); /* honoured: the disk's size */
+	assert_int_equal(cfg->disk_mib, 2048);
+	assert_false(cfg->disk_additive);
 	assert_true(notes_mention(cfg, "<oem-resize>"));
 	assert_true(notes_mention(cfg, "<type luks>: ignored (switched off)"));
 	size_t users = 0;
@@ -389,7 +391,9 @@ static void variants(void **state)
 	assert_int_equal(cfg->console, VC_CONFIG_CONSOLE_SERIAL);
 	assert_non_null(strstr(cfg->initrd_file, "/initrd.img"));
 	assert_true(has_str(&cfg->dracut.set_modules, "base"));
-	assert_true(notes_mention(cfg, "<type overlayroot>"));
+	assert_true(cfg->overlayroot);
+	assert_true(cfg->overlay_write_partition);
+	assert_int_equal(cfg->overlay_fs, VC_CONFIG_FS_EXT4);
 	vc_xmlcfg_free(cfg);
 
 	/* No verity at all, lz4, absolute key path is taken as given. */
@@ -409,6 +413,63 @@ struct bad {
 	const char *where; /* "config.xml:5: <type efipartsize=\"0\">" etc. */
 	const char *what;  /* a word of the explanation */
 };
+
+static void writable_state(void **state)
+{
+	struct vc_config *cfg;
+
+	(void)state;
+	/* KIWI's overlayroot profile with vcompose's EROFS, plus Amazon's /var */
+	cfg =
+	    parse_ok(HEAD "<type image=\"oem\" overlayroot=\"true\" "
+			  "overlayroot_readonly_filesystem=\"erofs\" filesystem=\"ext4\" "
+			  "overlayroot_readonly_partsize=\"1500\">\n"
+			  "<size unit=\"G\" additive=\"true\" unpartitioned=\"1\"> 4 </size>\n"
+			  "<partitions>\n"
+			  "<partition name=\"var\" size=\"2G\" mountpoint=\"/var\" "
+			  "filesystem=\"ext4\"/>\n"
+			  "<partition name=\"data\" size=\"100\" label=\"d\" partition_name=\"D\" "
+			  "partition_type=\"t.linux\" clone=\"0\"/>\n"
+			  "</partitions>\n"
+			  "</type>\n" TAIL,
+		     NULL);
+	assert_true(cfg->overlayroot);
+	assert_true(cfg->overlay_write_partition);
+	assert_int_equal(cfg->overlay_fs, VC_CONFIG_FS_EXT4);
+	assert_int_equal(cfg->overlay_readonly_mib, 1500);
+	assert_int_equal(cfg->disk_mib, 4096);
+	assert_true(cfg->disk_additive);
+	assert_int_equal(cfg->unpartitioned_mib, 1024);
+	assert_int_equal(cfg->size_line, 6);
+	assert_int_equal(cfg->n_parts, 2);
+	assert_string_equal(cfg->parts[0].name, "var");
+	assert_int_equal(cfg->parts[0].size_mib, 2048);
+	assert_string_equal(cfg->parts[0].mountpoint, "/var");
+	assert_int_equal(cfg->parts[0].fs, VC_CONFIG_FS_EXT4);
+	assert_string_equal(cfg->parts[0].label, "VAR"); /* KIWI: the name upper-cased */
+	assert_string_equal(cfg->parts[0].partition_name, "p.lxvar"); /* KIWI's default */
+	assert_int_equal(cfg->parts[0].line, 8);
+	assert_null(cfg->parts[1].mountpoint);
+	assert_int_equal(cfg->parts[1].fs, VC_CONFIG_FS_NONE);
+	assert_string_equal(cfg->parts[1].label, "d");
+	assert_string_equal(cfg->parts[1].partition_name, "D");
+	vc_xmlcfg_free(cfg);
+
+	/* tmpfs overlay: the filesystem attribute has nothing to name */
+	cfg = parse_ok(HEAD "<type image=\"oem\" overlayroot=\"true\" "
+			    "overlayroot_readonly_filesystem=\"erofs\" "
+			    "overlayroot_write_partition=\"false\">\n"
+			    "<partitions><partition name=\"srv\" size=\"all\" mountpoint=\"/srv\" "
+			    "filesystem=\"ext2\"/></partitions>\n"
+			    "</type>\n" TAIL,
+		       NULL);
+	assert_true(cfg->overlayroot);
+	assert_false(cfg->overlay_write_partition);
+	assert_true(cfg->parts[0].fill);
+	assert_int_equal(cfg->parts[0].fs, VC_CONFIG_FS_EXT2);
+	assert_int_equal(cfg->disk_mib, 0);
+	vc_xmlcfg_free(cfg);
+}
 
 #define TYPE(attrs) HEAD "<type " attrs "/>\n" TAIL
 #define OEM	    "image=\"oem\" filesystem=\"erofs\" "
@@ -454,6 +515,57 @@ static const struct bad bad_cases[] = {
      "expected"},
     {TYPE(OEM "overlayroot=\"true\""), VC_EUNSUPP,
      "config.xml:5: <type overlayroot_readonly_filesystem>", "erofs"},
+    /* writable state: overlayroot, <size>, <partitions> */
+    {TYPE("image=\"oem\" overlayroot=\"true\" overlayroot_readonly_filesystem=\"erofs\" "
+	  "filesystem=\"erofs\""),
+     VC_EUNSUPP, "config.xml:5: <type filesystem=\"erofs\">", "read-only"},
+    {TYPE("image=\"oem\" overlayroot=\"true\" overlayroot_readonly_filesystem=\"erofs\" "
+	  "filesystem=\"xfs\""),
+     VC_EUNSUPP, "config.xml:5: <type filesystem=\"xfs\">", "reproducible"},
+    {TYPE("image=\"oem\" overlayroot=\"true\" overlayroot_readonly_filesystem=\"erofs\" "),
+     VC_EINVAL, "config.xml:5: <type>", "write partition's file system"},
+    {TYPE(OEM "overlayroot_write_partition=\"false\""), VC_EINVAL,
+     "config.xml:5: <type overlayroot_write_partition=\"false\">", "overlayroot=\"true\""},
+    {HEAD "<type " OEM ">\n<size unit=\"T\">1</size></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <size unit=\"T\">", "\"M\" or \"G\""},
+    {HEAD "<type " OEM ">\n<size>10G</size></type>\n" TAIL, VC_EINVAL, "config.xml:6: <size>",
+     "number of MiB"},
+    {HEAD "<type " OEM ">\n<size>1</size><size>2</size></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <size>", "twice"},
+    {HEAD "<type " OEM ">\n<partitions><partition name=\"var\" size=\"100\" "
+	  "mountpoint=\"/\" filesystem=\"ext4\"/></partitions></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <partition mountpoint=\"/\">", "root file system"},
+    {HEAD "<type " OEM ">\n<partitions><partition name=\"var\" size=\"100\" "
+	  "mountpoint=\"/var/../etc\" filesystem=\"ext4\"/></partitions></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <partition mountpoint=\"/var/../etc\">", "inside the tree"},
+    {HEAD "<type " OEM ">\n<partitions><partition name=\"var\" size=\"100\" "
+	  "mountpoint=\"var\" filesystem=\"ext4\"/></partitions></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <partition mountpoint=\"var\">", "absolute"},
+    {HEAD "<type " OEM ">\n<partitions><partition name=\"var\" size=\"100\" "
+	  "mountpoint=\"/var\" filesystem=\"btrfs\"/></partitions></type>\n" TAIL,
+     VC_EUNSUPP, "config.xml:6: <partition filesystem=\"btrfs\">", "ext4"},
+    {HEAD "<type " OEM ">\n<partitions><partition name=\"root\" size=\"100\"/>"
+	  "</partitions></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <partition name=\"root\">", "reserved"},
+    {HEAD "<type " OEM ">\n<partitions><partition name=\"a\" size=\"all\"/>"
+	  "<partition name=\"b\" size=\"all\"/></partitions></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <partition size=\"all\">", "only one"},
+    {HEAD "<type " OEM ">\n<partitions><partition name=\"a\" size=\"1T\"/>"
+	  "</partitions></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <partition size=\"1T\">", "\"all\""},
+    {HEAD "<type " OEM ">\n<partitions><partition name=\"a\" size=\"10\" "
+	  "mountpoint=\"/srv\"/></partitions></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <partition mountpoint=\"/srv\">", "filesystem"},
+    {HEAD "<type " OEM ">\n<partitions><partition name=\"a\" size=\"10\" part_id=\"7\"/>"
+	  "</partitions></type>\n" TAIL,
+     VC_EUNSUPP, "config.xml:6: <partition part_id=\"7\">", "partition numbers"},
+    {HEAD "<type "
+	  "image=\"oem\" overlayroot=\"true\" overlayroot_readonly_filesystem=\"erofs\" "
+	  "filesystem=\"ext4\">\n<partitions><partition name=\"a\" "
+	  "size=\"all\"/></partitions></type>\n" TAIL,
+     VC_EINVAL, "config.xml:6: <partition size=\"all\">", "write partition"},
+    {HEAD "<type image=\"ddi\">\n<partitions/></type>\n" TAIL, VC_EINVAL,
+     "config.xml:6: <partitions>", "ddi"},
     {TYPE(OEM "erofscompression=\"lzma\""), VC_EUNSUPP,
      "config.xml:5: <type erofscompression=\"lzma\">", "lz4"},
     {TYPE(OEM "erofscompression=\"lz4hc,13\""), VC_EINVAL,
@@ -737,15 +849,11 @@ static void entity_expansion_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(example_minimal),
-	    cmocka_unit_test(example_bootable),
-	    cmocka_unit_test(kiwi_style_description),
-	    cmocka_unit_test(profiles_select_types),
-	    cmocka_unit_test(signature_key_from_cli),
-	    cmocka_unit_test(variants),
-	    cmocka_unit_test(bad_configs),
-	    cmocka_unit_test(bad_config_files),
-	    cmocka_unit_test(load_errors),
+	    cmocka_unit_test(example_minimal),		cmocka_unit_test(example_bootable),
+	    cmocka_unit_test(kiwi_style_description),	cmocka_unit_test(profiles_select_types),
+	    cmocka_unit_test(signature_key_from_cli),	cmocka_unit_test(variants),
+	    cmocka_unit_test(writable_state),		cmocka_unit_test(bad_configs),
+	    cmocka_unit_test(bad_config_files),		cmocka_unit_test(load_errors),
 	    cmocka_unit_test(entity_expansion_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -65,6 +65,8 @@
 #define VC_XMLCFG_SEED_MAX     256	  /* bytes of seed="" */
 #define VC_XMLCFG_NAME_MAX     128	  /* bytes of <image name> (an output file name) */
 #define VC_XMLCFG_PART_MIB_MAX (1u << 20) /* efipartsize / veritypartsize: 1 TiB */
+#define VC_XMLCFG_DISK_MIB_MAX (1u << 24) /* <size>, <partition size>: 16 TiB */
+#define VC_XMLCFG_PARTS_MAX    16	  /* <partition> elements */
 
 /* An owned list of owned strings; v[n] is NULL (v itself is NULL when empty),
  * so v can be passed where a NULL-terminated list is wanted. */
@@ -131,6 +133,35 @@ struct vc_config_dracut {
 	bool uefi;
 };
 
+/* The file systems vcompose makes with e2fsprogs' mke2fs (reproducibly):
+ * extra partitions and the overlayroot write partition. */
+enum vc_config_fs {
+	VC_CONFIG_FS_NONE, /* no file system: the partition is left zeroed */
+	VC_CONFIG_FS_EXT2,
+	VC_CONFIG_FS_EXT3,
+	VC_CONFIG_FS_EXT4,
+};
+
+/* <partitions><partition .../></partitions> (KIWI's element), in config order:
+ *   name            KIWI's map name ([A-Za-z0-9._+-], not a reserved name)
+ *   size_mib        size="N|NM|NG" in MiB; 0 with fill
+ *   fill            size="all": the rest of the disk (one partition at most)
+ *   mountpoint      absolute, normalised, not "/"; NULL: not mounted
+ *   fs              filesystem="ext2|ext3|ext4"; NONE when not given
+ *   label           label="" (file system label), else NAME in upper case
+ *   partition_name  partition_name="" (GPT name), else "p.lx" NAME (KIWI)
+ *   line            of the <partition> start tag, for messages */
+struct vc_config_partition {
+	char *name;
+	uint64_t size_mib;
+	bool fill;
+	char *mountpoint;
+	enum vc_config_fs fs;
+	char *label;
+	char *partition_name;
+	unsigned line;
+};
+
 struct vc_config {
 	char *path;		 /* the config file as given */
 	char *dir;		 /* its folder (as given, "." if none); relative paths start here */
@@ -168,6 +199,22 @@ struct vc_config {
 	enum vc_config_console console;
 	int timeout; /* seconds; -1 = not given */
 	struct vc_config_dracut dracut;
+
+	/* overlayroot="true" (KIWI): / is an overlayfs, the EROFS root (on
+	 * verity) its lower layer, a write partition (or tmpfs) its upper. */
+	bool overlayroot;
+	bool overlay_write_partition;  /* overlayroot_write_partition (default true) */
+	enum vc_config_fs overlay_fs;  /* <type filesystem>: the write partition's */
+	uint64_t overlay_readonly_mib; /* overlayroot_readonly_partsize; 0: what fits */
+
+	/* <size unit="M|G" additive="" unpartitioned="">N</size>: the disk */
+	uint64_t disk_mib;	    /* 0: no <size>, the disk is what its partitions need */
+	bool disk_additive;	    /* N is added to what the partitions need */
+	uint64_t unpartitioned_mib; /* left free at the end of the disk */
+	unsigned size_line;
+
+	struct vc_config_partition *parts; /* <partitions> */
+	size_t n_parts;
 
 	char *seed; /* seed="" or NULL */
 	unsigned seed_line;

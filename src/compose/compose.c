@@ -105,6 +105,11 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 	for (size_t i = 0; i < c->cfg->notes.n; i++)
 		if (o->note)
 			o->note(o->note_ctx, c->cfg->notes.v[i]);
+	if (c->cfg->overlayroot || c->cfg->n_parts || c->cfg->disk_mib || c->cfg->disk_additive)
+		return vc_errorf(err, VC_EUNSUPP,
+				 "%s:%u: overlayroot, <size> and <partitions> are read but not "
+				 "built yet",
+				 c->cfg->path, c->cfg->type_line);
 
 	struct vc_tree_options to = {
 	    .owner = VC_OWNER_DEFAULT,

@@ -466,8 +466,6 @@ static const char *const type_ignored[] = {
     "installstick",
     "installpxe",
     "mediacheck",
-    "overlayroot_write_partition",
-    "overlayroot_readonly_partsize",
     "ramonly",
     "target_blocksize",
     "target_removable",
@@ -504,6 +502,8 @@ static const char *const type_used[] = {
     "rootfs_label",
     "overlayroot",
     "overlayroot_readonly_filesystem",
+    "overlayroot_write_partition",
+    "overlayroot_readonly_partsize",
     /* vcompose's own (DESIGN.md "The config") */
     "verity_partition",
     "veritypartsize",
@@ -840,6 +840,295 @@ static int parse_compression(struct ctx *c, const xmlNode *t)
 		    "expected none, lz4, lz4hc or lz4hc,LEVEL");
 }
 
+/* ---- writable state: overlayroot, <size>, <partitions> ----------------- */
+
+/* The file systems vcompose can make reproducibly (mke2fs -d, see
+ * docs/partitions.md); the others KIWI knows, refused with the reason. */
+static int parse_fs(struct ctx *c, const xmlNode *n, const char *an, enum vc_config_fs *ret)
+{
+	const char *v = attr(n, an);
+
+	if (!v)
+		return 0;
+	if (!strcmp(v, "ext2"))
+		*ret = VC_CONFIG_FS_EXT2;
+	else if (!strcmp(v, "ext3"))
+		*ret = VC_CONFIG_FS_EXT3;
+	else if (!strcmp(v, "ext4"))
+		*ret = VC_CONFIG_FS_EXT4;
+	else if (!strcmp(v, "xfs") || !strcmp(v, "btrfs"))
+		return fail(c, n, an, VC_EUNSUPP,
+			    "not supported: vcompose makes writable file systems with e2fsprogs, "
+			    "whose times, UUIDs and hash seed can be fixed for reproducible "
+			    "bytes (mkfs.%s cannot); use ext4",
+			    v);
+	else if (!strcmp(v, "erofs") || !strcmp(v, "squashfs"))
+		return fail(c, n, an, VC_EUNSUPP,
+			    "%s is read-only: a writable partition needs ext2, ext3 or ext4", v);
+	else if (!strcmp(v, "fat16") || !strcmp(v, "fat32") || !strcmp(v, "swap"))
+		return fail(c, n, an, VC_EUNSUPP,
+			    "not supported on an extra partition (ext2, ext3 or ext4)");
+	else
+		return fail(c, n, an, VC_EINVAL, "expected ext2, ext3 or ext4");
+	return 0;
+}
+
+static int parse_overlayroot(struct ctx *c, xmlNode *t)
+{
+	struct vc_config *cfg = c->cfg;
+
+	cfg->overlayroot = true;
+	cfg->overlay_write_partition = true;
+	cfg->overlay_fs = VC_CONFIG_FS_EXT4;
+	if (parse_bool(c, t, "overlayroot_write_partition", &cfg->overlay_write_partition) < 0 ||
+	    parse_uint(c, t, "overlayroot_readonly_partsize", 1, VC_XMLCFG_PART_MIB_MAX, "MiB",
+		       &cfg->overlay_readonly_mib) < 0)
+		return c->err->code;
+	/* KIWI: filesystem names the write partition's file system here */
+	if (!attr(t, "filesystem"))
+		return cfg->overlay_write_partition
+			   ? fail(c, t, NULL, VC_EINVAL,
+				  "with overlayroot=\"true\" attribute filesystem names the write "
+				  "partition's file system (filesystem=\"ext4\")")
+			   : 0;
+	if (!cfg->overlay_write_partition)
+		return note_attr(c, t, "filesystem",
+				 "ignored (overlayroot_write_partition=\"false\": the overlay "
+				 "is on tmpfs)");
+	return parse_fs(c, t, "filesystem", &cfg->overlay_fs);
+}
+
+/* "N" (unit), "NM", "NG" or, when fill is not NULL, "all". */
+static int parse_mib(struct ctx *c, const xmlNode *n, const char *v, const char *an,
+		     uint64_t unit_mib, uint64_t *ret, bool *fill)
+{
+	uint64_t x = 0;
+	const char *p = v;
+
+	if (fill && !strcmp(v, "all")) {
+		*fill = true;
+		*ret = 0;
+		return 0;
+	}
+	if (*p < '0' || *p > '9')
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (x > VC_XMLCFG_DISK_MIB_MAX)
+			goto range;
+		x = x * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == 'M' && !p[1])
+		unit_mib = 1;
+	else if (*p == 'G' && !p[1])
+		unit_mib = 1024;
+	else if (*p)
+		goto bad;
+	if (x > VC_XMLCFG_DISK_MIB_MAX || x * unit_mib > VC_XMLCFG_DISK_MIB_MAX)
+		goto range;
+	*ret = x * unit_mib;
+	return 0;
+bad:
+	if (an)
+		return fail(c, n, an, VC_EINVAL, "expected N (MiB), NM, NG%s",
+			    fill ? " or \"all\"" : "");
+	return fail(c, n, NULL, VC_EINVAL, "expected a number of %s",
+		    unit_mib == 1 ? "MiB" : "GiB");
+range:
+	if (an)
+		return fail(c, n, an, VC_ERANGE, "larger than %u MiB", VC_XMLCFG_DISK_MIB_MAX);
+	return fail(c, n, NULL, VC_ERANGE, "larger than %u MiB", VC_XMLCFG_DISK_MIB_MAX);
+}
+
+/* <size unit="M|G" additive="true|false" unpartitioned="N">N</size> */
+static int parse_size(struct ctx *c, xmlNode *k)
+{
+	static const char *const used[] = {"unit", "additive", "unpartitioned", NULL};
+	struct vc_config *cfg = c->cfg;
+	const char *unit = attr(k, "unit");
+	uint64_t u = 1, x = 0;
+	char text[64];
+	xmlChar *content;
+
+	if (check_attrs(c, k, used, NULL, NULL) < 0)
+		return c->err->code;
+	if (unit && !strcmp(unit, "G"))
+		u = 1024;
+	else if (unit && strcmp(unit, "M"))
+		return fail(c, k, "unit", VC_EINVAL, "expected \"M\" or \"G\"");
+	if (parse_bool(c, k, "additive", &cfg->disk_additive) < 0 ||
+	    parse_uint(c, k, "unpartitioned", 0, VC_XMLCFG_DISK_MIB_MAX, unit ? unit : "M", &x) < 0)
+		return c->err->code;
+	content = xmlNodeGetContent(k);
+	if (!content)
+		return vc_errorf(c->err, VC_ENOMEM, "out of memory");
+	size_t len = strlen((const char *)content), a = 0;
+	while (a < len && strchr(" \t\r\n", content[a]))
+		a++;
+	while (len > a && strchr(" \t\r\n", content[len - 1]))
+		len--;
+	snprintf(text, sizeof(text), "%.*s", (int)(len - a), (const char *)content + a);
+	bool too_long = len - a >= sizeof(text);
+	xmlFree(content);
+	if (too_long || strpbrk(text, "MG") ||
+	    parse_mib(c, k, text, NULL, u, &cfg->disk_mib, NULL) < 0)
+		return too_long || strpbrk(text, "MG")
+			   ? fail(c, k, NULL, VC_EINVAL, "expected a number of %s",
+				  u == 1 ? "MiB" : "GiB")
+			   : c->err->code;
+	if (cfg->disk_mib == 0 && !cfg->disk_additive)
+		return fail(c, k, NULL, VC_EINVAL, "a disk of 0 MiB");
+	if (x * u > VC_XMLCFG_DISK_MIB_MAX)
+		return fail(c, k, "unpartitioned", VC_ERANGE, "too large");
+	cfg->unpartitioned_mib = x * u;
+	if (!cfg->disk_additive && cfg->unpartitioned_mib > cfg->disk_mib)
+		return fail(c, k, "unpartitioned", VC_EINVAL,
+			    "larger than the disk (KIWI's rule: unpartitioned <= size)");
+	cfg->size_line = (unsigned)src_line(c, k, NULL);
+	return 0;
+}
+
+/* A mount point: absolute, normalised (no "//", ".", "..", trailing '/'),
+ * printable without blanks or '\\' (it goes into /etc/fstab), not "/". */
+static bool ok_mountpoint(const char *s)
+{
+	if (s[0] != '/' || !s[1] || strlen(s) > 1024 || s[strlen(s) - 1] == '/')
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '\\' || *p == '#')
+			return false;
+	for (const char *p = s; *p; p++) {
+		if (*p != '/')
+			continue;
+		if (p[1] == '/' || (p[1] == '.' && (p[2] == '/' || !p[2])) ||
+		    (p[1] == '.' && p[2] == '.' && (p[3] == '/' || !p[3])))
+			return false;
+	}
+	return true;
+}
+
+static int parse_partition(struct ctx *c, xmlNode *k, struct vc_config_partition *p)
+{
+	static const char *const used[] = {
+	    "name",	      "size",		"mountpoint", "filesystem", "label",
+	    "partition_name", "partition_type", "part_id",    "clone",	    NULL};
+	static const char *const reserved[] = {"root", "readonly", "boot", "prep", "spare",
+					       "swap", "efi_csm",  "efi",  NULL};
+	const char *v;
+
+	p->line = (unsigned)src_line(c, k, NULL);
+	if (check_attrs(c, k, used, NULL, NULL) < 0)
+		return c->err->code;
+	v = attr(k, "name");
+	if (!v)
+		return fail(c, k, NULL, VC_EINVAL, "attribute name is required");
+	if (!xc_is_name(v, false) || strlen(v) > 32)
+		return fail(c, k, "name", VC_EINVAL, "expected 1..32 of [A-Za-z0-9._+-]");
+	if (in_list(reserved, v))
+		return fail(c, k, "name", VC_EINVAL,
+			    "a reserved name (KIWI's: root readonly boot prep spare swap efi_csm "
+			    "efi)");
+	for (size_t i = 0; i < c->cfg->n_parts && &c->cfg->parts[i] != p; i++)
+		if (!strcmp(c->cfg->parts[i].name, v))
+			return fail(c, k, "name", VC_EINVAL, "given twice");
+	if (dup_attr(c, k, "name", &p->name) < 0)
+		return c->err->code;
+	v = attr(k, "size");
+	if (!v)
+		return fail(c, k, NULL, VC_EINVAL, "attribute size is required");
+	if (parse_mib(c, k, v, "size", 1, &p->size_mib, &p->fill) < 0)
+		return c->err->code;
+	if (!p->fill && p->size_mib == 0)
+		return fail(c, k, "size", VC_EINVAL, "a partition of 0 MiB");
+	v = attr(k, "mountpoint");
+	if (v && !strcmp(v, "/"))
+		return fail(c, k, "mountpoint", VC_EINVAL,
+			    "/ is the root file system, not an extra partition");
+	if (v && !ok_mountpoint(v))
+		return fail(c, k, "mountpoint", VC_EINVAL,
+			    "expected an absolute, normalised path inside the tree (no \"..\", "
+			    "\".\", \"//\", blanks, '\\\\' or '#')");
+	for (size_t i = 0; v && i < c->cfg->n_parts && &c->cfg->parts[i] != p; i++)
+		if (c->cfg->parts[i].mountpoint && !strcmp(c->cfg->parts[i].mountpoint, v))
+			return fail(c, k, "mountpoint", VC_EINVAL, "used by partition \"%s\" too",
+				    c->cfg->parts[i].name);
+	if (dup_attr(c, k, "mountpoint", &p->mountpoint) < 0 ||
+	    parse_fs(c, k, "filesystem", &p->fs) < 0)
+		return c->err->code;
+	if (p->mountpoint && p->fs == VC_CONFIG_FS_NONE)
+		return fail(c, k, "mountpoint", VC_EINVAL,
+			    "a mounted partition needs filesystem=\"ext4\" (or ext2, ext3)");
+	v = attr(k, "label");
+	if (v && (!*v || strlen(v) > 16 || xc_has_control(v)))
+		return fail(c, k, "label", VC_EINVAL,
+			    "expected 1..16 printable bytes (an ext4 volume label)");
+	if (v)
+		p->label = strdup(v);
+	else if (asprintf(&p->label, "%.16s", p->name) < 0)
+		p->label = NULL;
+	if (!p->label)
+		return vc_errorf(c->err, VC_ENOMEM, "out of memory");
+	if (!v) /* KIWI: the map name in upper case */
+		for (char *q = p->label; *q; q++)
+			if (*q >= 'a' && *q <= 'z')
+				*q = (char)(*q - 'a' + 'A');
+	v = attr(k, "partition_name");
+	if (v && (!*v || strlen(v) > 36 || xc_has_control(v)))
+		return fail(c, k, "partition_name", VC_EINVAL,
+			    "expected 1..36 printable characters (a GPT partition name)");
+	if (v)
+		p->partition_name = strdup(v);
+	else if (asprintf(&p->partition_name, "p.lx%s", p->name) < 0)
+		p->partition_name = NULL;
+	if (!p->partition_name)
+		return vc_errorf(c->err, VC_ENOMEM, "out of memory");
+	v = attr(k, "partition_type");
+	if (v && strcmp(v, "t.linux"))
+		return fail(c, k, "partition_type", strcmp(v, "t.raid") ? VC_EINVAL : VC_EUNSUPP,
+			    strcmp(v, "t.raid") ? "expected \"t.linux\""
+						: "not supported by vcompose (no mdraid)");
+	v = attr(k, "clone");
+	if (v && strcmp(v, "0"))
+		return fail(c, k, "clone", VC_EUNSUPP, "partition clones are not supported");
+	if (attr(k, "part_id"))
+		return fail(c, k, "part_id", VC_EUNSUPP,
+			    "partition numbers are not supported yet: partitions follow the "
+			    "root's in the order of the config");
+	return 0;
+}
+
+static int parse_partitions(struct ctx *c, xmlNode *ps)
+{
+	struct vc_config *cfg = c->cfg;
+	bool fill = false;
+
+	if (check_attrs(c, ps, NULL, NULL, NULL) < 0)
+		return c->err->code;
+	FOR_ELEMENTS(k, ps)
+	{
+		if (!is(k, "partition"))
+			return unknown_element(c, k, ps);
+		if (cfg->n_parts >= VC_XMLCFG_PARTS_MAX)
+			return fail(c, k, NULL, VC_ERANGE, "more than %u partitions",
+				    VC_XMLCFG_PARTS_MAX);
+		struct vc_config_partition *np =
+		    realloc(cfg->parts, (cfg->n_parts + 1) * sizeof(*np));
+		if (!np)
+			return vc_errorf(c->err, VC_ENOMEM, "out of memory");
+		cfg->parts = np;
+		memset(&np[cfg->n_parts], 0, sizeof(*np));
+		cfg->n_parts++;
+		if (parse_partition(c, k, &np[cfg->n_parts - 1]) < 0)
+			return c->err->code;
+		if (np[cfg->n_parts - 1].fill) {
+			if (fill)
+				return fail(c, k, "size", VC_EINVAL,
+					    "only one partition can take the rest of the disk");
+			fill = true;
+		}
+	}
+	return 0;
+}
+
 static int parse_type(struct ctx *c, xmlNode *t)
 {
 	struct vc_config *cfg = c->cfg;
@@ -888,14 +1177,21 @@ static int parse_type(struct ctx *c, xmlNode *t)
 		return fail(c, t, "overlayroot_readonly_filesystem", VC_EINVAL,
 			    "expected \"squashfs\" or \"erofs\"");
 	if (overlay) {
+		if (!oem)
+			return fail(c, t, "overlayroot", VC_EINVAL,
+				    "a ddi is not booted: overlayroot needs image=\"oem\"");
 		if (!v || strcmp(v, "erofs"))
 			return fail(c, t, "overlayroot_readonly_filesystem", VC_EUNSUPP,
 				    "with overlayroot=\"true\" vcompose needs "
 				    "overlayroot_readonly_filesystem=\"erofs\"");
-		if (note_attr(c, t, "overlayroot",
-			      "only the read-only EROFS root is written; no write partition") < 0)
+		if (parse_overlayroot(c, t) < 0)
 			return c->err->code;
 	} else {
+		static const char *const ov[] = {"overlayroot_write_partition",
+						 "overlayroot_readonly_partsize", NULL};
+		for (size_t i = 0; ov[i]; i++)
+			if (attr(t, ov[i]))
+				return fail(c, t, ov[i], VC_EINVAL, "needs overlayroot=\"true\"");
 		if (v && note_attr(c, t, "overlayroot_readonly_filesystem",
 				   "ignored (overlayroot is not set)") < 0)
 			return c->err->code;
@@ -909,7 +1205,9 @@ static int parse_type(struct ctx *c, xmlNode *t)
 			if (in_list(kiwi_fs, v))
 				return fail(
 				    c, t, "filesystem", VC_EUNSUPP,
-				    "vcompose writes an EROFS root only (filesystem=\"erofs\")");
+				    "vcompose writes an EROFS root only (filesystem=\"erofs\"); "
+				    "for a writable root use overlayroot=\"true\" with "
+				    "overlayroot_readonly_filesystem=\"erofs\"");
 			return fail(c, t, "filesystem", VC_EINVAL,
 				    "expected btrfs, ext2, ext3, ext4, squashfs, erofs or xfs");
 		}
@@ -1064,7 +1362,8 @@ static int parse_type(struct ctx *c, xmlNode *t)
 	}
 
 	/* children */
-	bool seen_bootloader = false, seen_oemconfig = false;
+	bool seen_bootloader = false, seen_oemconfig = false, seen_size = false,
+	     seen_partitions = false;
 	FOR_ELEMENTS(k, t)
 	{
 		int r = 0;
@@ -1085,9 +1384,22 @@ static int parse_type(struct ctx *c, xmlNode *t)
 				return fail(c, k, NULL, VC_EINVAL, "given twice in one <type>");
 			seen_oemconfig = true;
 			r = parse_oemconfig(c, k);
-		} else if (is(k, "size") || is(k, "systemdisk") || is(k, "partitions") ||
-			   is(k, "containerconfig") || is(k, "machine") || is(k, "vagrantconfig") ||
-			   is(k, "installmedia") || is(k, "luksformat")) {
+		} else if (is(k, "size")) {
+			if (seen_size)
+				return fail(c, k, NULL, VC_EINVAL, "given twice in one <type>");
+			seen_size = true;
+			r = parse_size(c, k);
+		} else if (is(k, "partitions")) {
+			if (seen_partitions)
+				return fail(c, k, NULL, VC_EINVAL, "given twice in one <type>");
+			seen_partitions = true;
+			if (!oem)
+				return fail(c, k, NULL, VC_EINVAL,
+					    "a ddi holds one root file system: <partitions> needs "
+					    "image=\"oem\"");
+			r = parse_partitions(c, k);
+		} else if (is(k, "systemdisk") || is(k, "containerconfig") || is(k, "machine") ||
+			   is(k, "vagrantconfig") || is(k, "installmedia") || is(k, "luksformat")) {
 			r = note_element(c, k,
 					 "ignored (vcompose sizes the disk to its partitions)");
 		} else {
@@ -1096,6 +1408,12 @@ static int parse_type(struct ctx *c, xmlNode *t)
 		if (r < 0)
 			return c->err->code;
 	}
+	for (size_t i = 0; i < cfg->n_parts; i++)
+		if (cfg->parts[i].fill && cfg->overlayroot && cfg->overlay_write_partition)
+			return vc_errorf(c->err, VC_EINVAL,
+					 "%s:%u: <partition size=\"all\">: the overlayroot write "
+					 "partition takes the rest of the disk; give a size",
+					 c->file, cfg->parts[i].line);
 	return 0;
 }
 
@@ -1557,6 +1875,13 @@ void vc_xmlcfg_free(struct vc_config *cfg)
 	xc_strv_free(&cfg->dracut.omit_modules);
 	xc_strv_free(&cfg->dracut.set_modules);
 	free(cfg->dracut.uki_kernel);
+	for (size_t i = 0; i < cfg->n_parts; i++) {
+		free(cfg->parts[i].name);
+		free(cfg->parts[i].mountpoint);
+		free(cfg->parts[i].label);
+		free(cfg->parts[i].partition_name);
+	}
+	free(cfg->parts);
 	free(cfg->seed);
 	xc_strv_free(&cfg->notes);
 	free(cfg);
