@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	FUZZ_CHECK_MSG(err);
 	memset(&err, 0, sizeof(err));
-	vc_sign_cert_fingerprint(cert_path, fp, &err);
+	vc_sign_cert_fingerprint(cert_path, fp, NULL, 0, &err);
 	FUZZ_CHECK_MSG(err);
 	close(kfd);
 	close(cfd);

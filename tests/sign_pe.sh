@@ -147,7 +147,7 @@ expect_exit 1 "not a PE file" sign pe --key rsa.key --cert rsa.crt empty.efi -o 
 head -c 1000 boot.efi > trunc.efi
 expect_exit 1 "trunc.efi" sign pe --key rsa.key --cert rsa.crt trunc.efi -o out/x.efi
 head -c 100000 boot.efi > trunc2.efi
-expect_exit 1 "beyond the end" sign pe --key rsa.key --cert rsa.crt trunc2.efi -o out/x.efi
+expect_exit 1 "past the end of the file" sign pe --key rsa.key --cert rsa.crt trunc2.efi -o out/x.efi
 expect_exit 1 "does not match" sign pe --key other.key --cert rsa.crt boot.efi -o out/x.efi
 expect_exit 1 "no-such.efi" sign pe --key rsa.key --cert rsa.crt no-such.efi -o out/x.efi
 expect_exit 2 "-o" sign pe --key rsa.key --cert rsa.crt boot.efi

@@ -274,9 +274,11 @@ static void reader_refuses(void **state)
 
 	make_pe(&f, SBAT_HDR, false);
 	assert_int_equal(vc_pe_parse(f.d, f.len, "x", &img, &err), 0);
-	vc_put_le16(f.d + 0x58, 0x10b);
-	assert_int_equal(vc_pe_parse(f.d, f.len, "x", &img, &err), VC_EUNSUPP);
-	assert_non_null(strstr(err.msg, "PE32"));
+	vc_put_le16(f.d + 0x58, 0x10b); /* PE32: read, but not for a UKI */
+	assert_int_equal(vc_pe_parse(f.d, f.len, "x", &img, &err), 0);
+	assert_false(img.pe32plus);
+	assert_int_equal(vc_pe_parse_pe32plus(f.d, f.len, "x", &img, &err), VC_EUNSUPP);
+	assert_non_null(strstr(err.msg, "PE32+ (0x20b) needed"));
 	make_pe(&f, SBAT_HDR, false);
 	vc_put_le32(f.d + 0x58 + 36, 0x300); /* FileAlignment not a power of two */
 	assert_int_equal(vc_pe_parse(f.d, f.len, "x", &img, &err), VC_EINVAL);

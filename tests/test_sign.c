@@ -239,15 +239,22 @@ static size_t make_pe(uint8_t *p, size_t cap)
 	vc_put_le16(p + lfanew + 4, 0x8664);   /* Machine: x86-64 */
 	vc_put_le16(p + lfanew + 6, 2);	       /* NumberOfSections */
 	vc_put_le16(p + lfanew + 20, 240);     /* SizeOfOptionalHeader */
+	vc_put_le16(p + lfanew + 22, 0x0002);  /* Characteristics: executable image */
 	vc_put_le16(p + opt, 0x20b);	       /* PE32+ */
+	vc_put_le32(p + opt + 32, 0x1000);     /* SectionAlignment */
 	vc_put_le32(p + opt + 36, 0x200);      /* FileAlignment */
+	vc_put_le32(p + opt + 56, 0x3000);     /* SizeOfImage */
 	vc_put_le32(p + opt + 60, 0x200);      /* SizeOfHeaders */
 	vc_put_le32(p + opt + 64, 0xdeadbeef); /* CheckSum: excluded from the hash */
 	vc_put_le32(p + opt + 108, 16);	       /* NumberOfRvaAndSizes */
 	memcpy(p + sect, ".data\0\0\0", 8);
-	vc_put_le32(p + sect + 16, 0x200); /* SizeOfRawData */
-	vc_put_le32(p + sect + 20, 0x400); /* PointerToRawData */
+	vc_put_le32(p + sect + 8, 0x200);   /* VirtualSize */
+	vc_put_le32(p + sect + 12, 0x1000); /* VirtualAddress */
+	vc_put_le32(p + sect + 16, 0x200);  /* SizeOfRawData */
+	vc_put_le32(p + sect + 20, 0x400);  /* PointerToRawData */
 	memcpy(p + sect + 40, ".text\0\0\0", 8);
+	vc_put_le32(p + sect + 40 + 8, 0x200);
+	vc_put_le32(p + sect + 40 + 12, 0x2000);
 	vc_put_le32(p + sect + 40 + 16, 0x200);
 	vc_put_le32(p + sect + 40 + 20, 0x200);
 	for (size_t i = 0x200; i < 0x600; i++)
@@ -364,10 +371,16 @@ static void pe32_digest_by_hand(void **state)
 	vc_put_le16(pe + lfanew + 4, 0x14c); /* i386 */
 	vc_put_le16(pe + lfanew + 6, 1);
 	vc_put_le16(pe + lfanew + 20, 224);
+	vc_put_le16(pe + lfanew + 22, 0x0002); /* executable image */
 	vc_put_le16(pe + opt, 0x10b);
+	vc_put_le32(pe + opt + 32, 0x1000); /* SectionAlignment */
+	vc_put_le32(pe + opt + 36, 0x200);  /* FileAlignment */
+	vc_put_le32(pe + opt + 56, 0x2000); /* SizeOfImage */
 	vc_put_le32(pe + opt + 60, 0x200);
 	vc_put_le32(pe + opt + 92, 16);
 	memcpy(pe + sect, ".text\0\0\0", 8);
+	vc_put_le32(pe + sect + 8, 0x400);
+	vc_put_le32(pe + sect + 12, 0x1000);
 	vc_put_le32(pe + sect + 16, 0x400);
 	vc_put_le32(pe + sect + 20, 0x200);
 	for (size_t i = 0x200; i < 0x600; i++)
@@ -406,7 +419,7 @@ static void pe_bad_inputs(void **state)
 	assert_int_equal(vc_sign_pe_digest(pe, 0x90, d, &err), VC_EINVAL); /* truncated */
 	pe[0x80] = 'X';
 	assert_int_equal(vc_sign_pe_digest(pe, len, d, &err), VC_EINVAL);
-	assert_non_null(strstr(err.msg, "PE signature"));
+	assert_non_null(strstr(err.msg, "'PE\\0\\0' signature"));
 	pe[0x80] = 'P';
 	vc_put_le16(pe + opt, 0x107);
 	assert_int_equal(vc_sign_pe_digest(pe, len, d, &err), VC_EINVAL);
@@ -452,6 +465,22 @@ static void pe_mutations_are_safe(void **state)
 	assert_true(ok > 0 && bad > 0);
 }
 
+static void pkcs7_refuses_garbage(void **state)
+{
+	struct vc_pkcs7_signer s;
+	struct vc_error err = {0};
+	static const uint8_t not_der[] = {0x30, 0x82, 0xff, 0xff, 0x06};
+	static const uint8_t wrong_oid[] = {0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48,
+					    0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
+
+	(void)state;
+	assert_int_equal(vc_pkcs7_signer(not_der, sizeof(not_der), &s, &err), VC_EINVAL);
+	assert_int_equal(vc_pkcs7_signer(wrong_oid, sizeof(wrong_oid), &s, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "not signedData"));
+	assert_int_equal(vc_pkcs7_verify(not_der, sizeof(not_der), "x", 1, "/nonexistent", &err),
+			 VC_EINVAL);
+}
+
 /* vc_sign_verify_*: the openssl-made vectors verify, a changed root hash or
  * certificate does not, and damaged DER is refused without reading past the
  * buffer (ASan). */
@@ -473,8 +502,8 @@ static void verify_vectors_and_damage(void **state)
 	vc_buf_fini(&p7);
 	read_vec("roothash-rsa2048-nocerts.p7s", &p7);
 	assert_int_equal(vc_sign_verify_roothash(crt, bin, n, p7.data, p7.len, &err), 0);
-	assert_int_equal(vc_sign_verify_detached(crt, rh.data, rh.len, p7.data, p7.len, &err), 0);
-	assert_int_equal(vc_sign_verify_detached(crt, rh.data, rh.len - 1, p7.data, p7.len, &err),
+	assert_int_equal(vc_pkcs7_verify(p7.data, p7.len, rh.data, rh.len, crt, &err), 0);
+	assert_int_equal(vc_pkcs7_verify(p7.data, p7.len, rh.data, rh.len - 1, crt, &err),
 			 VC_ECHECK);
 	bin[0] ^= 1;
 	assert_int_equal(vc_sign_verify_roothash(crt, bin, n, p7.data, p7.len, &err), VC_ECHECK);
@@ -544,6 +573,7 @@ int main(void)
 	    cmocka_unit_test(pe32_digest_by_hand),
 	    cmocka_unit_test(pe_bad_inputs),
 	    cmocka_unit_test(pe_mutations_are_safe),
+	    cmocka_unit_test(pkcs7_refuses_garbage),
 	    cmocka_unit_test(verify_vectors_and_damage),
 	    cmocka_unit_test(key_errors),
 	};

@@ -101,31 +101,4 @@ int vc_inspect_verify(const char *path, const struct vc_inspect_verify_options *
 int vc_inspect_diff(const char *a, const char *b, size_t max, struct vc_inspect_report *rep,
 		    struct vc_error *err);
 
-/* Verifies a detached PKCS#7/CMS SignedData (DER) over content with the
- * public key of the certificate at cert_path: the signer must be that
- * certificate (issuer and serial), the digest SHA-256/384/512, signed
- * attributes (if any) must carry the content's messageDigest. VC_ECHECK with
- * the reason on a mismatch, VC_EINVAL when the DER is malformed. */
-int vc_pkcs7_verify(const uint8_t *p7, size_t p7_len, const void *content, size_t content_len,
-		    const char *cert_path, struct vc_error *err);
-
-/* The signer of a PKCS#7 SignedData: issuer (RFC 4514-ish text) and serial
- * (hex), and when the message embeds the signer's certificate its subject and
- * SHA-256 fingerprint (else "" and has_cert false). */
-struct vc_pkcs7_signer {
-	char issuer[256];
-	char serial[80];
-	char digest[16]; /* "sha256" */
-	bool signed_attrs;
-	bool has_cert;
-	char subject[256];
-	uint8_t fingerprint[32];
-};
-int vc_pkcs7_signer(const uint8_t *p7, size_t p7_len, struct vc_pkcs7_signer *ret,
-		    struct vc_error *err);
-
-/* SHA-256 of a certificate's DER (PEM or DER file). */
-int vc_inspect_cert_fingerprint(const char *cert_path, uint8_t out[32], char *subject,
-				size_t subject_len, struct vc_error *err);
-
 #endif

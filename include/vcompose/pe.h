@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* PE32+ reader and Unified Kernel Image (UKI) assembly.
+/* PE32/PE32+ reader, PE checksum and Unified Kernel Image (UKI) assembly.
  * Specs: Microsoft "PE Format" (COFF file header, optional header PE32+, section
  * table, "The Attribute Certificate Table", "Appendix A: Calculating Authenticode
  * PE Image Hash" for the checksum field); UAPI group "Unified Kernel Image (UKI)";
@@ -58,10 +58,11 @@ struct vc_pe_section {
 	uint32_t characteristics;
 };
 
-/* A validated PE32+ image. It borrows the bytes it was parsed from. */
+/* A validated PE32 or PE32+ image. It borrows the bytes it was parsed from. */
 struct vc_pe_image {
 	const uint8_t *data;
 	size_t len;
+	bool pe32plus;	     /* optional header magic 0x20b; else PE32 (0x10b) */
 	uint32_t pe_offset;  /* e_lfanew: the "PE\0\0" signature */
 	uint32_t opt_offset; /* optional header */
 	uint32_t section_table_offset;
@@ -78,19 +79,27 @@ struct vc_pe_image {
 	uint32_t size_of_headers;
 	uint32_t size_of_initialized_data;
 	uint32_t checksum;
-	uint32_t entry_point; /* AddressOfEntryPoint, RVA */
+	uint32_t checksum_offset; /* file offset of OptionalHeader.CheckSum */
+	uint32_t entry_point;	  /* AddressOfEntryPoint, RVA */
 	uint32_t n_data_dirs;
-	uint32_t security_offset; /* certificate table: file offset, not RVA */
-	uint32_t security_size;	  /* non-zero: the image is Authenticode-signed */
-	uint32_t first_raw_data;  /* lowest PointerToRawData of a section with data */
-	uint32_t end_of_raw_data; /* highest end of section raw data */
+	uint32_t data_dirs_offset;    /* file offset of DataDirectory[0] */
+	uint32_t security_dir_offset; /* file offset of DataDirectory[4] (0: no such entry) */
+	uint32_t security_offset;     /* certificate table: file offset, not RVA */
+	uint32_t security_size;	      /* non-zero: the image is Authenticode-signed */
+	uint32_t first_raw_data;      /* lowest PointerToRawData of a section with data */
+	uint32_t end_of_raw_data;     /* highest end of section raw data */
 	struct vc_pe_section sections[VC_PE_MAX_SECTIONS];
 };
 
-/* Parses and checks data[0..len) as a PE32+ image; `what` names it in errors
- * ("stub", "kernel"). A PE32 (not +) image is refused with VC_EUNSUPP. */
+/* The one PE parser: parses and checks data[0..len) as a PE32 or PE32+
+ * image (headers, data directories, section table, raw data inside the file,
+ * no overlaps); `what` names it in errors ("stub", "kernel"). Used by the UKI
+ * writer, Authenticode (sign) and inspect. */
 int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_image *ret,
 		struct vc_error *err);
+/* The same, refusing a PE32 image with VC_EUNSUPP (a UKI's stub and kernel). */
+int vc_pe_parse_pe32plus(const uint8_t *data, size_t len, const char *what, struct vc_pe_image *ret,
+			 struct vc_error *err);
 
 /* The first section named `name`, or NULL. */
 const struct vc_pe_section *vc_pe_find_section(const struct vc_pe_image *img, const char *name);
@@ -102,6 +111,12 @@ size_t vc_pe_section_data(const struct vc_pe_image *img, const struct vc_pe_sect
 /* The PE checksum (imagehlp CheckSumMappedFile) of data[0..len), with the 4 bytes
  * at checksum_offset counted as zero. */
 uint32_t vc_pe_checksum(const uint8_t *data, size_t len, uint32_t checksum_offset);
+/* The same in pieces, for a file that is never whole in memory: adds the
+ * 16-bit little-endian words of p[0..n), which sits at file offset off, to a
+ * running sum (chunks in any order, none overlapping, the CheckSum field left
+ * out); vc_pe_checksum_finish() folds it and adds the file length. */
+uint64_t vc_pe_checksum_add(uint64_t sum, const uint8_t *p, size_t n, uint64_t off);
+uint32_t vc_pe_checksum_finish(uint64_t sum, uint64_t file_len);
 
 /* An input file's bytes (owned when `owned`). */
 struct vc_uki_blob {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Signing: PKCS#7 root-hash signatures, the DPS signature partition,
- * Authenticode for PE32/PE32+ files, and a check of PKCS#7 signatures made
- * elsewhere (deferred signing). All with mbedtls; no OpenSSL.
+ * Authenticode for PE32/PE32+ files (through src/pe's parser and checksum),
+ * and the one PKCS#7 verifier (signatures made here or elsewhere). All with
+ * mbedtls; no OpenSSL.
  *
  * What it writes:
  *  - vc_sign_roothash(): a detached PKCS#7 SignedData (RFC 2315), DER, over the
@@ -76,8 +77,11 @@ void vc_sign_key_fingerprint(const struct vc_sign_key *k, uint8_t out[32]);
 void vc_sign_key_validity(const struct vc_sign_key *k, int64_t *ret_not_before,
 			  int64_t *ret_not_after);
 
-/* Certificate alone (for the DPS fingerprint in deferred signing). */
-int vc_sign_cert_fingerprint(const char *cert_path, uint8_t out[32], struct vc_error *err);
+/* The one certificate fingerprint: SHA-256 of the DER of the (first)
+ * certificate in cert_path (PEM or DER); with subject, also its subject name
+ * as text (RFC 4514-ish). For the DPS certificateFingerprint and verify. */
+int vc_sign_cert_fingerprint(const char *cert_path, uint8_t out[32], char *subject,
+			     size_t subject_len, struct vc_error *err);
 
 enum {
 	VC_SIGN_INCLUDE_CERT = 1 << 0, /* roothash: embed the signer's certificate */
@@ -91,15 +95,35 @@ int vc_sign_detached(const struct vc_sign_key *k, const void *content, size_t le
 int vc_sign_roothash(const struct vc_sign_key *k, const uint8_t *roothash, size_t len,
 		     unsigned flags, struct vc_buf *out, struct vc_error *err);
 
-/* Checks a detached PKCS#7 (DER, e.g. made elsewhere for deferred signing)
- * over content against the certificate in cert_path: a SignerInfo naming the
- * certificate by issuer and serial, SHA-256, with or without authenticated
- * attributes. VC_ECHECK when it does not verify. */
-int vc_sign_verify_detached(const char *cert_path, const void *content, size_t len,
-			    const uint8_t *p7, size_t p7_len, struct vc_error *err);
-/* The same over the lowercase hex of roothash. */
+/* The one PKCS#7 verifier (sign verify, sign dps/join, vcompose verify):
+ * a detached PKCS#7/CMS SignedData (DER, ours or made elsewhere) over content,
+ * checked with the public key of the certificate at cert_path. A SignerInfo
+ * must name that certificate (issuer and serial; one named by
+ * subjectKeyIdentifier is tried), its digest be SHA-256/384/512, its signed
+ * attributes (if any) carry the content's messageDigest, its signature RSA
+ * PKCS#1 v1.5 or ECDSA. VC_ECHECK with the reason when it does not verify,
+ * VC_EINVAL when the DER is malformed or the content embedded, VC_EUNSUPP for
+ * another digest or algorithm. */
+int vc_pkcs7_verify(const uint8_t *p7, size_t p7_len, const void *content, size_t content_len,
+		    const char *cert_path, struct vc_error *err);
+/* The same over the lowercase hex of roothash (1..64 bytes). */
 int vc_sign_verify_roothash(const char *cert_path, const uint8_t *roothash, size_t len,
 			    const uint8_t *p7, size_t p7_len, struct vc_error *err);
+
+/* The (first) signer of a PKCS#7 SignedData: issuer (RFC 4514-ish text) and
+ * serial (hex), its digest, and when the message embeds the signer's
+ * certificate its subject and fingerprint (else "" and has_cert false). */
+struct vc_pkcs7_signer {
+	char issuer[256];
+	char serial[80];
+	char digest[16]; /* "SHA256" */
+	bool signed_attrs;
+	bool has_cert;
+	char subject[256];
+	uint8_t fingerprint[32];
+};
+int vc_pkcs7_signer(const uint8_t *p7, size_t p7_len, struct vc_pkcs7_signer *ret,
+		    struct vc_error *err);
 
 /* DPS verity signature partition content, appended to out, padded with NULs
  * to a multiple of 4096 bytes. fingerprint may be NULL (the key is optional

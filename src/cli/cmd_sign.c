@@ -413,7 +413,7 @@ static int dps_from_args(const struct args *a, struct vc_buf *dps, struct vc_err
 	if (r == 0 && a->cert)
 		r = vc_sign_verify_roothash(a->cert, rh, rh_len, p7.data, p7.len, err);
 	if (r == 0 && a->cert)
-		r = vc_sign_cert_fingerprint(a->cert, fp, err);
+		r = vc_sign_cert_fingerprint(a->cert, fp, NULL, 0, err);
 	if (r == 0)
 		r = vc_sign_dps_blob(rh, rh_len, a->cert ? fp : NULL, p7.data, p7.len, dps, err);
 	vc_buf_fini(&p7);

@@ -10,6 +10,7 @@
 #include "vcompose/endian.h"
 #include "vcompose/pe.h"
 #include "vcompose/sha256.h"
+#include "vcompose/sign.h"
 #include "vcompose/verity.h"
 #include "inspect_priv.h"
 

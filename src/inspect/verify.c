@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vcompose/pe.h"
 #include "vcompose/pool.h"
 #include "vcompose/sha256.h"
+#include "vcompose/sign.h"
 #include "vcompose/verity.h"
 #include "inspect_priv.h"
 
@@ -417,8 +419,7 @@ static void check_sig(struct vx *x, uint64_t off, uint64_t len, const char *wher
 	if (x->o->cert_path) {
 		uint8_t fp[32];
 		char subj[256] = "";
-		if (vc_inspect_cert_fingerprint(x->o->cert_path, fp, subj, sizeof(subj), &err) <
-		    0) {
+		if (vc_sign_cert_fingerprint(x->o->cert_path, fp, subj, sizeof(subj), &err) < 0) {
 			add(x, true, where, "%s", err.msg);
 		} else {
 			if (s.has_fp)
@@ -611,7 +612,10 @@ int vc_inspect_verify(const char *path, const struct vc_inspect_verify_options *
 	if (o->cert_path) {
 		/* an unreadable certificate stops everything: nothing could pass */
 		uint8_t fp[32];
-		r = vc_inspect_cert_fingerprint(o->cert_path, fp, NULL, 0, err);
+		r = vc_sign_cert_fingerprint(o->cert_path, fp, NULL, 0, err);
+		/* a missing file is an I/O problem here, as a missing image is */
+		if (r == VC_EINVAL && access(o->cert_path, F_OK) != 0)
+			r = err->code = VC_EIO;
 		if (r < 0)
 			goto out;
 	}

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* PE32+ reader: checks every header field before use.
+/* PE32 and PE32+ reader: checks every header field before use. The one PE
+ * parser of vcompose: UKI assembly, Authenticode and inspect all read
+ * through it.
  * Spec: Microsoft "PE Format" ("MS-DOS Stub", "COFF File Header", "Optional
  * Header (Image Only)", "Optional Header Data Directories", "Section Table"). */
 #include <stdio.h>
 #include <string.h>
 
 #include "pe_disk.h"
-#include "pe_priv.h"
 #include "vcompose/endian.h"
 #include "vcompose/pe.h"
 #include "vcompose/sha256.h"
@@ -141,7 +142,7 @@ static int parse_sections(const uint8_t *data, size_t len, const char *what,
 static int parse_data_dirs(const uint8_t *data, size_t len, const char *what,
 			   struct vc_pe_image *img, struct vc_error *err)
 {
-	const uint8_t *dirs = data + img->opt_offset + sizeof(struct pe_opt_header64_disk);
+	const uint8_t *dirs = data + img->data_dirs_offset;
 
 	for (uint32_t i = 0; i < img->n_data_dirs; i++) {
 		const struct pe_data_dir_disk *d = (const void *)(dirs + i * sizeof(*d));
@@ -177,8 +178,9 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 {
 	struct vc_pe_image *img = ret;
 	const struct pe_coff_header_disk *coff;
-	const struct pe_opt_header64_disk *opt;
-	uint64_t lfanew, opt_size, table, table_end;
+	const struct pe_opt_header64_disk *o64;
+	const struct pe_opt_header32_disk *o32;
+	uint64_t lfanew, opt_size, opt_min, table, table_end;
 	uint16_t magic;
 
 	memset(img, 0, sizeof(*img));
@@ -190,7 +192,8 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 				 "%s: no PE header: e_lfanew 0x%llx outside the file (%zu bytes)",
 				 what, (unsigned long long)lfanew, len);
 	if (memcmp(data + lfanew, PE_SIGNATURE, 4) != 0)
-		return vc_errorf(err, VC_EINVAL, "%s: no 'PE\\0\\0' signature at e_lfanew 0x%llx",
+		return vc_errorf(err, VC_EINVAL,
+				 "%s: not a PE file: no 'PE\\0\\0' signature at e_lfanew 0x%llx",
 				 what, (unsigned long long)lfanew);
 	coff = (const void *)(data + lfanew + 4);
 	img->data = data;
@@ -211,20 +214,18 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 		    "%s: SizeOfOptionalHeader %llu does not fit in the file (%zu bytes)", what,
 		    (unsigned long long)opt_size, len);
 	magic = vc_get_le16(data + img->opt_offset);
-	if (magic == PE_OPT_MAGIC_PE32)
-		return vc_errorf(err, VC_EUNSUPP,
-				 "%s: optional header magic 0x10b is PE32 (32-bit); PE32+ (0x20b) "
-				 "needed",
-				 what);
-	if (magic != PE_OPT_MAGIC_PE32PLUS)
+	if (magic != PE_OPT_MAGIC_PE32PLUS && magic != PE_OPT_MAGIC_PE32)
 		return vc_errorf(err, VC_EINVAL,
-				 "%s: optional header magic 0x%x is not PE32+ (0x20b)", what,
-				 magic);
-	if (opt_size < sizeof(*opt))
-		return vc_errorf(
-		    err, VC_EINVAL,
-		    "%s: SizeOfOptionalHeader %llu is smaller than a PE32+ header (112)", what,
-		    (unsigned long long)opt_size);
+				 "%s: optional header magic 0x%x is neither PE32 (0x10b) nor PE32+ "
+				 "(0x20b)",
+				 what, magic);
+	img->pe32plus = magic == PE_OPT_MAGIC_PE32PLUS;
+	opt_min = img->pe32plus ? sizeof(*o64) : sizeof(*o32);
+	if (opt_size < opt_min)
+		return vc_errorf(err, VC_EINVAL,
+				 "%s: SizeOfOptionalHeader %llu is smaller than a %s header (%llu)",
+				 what, (unsigned long long)opt_size,
+				 img->pe32plus ? "PE32+" : "PE32", (unsigned long long)opt_min);
 	if (!(img->characteristics & PE_FILE_EXECUTABLE_IMAGE))
 		return vc_errorf(err, VC_EINVAL,
 				 "%s: COFF Characteristics 0x%x lack IMAGE_FILE_EXECUTABLE_IMAGE",
@@ -233,16 +234,22 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 		return vc_errorf(err, VC_EINVAL, "%s: NumberOfSections %u not in 1..%u", what,
 				 img->n_sections, VC_PE_MAX_SECTIONS);
 
-	opt = (const void *)(data + img->opt_offset);
-	img->size_of_initialized_data = vc_get_le32(opt->size_of_initialized_data);
-	img->entry_point = vc_get_le32(opt->address_of_entry_point);
-	img->section_alignment = vc_get_le32(opt->section_alignment);
-	img->file_alignment = vc_get_le32(opt->file_alignment);
-	img->size_of_image = vc_get_le32(opt->size_of_image);
-	img->size_of_headers = vc_get_le32(opt->size_of_headers);
-	img->checksum = vc_get_le32(opt->checksum);
-	img->subsystem = vc_get_le16(opt->subsystem);
-	img->n_data_dirs = vc_get_le32(opt->number_of_rva_and_sizes);
+	/* The fields both layouts share sit at one offset (pe_disk.h). */
+	o64 = (const void *)(data + img->opt_offset);
+	o32 = (const void *)(data + img->opt_offset);
+	img->size_of_initialized_data = vc_get_le32(o64->size_of_initialized_data);
+	img->entry_point = vc_get_le32(o64->address_of_entry_point);
+	img->section_alignment = vc_get_le32(o64->section_alignment);
+	img->file_alignment = vc_get_le32(o64->file_alignment);
+	img->size_of_image = vc_get_le32(o64->size_of_image);
+	img->size_of_headers = vc_get_le32(o64->size_of_headers);
+	img->checksum = vc_get_le32(o64->checksum);
+	img->checksum_offset =
+	    img->opt_offset + (uint32_t)offsetof(struct pe_opt_header64_disk, checksum);
+	img->subsystem = vc_get_le16(o64->subsystem);
+	img->n_data_dirs = vc_get_le32(img->pe32plus ? o64->number_of_rva_and_sizes
+						     : o32->number_of_rva_and_sizes);
+	img->data_dirs_offset = img->opt_offset + (uint32_t)opt_min;
 
 	if (!is_pow2(img->file_alignment) || img->file_alignment > 0x10000)
 		return vc_errorf(err, VC_EINVAL,
@@ -254,11 +261,15 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 				 "0x%x",
 				 what, img->section_alignment, img->file_alignment);
 	if (img->n_data_dirs > PE_MAX_DATA_DIRS ||
-	    sizeof(*opt) + (uint64_t)img->n_data_dirs * sizeof(struct pe_data_dir_disk) > opt_size)
+	    opt_min + (uint64_t)img->n_data_dirs * sizeof(struct pe_data_dir_disk) > opt_size)
 		return vc_errorf(
 		    err, VC_EINVAL,
 		    "%s: NumberOfRvaAndSizes %u does not fit in SizeOfOptionalHeader %llu", what,
 		    img->n_data_dirs, (unsigned long long)opt_size);
+	if (img->n_data_dirs > PE_DIR_SECURITY)
+		img->security_dir_offset =
+		    img->data_dirs_offset +
+		    PE_DIR_SECURITY * (uint32_t)sizeof(struct pe_data_dir_disk);
 	table = img->opt_offset + opt_size;
 	table_end = table + (uint64_t)img->n_sections * sizeof(struct pe_section_disk);
 	img->section_table_offset = (uint32_t)table;
@@ -294,6 +305,19 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 	if (r < 0)
 		return r;
 	return parse_sections(data, len, what, img, err);
+}
+
+int vc_pe_parse_pe32plus(const uint8_t *data, size_t len, const char *what, struct vc_pe_image *ret,
+			 struct vc_error *err)
+{
+	int r = vc_pe_parse(data, len, what, ret, err);
+
+	if (r == 0 && !ret->pe32plus)
+		r = vc_errorf(err, VC_EUNSUPP,
+			      "%s: optional header magic 0x10b is PE32 (32-bit); PE32+ (0x20b) "
+			      "needed",
+			      what);
+	return r;
 }
 
 const struct vc_pe_section *vc_pe_find_section(const struct vc_pe_image *img, const char *name)

@@ -69,6 +69,57 @@ struct pe_opt_header64_disk {
 static_assert(sizeof(struct pe_opt_header64_disk) == 112, "PE32+ optional header is 112 bytes");
 static_assert(offsetof(struct pe_opt_header64_disk, checksum) == 64, "CheckSum at 64");
 
+/* PE32 optional header without the data directories. 96 bytes. Up to
+ * dll_characteristics its fields sit where PE32+'s do (BaseOfData and a 4-byte
+ * ImageBase take the place of the 8-byte ImageBase); the stack and heap sizes
+ * are 4 bytes each. */
+struct pe_opt_header32_disk {
+	uint8_t magic[2]; /* le16: 0x10b PE32 */
+	uint8_t major_linker_version;
+	uint8_t minor_linker_version;
+	uint8_t size_of_code[4];
+	uint8_t size_of_initialized_data[4];
+	uint8_t size_of_uninitialized_data[4];
+	uint8_t address_of_entry_point[4];
+	uint8_t base_of_code[4];
+	uint8_t base_of_data[4];
+	uint8_t image_base[4];
+	uint8_t section_alignment[4];
+	uint8_t file_alignment[4];
+	uint8_t major_os_version[2];
+	uint8_t minor_os_version[2];
+	uint8_t major_image_version[2];
+	uint8_t minor_image_version[2];
+	uint8_t major_subsystem_version[2];
+	uint8_t minor_subsystem_version[2];
+	uint8_t win32_version_value[4];
+	uint8_t size_of_image[4];
+	uint8_t size_of_headers[4];
+	uint8_t checksum[4];
+	uint8_t subsystem[2];
+	uint8_t dll_characteristics[2];
+	uint8_t size_of_stack_reserve[4];
+	uint8_t size_of_stack_commit[4];
+	uint8_t size_of_heap_reserve[4];
+	uint8_t size_of_heap_commit[4];
+	uint8_t loader_flags[4];
+	uint8_t number_of_rva_and_sizes[4];
+};
+static_assert(sizeof(struct pe_opt_header32_disk) == 96, "PE32 optional header is 96 bytes");
+/* The fields both layouts share are read at one offset. */
+#define PE_OPT_SAME(f)                                                                             \
+	static_assert(offsetof(struct pe_opt_header32_disk, f) ==                                  \
+			  offsetof(struct pe_opt_header64_disk, f),                                \
+		      #f " at the same offset in PE32 and PE32+")
+PE_OPT_SAME(size_of_initialized_data);
+PE_OPT_SAME(address_of_entry_point);
+PE_OPT_SAME(section_alignment);
+PE_OPT_SAME(file_alignment);
+PE_OPT_SAME(size_of_image);
+PE_OPT_SAME(size_of_headers);
+PE_OPT_SAME(checksum);
+PE_OPT_SAME(subsystem);
+
 /* One data directory entry. 8 bytes. */
 struct pe_data_dir_disk {
 	uint8_t virtual_address[4]; /* le32: RVA (a file offset for the certificate table) */

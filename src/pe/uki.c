@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "pe_disk.h"
-#include "pe_priv.h"
 #include "vcompose/endian.h"
 #include "vcompose/pe.h"
 
@@ -154,7 +153,7 @@ static int check_kernel(struct uki_build *b, const struct vc_uki_blob *k, struct
 	if (k->len == 0)
 		return vc_errorf(err, VC_EINVAL, "kernel '%s' is empty", k->name);
 	snprintf(what, sizeof(what), "kernel '%s'", k->name);
-	r = vc_pe_parse(k->data, k->len, what, &b->kernel, err);
+	r = vc_pe_parse_pe32plus(k->data, k->len, what, &b->kernel, err);
 	if (r < 0) {
 		vc_error_prefix(err, "not an EFI-stub kernel");
 		return r;
@@ -632,7 +631,7 @@ int vc_uki_write(const struct vc_uki_options *o, const struct vc_sink *out,
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
 	memset(&sum, 0, sizeof(sum));
 	snprintf(what, sizeof(what), "stub '%s'", o->stub->name);
-	if ((r = vc_pe_parse(o->stub->data, o->stub->len, what, &b->stub, err)) < 0)
+	if ((r = vc_pe_parse_pe32plus(o->stub->data, o->stub->len, what, &b->stub, err)) < 0)
 		goto out;
 	if ((r = check_stub(b, o->stub, err)) < 0 || (r = check_kernel(b, o->kernel, err)) < 0 ||
 	    (r = collect(b, o, err)) < 0 || (r = sbat_merge(b, o, err)) < 0 ||

@@ -17,122 +17,60 @@
 
 #include "sign_priv.h"
 #include "vcompose/endian.h"
+#include "vcompose/pe.h"
 #include "vcompose/sha256.h"
 #include "vcompose/sink.h"
 
-#define PE_SECTIONS_MAX		       96 /* the PE/COFF specification's limit */
-#define PE_DIR_SECURITY		       4  /* IMAGE_DIRECTORY_ENTRY_SECURITY */
 #define WIN_CERT_REVISION_2_0	       0x0200
 #define WIN_CERT_TYPE_PKCS_SIGNED_DATA 0x0002
 
+/* What Authenticode needs of a PE file, from the one PE parser (src/pe). */
 struct pe_layout {
+	struct vc_pe_image img;
 	size_t checksum_off; /* OptionalHeader.CheckSum, 4 bytes */
 	size_t certdir_off;  /* DataDirectory[4], 8 bytes */
 	size_t headers_size; /* OptionalHeader.SizeOfHeaders */
 	size_t data_len;     /* bytes before the certificate table */
 	uint32_t cert_off, cert_size;
-	size_t n_sections;
-	struct {
-		uint32_t off, size; /* PointerToRawData, SizeOfRawData */
-		char name[9];
-	} sec[PE_SECTIONS_MAX];
 };
 
 static int pe_parse(const uint8_t *pe, size_t len, struct pe_layout *l, struct vc_error *err)
 {
-	size_t lfanew, coff, opt, opt_size, dirs, n_dirs, sect;
-	uint16_t magic;
+	const struct vc_pe_image *img = &l->img;
+	int r;
 
 	memset(l, 0, sizeof(*l));
-	if (len < 64 || pe[0] != 'M' || pe[1] != 'Z')
-		return vc_errorf(err, VC_EINVAL, "not a PE file: no MZ header");
-	lfanew = vc_get_le32(pe + 0x3c);
-	if (lfanew > len || len - lfanew < 24 || memcmp(pe + lfanew, "PE\0\0", 4) != 0)
-		return vc_errorf(err, VC_EINVAL, "not a PE file: no PE signature at e_lfanew 0x%zx",
-				 lfanew);
-	if (lfanew % 8)
-		return vc_errorf(err, VC_EUNSUPP, "PE: e_lfanew 0x%zx is not 8-byte aligned",
-				 lfanew);
-	coff = lfanew + 4;
-	l->n_sections = vc_get_le16(pe + coff + 2);
-	opt_size = vc_get_le16(pe + coff + 16);
-	opt = coff + 20;
-	if (l->n_sections > PE_SECTIONS_MAX)
-		return vc_errorf(err, VC_EINVAL, "PE: %zu sections, at most %d allowed",
-				 l->n_sections, PE_SECTIONS_MAX);
-	if (opt_size < 2 || opt_size > len - opt)
-		return vc_errorf(err, VC_EINVAL,
-				 "PE: truncated optional header (%zu bytes at 0x%zx)", opt_size,
-				 opt);
-	magic = vc_get_le16(pe + opt);
-	if (magic == 0x20b) { /* PE32+ */
-		if (opt_size < 112)
-			return vc_errorf(err, VC_EINVAL, "PE32+: optional header of %zu bytes",
-					 opt_size);
-		n_dirs = vc_get_le32(pe + opt + 108);
-		dirs = opt + 112;
-	} else if (magic == 0x10b) { /* PE32 */
-		if (opt_size < 96)
-			return vc_errorf(err, VC_EINVAL, "PE32: optional header of %zu bytes",
-					 opt_size);
-		n_dirs = vc_get_le32(pe + opt + 92);
-		dirs = opt + 96;
-	} else {
-		return vc_errorf(err, VC_EINVAL,
-				 "PE: optional header magic 0x%04x is neither "
-				 "PE32 (0x10b) nor PE32+ (0x20b)",
-				 magic);
-	}
-	if (n_dirs <= PE_DIR_SECURITY || dirs + 8 * (PE_DIR_SECURITY + 1) > opt + opt_size)
-		return vc_errorf(err, VC_EINVAL, "PE: no security data directory (%zu directories)",
-				 n_dirs);
-	l->checksum_off = opt + 64;
-	l->certdir_off = dirs + 8 * PE_DIR_SECURITY;
-	l->headers_size = vc_get_le32(pe + opt + 60);
-	sect = opt + opt_size;
-	if (l->n_sections * 40 > len - sect)
-		return vc_errorf(err, VC_EINVAL, "PE: section table truncated");
-	if (l->headers_size < sect + l->n_sections * 40 || l->headers_size > len)
-		return vc_errorf(err, VC_EINVAL,
-				 "PE: SizeOfHeaders %zu does not cover the headers (%zu bytes) or "
-				 "exceeds the file (%zu bytes)",
-				 l->headers_size, sect + l->n_sections * 40, len);
-
-	l->cert_off = vc_get_le32(pe + l->certdir_off);
-	l->cert_size = vc_get_le32(pe + l->certdir_off + 4);
+	r = vc_pe_parse(pe, len, "PE", &l->img, err);
+	if (r < 0)
+		return r;
+	if (img->pe_offset % 8)
+		return vc_errorf(err, VC_EUNSUPP, "PE: e_lfanew 0x%x is not 8-byte aligned",
+				 img->pe_offset);
+	if (!img->security_dir_offset)
+		return vc_errorf(err, VC_EINVAL, "PE: no security data directory (%u directories)",
+				 img->n_data_dirs);
+	l->checksum_off = img->checksum_offset;
+	l->certdir_off = img->security_dir_offset;
+	l->headers_size = img->size_of_headers;
+	l->cert_off = img->security_offset;
+	l->cert_size = img->security_size;
 	l->data_len = len;
 	if (l->cert_size) {
-		if (l->cert_off < l->headers_size || l->cert_off > len ||
-		    l->cert_size > len - l->cert_off)
-			return vc_errorf(
-			    err, VC_EINVAL,
-			    "PE: certificate table at 0x%x (+%u) lies outside the file",
-			    l->cert_off, l->cert_size);
+		if (l->cert_off < l->headers_size)
+			return vc_errorf(err, VC_EINVAL,
+					 "PE: certificate table at 0x%x (+%u) lies in the headers",
+					 l->cert_off, l->cert_size);
 		if ((size_t)l->cert_off + l->cert_size != len)
 			return vc_errorf(err, VC_EUNSUPP,
 					 "PE: certificate table at 0x%x (+%u) is not at the end of "
 					 "the file (%zu bytes)",
 					 l->cert_off, l->cert_size, len);
 		l->data_len = l->cert_off;
-	}
-	for (size_t i = 0; i < l->n_sections; i++) {
-		const uint8_t *s = pe + sect + 40 * i;
-
-		memcpy(l->sec[i].name, s, 8);
-		l->sec[i].name[8] = 0;
-		for (int c = 0; c < 8; c++)
-			if (l->sec[i].name[c] &&
-			    (l->sec[i].name[c] < 0x20 || l->sec[i].name[c] > 0x7e))
-				l->sec[i].name[c] = '?';
-		l->sec[i].size = vc_get_le32(s + 16);
-		l->sec[i].off = vc_get_le32(s + 20);
-		if (l->sec[i].size && ((size_t)l->sec[i].off > l->data_len ||
-				       l->sec[i].size > l->data_len - l->sec[i].off))
+		if (img->end_of_raw_data > l->data_len)
 			return vc_errorf(err, VC_EINVAL,
-					 "PE: section %zu '%s' (raw 0x%x +0x%x) extends beyond the "
-					 "end of the image (%zu bytes)",
-					 i, l->sec[i].name, l->sec[i].off, l->sec[i].size,
-					 l->data_len);
+					 "PE: section data (to 0x%x) runs into the certificate "
+					 "table at 0x%x",
+					 img->end_of_raw_data, l->cert_off);
 	}
 	return 0;
 }
@@ -155,7 +93,7 @@ static void pe_hash(const uint8_t *pe, const struct pe_layout *l, size_t data_le
 	static const uint8_t zeros[8];
 	struct vc_sha256 c;
 	uint32_t(*sec)[2] = NULL;
-	uint32_t sorted[PE_SECTIONS_MAX][2];
+	uint32_t sorted[VC_PE_MAX_SECTIONS][2];
 	size_t n = 0, sum;
 
 	vc_sha256_init(&c);
@@ -165,10 +103,10 @@ static void pe_hash(const uint8_t *pe, const struct pe_layout *l, size_t data_le
 	sum = l->headers_size;
 
 	/* Sections with raw data, in file order (by PointerToRawData). */
-	for (size_t i = 0; i < l->n_sections; i++)
-		if (l->sec[i].size) {
-			sorted[n][0] = l->sec[i].off;
-			sorted[n][1] = l->sec[i].size;
+	for (size_t i = 0; i < l->img.n_sections; i++)
+		if (l->img.sections[i].size_of_raw_data) {
+			sorted[n][0] = l->img.sections[i].pointer_to_raw_data;
+			sorted[n][1] = l->img.sections[i].size_of_raw_data;
 			n++;
 		}
 	sec = sorted;
@@ -204,13 +142,6 @@ int vc_sign_pe_digest(const uint8_t *pe, size_t len, uint8_t out[32], struct vc_
 	free(l);
 	return r;
 }
-
-/* PE/COFF section 3.4 CheckSum: the file's 16-bit little-endian words (a
- * last odd byte alone) added with end-around carry, the CheckSum field read
- * as zero, plus the file size. The carries are folded once at the end
- * (vc_sign_pe_plan), which gives the same value as folding after every word:
- * both are the unique value in [1, 0xffff] congruent to the sum modulo
- * 0xffff, or 0. */
 
 /* A signed attribute: SEQUENCE { type, SET { value } }, into its own buffer. */
 static int attr_encode(struct vc_buf *b, const char *oid, size_t oid_len, uint8_t tag,
@@ -385,22 +316,6 @@ out:
 	return r;
 }
 
-/* Word sum (see pe_checksum) of p[0, len) without folding. */
-static uint64_t word_sum(const uint8_t *p, size_t len)
-{
-	uint64_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 8 <= len; i += 8)
-		sum += (uint64_t)vc_get_le16(p + i) + vc_get_le16(p + i + 2) +
-		       vc_get_le16(p + i + 4) + vc_get_le16(p + i + 6);
-	for (; i + 1 < len; i += 2)
-		sum += vc_get_le16(p + i);
-	if (len & 1)
-		sum += p[len - 1];
-	return sum;
-}
-
 int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
 		    struct vc_sign_pe_plan *ret, struct vc_error *err)
 {
@@ -461,14 +376,13 @@ int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len, 
 	 * new security entry and without the CheckSum field, zero padding
 	 * (adds nothing; an odd image ends in a low byte either way), the
 	 * certificate table (starts 8-aligned), then the size. */
-	uint64_t sum = word_sum(pe, l->data_len);
-	sum -= word_sum(pe + l->certdir_off, 8);
-	sum += word_sum(p.certdir, 8);
-	sum -= word_sum(pe + l->checksum_off, 4);
-	sum += word_sum(c, cert_len);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	vc_put_le32(p.checksum, (uint32_t)(sum + p.total_len));
+	uint64_t sum = vc_pe_checksum_add(0, pe, l->checksum_off, 0);
+	size_t after_ck = l->checksum_off + 4, after_dir = l->certdir_off + 8;
+	sum = vc_pe_checksum_add(sum, pe + after_ck, l->certdir_off - after_ck, after_ck);
+	sum = vc_pe_checksum_add(sum, p.certdir, 8, l->certdir_off);
+	sum = vc_pe_checksum_add(sum, pe + after_dir, l->data_len - after_dir, after_dir);
+	sum = vc_pe_checksum_add(sum, c, cert_len, padded);
+	vc_put_le32(p.checksum, vc_pe_checksum_finish(sum, p.total_len));
 	*ret = p;
 	p.cert = (struct vc_buf){0};
 	r = 0;

@@ -185,7 +185,7 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 {
 	static const char pers[] = "vcompose-sign-blinding";
 	struct vc_sign_key *k;
-	struct vc_buf kb = {0}, cb = {0};
+	struct vc_buf kb = {0};
 	int r;
 
 	k = calloc(1, sizeof(*k));
@@ -213,19 +213,9 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 	if (r < 0)
 		goto out;
 
-	r = vc_read_file(o->cert_path, 1 << 20, &cb, err);
+	r = sign_cert_load(o->cert_path, &k->crt, err);
 	if (r < 0)
 		goto out;
-	r = mbedtls_x509_crt_parse(&k->crt, cb.data, is_pem(&cb) ? cb.len + 1 : cb.len);
-	if (r != 0) {
-		/* > 0: some certificates of a PEM chain could not be parsed */
-		if (r > 0)
-			r = vc_errorf(err, VC_ECRYPTO, "%s: %d certificate(s) could not be parsed",
-				      o->cert_path, r);
-		else
-			r = mbed_errorf(err, VC_ECRYPTO, r, o->cert_path);
-		goto out;
-	}
 	size_t n = 0;
 	for (const mbedtls_x509_crt *c = &k->crt; c; c = c->next)
 		n++;
@@ -254,7 +244,7 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 			      o->key_path, o->cert_path);
 		goto out;
 	}
-	vc_sha256(k->crt.raw.p, k->crt.raw.len, k->fingerprint);
+	sign_cert_fingerprint(&k->crt, k->fingerprint);
 	*ret = k;
 	k = NULL;
 	r = 0;
@@ -262,7 +252,6 @@ out:
 	if (kb.data)
 		mbedtls_platform_zeroize(kb.data, kb.len);
 	vc_buf_fini(&kb);
-	vc_buf_fini(&cb);
 	vc_sign_key_free(k);
 	return r;
 }
@@ -295,26 +284,44 @@ void vc_sign_key_validity(const struct vc_sign_key *k, int64_t *ret_not_before,
 	*ret_not_after = x509_time_epoch(&k->crt.valid_to);
 }
 
-int vc_sign_cert_fingerprint(const char *cert_path, uint8_t out[32], struct vc_error *err)
+int sign_cert_load(const char *path, mbedtls_x509_crt *crt, struct vc_error *err)
 {
-	mbedtls_x509_crt crt;
 	struct vc_buf cb = {0};
 	int r;
 
-	mbedtls_x509_crt_init(&crt);
-	r = vc_read_file(cert_path, 1 << 20, &cb, err);
+	r = vc_read_file(path, 1 << 20, &cb, err);
 	if (r < 0)
-		goto out;
-	r = mbedtls_x509_crt_parse(&crt, cb.data, is_pem(&cb) ? cb.len + 1 : cb.len);
-	if (r != 0) {
-		r = r > 0 ? vc_errorf(err, VC_ECRYPTO, "%s: not a certificate", cert_path)
-			  : mbed_errorf(err, VC_ECRYPTO, r, cert_path);
-		goto out;
-	}
-	vc_sha256(crt.raw.p, crt.raw.len, out);
-out:
-	mbedtls_x509_crt_free(&crt);
+		return r;
+	r = mbedtls_x509_crt_parse(crt, cb.data, is_pem(&cb) ? cb.len + 1 : cb.len);
 	vc_buf_fini(&cb);
+	if (r == 0)
+		return 0;
+	/* > 0: some certificates of a PEM chain could not be parsed */
+	if (r > 0)
+		return vc_errorf(err, VC_ECRYPTO, "%s: %d certificate(s) could not be parsed", path,
+				 r);
+	return mbed_errorf(err, VC_ECRYPTO, r, path);
+}
+
+void sign_cert_fingerprint(const mbedtls_x509_crt *crt, uint8_t out[32])
+{
+	vc_sha256(crt->raw.p, crt->raw.len, out);
+}
+
+int vc_sign_cert_fingerprint(const char *cert_path, uint8_t out[32], char *subject,
+			     size_t subject_len, struct vc_error *err)
+{
+	mbedtls_x509_crt crt;
+	int r;
+
+	mbedtls_x509_crt_init(&crt);
+	r = sign_cert_load(cert_path, &crt, err);
+	if (r == 0) {
+		sign_cert_fingerprint(&crt, out);
+		if (subject && subject_len)
+			mbedtls_x509_dn_gets(subject, subject_len, &crt.subject);
+	}
+	mbedtls_x509_crt_free(&crt);
 	return r;
 }
 

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mbedtls/x509_crt.h>
+
 #include "der_priv.h"
 #include "vcompose/sign.h"
 
@@ -19,6 +21,12 @@ int sign_key_sign_sha256(const struct vc_sign_key *k, const uint8_t hash[32], st
 void sign_key_cert(const struct vc_sign_key *k, const uint8_t **der, size_t *der_len);
 void sign_key_issuer(const struct vc_sign_key *k, const uint8_t **der, size_t *len);
 void sign_key_serial(const struct vc_sign_key *k, const uint8_t **p, size_t *len);
+/* The certificate file at path (PEM, possibly a chain, or DER) into crt
+ * (initialised by the caller); the one loader of certificates. */
+int sign_cert_load(const char *path, mbedtls_x509_crt *crt, struct vc_error *err);
+/* The one certificate fingerprint: SHA-256 of the DER (what the DPS signature
+ * JSON's certificateFingerprint and systemd hold). */
+void sign_cert_fingerprint(const mbedtls_x509_crt *crt, uint8_t out[32]);
 /* Extra certificates after the signer's in the certificate file. */
 size_t sign_key_n_chain(const struct vc_sign_key *k);
 void sign_key_chain(const struct vc_sign_key *k, size_t i, const uint8_t **der, size_t *len);

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/* The one PKCS#7 verifier: a detached SignedData over some content, checked
+ * against a certificate. `vcompose sign verify`, `sign dps`/`join` (deferred
+ * signing: a .p7s made elsewhere is checked before it goes into an image) and
+ * `vcompose verify` all use it, so they accept the same signatures.
+ * Spec: RFC 2315 sections 7, 9.1-9.3 and RFC 5652 section 5 (ContentInfo,
+ * SignedData, SignerInfo; with signed attributes the messageDigest attribute
+ * must equal the content's digest and the signature covers the attributes'
+ * DER with a SET OF tag). mbedtls 2.28 has no PKCS#7 parser: the structure is
+ * read with mbedtls's ASN.1 getters, which check every length.
+ *
+ * Accepted: SHA-256, SHA-384 or SHA-512; any number of SignerInfos (the first
+ * naming the certificate by issuer and serial counts; one naming its signer
+ * by subjectKeyIdentifier is tried with the certificate's key); RSA PKCS#1
+ * v1.5 or ECDSA. Refused: embedded (not detached) content. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/asn1.h>
+#include <mbedtls/md.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
+
+#include "sign_priv.h"
+
+#define SEQ    (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)
+#define SET    (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SET)
+#define CTX(n) (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | (n))
+
+static const uint8_t oid_signed_data[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02};
+static const uint8_t oid_data[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01};
+static const uint8_t oid_message_digest[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04};
+static const uint8_t oid_rsa_encryption[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01};
+static const uint8_t oid_ec_public_key[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01};
+
+/* The SignedData around the signers. */
+struct p7 {
+	bool detached;	      /* encapContentInfo: id-data without content */
+	const uint8_t *certs; /* [0] certificates content, or NULL */
+	size_t certs_len;
+	unsigned char *signers, *signers_end; /* content of the signerInfos SET */
+};
+
+/* One SignerInfo. */
+struct signer {
+	const uint8_t *issuer; /* issuer Name TLV, or NULL (subjectKeyIdentifier) */
+	size_t issuer_len;
+	const uint8_t *serial; /* INTEGER value bytes */
+	size_t serial_len;
+	mbedtls_md_type_t md; /* MBEDTLS_MD_NONE: a digest mbedtls does not know */
+	mbedtls_asn1_buf sig_alg;
+	const uint8_t *attrs; /* signed attributes TLV ([0] tag), or NULL */
+	size_t attrs_len;
+	const uint8_t *sig;
+	size_t sig_len;
+};
+
+static int bad(struct vc_error *err, const char *what)
+{
+	return vc_errorf(err, VC_EINVAL, "PKCS#7: not a PKCS#7 SignedData (malformed DER: %s)",
+			 what);
+}
+
+static bool oid_is(const mbedtls_asn1_buf *b, const uint8_t *oid, size_t len)
+{
+	return b->len == len && memcmp(b->p, oid, len) == 0;
+}
+
+static int p7_parse(const uint8_t *der, size_t len, struct p7 *ret, struct vc_error *err)
+{
+	unsigned char *p = (unsigned char *)der, *end = p + len, *ci_end;
+	size_t l;
+	int v;
+
+	memset(ret, 0, sizeof(*ret));
+	if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+		return bad(err, "ContentInfo");
+	end = p + l;
+	if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_OID))
+		return bad(err, "contentType");
+	if (l != sizeof(oid_signed_data) || memcmp(p, oid_signed_data, l))
+		return vc_errorf(err, VC_EINVAL, "PKCS#7: contentType is not signedData");
+	p += l;
+	if (mbedtls_asn1_get_tag(&p, end, &l, CTX(0)) || mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+		return bad(err, "SignedData");
+	end = p + l;
+	if (mbedtls_asn1_get_int(&p, end, &v) || v < 1 || v > 5)
+		return bad(err, "version");
+	if (mbedtls_asn1_get_tag(&p, end, &l, SET))
+		return bad(err, "digestAlgorithms");
+	p += l;
+	if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+		return bad(err, "encapContentInfo");
+	ci_end = p + l;
+	if (mbedtls_asn1_get_tag(&p, ci_end, &l, MBEDTLS_ASN1_OID))
+		return bad(err, "eContentType");
+	ret->detached = l == sizeof(oid_data) && !memcmp(p, oid_data, l) && p + l == ci_end;
+	p = ci_end;
+	if (p < end && *p == CTX(0)) {
+		if (mbedtls_asn1_get_tag(&p, end, &l, CTX(0)))
+			return bad(err, "certificates");
+		ret->certs = p;
+		ret->certs_len = l;
+		p += l;
+	}
+	if (p < end && *p == CTX(1)) {
+		if (mbedtls_asn1_get_tag(&p, end, &l, CTX(1)))
+			return bad(err, "crls");
+		p += l;
+	}
+	if (mbedtls_asn1_get_tag(&p, end, &l, SET))
+		return bad(err, "signerInfos");
+	if (l == 0)
+		return vc_errorf(err, VC_EINVAL, "PKCS#7: no signer");
+	ret->signers = p;
+	ret->signers_end = p + l;
+	return 0;
+}
+
+/* Reads the SignerInfo at *pp (before end) into ret and moves *pp past it. */
+static int signer_next(unsigned char **pp, const unsigned char *end, struct signer *ret,
+		       struct vc_error *err)
+{
+	unsigned char *p = *pp, *e2;
+	mbedtls_asn1_buf params;
+	size_t l;
+	int v;
+
+	memset(ret, 0, sizeof(*ret));
+	if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+		return bad(err, "SignerInfo");
+	end = p + l;
+	*pp = p + l;
+	if (mbedtls_asn1_get_int(&p, end, &v) || (v != 1 && v != 3))
+		return bad(err, "SignerInfo version");
+	if (p < end && *p == SEQ) {
+		if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+			return bad(err, "issuerAndSerialNumber");
+		e2 = p + l;
+		ret->issuer = p;
+		if (mbedtls_asn1_get_tag(&p, e2, &l, SEQ))
+			return bad(err, "issuer");
+		p += l;
+		ret->issuer_len = (size_t)(p - ret->issuer);
+		if (mbedtls_asn1_get_tag(&p, e2, &l, MBEDTLS_ASN1_INTEGER))
+			return bad(err, "serialNumber");
+		ret->serial = p;
+		ret->serial_len = l;
+		p += l;
+		if (p != e2)
+			return bad(err, "issuerAndSerialNumber length");
+	} else {
+		if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_CONTEXT_SPECIFIC | 0))
+			return bad(err, "subjectKeyIdentifier");
+		p += l;
+	}
+	mbedtls_asn1_buf alg;
+	if (mbedtls_asn1_get_alg(&p, end, &alg, &params))
+		return bad(err, "digestAlgorithm");
+	if (mbedtls_oid_get_md_alg(&alg, &ret->md))
+		ret->md = MBEDTLS_MD_NONE;
+	if (p < end && *p == CTX(0)) {
+		ret->attrs = p;
+		if (mbedtls_asn1_get_tag(&p, end, &l, CTX(0)))
+			return bad(err, "signedAttrs");
+		p += l;
+		ret->attrs_len = (size_t)(p - ret->attrs);
+	}
+	if (mbedtls_asn1_get_alg(&p, end, &ret->sig_alg, &params))
+		return bad(err, "signatureAlgorithm");
+	if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_OCTET_STRING))
+		return bad(err, "signature");
+	ret->sig = p;
+	ret->sig_len = l;
+	return 0;
+}
+
+static const char *md_name(mbedtls_md_type_t md)
+{
+	const mbedtls_md_info_t *i = mbedtls_md_info_from_type(md);
+	return i ? mbedtls_md_get_name(i) : "?";
+}
+
+static void name_text(const uint8_t *tlv, size_t len, char *out, size_t n)
+{
+	unsigned char *p = (unsigned char *)tlv, *end = p + len;
+	mbedtls_x509_name name;
+	size_t l;
+
+	memset(&name, 0, sizeof(name));
+	snprintf(out, n, "?");
+	if (mbedtls_asn1_get_tag(&p, end, &l, SEQ) == 0 &&
+	    mbedtls_x509_get_name(&p, p + l, &name) == 0)
+		mbedtls_x509_dn_gets(out, n, &name);
+	mbedtls_x509_name *c = name.next;
+	while (c) {
+		mbedtls_x509_name *nx = c->next;
+		free(c);
+		c = nx;
+	}
+}
+
+static void serial_hex(const struct signer *s, char *out, size_t n)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < s->serial_len && 2 * i + 2 < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", s->serial[i]);
+}
+
+/* Does the signer name this certificate (issuer and serial)? A signer named
+ * by subjectKeyIdentifier cannot be matched with mbedtls 2.28: its signature
+ * decides. */
+static bool signer_is(const struct signer *s, const mbedtls_x509_crt *c)
+{
+	return !s->issuer ||
+	       (c->issuer_raw.len == s->issuer_len &&
+		!memcmp(c->issuer_raw.p, s->issuer, s->issuer_len) &&
+		c->serial.len == s->serial_len && !memcmp(c->serial.p, s->serial, s->serial_len));
+}
+
+int vc_pkcs7_signer(const uint8_t *der, size_t len, struct vc_pkcs7_signer *ret,
+		    struct vc_error *err)
+{
+	struct p7 m;
+	struct signer s;
+	int r = p7_parse(der, len, &m, err);
+
+	if (r == 0)
+		r = signer_next(&m.signers, m.signers_end, &s, err);
+	if (r < 0)
+		return r;
+	memset(ret, 0, sizeof(*ret));
+	if (s.issuer)
+		name_text(s.issuer, s.issuer_len, ret->issuer, sizeof(ret->issuer));
+	serial_hex(&s, ret->serial, sizeof(ret->serial));
+	snprintf(ret->digest, sizeof(ret->digest), "%s", md_name(s.md));
+	ret->signed_attrs = s.attrs != NULL;
+	/* the first embedded certificate that names the signer */
+	unsigned char *p = (unsigned char *)m.certs, *end = p + m.certs_len;
+	while (m.certs && p < end && !ret->has_cert) {
+		unsigned char *start = p;
+		mbedtls_x509_crt c;
+		size_t l;
+
+		if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+			break;
+		p += l;
+		mbedtls_x509_crt_init(&c);
+		if (mbedtls_x509_crt_parse_der(&c, start, (size_t)(p - start)) == 0 &&
+		    signer_is(&s, &c)) {
+			ret->has_cert = true;
+			mbedtls_x509_dn_gets(ret->subject, sizeof(ret->subject), &c.subject);
+			sign_cert_fingerprint(&c, ret->fingerprint);
+		}
+		mbedtls_x509_crt_free(&c);
+	}
+	return 0;
+}
+
+/* messageDigest in the signed attributes must be h (hl bytes). */
+static int check_message_digest(const struct signer *s, const uint8_t *h, size_t hl,
+				struct vc_error *err)
+{
+	unsigned char *p = (unsigned char *)s->attrs, *end = p + s->attrs_len;
+	size_t l;
+
+	if (mbedtls_asn1_get_tag(&p, end, &l, CTX(0)))
+		return bad(err, "signedAttrs");
+	while (p < end) {
+		unsigned char *ae;
+		if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+			return bad(err, "attribute");
+		ae = p + l;
+		if (mbedtls_asn1_get_tag(&p, ae, &l, MBEDTLS_ASN1_OID))
+			return bad(err, "attribute type");
+		if (l == sizeof(oid_message_digest) && !memcmp(p, oid_message_digest, l)) {
+			size_t ol;
+			p += l;
+			if (mbedtls_asn1_get_tag(&p, ae, &l, SET) ||
+			    mbedtls_asn1_get_tag(&p, ae, &ol, MBEDTLS_ASN1_OCTET_STRING))
+				return bad(err, "messageDigest");
+			if (ol != hl || memcmp(p, h, hl))
+				return vc_errorf(err, VC_ECHECK,
+						 "PKCS#7: messageDigest does not match the content "
+						 "(the signed root hash differs)");
+			return 0;
+		}
+		p = ae;
+	}
+	return vc_errorf(err, VC_EINVAL, "PKCS#7: signed attributes without messageDigest");
+}
+
+/* RSA PKCS#1 v1.5 or ECDSA, named by the key type or by a signature
+ * algorithm with the signer's digest. */
+static bool sig_alg_ok(const struct signer *s)
+{
+	mbedtls_md_type_t md;
+	mbedtls_pk_type_t pk;
+
+	if (oid_is(&s->sig_alg, oid_rsa_encryption, sizeof(oid_rsa_encryption)) ||
+	    oid_is(&s->sig_alg, oid_ec_public_key, sizeof(oid_ec_public_key)))
+		return true;
+	return mbedtls_oid_get_sig_alg(&s->sig_alg, &md, &pk) == 0 && md == s->md &&
+	       (pk == MBEDTLS_PK_RSA || pk == MBEDTLS_PK_ECDSA);
+}
+
+static int verify_signer(const struct signer *s, const void *content, size_t content_len,
+			 const mbedtls_x509_crt *c, const char *cert_path, struct vc_error *err)
+{
+	const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(s->md);
+	uint8_t h[MBEDTLS_MD_MAX_SIZE], ah[MBEDTLS_MD_MAX_SIZE];
+	const uint8_t *signed_hash = h;
+	int r;
+
+	if (!mi || (s->md != MBEDTLS_MD_SHA256 && s->md != MBEDTLS_MD_SHA384 &&
+		    s->md != MBEDTLS_MD_SHA512))
+		return vc_errorf(err, VC_EUNSUPP, "PKCS#7: digest %s not accepted", md_name(s->md));
+	if (!sig_alg_ok(s))
+		return vc_errorf(err, VC_EUNSUPP, "PKCS#7: unsupported signature algorithm");
+	size_t hl = mbedtls_md_get_size(mi);
+	mbedtls_md(mi, content, content_len, h);
+	if (s->attrs) {
+		/* the signature covers the attributes re-tagged as a SET */
+		uint8_t *attrs;
+		if ((r = check_message_digest(s, h, hl, err)) < 0)
+			return r;
+		attrs = malloc(s->attrs_len);
+		if (!attrs)
+			return vc_errorf(err, VC_ENOMEM, "out of memory");
+		memcpy(attrs, s->attrs, s->attrs_len);
+		attrs[0] = SET;
+		mbedtls_md(mi, attrs, s->attrs_len, ah);
+		free(attrs);
+		signed_hash = ah;
+	}
+	int m = mbedtls_pk_verify((mbedtls_pk_context *)&c->pk, s->md, signed_hash, hl, s->sig,
+				  s->sig_len);
+	if (m != 0)
+		return vc_errorf(err, VC_ECHECK,
+				 "PKCS#7: the signature does not verify with the key of %s "
+				 "(mbedtls -0x%04x)",
+				 cert_path, (unsigned)-m);
+	return 0;
+}
+
+int vc_pkcs7_verify(const uint8_t *der, size_t len, const void *content, size_t content_len,
+		    const char *cert_path, struct vc_error *err)
+{
+	struct p7 m;
+	struct signer s, first = {0};
+	mbedtls_x509_crt c;
+	bool have_first = false;
+	int r = p7_parse(der, len, &m, err);
+
+	if (r < 0)
+		return r;
+	if (!m.detached)
+		return vc_errorf(err, VC_EINVAL,
+				 "PKCS#7: not a detached signature of data (content embedded "
+				 "or not id-data)");
+	mbedtls_x509_crt_init(&c);
+	r = sign_cert_load(cert_path, &c, err);
+	if (r < 0)
+		goto out;
+	for (unsigned char *p = m.signers; p < m.signers_end;) {
+		if ((r = signer_next(&p, m.signers_end, &s, err)) < 0)
+			goto out;
+		if (!have_first) {
+			first = s;
+			have_first = true;
+		}
+		if (signer_is(&s, &c)) {
+			r = verify_signer(&s, content, content_len, &c, cert_path, err);
+			goto out;
+		}
+	}
+	char want[256], got[256], ser[80];
+	name_text(first.issuer, first.issuer_len, want, sizeof(want));
+	mbedtls_x509_dn_gets(got, sizeof(got), &c.issuer);
+	serial_hex(&first, ser, sizeof(ser));
+	r = vc_errorf(err, VC_ECHECK,
+		      "signed by issuer '%s' serial %s, not by the certificate %s (issuer "
+		      "'%s'): no signer matches it",
+		      want, ser, cert_path, got);
+out:
+	mbedtls_x509_crt_free(&c);
+	return r;
+}
+
+int vc_sign_verify_roothash(const char *cert_path, const uint8_t *roothash, size_t len,
+			    const uint8_t *p7, size_t p7_len, struct vc_error *err)
+{
+	char hex[2 * 64 + 1];
+
+	if (len == 0 || len > 64)
+		return vc_errorf(err, VC_EINVAL, "root hash of %zu bytes: 1 to 64 expected", len);
+	vc_hex_encode(roothash, len, hex);
+	return vc_pkcs7_verify(p7, p7_len, hex, 2 * len, cert_path, err);
+}
