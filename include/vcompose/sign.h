@@ -161,4 +161,44 @@ int vc_sign_pe_write(const struct vc_sign_pe_plan *p, const uint8_t *pe, const s
 int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
 	       struct vc_buf *out, struct vc_error *err);
 
+/* ---- TPM PCR banks and the signed PCR policy key (src/sign/pcr.c) ---- */
+
+/* The digests of the TPM PCR banks systemd knows, in its (sorted) order. */
+enum vc_sign_md { VC_SIGN_SHA1, VC_SIGN_SHA256, VC_SIGN_SHA384, VC_SIGN_SHA512 };
+#define VC_SIGN_N_MD   4
+#define VC_SIGN_MD_MAX 64 /* bytes of the longest digest */
+
+size_t vc_sign_md_len(enum vc_sign_md md);	 /* 20, 32, 48, 64 */
+const char *vc_sign_md_name(enum vc_sign_md md); /* "sha1", "sha256", ... */
+
+/* A streaming digest; vc_sign_md_final() writes vc_sign_md_len() bytes and
+ * starts over. */
+struct vc_sign_md_ctx;
+int vc_sign_md_new(enum vc_sign_md md, struct vc_sign_md_ctx **ret, struct vc_error *err);
+void vc_sign_md_update(struct vc_sign_md_ctx *c, const void *p, size_t n);
+void vc_sign_md_final(struct vc_sign_md_ctx *c, uint8_t *out);
+void vc_sign_md_free(struct vc_sign_md_ctx *c);
+int vc_sign_md(enum vc_sign_md md, const void *p, size_t n, uint8_t *out, struct vc_error *err);
+
+/* An RSA-2048..4096 private key without certificate (PEM or DER: PKCS#1 or
+ * PKCS#8, not encrypted), for systemd's signed PCR policies. */
+struct vc_sign_rsa_key;
+int vc_sign_rsa_key_load(const char *path, struct vc_sign_rsa_key **ret, struct vc_error *err);
+void vc_sign_rsa_key_free(struct vc_sign_rsa_key *k);
+/* Its public key as SubjectPublicKeyInfo PEM (64-column base64, final
+ * newline: the bytes of `openssl pkey -pubout`), appended to out. */
+int vc_sign_rsa_public_pem(const struct vc_sign_rsa_key *k, struct vc_buf *out,
+			   struct vc_error *err);
+/* SHA-256 of the RSAPublicKey DER (RFC 8017 A.1.1) of a PEM or DER public
+ * key: the "pkfp" of systemd's .pcrsig. */
+int vc_sign_rsa_public_fingerprint(const uint8_t *pem, size_t len, uint8_t out[32],
+				   struct vc_error *err);
+/* RSASSA-PKCS1-v1_5 over md(msg), appended to out (checked before). */
+int vc_sign_rsa_sign(const struct vc_sign_rsa_key *k, enum vc_sign_md md, const void *msg,
+		     size_t len, struct vc_buf *out, struct vc_error *err);
+/* Checks such a signature with a PEM or DER public key: VC_ECHECK when it
+ * does not verify, VC_EINVAL when the key cannot be read. */
+int vc_sign_rsa_verify(const uint8_t *pem, size_t pem_len, enum vc_sign_md md, const void *msg,
+		       size_t len, const uint8_t *sig, size_t sig_len, struct vc_error *err);
+
 #endif
