@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+vc_test(measure DEPS vc_measure vc_sign)
