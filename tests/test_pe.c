@@ -265,6 +265,62 @@ static void uki_sbat_kept_or_appended(void **state)
 	vc_mem_sink_fini(&m);
 }
 
+/* Planned in two steps: the sections as they will be loaded (the stub's
+ * merged .sbat, .linux with the kernel's SizeOfImage), then .pcrsig added
+ * before .linux; .pcrpkey after .splash's place (ukify's order). */
+static void uki_plan_pcrsig(void **state)
+{
+	struct fake stub, kern;
+	struct vc_uki_blob bs, bk, bp;
+	struct vc_uki_options o;
+	struct vc_uki_summary sum;
+	struct vc_uki_section sec[16];
+	struct vc_uki_plan *plan = NULL;
+	struct vc_mem_sink m;
+	struct vc_error err = {0};
+	struct vc_pe_image img;
+	size_t n;
+	(void)state;
+
+	make_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
+	make_pe(&kern, SBAT_HDR "linux,1,Linux,linux,1,y\n", true);
+	bs = blob("stub", stub.d, stub.len);
+	bk = blob("kernel", kern.d, kern.len);
+	bp = blob("pkey", "-----BEGIN PUBLIC KEY-----\n", 27);
+	vc_uki_options_init(&o);
+	o.stub = &bs;
+	o.kernel = &bk;
+	o.cmdline = "quiet";
+	o.pcrpkey = &bp;
+	assert_int_equal(vc_uki_plan_new(&o, &plan, &err), 0);
+	n = vc_uki_plan_sections(plan, sec, 16);
+	assert_int_equal(n, 6); /* .text .sbat .cmdline .uname .pcrpkey .linux */
+	assert_string_equal(sec[1].name, ".sbat");
+	assert_int_equal(sec[1].virtual_size, sec[1].len);
+	assert_non_null(memmem(sec[1].data, sec[1].len, "linux,1,Linux", 13));
+	assert_string_equal(sec[4].name, ".pcrpkey");
+	assert_memory_equal(sec[4].data, "-----BEGIN", 10);
+	assert_string_equal(sec[5].name, ".linux");
+	assert_int_equal(sec[5].len, kern.len);
+	assert_int_equal(sec[5].virtual_size, 0x3000); /* zeros past the file */
+	assert_int_equal(vc_uki_plan_add_pcrsig(plan, (const uint8_t *)"{}\n", 3, &err), 0);
+	assert_int_equal(vc_uki_plan_add_pcrsig(plan, (const uint8_t *)"{}\n", 3, &err), VC_EINVAL);
+	vc_mem_sink_init(&m);
+	assert_int_equal(vc_uki_plan_write(plan, &m.sink, &sum, &err), 0);
+	assert_int_equal(vc_pe_parse(m.data, m.len, "uki", &img, &err), 0);
+	const char *order[] = {".text",	   ".sbat",   ".cmdline", ".uname",
+			       ".pcrpkey", ".pcrsig", ".linux"};
+	assert_int_equal(img.n_sections, 7);
+	for (unsigned i = 0; i < 7; i++)
+		assert_string_equal(img.sections[i].name, order[i]);
+	const struct vc_pe_section *s = sect(&img, ".pcrsig");
+	assert_int_equal(s->virtual_size, 3);
+	assert_memory_equal(m.data + s->pointer_to_raw_data, "{}\n", 3);
+	assert_int_equal(img.checksum, vc_pe_checksum(m.data, m.len, 0x58 + 64));
+	vc_uki_plan_free(plan);
+	vc_mem_sink_fini(&m);
+}
+
 static void reader_refuses(void **state)
 {
 	struct fake f;
@@ -419,6 +475,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(uki_fields),
 	    cmocka_unit_test(uki_sbat_kept_or_appended),
+	    cmocka_unit_test(uki_plan_pcrsig),
 	    cmocka_unit_test(reader_refuses),
 	    cmocka_unit_test(reader_survives_corruption),
 	    cmocka_unit_test(checksum_matches_reference),

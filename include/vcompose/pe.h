@@ -7,14 +7,17 @@
  *
  * What it writes: the systemd-boot stub (linuxx64.efi.stub) unchanged, followed by
  * new sections in the order ukify writes them — .osrel .cmdline .dtb .uname .splash
- * .initrd .linux — each at a VirtualAddress rounded up to the stub's
+ * .pcrpkey .initrd .pcrsig .linux — each at a VirtualAddress rounded up to the stub's
  * SectionAlignment after the previous section, at a file offset rounded up to its
  * FileAlignment. .sbat is the merge of the stub's, the kernel's and our own SBAT
  * lines, written in place into the stub's .sbat when it fits there, else appended
  * after .linux when the stub has none. Header fields NumberOfSections,
  * SizeOfImage, SizeOfInitializedData, SizeOfHeaders, TimeDateStamp and CheckSum
- * are updated. What it does not write: signatures (.pcrsig, Authenticode: see
- * sign.h), .ucode, .pcrpkey, profiles.
+ * are updated. .pcrpkey is written as given; .pcrsig is made by the caller
+ * from the planned sections (vc_uki_plan_sections(): measure them, sign, then
+ * vc_uki_plan_add_pcrsig()), as ukify runs systemd-measure before the layout.
+ * What it does not write: Authenticode (sign.h, after assembly), .ucode,
+ * profiles.
  *
  * The reader trusts nothing: every offset, size and count of the DOS header, PE
  * signature, COFF header, optional header, data directories and section table is
@@ -143,6 +146,7 @@ struct vc_uki_options {
 	const struct vc_uki_blob *sbat;	      /* SBAT lines to add; NULL: the "uki" line */
 	const struct vc_uki_blob *splash;     /* .splash (BMP) */
 	const struct vc_uki_blob *dtb;	      /* .dtb */
+	const struct vc_uki_blob *pcrpkey;    /* .pcrpkey (PEM public key) */
 	bool have_epoch;		      /* TimeDateStamp = epoch, else the stub's */
 	int64_t epoch;
 };
@@ -167,6 +171,31 @@ struct vc_uki_summary {
 /* Assembles the UKI into out (offsets from 0; the caller commits). */
 int vc_uki_write(const struct vc_uki_options *o, const struct vc_sink *out,
 		 struct vc_uki_summary *ret, struct vc_error *err);
+
+/* Two steps, for a caller that needs the sections before their layout (to
+ * measure them and sign the result). o and everything it points to are
+ * borrowed until vc_uki_plan_free(). */
+struct vc_uki_plan;
+int vc_uki_plan_new(const struct vc_uki_options *o, struct vc_uki_plan **ret, struct vc_error *err);
+void vc_uki_plan_free(struct vc_uki_plan *p);
+
+/* A section of the planned UKI as it will be loaded: len bytes of data (the
+ * raw data the loader copies), then zeros up to virtual_size. */
+struct vc_uki_section {
+	char name[9];
+	const uint8_t *data; /* borrowed from the plan or its inputs */
+	size_t len;
+	uint64_t virtual_size;
+};
+/* The stub's sections (its .sbat as it will be), then ours, in file order;
+ * at most max of them. Returns how many were written to out. */
+size_t vc_uki_plan_sections(const struct vc_uki_plan *p, struct vc_uki_section *out, size_t max);
+/* Adds .pcrsig (copied) before .linux. Once only. */
+int vc_uki_plan_add_pcrsig(struct vc_uki_plan *p, const uint8_t *json, size_t len,
+			   struct vc_error *err);
+/* Lays the sections out and writes the UKI into out. */
+int vc_uki_plan_write(struct vc_uki_plan *p, const struct vc_sink *out, struct vc_uki_summary *ret,
+		      struct vc_error *err);
 
 /* Appends a JSON object describing a PE file's sections (name, vma, sizes,
  * flags, sha256 of the loaded bytes; text of .cmdline .osrel .uname .sbat). */

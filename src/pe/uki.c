@@ -4,7 +4,9 @@
  * Microsoft "PE Format" (section table, alignment rules, CheckSum); shim's
  * "SBAT.md" (the .sbat CSV and its mandatory first line). Section order and
  * placement follow systemd's ukify: new sections after the stub's last one,
- * .osrel .cmdline .dtb .uname .splash .initrd .linux, then .sbat. */
+ * .osrel .cmdline .dtb .uname .splash .pcrpkey .initrd .pcrsig .linux, then
+ * .sbat. Writing is planned first (the sections and their bytes), so that a
+ * caller can measure them and add the signed .pcrsig before the layout. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,21 +66,23 @@ struct new_section {
 	uint64_t va, off, raw;
 };
 
-struct uki_build {
+struct vc_uki_plan {
+	const struct vc_uki_options *o; /* borrowed */
 	struct vc_pe_image stub, kernel;
 	size_t stub_len; /* the stub's bytes we keep (a trailing symbol table dropped) */
 	bool strip_symbols;
-	struct new_section sec[10];
+	struct new_section sec[12];
 	size_t n_sec;
-	struct vc_buf cmdline, initrd, sbat;
+	struct vc_buf cmdline, initrd, sbat, pcrsig;
+	struct vc_uki_summary sum; /* what is known before the layout */
 	char uname[UNAME_MAX + 1];
 	const struct vc_pe_section *stub_sbat; /* overwritten in place, or NULL */
-	uint64_t sum;			       /* running checksum */
+	uint64_t sum_acc;		       /* running checksum */
 };
 
 /* Old stubs keep a COFF symbol table at the end of the file; images should
  * have none. Drop it when nothing follows it, as ukify does; refuse otherwise. */
-static int stub_symbols(struct uki_build *b, const char *name, struct vc_error *err)
+static int stub_symbols(struct vc_uki_plan *b, const char *name, struct vc_error *err)
 {
 	const struct vc_pe_image *s = &b->stub;
 	uint64_t end;
@@ -100,7 +104,7 @@ static int stub_symbols(struct uki_build *b, const char *name, struct vc_error *
 	return 0;
 }
 
-static int check_stub(struct uki_build *b, const struct vc_uki_blob *stub, struct vc_error *err)
+static int check_stub(struct vc_uki_plan *b, const struct vc_uki_blob *stub, struct vc_error *err)
 {
 	const struct vc_pe_image *s = &b->stub;
 
@@ -145,7 +149,7 @@ static int check_stub(struct uki_build *b, const struct vc_uki_blob *stub, struc
 
 /* An EFI-stub kernel: a PE image for the stub's machine; on x86 also a bzImage
  * (the "HdrS" real-mode header of Documentation/arch/x86/boot.rst). */
-static int check_kernel(struct uki_build *b, const struct vc_uki_blob *k, struct vc_error *err)
+static int check_kernel(struct vc_uki_plan *b, const struct vc_uki_blob *k, struct vc_error *err)
 {
 	char what[300];
 	int r;
@@ -208,7 +212,7 @@ static void scrape_uname(const struct vc_uki_blob *k, char out[UNAME_MAX + 1])
 /* Appends the lines of an SBAT text after its header line (which must be there)
  * to b->sbat, each ending in '\n'. Trailing NULs and '\r' are dropped, and so
  * are empty lines. */
-static int sbat_take(struct uki_build *b, const uint8_t *p, size_t n, const char *what,
+static int sbat_take(struct vc_uki_plan *b, const uint8_t *p, size_t n, const char *what,
 		     struct vc_error *err)
 {
 	size_t i = 0, line = 0;
@@ -236,7 +240,7 @@ static int sbat_take(struct uki_build *b, const uint8_t *p, size_t n, const char
 	return 0;
 }
 
-static int sbat_merge(struct uki_build *b, const struct vc_uki_options *o, struct vc_error *err)
+static int sbat_merge(struct vc_uki_plan *b, const struct vc_uki_options *o, struct vc_error *err)
 {
 	const struct vc_pe_section *s;
 	const uint8_t *p;
@@ -267,7 +271,7 @@ static int sbat_merge(struct uki_build *b, const struct vc_uki_options *o, struc
 	return vc_buf_append(&b->sbat, "", 1, err);
 }
 
-static int add_section(struct uki_build *b, const char *name, const uint8_t *data, size_t len,
+static int add_section(struct vc_uki_plan *b, const char *name, const uint8_t *data, size_t len,
 		       uint64_t vsize, uint32_t flags, struct vc_error *err)
 {
 	struct new_section *s;
@@ -290,7 +294,7 @@ static int add_section(struct uki_build *b, const char *name, const uint8_t *dat
 	return 0;
 }
 
-static int add_blob(struct uki_build *b, const char *name, const struct vc_uki_blob *blob,
+static int add_blob(struct vc_uki_plan *b, const char *name, const struct vc_uki_blob *blob,
 		    struct vc_error *err)
 {
 	int r;
@@ -311,7 +315,7 @@ static int add_blob(struct uki_build *b, const char *name, const struct vc_uki_b
 }
 
 /* The sections in ukify's order. */
-static int collect(struct uki_build *b, const struct vc_uki_options *o, struct vc_error *err)
+static int collect(struct vc_uki_plan *b, const struct vc_uki_options *o, struct vc_error *err)
 {
 	int r;
 
@@ -341,6 +345,8 @@ static int collect(struct uki_build *b, const struct vc_uki_options *o, struct v
 		return r;
 	if ((r = add_blob(b, ".splash", o->splash, err)) < 0)
 		return r;
+	if ((r = add_blob(b, ".pcrpkey", o->pcrpkey, err)) < 0)
+		return r;
 	if (o->n_initrds == 1) {
 		if ((r = add_blob(b, ".initrd", o->initrds[0], err)) < 0)
 			return r;
@@ -367,7 +373,7 @@ static int collect(struct uki_build *b, const struct vc_uki_options *o, struct v
 
 /* Merged .sbat over the stub's own when it fits there: within its raw size
  * and before the next section's address. */
-static int place_sbat(struct uki_build *b, const struct vc_uki_options *o,
+static int place_sbat(struct vc_uki_plan *b, const struct vc_uki_options *o,
 		      struct vc_uki_summary *sum, struct vc_error *err)
 {
 	const struct vc_pe_section *s = vc_pe_find_section(&b->stub, ".sbat");
@@ -398,16 +404,16 @@ static int place_sbat(struct uki_build *b, const struct vc_uki_options *o,
 
 static const uint8_t zeros[4096];
 
-static int emit(struct uki_build *b, const struct vc_sink *out, const void *p, size_t n,
+static int emit(struct vc_uki_plan *b, const struct vc_sink *out, const void *p, size_t n,
 		uint64_t off, struct vc_error *err)
 {
 	if (!n)
 		return 0;
-	b->sum = vc_pe_checksum_add(b->sum, p, n, off);
+	b->sum_acc = vc_pe_checksum_add(b->sum_acc, p, n, off);
 	return vc_sink_pwrite(out, p, n, off, err);
 }
 
-static int emit_zeros(struct uki_build *b, const struct vc_sink *out, uint64_t from, uint64_t to,
+static int emit_zeros(struct vc_uki_plan *b, const struct vc_sink *out, uint64_t from, uint64_t to,
 		      struct vc_error *err)
 {
 	while (from < to) {
@@ -435,54 +441,63 @@ static void put_section(uint8_t *p, const char *name, uint64_t vsize, uint64_t v
 	vc_put_le32(d->characteristics, flags);
 }
 
-static int write_image(struct uki_build *b, const struct vc_uki_options *o,
-		       const struct vc_sink *out, struct vc_uki_summary *sum, struct vc_error *err)
+/* Where the new sections go. */
+struct layout {
+	uint64_t hdr_size;  /* SizeOfHeaders */
+	uint64_t image_end; /* SizeOfImage */
+	uint64_t file_end;  /* file size */
+	uint64_t init_data; /* SizeOfInitializedData */
+	size_t n_total;	    /* sections in the output */
+};
+
+/* The headers must still end before the first section, in the file and in
+ * memory, over bytes that are zero. */
+static int layout_headers(struct vc_uki_plan *b, struct layout *l, struct vc_error *err)
 {
 	const struct vc_pe_image *s = &b->stub;
-	const struct vc_pe_section *last = &s->sections[s->n_sections - 1];
-	uint64_t fa = s->file_alignment, sa = s->section_alignment;
-	uint64_t table_end, hdr_size, limit, va, off, image_end, init_data;
-	size_t n_total = s->n_sections + b->n_sec;
-	uint8_t *hdr = NULL;
-	int r = 0;
+	uint64_t table_end, limit;
+	uint64_t old_end =
+	    s->section_table_offset + (uint64_t)s->n_sections * sizeof(struct pe_section_disk);
 
-	/* The headers must still end before the first section, in the file and in memory. */
-	table_end = s->section_table_offset + (uint64_t)n_total * sizeof(struct pe_section_disk);
-	hdr_size = VC_ROUND_UP(table_end, fa);
-	if (hdr_size < s->size_of_headers)
-		hdr_size = s->size_of_headers;
+	l->n_total = s->n_sections + b->n_sec;
+	table_end = s->section_table_offset + (uint64_t)l->n_total * sizeof(struct pe_section_disk);
+	l->hdr_size = VC_ROUND_UP(table_end, (uint64_t)s->file_alignment);
+	if (l->hdr_size < s->size_of_headers)
+		l->hdr_size = s->size_of_headers;
 	limit = s->sections[0].virtual_address;
 	if (s->first_raw_data && s->first_raw_data < limit)
 		limit = s->first_raw_data;
 	if (b->stub_len < limit) /* a stub with no section data at all */
 		limit = b->stub_len;
-	if (n_total > VC_PE_MAX_SECTIONS || hdr_size > limit)
+	if (l->n_total > VC_PE_MAX_SECTIONS || l->hdr_size > limit)
 		return vc_errorf(
 		    err, VC_ERANGE,
 		    "stub '%s': no room for %zu more section headers: the table would "
 		    "end at 0x%llx (headers 0x%llx), the first section starts at 0x%llx",
-		    o->stub->name, b->n_sec, (unsigned long long)table_end,
-		    (unsigned long long)hdr_size, (unsigned long long)limit);
-	{
-		uint64_t old_end = s->section_table_offset +
-				   (uint64_t)s->n_sections * sizeof(struct pe_section_disk);
+		    b->o->stub->name, b->n_sec, (unsigned long long)table_end,
+		    (unsigned long long)l->hdr_size, (unsigned long long)limit);
+	for (uint64_t i = old_end; i < table_end; i++)
+		if (s->data[i])
+			return vc_errorf(err, VC_EINVAL,
+					 "stub '%s': byte 0x%llx after the section table is "
+					 "in use (0x%02x): no free room for new headers",
+					 b->o->stub->name, (unsigned long long)i, s->data[i]);
+	return 0;
+}
 
-		for (uint64_t i = old_end; i < table_end; i++)
-			if (s->data[i])
-				return vc_errorf(
-				    err, VC_EINVAL,
-				    "stub '%s': byte 0x%llx after the section table is "
-				    "in use (0x%02x): no free room for new headers",
-				    o->stub->name, (unsigned long long)i, s->data[i]);
-	}
+/* Addresses after the stub's last section, data after its bytes. */
+static int layout_sections(struct vc_uki_plan *b, struct layout *l, struct vc_error *err)
+{
+	const struct vc_pe_image *s = &b->stub;
+	const struct vc_pe_section *last = &s->sections[s->n_sections - 1];
+	uint64_t fa = s->file_alignment, sa = s->section_alignment, va, off;
 
-	/* Layout: addresses after the stub's last section, data after its bytes. */
 	va = last->virtual_address +
 	     (uint64_t)(last->virtual_size ? last->virtual_size : last->size_of_raw_data);
 	if (b->stub_sbat == last && last->virtual_address + (uint64_t)b->sbat.len > va)
 		va = last->virtual_address + (uint64_t)b->sbat.len;
 	off = VC_ROUND_UP((uint64_t)b->stub_len, fa);
-	init_data = s->size_of_initialized_data;
+	l->init_data = s->size_of_initialized_data;
 	for (size_t i = 0; i < b->n_sec; i++) {
 		struct new_section *n = &b->sec[i];
 
@@ -491,52 +506,52 @@ static int write_image(struct uki_build *b, const struct vc_uki_options *o,
 		n->raw = VC_ROUND_UP((uint64_t)n->len, fa);
 		va = n->va + n->virtual_size;
 		off = n->off + n->raw;
-		init_data += n->virtual_size; /* as ukify counts, .linux included */
+		l->init_data += n->virtual_size; /* as ukify counts, .linux included */
 	}
-	image_end = VC_ROUND_UP(va, sa);
-	if (image_end > UINT32_MAX || off > UINT32_MAX)
+	l->image_end = VC_ROUND_UP(va, sa);
+	l->file_end = off;
+	if (l->image_end > UINT32_MAX || off > UINT32_MAX)
 		return vc_errorf(err, VC_ERANGE,
 				 "the UKI would need %llu bytes of address space and %llu of file; "
 				 "PE32+ allows 4 GiB",
-				 (unsigned long long)image_end, (unsigned long long)off);
-	if (init_data > UINT32_MAX)
-		init_data = UINT32_MAX;
+				 (unsigned long long)l->image_end, (unsigned long long)off);
+	if (l->init_data > UINT32_MAX)
+		l->init_data = UINT32_MAX;
+	return 0;
+}
 
-	/* Headers: the stub's, patched. */
-	hdr = calloc(1, hdr_size);
-	if (!hdr)
-		return vc_errorf(err, VC_ENOMEM, "out of memory");
-	memcpy(hdr, s->data, s->size_of_headers);
-	{
-		struct pe_coff_header_disk *c = (void *)(hdr + s->pe_offset + 4);
-		struct pe_opt_header64_disk *h = (void *)(hdr + s->opt_offset);
-		uint32_t stamp = s->time_date_stamp;
+/* The stub's headers, patched, with our section headers; hdr holds
+ * l->hdr_size bytes. */
+static int build_headers(struct vc_uki_plan *b, const struct layout *l, uint8_t *hdr,
+			 struct vc_error *err)
+{
+	const struct vc_pe_image *s = &b->stub;
+	const struct vc_uki_options *o = b->o;
+	struct pe_coff_header_disk *c = (void *)(hdr + s->pe_offset + 4);
+	struct pe_opt_header64_disk *h = (void *)(hdr + s->opt_offset);
+	uint32_t stamp = s->time_date_stamp;
 
-		if (o->have_epoch) {
-			if (o->epoch < 0 || o->epoch > UINT32_MAX) {
-				r = vc_errorf(
-				    err, VC_ERANGE,
-				    "SOURCE_DATE_EPOCH %lld does not fit in the 32-bit PE "
-				    "TimeDateStamp",
-				    (long long)o->epoch);
-				goto out;
-			}
-			stamp = (uint32_t)o->epoch;
-		}
-		vc_put_le16(c->number_of_sections, (uint16_t)n_total);
-		vc_put_le32(c->time_date_stamp, stamp);
-		if (b->strip_symbols) {
-			vc_put_le32(c->pointer_to_symbol_table, 0);
-			vc_put_le32(c->number_of_symbols, 0);
-			vc_put_le16(c->characteristics,
-				    s->characteristics | PE_FILE_LOCAL_SYMS_STRIPPED);
-		}
-		vc_put_le32(h->size_of_initialized_data, (uint32_t)init_data);
-		vc_put_le32(h->size_of_image, (uint32_t)image_end);
-		vc_put_le32(h->size_of_headers, (uint32_t)hdr_size);
-		vc_put_le32(h->checksum, 0);
-		sum->time_date_stamp = stamp;
+	if (o->have_epoch) {
+		if (o->epoch < 0 || o->epoch > UINT32_MAX)
+			return vc_errorf(err, VC_ERANGE,
+					 "SOURCE_DATE_EPOCH %lld does not fit in the 32-bit PE "
+					 "TimeDateStamp",
+					 (long long)o->epoch);
+		stamp = (uint32_t)o->epoch;
 	}
+	memcpy(hdr, s->data, s->size_of_headers);
+	vc_put_le16(c->number_of_sections, (uint16_t)l->n_total);
+	vc_put_le32(c->time_date_stamp, stamp);
+	if (b->strip_symbols) {
+		vc_put_le32(c->pointer_to_symbol_table, 0);
+		vc_put_le32(c->number_of_symbols, 0);
+		vc_put_le16(c->characteristics, s->characteristics | PE_FILE_LOCAL_SYMS_STRIPPED);
+	}
+	vc_put_le32(h->size_of_initialized_data, (uint32_t)l->init_data);
+	vc_put_le32(h->size_of_image, (uint32_t)l->image_end);
+	vc_put_le32(h->size_of_headers, (uint32_t)l->hdr_size);
+	vc_put_le32(h->checksum, 0);
+	b->sum.time_date_stamp = stamp;
 	if (b->stub_sbat) {
 		struct pe_section_disk *d =
 		    (void *)(hdr + s->section_table_offset +
@@ -551,50 +566,58 @@ static int write_image(struct uki_build *b, const struct vc_uki_options *o,
 				(s->n_sections + i) * sizeof(struct pe_section_disk),
 			    n->name, n->virtual_size, n->va, n->raw, n->off, n->flags);
 	}
+	return 0;
+}
 
-	/* Bytes: headers, the stub's sections (the .sbat replaced), ours. */
-	b->sum = 0;
-	if ((r = emit(b, out, hdr, hdr_size, 0, err)) < 0)
-		goto out;
+/* Every byte: headers, the stub's sections (its .sbat replaced), ours with
+ * zero padding, then the checksum over all of it. */
+static int emit_image(struct vc_uki_plan *b, const struct layout *l, const uint8_t *hdr,
+		      const struct vc_sink *out, struct vc_error *err)
+{
+	const struct vc_pe_image *s = &b->stub;
+	uint64_t hs = l->hdr_size, at = b->stub_len;
+	uint8_t ck[4];
+	int r;
+
+	b->sum.checksum = 0;
+	b->sum_acc = 0;
+	if ((r = emit(b, out, hdr, hs, 0, err)) < 0)
+		return r;
 	if (b->stub_sbat) {
 		uint64_t so = b->stub_sbat->pointer_to_raw_data;
 		uint64_t se = so + b->stub_sbat->size_of_raw_data;
 
-		if ((r = emit(b, out, s->data + hdr_size, so - hdr_size, hdr_size, err)) < 0 ||
+		if ((r = emit(b, out, s->data + hs, so - hs, hs, err)) < 0 ||
 		    (r = emit(b, out, b->sbat.data, b->sbat.len, so, err)) < 0 ||
 		    (r = emit_zeros(b, out, so + b->sbat.len, se, err)) < 0 ||
 		    (r = emit(b, out, s->data + se, b->stub_len - se, se, err)) < 0)
-			goto out;
-	} else if ((r = emit(b, out, s->data + hdr_size, b->stub_len - hdr_size, hdr_size, err)) <
-		   0) {
-		goto out;
+			return r;
+	} else if ((r = emit(b, out, s->data + hs, b->stub_len - hs, hs, err)) < 0) {
+		return r;
 	}
-	{
-		uint64_t at = b->stub_len;
+	for (size_t i = 0; i < b->n_sec; i++) {
+		const struct new_section *n = &b->sec[i];
 
-		for (size_t i = 0; i < b->n_sec; i++) {
-			const struct new_section *n = &b->sec[i];
-
-			if ((r = emit_zeros(b, out, at, n->off, err)) < 0 ||
-			    (r = emit(b, out, n->data, n->len, n->off, err)) < 0 ||
-			    (r = emit_zeros(b, out, n->off + n->len, n->off + n->raw, err)) < 0)
-				goto out;
-			at = n->off + n->raw;
-		}
+		if ((r = emit_zeros(b, out, at, n->off, err)) < 0 ||
+		    (r = emit(b, out, n->data, n->len, n->off, err)) < 0 ||
+		    (r = emit_zeros(b, out, n->off + n->len, n->off + n->raw, err)) < 0)
+			return r;
+		at = n->off + n->raw;
 	}
-	{
-		uint8_t ck[4];
-		uint32_t checksum = vc_pe_checksum_finish(b->sum, off);
+	b->sum.checksum = vc_pe_checksum_finish(b->sum_acc, l->file_end);
+	vc_put_le32(ck, b->sum.checksum);
+	return vc_sink_pwrite(out, ck, 4, s->opt_offset + 64, err);
+}
 
-		vc_put_le32(ck, checksum);
-		if ((r = vc_sink_pwrite(out, ck, 4, s->opt_offset + 64, err)) < 0)
-			goto out;
-		sum->checksum = checksum;
-	}
-	sum->size = off;
-	sum->size_of_image = (uint32_t)image_end;
+static void summarize(struct vc_uki_plan *b, const struct layout *l)
+{
+	const struct vc_pe_image *s = &b->stub;
+	struct vc_uki_summary *sum = &b->sum;
+
+	sum->size = l->file_end;
+	sum->size_of_image = (uint32_t)l->image_end;
 	sum->n_stub_sections = s->n_sections;
-	sum->n_sections = (uint16_t)n_total;
+	sum->n_sections = (uint16_t)l->n_total;
 	for (size_t i = 0; i < s->n_sections; i++)
 		sum->sections[i] = s->sections[i];
 	if (b->stub_sbat)
@@ -609,16 +632,11 @@ static int write_image(struct uki_build *b, const struct vc_uki_options *o,
 		d->pointer_to_raw_data = (uint32_t)b->sec[i].off;
 		d->characteristics = b->sec[i].flags;
 	}
-out:
-	free(hdr);
-	return r;
 }
 
-int vc_uki_write(const struct vc_uki_options *o, const struct vc_sink *out,
-		 struct vc_uki_summary *ret, struct vc_error *err)
+int vc_uki_plan_new(const struct vc_uki_options *o, struct vc_uki_plan **ret, struct vc_error *err)
 {
-	struct uki_build *b;
-	struct vc_uki_summary sum;
+	struct vc_uki_plan *b;
 	char what[300];
 	int r;
 
@@ -629,22 +647,113 @@ int vc_uki_write(const struct vc_uki_options *o, const struct vc_sink *out,
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
-	memset(&sum, 0, sizeof(sum));
+	b->o = o;
 	snprintf(what, sizeof(what), "stub '%s'", o->stub->name);
-	if ((r = vc_pe_parse_pe32plus(o->stub->data, o->stub->len, what, &b->stub, err)) < 0)
-		goto out;
-	if ((r = check_stub(b, o->stub, err)) < 0 || (r = check_kernel(b, o->kernel, err)) < 0 ||
+	if ((r = vc_pe_parse_pe32plus(o->stub->data, o->stub->len, what, &b->stub, err)) < 0 ||
+	    (r = check_stub(b, o->stub, err)) < 0 || (r = check_kernel(b, o->kernel, err)) < 0 ||
 	    (r = collect(b, o, err)) < 0 || (r = sbat_merge(b, o, err)) < 0 ||
-	    (r = place_sbat(b, o, &sum, err)) < 0 || (r = write_image(b, o, out, &sum, err)) < 0)
-		goto out;
-	snprintf(sum.uname, sizeof(sum.uname), "%s", b->uname);
-	sum.sbat_merged_len = b->sbat.len;
-	if (ret)
-		*ret = sum;
-out:
+	    (r = place_sbat(b, o, &b->sum, err)) < 0) {
+		vc_uki_plan_free(b);
+		return r;
+	}
+	snprintf(b->sum.uname, sizeof(b->sum.uname), "%s", b->uname);
+	b->sum.sbat_merged_len = b->sbat.len;
+	*ret = b;
+	return 0;
+}
+
+size_t vc_uki_plan_sections(const struct vc_uki_plan *b, struct vc_uki_section *out, size_t max)
+{
+	const struct vc_pe_image *s = &b->stub;
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_sections && n < max; i++, n++) {
+		const struct vc_pe_section *x = &s->sections[i];
+
+		memcpy(out[n].name, x->name, sizeof(out[n].name));
+		out[n].virtual_size = x->virtual_size;
+		if (x == b->stub_sbat) {
+			out[n].data = b->sbat.data;
+			out[n].len = b->sbat.len;
+			out[n].virtual_size = b->sbat.len;
+		} else {
+			out[n].len = vc_pe_section_data(s, x, &out[n].data);
+		}
+	}
+	for (size_t i = 0; i < b->n_sec && n < max; i++, n++) {
+		snprintf(out[n].name, sizeof(out[n].name), "%s", b->sec[i].name);
+		out[n].data = b->sec[i].data;
+		out[n].len = b->sec[i].len;
+		out[n].virtual_size = b->sec[i].virtual_size;
+	}
+	return n;
+}
+
+int vc_uki_plan_add_pcrsig(struct vc_uki_plan *b, const uint8_t *json, size_t len,
+			   struct vc_error *err)
+{
+	struct new_section *linux_sec;
+	int r;
+
+	if (b->pcrsig.len)
+		return vc_errorf(err, VC_EINVAL, "the UKI already has a .pcrsig");
+	if ((r = vc_buf_append(&b->pcrsig, json, len, err)) < 0)
+		return r;
+	/* Before .linux, as ukify places it (.linux stays last but .sbat). */
+	if ((r = add_section(b, ".pcrsig", b->pcrsig.data, b->pcrsig.len, 0, FLAGS_DATA, err)) < 0)
+		return r;
+	for (linux_sec = b->sec; strcmp(linux_sec->name, ".linux"); linux_sec++)
+		;
+	struct new_section pcrsig = b->sec[b->n_sec - 1];
+	memmove(linux_sec + 1, linux_sec,
+		(size_t)(&b->sec[b->n_sec - 1] - linux_sec) * sizeof(*linux_sec));
+	*linux_sec = pcrsig;
+	return 0;
+}
+
+int vc_uki_plan_write(struct vc_uki_plan *b, const struct vc_sink *out, struct vc_uki_summary *ret,
+		      struct vc_error *err)
+{
+	struct layout l;
+	uint8_t *hdr;
+	int r;
+
+	memset(&l, 0, sizeof(l));
+	if ((r = layout_headers(b, &l, err)) < 0 || (r = layout_sections(b, &l, err)) < 0)
+		return r;
+	hdr = calloc(1, l.hdr_size);
+	if (!hdr)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	if ((r = build_headers(b, &l, hdr, err)) == 0 &&
+	    (r = emit_image(b, &l, hdr, out, err)) == 0) {
+		summarize(b, &l);
+		if (ret)
+			*ret = b->sum;
+	}
+	free(hdr);
+	return r;
+}
+
+void vc_uki_plan_free(struct vc_uki_plan *b)
+{
+	if (!b)
+		return;
 	vc_buf_fini(&b->cmdline);
 	vc_buf_fini(&b->initrd);
 	vc_buf_fini(&b->sbat);
+	vc_buf_fini(&b->pcrsig);
 	free(b);
+}
+
+int vc_uki_write(const struct vc_uki_options *o, const struct vc_sink *out,
+		 struct vc_uki_summary *ret, struct vc_error *err)
+{
+	struct vc_uki_plan *b;
+	int r = vc_uki_plan_new(o, &b, err);
+
+	if (r < 0)
+		return r;
+	r = vc_uki_plan_write(b, out, ret, err);
+	vc_uki_plan_free(b);
 	return r;
 }
