@@ -30,6 +30,8 @@
 #include <stdint.h>
 
 #include "vcompose/error.h"
+#include "vcompose/measure.h"
+#include "vcompose/pe.h"
 
 struct vc_compose_options {
 	const char *config_path; /* config.xml */
@@ -46,6 +48,11 @@ struct vc_compose_options {
 	const char *initrd_path;     /* a ready initrd; NULL: the config's, else dracut */
 	const char *const *profiles; /* NULL-terminated --profile names, or NULL */
 	const char *mtree_path;	     /* overlay for the tree, or NULL */
+	/* TPM PCR 11 of the UKI (oem): an RSA key signs the policy (.pcrpkey,
+	 * .pcrsig); the manifest lists the banks' predictions either way. */
+	const char *pcr_key_path;
+	unsigned pcr_banks;			    /* VC_MEASURE_BANK() mask; 0: SHA-256 */
+	const struct vc_measure_phases *pcr_phases; /* NULL: systemd-measure's four */
 	/* Progress and notes for the CLI (may be NULL): a stage name or a note
 	 * of the config ("config.xml:12: <packages>: ignored offline"). */
 	void (*note)(void *ctx, const char *text);
@@ -63,6 +70,35 @@ struct vc_compose_result {
 	uint64_t root_size; /* bytes of the EROFS image */
 	uint64_t hash_size; /* bytes of the verity area (superblock + tree) */
 };
+
+/* The TPM PCR 11 side of a UKI (measure.h): what to predict and sign. */
+struct vc_compose_pcr_options {
+	const char *key_path;			/* RSA key: .pcrpkey + .pcrsig; NULL: none */
+	unsigned banks;				/* VC_MEASURE_BANK() mask; 0: SHA-256 */
+	const struct vc_measure_phases *phases; /* NULL: systemd-measure's four */
+};
+
+/* What was predicted (and signed) for a UKI. */
+struct vc_compose_pcr {
+	bool predicted;	  /* false: the stub's measurements are not modelled */
+	char why[512];	  /* why not, when !predicted */
+	bool signed_;	  /* .pcrpkey and .pcrsig written */
+	uint8_t pkfp[32]; /* SHA-256 of the RSAPublicKey DER, when signed */
+	struct vc_measure m;
+	struct vc_measure_phases phases;
+};
+
+/* Assembles a UKI (pe.h) and predicts its PCR 11 from the sections as they
+ * will lie in memory; with a key, adds .pcrpkey (measured) and .pcrsig (not
+ * measured: systemd-measure sign's JSON), all before the layout. A stub
+ * whose measurements are not modelled is an error only when signing. */
+int vc_compose_uki(const struct vc_uki_options *o, const struct vc_compose_pcr_options *p,
+		   const struct vc_sink *out, struct vc_uki_summary *ret_sum,
+		   struct vc_compose_pcr *ret_pcr, struct vc_error *err);
+
+/* The "pcr11" JSON object of a result (see vc_measure_json), plus
+ * "signed": {"pkfp","banks","phases"} when signed; null when not predicted. */
+int vc_compose_pcr_json(const struct vc_compose_pcr *p, struct vc_json *j, struct vc_error *err);
 
 int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret,
 	       struct vc_error *err);

@@ -88,6 +88,10 @@ int vc_measure_uki(const struct vc_measure_section *sections, size_t n, enum vc_
 int vc_measure_phase(const struct vc_measure *m, enum vc_sign_md md, const char *phase,
 		     uint8_t *out, struct vc_error *err);
 
+/* A bank by name: "sha1", "sha256", "sha384", "sha512" (any case, as
+ * systemd-measure --bank takes them). */
+int vc_measure_bank_from_name(const char *name, enum vc_sign_md *ret, struct vc_error *err);
+
 /* PCR extend: pcr = H(pcr || digest). */
 int vc_measure_extend(enum vc_sign_md md, uint8_t *pcr, const uint8_t *digest,
 		      struct vc_error *err);

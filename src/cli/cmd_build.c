@@ -13,28 +13,36 @@
 
 static void help(void)
 {
-	printf("Usage: vcompose build CONFIG.xml (--root DIR | --tar FILE) -o OUTDIR\n"
-	       "                      [--source-date-epoch N] [--jobs N] [--key K --cert C]\n"
-	       "                      [--defer-signature] [--stub F] [--initrd F] [--profile P]\n"
-	       "                      [--mtree F] [-q|-v]\n\n"
-	       "Composes a bootable (oem) or discoverable (ddi) GPT disk image from a KIWI-style\n"
-	       "config.xml and a root tree: EROFS root, dm-verity, optional PKCS#7 signature,\n"
-	       "UKI and ESP. OUTDIR gets NAME.raw, NAME.efi, NAME.roothash, NAME.roothash.p7s,\n"
-	       "NAME.dracut.log and NAME.manifest.json; nothing is left there on error.\n\n"
-	       "  --root DIR            the tree as a folder (owners become 0:0; see --mtree)\n"
-	       "  --tar FILE            the tree as an archive (tar, cpio; gz, xz, zst...; '-')\n"
-	       "  -o, --output OUTDIR   output folder (must exist)\n"
-	       "  --source-date-epoch N build time and mtime clamp (default: $SOURCE_DATE_EPOCH,\n"
-	       "                        else the newest mtime in the tree)\n"
-	       "  --jobs N              worker threads (default: one per CPU); bytes never change\n"
-	       "  --key K --cert C      sign the root hash (override the config's key)\n"
-	       "  --defer-signature     reserve the signature partition, sign later\n"
-	       "  --stub F              systemd-boot stub (default: the tree's)\n"
-	       "  --initrd F            a ready initrd (default: the config's, else dracut)\n"
-	       "  --profile P           select a KIWI profile (repeatable)\n"
-	       "  --mtree F             ownership/mode/device overlay for the tree\n"
-	       "  --json                print the manifest on standard output\n"
-	       "  -q, -v                quiet, verbose\n");
+	printf(
+	    "Usage: vcompose build CONFIG.xml (--root DIR | --tar FILE) -o OUTDIR\n"
+	    "                      [--source-date-epoch N] [--jobs N] [--key K --cert C]\n"
+	    "                      [--defer-signature] [--stub F] [--initrd F] [--profile P]\n"
+	    "                      [--mtree F] [--pcr-key K] [--pcr-bank B] [--pcr-phase P]\n"
+	    "                      [-q|-v]\n\n"
+	    "Composes a bootable (oem) or discoverable (ddi) GPT disk image from a KIWI-style\n"
+	    "config.xml and a root tree: EROFS root, dm-verity, optional PKCS#7 signature,\n"
+	    "UKI and ESP. OUTDIR gets NAME.raw, NAME.efi, NAME.roothash, NAME.roothash.p7s,\n"
+	    "NAME.dracut.log and NAME.manifest.json; nothing is left there on error.\n\n"
+	    "  --root DIR            the tree as a folder (owners become 0:0; see --mtree)\n"
+	    "  --tar FILE            the tree as an archive (tar, cpio; gz, xz, zst...; '-')\n"
+	    "  -o, --output OUTDIR   output folder (must exist)\n"
+	    "  --source-date-epoch N build time and mtime clamp (default: $SOURCE_DATE_EPOCH,\n"
+	    "                        else the newest mtime in the tree)\n"
+	    "  --jobs N              worker threads (default: one per CPU); bytes never change\n"
+	    "  --key K --cert C      sign the root hash (override the config's key)\n"
+	    "  --defer-signature     reserve the signature partition, sign later\n"
+	    "  --stub F              systemd-boot stub (default: the tree's)\n"
+	    "  --initrd F            a ready initrd (default: the config's, else dracut)\n"
+	    "  --profile P           select a KIWI profile (repeatable)\n"
+	    "  --mtree F             ownership/mode/device overlay for the tree\n"
+	    "  --json                print the manifest on standard output\n"
+	    "  --pcr-key K           RSA key (PEM): sign the UKI's TPM PCR 11 policy\n"
+	    "                        (.pcrpkey + .pcrsig, as systemd-measure sign)\n"
+	    "  --pcr-bank B          PCR bank to predict and sign: sha1, sha256 (default),\n"
+	    "                        sha384, sha512 (repeatable)\n"
+	    "  --pcr-phase P         boot phase path to sign for, e.g. enter-initrd (repeatable;\n"
+	    "                        default: systemd-measure's four)\n"
+	    "  -q, -v                quiet, verbose\n");
 }
 
 static void print_note(void *ctx, const char *text)
@@ -74,7 +82,10 @@ int cmd_build(int argc, char **argv)
 		O_INITRD,
 		O_PROFILE,
 		O_MTREE,
-		O_JSON
+		O_JSON,
+		O_PCR_KEY,
+		O_PCR_BANK,
+		O_PCR_PHASE
 	};
 	static const struct option opts[] = {
 	    {"root", required_argument, NULL, O_ROOT},
@@ -90,6 +101,9 @@ int cmd_build(int argc, char **argv)
 	    {"profile", required_argument, NULL, O_PROFILE},
 	    {"mtree", required_argument, NULL, O_MTREE},
 	    {"json", no_argument, NULL, O_JSON},
+	    {"pcr-key", required_argument, NULL, O_PCR_KEY},
+	    {"pcr-bank", required_argument, NULL, O_PCR_BANK},
+	    {"pcr-phase", required_argument, NULL, O_PCR_PHASE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -101,6 +115,8 @@ int cmd_build(int argc, char **argv)
 	struct vc_error err = {0};
 	const char *epoch = NULL, *profiles[17] = {0};
 	size_t n_profiles = 0;
+	static struct vc_measure_phases phases;
+	enum vc_sign_md bank;
 	int c;
 
 	optind = 1;
@@ -126,6 +142,17 @@ int cmd_build(int argc, char **argv)
 			break;
 		case O_MTREE: o.mtree_path = optarg; break;
 		case O_JSON: json = true; break;
+		case O_PCR_KEY: o.pcr_key_path = optarg; break;
+		case O_PCR_BANK:
+			if (vc_measure_bank_from_name(optarg, &bank, &err) < 0)
+				return cli_usage("build", "--pcr-bank: %s", err.msg);
+			o.pcr_banks |= VC_MEASURE_BANK(bank);
+			break;
+		case O_PCR_PHASE:
+			if (vc_measure_phases_add(&phases, optarg, &err) < 0)
+				return cli_usage("build", "--pcr-phase: %s", err.msg);
+			o.pcr_phases = &phases;
+			break;
 		case 'h': help(); return VC_EXIT_OK;
 		case 'q': cli_verbosity = -1; break;
 		case 'v': cli_verbosity = 1; break;

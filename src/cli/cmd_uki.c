@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_priv.h"
+#include "vcompose/compose.h"
 #include "vcompose/pe.h"
 #include "vcompose/sink.h"
 #include "vcompose/util.h"
@@ -16,9 +17,11 @@ static void help(void)
 	printf(
 	    "Usage: vcompose uki --stub F --linux F [--initrd F]... [--cmdline S]\n"
 	    "                    [--os-release F] [--uname S] [--sbat F] [--splash F]\n"
-	    "                    [--dtb F] -o OUT.efi [--json] [--source-date-epoch N]\n\n"
-	    "Appends .osrel .cmdline .dtb .uname .splash .initrd .linux (ukify's order) to\n"
-	    "the systemd-boot stub (linuxx64.efi.stub) and merges .sbat.\n\n"
+	    "                    [--dtb F] -o OUT.efi [--json] [--source-date-epoch N]\n"
+	    "                    [--pcr-key K] [--pcr-bank B]... [--pcr-phase P]...\n\n"
+	    "Appends .osrel .cmdline .dtb .uname .splash .pcrpkey .initrd .pcrsig .linux\n"
+	    "(ukify's order) to the systemd-boot stub (linuxx64.efi.stub) and merges .sbat.\n"
+	    "Prints the TPM PCR 11 values systemd-stub and the boot phases will produce.\n\n"
 	    "  --stub F             the unsigned systemd-stub PE32+ image\n"
 	    "  --linux F            the EFI-stub kernel (bzImage); VirtualSize = its SizeOfImage\n"
 	    "  --initrd F           an initrd; repeat to concatenate (each padded to 4 bytes)\n"
@@ -31,8 +34,42 @@ static void help(void)
 	    "  --dtb F              flattened device tree for .dtb\n"
 	    "  -o, --output F       the UKI to write (atomically)\n"
 	    "  --json               print a JSON summary of the sections\n"
+	    "  --pcr-key K          RSA key (PEM): sign the PCR 11 policy (.pcrpkey + .pcrsig,\n"
+	    "                       as systemd-measure sign)\n"
+	    "  --pcr-bank B         PCR bank: sha1, sha256 (default), sha384, sha512 (repeatable)\n"
+	    "  --pcr-phase P        boot phase path to sign for (repeatable; default:\n"
+	    "                       systemd-measure's four)\n"
 	    "  --source-date-epoch N  PE TimeDateStamp (default $SOURCE_DATE_EPOCH, else the "
 	    "stub's)\n");
+}
+
+static void print_pcr(const struct vc_compose_pcr *p)
+{
+	uint8_t v[VC_SIGN_MD_MAX];
+	char hex[2 * VC_SIGN_MD_MAX + 1];
+	struct vc_error err = {0};
+
+	if (!p->predicted) {
+		printf("PCR 11: not predicted: %s\n", p->why);
+		return;
+	}
+	printf("PCR 11 (measured:");
+	for (size_t i = 0; i < p->m.n_measured; i++)
+		printf(" %s", p->m.measured[i]);
+	printf(")%s\n", p->signed_ ? ", policy signed (.pcrsig)" : "");
+	for (unsigned b = 0; b < VC_SIGN_N_MD; b++) {
+		if (!(p->m.banks & VC_MEASURE_BANK(b)))
+			continue;
+		for (size_t i = 0; i <= p->phases.n; i++) {
+			const char *ph = i ? p->phases.path[i - 1] : "";
+
+			if ((i && !*ph) || vc_measure_phase(&p->m, b, ph, v, &err) < 0)
+				continue;
+			vc_hex_encode(v, vc_sign_md_len(b), hex);
+			hex[2 * vc_sign_md_len(b)] = '\0';
+			printf("  %-6s %-40s %s\n", vc_sign_md_name(b), *ph ? ph : "(stub)", hex);
+		}
+	}
 }
 
 static void print_text(const struct vc_uki_summary *s, const char *out)
@@ -56,7 +93,8 @@ static void print_text(const struct vc_uki_summary *s, const char *out)
 		       s->sbat_merged_len);
 }
 
-static int print_json(const struct vc_uki_summary *s, const char *out, struct vc_error *err)
+static int print_json(const struct vc_uki_summary *s, const struct vc_compose_pcr *p,
+		      const char *out, struct vc_error *err)
 {
 	struct vc_json j;
 	const char *text;
@@ -102,6 +140,11 @@ static int print_json(const struct vc_uki_summary *s, const char *out, struct vc
 		vc_json_end_object(&j);
 	}
 	vc_json_end_array(&j);
+	vc_json_key(&j, "pcr11");
+	if (vc_compose_pcr_json(p, &j, err) < 0) {
+		vc_json_fini(&j);
+		return err->code;
+	}
 	vc_json_end_object(&j);
 	text = vc_json_finish(&j, err);
 	if (text)
@@ -121,7 +164,10 @@ enum {
 	OPT_SPLASH,
 	OPT_DTB,
 	OPT_JSON,
-	OPT_EPOCH
+	OPT_EPOCH,
+	OPT_PCR_KEY,
+	OPT_PCR_BANK,
+	OPT_PCR_PHASE
 };
 
 int cmd_uki(int argc, char **argv)
@@ -139,6 +185,9 @@ int cmd_uki(int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"source-date-epoch", required_argument, NULL, OPT_EPOCH},
+	    {"pcr-key", required_argument, NULL, OPT_PCR_KEY},
+	    {"pcr-bank", required_argument, NULL, OPT_PCR_BANK},
+	    {"pcr-phase", required_argument, NULL, OPT_PCR_PHASE},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -151,6 +200,10 @@ int cmd_uki(int argc, char **argv)
 			   b_splash = {0}, b_dtb = {0}, b_initrd[VC_UKI_MAX_INITRDS];
 	struct vc_uki_options o;
 	struct vc_uki_summary sum;
+	static struct vc_measure_phases phases;
+	static struct vc_compose_pcr pcr;
+	struct vc_compose_pcr_options po = {0};
+	enum vc_sign_md bank;
 	struct vc_file_sink *f = NULL;
 	struct vc_error err = {0};
 	bool json = false;
@@ -178,6 +231,17 @@ int cmd_uki(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case OPT_JSON: json = true; break;
 		case OPT_EPOCH: epoch_opt = optarg; break;
+		case OPT_PCR_KEY: po.key_path = optarg; break;
+		case OPT_PCR_BANK:
+			if (vc_measure_bank_from_name(optarg, &bank, &err) < 0)
+				return cli_usage("uki", "--pcr-bank: %s", err.msg);
+			po.banks |= VC_MEASURE_BANK(bank);
+			break;
+		case OPT_PCR_PHASE:
+			if (vc_measure_phases_add(&phases, optarg, &err) < 0)
+				return cli_usage("uki", "--pcr-phase: %s", err.msg);
+			po.phases = &phases;
+			break;
 		case 'q': cli_verbosity = -1; break;
 		case 'v': cli_verbosity = 1; break;
 		case 'h': help(); return VC_EXIT_OK;
@@ -217,14 +281,15 @@ int cmd_uki(int argc, char **argv)
 
 	if (vc_file_sink_open(out, &f, &err) < 0)
 		goto fail;
-	r = vc_uki_write(&o, vc_file_sink_sink(f), &sum, &err);
+	r = vc_compose_uki(&o, &po, vc_file_sink_sink(f), &sum, &pcr, &err);
 	if (r < 0 || vc_file_sink_commit(f, sum.size, &err) < 0)
 		goto fail;
 	if (json) {
-		if (print_json(&sum, out, &err) < 0)
+		if (print_json(&sum, &pcr, out, &err) < 0)
 			goto fail;
 	} else if (cli_verbosity >= 0) {
 		print_text(&sum, out);
+		print_pcr(&pcr);
 	}
 	goto out;
 fail:

@@ -480,7 +480,9 @@ static int build_uki(struct cx *c, const uint8_t *roothash, struct vc_error *err
 	uo.epoch = c->epoch;
 	vc_mem_sink_fini(&c->uki);
 	vc_mem_sink_init(&c->uki);
-	r = vc_uki_write(&uo, &c->uki.sink, &sum, err);
+	struct vc_compose_pcr_options po = {
+	    .key_path = c->o->pcr_key_path, .banks = c->o->pcr_banks, .phases = c->o->pcr_phases};
+	r = vc_compose_uki(&uo, &po, &c->uki.sink, &sum, &c->pcr, err);
 	if (r < 0)
 		vc_error_prefix(err, "UKI");
 	return r;
@@ -986,6 +988,10 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 		vc_json_string(&j, c->cmdline);
 		vc_json_key(&j, "kernel");
 		vc_json_string(&j, c->kver);
+		/* What systemd-stub will extend TPM PCR 11 to, and the phases after. */
+		vc_json_key(&j, "pcr11");
+		if (r == 0)
+			r = vc_compose_pcr_json(&c->pcr, &j, err);
 	}
 	vc_json_key(&j, "disk");
 	vc_json_begin_object(&j);

@@ -47,6 +47,7 @@ struct cx {
 	char kernel_path[512]; /* in the tree; names c->kernel in messages */
 	char *cmdline;
 	struct vc_mem_sink uki;
+	struct vc_compose_pcr pcr; /* its PCR 11 prediction */
 	struct vc_uki_blob uki_blob, loader_blob;
 	struct vc_buf loader_conf;
 	struct vc_buf dracut_log; /* kept as NAME.dracut.log */

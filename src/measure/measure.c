@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vcompose/endian.h"
 #include "vcompose/measure.h"
@@ -58,6 +59,17 @@ int vc_measure_stub_from_magic(const uint8_t *magic, size_t len, enum vc_measure
 				 v);
 	*ret = v <= 253 ? VC_MEASURE_STUB_252 : VC_MEASURE_STUB_254;
 	return 0;
+}
+
+int vc_measure_bank_from_name(const char *name, enum vc_sign_md *ret, struct vc_error *err)
+{
+	for (unsigned b = 0; b < VC_SIGN_N_MD; b++)
+		if (!strcasecmp(name, vc_sign_md_name(b))) {
+			*ret = b;
+			return 0;
+		}
+	return vc_errorf(err, VC_EINVAL, "PCR bank '%s': not one of sha1, sha256, sha384, sha512",
+			 name);
 }
 
 int vc_measure_extend(enum vc_sign_md md, uint8_t *pcr, const uint8_t *digest, struct vc_error *err)
