@@ -193,7 +193,8 @@ static void kiwi_style_description(void **state)
 	    "  </preferences>\n"
 	    "  <preferences>\n"
 	    "    <type image=\"oem\" filesystem=\"erofs\" firmware=\"efi\" efipartsize=\"100\"\n"
-	    "          verity_blocks=\"all\" initrd_system=\"dracut\" format=\"qcow2\"\n"
+	    "          verity_blocks=\"all\" initrd_system=\"dracut\" "
+	    "devicepersistency=\"by-uuid\"\n"
 	    "          verity_signature_required=\"true\" verity_signature_key=\"db.key\"\n"
 	    "          verity_signature_cert=\"./sub/../db.crt\"\n"
 	    "          embed_verity_metadata=\"false\" verity_partition=\"true\" "
@@ -270,12 +271,12 @@ static void kiwi_style_description(void **state)
 	assert_false(notes_mention(cfg, "config.xml:42:"));
 	assert_true(notes_mention(cfg, "<packagemanager>"));
 	assert_true(notes_mention(cfg, "config.sh: ignored offline"));
-	assert_true(notes_mention(cfg, "<type format>"));
+	assert_true(notes_mention(cfg, "config.xml:16: <type devicepersistency>: ignored: "));
 	assert_false(notes_mention(cfg, "<size>")); /* honoured: the disk's size */
 	assert_int_equal(cfg->disk_mib, 2048);
 	assert_false(cfg->disk_additive);
 	assert_true(notes_mention(cfg, "<oem-resize>"));
-	assert_true(notes_mention(cfg, "<type luks>: ignored (switched off)"));
+	assert_false(notes_mention(cfg, "<type luks>")); /* "false" asks for nothing */
 	size_t users = 0;
 	for (size_t i = 0; i < cfg->notes.n; i++)
 		users += strstr(cfg->notes.v[i], "<users>") != NULL;
@@ -846,6 +847,237 @@ static void entity_expansion_refused(void **state)
 	assert_non_null(strstr(err.msg, "config.xml:2: <!DOCTYPE>"));
 }
 
+/* What a report callback receives, in order: "W:" warnings, "E:" errors. */
+struct collected {
+	char text[16][512];
+	size_t n;
+};
+
+static void collect(void *ctx, enum vc_xmlcfg_level level, const char *msg)
+{
+	struct collected *k = ctx;
+
+	if (k->n < 16)
+		snprintf(k->text[k->n++], sizeof(k->text[0]), "%s%s",
+			 level == VC_XMLCFG_ERROR ? "E:" : "W:", msg);
+}
+
+/* One run reports every problem, each with its line; the parse goes on
+ * after each, and the load fails at the end. */
+static void all_problems_at_once(void **state)
+{
+	static const char xml[] =
+	    HEAD "<type image=\"oem\" filesystem=\"ext4\" luks=\"linux\"\n"
+		 "      devicepersistency=\"by-label\" frobnicate=\"1\" efipartsize=\"x\">\n"
+		 "  <bootloader name=\"grub2\" timeout=\"never\"/>\n"
+		 "  <systemdisk/>\n"
+		 "</type>\n" TAIL;
+	static const char *const want[] = {
+	    "W:config.xml:6: <type devicepersistency>: ignored: ",
+	    "E:config.xml:5: <type filesystem=\"ext4\">: the root is always a verity-protected "
+	    "EROFS",
+	    "E:config.xml:5: <type luks=\"linux\">: not supported: ",
+	    "E:config.xml:6: <type frobnicate=\"1\">: unknown attribute",
+	    "E:config.xml:6: <type efipartsize=\"x\">: expected a decimal number of MiB",
+	    "E:config.xml:7: <bootloader name=\"grub2\">: GRUB and zipl are not installed: use "
+	    "name=\"systemd_boot\"",
+	    "E:config.xml:7: <bootloader timeout=\"never\">",
+	    "E:config.xml:8: <systemdisk>: volumes",
+	};
+	struct collected k = {0};
+	struct vc_xmlcfg_options o = {.report = collect, .report_ctx = &k};
+	struct vc_config *cfg = NULL;
+	struct vc_error err;
+
+	(void)state;
+	assert_int_equal(parse(xml, &o, &cfg, &err), VC_EUNSUPP); /* the first error's code */
+	assert_null(cfg);
+	assert_string_equal(err.msg, "config.xml: 7 errors");
+	assert_int_equal(k.n, VC_ARRAY_SIZE(want));
+	for (size_t i = 0; i < k.n; i++)
+		if (strncmp(k.text[i], want[i], strlen(want[i])))
+			fail_msg("message %zu: '%s'\n  expected '%s...'", i, k.text[i], want[i]);
+
+	/* Without a callback, the error names the first and counts the others. */
+	assert_int_equal(parse(xml, NULL, &cfg, &err), VC_EUNSUPP);
+	assert_non_null(strstr(err.msg, "config.xml:5: <type filesystem=\"ext4\">"));
+	assert_non_null(strstr(err.msg, "(and 6 more errors)"));
+
+	/* One error: err holds it, the callback gets the warnings only. */
+	k.n = 0;
+	assert_int_equal(parse(HEAD "<type image=\"oem\" filesystem=\"erofs\" "
+				    "devicepersistency=\"by-label\" luks=\"linux\"/>\n" TAIL,
+			       &o, &cfg, &err),
+			 VC_EUNSUPP);
+	assert_non_null(strstr(err.msg, "config.xml:5: <type luks=\"linux\">: not supported: "));
+	assert_int_equal(k.n, 1);
+	assert_memory_equal(k.text[0], "W:", 2);
+}
+
+/* ---- docs/xmlcfg.md's <type> table against the parser ---- */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+/* The cells of a table row "| a | b | ... |", '\|' unescaped, code
+ * backticks stripped from each cell's ends. Returns the count. */
+static size_t row_cells(const char *line, char cells[][1024], size_t max)
+{
+	size_t n = 0, len = 0;
+	const char *p = strchr(line, '|');
+
+	if (!p)
+		return 0;
+	for (p++; *p && *p != '\n' && n < max; p++) {
+		if (*p == '\\' && p[1] == '|') {
+			cells[n][len++] = *++p;
+		} else if (*p == '|') {
+			cells[n][len] = '\0';
+			char *c = cells[n], *e = c + strlen(c);
+			while (*c == ' ')
+				c++;
+			while (e > c && e[-1] == ' ')
+				e--;
+			if (e > c + 1 && *c == '`' && e[-1] == '`')
+				c++, e--;
+			memmove(cells[n], c, (size_t)(e - c));
+			cells[n][e - c] = '\0';
+			n++;
+			len = 0;
+		} else if (len < 1023) {
+			cells[n][len++] = *p;
+		}
+	}
+	return n;
+}
+
+/* Does some collected message of kind k ('E' or 'W') name <type AN...>? */
+static bool names_attr(const struct collected *k, char kind, const char *an)
+{
+	char pat[128];
+
+	for (size_t i = 0; i < k->n; i++) {
+		if (k->text[i][0] != kind)
+			continue;
+		snprintf(pat, sizeof(pat), "<type %s=", an);
+		if (strstr(k->text[i], pat))
+			return true;
+		snprintf(pat, sizeof(pat), "<type %s>", an);
+		if (strstr(k->text[i], pat))
+			return true;
+	}
+	return false;
+}
+
+static size_t count_kind(const struct collected *k, char kind)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < k->n; i++)
+		n += k->text[i][0] == kind;
+	return n;
+}
+
+static bool in_names(char names[][64], size_t n, const char *x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], x))
+			return true;
+	return false;
+}
+
+/* One row: the example on top of image="oem" filesystem="erofs". */
+static void check_row(const char *an, const char *class, const char *example)
+{
+	char xml[4096], base[128] = "";
+	struct collected k = {0};
+	struct vc_xmlcfg_options o = {.report = collect, .report_ctx = &k};
+	struct vc_config *cfg = NULL;
+	struct vc_error err;
+	int r;
+
+	if (strncmp(example, "image=", 6) && !strstr(example, " image="))
+		strcat(base, "image=\"oem\" ");
+	if (strncmp(example, "filesystem=", 11) && !strstr(example, " filesystem="))
+		strcat(base, "filesystem=\"erofs\" ");
+	snprintf(xml, sizeof(xml), HEAD "<type %s%s/>\n" TAIL, base, example);
+	r = parse(xml, &o, &cfg, &err);
+	vc_xmlcfg_free(cfg);
+	if (r < 0 && !count_kind(&k, 'E') && k.n < 16) /* one error: it is in err */
+		snprintf(k.text[k.n++], sizeof(k.text[0]), "E:%.500s", err.msg);
+	if (!strcmp(class, "honoured")) {
+		if (r < 0 || names_attr(&k, 'W', an))
+			fail_msg("%s (honoured): '%s' gave '%s'", an, example,
+				 k.n ? k.text[0] : "?");
+	} else if (!strcmp(class, "refused")) {
+		if (r == 0 || !names_attr(&k, 'E', an))
+			fail_msg("%s (refused): '%s' gave no error naming it", an, example);
+	} else if (!strcmp(class, "ignored")) {
+		if (r < 0 || !names_attr(&k, 'W', an))
+			fail_msg("%s (ignored): '%s' gave %s", an, example,
+				 r < 0 ? err.msg : "no warning naming it");
+	} else {
+		fail_msg("%s: class '%s'", an, class);
+	}
+}
+
+static void type_table_matches_docs(void **state)
+{
+	static char names[256][64];
+	char cells[6][1024];
+	char *doc = slurp(VC_SOURCE_DIR "/docs/xmlcfg.md");
+	char *kiwi = slurp(VC_SOURCE_DIR "/tests/kiwi/type-attributes.txt");
+	const char *p = strstr(doc, "<!-- type-attributes");
+	const char *end = strstr(doc, "<!-- end of type-attributes");
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(end);
+	for (p = strchr(p, '\n'); p && p < end; p = strchr(p + 1, '\n')) {
+		if (strncmp(p + 1, "| `", 3))
+			continue;
+		assert_int_equal(row_cells(p + 1, cells, 6), 4);
+		if (in_names(names, n, cells[0]))
+			fail_msg("docs/xmlcfg.md: %s twice", cells[0]);
+		assert_true(n < 256 && strlen(cells[0]) < 64);
+		strcpy(names[n++], cells[0]);
+		check_row(cells[0], cells[1], cells[2]);
+	}
+	/* every attribute of the parser's table and of KIWI's schema has a row */
+	for (size_t i = 0; vc_xmlcfg_type_attr_name(i); i++)
+		if (!in_names(names, n, vc_xmlcfg_type_attr_name(i)))
+			fail_msg("docs/xmlcfg.md has no row for %s", vc_xmlcfg_type_attr_name(i));
+	assert_int_equal(n, vc_xmlcfg_type_attr_count());
+	size_t from_schema = 0;
+	for (char *save = NULL, *l = strtok_r(kiwi, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (*l == '#')
+			continue;
+		if (!in_names(names, n, l))
+			fail_msg("KIWI's <type %s> has no row in docs/xmlcfg.md", l);
+		from_schema++;
+	}
+	assert_int_equal(from_schema, 94);
+	free(doc);
+	free(kiwi);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -854,7 +1086,8 @@ int main(void)
 	    cmocka_unit_test(signature_key_from_cli),	cmocka_unit_test(variants),
 	    cmocka_unit_test(writable_state),		cmocka_unit_test(bad_configs),
 	    cmocka_unit_test(bad_config_files),		cmocka_unit_test(load_errors),
-	    cmocka_unit_test(entity_expansion_refused),
+	    cmocka_unit_test(entity_expansion_refused), cmocka_unit_test(all_problems_at_once),
+	    cmocka_unit_test(type_table_matches_docs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -53,9 +53,12 @@ struct vc_compose_options {
 	const char *pcr_key_path;
 	unsigned pcr_banks;			    /* VC_MEASURE_BANK() mask; 0: SHA-256 */
 	const struct vc_measure_phases *pcr_phases; /* NULL: systemd-measure's four */
-	/* Progress and notes for the CLI (may be NULL): a stage name or a note
-	 * of the config ("config.xml:12: <packages>: ignored offline"). */
+	/* Warnings for the CLI (may be NULL): something of the description
+	 * that is ignored ("config.xml:12: <packages>: ignored offline ..."). */
 	void (*note)(void *ctx, const char *text);
+	/* Each error of a description that has several (may be NULL; without
+	 * it the error vc_compose() returns names the first and the count). */
+	void (*error)(void *ctx, const char *text);
 	/* The stage starting now ("EROFS root file system"), for a progress line. */
 	void (*progress)(void *ctx, const char *stage);
 	void *note_ctx;

@@ -19,9 +19,12 @@
  * stops at a <!DOCTYPE>, which is refused, as are XInclude and KIWI's
  * <include>. Elements that only make sense when KIWI
  * installs packages (<repository>, <packages>, <users>, scripts such as
- * config.sh, ...) are reported once each in `notes` as ignored offline.
+ * config.sh, ...) are warnings, once each, kept in `notes`.
  * Features vcompose cannot honour (luks, a root filesystem other than EROFS,
- * BIOS firmware, ...) are errors naming the attribute, never dropped.
+ * BIOS firmware, ...) are errors naming the attribute, never dropped; every
+ * <type> attribute of KIWI's schema is honoured, refused or ignored as the
+ * table in src/xmlcfg/type.c (and docs/xmlcfg.md) says, and all errors of a
+ * description are found in one run.
  *
  * vcompose's own attributes on <type> (not in KIWI's schema):
  *   image="ddi"                  a Discoverable Disk Image (no boot loader)
@@ -223,14 +226,32 @@ struct vc_config {
 	struct vc_strv notes;
 };
 
+/* What a message about the description is. */
+enum vc_xmlcfg_level {
+	VC_XMLCFG_WARNING = 1, /* something of the description is ignored; the image is built */
+	VC_XMLCFG_ERROR = 2,   /* refused or invalid; vc_xmlcfg_load() fails */
+};
+
 struct vc_xmlcfg_options {
 	const char *const *profiles; /* --profile names (NULL-terminated), or NULL */
 	const char *arch;	     /* for <preferences arch=...> and profiles; NULL = "x86_64" */
 	bool have_key;		     /* a key comes from the command line (--key/--cert):
 				      * verity_signature_required needs none in the config */
+	/* May be NULL. Receives each warning as it is found (they are also kept
+	 * in cfg->notes) and, when the description has two or more errors, each
+	 * error before vc_xmlcfg_load() returns; err then says how many. */
+	void (*report)(void *ctx, enum vc_xmlcfg_level level, const char *msg);
+	void *report_ctx;
 };
 
-/* Reads and validates path. On success *ret owns the result (vc_xmlcfg_free). */
+/* Every problem of the description is found in one run: each refused or
+ * invalid item is an error "FILE:LINE: <elem attr="value">: why", the parse
+ * goes on, and the load fails at the end with the first error's code. With
+ * one error, err holds it; with more, opts->report receives each and err
+ * says "FILE: N errors" (without opts->report, err holds the first and the
+ * count of the others).
+ *
+ * Reads and validates path. On success *ret owns the result (vc_xmlcfg_free). */
 int vc_xmlcfg_load(const char *path, const struct vc_xmlcfg_options *opts, struct vc_config **ret,
 		   struct vc_error *err);
 
@@ -240,6 +261,11 @@ int vc_xmlcfg_parse(const char *buf, size_t len, const char *name, const char *d
 		    struct vc_error *err);
 
 void vc_xmlcfg_free(struct vc_config *cfg);
+
+/* The <type> attributes xmlcfg knows (KIWI's schema and vcompose's own), in
+ * the order of its table; for docs/xmlcfg.md's table test. */
+size_t vc_xmlcfg_type_attr_count(void);
+const char *vc_xmlcfg_type_attr_name(size_t i);
 
 /* The image seed, 32 bytes, from which every UUID and salt is derived:
  *   with seed="S":  SHA-256("vcompose-seed-v1\n" "seed=" S "\n")

@@ -20,7 +20,7 @@ enum {
 /* -q / -v: -1 quiet, 0 normal, 1 verbose. Set by each command's parser. */
 extern int cli_verbosity;
 
-/* Prints "vcompose CMD: MSG" to stderr; returns the exit code for err->code. */
+/* Prints "vcompose CMD: error: MSG" to stderr; returns the exit code for err->code. */
 int cli_fail(const char *cmd, const struct vc_error *err);
 /* Prints "vcompose CMD: MSG" and a hint to run --help; returns 2. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

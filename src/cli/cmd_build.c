@@ -42,14 +42,21 @@ static void help(void)
 	    "                        sha384, sha512 (repeatable)\n"
 	    "  --pcr-phase P         boot phase path to sign for, e.g. enter-initrd (repeatable;\n"
 	    "                        default: systemd-measure's four)\n"
-	    "  -q, -v                quiet, verbose\n");
+	    "  -q, -v                quiet (warnings are still printed), verbose\n");
 }
 
+/* Warnings are printed even with -q: each says that something the
+ * description asks for is not in the image. */
 static void print_note(void *ctx, const char *text)
 {
 	(void)ctx;
-	if (cli_verbosity >= 0)
-		fprintf(stderr, "vcompose build: %s\n", text);
+	fprintf(stderr, "vcompose build: warning: %s\n", text);
+}
+
+static void print_error(void *ctx, const char *text)
+{
+	(void)ctx;
+	fprintf(stderr, "vcompose build: error: %s\n", text);
 }
 
 /* One line per stage with the elapsed time: on a terminal, or with -v.
@@ -109,7 +116,8 @@ int cmd_build(int argc, char **argv)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
 	};
-	struct vc_compose_options o = {.note = print_note, .progress = print_progress};
+	struct vc_compose_options o = {
+	    .note = print_note, .error = print_error, .progress = print_progress};
 	bool json = false;
 	struct vc_compose_result res;
 	struct vc_error err = {0};

@@ -180,9 +180,9 @@ static int load_key(const struct args *a, struct vc_sign_key **ret, struct vc_er
 	/* The kernel and UEFI ignore validity dates of signing certificates;
 	 * an expired one is worth a warning, not a refusal. */
 	vc_sign_key_validity(*ret, &nb, &na);
-	if (cli_verbosity >= 0 && now > na)
+	if (now > na)
 		fprintf(stderr, "vcompose sign: warning: %s has expired\n", a->cert);
-	else if (cli_verbosity >= 0 && now < nb)
+	else if (now < nb)
 		fprintf(stderr, "vcompose sign: warning: %s is not valid yet\n", a->cert);
 	return 0;
 }

@@ -53,7 +53,7 @@ int cli_exit_code(int code)
 
 int cli_fail(const char *cmd, const struct vc_error *err)
 {
-	fprintf(stderr, "vcompose %s: %s\n", cmd,
+	fprintf(stderr, "vcompose %s: error: %s\n", cmd,
 		err->msg[0] ? err->msg : vc_error_name(err->code));
 	return cli_exit_code(err->code ? err->code : VC_EINVAL);
 }

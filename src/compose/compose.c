@@ -90,19 +90,32 @@ static int newest_mtime(const struct vc_tree *t, int64_t *ret)
 	return 0;
 }
 
+/* xmlcfg's warnings and errors, as they are found. */
+static void config_report(void *ctx, enum vc_xmlcfg_level level, const char *msg)
+{
+	const struct vc_compose_options *o = ctx;
+
+	if (level == VC_XMLCFG_ERROR)
+		o->error(o->note_ctx, msg);
+	else if (o->note)
+		o->note(o->note_ctx, msg);
+}
+
 static int stage_inputs(struct cx *c, struct vc_error *err)
 {
 	const struct vc_compose_options *o = c->o;
 	struct vc_xmlcfg_options xo = {
 	    .profiles = o->profiles,
 	    .have_key = o->key_path != NULL,
+	    .report = o->error ? config_report : NULL,
+	    .report_ctx = (void *)o,
 	};
 	int r;
 
 	r = vc_xmlcfg_load(o->config_path, &xo, &c->cfg, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < c->cfg->notes.n; i++)
+	for (size_t i = 0; !xo.report && i < c->cfg->notes.n; i++)
 		if (o->note)
 			o->note(o->note_ctx, c->cfg->notes.v[i]);
 	if (c->cfg->overlayroot || c->cfg->n_parts || c->cfg->disk_mib || c->cfg->disk_additive)
