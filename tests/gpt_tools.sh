@@ -109,6 +109,24 @@ n=$(cmp -l out/a/r.img out/c/r.img | wc -l)
 [ "$n" -gt 0 ] && [ "$n" -le 200 ] || fail "another epoch: $n bytes differ"
 cmp -n 1500000 out/a/r.img out/c/r.img 1048576 1048576 || fail "another epoch changed content"
 
+# 5b. Entry numbers (KIWI's efipart_id="55" rootpart_id="1"): sfdisk lists the
+# entries by number, the disk order stays the order given.
+vc gpt -o out/n.img --part esp:esp.bin,label=ESP,number=55 --part root-x86-64:,size=1M,number=1 \
+	--part swap:,size=1M --json >n.json
+sfdisk --json out/n.img >nj.json
+python3 - n.json nj.json <<'PY'
+import json, sys
+ours = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2]))["partitiontable"]
+got = [(p["node"].rsplit("img", 1)[1], p["start"]) for p in t["partitions"]]
+assert got == [("1", 6144), ("2", 8192), ("55", 2048)], got
+assert [p["number"] for p in ours["partitions"]] == [55, 1, 2], ours
+PY
+sfdisk -V out/n.img >/dev/null || fail "sfdisk -V n.img"
+sgdisk -v out/n.img | grep -q "No problems found" || fail "sgdisk -v n.img"
+expect_exit 1 "number 55 is taken by partition 1" gpt -o out/bad.img --part esp:esp.bin,number=55 \
+	--part swap:,size=1M,number=55
+expect_exit 1 "expected 1..128" gpt -o out/bad.img --part esp:esp.bin,number=0
+
 # 6. Bad input: a clear message, exit 1 (2 for usage), no output left behind.
 expect_exit 1 "unknown partition type 'rooot'" gpt -o out/bad.img --part rooot:esp.bin
 expect_exit 1 "at most 36" gpt -o out/bad.img --part esp:esp.bin,label=abcdefghijklmnopqrstuvwxyz0123456789X

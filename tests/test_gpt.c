@@ -117,6 +117,45 @@ static void gpt_entry_encodes_fields(void **state)
 	vc_mem_sink_fini(&m);
 }
 
+/* Entry numbers: disk order stays the order added; a numbered partition's
+ * entry is at its number, the others take the lowest free ones in disk
+ * order; one partition per number. */
+static void gpt_entry_numbers(void **state)
+{
+	struct vc_error err = {0};
+	struct vc_mem_sink m;
+	struct vc_gpt_part p = {.size = 1024 * 1024};
+	static const unsigned want[4] = {55, 1, 2, 3}; /* esp 55, root 1, two unnumbered */
+
+	(void)state;
+	vc_gpt_init(&g, "seed", 4);
+	assert_int_equal(vc_gpt_type_lookup("linux-generic", p.type, &err), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		p.number = i < 2 ? want[i] : 0;
+		snprintf(p.label, sizeof(p.label), "p%u", i);
+		assert_int_equal(vc_gpt_add(&g, &p, &err), 0);
+	}
+	p.number = 55;
+	assert_int_equal(vc_gpt_add(&g, &p, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "number 55 is taken by partition 1 ('p0')"));
+	p.number = 129;
+	assert_int_equal(vc_gpt_add(&g, &p, &err), VC_ERANGE);
+	assert_int_equal(vc_gpt_layout(&g, &err), 0);
+	vc_mem_sink_init(&m);
+	assert_int_equal(vc_gpt_write(&g, &m.sink, &err), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		const uint8_t *e = m.data + 1024 + (size_t)(want[i] - 1) * 128;
+		assert_int_equal(g.parts[i].number, want[i]);
+		/* disk order: partition i starts at (i + 1) MiB */
+		assert_int_equal(vc_get_le64(e + 32), (i + 1) * 2048);
+		assert_int_equal(vc_get_le16(e + 56), 'p');
+		assert_int_equal(vc_get_le16(e + 58), '0' + i);
+	}
+	assert_memory_equal(m.data + 1024 + 3 * 128, (uint8_t[128]){0}, 128);  /* entry 4 unused */
+	assert_memory_equal(m.data + 1024 + 55 * 128, (uint8_t[128]){0}, 128); /* entry 56 */
+	vc_mem_sink_fini(&m);
+}
+
 static void gpt_4096_sectors(void **state)
 {
 	struct vc_mem_sink m;
@@ -250,6 +289,7 @@ int main(void)
 	    cmocka_unit_test(gpt_mbr_is_protective),
 	    cmocka_unit_test(gpt_headers_and_crcs),
 	    cmocka_unit_test(gpt_entry_encodes_fields),
+	    cmocka_unit_test(gpt_entry_numbers),
 	    cmocka_unit_test(gpt_4096_sectors),
 	    cmocka_unit_test(gpt_derives_ids_from_seed),
 	    cmocka_unit_test(gpt_type_names),

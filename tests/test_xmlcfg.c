@@ -557,9 +557,19 @@ static const struct bad bad_cases[] = {
     {HEAD "<type " OEM ">\n<partitions><partition name=\"a\" size=\"10\" "
 	  "mountpoint=\"/srv\"/></partitions></type>\n" TAIL,
      VC_EINVAL, "config.xml:6: <partition mountpoint=\"/srv\">", "filesystem"},
-    {HEAD "<type " OEM ">\n<partitions><partition name=\"a\" size=\"10\" part_id=\"7\"/>"
+    {HEAD "<type " OEM ">\n<partitions><partition name=\"a\" size=\"10\" part_id=\"0\"/>"
 	  "</partitions></type>\n" TAIL,
-     VC_EUNSUPP, "config.xml:6: <partition part_id=\"7\">", "partition numbers"},
+     VC_ERANGE, "config.xml:6: <partition part_id=\"0\">", "1..128"},
+    /* partition numbers: one partition per number */
+    {TYPE(OEM "efipart_id=\"129\""), VC_ERANGE, "config.xml:5: <type efipart_id=\"129\">",
+     "1..128"},
+    {TYPE(OEM "efipart_id=\"3\" rootpart_id=\"3\""), VC_EINVAL,
+     "config.xml:5: <type rootpart_id=\"3\">", "ESP's"},
+    {TYPE("image=\"ddi\" efipart_id=\"2\""), VC_EINVAL, "config.xml:5: <type efipart_id=\"2\">",
+     "no EFI"},
+    {HEAD "<type " OEM "rootpart_id=\"1\">\n<partitions><partition name=\"a\" size=\"10\" "
+	  "part_id=\"1\"/></partitions></type>\n" TAIL,
+     VC_EINVAL, "config.xml:5: <type>", "partition 1 is taken (rootpart_id)"},
     {HEAD "<type "
 	  "image=\"oem\" overlayroot=\"true\" overlayroot_readonly_filesystem=\"erofs\" "
 	  "filesystem=\"ext4\">\n<partitions><partition name=\"a\" "

@@ -64,6 +64,9 @@ struct vc_gpt_part {
 	uint64_t flags;			  /* VC_GPT_FLAG_* and any other attribute bits */
 	uint64_t start;			  /* 0: the next 1 MiB boundary; else this offset in
 					   * bytes (a sector multiple, after the previous one) */
+	unsigned number;		  /* 1..128: its entry in the array (the partition
+					   * number, /dev/sdaN); 0: the lowest free one, in
+					   * disk order. The disk order stays the order added. */
 
 	/* Set by vc_gpt_layout(). */
 	uint64_t offset;	      /* bytes from the start of the disk */
@@ -94,12 +97,15 @@ void vc_gpt_init(struct vc_gpt *g, const void *seed, size_t seed_len);
 int vc_gpt_add(struct vc_gpt *g, const struct vc_gpt_part *p, struct vc_error *err);
 
 /* Places the partitions in order, each on the next 1 MiB boundary, and sets
- * the disk size; derives the identifiers not given. Errors name the partition
- * and say how big the disk must be when the given size is too small. */
+ * the disk size; derives the identifiers not given; gives every partition
+ * without a number the lowest free one (in disk order). Errors name the
+ * partition and say how big the disk must be when the given size is too
+ * small; two partitions with one number are an error. */
 int vc_gpt_layout(struct vc_gpt *g, struct vc_error *err);
 
 /* Writes the protective MBR, both headers and both entry arrays to the disk
- * sink (offsets from the start of the disk); needs vc_gpt_layout() first. Every
+ * sink (offsets from the start of the disk); needs vc_gpt_layout() first. Each
+ * partition is written at its entry number; unused entries are zero. Every
  * other byte is left to the caller (a file sink reads holes as zeros). */
 int vc_gpt_write(const struct vc_gpt *g, const struct vc_sink *disk, struct vc_error *err);
 

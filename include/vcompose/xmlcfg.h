@@ -163,6 +163,7 @@ struct vc_config_partition {
 	char *label;
 	char *partition_name;
 	unsigned line;
+	unsigned number; /* part_id: its GPT entry number, 1..128; 0: the lowest free */
 };
 
 struct vc_config {
@@ -180,8 +181,12 @@ struct vc_config {
 	unsigned compress_level;	  /* lz4hc level 1..12; 0 = the default */
 	bool efi;			  /* firmware="efi"/"uefi" (always true for oem) */
 	uint64_t efipart_mib;		  /* efipartsize; 0 = the minimum that fits */
-	char *rootfs_label;		  /* rootfs_label or NULL */
-	char *boot_title;		  /* <oemconfig><oem-boot-title> or NULL */
+	/* GPT entry numbers (the N of /dev/sdaN), 1..128; 0: the lowest free one
+	 * in disk order. The disk order stays the layout's. */
+	unsigned esp_number;  /* efipart_id */
+	unsigned root_number; /* rootpart_id */
+	char *rootfs_label;   /* rootfs_label or NULL */
+	char *boot_title;     /* <oemconfig><oem-boot-title> or NULL */
 
 	/* verity */
 	bool verity;		    /* verity_blocks or verity_partition given */

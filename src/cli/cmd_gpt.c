@@ -34,7 +34,9 @@ static void help(void)
 	       "  flags=F      attribute bits: a number or names joined by '+': required,\n"
 	       "               no-block-io, legacy-boot, growfs, read-only, hidden, no-auto\n"
 	       "  size=N       minimum partition size (K/M/G/T suffixes)\n"
-	       "  start=N      start offset in bytes (default: next 1 MiB boundary)\n\n"
+	       "  start=N      start offset in bytes (default: next 1 MiB boundary)\n"
+	       "  number=N     GPT entry number, 1..128 (default: the lowest free one, in\n"
+	       "               disk order); the disk order stays the order of --part\n\n"
 	       "Options:\n"
 	       "  -o DISK              output disk image (replaced atomically)\n"
 	       "  --size N             disk size (default: the smallest that fits)\n"
@@ -104,6 +106,15 @@ static int parse_part(size_t idx, char *spec, struct vc_gpt_part *p, struct part
 				vc_error_prefix(err, "--part %zu (%s)", idx, spec);
 				return err->code;
 			}
+		} else if (strcmp(tok, "number") == 0) {
+			uint64_t n;
+			if (vc_parse_u64(v, false, &n, err) < 0 || n < 1 || n > VC_GPT_MAX_PARTS) {
+				vc_error_clear(err);
+				return vc_errorf(err, VC_EINVAL,
+						 "--part %zu (%s): number '%s': expected 1..%d",
+						 idx, spec, v, VC_GPT_MAX_PARTS);
+			}
+			p->number = (unsigned)n;
 		} else if (strcmp(tok, "size") == 0 || strcmp(tok, "start") == 0) {
 			uint64_t n;
 			if (vc_parse_u64(v, true, &n, err) < 0) {
@@ -118,7 +129,7 @@ static int parse_part(size_t idx, char *spec, struct vc_gpt_part *p, struct part
 			return vc_errorf(
 			    err, VC_EINVAL,
 			    "--part %zu (%s): unknown option '%s' (expected label, uuid, "
-			    "roothash, flags, size, start)",
+			    "roothash, flags, size, start, number)",
 			    idx, spec, tok);
 		}
 	}
@@ -216,7 +227,7 @@ static void print_json(const struct vc_gpt *g)
 
 		vc_json_begin_object(&j);
 		vc_json_key(&j, "number");
-		vc_json_uint(&j, i + 1);
+		vc_json_uint(&j, g->parts[i].number);
 		vc_uuid_format(p->type, u);
 		vc_json_key(&j, "type");
 		vc_json_string(&j, u);

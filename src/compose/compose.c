@@ -805,14 +805,15 @@ static int stage_esp(struct cx *c, struct vc_error *err)
 
 /* ---- stage 7: the partition table, last ---- */
 
-static int add_part(struct cx *c, struct vc_gpt *g, const char *type, const char *label,
+/* number: the GPT entry (efipart_id, rootpart_id); 0: the lowest free */
+static int add_part(struct vc_gpt *g, const char *type, const char *label, unsigned number,
 		    uint64_t off, uint64_t size, const uint8_t *uuid, uint64_t flags,
 		    struct vc_error *err)
 {
-	struct vc_gpt_part p = {.size = size, .exact = true, .start = off, .flags = flags};
+	struct vc_gpt_part p = {
+	    .size = size, .exact = true, .start = off, .flags = flags, .number = number};
 	int r = vc_gpt_type_lookup(type, p.type, err);
 
-	(void)c;
 	if (r < 0)
 		return r;
 	snprintf(p.label, sizeof(p.label), "%s", label);
@@ -844,23 +845,25 @@ static int stage_gpt(struct cx *c, struct vc_error *err)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
 	vc_gpt_init(g, c->seed, sizeof(c->seed));
 	if (c->cfg->image == VC_CONFIG_IMAGE_OEM)
-		r = add_part(c, g, "esp", "ESP", c->esp_off, c->esp_size, NULL, 0, err);
+		r = add_part(g, "esp", "ESP", c->cfg->esp_number, c->esp_off, c->esp_size, NULL, 0,
+			     err);
 	/* with verity, the root partition's UUID is the first half of the root
 	 * hash (the DPS pairing; the embedded layout names it on the cmdline) */
 	c->root_part_size = VC_ROUND_UP(c->root_part_size, MIB);
 	if (r == 0)
-		r = add_part(c, g, type_name(c, "root", ""),
-			     c->cfg->rootfs_label ? c->cfg->rootfs_label : "root", c->root_off,
-			     c->root_part_size, c->cfg->verity ? c->root_uuid : NULL, ro, err);
+		r = add_part(g, type_name(c, "root", ""),
+			     c->cfg->rootfs_label ? c->cfg->rootfs_label : "root",
+			     c->cfg->root_number, c->root_off, c->root_part_size,
+			     c->cfg->verity ? c->root_uuid : NULL, ro, err);
 	end = c->root_off + c->root_part_size;
 	if (r == 0 && c->cfg->verity && c->cfg->verity_partition) {
-		r = add_part(c, g, type_name(c, "root", "-verity"), "root-verity", c->hash_off,
+		r = add_part(g, type_name(c, "root", "-verity"), "root-verity", 0, c->hash_off,
 			     c->hash_part_size, c->hash_uuid, ro, err);
 		end = c->hash_off + c->hash_part_size;
 	}
 	if (r == 0 && c->signed_) {
 		c->sig_off = VC_ROUND_UP(end, MIB);
-		r = add_part(c, g, type_name(c, "root", "-verity-sig"), "root-verity-sig",
+		r = add_part(g, type_name(c, "root", "-verity-sig"), "root-verity-sig", 0,
 			     c->sig_off, c->sig_part_size, NULL, ro, err);
 		if (r == 0 && c->dps.len)
 			r = vc_sink_pwrite(vc_file_sink_sink(c->disk.f), c->dps.data, c->dps.len,

@@ -59,6 +59,15 @@ int vc_gpt_add(struct vc_gpt *g, const struct vc_gpt_part *p, struct vc_error *e
 	if (p->size > DISK_SIZE_MAX)
 		return vc_errorf(err, VC_ERANGE, "partition %zu: size %llu is too large", idx,
 				 (unsigned long long)p->size);
+	if (p->number > VC_GPT_MAX_PARTS)
+		return vc_errorf(err, VC_ERANGE, "partition %zu: number %u, at most %d", idx,
+				 p->number, VC_GPT_MAX_PARTS);
+	for (size_t i = 0; p->number && i < g->n_parts; i++)
+		if (g->parts[i].number == p->number)
+			return vc_errorf(err, VC_EINVAL,
+					 "partition %zu ('%s'): number %u is taken by partition "
+					 "%zu ('%s')",
+					 idx, p->label, p->number, i + 1, g->parts[i].label);
 	g->parts[g->n_parts] = *p;
 	g->parts[g->n_parts].offset = 0;
 	g->parts[g->n_parts].part_size = 0;
@@ -71,6 +80,24 @@ int vc_gpt_add(struct vc_gpt *g, const struct vc_gpt_part *p, struct vc_error *e
 static uint64_t array_lbas(const struct vc_gpt *g)
 {
 	return GPT_ARRAY_BYTES / g->sector_size;
+}
+
+/* Numbers the partitions without one: the lowest free entry, in disk order. */
+static void number_parts(struct vc_gpt *g)
+{
+	bool used[VC_GPT_MAX_PARTS + 1] = {false};
+	unsigned next = 1;
+
+	for (size_t i = 0; i < g->n_parts; i++)
+		used[g->parts[i].number] = true;
+	for (size_t i = 0; i < g->n_parts; i++) {
+		if (g->parts[i].number)
+			continue;
+		while (used[next])
+			next++;
+		g->parts[i].number = next;
+		used[next] = true;
+	}
 }
 
 int vc_gpt_layout(struct vc_gpt *g, struct vc_error *err)
@@ -147,6 +174,7 @@ int vc_gpt_layout(struct vc_gpt *g, struct vc_error *err)
 			return vc_errorf(err, VC_ERANGE, "disk size %llu is too large",
 					 (unsigned long long)g->disk_size);
 	}
+	number_parts(g);
 	if (!g->disk_guid_set) {
 		vc_uuid_derive(g->seed, g->seed_len, "disk-guid", g->disk_guid);
 		g->disk_guid_set = true;
@@ -242,7 +270,7 @@ int vc_gpt_write(const struct vc_gpt *g, const struct vc_sink *disk, struct vc_e
 		vc_put_le64(e.attributes, p->flags);
 		for (long u = 0; u < units && u < VC_GPT_LABEL_UNITS; u++)
 			vc_put_le16(e.name + 2 * u, name[u]);
-		memcpy(array + i * GPT_ENTRY_SIZE, &e, sizeof(e));
+		memcpy(array + (size_t)(p->number - 1) * GPT_ENTRY_SIZE, &e, sizeof(e));
 	}
 	array_crc = (uint32_t)crc32(0, array, GPT_ARRAY_BYTES);
 

@@ -177,6 +177,19 @@ static int p_firmware(struct xc_ctx *c, const xmlNode *t, const struct xc_type_a
 		       "expected bios, ec2, efi, uefi, ofw, opal or custom");
 }
 
+/* efipart_id, rootpart_id: GPT entry numbers (conflicts: rules_numbers) */
+static int p_part_number(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
+{
+	uint64_t n = 0;
+	int r = xc_parse_uint(c, t, a->name, 1, 128, "GPT entry number", &n);
+
+	if (r == 0 && !strcmp(a->name, "efipart_id"))
+		c->cfg->esp_number = (unsigned)n;
+	else if (r == 0)
+		c->cfg->root_number = (unsigned)n;
+	return r;
+}
+
 static int p_efipartsize(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
 {
 	return xc_parse_uint(c, t, a->name, 1, VC_XMLCFG_PART_MIB_MAX, "MiB", &c->cfg->efipart_mib);
@@ -361,16 +374,13 @@ static int p_needs_overlayroot(struct xc_ctx *c, const xmlNode *t, const struct 
 #define ONLY_SPARE  "a spare-partition setting (spare_part is refused)"
 #define ONLY_KIWI   "a setting of KIWI's own initrd (boot=, initrd_system=\"kiwi\": refused)"
 #define NOT_OEM	    "read by KIWI for other image types only, never for a disk"
-#define PART_IDS                                                                                   \
-	"partition numbers are not chosen yet: vcompose numbers its partitions in disk "           \
-	"order (ESP 1, root 2, ...); remove the attribute"
 
 static const struct xc_type_attr type_attrs[] = {
     IGNORE("archive", OFF, "archives KIWI's kis results; " NOT_OEM),
     IGNORE("eficsmpart_id", NULL, "no CSM (legacy BIOS) partition is written"),
-    REFUSE("efipart_id", NULL, PART_IDS),
-    REFUSE("rootpart_id", NULL, PART_IDS),
-    REFUSE("bootpart_id", NULL, PART_IDS),
+    HONOUR("efipart_id", p_part_number),
+    HONOUR("rootpart_id", p_part_number),
+    IGNORE("bootpart_id", NULL, NO_BOOTPART),
     REFUSE("boot", NULL,
 	   "KIWI's own boot image (initrd) description; vcompose's initrd is the tree's dracut: "
 	   "remove it"),
@@ -640,6 +650,39 @@ static int rules_boot(struct xc_ctx *c, const xmlNode *t)
 	return r;
 }
 
+/* Partition numbers: one partition per number. */
+static int rules_numbers(struct xc_ctx *c, xmlNode *t)
+{
+	struct vc_config *cfg = c->cfg;
+	const char *owner[129] = {NULL};
+	bool part[129] = {false};
+	int r = 0;
+
+	if (cfg->esp_number && !is_oem(c))
+		r = xc_fail(c, t, "efipart_id", VC_EINVAL, "a ddi has no EFI system partition");
+	else if (cfg->esp_number)
+		owner[cfg->esp_number] = "efipart_id";
+	if (cfg->root_number && owner[cfg->root_number])
+		r = xc_fail(c, t, "rootpart_id", VC_EINVAL, "partition %u is the ESP's (%s)",
+			    cfg->root_number, owner[cfg->root_number]);
+	else if (cfg->root_number)
+		owner[cfg->root_number] = "rootpart_id";
+	for (size_t i = 0; i < cfg->n_parts; i++) {
+		unsigned n = cfg->parts[i].number;
+		if (n && owner[n])
+			r = xc_fail(c, t, NULL, VC_EINVAL,
+				    "<partition name=\"%s\" part_id=\"%u\"> (line %u): partition "
+				    "%u is taken (%s%s)",
+				    cfg->parts[i].name, n, cfg->parts[i].line, n,
+				    part[n] ? "by partition " : "", owner[n]);
+		else if (n) {
+			owner[n] = cfg->parts[i].name;
+			part[n] = true;
+		}
+	}
+	return r;
+}
+
 /* The overlay's write partition takes the rest of the disk: no <partition
  * size="all"> beside it. */
 static int rules_partitions(struct xc_ctx *c, xmlNode *t)
@@ -728,6 +771,7 @@ static int type_children(struct xc_ctx *c, xmlNode *t)
 		if (xc_fatal(r))
 			return r;
 	}
+	rules_numbers(c, t);
 	return rules_partitions(c, t);
 }
 

@@ -264,10 +264,12 @@ static int parse_partition(struct xc_ctx *c, xmlNode *k, struct vc_config_partit
 	v = xc_attr(k, "clone");
 	if (v && strcmp(v, "0"))
 		return xc_fail(c, k, "clone", VC_EUNSUPP, "partition clones are not supported");
-	if (xc_attr(k, "part_id"))
-		return xc_fail(c, k, "part_id", VC_EUNSUPP,
-			       "partition numbers are not supported yet: partitions follow the "
-			       "root's in the order of the config");
+	if (xc_attr(k, "part_id")) {
+		uint64_t n = 0;
+		if (xc_parse_uint(c, k, "part_id", 1, 128, "GPT entry number", &n) < 0)
+			return c->err->code;
+		p->number = (unsigned)n;
+	}
 	return 0;
 }
 
