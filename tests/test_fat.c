@@ -98,7 +98,7 @@ static void fat_volume_id_from_seed(void **state)
 {
 	uint8_t u[16];
 	(void)state;
-	vc_uuid_derive("seed", 4, "fat-volume-id", u);
+	vc_uuid_derive("seed", 4, "esp-volume-id", u);
 	assert_int_equal(vc_fat_volume_id("seed", 4),
 			 (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3]);
 	assert_int_not_equal(vc_fat_volume_id("seed", 4), vc_fat_volume_id("seee", 4));

@@ -91,11 +91,13 @@ vc verity verify rnd.bin out/r.hash "$root" --json |
 	python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["verified"] and d["root_hash"]==sys.argv[1]' \
 	"$root" || fail "verify --json"
 
-# Without --salt/--uuid: derived from SOURCE_DATE_EPOCH, never random.
-SOURCE_DATE_EPOCH=1700000000 $VC_RUN "$VCOMPOSE" verity format rnd.bin out/d1.hash >d1.txt
-SOURCE_DATE_EPOCH=1700000000 $VC_RUN "$VCOMPOSE" verity format rnd.bin out/d2.hash >/dev/null
-cmp out/d1.hash out/d2.hash || fail "default salt/uuid are not reproducible"
-vc verity format rnd.bin out/d3.hash --source-date-epoch 1700000001 >d3.txt
+# Without --salt/--uuid: derived from the seed (the hash file's name,
+# vcompose's version, SOURCE_DATE_EPOCH), never random.
+scratch out/a; scratch out/b; scratch out/c
+SOURCE_DATE_EPOCH=1700000000 $VC_RUN "$VCOMPOSE" verity format rnd.bin out/a/d.hash >d1.txt
+SOURCE_DATE_EPOCH=1700000000 $VC_RUN "$VCOMPOSE" verity format rnd.bin out/b/d.hash >/dev/null
+cmp out/a/d.hash out/b/d.hash || fail "default salt/uuid are not reproducible"
+vc verity format rnd.bin out/c/d.hash --source-date-epoch 1700000001 >d3.txt
 [ "$(grep ^Salt d1.txt)" != "$(grep ^Salt d3.txt)" ] || fail "the epoch does not reach the salt"
 grep -Eq '^Salt:[[:space:]]+[0-9a-f]{64}$' d1.txt || fail "derived salt is not 32 bytes"
 

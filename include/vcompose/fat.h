@@ -53,8 +53,9 @@ struct vc_fat_options {
 				  * mkfs.fat on a file; the partition's first LBA in a GPT) */
 };
 
-/* The volume id vcompose derives from an image seed: the first 4 bytes of
- * vc_uuid_derive(seed, "fat-volume-id"), big-endian (as blkid prints it). */
+/* The one volume-id derivation (`vcompose build`'s ESP and `vcompose fat`):
+ * the first 4 bytes of vc_uuid_derive(seed, "esp-volume-id"), big-endian (as
+ * blkid prints it), where seed is the image seed (vc_seed_derive()). */
 uint32_t vc_fat_volume_id(const void *seed, size_t seed_len);
 
 /* Reads len bytes of a file at off into buf; 0 or a VC_E* code. */

@@ -50,6 +50,20 @@ int vc_base64_encode(const uint8_t *in, size_t len, struct vc_buf *out, struct v
  * buffer *ret (free() it) of *ret_len bytes. */
 int vc_base64_decode(const char *in, uint8_t **ret, size_t *ret_len, struct vc_error *err);
 
+/* The one seed recipe: every derived identifier of an image (disk GUID,
+ * partition UUIDs, EROFS UUID, verity salt and UUID, ESP volume id) is keyed
+ * by these 32 bytes, in `vcompose build` (from the config) and in every
+ * command (--seed S, else the output's file name, vcompose's version and the
+ * epoch):
+ *   with a seed text S:  SHA-256("vcompose-seed-v1\n" "seed=" S "\n")
+ *   without:             SHA-256("vcompose-seed-v1\n" "name=" NAME "\n"
+ *                                "version=" VERSION "\n" "source_date_epoch=" DECIMAL "\n")
+ * DECIMAL is the epoch in base 10 ("0" for zero). Fails only for a negative
+ * epoch when seed is NULL. */
+#define VC_SEED_LEN 32
+int vc_seed_derive(const char *seed, const char *name, const char *version, int64_t epoch,
+		   uint8_t out[VC_SEED_LEN], struct vc_error *err);
+
 /* UUIDs in RFC 4122 byte order (big-endian fields as printed).
  * vc_uuid_derive: HMAC-SHA256(key = seed, msg = label), first 16 bytes,
  * with the version (4) and variant (10xx) bits set. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "vcompose/error.h"
+#include "vcompose/util.h"
 
 enum {
 	VC_EXIT_OK = 0,
@@ -31,6 +32,11 @@ int cli_parse_jobs(const char *s, unsigned *ret, struct vc_error *err);
 /* The build time: --source-date-epoch if given (opt non-NULL), else
  * $SOURCE_DATE_EPOCH; *ret_set false when neither is there. */
 int cli_epoch(const char *opt, int64_t *ret, bool *ret_set, struct vc_error *err);
+/* The image seed of a command (vc_seed_derive(), the recipe `vcompose build`
+ * uses): --seed S when given, else the output's file name, vcompose's version
+ * and the epoch. */
+int cli_seed(const char *seed, const char *output, int64_t epoch, uint8_t out[VC_SEED_LEN],
+	     struct vc_error *err);
 
 /* --owner keep|root (defined in cmd_tree.c); -1 if neither. */
 enum vc_owner_policy;

@@ -21,8 +21,8 @@ static void help(void)
 	       "  --tar FILE           read an archive (tar, cpio; gz, xz, zst, bz2, lz4; '-')\n"
 	       "  -o, --output IMG     the image; written under a temporary name, then renamed\n"
 	       "  --compress C         none (default), lz4, lz4hc or lz4hc:LEVEL (1..12, 9)\n"
-	       "  --uuid U             filesystem UUID (default: derived from the image's\n"
-	       "                       name and the build time, never random)\n"
+	       "  --uuid U             filesystem UUID (default: derived from the seed: the\n"
+	       "                       image's name, vcompose's version and the build time)\n"
 	       "  --label L            volume name, up to 16 bytes\n"
 	       "  --mtree F            overlay ownership, modes, times, device nodes\n"
 	       "  --owner keep|root    keep the input's uid/gid, or make all 0:0\n"
@@ -123,14 +123,14 @@ int cmd_erofs(int argc, char **argv)
 		goto out;
 	}
 	if (!uuid) {
-		/* seed: the image's file name and the build time */
-		const char *base = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
-		char seed[512];
-		int n = snprintf(seed, sizeof(seed), "%s:%" PRId64, base,
-				 to.have_epoch ? to.source_date_epoch : (int64_t)0);
-
-		vc_uuid_derive(seed, (size_t)n < sizeof(seed) ? (size_t)n : sizeof(seed) - 1,
-			       "erofs-uuid", eo.uuid);
+		/* the seed: the image's file name, vcompose's version, the build time */
+		uint8_t s32[VC_SEED_LEN];
+		if (cli_seed(NULL, output, to.have_epoch ? to.source_date_epoch : 0, s32, &err) <
+		    0) {
+			rc = cli_fail("erofs", &err);
+			goto out;
+		}
+		vc_uuid_derive(s32, sizeof(s32), "erofs-uuid", eo.uuid);
 	}
 	if (vc_pool_new(jobs, &pool, &err) < 0 || vc_file_sink_open(output, &fs, &err) < 0) {
 		rc = cli_fail("erofs", &err);

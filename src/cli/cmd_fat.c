@@ -91,7 +91,6 @@ int cmd_fat(int argc, char **argv)
 	struct vc_tree *tree = NULL;
 	struct vc_fat *fat = NULL;
 	struct vc_file_sink *fs = NULL;
-	struct vc_buf sb = {0};
 	const char *out = NULL, *root = NULL, *seed = NULL, *epoch_opt = NULL, *volid = NULL;
 	uint64_t size = 0, hidden = 0;
 	bool json = false, have_epoch = false;
@@ -137,17 +136,11 @@ int cmd_fat(int argc, char **argv)
 			return cli_usage("fat", "--volume-id '%s': expected 8 hex digits", volid);
 		o.volume_id =
 		    (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-	} else if (seed) {
-		o.volume_id = vc_fat_volume_id(seed, strlen(seed));
 	} else {
-		const char *base = strrchr(out, '/');
-
-		base = base ? base + 1 : out;
-		if (vc_buf_appendf(&sb, &err, "%s\n%s\n%lld", base, VC_VERSION, (long long)epoch) <
-		    0)
+		uint8_t s32[VC_SEED_LEN];
+		if (cli_seed(seed, out, epoch, s32, &err) < 0)
 			return cli_fail("fat", &err);
-		o.volume_id = vc_fat_volume_id(sb.data, sb.len);
-		vc_buf_fini(&sb);
+		o.volume_id = vc_fat_volume_id(s32, sizeof(s32));
 	}
 
 	to.have_epoch = have_epoch;

@@ -343,27 +343,16 @@ int cmd_gpt(int argc, char **argv)
 		goto out;
 	}
 	{
-		struct vc_buf sb = {0};
+		uint8_t s32[VC_SEED_LEN];
 		int64_t epoch = 0;
 		bool have_epoch = false;
 
-		if (cli_epoch(epoch_opt, &epoch, &have_epoch, &err) < 0) {
+		if (cli_epoch(epoch_opt, &epoch, &have_epoch, &err) < 0 ||
+		    cli_seed(seed, out, epoch, s32, &err) < 0) {
 			ret = cli_fail("gpt", &err);
 			goto out;
 		}
-		if (seed) {
-			vc_gpt_init(g, seed, strlen(seed));
-		} else {
-			const char *base = strrchr(out, '/');
-			base = base ? base + 1 : out;
-			if (vc_buf_appendf(&sb, &err, "%s\n%s\n%lld", base, VC_VERSION,
-					   (long long)epoch) < 0) {
-				ret = cli_fail("gpt", &err);
-				goto out;
-			}
-			vc_gpt_init(g, sb.data, sb.len);
-			vc_buf_fini(&sb);
-		}
+		vc_gpt_init(g, s32, sizeof(s32));
 	}
 	g->sector_size = (uint32_t)sector_size;
 	if (disk_guid) {

@@ -15,11 +15,6 @@
 #include "vcompose/util.h"
 #include "vcompose/verity.h"
 
-/* The seed of the salt and UUID when --salt / --uuid are not given: this
- * label and the build time, so two runs with the same SOURCE_DATE_EPOCH
- * give the same hash file. */
-#define CLI_SEED_LABEL "vcompose verity format"
-
 static void help(FILE *f)
 {
 	fprintf(
@@ -34,9 +29,8 @@ static void help(FILE *f)
 	       "\n"
 	       "Options:\n"
 	       "  --salt HEX              salt, up to 256 bytes ('-' for none). Default: derived,\n"
-	       "                          32 bytes of HMAC-SHA256 keyed by \"" CLI_SEED_LABEL
-	       " <epoch>\"\n"
-	       "                          where <epoch> is SOURCE_DATE_EPOCH (0 when unset);\n"
+	       "                          32 bytes of HMAC-SHA256 keyed by the seed (HASH's file\n"
+	       "                          name, vcompose's version, SOURCE_DATE_EPOCH or 0);\n"
 	       "                          never random. verify: must equal the superblock's.\n"
 	       "  --uuid UUID             superblock UUID. Default: derived from the same seed\n"
 	       "  --source-date-epoch N   the epoch used for the derived salt and UUID\n"
@@ -339,11 +333,11 @@ static int do_format(int argc, char **argv)
 	if (!o.salt || !o.uuid) {
 		int64_t epoch = 0;
 		bool set = false;
-		char seed[64];
-		if (cli_epoch(o.epoch, &epoch, &set, &err) < 0)
+		uint8_t s32[VC_SEED_LEN];
+		if (cli_epoch(o.epoch, &epoch, &set, &err) < 0 ||
+		    cli_seed(NULL, hash_path, epoch, s32, &err) < 0)
 			return cli_fail(cmd, &err);
-		snprintf(seed, sizeof(seed), CLI_SEED_LABEL " %lld", (long long)epoch);
-		vc_verity_params_derive(&p, seed, strlen(seed));
+		vc_verity_params_derive(&p, s32, sizeof(s32));
 	}
 
 	data_fd = open(data_path, O_RDONLY | O_CLOEXEC);

@@ -96,6 +96,14 @@ int cli_epoch(const char *opt, int64_t *ret, bool *ret_set, struct vc_error *err
 	return 0;
 }
 
+int cli_seed(const char *seed, const char *output, int64_t epoch, uint8_t out[VC_SEED_LEN],
+	     struct vc_error *err)
+{
+	const char *base = strrchr(output, '/');
+
+	return vc_seed_derive(seed, base ? base + 1 : output, VC_VERSION, epoch, out, err);
+}
+
 int main(int argc, char **argv)
 {
 	/* Past a file-size limit (ulimit -f) a write fails with EFBIG, so the

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Buffer, hex, derived UUIDs (DESIGN.md "Derived identifiers"), integer
  * parsing and SOURCE_DATE_EPOCH. */
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -214,6 +215,36 @@ void vc_uuid_from_bytes(const uint8_t in[16], uint8_t out[16])
 	memcpy(out, in, 16);
 	out[6] = (uint8_t)((out[6] & 0x0f) | 0x40); /* version 4 */
 	out[8] = (uint8_t)((out[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+}
+
+int vc_seed_derive(const char *seed, const char *name, const char *version, int64_t epoch,
+		   uint8_t out[VC_SEED_LEN], struct vc_error *err)
+{
+	static const char tag[] = "vcompose-seed-v1\n";
+	struct vc_sha256 c;
+	char dec[24];
+
+	vc_sha256_init(&c);
+	vc_sha256_update(&c, tag, sizeof(tag) - 1);
+	if (seed) {
+		vc_sha256_update(&c, "seed=", 5);
+		vc_sha256_update(&c, seed, strlen(seed));
+		vc_sha256_update(&c, "\n", 1);
+	} else {
+		if (epoch < 0)
+			return vc_errorf(err, VC_EINVAL,
+					 "SOURCE_DATE_EPOCH %" PRId64 " is negative", epoch);
+		snprintf(dec, sizeof(dec), "%" PRId64, epoch);
+		vc_sha256_update(&c, "name=", 5);
+		vc_sha256_update(&c, name, strlen(name));
+		vc_sha256_update(&c, "\nversion=", 9);
+		vc_sha256_update(&c, version, strlen(version));
+		vc_sha256_update(&c, "\nsource_date_epoch=", 19);
+		vc_sha256_update(&c, dec, strlen(dec));
+		vc_sha256_update(&c, "\n", 1);
+	}
+	vc_sha256_final(&c, out);
+	return 0;
 }
 
 void vc_uuid_derive(const void *seed, size_t seed_len, const char *label, uint8_t out[16])

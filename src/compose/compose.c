@@ -291,21 +291,19 @@ static const struct arch *tree_arch(struct cx *c, const char **ret_path)
 	return NULL;
 }
 
-/* The machine a PE file (the stub) runs on; NULL if unknown. */
+/* The machine a PE file (the stub) runs on; NULL if unknown or not PE. */
 static const struct arch *pe_arch(const struct vc_uki_blob *b)
 {
-	if (b->len < 0x40 || memcmp(b->data, "MZ", 2) != 0)
-		return NULL;
-	uint32_t pe = vc_get_le32(b->data + 0x3c);
+	struct vc_pe_image *img = malloc(sizeof(*img));
+	struct vc_error err = {0};
+	const struct arch *a = NULL;
 
-	if (pe > b->len - 6 || memcmp(b->data + pe, "PE\0\0", 4) != 0)
-		return NULL;
-	uint16_t m = vc_get_le16(b->data + pe + 4);
-
-	for (size_t k = 0; k < N_ARCHES; k++)
-		if (arches[k].pe == m)
-			return &arches[k];
-	return NULL;
+	if (img && vc_pe_parse(b->data, b->len, "stub", img, &err) == 0)
+		for (size_t k = 0; k < N_ARCHES && !a; k++)
+			if (arches[k].pe == img->machine)
+				a = &arches[k];
+	free(img);
+	return a;
 }
 
 /* The target: what the tree's programs run on (a DDI), and for an oem
@@ -558,15 +556,13 @@ static int esp_fill(struct cx *c, struct vc_fat *f, struct vc_error *err)
 
 static int esp_new(struct cx *c, uint64_t size, struct vc_fat **ret, struct vc_error *err)
 {
-	uint8_t id[16];
 	struct vc_fat_options fo = {.size = size,
 				    .label = "ESP",
 				    .epoch = c->epoch,
 				    .hidden_sectors = (uint32_t)(c->esp_off / 512)};
 	int r;
 
-	vc_uuid_derive(c->seed, sizeof(c->seed), "esp-volume-id", id);
-	fo.volume_id = (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3];
+	fo.volume_id = vc_fat_volume_id(c->seed, sizeof(c->seed));
 	r = vc_fat_new(&fo, ret, err);
 	if (r == 0)
 		r = esp_fill(c, *ret, err);

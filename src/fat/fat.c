@@ -56,7 +56,7 @@ uint32_t vc_fat_volume_id(const void *seed, size_t seed_len)
 {
 	uint8_t u[16];
 
-	vc_uuid_derive(seed, seed_len, "fat-volume-id", u);
+	vc_uuid_derive(seed, seed_len, "esp-volume-id", u);
 	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
 }
 

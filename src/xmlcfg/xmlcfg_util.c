@@ -192,30 +192,5 @@ out:
 int vc_xmlcfg_seed(const struct vc_config *cfg, int64_t source_date_epoch, uint8_t out[32],
 		   struct vc_error *err)
 {
-	static const char tag[] = "vcompose-seed-v1\n";
-	struct vc_sha256 c;
-	char epoch[24];
-
-	vc_sha256_init(&c);
-	vc_sha256_update(&c, tag, sizeof(tag) - 1);
-	if (cfg->seed) {
-		vc_sha256_update(&c, "seed=", 5);
-		vc_sha256_update(&c, cfg->seed, strlen(cfg->seed));
-		vc_sha256_update(&c, "\n", 1);
-	} else {
-		if (source_date_epoch < 0)
-			return vc_errorf(err, VC_EINVAL,
-					 "SOURCE_DATE_EPOCH %" PRId64 " is negative",
-					 source_date_epoch);
-		snprintf(epoch, sizeof(epoch), "%" PRId64, source_date_epoch);
-		vc_sha256_update(&c, "name=", 5);
-		vc_sha256_update(&c, cfg->name, strlen(cfg->name));
-		vc_sha256_update(&c, "\nversion=", 9);
-		vc_sha256_update(&c, cfg->version, strlen(cfg->version));
-		vc_sha256_update(&c, "\nsource_date_epoch=", 19);
-		vc_sha256_update(&c, epoch, strlen(epoch));
-		vc_sha256_update(&c, "\n", 1);
-	}
-	vc_sha256_final(&c, out);
-	return 0;
+	return vc_seed_derive(cfg->seed, cfg->name, cfg->version, source_date_epoch, out, err);
 }

@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: MIT
+# Knowledge kept once (issue 14): one PKCS#7 verifier, one PE parser, one
+# seed recipe and one FAT volume-id derivation, and every command keys its
+# identifiers with that seed; `vcompose gpt --seed S` gives the disk GUID of a
+# build whose config has seed="S".
+. "$VC_SOURCE_DIR/tests/lib.sh"
+cd "$VC_SOURCE_DIR"
+# only_in PATTERN FILE...: the extended regex PATTERN appears in src/ and
+# include/ only in the files named.
+only_in() {
+	pat=$1; shift
+	hits=$(grep -rlE -- "$pat" src include | sort)
+	want=$(printf '%s\n' "$@" | sort)
+	[ "$hits" = "$want" ] || fail "'$pat' is in: $(echo $hits); expected only in: $*"
+}
+# One PKCS#7 verifier: SignedData is read in src/sign/pkcs7_verify.c alone
+# (the DER writer names its OID too).
+only_in 'int vc_pkcs7_verify\(' src/sign/pkcs7_verify.c include/vcompose/sign.h
+only_in 'oid_signed_data|OID_PKCS7_SIGNED' src/sign/pkcs7_verify.c src/sign/der.c src/sign/der_priv.h
+only_in 'mbedtls_x509_crt_parse(_file)?\(' src/sign/key.c
+# One PE parser and one PE checksum: the PE signature, e_lfanew and the
+# optional header magics are read in src/pe alone.
+only_in 'PE_SIGNATURE|"PE\\\\0\\\\0"' src/pe/pe.c src/pe/pe_disk.h
+only_in 'PE_DOS_LFANEW_OFFSET|0x3c\)' src/pe/pe.c src/pe/pe_disk.h
+only_in '0x20b|0x10b' src/pe/pe.c src/pe/pe_disk.h include/vcompose/pe.h
+only_in 'uint(32|64)_t vc_pe_checksum' src/pe/pe.c include/vcompose/pe.h
+# One seed recipe and one volume-id derivation.
+only_in 'vcompose-seed-v1' src/common/util.c include/vcompose/util.h include/vcompose/xmlcfg.h
+only_in '[a-z]-volume-id"' src/fat/fat.c include/vcompose/fat.h
+# every identifier of the commands and compose is keyed by that seed
+bad=$(grep -nE 'vc_uuid_derive\(|vc_gpt_init\(|vc_verity_params_derive\(|vc_fat_volume_id\(' \
+	src/cli/*.c src/compose/*.c | grep -vE '\(.*(s32|c->seed), sizeof\((s32|c->seed)\)' || true)
+[ -z "$bad" ] || fail "an identifier keyed by something else than the image seed: $bad"
+
+# The same seed gives the same identifiers in `build` and in a command.
+cd "$VC_TMP"
+scratch out
+sed 's/verity_partition="true"/verity_partition="true" seed="once"/' \
+	"$VC_SOURCE_DIR/examples/minimal/config.xml" > config.xml
+grep -q 'seed="once"' config.xml || fail "the example's config changed: no seed set"
+vc build config.xml --root "$VC_SOURCE_DIR/examples/minimal/root" -o out -q
+vc gpt -o out/gpt.img --seed once --part root:,size=1M
+a=$(sfdisk --json out/minimal.raw | python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["id"])')
+b=$(sfdisk --json out/gpt.img | python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["id"])')
+[ -n "$a" ] && [ "$a" = "$b" ] || fail "disk GUID: build with seed=\"once\" $a, gpt --seed once $b"
+echo ok
