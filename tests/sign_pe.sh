@@ -6,6 +6,7 @@
 PY=/usr/bin/python3
 [ -x $PY ] || PY=python3
 EFI=/usr/lib/systemd/boot/efi
+command -v faketime >/dev/null || fail "faketime missing (tools/deps.sh test)"
 for f in $EFI/systemd-bootx64.efi $EFI/linuxx64.efi.stub; do
 	[ -r $f ] || fail "$f missing: install systemd-boot-efi"
 done
@@ -118,6 +119,11 @@ for f in boot stub uki; do
 	# --replace of sbsign's signature gives our bytes for the original
 	vc sign pe --key rsa.key --cert rsa.crt sb.$f.efi -o out/$f.re.efi --replace
 	cmp out/$f.re.efi out/$f.rsa.efi || fail "$f: --replace differs from signing the original"
+	# --signing-time: sbsign's bytes, sbsign run (under faketime) at that time
+	TZ=UTC faketime -f '2023-11-14 22:13:20' sbsign --key rsa.key --cert rsa.crt \
+		--output sbt.$f.efi $f.efi >/dev/null 2>&1 || fail "$f: faketime sbsign"
+	vc sign pe --key rsa.key --cert rsa.crt --signing-time 1700000000 $f.efi -o out/$f.t.efi
+	cmp out/$f.t.efi sbt.$f.efi || fail "$f: --signing-time differs from sbsign at that time"
 done
 
 # --json reports the digest osslsigncode calculates

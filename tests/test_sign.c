@@ -293,6 +293,35 @@ static void pe_digest_by_hand(void **state)
 	assert_memory_not_equal(got, want, 32);
 }
 
+/* With a signing time the signed file equals sbsign's made at that time
+ * (vectors/sign/MANIFEST: sbsign 0.9.4 under faketime, the same make_pe). */
+static void pe_sign_matches_sbsign(void **state)
+{
+	static uint8_t pe[0x700];
+	size_t len = make_pe(pe, sizeof(pe));
+	struct vc_sign_key *k = test_key();
+	struct vc_sign_pe_options o = {.have_signing_time = true, .signing_time = 1700000000};
+	struct vc_error err = {0};
+	struct vc_buf out = {0}, want;
+	(void)state;
+
+	read_vec("authenticode-sbsign.efi", &want);
+	assert_int_equal(vc_sign_pe(k, pe, len, &o, &out, &err), 0);
+	assert_int_equal(out.len, want.len);
+	assert_memory_equal(out.data, want.data, want.len);
+	/* after 2049 the time is a GeneralizedTime (RFC 5280 4.1.2.5) */
+	vc_buf_fini(&out);
+	o.signing_time = 2569881600; /* 2051-06-09 00:00:00 */
+	assert_int_equal(vc_sign_pe(k, pe, len, &o, &out, &err), 0);
+	assert_non_null(memmem(out.data, out.len, "\x18\x0f" "20510609", 10));
+	o.signing_time = -1;
+	vc_buf_fini(&out);
+	assert_int_equal(vc_sign_pe(k, pe, len, &o, &out, &err), VC_EINVAL);
+	vc_buf_fini(&out);
+	vc_buf_fini(&want);
+	vc_sign_key_free(k);
+}
+
 static uint32_t checksum_of(const uint8_t *p, size_t len, size_t off)
 {
 	uint32_t s = 0;
@@ -316,7 +345,7 @@ static void pe_sign_layout(void **state)
 	uint8_t d_in[32], d_out[32], padded[0x608];
 	(void)state;
 
-	assert_int_equal(vc_sign_pe(k, pe, len, 0, &out, &err), 0);
+	assert_int_equal(vc_sign_pe(k, pe, len, NULL, &out, &err), 0);
 	/* image padded to 8 with zeros, then the WIN_CERTIFICATE */
 	assert_int_equal(vc_get_le32(out.data + certdir), 0x608);
 	uint32_t size = vc_get_le32(out.data + certdir + 4);
@@ -340,10 +369,10 @@ static void pe_sign_layout(void **state)
 	assert_non_null(memmem(out.data + 0x608, size, d_in, 32));
 
 	/* signed twice: refused, unless replaced, which gives the same bytes */
-	assert_int_equal(vc_sign_pe(k, out.data, out.len, 0, &again, &err), VC_EINVAL);
+	assert_int_equal(vc_sign_pe(k, out.data, out.len, NULL, &again, &err), VC_EINVAL);
 	assert_non_null(strstr(err.msg, "already signed"));
 	assert_int_equal(again.len, 0);
-	assert_int_equal(vc_sign_pe(k, out.data, out.len, VC_SIGN_REPLACE, &again, &err), 0);
+	assert_int_equal(vc_sign_pe(k, out.data, out.len, &(struct vc_sign_pe_options){.flags = VC_SIGN_REPLACE}, &again, &err), 0);
 	assert_int_equal(again.len, out.len);
 	assert_memory_equal(again.data, out.data, out.len);
 	vc_buf_fini(&out);
@@ -394,7 +423,7 @@ static void pe32_digest_by_hand(void **state)
 	vc_sha256_final(&c, want);
 	assert_int_equal(vc_sign_pe_digest(pe, 0x600, got, &err), 0);
 	assert_memory_equal(got, want, 32);
-	assert_int_equal(vc_sign_pe(k, pe, 0x600, 0, &out, &err), 0);
+	assert_int_equal(vc_sign_pe(k, pe, 0x600, NULL, &out, &err), 0);
 	assert_int_equal(vc_get_le32(out.data + certdir), 0x600);
 	assert_int_equal(vc_get_le32(out.data + certdir + 4), out.len - 0x600);
 	assert_int_equal(vc_get_le32(out.data + opt + 64),
@@ -570,6 +599,7 @@ int main(void)
 	    cmocka_unit_test(dps_padding_keeps_a_nul),
 	    cmocka_unit_test(pe_digest_by_hand),
 	    cmocka_unit_test(pe_sign_layout),
+	    cmocka_unit_test(pe_sign_matches_sbsign),
 	    cmocka_unit_test(pe32_digest_by_hand),
 	    cmocka_unit_test(pe_bad_inputs),
 	    cmocka_unit_test(pe_mutations_are_safe),

@@ -18,8 +18,12 @@
  *  - vc_sign_pe(): an Authenticode signature (SpcIndirectDataContent with
  *    SpcPeImageData, SHA-256) appended to a PE32/PE32+ file as a
  *    WIN_CERTIFICATE, the security directory and the checksum updated.
- *    Authenticated attributes: contentType, SpcSpOpusInfo (empty) and
- *    messageDigest; no signing time, so the output is reproducible.
+ *    Authenticated attributes: with a signing time (vc_sign_pe_options),
+ *    exactly sbsign's: contentType, signingTime, messageDigest and OpenSSL
+ *    3.0's SMIMECapabilities, so that the bytes equal `sbsign` run at that
+ *    time (RSA); without one, contentType, SpcSpOpusInfo (empty) and
+ *    messageDigest. Either way the output depends only on key, input and
+ *    the given time.
  *
  * Keys: RSA 2048..8192 (PKCS#1 v1.5) and ECDSA P-256/P-384/P-521 (RFC 6979
  * deterministic), PEM or DER, plain or encrypted (passphrase given here, never
@@ -149,8 +153,15 @@ struct vc_sign_pe_plan {
 	struct vc_buf cert;    /* WIN_CERTIFICATE with the DER, padded to 8 */
 	uint8_t digest[32];    /* the Authenticode image digest signed */
 };
-int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
-		    struct vc_sign_pe_plan *ret, struct vc_error *err);
+/* How a PE is signed; NULL or all zero: no signing time, no replacing. */
+struct vc_sign_pe_options {
+	unsigned flags;		/* VC_SIGN_REPLACE */
+	bool have_signing_time; /* sbsign's attributes with this signingTime */
+	int64_t signing_time;	/* seconds since the epoch, >= 0 (SOURCE_DATE_EPOCH) */
+};
+int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len,
+		    const struct vc_sign_pe_options *o, struct vc_sign_pe_plan *ret,
+		    struct vc_error *err);
 void vc_sign_pe_plan_fini(struct vc_sign_pe_plan *p);
 /* pe must be the buffer the plan was made from. */
 int vc_sign_pe_write(const struct vc_sign_pe_plan *p, const uint8_t *pe, const struct vc_sink *s,
@@ -158,8 +169,8 @@ int vc_sign_pe_write(const struct vc_sign_pe_plan *p, const uint8_t *pe, const s
 
 /* Signs a PE file: out receives the whole signed file. An already signed
  * input is refused unless VC_SIGN_REPLACE. */
-int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
-	       struct vc_buf *out, struct vc_error *err);
+int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len,
+	       const struct vc_sign_pe_options *o, struct vc_buf *out, struct vc_error *err);
 
 /* ---- TPM PCR banks and the signed PCR policy key (src/sign/pcr.c) ---- */
 

@@ -22,7 +22,8 @@ static const char usage_text[] =
     "Usage:\n"
     "  vcompose sign roothash --key K --cert C (--roothash HEX | --roothash-file F)\n"
     "                         -o OUT.p7s [--include-cert] [--dps OUT.dps] [--json]\n"
-    "  vcompose sign pe --key K --cert C IN -o OUT [--replace] [--json]\n"
+    "  vcompose sign pe --key K --cert C IN -o OUT [--replace] [--signing-time N]\n"
+    "                   [--json]\n"
     "  vcompose sign dps (--roothash HEX | --roothash-file F) --p7s F [--cert C]\n"
     "                    -o OUT [--json]\n"
     "  vcompose sign join IMAGE --offset N --size N (--dps F |\n"
@@ -36,6 +37,9 @@ static const char usage_text[] =
     "          --dps also writes the Discoverable Partitions signature partition.\n"
     "pe        Authenticode-sign a PE32/PE32+ file (UKI, systemd-boot); a PEM\n"
     "          --cert holding several certificates adds the rest as the chain.\n"
+    "          --signing-time N (seconds since 1970, e.g. $SOURCE_DATE_EPOCH): the\n"
+    "          signed attributes of sbsign with that signingTime, so that an RSA\n"
+    "          signature equals sbsign's made at that time byte for byte.\n"
     "dps       the DPS verity signature partition content from a .p7s made\n"
     "          elsewhere (deferred signing).\n"
     "join      writes a DPS signature partition into IMAGE at --offset, in a\n"
@@ -62,6 +66,7 @@ enum {
 	OPT_OFFSET,
 	OPT_SIZE,
 	OPT_FORCE,
+	OPT_SIGNING_TIME,
 };
 
 static const struct option options[] = {
@@ -79,6 +84,7 @@ static const struct option options[] = {
     {"offset", required_argument, NULL, OPT_OFFSET},
     {"size", required_argument, NULL, OPT_SIZE},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"signing-time", required_argument, NULL, OPT_SIGNING_TIME},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -89,7 +95,7 @@ static const struct option options[] = {
 struct args {
 	const char *sub;
 	const char *key, *cert, *roothash, *roothash_file, *dps, *p7s, *output;
-	const char *pass_file, *pass_env, *offset, *size;
+	const char *pass_file, *pass_env, *offset, *size, *signing_time;
 	const char *input;
 	bool include_cert, json, replace, force;
 };
@@ -355,11 +361,22 @@ static int cmd_pe(const struct args *a)
 	    (r = need(cmd, a->output, "-o")) || (r = need(cmd, a->input, "IN")))
 		return r;
 	vc_json_init(&j, 2);
+	struct vc_sign_pe_options po = {.flags = a->replace ? VC_SIGN_REPLACE : 0};
+	if (a->signing_time) {
+		uint64_t t;
+		if (vc_parse_u64(a->signing_time, false, &t, &err) < 0 || t > INT64_MAX / 2) {
+			vc_json_fini(&j);
+			return cli_usage(cmd, "--signing-time '%s': not a number of seconds",
+					 a->signing_time);
+		}
+		po.have_signing_time = true;
+		po.signing_time = (int64_t)t;
+	}
 	r = map_file(a->input, &in, &in_len, &err);
 	if (r == 0)
 		r = load_key(a, &k, &err);
 	if (r == 0) {
-		r = vc_sign_pe_plan(k, in, in_len, a->replace ? VC_SIGN_REPLACE : 0, &plan, &err);
+		r = vc_sign_pe_plan(k, in, in_len, &po, &plan, &err);
 		if (r < 0)
 			vc_error_prefix(&err, "%s", a->input);
 	}
@@ -617,6 +634,7 @@ int cmd_sign(int argc, char **argv)
 		case OPT_OFFSET: a.offset = optarg; break;
 		case OPT_SIZE: a.size = optarg; break;
 		case OPT_FORCE: a.force = true; break;
+		case OPT_SIGNING_TIME: a.signing_time = optarg; break;
 		case 'o': a.output = optarg; break;
 		case 'q': cli_verbosity = -1; break;
 		case 'v': cli_verbosity = 1; break;

@@ -12,6 +12,7 @@
  * SignedData) } holding the DER, itself zero-padded to 8 bytes; the security
  * directory entry points at it (file offset, padded size) and the CheckSum is
  * recomputed over the final bytes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,10 +216,70 @@ static size_t der_header_len(const uint8_t *p)
 	return p[1] < 0x80 ? 2 : 2 + (size_t)(p[1] & 0x7f);
 }
 
-static int authenticode_signed_data(const struct vc_sign_key *k, const uint8_t digest[32],
-				    struct vc_buf *out, struct vc_error *err)
+/* X.509/RFC 5280 section 4.1.2.5 time as OpenSSL's X509_gmtime_adj writes
+ * it: UTCTime "YYMMDDHHMMSSZ" for 1950..2049, else GeneralizedTime
+ * "YYYYMMDDHHMMSSZ". The civil date from the day count is Howard Hinnant's
+ * days_from_civil inverse (proleptic Gregorian, no time zone involved). */
+static size_t der_time(int64_t t, uint8_t *tag, char out[32])
 {
-	struct vc_buf idc = {0}, attrs[3] = {{0}}, set = {0}, sig = {0};
+	int64_t days = t / 86400, sec = t % 86400;
+	int64_t z = days + 719468, era = z / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int64_t d = doy - (153 * mp + 2) / 5 + 1;
+	int64_t m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = yoe + era * 400 + (m <= 2);
+	int h = (int)(sec / 3600), mi = (int)(sec / 60 % 60), s = (int)(sec % 60);
+
+	if (y >= 1950 && y <= 2049) {
+		*tag = DER_UTC_TIME;
+		snprintf(out, 32, "%02d%02d%02d%02d%02d%02dZ", (int)(y % 100), (int)m, (int)d, h,
+			 mi, s);
+		return 13;
+	}
+	*tag = DER_GEN_TIME;
+	snprintf(out, 32, "%04d%02d%02d%02d%02d%02dZ", (int)(y % 10000), (int)m, (int)d, h, mi,
+		 s);
+	return 15;
+}
+
+/* The SMIMECapabilities value OpenSSL 3.0's PKCS7_sign_add_signer() adds
+ * (what sbsign signs with): aes-256-cbc, aes-192-cbc, aes-128-cbc,
+ * des-ede3-cbc, rc2-cbc 128, rc2-cbc 64, des-cbc, rc2-cbc 40. */
+static const uint8_t openssl_smime_caps[] = {
+    0x30, 0x6a, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01,
+    0x2a, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x16,
+    0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x02, 0x30,
+    0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03, 0x07, 0x30, 0x0e, 0x06,
+    0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03, 0x02, 0x02, 0x02, 0x00, 0x80, 0x30,
+    0x0d, 0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03, 0x02, 0x02, 0x01, 0x40,
+    0x30, 0x07, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x07, 0x30, 0x0d, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03, 0x02, 0x02, 0x01, 0x28};
+
+/* An attribute whose value is already DER (a SEQUENCE). */
+static int attr_encode_raw(struct vc_buf *b, const char *oid, size_t oid_len, const void *value,
+			   size_t value_len, struct vc_error *err)
+{
+	struct der a;
+
+	der_init(&a, b, err);
+	der_begin(&a);
+	der_oid(&a, oid, oid_len);
+	der_begin(&a);
+	der_raw(&a, value, value_len);
+	der_end(&a, DER_SET);
+	der_end(&a, DER_SEQUENCE);
+	return der_finish(&a);
+}
+
+static int authenticode_signed_data(const struct vc_sign_key *k, const uint8_t digest[32],
+				    const struct vc_sign_pe_options *o, struct vc_buf *out,
+				    struct vc_error *err)
+{
+	struct vc_buf idc = {0}, attrs[4] = {{0}}, set = {0}, sig = {0};
+	size_t n_attrs = 3;
 	uint8_t md[32], h[32];
 	struct der d;
 	size_t hl;
@@ -232,35 +293,42 @@ static int authenticode_signed_data(const struct vc_sign_key *k, const uint8_t d
 	hl = der_header_len(idc.data);
 	vc_sha256(idc.data + hl, idc.len - hl, md);
 
-	static const uint8_t empty_seq[] = {0x30, 0x00};
 	r = attr_encode(&attrs[0], OID_CONTENT_TYPE, sizeof(OID_CONTENT_TYPE) - 1, DER_OID,
 			OID_SPC_INDIRECT_DATA, sizeof(OID_SPC_INDIRECT_DATA) - 1, err);
-	if (r == 0) {
-		/* SpcSpOpusInfo ::= SEQUENCE { programName [0] OPTIONAL,
-		 * moreInfo [1] OPTIONAL }: both left out. The value is a raw
-		 * SEQUENCE, so it is written through der_raw below. */
-		struct der a;
-		der_init(&a, &attrs[1], err);
-		der_begin(&a);
-		DER_OID_LIT(&a, OID_SPC_SP_OPUS_INFO);
-		der_begin(&a);
-		der_raw(&a, empty_seq, sizeof(empty_seq));
-		der_end(&a, DER_SET);
-		der_end(&a, DER_SEQUENCE);
-		r = der_finish(&a);
-	}
 	if (r == 0)
-		r = attr_encode(&attrs[2], OID_MESSAGE_DIGEST, sizeof(OID_MESSAGE_DIGEST) - 1,
+		r = attr_encode(&attrs[1], OID_MESSAGE_DIGEST, sizeof(OID_MESSAGE_DIGEST) - 1,
 				DER_OCTET_STRING, md, 32, err);
+	if (r == 0 && o && o->have_signing_time) {
+		/* sbsign's set: OpenSSL adds signingTime (PKCS7_dataFinal) and
+		 * SMIMECapabilities (PKCS7_sign_add_signer) */
+		char t[32];
+		uint8_t tag;
+		size_t tl = der_time(o->signing_time, &tag, t);
+
+		r = attr_encode(&attrs[2], OID_SIGNING_TIME, sizeof(OID_SIGNING_TIME) - 1, tag, t,
+				tl, err);
+		if (r == 0)
+			r = attr_encode_raw(&attrs[3], OID_SMIME_CAPS, sizeof(OID_SMIME_CAPS) - 1,
+					    openssl_smime_caps, sizeof(openssl_smime_caps), err);
+		n_attrs = 4;
+	} else if (r == 0) {
+		/* SpcSpOpusInfo ::= SEQUENCE { programName [0] OPTIONAL,
+		 * moreInfo [1] OPTIONAL }: both left out. */
+		static const uint8_t empty_seq[] = {0x30, 0x00};
+
+		r = attr_encode_raw(&attrs[2], OID_SPC_SP_OPUS_INFO,
+				    sizeof(OID_SPC_SP_OPUS_INFO) - 1, empty_seq, sizeof(empty_seq),
+				    err);
+	}
 	if (r < 0)
 		goto out;
-	qsort(attrs, VC_ARRAY_SIZE(attrs), sizeof(attrs[0]), cmp_der);
+	qsort(attrs, n_attrs, sizeof(attrs[0]), cmp_der);
 
 	/* The signature covers the attributes encoded as a SET OF (RFC 2315
 	 * section 9.3), though they are stored with the [0] IMPLICIT tag. */
 	der_init(&d, &set, err);
 	der_begin(&d);
-	for (size_t i = 0; i < VC_ARRAY_SIZE(attrs); i++)
+	for (size_t i = 0; i < n_attrs; i++)
 		der_raw(&d, attrs[i].data, attrs[i].len);
 	der_end(&d, DER_SET);
 	r = der_finish(&d);
@@ -298,7 +366,7 @@ static int authenticode_signed_data(const struct vc_sign_key *k, const uint8_t d
 	sign_write_issuer_serial(k, &d);
 	der_algid(&d, OID_SHA256, sizeof(OID_SHA256) - 1, 1);
 	der_begin(&d);
-	for (size_t i = 0; i < VC_ARRAY_SIZE(attrs); i++)
+	for (size_t i = 0; i < n_attrs; i++)
 		der_raw(&d, attrs[i].data, attrs[i].len);
 	der_end(&d, DER_CTX(0));
 	sign_key_write_sigalg(k, &d);
@@ -316,9 +384,11 @@ out:
 	return r;
 }
 
-int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
-		    struct vc_sign_pe_plan *ret, struct vc_error *err)
+int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len,
+		    const struct vc_sign_pe_options *o, struct vc_sign_pe_plan *ret,
+		    struct vc_error *err)
 {
+	unsigned flags = o ? o->flags : 0;
 	struct vc_sign_pe_plan p = {0};
 	struct pe_layout *l;
 	struct vc_buf p7 = {0};
@@ -345,7 +415,12 @@ int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len, 
 		goto out;
 	}
 	pe_hash(pe, l, padded, p.digest);
-	r = authenticode_signed_data(k, p.digest, &p7, err);
+	if (o && o->have_signing_time && o->signing_time < 0) {
+		r = vc_errorf(err, VC_EINVAL, "signing time %lld: before 1970",
+			      (long long)o->signing_time);
+		goto out;
+	}
+	r = authenticode_signed_data(k, p.digest, o, &p7, err);
 	if (r < 0)
 		goto out;
 	cert_len = VC_ROUND_UP(8 + p7.len, (size_t)8);
@@ -416,14 +491,14 @@ int vc_sign_pe_write(const struct vc_sign_pe_plan *p, const uint8_t *pe, const s
 	return r;
 }
 
-int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len, unsigned flags,
-	       struct vc_buf *out, struct vc_error *err)
+int vc_sign_pe(const struct vc_sign_key *k, const uint8_t *pe, size_t len,
+	       const struct vc_sign_pe_options *o, struct vc_buf *out, struct vc_error *err)
 {
 	struct vc_sign_pe_plan p;
 	uint8_t *img;
 	int r;
 
-	r = vc_sign_pe_plan(k, pe, len, flags, &p, err);
+	r = vc_sign_pe_plan(k, pe, len, o, &p, err);
 	if (r < 0)
 		return r;
 	img = vc_buf_grow(out, p.total_len, err); /* zero-filled */

@@ -21,6 +21,8 @@
 #define DER_OCTET_STRING 0x04
 #define DER_NULL	 0x05
 #define DER_OID		 0x06
+#define DER_UTC_TIME	 0x17
+#define DER_GEN_TIME	 0x18
 #define DER_SEQUENCE	 0x30
 #define DER_SET		 0x31
 #define DER_CTX(n)	 (0xa0 | (n)) /* [n] constructed, context-specific */
@@ -67,6 +69,8 @@ void der_signed_data_end(struct der *d);
 #define OID_ECDSA_SHA256   "\x2a\x86\x48\xce\x3d\x04\x03\x02"	  /* 1.2.840.10045.4.3.2 */
 #define OID_CONTENT_TYPE   "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x03" /* 1.2.840.113549.1.9.3 */
 #define OID_MESSAGE_DIGEST "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x04" /* 1.2.840.113549.1.9.4 */
+#define OID_SIGNING_TIME   "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x05" /* 1.2.840.113549.1.9.5 */
+#define OID_SMIME_CAPS	   "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x0f" /* 1.2.840.113549.1.9.15 */
 #define OID_SPC_INDIRECT_DATA                                                                      \
 	"\x2b\x06\x01\x04\x01\x82\x37\x02\x01\x04" /* 1.3.6.1.4.1.311.2.1.4                        \
 						    */
