@@ -313,7 +313,10 @@ static void pe_sign_matches_sbsign(void **state)
 	vc_buf_fini(&out);
 	o.signing_time = 2569881600; /* 2051-06-09 00:00:00 */
 	assert_int_equal(vc_sign_pe(k, pe, len, &o, &out, &err), 0);
-	assert_non_null(memmem(out.data, out.len, "\x18\x0f" "20510609", 10));
+	assert_non_null(memmem(out.data, out.len,
+			       "\x18\x0f"
+			       "20510609",
+			       10));
 	o.signing_time = -1;
 	vc_buf_fini(&out);
 	assert_int_equal(vc_sign_pe(k, pe, len, &o, &out, &err), VC_EINVAL);
@@ -372,7 +375,10 @@ static void pe_sign_layout(void **state)
 	assert_int_equal(vc_sign_pe(k, out.data, out.len, NULL, &again, &err), VC_EINVAL);
 	assert_non_null(strstr(err.msg, "already signed"));
 	assert_int_equal(again.len, 0);
-	assert_int_equal(vc_sign_pe(k, out.data, out.len, &(struct vc_sign_pe_options){.flags = VC_SIGN_REPLACE}, &again, &err), 0);
+	assert_int_equal(vc_sign_pe(k, out.data, out.len,
+				    &(struct vc_sign_pe_options){.flags = VC_SIGN_REPLACE}, &again,
+				    &err),
+			 0);
 	assert_int_equal(again.len, out.len);
 	assert_memory_equal(again.data, out.data, out.len);
 	vc_buf_fini(&out);

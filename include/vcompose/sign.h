@@ -81,6 +81,16 @@ void vc_sign_key_fingerprint(const struct vc_sign_key *k, uint8_t out[32]);
 void vc_sign_key_validity(const struct vc_sign_key *k, int64_t *ret_not_before,
 			  int64_t *ret_not_after);
 
+/* The signer certificate's DER (borrowed, lives as long as k). */
+void vc_sign_key_cert_der(const struct vc_sign_key *k, const uint8_t **ret, size_t *ret_len);
+/* Whether the signer certificate may sign code: VC_EINVAL naming the
+ * reason when its keyUsage lacks digitalSignature or its extendedKeyUsage
+ * has neither codeSigning nor anyExtendedKeyUsage (absent extensions allow
+ * everything, as in RFC 5280). */
+int vc_sign_key_check_code_signing(const struct vc_sign_key *k, struct vc_error *err);
+/* Whether the key is RSA (what UEFI firmware verifies). */
+bool vc_sign_key_is_rsa(const struct vc_sign_key *k);
+
 /* The one certificate fingerprint: SHA-256 of the DER of the (first)
  * certificate in cert_path (PEM or DER); with subject, also its subject name
  * as text (RFC 4514-ish). For the DPS certificateFingerprint and verify. */
@@ -90,6 +100,9 @@ int vc_sign_cert_fingerprint(const char *cert_path, uint8_t out[32], char *subje
 enum {
 	VC_SIGN_INCLUDE_CERT = 1 << 0, /* roothash: embed the signer's certificate */
 	VC_SIGN_REPLACE = 1 << 1,      /* pe: replace an existing signature */
+	VC_SIGN_BARE = 1 << 2,	       /* detached: the SignedData alone, without the
+					  ContentInfo around it (UEFI authenticated
+					  variables, efitools' i2d_PKCS7_SIGNED) */
 };
 
 /* Detached PKCS#7 over arbitrary content (see above); appends DER to out. */

@@ -124,6 +124,11 @@ void der_signed_data_end(struct der *d)
 	der_end(d, DER_SEQUENCE); /* ContentInfo */
 }
 
+size_t der_header_len(const uint8_t *p)
+{
+	return p[1] < 0x80 ? 2 : 2 + (size_t)(p[1] & 0x7f);
+}
+
 int der_finish(struct der *d)
 {
 	if (!d->failed && d->depth != 0) {

@@ -51,6 +51,9 @@ void der_oid(struct der *d, const char *oid, size_t len);
 void der_small_int(struct der *d, uint8_t v);
 /* AlgorithmIdentifier: SEQUENCE { oid, NULL if with_null }. */
 void der_algid(struct der *d, const char *oid, size_t len, int with_null);
+/* Length of the header (tag + length octets) of the DER value at p, which
+ * we wrote (definite length, one-byte tag). */
+size_t der_header_len(const uint8_t *p);
 /* Returns 0 or the sticky error code (the message is in err). */
 int der_finish(struct der *d);
 

@@ -16,6 +16,7 @@
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
@@ -282,6 +283,29 @@ void vc_sign_key_validity(const struct vc_sign_key *k, int64_t *ret_not_before,
 {
 	*ret_not_before = x509_time_epoch(&k->crt.valid_from);
 	*ret_not_after = x509_time_epoch(&k->crt.valid_to);
+}
+
+void vc_sign_key_cert_der(const struct vc_sign_key *k, const uint8_t **ret, size_t *ret_len)
+{
+	*ret = k->crt.raw.p;
+	*ret_len = k->crt.raw.len;
+}
+
+int vc_sign_key_check_code_signing(const struct vc_sign_key *k, struct vc_error *err)
+{
+	if (mbedtls_x509_crt_check_key_usage(&k->crt, MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0)
+		return vc_errorf(err, VC_EINVAL,
+				 "the certificate's keyUsage does not allow digitalSignature");
+	if (mbedtls_x509_crt_check_extended_key_usage(
+		&k->crt, MBEDTLS_OID_CODE_SIGNING, MBEDTLS_OID_SIZE(MBEDTLS_OID_CODE_SIGNING)) != 0)
+		return vc_errorf(err, VC_EINVAL,
+				 "the certificate's extendedKeyUsage does not allow codeSigning");
+	return 0;
+}
+
+bool vc_sign_key_is_rsa(const struct vc_sign_key *k)
+{
+	return mbedtls_pk_get_type(&k->pk) == MBEDTLS_PK_RSA;
 }
 
 int sign_cert_load(const char *path, mbedtls_x509_crt *crt, struct vc_error *err)

@@ -62,6 +62,17 @@ int vc_sign_detached(const struct vc_sign_key *k, const void *content, size_t le
 	der_end(&d, DER_SET);
 	der_signed_data_end(&d);
 	r = der_finish(&d);
+	if (r == 0 && (flags & VC_SIGN_BARE)) {
+		/* ContentInfo header, the signedData OID (2 + 9), the [0]
+		 * header: what remains is the SignedData */
+		uint8_t *p = out->data + start;
+		size_t skip = der_header_len(p);
+
+		skip += 2 + 9;
+		skip += der_header_len(p + skip);
+		memmove(p, p + skip, out->len - start - skip);
+		out->len -= skip;
+	}
 	if (r < 0)
 		out->len = start;
 out:
