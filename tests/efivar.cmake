@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+vc_test(efivar DEPS vc_efivar vc_sign)
