@@ -3,11 +3,13 @@
 # Writes a gzip'd cpio (newc) initrd with busybox as /init's shell: it prints
 # a marker line and /proc/cmdline to the console, runs optional extra shell
 # lines, and powers off. No root needed (the /dev/console node is in the cpio).
-# Usage: busybox_initrd.py OUT MARKER [EXTRA_SHELL_LINES]
+# Usage: busybox_initrd.py OUT MARKER [EXTRA_SHELL_LINES [HOST_FILE:NAME]...]
+# (each HOST_FILE is added at /NAME, e.g. a kernel module to insmod)
 import gzip, sys
 
 out_path, marker = sys.argv[1], sys.argv[2]
 extra = sys.argv[3] if len(sys.argv) > 3 else ""
+files = [a.split(":", 1) for a in sys.argv[4:]]
 out = bytearray()
 ino = [100]
 
@@ -33,6 +35,8 @@ for d in ("bin", "dev", "proc", "sys"):
 ent("dev/console", 0o020600, rdev=(5, 1))
 ent("bin/busybox", 0o100755, open("/bin/busybox", "rb").read())
 ent("init", 0o100755, init.encode())
+for host, name in files:
+    ent(name, 0o100644, open(host, "rb").read())
 ent("TRAILER!!!", 0)
 out.extend(b"\0" * (-len(out) % 512))
 open(out_path, "wb").write(gzip.compress(bytes(out), mtime=0))

@@ -11,7 +11,8 @@
  * NAME.efi (the UKI, oem), NAME.roothash, NAME.roothash.p7s (when signed),
  * NAME.dracut.log (when dracut ran) and NAME.manifest.json (every partition's
  * type, label, UUID, offset, size and sha256; root hash, salt, seed, epoch;
- * library versions). Nothing is renamed into place unless everything
+ * library versions; with Secure Boot keys each signed file's Authenticode
+ * digest, what the firmware measures into PCR 4). Nothing is renamed into place unless everything
  * succeeded.
  *
  * Disk layout (1 MiB aligned, in this order; types for the target arch):
@@ -43,7 +44,15 @@ struct vc_compose_options {
 	unsigned jobs;	      /* worker threads; 0: one per CPU */
 	const char *key_path; /* signing key and certificate; override the config */
 	const char *cert_path;
-	bool defer_signature;	     /* reserve the signature partition, leave it empty */
+	bool defer_signature; /* reserve the signature partition, leave it empty */
+	/* Secure Boot: systemd-boot (both copies), the UKI and NAME.efi signed
+	 * with Authenticode (sbsign's bytes at SOURCE_DATE_EPOCH); override the
+	 * config's sb_key/sb_cert. */
+	const char *sb_key_path;
+	const char *sb_cert_path;
+	bool sb_enroll; /* also loader/keys/auto/{PK,KEK,db}.auth, secure-boot-enroll force */
+	const char *passphrase; /* for encrypted keys (both); NULL: none. Borrowed. */
+	size_t passphrase_len;
 	const char *stub_path;	     /* systemd-boot stub; NULL: from the tree */
 	const char *initrd_path;     /* a ready initrd; NULL: the config's, else dracut */
 	const char *const *profiles; /* NULL-terminated --profile names, or NULL */

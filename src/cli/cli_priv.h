@@ -38,6 +38,13 @@ int cli_epoch(const char *opt, int64_t *ret, bool *ret_set, struct vc_error *err
 int cli_seed(const char *seed, const char *output, int64_t epoch, uint8_t out[VC_SEED_LEN],
 	     struct vc_error *err);
 
+/* A key's passphrase from --passphrase-file F (its first line) or
+ * --passphrase-env VAR into out; nothing when both are NULL. The caller
+ * wipes it with cli_wipe(); it is never printed. */
+struct vc_buf;
+int cli_passphrase(const char *file, const char *env, struct vc_buf *out, struct vc_error *err);
+void cli_wipe(struct vc_buf *b);
+
 /* --owner keep|root (defined in cmd_tree.c); -1 if neither. */
 enum vc_owner_policy;
 int cli_parse_owner(const char *s, enum vc_owner_policy *ret);

@@ -18,7 +18,8 @@ static void help(void)
 	    "                      [--source-date-epoch N] [--jobs N] [--key K --cert C]\n"
 	    "                      [--defer-signature] [--stub F] [--initrd F] [--profile P]\n"
 	    "                      [--mtree F] [--pcr-key K] [--pcr-bank B] [--pcr-phase P]\n"
-	    "                      [-q|-v]\n\n"
+	    "                      [--sb-key K --sb-cert C [--sb-enroll]]\n"
+	    "                      [--passphrase-file F | --passphrase-env VAR] [-q|-v]\n\n"
 	    "Composes a bootable (oem) or discoverable (ddi) GPT disk image from a KIWI-style\n"
 	    "config.xml and a root tree: EROFS root, dm-verity, optional PKCS#7 signature,\n"
 	    "UKI and ESP. OUTDIR gets NAME.raw, NAME.efi, NAME.roothash, NAME.roothash.p7s,\n"
@@ -31,6 +32,13 @@ static void help(void)
 	    "  --jobs N              worker threads (default: one per CPU); bytes never change\n"
 	    "  --key K --cert C      sign the root hash (override the config's key)\n"
 	    "  --defer-signature     reserve the signature partition, sign later\n"
+	    "  --sb-key K --sb-cert C  Secure Boot: Authenticode-sign systemd-boot and the\n"
+	    "                        UKI (RSA; sbsign's bytes at SOURCE_DATE_EPOCH)\n"
+	    "  --sb-enroll           also PK, KEK and db (the --sb-cert) as signed updates\n"
+	    "                        in loader/keys/auto/, enrolled by systemd-boot on the\n"
+	    "                        first boot of a machine in setup mode\n"
+	    "  --passphrase-file F   passphrase of an encrypted key (first line of F)\n"
+	    "  --passphrase-env VAR  passphrase from the environment variable VAR\n"
 	    "  --stub F              systemd-boot stub (default: the tree's)\n"
 	    "  --initrd F            a ready initrd (default: the config's, else dracut)\n"
 	    "  --profile P           select a KIWI profile (repeatable)\n"
@@ -92,7 +100,12 @@ int cmd_build(int argc, char **argv)
 		O_JSON,
 		O_PCR_KEY,
 		O_PCR_BANK,
-		O_PCR_PHASE
+		O_PCR_PHASE,
+		O_SB_KEY,
+		O_SB_CERT,
+		O_SB_ENROLL,
+		O_PASS_FILE,
+		O_PASS_ENV,
 	};
 	static const struct option opts[] = {
 	    {"root", required_argument, NULL, O_ROOT},
@@ -111,6 +124,11 @@ int cmd_build(int argc, char **argv)
 	    {"pcr-key", required_argument, NULL, O_PCR_KEY},
 	    {"pcr-bank", required_argument, NULL, O_PCR_BANK},
 	    {"pcr-phase", required_argument, NULL, O_PCR_PHASE},
+	    {"sb-key", required_argument, NULL, O_SB_KEY},
+	    {"sb-cert", required_argument, NULL, O_SB_CERT},
+	    {"sb-enroll", no_argument, NULL, O_SB_ENROLL},
+	    {"passphrase-file", required_argument, NULL, O_PASS_FILE},
+	    {"passphrase-env", required_argument, NULL, O_PASS_ENV},
 	    {"help", no_argument, NULL, 'h'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -121,7 +139,8 @@ int cmd_build(int argc, char **argv)
 	bool json = false;
 	struct vc_compose_result res;
 	struct vc_error err = {0};
-	const char *epoch = NULL, *profiles[17] = {0};
+	const char *epoch = NULL, *profiles[17] = {0}, *pass_file = NULL, *pass_env = NULL;
+	struct vc_buf pass = {0};
 	size_t n_profiles = 0;
 	static struct vc_measure_phases phases;
 	enum vc_sign_md bank;
@@ -161,6 +180,11 @@ int cmd_build(int argc, char **argv)
 				return cli_usage("build", "--pcr-phase: %s", err.msg);
 			o.pcr_phases = &phases;
 			break;
+		case O_SB_KEY: o.sb_key_path = optarg; break;
+		case O_SB_CERT: o.sb_cert_path = optarg; break;
+		case O_SB_ENROLL: o.sb_enroll = true; break;
+		case O_PASS_FILE: pass_file = optarg; break;
+		case O_PASS_ENV: pass_env = optarg; break;
 		case 'h': help(); return VC_EXIT_OK;
 		case 'q': cli_verbosity = -1; break;
 		case 'v': cli_verbosity = 1; break;
@@ -180,6 +204,9 @@ int cmd_build(int argc, char **argv)
 		return cli_usage("build", "--key and --cert go together");
 	if (o.defer_signature && o.key_path)
 		return cli_usage("build", "--defer-signature and --key exclude each other");
+	if (pass_file && pass_env)
+		return cli_usage("build",
+				 "give at most one of --passphrase-file and --passphrase-env");
 	struct stat st;
 	if (stat(o.outdir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "vcompose build: %s: not a folder\n", o.outdir);
@@ -189,8 +216,16 @@ int cmd_build(int argc, char **argv)
 		o.profiles = profiles;
 	if (cli_epoch(epoch, &o.epoch, &o.have_epoch, &err) < 0)
 		return cli_fail("build", &err);
+	if (cli_passphrase(pass_file, pass_env, &pass, &err) < 0)
+		return cli_fail("build", &err);
+	if (pass_file || pass_env) {
+		o.passphrase = pass.data ? (const char *)pass.data : "";
+		o.passphrase_len = pass.len;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &build_start);
-	if (vc_compose(&o, &res, &err) < 0)
+	int cr = vc_compose(&o, &res, &err);
+	cli_wipe(&pass);
+	if (cr < 0)
 		return cli_fail("build", &err);
 	if (json) {
 		struct vc_buf m = {0};

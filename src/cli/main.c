@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli_priv.h"
@@ -102,6 +103,38 @@ int cli_seed(const char *seed, const char *output, int64_t epoch, uint8_t out[VC
 	const char *base = strrchr(output, '/');
 
 	return vc_seed_derive(seed, base ? base + 1 : output, VC_VERSION, epoch, out, err);
+}
+
+int cli_passphrase(const char *file, const char *env, struct vc_buf *out, struct vc_error *err)
+{
+	if (file) {
+		int r = vc_read_file(file, 4096, out, err);
+		if (r < 0)
+			return r;
+		uint8_t *nl = out->len ? memchr(out->data, '\n', out->len) : NULL;
+		if (nl)
+			out->len = (size_t)(nl - out->data);
+		if (out->len && out->data[out->len - 1] == '\r')
+			out->len--;
+	} else if (env) {
+		const char *v = getenv(env);
+		if (!v)
+			return vc_errorf(err, VC_EINVAL,
+					 "--passphrase-env %s: the variable is not set", env);
+		if (vc_buf_append(out, v, strlen(v), err) < 0)
+			return VC_ENOMEM;
+	}
+	return 0;
+}
+
+void cli_wipe(struct vc_buf *b)
+{
+	if (b->data) {
+		volatile uint8_t *p = b->data;
+		for (size_t i = 0; i < b->cap; i++)
+			p[i] = 0;
+	}
+	vc_buf_fini(b);
 }
 
 int main(int argc, char **argv)

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vcompose/compose.h"
+#include "vcompose/efivar.h"
 #include "vcompose/endian.h"
 #include "vcompose/erofs.h"
 #include "vcompose/fat.h"
@@ -144,6 +146,122 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 	if (r < 0)
 		return r;
 	return vc_pool_new(o->jobs, &c->pool, err);
+}
+
+/* ---- Secure Boot: the Authenticode key and the enrollment files ---- */
+
+/* Signs a PE file the way sbsign does at SOURCE_DATE_EPOCH into out (an
+ * empty memory sink); an existing signature (a distribution's) is replaced:
+ * the firmware is to trust this key. */
+static int sb_sign(struct cx *c, const uint8_t *in, size_t len, struct vc_mem_sink *out,
+		   uint8_t digest[32], struct vc_error *err)
+{
+	struct vc_sign_pe_options po = {
+	    .flags = VC_SIGN_REPLACE,
+	    .have_signing_time = true,
+	    .signing_time = c->epoch,
+	};
+	struct vc_sign_pe_plan plan;
+	int r = vc_sign_pe_plan(c->sb_key, in, len, &po, &plan, err);
+
+	if (r < 0)
+		return r;
+	r = vc_sign_pe_write(&plan, in, &out->sink, err);
+	if (r == 0)
+		memcpy(digest, plan.digest, 32);
+	vc_sign_pe_plan_fini(&plan);
+	return r;
+}
+
+static void sb_time(int64_t t, char out[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%d", &tm))
+		snprintf(out, 32, "@%lld", (long long)t);
+}
+
+/* The key (checked: matches its certificate, may sign code), warnings for
+ * what firmware ignores, and with enrollment the PK, KEK and db updates. */
+static int stage_sb_key(struct cx *c, struct vc_error *err)
+{
+	const struct vc_compose_options *o = c->o;
+	const char *key = o->sb_key_path, *cert = o->sb_cert_path;
+	int64_t nb, na;
+	int r;
+
+	if (!key && !cert) {
+		if (o->sb_enroll)
+			return vc_errorf(err, VC_EINVAL,
+					 "Secure Boot enrollment needs the key and certificate to "
+					 "enroll and sign with (--sb-key, --sb-cert)");
+		return 0;
+	}
+	if (!key || !cert)
+		return vc_errorf(err, VC_EINVAL,
+				 "Secure Boot: give both the key and its certificate (--sb-key, "
+				 "--sb-cert)");
+	if (c->cfg->image != VC_CONFIG_IMAGE_OEM)
+		return vc_errorf(err, VC_EINVAL,
+				 "Secure Boot keys for a ddi image: it has no boot loader or UKI "
+				 "to sign");
+	if (o->sb_enroll && c->cfg->bootloader != VC_CONFIG_BOOT_SYSTEMD_BOOT)
+		return vc_errorf(err, VC_EINVAL,
+				 "Secure Boot enrollment is done by systemd-boot: it needs "
+				 "<bootloader name=\"systemd_boot\">");
+	struct vc_sign_key_options ko = {
+	    .key_path = key,
+	    .cert_path = cert,
+	    .passphrase = o->passphrase,
+	    .passphrase_len = o->passphrase_len,
+	};
+	r = vc_sign_key_load(&ko, &c->sb_key, err);
+	if (r == 0) {
+		r = vc_sign_key_check_code_signing(c->sb_key, err);
+		if (r < 0)
+			vc_error_prefix(err, "%s: cannot sign boot loaders", cert);
+	}
+	if (r < 0) {
+		vc_error_prefix(err, "Secure Boot key");
+		return r;
+	}
+	vc_sign_key_validity(c->sb_key, &nb, &na);
+	if ((c->epoch < nb || c->epoch > na) && o->note) {
+		char a[32], b[32], e[32], msg[512];
+		sb_time(nb, a);
+		sb_time(na, b);
+		sb_time(c->epoch, e);
+		snprintf(msg, sizeof(msg),
+			 "warning: %s is valid from %s to %s, not at the build time %s; UEFI "
+			 "firmware does not check dates, so the signatures still verify",
+			 cert, a, b, e);
+		o->note(o->note_ctx, msg);
+	}
+	if (!vc_sign_key_is_rsa(c->sb_key) && o->note) {
+		char msg[512];
+		snprintf(msg, sizeof(msg),
+			 "warning: %s is a %s key; most UEFI firmware (OVMF included) verifies "
+			 "only RSA Authenticode signatures",
+			 key, vc_sign_key_describe(c->sb_key));
+		o->note(o->note_ctx, msg);
+	}
+	if (!o->sb_enroll)
+		return 0;
+	/* PK, KEK and db: the one certificate, owned by a GUID derived from
+	 * the seed, each update signed by the PK's key */
+	const uint8_t *der;
+	size_t der_len;
+	vc_sign_key_cert_der(c->sb_key, &der, &der_len);
+	vc_uuid_derive(c->seed, sizeof(c->seed), "secure-boot-owner", c->sb_owner);
+	for (int v = VC_EFIVAR_PK; r == 0 && v <= VC_EFIVAR_DB; v++) {
+		r = vc_efivar_sb_auth(c->sb_key, (enum vc_efivar_sb_var)v, der, der_len,
+				      c->sb_owner, c->epoch, &c->sb_auth[v], err);
+		c->sb_auth_blob[v].name = vc_efivar_sb_name((enum vc_efivar_sb_var)v);
+		c->sb_auth_blob[v].data = c->sb_auth[v].data;
+		c->sb_auth_blob[v].len = c->sb_auth[v].len;
+	}
+	return r;
 }
 
 /* ---- stage 2: boot inputs (oem only): stub, kernel, initrd, os-release ---- */
@@ -376,6 +494,21 @@ static int stage_boot_inputs(struct cx *c, struct vc_error *err)
 			vc_error_prefix(err, "<bootloader name=\"systemd_boot\">: systemd-boot");
 			return r;
 		}
+		if (c->sb_key) {
+			struct vc_mem_sink m;
+			vc_mem_sink_init(&m);
+			r = sb_sign(c, c->sdboot.data, c->sdboot.len, &m, c->sdboot_digest, err);
+			if (r < 0) {
+				vc_mem_sink_fini(&m);
+				vc_error_prefix(err, "%s", c->sdboot_path);
+				return r;
+			}
+			vc_uki_blob_fini(&c->sdboot);
+			c->sdboot.data = m.data; /* the signed copy, owned */
+			c->sdboot.len = m.len;
+			c->sdboot.owned = true;
+			c->sdboot.name = c->sdboot_path;
+		}
 	}
 	/* The initrd: --initrd, the config's initrd_file, or dracut. */
 	const char *initrd = o->initrd_path ? o->initrd_path : c->cfg->initrd_file;
@@ -494,6 +627,20 @@ static int build_uki(struct cx *c, const uint8_t *roothash, struct vc_error *err
 	struct vc_compose_pcr_options po = {
 	    .key_path = c->o->pcr_key_path, .banks = c->o->pcr_banks, .phases = c->o->pcr_phases};
 	r = vc_compose_uki(&uo, &po, &c->uki.sink, &sum, &c->pcr, err);
+	if (r == 0 && c->sb_key) {
+		struct vc_mem_sink m;
+		vc_mem_sink_init(&m);
+		m.max = c->uki.max;
+		r = sb_sign(c, c->uki.data, c->uki.len, &m, c->uki_digest, err);
+		if (r == 0) { /* the signed UKI replaces the unsigned one */
+			free(c->uki.data);
+			c->uki.data = m.data;
+			c->uki.len = m.len;
+			c->uki.cap = m.cap;
+		} else {
+			vc_mem_sink_fini(&m);
+		}
+	}
 	if (r < 0)
 		vc_error_prefix(err, "UKI");
 	return r;
@@ -537,6 +684,18 @@ static int esp_fill(struct cx *c, struct vc_fat *f, struct vc_error *err)
 						   c->cfg->timeout);
 			else
 				r = vc_buf_appendf(&c->loader_conf, err, "timeout 0\n");
+		}
+		/* systemd-boot 252 enrolls loader/keys/auto/ without asking when
+		 * the firmware is in setup mode ("force"; in a virtual machine at
+		 * once, on hardware after a 15 s countdown), then resets */
+		if (r == 0 && c->sb_auth[0].len)
+			r = vc_buf_appendf(&c->loader_conf, err, "secure-boot-enroll force\n");
+		for (int v = 0; r == 0 && v < 3 && c->sb_auth[v].len; v++) {
+			char kp[64];
+			snprintf(kp, sizeof(kp), "loader/keys/auto/%s.auth",
+				 c->sb_auth_blob[v].name);
+			r = vc_fat_add_file(f, kp, c->sb_auth_blob[v].len, read_mem,
+					    &c->sb_auth_blob[v], err);
 		}
 		if (r == 0) {
 			c->loader_blob.name = "loader.conf";
@@ -763,7 +922,12 @@ static int stage_sign(struct cx *c, struct vc_error *err)
 		return vc_errorf(err, VC_EINVAL,
 				 "a signing key needs its certificate (--cert or "
 				 "verity_signature_cert)");
-	struct vc_sign_key_options ko = {.key_path = key, .cert_path = cert};
+	struct vc_sign_key_options ko = {
+	    .key_path = key,
+	    .cert_path = cert,
+	    .passphrase = c->o->passphrase,
+	    .passphrase_len = c->o->passphrase_len,
+	};
 	r = vc_sign_key_load(&ko, &k, err);
 	if (r == 0)
 		r = vc_sign_roothash(k, c->roothash, 32, 0, &c->p7s, err);
@@ -922,6 +1086,76 @@ static int artifact(struct cx *c, int which, const char *suffix, const void *dat
 	return out_write_buf(c, &c->art[which], name, data, len, err);
 }
 
+static void sb_entry(struct vc_json *j, const char *file, const uint8_t digest[32])
+{
+	vc_json_begin_object(j);
+	vc_json_key(j, "file");
+	vc_json_string(j, file);
+	vc_json_key(j, "authenticodeSha256");
+	vc_json_hex(j, digest, 32);
+	vc_json_end_object(j);
+}
+
+/* "secureBoot": the signer, each signed file with its Authenticode digest
+ * (what the firmware measures into PCR 4 when it loads the file), the
+ * enrollment files. */
+static void manifest_sb(struct cx *c, struct vc_json *j)
+{
+	char path[VC_XMLCFG_NAME_MAX + 64];
+	uint8_t fp[32];
+
+	vc_json_key(j, "secureBoot");
+	vc_json_begin_object(j);
+	vc_json_key(j, "key");
+	vc_json_string(j, vc_sign_key_describe(c->sb_key));
+	vc_sign_key_fingerprint(c->sb_key, fp);
+	vc_json_key(j, "certificateSha256");
+	vc_json_hex(j, fp, 32);
+	vc_json_key(j, "signingTime");
+	vc_json_int(j, c->epoch);
+	vc_json_key(j, "signed");
+	vc_json_begin_array(j);
+	snprintf(path, sizeof(path), "EFI/BOOT/%s", c->arch->boot);
+	if (c->cfg->bootloader == VC_CONFIG_BOOT_SYSTEMD_BOOT) {
+		sb_entry(j, path, c->sdboot_digest);
+		snprintf(path, sizeof(path), "EFI/systemd/systemd-boot%s.efi", c->arch->efi);
+		sb_entry(j, path, c->sdboot_digest);
+		snprintf(path, sizeof(path), "EFI/Linux/%s%s%s.efi", c->cfg->name,
+			 c->cfg->version[0] ? "-" : "", c->cfg->version);
+	}
+	sb_entry(j, path, c->uki_digest);
+	snprintf(path, sizeof(path), "%s.efi", c->cfg->name);
+	sb_entry(j, path, c->uki_digest);
+	vc_json_end_array(j);
+	if (c->sb_auth[0].len) {
+		char u[VC_UUID_STR];
+		vc_json_key(j, "enroll");
+		vc_json_begin_object(j);
+		vc_json_key(j, "mode");
+		vc_json_string(j, "force");
+		vc_uuid_format(c->sb_owner, u);
+		vc_json_key(j, "owner");
+		vc_json_string(j, u);
+		vc_json_key(j, "files");
+		vc_json_begin_array(j);
+		for (int v = 0; v < 3; v++) {
+			uint8_t d[32];
+			snprintf(path, sizeof(path), "loader/keys/auto/%s.auth",
+				 c->sb_auth_blob[v].name);
+			vc_sha256(c->sb_auth[v].data, c->sb_auth[v].len, d);
+			vc_json_begin_object(j);
+			vc_json_key(j, "file");
+			vc_json_string(j, path);
+			vc_json_key(j, "sha256");
+			vc_json_hex(j, d, 32);
+			vc_json_end_object(j);
+		}
+		vc_json_end_array(j);
+		vc_json_end_object(j);
+	}
+	vc_json_end_object(j);
+}
+
 static int stage_artifacts(struct cx *c, struct vc_error *err)
 {
 	char hex[65];
@@ -1005,6 +1239,8 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 		if (r == 0)
 			r = vc_compose_pcr_json(&c->pcr, &j, err);
 	}
+	if (c->sb_key)
+		manifest_sb(c, &j);
 	vc_json_key(&j, "disk");
 	vc_json_begin_object(&j);
 	vc_json_key(&j, "file");
@@ -1098,6 +1334,9 @@ static void cx_fini(struct cx *c)
 	vc_buf_fini(&c->p7s);
 	vc_buf_fini(&c->dps);
 	vc_buf_fini(&c->loader_conf);
+	vc_sign_key_free(c->sb_key);
+	for (int v = 0; v < 3; v++)
+		vc_buf_fini(&c->sb_auth[v]);
 	free(c->cmdline);
 	out_free(&c->disk);
 	for (int i = 0; i < ART_COUNT; i++)
@@ -1124,6 +1363,8 @@ int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret
 	}
 	if (r == 0)
 		stage_arch(c);
+	if (r == 0)
+		r = stage_sb_key(c, err);
 	if (r == 0 && c->cfg->image == VC_CONFIG_IMAGE_OEM) {
 		r = stage_boot_inputs(c, err);
 		if (r == 0)

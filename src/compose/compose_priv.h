@@ -8,9 +8,11 @@
 #include "vcompose/compose.h"
 #include "vcompose/gpt.h"
 #include "vcompose/pe.h"
+#include "vcompose/sign.h"
 #include "vcompose/sink.h"
 #include "vcompose/util.h"
 #include "vcompose/verity.h"
+#include "vcompose/xmlcfg.h"
 
 struct out_file {
 	struct vc_file_sink *f;
@@ -73,6 +75,14 @@ struct cx {
 		char label[VC_GPT_LABEL_MAX + 1];
 	} parts[8];
 	size_t n_parts;
+
+	/* Secure Boot: the Authenticode key, the signed files' digests, the
+	 * enrollment files */
+	struct vc_sign_key *sb_key;
+	uint8_t sdboot_digest[32], uki_digest[32]; /* Authenticode SHA-256 */
+	struct vc_buf sb_auth[3];		   /* PK, KEK, db */
+	struct vc_uki_blob sb_auth_blob[3];	   /* views of sb_auth for the FAT writer */
+	uint8_t sb_owner[16];
 
 	struct out_file disk, art[ART_COUNT], manifest;
 };
