@@ -8,3 +8,4 @@ set_tests_properties(boot_proof PROPERTIES LABELS boot TIMEOUT 1500 SKIP_RETURN_
 vc_script_test(build_embedded tests/build_embedded.sh)
 vc_script_test(build_arch tests/build_arch.sh)
 vc_script_test(build_sb tests/build_sb.sh)
+vc_script_test(build_parts tests/build_parts.sh)

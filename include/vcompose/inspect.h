@@ -52,7 +52,8 @@ enum vc_inspect_kind {
 	VC_INSPECT_VERITY, /* a hash area starting with the verity superblock */
 	VC_INSPECT_FAT,
 	VC_INSPECT_PE,
-	VC_INSPECT_SIG, /* DPS signature JSON */
+	VC_INSPECT_SIG,	 /* DPS signature JSON */
+	VC_INSPECT_EXT4, /* ext2/3/4 (e2fsprogs made it: extra and write partitions) */
 };
 const char *vc_inspect_kind_name(enum vc_inspect_kind k);
 

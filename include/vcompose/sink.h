@@ -70,6 +70,9 @@ struct vc_file_sink;
 int vc_file_sink_open(const char *path, struct vc_file_sink **ret, struct vc_error *err);
 /* The whole file, unbounded; valid until vc_file_sink_free(). */
 const struct vc_sink *vc_file_sink_sink(struct vc_file_sink *f);
+/* The temporary file's name, for a tool that writes into it in place
+ * (mke2fs -E offset=); valid until vc_file_sink_free(). */
+const char *vc_file_sink_tmp_path(const struct vc_file_sink *f);
 /* Highest offset written so far (end of the last byte). */
 uint64_t vc_file_sink_end(const struct vc_file_sink *f);
 /* Sets the size to size (0: keep the written end), renames into place.

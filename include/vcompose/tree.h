@@ -84,7 +84,8 @@ struct vc_node {
 	uint64_t src_off; /* archives: offset in the spool file, or in the
 			     archive itself when src_direct is set */
 	bool src_direct;
-	char *src_path; /* folders: path relative to the root */
+	char *src_path;	  /* folders: path relative to the root */
+	uint8_t *src_mem; /* vc_tree_set_file(): the content, in memory (owned) */
 };
 
 struct vc_tree {
@@ -161,6 +162,27 @@ struct vc_node *vc_tree_resolve(const struct vc_tree *t, const char *path);
  * need a folder: folders, files, symlinks and hardlinks (no devices, fifos
  * or sockets); modes kept with u+r (folders u+rwx); owners not kept. */
 int vc_tree_extract(const struct vc_tree *t, const char *dir, struct vc_error *err);
+
+/* The same for the subtree below top (a folder of the tree, or one that
+ * vc_tree_detach() returned): its content goes into dir. */
+int vc_tree_extract_node(const struct vc_tree *t, const struct vc_node *top, const char *dir,
+			 struct vc_error *err);
+
+/* Makes path (absolute; its folder must exist in the tree, without
+ * symlinks) a regular file holding a copy of data[0..len): an existing one
+ * keeps its owner and mode (it may not be a hardlink), a new one is 0:0 with
+ * mode; both get mtime. nodes[] is renumbered. */
+int vc_tree_set_file(struct vc_tree *t, const char *path, const void *data, size_t len,
+		     uint32_t mode, int64_t mtime, struct vc_error *err);
+
+/* Takes the content of folder dir out of the tree (for a file system of its
+ * own mounted there): dir stays, empty; its children move below *ret, a
+ * folder node with dir's metadata that is the root of its own subtree
+ * (vc_tree_path() of its members is relative to it), owned by the tree and
+ * still readable with vc_tree_read(). nodes[], link counts and hardlink
+ * groups are renumbered. A hardlink group across dir is an error. */
+int vc_tree_detach(struct vc_tree *t, struct vc_node *dir, struct vc_node **ret,
+		   struct vc_error *err);
 
 /* Removes dir and everything below it, never following symlinks. */
 int vc_tree_remove(const char *dir, struct vc_error *err);

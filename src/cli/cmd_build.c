@@ -83,6 +83,32 @@ static void print_progress(void *ctx, const char *stage)
 	fprintf(stderr, "vcompose build: [%7.1f s] %s\n", t, stage);
 }
 
+/* vcompose's data folder (the overlayroot initrd generator): installed,
+ * PREFIX/share/vcompose beside PREFIX/bin/vcompose; in the build tree,
+ * share/vcompose next to the binary (CMake copies data/ there). NULL when
+ * neither holds it. */
+static const char *find_datadir(char *buf, size_t cap)
+{
+	static const char *const rel[] = {"/../share/vcompose", "/share/vcompose"};
+	char exe[3072];
+	struct stat st;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		int k = snprintf(buf, cap, "%.3000s%s", exe, rel[i]);
+		if (k > 0 && (size_t)k < cap && stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+			return buf;
+	}
+	return NULL;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	enum {
@@ -222,6 +248,8 @@ int cmd_build(int argc, char **argv)
 		o.passphrase = pass.data ? (const char *)pass.data : "";
 		o.passphrase_len = pass.len;
 	}
+	char datadir[4096];
+	o.datadir = find_datadir(datadir, sizeof(datadir));
 	clock_gettime(CLOCK_MONOTONIC, &build_start);
 	int cr = vc_compose(&o, &res, &err);
 	cli_wipe(&pass);

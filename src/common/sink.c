@@ -285,6 +285,11 @@ out:
 	return r;
 }
 
+const char *vc_file_sink_tmp_path(const struct vc_file_sink *f)
+{
+	return f->tmp_path;
+}
+
 const struct vc_sink *vc_file_sink_sink(struct vc_file_sink *f)
 {
 	return &f->sink;

@@ -120,11 +120,6 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 	for (size_t i = 0; !xo.report && i < c->cfg->notes.n; i++)
 		if (o->note)
 			o->note(o->note_ctx, c->cfg->notes.v[i]);
-	if (c->cfg->overlayroot || c->cfg->n_parts || c->cfg->disk_mib || c->cfg->disk_additive)
-		return vc_errorf(err, VC_EUNSUPP,
-				 "%s:%u: overlayroot, <size> and <partitions> are read but not "
-				 "built yet",
-				 c->cfg->path, c->cfg->type_line);
 
 	struct vc_tree_options to = {
 	    .owner = VC_OWNER_DEFAULT,
@@ -143,6 +138,8 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 	else
 		newest_mtime(c->tree, &c->epoch);
 	r = vc_xmlcfg_seed(c->cfg, c->epoch, c->seed, err);
+	if (r == 0)
+		r = parts_prepare(c, err);
 	if (r < 0)
 		return r;
 	return vc_pool_new(o->jobs, &c->pool, err);
@@ -558,6 +555,8 @@ static int build_cmdline(struct cx *c, const uint8_t *roothash, struct vc_error 
 			p++;
 		}
 	}
+	if (r == 0)
+		r = parts_cmdline(c, &b, err);
 	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_SERIAL && !strstr(in, "console="))
 		r = append_word(&b, "console=ttyS0,115200", 20, err);
 	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_VGA && !strstr(in, "console="))
@@ -617,6 +616,8 @@ static int build_uki(struct cx *c, const uint8_t *roothash, struct vc_error *err
 	uo.kernel = &c->kernel;
 	if (c->initrd.data)
 		uo.initrds[uo.n_initrds++] = &c->initrd;
+	if (c->overlay_blob.len) /* after the main one: the kernel unpacks both */
+		uo.initrds[uo.n_initrds++] = &c->overlay_blob;
 	uo.cmdline = c->cmdline;
 	uo.os_release = c->osrel.data ? &c->osrel : NULL;
 	uo.uname = c->kver[0] ? c->kver : NULL;
@@ -837,6 +838,24 @@ static int write_kiwi_trailer(struct cx *c, struct vc_error *err)
 			      c->root_off + c->root_part_size - KIWI_TRAILER, err);
 }
 
+/* overlayroot_readonly_partsize: the root partition's size, if given
+ * (need: what the partition must hold). */
+static int readonly_partsize(struct cx *c, uint64_t need, struct vc_error *err)
+{
+	uint64_t mib = c->cfg->overlay_readonly_mib;
+
+	if (!mib)
+		return 0;
+	if (mib * MIB < need)
+		return vc_errorf(err, VC_ERANGE,
+				 "%s:%u: <type overlayroot_readonly_partsize=\"%llu\">: too small: "
+				 "the root needs %llu MiB",
+				 c->cfg->path, c->cfg->type_line, (unsigned long long)mib,
+				 (unsigned long long)VC_DIV_ROUND_UP(need, MIB));
+	c->root_part_size = mib * MIB;
+	return 0;
+}
+
 static int stage_verity(struct cx *c, struct vc_error *err)
 {
 	struct vc_verity_params *p = &c->vp;
@@ -845,7 +864,7 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 	int r;
 
 	if (!c->cfg->verity)
-		return 0;
+		return readonly_partsize(c, c->root_size, err);
 	vc_verity_params_init(p);
 	vc_verity_params_derive(p, c->seed, sizeof(c->seed));
 	p->data_blocks = c->root_size / p->data_block_size;
@@ -866,6 +885,9 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 	struct vc_verity_src src = {.sink = &data};
 	struct vc_sink hash;
 	if (c->cfg->verity_partition) {
+		r = readonly_partsize(c, c->root_size, err);
+		if (r < 0)
+			return r;
 		c->hash_off = VC_ROUND_UP(c->root_off + c->root_part_size, MIB);
 		c->hash_part_size = VC_ROUND_UP(plan.area_size, MIB);
 		if (c->cfg->veritypart_mib) {
@@ -888,6 +910,12 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 		    VC_ROUND_UP(c->root_size + plan.area_size +
 				    (c->cfg->embed_verity_metadata ? KIWI_TRAILER : 0),
 				MIB);
+		r = readonly_partsize(c,
+				      c->root_size + plan.area_size +
+					  (c->cfg->embed_verity_metadata ? KIWI_TRAILER : 0),
+				      err);
+		if (r < 0)
+			return r;
 		hash = vc_sink_window(disk, c->root_off, c->root_part_size, "verity");
 	}
 	progress(c, "dm-verity over %llu blocks", (unsigned long long)p->data_blocks);
@@ -940,6 +968,25 @@ static int stage_sign(struct cx *c, struct vc_error *err)
 		return r;
 	c->sig_part_size = VC_ROUND_UP(c->dps.len, MIB);
 	return 0;
+}
+
+/* ---- stage 5b: extra partitions and the overlay write partition ---- */
+
+static int stage_parts(struct cx *c, struct vc_error *err)
+{
+	uint64_t end = c->root_off + VC_ROUND_UP(c->root_part_size, MIB);
+	int r;
+
+	if (!c->n_xparts && !c->cfg->disk_mib && !c->cfg->disk_additive)
+		return 0;
+	if (c->cfg->verity && c->cfg->verity_partition)
+		end = c->hash_off + c->hash_part_size;
+	if (c->signed_)
+		end = VC_ROUND_UP(end, MIB) + c->sig_part_size;
+	r = parts_place(c, end, err);
+	if (r == 0)
+		r = parts_write(c, err);
+	return r;
 }
 
 /* ---- stage 6: UKI and ESP ---- */
@@ -1029,6 +1076,8 @@ static int stage_gpt(struct cx *c, struct vc_error *err)
 			r = vc_sink_pwrite(vc_file_sink_sink(c->disk.f), c->dps.data, c->dps.len,
 					   c->sig_off, err);
 	}
+	if (r == 0)
+		r = parts_gpt(c, g, err);
 	if (r == 0)
 		r = vc_gpt_layout(g, err);
 	if (r == 0)
@@ -1337,6 +1386,7 @@ static void cx_fini(struct cx *c)
 	vc_sign_key_free(c->sb_key);
 	for (int v = 0; v < 3; v++)
 		vc_buf_fini(&c->sb_auth[v]);
+	vc_buf_fini(&c->overlay_cpio);
 	free(c->cmdline);
 	out_free(&c->disk);
 	for (int i = 0; i < ART_COUNT; i++)
@@ -1376,6 +1426,8 @@ int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret
 		r = stage_verity(c, err);
 	if (r == 0)
 		r = stage_sign(c, err);
+	if (r == 0)
+		r = stage_parts(c, err);
 	if (r == 0)
 		r = stage_esp(c, err);
 	if (r == 0)

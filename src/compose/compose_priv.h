@@ -31,6 +31,15 @@ struct arch {
 	const char *boot; /* "BOOTX64.EFI" */
 };
 
+/* An extra partition of <partitions>, or the overlayroot write partition. */
+struct xpart {
+	const struct vc_config_partition *cfg; /* NULL for the write partition */
+	bool overlay;			       /* the overlayroot write partition */
+	struct vc_node *content;	       /* the tree's content (detached), or NULL */
+	uint8_t uuid[16], fs_uuid[16], hash_seed[16];
+	uint64_t off, size; /* bytes from the start of the disk */
+};
+
 struct cx {
 	const struct vc_compose_options *o;
 	const struct arch *arch;      /* the target */
@@ -73,7 +82,7 @@ struct cx {
 		uint64_t offset, size;
 		uint8_t uuid[16], type[16];
 		char label[VC_GPT_LABEL_MAX + 1];
-	} parts[8];
+	} parts[VC_XMLCFG_PARTS_MAX + 8];
 	size_t n_parts;
 
 	/* Secure Boot: the Authenticode key, the signed files' digests, the
@@ -85,7 +94,21 @@ struct cx {
 	uint8_t sb_owner[16];
 
 	struct out_file disk, art[ART_COUNT], manifest;
+
+	/* writable state (compose_parts.c) */
+	struct xpart xparts[VC_XMLCFG_PARTS_MAX + 1];
+	size_t n_xparts;
+	struct vc_buf overlay_cpio;	 /* vcompose's initrd generator, a cpio */
+	struct vc_uki_blob overlay_blob; /* over overlay_cpio */
+	uint64_t disk_size_want;	 /* <size>: the disk; 0: what the partitions need */
 };
+
+/* Writable state (compose_parts.c, in this order). */
+int parts_prepare(struct cx *c, struct vc_error *err);
+int parts_cmdline(struct cx *c, struct vc_buf *b, struct vc_error *err);
+int parts_place(struct cx *c, uint64_t start, struct vc_error *err);
+int parts_write(struct cx *c, struct vc_error *err);
+int parts_gpt(struct cx *c, struct vc_gpt *g, struct vc_error *err);
 
 /* Builds the initrd with dracut into c->initrd (compose_dracut.c). */
 int compose_dracut(struct cx *c, struct vc_error *err);

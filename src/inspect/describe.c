@@ -488,6 +488,45 @@ static void flag_names(struct vc_json *j, uint64_t a)
 	vc_json_end_array(j);
 }
 
+/* ext2/3/4 superblock (Linux Documentation/filesystems/ext4/super.rst):
+ * which of the three, label, UUID, size, state. */
+static void describe_ext4(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
+			  struct errs *e, const char *where)
+{
+	uint8_t sb[1024];
+	struct vc_error err = {0};
+	char label[17], w[160];
+
+	if (img_read(im, off + 1024, sb, sizeof(sb), &err) < 0) {
+		snprintf(w, sizeof(w), "%s: ext4", where);
+		note_err(e, w, &err);
+		return;
+	}
+	uint32_t compat = vc_get_le32(sb + 0x5c), incompat = vc_get_le32(sb + 0x60);
+	uint32_t log = vc_get_le32(sb + 0x18);
+	uint64_t blocks = vc_get_le32(sb + 0x4);
+	if (incompat & 0x80) /* 64bit */
+		blocks |= (uint64_t)vc_get_le32(sb + 0x150) << 32;
+	memcpy(label, sb + 0x78, 16);
+	label[16] = '\0';
+	for (char *p = label; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	vc_json_begin_object(j);
+	/* extents (incompat 0x40) make it ext4; a journal (compat 0x4) ext3 */
+	jkey_str(j, "type", incompat & 0x40 ? "ext4" : compat & 0x4 ? "ext3" : "ext2");
+	jkey_str(j, "label", label);
+	jkey_uuid(j, "uuid", sb + 0x68);
+	jkey_uint(j, "blockSize", log < 7 ? UINT64_C(1024) << log : 0);
+	jkey_uint(j, "blocks", blocks);
+	jkey_str(j, "state", vc_get_le16(sb + 0x3a) & 1 ? "clean" : "not clean");
+	vc_json_end_object(j);
+	if (log < 7 && blocks * (UINT64_C(1024) << log) > len && e->n < VC_ARRAY_SIZE(e->msg))
+		snprintf(e->msg[e->n++], sizeof(e->msg[0]),
+			 "%.200s: ext4: %llu blocks do not fit the %llu bytes", where,
+			 (unsigned long long)blocks, (unsigned long long)len);
+}
+
 static void describe_content(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
 			     enum vc_inspect_kind k, struct errs *e, const char *where)
 {
@@ -518,6 +557,10 @@ static void describe_content(struct vc_json *j, const struct img *im, uint64_t o
 	case VC_INSPECT_FAT:
 		vc_json_key(j, "fat");
 		describe_fat(j, im, off, len, e, where);
+		break;
+	case VC_INSPECT_EXT4:
+		vc_json_key(j, "ext4");
+		describe_ext4(j, im, off, len, e, where);
 		break;
 	case VC_INSPECT_PE:
 		vc_json_key(j, "pe");

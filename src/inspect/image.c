@@ -143,6 +143,10 @@ enum vc_inspect_kind img_probe(const struct img *im, uint64_t off, uint64_t len)
 		if (b[0] == '{')
 			return VC_INSPECT_SIG;
 	}
+	/* ext2/3/4: the superblock at 1024, s_magic 0xEF53 at its 0x38 */
+	if (len >= 2048 && img_read(im, off + 1024 + 0x38, b, 2, &e) == 0 &&
+	    vc_get_le16(b) == 0xEF53)
+		return VC_INSPECT_EXT4;
 	/* a 4096-byte GPT sector size */
 	if (len >= 8192 && img_read(im, off + 4096, b, 8, &e) == 0 && memcmp(b, "EFI PART", 8) == 0)
 		return VC_INSPECT_DISK;
@@ -158,6 +162,7 @@ const char *vc_inspect_kind_name(enum vc_inspect_kind k)
 	case VC_INSPECT_FAT: return "fat";
 	case VC_INSPECT_PE: return "pe";
 	case VC_INSPECT_SIG: return "verity-signature";
+	case VC_INSPECT_EXT4: return "ext4";
 	default: return "unknown";
 	}
 }

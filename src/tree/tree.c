@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -339,12 +340,42 @@ static int group_links(struct vc_tree *t, struct vc_error *err)
 	return 0;
 }
 
+/* Link counts: folders 2 + subfolders; a hardlink group its size; groups
+ * numbered 1, 2, ... in pre-order. */
+static void count_links(struct vc_tree *t)
+{
+	uint32_t group = 0;
+
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		struct vc_node *n = t->nodes[i];
+		n->nlink = n->type == VC_NODE_DIR ? 2 : 1;
+		n->link_group = 0;
+	}
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		struct vc_node *n = t->nodes[i];
+		if (n->type == VC_NODE_DIR && n != t->root)
+			n->parent->nlink++;
+		if (n->link_first != n) {
+			struct vc_node *f = n->link_first;
+			if (f->link_group == 0)
+				f->link_group = ++group;
+			n->link_group = f->link_group;
+			f->nlink++;
+		}
+	}
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		struct vc_node *n = t->nodes[i];
+		if (n->link_first != n)
+			n->nlink = n->link_first->nlink;
+	}
+	t->n_link_groups = group;
+}
+
 int tree_finish(struct vc_tree *t, const struct vc_tree_options *o, bool from_dir,
 		struct vc_error *err)
 {
 	struct tree_priv *p = t->priv;
 	enum vc_owner_policy owner = o ? o->owner : VC_OWNER_DEFAULT;
-	uint32_t group = 0;
 	int r;
 
 	if (owner == VC_OWNER_DEFAULT)
@@ -368,24 +399,7 @@ int tree_finish(struct vc_tree *t, const struct vc_tree_options *o, bool from_di
 		if (r < 0)
 			return r;
 	}
-	/* Link counts: folders 2 + subfolders; a hardlink group its size. */
-	for (size_t i = 0; i < t->n_nodes; i++) {
-		struct vc_node *n = t->nodes[i];
-		n->nlink = n->type == VC_NODE_DIR ? 2 : 1;
-		n->link_group = 0;
-	}
-	for (size_t i = 0; i < t->n_nodes; i++) {
-		struct vc_node *n = t->nodes[i];
-		if (n->type == VC_NODE_DIR && n != t->root)
-			n->parent->nlink++;
-		if (n->link_first != n) {
-			struct vc_node *f = n->link_first;
-			if (f->link_group == 0)
-				f->link_group = ++group;
-			n->link_group = f->link_group;
-			f->nlink++;
-		}
-	}
+	count_links(t);
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct vc_node *n = t->nodes[i];
 		if (o && o->have_epoch && n->mtime > o->source_date_epoch) {
@@ -410,7 +424,6 @@ int tree_finish(struct vc_tree *t, const struct vc_tree_options *o, bool from_di
 		n->rdev_minor = f->rdev_minor;
 		n->nlink = f->nlink;
 	}
-	t->n_link_groups = group;
 	return 0;
 }
 
@@ -446,17 +459,11 @@ fail:
 	return r;
 }
 
-void vc_tree_free(struct vc_tree *t)
+static void free_nodes(struct vc_node *cur)
 {
-	struct tree_priv *p;
-
-	if (!t)
-		return;
-	p = t->priv;
-	/* Free by walking the hierarchy (nodes[] may not exist after a failure). */
 	struct vc_node **stack = NULL;
 	size_t sp = 0, cap = 0;
-	struct vc_node *cur = t->root;
+
 	while (cur) {
 		for (size_t i = 0; i < cur->n_children; i++) {
 			if (sp == cap) {
@@ -472,11 +479,154 @@ void vc_tree_free(struct vc_tree *t)
 		free(cur->name);
 		free(cur->target);
 		free(cur->src_path);
+		free(cur->src_mem);
 		tree_clear_xattrs(cur);
 		free(cur);
 		cur = sp ? stack[--sp] : NULL;
 	}
 	free(stack);
+}
+
+static bool is_under(const struct vc_node *n, const struct vc_node *dir)
+{
+	for (; n->parent != n; n = n->parent)
+		if (n->parent == dir)
+			return true;
+	return false;
+}
+
+int vc_tree_set_file(struct vc_tree *t, const char *path, const void *data, size_t len,
+		     uint32_t mode, int64_t mtime, struct vc_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[VC_TREE_PATH_MAX + 2];
+	struct vc_node *d, *n;
+	uint8_t *copy;
+	int r;
+
+	if (path[0] != '/' || !slash[1] || strlen(path) > VC_TREE_PATH_MAX)
+		return vc_errorf(err, VC_EINVAL, "%s: not an absolute file path", path);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	d = dir[0] ? vc_tree_lookup(t, dir) : t->root;
+	if (!d || d->type != VC_NODE_DIR)
+		return vc_errorf(err, VC_EINVAL, "%s: no folder %s in the tree", path,
+				 dir[0] ? dir : "/");
+	copy = malloc(len ? len : 1);
+	if (!copy)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	memcpy(copy, data, len);
+	n = vc_tree_lookup_child(d, slash + 1, strlen(slash + 1));
+	if (n && (n->type != VC_NODE_REG || n->nlink != 1)) {
+		free(copy);
+		return vc_errorf(err, VC_EINVAL, "%s: %s in the tree, not a plain file", path,
+				 n->type == VC_NODE_REG ? "a hardlink" : "something else");
+	}
+	if (!n) {
+		r = tree_add_child(t, d, slash + 1, strlen(slash + 1), &n, err);
+		if (r < 0) {
+			free(copy);
+			return r;
+		}
+		n->type = VC_NODE_REG;
+		n->mode = mode & 07777;
+		n->uid = n->gid = 0;
+		n->link_first = n;
+		free(t->nodes);
+		t->nodes = NULL;
+		r = number_nodes(t, t->n_nodes + 1, err);
+		if (r < 0) {
+			free(copy);
+			return r;
+		}
+		count_links(t);
+	}
+	free(n->src_mem);
+	free(n->src_path);
+	n->src_path = NULL;
+	n->src_mem = copy;
+	n->src_direct = false;
+	n->size = len;
+	n->mtime = mtime;
+	n->mtime_nsec = 0;
+	return 0;
+}
+
+int vc_tree_detach(struct vc_tree *t, struct vc_node *dir, struct vc_node **ret,
+		   struct vc_error *err)
+{
+	struct tree_priv *p = t->priv;
+	char a[VC_TREE_PATH_MAX + 2], b[VC_TREE_PATH_MAX + 2], c[VC_TREE_PATH_MAX + 2];
+	size_t end = dir->index + 1;
+	struct vc_node *h, **d;
+
+	if (dir->type != VC_NODE_DIR || dir == t->root)
+		return vc_errorf(err, VC_EINVAL, "%s: not a folder below the root",
+				 vc_tree_path(dir, a, sizeof(a)));
+	while (end < t->n_nodes && is_under(t->nodes[end], dir))
+		end++;
+	/* a hardlink group may not cross the boundary: one inode, two file systems */
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		const struct vc_node *n = t->nodes[i], *f = n->link_first;
+		bool in = i > dir->index && i<end, fin = f->index> dir->index && f->index < end;
+		if (in != fin)
+			return vc_errorf(err, VC_EINVAL,
+					 "%s and %s are hardlinks of one file, on both sides of "
+					 "the mount point %s",
+					 vc_tree_path(n, a, sizeof(a)),
+					 vc_tree_path(f, b, sizeof(b)),
+					 vc_tree_path(dir, c, sizeof(c)));
+	}
+	d = realloc(p->detached, (p->n_detached + 1) * sizeof(*d));
+	if (!d)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	p->detached = d;
+	h = calloc(1, sizeof(*h));
+	if (!h || !(h->name = strdup(""))) {
+		free(h);
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	}
+	h->parent = h;
+	h->link_first = h;
+	h->type = VC_NODE_DIR;
+	h->mode = dir->mode;
+	h->uid = dir->uid;
+	h->gid = dir->gid;
+	h->mtime = dir->mtime;
+	h->mtime_nsec = dir->mtime_nsec;
+	h->children = dir->children;
+	h->n_children = dir->n_children;
+	for (size_t i = 0; i < h->n_children; i++)
+		h->children[i]->parent = h;
+	dir->children = NULL;
+	dir->n_children = 0;
+	p->detached[p->n_detached++] = h;
+	/* renumber what stays */
+	size_t n = t->n_nodes - (end - dir->index - 1);
+	free(t->nodes);
+	t->nodes = NULL;
+	int r = number_nodes(t, n, err);
+	if (r < 0)
+		return r;
+	count_links(t);
+	/* the detached part, numbered on its own (its nodes' index is local) */
+	h->nlink = 2;
+	for (size_t i = 0; i < h->n_children; i++)
+		h->nlink += h->children[i]->type == VC_NODE_DIR;
+	*ret = h;
+	return 0;
+}
+
+void vc_tree_free(struct vc_tree *t)
+{
+	struct tree_priv *p;
+
+	if (!t)
+		return;
+	p = t->priv;
+	/* Free by walking the hierarchy (nodes[] may not exist after a failure). */
+	free_nodes(t->root);
+	for (size_t i = 0; p && i < p->n_detached; i++)
+		free_nodes(p->detached[i]);
 	if (p) {
 		if (p->spool_fd >= 0)
 			close(p->spool_fd);
@@ -485,6 +635,7 @@ void vc_tree_free(struct vc_tree *t)
 		free(p->root_path);
 		free(p->map);
 		free(p->links);
+		free(p->detached);
 		free(p);
 	}
 	free(t->nodes);
@@ -503,6 +654,25 @@ int vc_tree_open(const struct vc_tree *t, const struct vc_node *n, uint64_t *ret
 	if (n->type != VC_NODE_REG)
 		return vc_errorf(err, VC_EINVAL, "%s: not a regular file",
 				 vc_tree_path(n, pathbuf, sizeof(pathbuf)));
+	if (n->src_mem) {
+		/* a file the composer wrote: a sealed memory file holding it */
+		fd = memfd_create("vcompose-tree", MFD_CLOEXEC);
+		if (fd < 0)
+			return vc_errorf_errno(err, VC_EIO, errno, "%s: memfd",
+					       vc_tree_path(n, pathbuf, sizeof(pathbuf)));
+		for (uint64_t o = 0; o < n->size;) {
+			ssize_t k = pwrite(fd, n->src_mem + o, n->size - o, (off_t)o);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				close(fd);
+				return vc_errorf_errno(err, VC_EIO, errno, "memfd");
+			}
+			o += (uint64_t)k;
+		}
+		*ret_off = 0;
+		return fd;
+	}
 	if (p->spool_fd >= 0) {
 		*ret_off = n->src_off;
 		return n->src_direct ? p->archive_fd : p->spool_fd;

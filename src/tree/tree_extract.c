@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,19 +43,77 @@ static int copy_file(const struct vc_tree *t, const struct vc_node *n, const cha
 	return r;
 }
 
-int vc_tree_extract(const struct vc_tree *t, const char *dir, struct vc_error *err)
+/* The nodes below top (top excluded) in pre-order, children in name order. */
+static int subtree(const struct vc_node *top, const struct vc_node ***ret, size_t *ret_n,
+		   struct vc_error *err)
+{
+	const struct vc_node **out = NULL, **stack = NULL;
+	size_t n = 0, cap = 0, sp = 0, scap = 0;
+
+	for (const struct vc_node *cur = top;;) {
+		if (cur != top) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 256;
+				const struct vc_node **o = realloc(out, cap * sizeof(*o));
+				if (!o)
+					goto oom;
+				out = o;
+			}
+			out[n++] = cur;
+		}
+		for (size_t i = cur->n_children; i > 0; i--) {
+			if (sp == scap) {
+				scap = scap ? 2 * scap : 256;
+				const struct vc_node **s = realloc(stack, scap * sizeof(*s));
+				if (!s)
+					goto oom;
+				stack = s;
+			}
+			stack[sp++] = cur->children[i - 1];
+		}
+		if (!sp)
+			break;
+		cur = stack[--sp];
+	}
+	free(stack);
+	*ret = out;
+	*ret_n = n;
+	return 0;
+oom:
+	free(out);
+	free(stack);
+	return vc_errorf(err, VC_ENOMEM, "out of memory");
+}
+
+/* path of n relative to top, "/a/b" */
+static void rel_path(const struct vc_node *top, const struct vc_node *n, char *buf, size_t cap)
+{
+	char full[VC_TREE_PATH_MAX + 2], base[VC_TREE_PATH_MAX + 2];
+	size_t bl;
+
+	vc_tree_path(n, full, sizeof(full));
+	vc_tree_path(top, base, sizeof(base));
+	bl = strcmp(base, "/") ? strlen(base) : 0;
+	snprintf(buf, cap, "%s", full + bl);
+}
+
+int vc_tree_extract_node(const struct vc_tree *t, const struct vc_node *top, const char *dir,
+			 struct vc_error *err)
 {
 	const size_t cap = 1 << 20;
 	uint8_t *buf = malloc(cap);
 	char rel[VC_TREE_PATH_MAX + 2];
 	char *path = NULL, *first = NULL;
+	const struct vc_node **nodes = NULL;
+	size_t n_nodes = 0;
 	int r = 0;
 
 	if (!buf)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
-	for (size_t i = 1; i < t->n_nodes && r == 0; i++) {
-		const struct vc_node *n = t->nodes[i];
-		vc_tree_path(n, rel, sizeof(rel));
+	r = subtree(top, &nodes, &n_nodes, err);
+	for (size_t i = 0; i < n_nodes && r == 0; i++) {
+		const struct vc_node *n = nodes[i];
+		rel_path(top, n, rel, sizeof(rel));
 		free(path);
 		if (asprintf(&path, "%s%s", dir, rel) < 0) {
 			path = NULL;
@@ -62,7 +121,7 @@ int vc_tree_extract(const struct vc_tree *t, const char *dir, struct vc_error *e
 			break;
 		}
 		if (n->link_first != n) {
-			vc_tree_path(n->link_first, rel, sizeof(rel));
+			rel_path(top, n->link_first, rel, sizeof(rel));
 			free(first);
 			if (asprintf(&first, "%s%s", dir, rel) < 0) {
 				first = NULL;
@@ -89,11 +148,11 @@ int vc_tree_extract(const struct vc_tree *t, const char *dir, struct vc_error *e
 		}
 	}
 	/* Folder modes last, children before parents, keeping u+rwx. */
-	for (size_t i = t->n_nodes; r == 0 && i-- > 1;) {
-		const struct vc_node *n = t->nodes[i];
+	for (size_t i = n_nodes; r == 0 && i-- > 0;) {
+		const struct vc_node *n = nodes[i];
 		if (n->type != VC_NODE_DIR)
 			continue;
-		vc_tree_path(n, rel, sizeof(rel));
+		rel_path(top, n, rel, sizeof(rel));
 		free(path);
 		if (asprintf(&path, "%s%s", dir, rel) < 0) {
 			path = NULL;
@@ -103,10 +162,16 @@ int vc_tree_extract(const struct vc_tree *t, const char *dir, struct vc_error *e
 		if (chmod(path, (n->mode & 07777) | 0700) < 0)
 			r = vc_errorf_errno(err, VC_EIO, errno, "%s: chmod", path);
 	}
+	free(nodes);
 	free(path);
 	free(first);
 	free(buf);
 	return r;
+}
+
+int vc_tree_extract(const struct vc_tree *t, const char *dir, struct vc_error *err)
+{
+	return vc_tree_extract_node(t, t->root, dir, err);
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

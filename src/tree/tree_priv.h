@@ -22,6 +22,9 @@ struct tree_priv {
 	 * Folders: (dev, ino) of multi-link files, to group them. */
 	struct link_key *links;
 	size_t n_links, cap_links;
+	/* vc_tree_detach(): subtrees taken out of the tree, freed with it */
+	struct vc_node **detached;
+	size_t n_detached;
 };
 
 struct link_key {

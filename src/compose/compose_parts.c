@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+/* Writable state on a verified root (docs/partitions.md): KIWI's
+ * <partitions> (extra ext2/3/4 partitions made from the tree's content under
+ * their mount points, mounted by /etc/fstab), overlayroot (the EROFS root on
+ * verity as the lower layer of an overlayfs whose upper layer is a write
+ * partition or tmpfs, set up in the initrd by vcompose's generator) and
+ * <size> (the disk's size; the write or size="all" partition fills it).
+ *
+ * Order, called by compose.c:
+ *   parts_prepare  after the tree is read: mount points taken out of the
+ *                  tree, /etc/fstab lines put in, the generator's cpio and
+ *                  the dracut additions (overlay, the file system driver)
+ *   parts_cmdline  rd.root.overlay.write=/dev/disk/by-partuuid/U or
+ *                  rd.root.overlay.temporary on the kernel command line
+ *   parts_place    after the signature partition: offsets, sizes, the disk
+ *   parts_write    mke2fs + debugfs into the disk, each at its offset
+ *   parts_gpt      the GPT entries */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compose_priv.h"
+#include "vcompose/endian.h"
+#include "vcompose/ext4.h"
+#include "vcompose/gpt.h"
+#include "vcompose/tree.h"
+#include "vcompose/util.h"
+#include "vcompose/xmlcfg.h"
+
+#define MIB (UINT64_C(1) << 20)
+
+/* The overlay write partition without <size>: room for a system's changes
+ * (the file is sparse: unused space costs nothing on disk). */
+#define OVERLAY_DEFAULT_SIZE (UINT64_C(256) << 20)
+#define GENERATOR_NAME	     "vcompose-overlayroot-generator"
+#define GENERATOR_DIR	     "usr/lib/systemd/system-generators"
+
+static enum vc_ext4_type ext_type(enum vc_config_fs fs)
+{
+	return fs == VC_CONFIG_FS_EXT2 ? VC_EXT2 : fs == VC_CONFIG_FS_EXT3 ? VC_EXT3 : VC_EXT4;
+}
+
+static const char *fs_name(enum vc_config_fs fs)
+{
+	static const char *const n[] = {"none", "ext2", "ext3", "ext4"};
+	return n[fs];
+}
+
+static int strv_add_unique(struct vc_strv *s, const char *x, struct vc_error *err)
+{
+	char **v;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], x))
+			return 0;
+	v = realloc(s->v, (s->n + 2) * sizeof(*v));
+	if (!v)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	s->v = v;
+	if (!(v[s->n] = strdup(x)))
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	v[++s->n] = NULL;
+	return 0;
+}
+
+/* ---- the generator's cpio (newc, as the kernel unpacks it) ---- */
+
+static int cpio_entry(struct vc_buf *b, uint32_t ino, uint32_t mode, int64_t mtime,
+		      const char *name, const void *data, size_t len, struct vc_error *err)
+{
+	size_t nlen = strlen(name) + 1;
+	static const uint8_t zero[4];
+	int r = vc_buf_appendf(b, err, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+			       ino, mode, 0u, 0u, (mode & 0170000) == 0040000 ? 2u : 1u,
+			       (uint32_t)mtime, (uint32_t)len, 0u, 0u, 0u, 0u, (uint32_t)nlen, 0u);
+
+	if (r == 0)
+		r = vc_buf_append(b, name, nlen, err);
+	if (r == 0)
+		r = vc_buf_append(b, zero, VC_ROUND_UP(110 + nlen, 4) - (110 + nlen), err);
+	if (r == 0 && len)
+		r = vc_buf_append(b, data, len, err);
+	if (r == 0)
+		r = vc_buf_append(b, zero, VC_ROUND_UP(len, 4) - len, err);
+	return r;
+}
+
+/* The generator from vcompose's data folder, as an initrd of its own that
+ * the UKI carries after the main one (the kernel unpacks both). */
+static int overlay_cpio(struct cx *c, struct vc_error *err)
+{
+	static const char *const dirs[] = {"usr", "usr/lib", "usr/lib/systemd", GENERATOR_DIR};
+	struct vc_buf script = {0};
+	char path[4096];
+	uint32_t ino = 1;
+	int r;
+
+	if (!c->o->datadir)
+		return vc_errorf(err, VC_EIO,
+				 "overlayroot: vcompose's data folder (with %s) was not found",
+				 GENERATOR_NAME);
+	snprintf(path, sizeof(path), "%s/overlayroot/%s", c->o->datadir, GENERATOR_NAME);
+	r = vc_read_file(path, 1 << 20, &script, err);
+	if (r < 0) {
+		vc_error_prefix(err, "overlayroot: vcompose's initrd generator");
+		return r;
+	}
+	for (size_t i = 0; r == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		r = cpio_entry(&c->overlay_cpio, ino++, 0040755, c->epoch, dirs[i], NULL, 0, err);
+	if (r == 0)
+		r = cpio_entry(&c->overlay_cpio, ino++, 0100755, c->epoch,
+			       GENERATOR_DIR "/" GENERATOR_NAME, script.data, script.len, err);
+	if (r == 0)
+		r = cpio_entry(&c->overlay_cpio, 0, 0, 0, "TRAILER!!!", NULL, 0, err);
+	vc_buf_fini(&script);
+	if (r < 0)
+		return r;
+	c->overlay_blob.name = "vcompose's overlayroot initrd";
+	c->overlay_blob.data = c->overlay_cpio.data;
+	c->overlay_blob.len = c->overlay_cpio.len;
+	return 0;
+}
+
+/* ---- prepare ---- */
+
+static int add_fstab(struct cx *c, struct vc_error *err)
+{
+	struct vc_buf b = {0};
+	struct vc_node *old = vc_tree_lookup(c->tree, "/etc/fstab");
+	char u[VC_UUID_STR];
+	bool any = false;
+	int r = 0;
+
+	if (old && old->type == VC_NODE_REG && old->size < (1u << 20)) {
+		uint8_t *g = vc_buf_grow(&b, (size_t)old->size, err);
+		r = g ? vc_tree_read(c->tree, old, 0, g, (size_t)old->size, err) : VC_ENOMEM;
+		if (r == 0 && b.len && b.data[b.len - 1] != '\n')
+			r = vc_buf_append(&b, "\n", 1, err);
+	} else if (old) {
+		r = vc_errorf(err, VC_EINVAL,
+			      "/etc/fstab: not a plain file in the tree (the partitions' mount "
+			      "lines go there)");
+	}
+	for (size_t i = 0; r == 0 && i < c->n_xparts; i++) {
+		const struct xpart *x = &c->xparts[i];
+		if (!x->cfg || !x->cfg->mountpoint)
+			continue;
+		if (!any)
+			r = vc_buf_appendf(&b, err, "# vcompose: <partitions> of %s\n",
+					   c->cfg->name);
+		any = true;
+		vc_uuid_format(x->fs_uuid, u);
+		if (r == 0)
+			r = vc_buf_appendf(&b, err, "UUID=%s %s %s defaults%s 0 2\n", u,
+					   x->cfg->mountpoint, fs_name(x->cfg->fs),
+					   x->cfg->fill ? ",x-systemd.growfs" : "");
+	}
+	if (r == 0 && any)
+		r = vc_tree_set_file(c->tree, "/etc/fstab", b.data, b.len, 0644, c->epoch, err);
+	vc_buf_fini(&b);
+	return r;
+}
+
+int parts_prepare(struct cx *c, struct vc_error *err)
+{
+	const struct vc_config *cfg = c->cfg;
+	char label[80];
+	int r;
+
+	for (size_t i = 0; i < cfg->n_parts; i++) {
+		const struct vc_config_partition *p = &cfg->parts[i];
+		struct xpart *x = &c->xparts[c->n_xparts++];
+
+		x->cfg = p;
+		snprintf(label, sizeof(label), "partition-uuid:%s", p->name);
+		vc_uuid_derive(c->seed, sizeof(c->seed), label, x->uuid);
+		snprintf(label, sizeof(label), "fs-uuid:%s", p->name);
+		vc_uuid_derive(c->seed, sizeof(c->seed), label, x->fs_uuid);
+		snprintf(label, sizeof(label), "fs-hash-seed:%s", p->name);
+		vc_uuid_derive(c->seed, sizeof(c->seed), label, x->hash_seed);
+		if (!p->mountpoint)
+			continue;
+		for (size_t k = 0; k < cfg->n_parts; k++) {
+			const char *o = cfg->parts[k].mountpoint;
+			size_t ol = o ? strlen(o) : 0;
+			if (k != i && o && !strncmp(p->mountpoint, o, ol) &&
+			    p->mountpoint[ol] == '/')
+				return vc_errorf(err, VC_EUNSUPP,
+						 "%s:%u: <partition mountpoint=\"%s\">: inside the "
+						 "mount point %s of partition \"%s\": nested "
+						 "partitions are not supported",
+						 cfg->path, p->line, p->mountpoint, o,
+						 cfg->parts[k].name);
+		}
+		struct vc_node *n = vc_tree_lookup(c->tree, p->mountpoint);
+		if (!n || n->type != VC_NODE_DIR)
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "%s:%u: <partition mountpoint=\"%s\">: %s in the tree (the "
+			    "mount point must be a folder of the tree, reached without "
+			    "symlinks)",
+			    cfg->path, p->line, p->mountpoint,
+			    !n				 ? "no such folder"
+			    : n->type == VC_NODE_SYMLINK ? "a symlink"
+							 : "not a folder");
+		r = vc_tree_detach(c->tree, n, &x->content, err);
+		if (r < 0) {
+			vc_error_prefix(err, "%s:%u: <partition mountpoint=\"%s\">", cfg->path,
+					p->line, p->mountpoint);
+			return r;
+		}
+	}
+	if (cfg->overlayroot && cfg->overlay_write_partition) {
+		struct xpart *x = &c->xparts[c->n_xparts++];
+		x->overlay = true;
+		vc_uuid_derive(c->seed, sizeof(c->seed), "overlay-partition-uuid", x->uuid);
+		vc_uuid_derive(c->seed, sizeof(c->seed), "overlay-fs-uuid", x->fs_uuid);
+		vc_uuid_derive(c->seed, sizeof(c->seed), "overlay-fs-hash-seed", x->hash_seed);
+	}
+	r = add_fstab(c, err);
+	if (r < 0 || !cfg->overlayroot)
+		return r;
+	/* the initrd: our generator, the overlay driver, the write partition's */
+	struct vc_config_dracut *d = &c->cfg->dracut;
+	r = strv_add_unique(&d->add_drivers, "overlay", err);
+	if (r == 0 && cfg->overlay_write_partition)
+		r = strv_add_unique(&d->filesystems, fs_name(cfg->overlay_fs), err);
+	if (r == 0)
+		r = overlay_cpio(c, err);
+	return r;
+}
+
+/* ---- the kernel command line ---- */
+
+int parts_cmdline(struct cx *c, struct vc_buf *b, struct vc_error *err)
+{
+	const char *in = c->cfg->kernelcmdline ? c->cfg->kernelcmdline : "";
+	char u[VC_UUID_STR];
+
+	if (!c->cfg->overlayroot || strstr(in, "rd.root.overlay.write=") ||
+	    strstr(in, "rd.root.overlay.temporary"))
+		return 0;
+	for (size_t i = 0; i < c->n_xparts; i++) {
+		if (!c->xparts[i].overlay)
+			continue;
+		vc_uuid_format(c->xparts[i].uuid, u);
+		return vc_buf_appendf(b, err, "%srd.root.overlay.write=/dev/disk/by-partuuid/%s",
+				      b->len ? " " : "", u);
+	}
+	return vc_buf_appendf(b, err, "%srd.root.overlay.temporary", b->len ? " " : "");
+}
+
+/* ---- the layout ---- */
+
+/* The minimum size of partition x (bytes, MiB multiple). */
+static uint64_t min_size(const struct xpart *x, const struct vc_config *cfg)
+{
+	if (x->overlay) /* two folders: rw, work */
+		return vc_ext4_min_size(NULL, ext_type(cfg->overlay_fs), 2);
+	if (x->cfg->fs == VC_CONFIG_FS_NONE)
+		return MIB;
+	return vc_ext4_min_size(x->content, ext_type(x->cfg->fs), 0);
+}
+
+int parts_place(struct cx *c, uint64_t start, struct vc_error *err)
+{
+	const struct vc_config *cfg = c->cfg;
+	struct xpart *fill = NULL;
+	uint64_t at = VC_ROUND_UP(start, MIB), fill_min = 0;
+
+	for (size_t i = 0; i < c->n_xparts; i++) {
+		struct xpart *x = &c->xparts[i];
+		uint64_t need = min_size(x, cfg);
+		x->off = at;
+		if (x->overlay || x->cfg->fill) {
+			fill = x;
+			fill_min = x->overlay && !cfg->disk_mib && !cfg->disk_additive
+				       ? (need > OVERLAY_DEFAULT_SIZE ? need : OVERLAY_DEFAULT_SIZE)
+				       : need;
+			x->size = fill_min;
+		} else {
+			x->size = x->cfg->size_mib * MIB;
+			if (x->size < need && x->cfg->fs != VC_CONFIG_FS_NONE) {
+				char p[VC_TREE_PATH_MAX + 2];
+				return vc_errorf(
+				    err, VC_ERANGE,
+				    "%s:%u: <partition name=\"%s\" size=\"%lluM\">: too small: "
+				    "about %llu MiB needed for the %s file system%s%s",
+				    cfg->path, x->cfg->line, x->cfg->name,
+				    (unsigned long long)x->cfg->size_mib,
+				    (unsigned long long)(need / MIB), fs_name(x->cfg->fs),
+				    x->content ? " holding the tree's " : "",
+				    x->content
+					? (snprintf(p, sizeof(p), "%s", x->cfg->mountpoint), p)
+					: "");
+			}
+		}
+		at += x->size;
+	}
+	/* the disk: what the partitions need, or <size>; the last MiB holds the
+	 * backup GPT, `unpartitioned` stays free before it */
+	uint64_t need_disk = at + MIB + cfg->unpartitioned_mib * MIB;
+	uint64_t disk = need_disk;
+	if (cfg->disk_additive)
+		disk = need_disk + cfg->disk_mib * MIB;
+	else if (cfg->disk_mib) {
+		disk = cfg->disk_mib * MIB;
+		if (disk < need_disk)
+			return vc_errorf(err, VC_ERANGE,
+					 "%s:%u: <size>: %llu MiB given, %llu MiB needed for the "
+					 "partitions",
+					 cfg->path, cfg->size_line,
+					 (unsigned long long)cfg->disk_mib,
+					 (unsigned long long)(need_disk / MIB));
+	}
+	if (fill) {
+		/* the fill partition takes what is left; the ones after it move */
+		uint64_t extra = disk - need_disk;
+		fill->size += extra;
+		for (struct xpart *x = fill + 1; x < c->xparts + c->n_xparts; x++)
+			x->off += extra;
+		(void)fill_min;
+	}
+	c->disk_size_want = cfg->disk_mib || cfg->disk_additive ? disk : 0;
+	return 0;
+}
+
+int parts_write(struct cx *c, struct vc_error *err)
+{
+	static const char *const rw_dirs[] = {"rw", "work", NULL};
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < c->n_xparts; i++) {
+		const struct xpart *x = &c->xparts[i];
+		struct vc_ext4_options eo = {
+		    .image = vc_file_sink_tmp_path(c->disk.f),
+		    .offset = x->off,
+		    .size = x->size,
+		    .epoch = c->epoch,
+		    .tree = c->tree,
+		};
+		if (!x->overlay && x->cfg->fs == VC_CONFIG_FS_NONE)
+			continue;
+		memcpy(eo.uuid, x->fs_uuid, 16);
+		memcpy(eo.hash_seed, x->hash_seed, 16);
+		if (x->overlay) {
+			eo.type = ext_type(c->cfg->overlay_fs);
+			eo.label = "overlay";
+			eo.mkdirs = rw_dirs;
+		} else {
+			eo.type = ext_type(x->cfg->fs);
+			eo.label = x->cfg->label;
+			eo.top = x->content;
+		}
+		if (c->o->progress)
+			c->o->progress(c->o->note_ctx, x->overlay ? "overlayroot write partition"
+								  : "extra partition");
+		r = vc_ext4_write(&eo, err);
+		if (r < 0) {
+			if (x->overlay)
+				vc_error_prefix(
+				    err, "%s:%u: <type overlayroot=\"true\"> write partition",
+				    c->cfg->path, c->cfg->type_line);
+			else
+				vc_error_prefix(err, "%s:%u: <partition name=\"%s\">", c->cfg->path,
+						x->cfg->line, x->cfg->name);
+		}
+	}
+	return r;
+}
+
+/* The DPS type for a mount point (partitions systemd would know), else
+ * linux-generic. */
+static const char *type_for(const char *mp)
+{
+	static const char *const known[][2] = {
+	    {"/var", "var"}, {"/home", "home"}, {"/srv", "srv"}, {"/var/tmp", "tmp"}};
+
+	for (size_t i = 0; mp && i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(mp, known[i][0]))
+			return known[i][1];
+	return "linux-generic";
+}
+
+int parts_gpt(struct cx *c, struct vc_gpt *g, struct vc_error *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < c->n_xparts; i++) {
+		const struct xpart *x = &c->xparts[i];
+		struct vc_gpt_part p = {.size = x->size, .exact = true, .start = x->off};
+		bool fill = x->overlay || x->cfg->fill;
+
+		r = vc_gpt_type_lookup(x->overlay ? "linux-generic" : type_for(x->cfg->mountpoint),
+				       p.type, err);
+		snprintf(p.label, sizeof(p.label), "%s",
+			 x->overlay ? "overlay" : x->cfg->partition_name);
+		memcpy(p.uuid, x->uuid, 16);
+		p.uuid_set = true;
+		/* DPS growfs: the file system may grow to the partition */
+		p.flags = fill ? VC_GPT_FLAG_GROWFS : 0;
+		if (r == 0)
+			r = vc_gpt_add(g, &p, err);
+	}
+	if (r == 0 && c->disk_size_want)
+		g->disk_size = c->disk_size_want;
+	return r;
+}
