@@ -62,8 +62,8 @@ struct vc_compose_options {
 	const char *pcr_key_path;
 	unsigned pcr_banks;			    /* VC_MEASURE_BANK() mask; 0: SHA-256 */
 	const struct vc_measure_phases *pcr_phases; /* NULL: systemd-measure's four */
-	const char *datadir; /* vcompose's data folder (share/vcompose): the
-			      * overlayroot initrd generator; NULL: none */
+	const char *datadir;			    /* vcompose's data folder (share/vcompose): the
+						     * overlayroot initrd generator; NULL: none */
 	/* Warnings for the CLI (may be NULL): something of the description
 	 * that is ignored ("config.xml:12: <packages>: ignored offline ..."). */
 	void (*note)(void *ctx, const char *text);
