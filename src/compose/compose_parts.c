@@ -389,7 +389,10 @@ int parts_gpt(struct cx *c, struct vc_gpt *g, struct vc_error *err)
 
 	for (size_t i = 0; r == 0 && i < c->n_xparts; i++) {
 		const struct xpart *x = &c->xparts[i];
-		struct vc_gpt_part p = {.size = x->size, .exact = true, .start = x->off};
+		struct vc_gpt_part p = {.size = x->size,
+					.exact = true,
+					.start = x->off,
+					.number = x->cfg ? x->cfg->number : 0}; /* part_id */
 		bool fill = x->overlay || x->cfg->fill;
 
 		r = vc_gpt_type_lookup(x->overlay ? "linux-generic" : type_for(x->cfg->mountpoint),
