@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: MIT */
+/* EROFS data: step 3 of vc_erofs_write (see erofs.c), the blocks of files
+ * and directories, computed on the pool and placed strictly in order. */
+#include <pthread.h>
+#include <lz4hc.h>
+#include <sys/mman.h>
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "erofs_disk.h"
+#include "erofs_priv.h"
+#include "vcompose/endian.h"
+#include "vcompose/util.h"
+
+#define SEGMENT_BYTES	(4u << 20)  /* a pool task's input, stored files */
+#define SEGMENT_Z_BYTES (16u << 20) /* compressed files: each cut costs a cluster */
+
+/* ---- step 3: data, streamed through the pool ----
+ *
+ * Every directory and every segment of a file is a task, listed in the
+ * order its blocks take. Pool threads claim tasks in that order and
+ * compute them (render a directory, compress a segment) without a lock;
+ * a task is then placed, strictly in order and under the lock, by
+ * whichever thread finds it next in line: placing gives it its block
+ * address, so addresses never depend on the thread count. One thread at
+ * a time writes what has been placed (the writer; two writers would only
+ * take turns on the image's inode lock) while the others go on computing.
+ * Stored files are not read at all when the caller can hand out their
+ * descriptors: the kernel copies them into place (vc_sink_copy_fd).
+ *
+ * Memory: each running task computes in a lane (input and output buffers
+ * that only grow, one lane per pool thread), so pages are touched once,
+ * not once per file: fresh pages are what costs most in a virtual machine.
+ * A task that is next in line when done, with no writer at work, becomes
+ * the writer and writes from its lane; any other copies its result out
+ * (detaches) and gives the lane back. A task
+ * waits before starting while detached results exceed the budget, unless
+ * it is next in line, so the bytes in flight stay bounded. */
+
+enum task_kind { TASK_FLAT, TASK_Z, TASK_DIR };
+
+struct lane {
+	uint8_t *in, *out; /* cap bytes each */
+	size_t cap;
+	struct z_extent *ext; /* vc_erofs_max_extents(SEGMENT_Z_BYTES) */
+	void *hc;	      /* LZ4HC state */
+};
+
+struct task {
+	struct einode *e;
+	enum task_kind kind;
+	bool last;	   /* the file's last segment: carries the tail */
+	bool done;	   /* computed, ready to be placed */
+	uint64_t off, len; /* file bytes [off, off + len) */
+	/* results: blocks and tail point into a lane, or into own once detached */
+	uint8_t *blocks;   /* n_blocks * 4096; NULL for a stored file the kernel copies */
+	uint8_t *tail;	   /* e->tail bytes, for the inline tail */
+	uint8_t *own;	   /* malloc'ed result (directories, detached results) */
+	uint64_t held;	   /* bytes of own counted in the budget */
+	uint32_t n_blocks; /* for TASK_FLAT known from the plan */
+	uint32_t blk;	   /* first block, once placed */
+	struct z_extent *ext;
+	size_t n_ext;
+};
+
+struct stream {
+	struct writer *w;
+	struct task *tasks;
+	size_t n, cap;
+	pthread_mutex_t lock;
+	pthread_cond_t moved; /* a task was placed or memory given back */
+	size_t placed;	      /* tasks[0..placed) have their blocks */
+	size_t written;	      /* tasks[0..written) are written (or being) */
+	bool writing;	      /* a thread is writing placed tasks */
+	struct lane *lanes;
+	struct lane **free_lanes;
+	size_t n_lanes, n_free;
+	uint64_t held, budget; /* bytes of detached results */
+	size_t fail_index;     /* lowest failing task; n if none */
+	struct vc_error fail;
+	bool use_fd;
+};
+
+int vc_erofs_read_content(struct writer *w, const struct vc_node *n, uint64_t off, uint8_t *buf,
+			  size_t len, struct vc_error *err)
+{
+	char path[VC_TREE_PATH_MAX + 2];
+	int r;
+
+	if (n->type == VC_NODE_SYMLINK) {
+		memcpy(buf, n->target + off, len);
+		return 0;
+	}
+	if (!w->o->read)
+		return vc_errorf(err, VC_EINVAL, "erofs: no content reader given");
+	r = w->o->read(w->o->read_ctx, n, off, buf, len, err);
+	if (r < 0 && !strstr(err->msg, vc_erofs_node_path(n, path, sizeof(path))))
+		vc_error_prefix(err, "%s", path);
+	return r;
+}
+
+/* A lane buffer: in huge pages where the kernel offers them, since one
+ * fault then maps 2 MiB (faults are what costs most in a virtual machine). */
+static uint8_t *lane_alloc(size_t len)
+{
+	const size_t huge = 2u << 20;
+	uint8_t *p = aligned_alloc(huge, VC_ROUND_UP(len, huge));
+
+#ifdef MADV_HUGEPAGE
+	if (p)
+		madvise(p, VC_ROUND_UP(len, huge), MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+/* Grows the lane's buffers to hold len bytes rounded up to blocks. */
+static int lane_reserve(struct writer *w, struct lane *l, uint64_t len, struct vc_error *err)
+{
+	size_t cap = (size_t)VC_ROUND_UP(len, EROFS_BLKSIZ);
+
+	if (!l->ext) {
+		l->ext = calloc(vc_erofs_max_extents(SEGMENT_Z_BYTES), sizeof(*l->ext));
+		if (w->o->compress == VC_EROFS_LZ4HC)
+			l->hc = malloc((size_t)LZ4_sizeofStateHC());
+		if (!l->ext || (w->o->compress == VC_EROFS_LZ4HC && !l->hc))
+			return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (compression)");
+	}
+	if (cap <= l->cap)
+		return 0;
+	/* grow by doubling from 1 MiB: few reallocations, pages kept */
+	size_t c = l->cap ? l->cap : 1u << 20;
+
+	while (c < cap)
+		c *= 2;
+	free(l->in);
+	free(l->out);
+	l->in = lane_alloc(c);
+	l->out = lane_alloc(c);
+	l->cap = l->in && l->out ? c : 0;
+	if (!l->cap)
+		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (%zu bytes)", c);
+	return 0;
+}
+
+static int compute_dir(struct writer *w, struct task *tk, struct vc_error *err)
+{
+	struct einode *e = tk->e;
+	struct dent *de;
+	size_t n_de;
+	uint64_t blocks;
+	int r = vc_erofs_dir_entries(e->n, &de, &n_de, err);
+
+	if (r < 0)
+		return r;
+	vc_erofs_dir_size(de, n_de, &blocks);
+	tk->own = malloc(blocks * EROFS_BLKSIZ);
+	if (!tk->own) {
+		free(de);
+		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (directory)");
+	}
+	vc_erofs_dir_render(w, de, n_de, tk->own);
+	free(de);
+	tk->blocks = tk->own;
+	tk->n_blocks = e->n_blocks;
+	if (e->tail)
+		tk->tail = tk->own + (uint64_t)e->n_blocks * EROFS_BLKSIZ;
+	return 0;
+}
+
+static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_error *err)
+{
+	struct writer *w = s->w;
+	struct einode *e = tk->e;
+	int r;
+
+	if (tk->kind == TASK_DIR)
+		return compute_dir(w, tk, err);
+
+	if (tk->kind == TASK_FLAT) {
+		/* the part of [off, off + len) in blocks, the rest is the inline
+		 * tail (a stored file's block count is planned; only a compressed
+		 * file's grows, as its segments are placed) */
+		uint64_t block_bytes = (uint64_t)e->n_blocks * EROFS_BLKSIZ;
+		uint64_t in_blocks =
+		    tk->off >= block_bytes
+			? 0
+			: (tk->off + tk->len > block_bytes ? block_bytes - tk->off : tk->len);
+
+		tk->n_blocks = (uint32_t)VC_DIV_ROUND_UP(in_blocks, EROFS_BLKSIZ);
+		if (s->use_fd && e->n->type == VC_NODE_REG)
+			return 0; /* the writer copies the blocks and reads the tail */
+		size_t cap = (size_t)VC_ROUND_UP(tk->len, EROFS_BLKSIZ);
+
+		r = lane_reserve(w, l, tk->len, err);
+		if (r == 0)
+			r = vc_erofs_read_content(w, e->n, tk->off, l->in, (size_t)tk->len, err);
+		if (r < 0)
+			return r;
+		memset(l->in + tk->len, 0, cap - tk->len);
+		tk->blocks = l->in;
+		if (tk->last && e->tail)
+			tk->tail = l->in + in_blocks;
+		return 0;
+	}
+	/* TASK_Z */
+	r = lane_reserve(w, l, tk->len, err);
+	if (r == 0)
+		r = vc_erofs_read_content(w, e->n, tk->off, l->in, (size_t)tk->len, err);
+	if (r < 0)
+		return r;
+	tk->n_ext = vc_erofs_compress_segment(l->in, (size_t)tk->len, tk->off, l->hc,
+					      w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT,
+					      l->out, l->ext);
+	tk->ext = l->ext;
+	tk->blocks = l->out;
+	tk->n_blocks = (uint32_t)tk->n_ext;
+	return 0;
+}
+
+static bool in_lane(const struct lane *l, const void *p)
+{
+	const uint8_t *q = p;
+
+	return q && ((q >= l->in && q < l->in + l->cap) || (q >= l->out && q < l->out + l->cap));
+}
+
+/* Moves the parts of a result that live in lane l into memory of its own. */
+static int detach(struct task *tk, const struct lane *l, struct vc_error *err)
+{
+	uint64_t blocks = in_lane(l, tk->blocks) ? (uint64_t)tk->n_blocks * EROFS_BLKSIZ : 0;
+	uint64_t tail = in_lane(l, tk->tail) ? tk->e->tail : 0;
+	uint64_t ext = tk->ext && tk->ext == l->ext ? tk->n_ext * sizeof(*tk->ext) : 0;
+
+	if (!blocks && !tail && !ext)
+		return 0;
+	assert(!tk->own); /* only directories and stored files own memory, never in a lane */
+	uint8_t *p = malloc(blocks + tail + ext);
+
+	if (!p)
+		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
+	if (blocks)
+		memcpy(p, tk->blocks, blocks);
+	if (tail)
+		memcpy(p + blocks, tk->tail, tail);
+	if (ext)
+		memcpy(p + blocks + tail, tk->ext, ext);
+	tk->own = p;
+	tk->held = blocks + tail + ext;
+	if (blocks)
+		tk->blocks = p;
+	if (tail)
+		tk->tail = p + blocks;
+	if (ext)
+		tk->ext = (struct z_extent *)(void *)(p + blocks + tail);
+	return 0;
+}
+
+/* Under the lock: the block address of the next task in line. */
+static int place(struct stream *s, struct task *tk, struct vc_error *err)
+{
+	struct writer *w = s->w;
+	struct einode *e = tk->e;
+
+	if (tk->off == 0)
+		e->blkaddr = tk->n_blocks || tk->kind == TASK_Z ? w->next_blk : 0;
+	if ((uint64_t)w->next_blk + tk->n_blocks > UINT32_MAX)
+		return vc_errorf(err, VC_ERANGE, "erofs: image over 16 TiB");
+	tk->blk = w->next_blk;
+	w->next_blk += tk->n_blocks;
+	if (tk->kind != TASK_Z)
+		return 0;
+	if (e->n_ext + tk->n_ext > e->cap_ext) {
+		size_t cap = (e->n_ext + tk->n_ext) * 2;
+		struct z_extent *x = realloc(e->ext, cap * sizeof(*x));
+
+		if (!x)
+			return vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
+		e->ext = x;
+		e->cap_ext = cap;
+	}
+	memcpy(e->ext + e->n_ext, tk->ext, tk->n_ext * sizeof(*tk->ext));
+	e->n_ext += tk->n_ext;
+	e->n_blocks += tk->n_blocks;
+	return 0;
+}
+
+/* Outside the lock: the placed task's bytes into the image. */
+static int write_task(struct stream *s, struct task *tk, struct vc_error *err)
+{
+	static const uint8_t zeros[EROFS_BLKSIZ];
+	struct writer *w = s->w;
+	struct einode *e = tk->e;
+	uint64_t at = (uint64_t)tk->blk * EROFS_BLKSIZ;
+	int r = 0;
+
+	if (tk->n_blocks && tk->blocks) {
+		r = vc_sink_pwrite(w->out, tk->blocks, (size_t)tk->n_blocks * EROFS_BLKSIZ, at,
+				   err);
+	} else if (tk->n_blocks) { /* a stored file, copied by the kernel */
+		uint64_t bytes = (uint64_t)tk->n_blocks * EROFS_BLKSIZ;
+		uint64_t data = tk->off + bytes > e->size ? e->size - tk->off : bytes;
+		char path[VC_TREE_PATH_MAX + 2];
+		uint64_t src_off;
+		int fd = w->o->open(w->o->read_ctx, e->n, &src_off, err);
+
+		vc_erofs_node_path(e->n, path, sizeof(path));
+		if (fd < 0) {
+			if (!strstr(err->msg, path))
+				vc_error_prefix(err, "%s", path);
+			return fd;
+		}
+		r = vc_sink_copy_fd(w->out, fd, src_off + tk->off, data, at, path, err);
+		w->o->close(w->o->read_ctx, fd);
+		if (r == 0 && data < bytes)
+			r = vc_sink_pwrite(w->out, zeros, (size_t)(bytes - data), at + data, err);
+	}
+	if (r == 0 && tk->tail)
+		r = vc_sink_pwrite(w->out, tk->tail, e->tail, e->off + e->header, err);
+	else if (r == 0 && tk->kind == TASK_FLAT && tk->last && e->tail) {
+		/* a stored file's inline tail, read here: no buffer to keep */
+		uint8_t tail[EROFS_BLKSIZ];
+
+		r = vc_erofs_read_content(w, e->n, e->size - e->tail, tail, e->tail, err);
+		if (r == 0)
+			r = vc_sink_pwrite(w->out, tail, e->tail, e->off + e->header, err);
+	}
+	return r;
+}
+
+/* Under the lock: keeps the error of the lowest failing task. */
+static void record_fail(struct stream *s, size_t i, const struct vc_error *e)
+{
+	if (i < s->fail_index) {
+		s->fail_index = i;
+		s->fail = *e;
+	}
+	pthread_cond_broadcast(&s->moved);
+}
+
+/* Under the lock: a task's memory back, once written or failed. */
+static void task_release(struct stream *s, struct task *tk)
+{
+	s->held -= tk->held;
+	free(tk->own);
+	tk->own = tk->blocks = tk->tail = NULL;
+	tk->ext = NULL;
+	tk->held = 0;
+}
+
+/* Under the lock, by the writer: writes placed tasks until none is left,
+ * dropping the lock for each write. A task still in lane l (the caller's
+ * own, next in line when computed) gives the lane back once written. */
+static void drain(struct stream *s, struct lane *l)
+{
+	while (s->written < s->placed) {
+		size_t j = s->written++;
+		struct task *tk = &s->tasks[j];
+		struct vc_error e = {0};
+		bool go = s->fail_index > j; /* nothing after a failure */
+		int r = 0;
+
+		pthread_mutex_unlock(&s->lock);
+		if (go)
+			r = write_task(s, tk, &e);
+		pthread_mutex_lock(&s->lock);
+		if (r < 0)
+			record_fail(s, j, &e);
+		if (l && in_lane(l, tk->blocks ? tk->blocks : tk->tail)) {
+			s->free_lanes[s->n_free++] = l;
+			l = NULL;
+		}
+		task_release(s, tk);
+		pthread_cond_broadcast(&s->moved);
+	}
+	if (l)
+		s->free_lanes[s->n_free++] = l;
+}
+
+static int run_task(void *ctx, size_t i, struct vc_error *err)
+{
+	struct stream *s = ctx;
+	struct task *tk = &s->tasks[i];
+	struct lane *l;
+	bool stop;
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	while (s->fail_index > i && s->placed != i && s->held > s->budget)
+		pthread_cond_wait(&s->moved, &s->lock);
+	stop = s->fail_index < i;
+	l = stop ? NULL : s->free_lanes[--s->n_free];
+	pthread_mutex_unlock(&s->lock);
+	if (stop) /* an earlier task failed: its error is the one reported */
+		return vc_errorf(err, VC_EIO, "erofs: stopped");
+
+	r = compute(s, tk, l, err);
+	pthread_mutex_lock(&s->lock);
+	if (r == 0 && (s->placed != i || s->writing)) {
+		/* someone else will write it: keep the result, free the lane */
+		pthread_mutex_unlock(&s->lock);
+		r = detach(tk, l, err);
+		pthread_mutex_lock(&s->lock);
+		s->held += tk->held;
+		s->free_lanes[s->n_free++] = l;
+		l = NULL;
+	}
+	if (r < 0) {
+		record_fail(s, i, err);
+		task_release(s, tk);
+		if (l)
+			s->free_lanes[s->n_free++] = l;
+		pthread_mutex_unlock(&s->lock);
+		return r;
+	}
+	tk->done = true;
+	while (s->placed < s->n && s->tasks[s->placed].done && s->fail_index > s->placed) {
+		struct vc_error e = {0};
+
+		if (place(s, &s->tasks[s->placed], &e) < 0) {
+			record_fail(s, s->placed, &e);
+			break;
+		}
+		s->placed++;
+	}
+	pthread_cond_broadcast(&s->moved);
+	/* one writer at a time: two would only take turns on the image's lock */
+	if (!s->writing) {
+		s->writing = true;
+		drain(s, l);
+		s->writing = false;
+	} else if (l) {
+		s->free_lanes[s->n_free++] = l; /* placing failed before task i */
+	}
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int add_task(struct stream *s, struct task tk)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		struct task *t = realloc(s->tasks, cap * sizeof(*t));
+
+		if (!t)
+			return vc_errorf(s->w->err, VC_ENOMEM, "erofs: out of memory");
+		s->tasks = t;
+		s->cap = cap;
+	}
+	s->tasks[s->n++] = tk;
+	return 0;
+}
+
+static int list_tasks(struct stream *s)
+{
+	struct writer *w = s->w;
+	int r = 0;
+
+	for (size_t i = 0; i < w->n_inodes && r == 0; i++) {
+		struct einode *e = w->order[i];
+		const struct vc_node *n = e->n;
+
+		if (e->size == 0 || n->type == VC_NODE_CHR || n->type == VC_NODE_BLK ||
+		    n->type == VC_NODE_FIFO || n->type == VC_NODE_SOCK)
+			continue;
+		if (n->type == VC_NODE_DIR) {
+			r = add_task(s, (struct task){.e = e, .kind = TASK_DIR, .last = true});
+			continue;
+		}
+		enum task_kind kind =
+		    e->layout == EROFS_INODE_FLAT_COMPRESSION ? TASK_Z : TASK_FLAT;
+		uint64_t seg = kind == TASK_Z ? SEGMENT_Z_BYTES : SEGMENT_BYTES;
+
+		if (kind == TASK_Z)
+			w->n_compressed++;
+		for (uint64_t off = 0; off < e->size && r == 0; off += seg) {
+			uint64_t len = e->size - off < seg ? e->size - off : seg;
+
+			r = add_task(s, (struct task){.e = e,
+						      .kind = kind,
+						      .off = off,
+						      .len = len,
+						      .last = off + len == e->size});
+		}
+	}
+	return r;
+}
+
+int vc_erofs_write_data(struct writer *w)
+{
+	struct stream s = {.w = w};
+	unsigned width = w->o->pool ? vc_pool_threads(w->o->pool) : 1;
+	int r;
+
+	w->next_blk = (uint32_t)VC_DIV_ROUND_UP(w->meta_end, EROFS_BLKSIZ);
+	s.use_fd = w->o->open && w->o->close;
+	s.budget = (uint64_t)SEGMENT_Z_BYTES * 2 * (width ? width : 1);
+	s.n_lanes = width ? width : 1;
+	s.lanes = calloc(s.n_lanes, sizeof(*s.lanes));
+	s.free_lanes = calloc(s.n_lanes, sizeof(*s.free_lanes));
+	if (!s.lanes || !s.free_lanes) {
+		free(s.lanes);
+		free(s.free_lanes);
+		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
+	}
+	for (size_t i = 0; i < s.n_lanes; i++)
+		s.free_lanes[s.n_free++] = &s.lanes[i];
+	r = list_tasks(&s);
+	if (r == 0) {
+		s.fail_index = s.n;
+		pthread_mutex_init(&s.lock, NULL);
+		pthread_cond_init(&s.moved, NULL);
+		r = vc_pool_for(w->o->pool, s.n, run_task, &s, w->err);
+		if (s.fail_index < s.n) {
+			*w->err = s.fail;
+			r = s.fail.code ? s.fail.code : VC_EIO;
+		}
+		pthread_cond_destroy(&s.moved);
+		pthread_mutex_destroy(&s.lock);
+	}
+	for (size_t i = 0; i < s.n; i++)
+		task_release(&s, &s.tasks[i]);
+	for (size_t i = 0; i < s.n_lanes; i++) {
+		free(s.lanes[i].in);
+		free(s.lanes[i].out);
+		free(s.lanes[i].ext);
+		free(s.lanes[i].hc);
+	}
+	free(s.lanes);
+	free(s.free_lanes);
+	free(s.tasks);
+	return r;
+}
