@@ -19,6 +19,8 @@ pkg_check_modules(xml2 REQUIRED IMPORTED_TARGET libxml-2.0)
 pkg_check_modules(archive REQUIRED IMPORTED_TARGET libarchive)
 pkg_check_modules(lz4 REQUIRED IMPORTED_TARGET liblz4)
 pkg_check_modules(zlib REQUIRED IMPORTED_TARGET zlib)
+pkg_check_modules(zstd REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(lzma REQUIRED IMPORTED_TARGET liblzma)
 pkg_check_modules(cmocka REQUIRED IMPORTED_TARGET cmocka)
 
 # mbedtls: Debian 12 ships 2.28 without pkg-config or CMake files; 3.x ships a

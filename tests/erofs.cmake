@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-vc_test(erofs DEPS vc_erofs PkgConfig::lz4)
+vc_test(erofs DEPS vc_erofs PkgConfig::lz4 PkgConfig::zstd PkgConfig::lzma PkgConfig::zlib)
 vc_script_test(erofs_vectors tests/erofs_vectors.sh)
 vc_script_test(erofs_cli tests/erofs_cli.sh)
 vc_script_test(erofs_roundtrip tests/erofs_roundtrip.sh)
+vc_script_test(erofs_algs tests/erofs_algs.sh)
 vc_script_test(erofs_qemu tests/erofs_qemu.sh)
 # Boots a kernel under TCG: about a minute; `ctest -LE qemu` leaves it out.
 set_tests_properties(erofs_qemu PROPERTIES LABELS "script;qemu")

@@ -5,8 +5,9 @@ scratch out
 mkdir -p t/sub && echo hi >t/sub/f && chmod -R a+rX t
 expect_exit 2 "exactly one of --root" erofs -o out/x.img
 expect_exit 2 "-o IMG" erofs --root t
-expect_exit 2 "expected none, lz4, lz4hc" erofs --root t -o out/x.img --compress zstd
-expect_exit 2 "level must be 1..12" erofs --root t -o out/x.img --compress lz4hc:13
+expect_exit 1 "unknown algorithm 'zst'" erofs --root t -o out/x.img --compress zst
+expect_exit 1 "zstd needs Linux 6.10" erofs --root t -o out/x.img --compress zstd
+expect_exit 1 "lz4hc level 13: expected 1..12" erofs --root t -o out/x.img --compress lz4hc:13
 expect_exit 2 "longer than 16 bytes" erofs --root t -o out/x.img --label 12345678901234567
 expect_exit 2 "--uuid" erofs --root t -o out/x.img --uuid nope
 expect_exit 3 "does-not-exist" erofs --root does-not-exist -o out/x.img

@@ -2,7 +2,8 @@
 /* Unit tests of the EROFS writer: checksum, option parsing, a hand-made tree
  * against mkfs.erofs's image of the same tree (vectors/erofs/tiny.mkfs.img),
  * superblock / inode / dirent fields at their offsets, compact indexes, and
- * LZ4 clusters decoding back to their input. */
+ * clusters of every algorithm and pcluster size decoding back to their
+ * input with the algorithm's own library. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,10 @@
 
 #include <cmocka.h>
 #include <lz4.h>
+#include <lzma.h>
+#include <stdint.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "../src/erofs/erofs_priv.h"
 #include "vcompose/endian.h"
@@ -43,8 +48,80 @@ static void parse_compress_values(void **state)
 	assert_int_equal(level, 0);
 	assert_int_not_equal(vc_erofs_parse_compress("lz4hc:0", &c, &level, &err), 0);
 	assert_int_not_equal(vc_erofs_parse_compress("lz4hc:x", &c, &level, &err), 0);
-	assert_int_not_equal(vc_erofs_parse_compress("zstd", &c, &level, &err), 0);
-	assert_non_null(strstr(err.msg, "zstd"));
+	/* KIWI's and mkfs.erofs's spellings */
+	assert_int_equal(vc_erofs_parse_compress("lz4hc,9", &c, &level, &err), 0);
+	assert_int_equal(level, 9);
+	assert_int_equal(vc_erofs_parse_compress("zstd,level=9", &c, &level, &err), 0);
+	assert_int_equal(c, VC_EROFS_ZSTD);
+	assert_int_equal(level, 9);
+	assert_int_equal(vc_erofs_parse_compress("lzma,level=6", &c, &level, &err), 0);
+	assert_int_equal(c, VC_EROFS_LZMA);
+	assert_int_equal(vc_erofs_parse_compress("lzma,109", &c, &level, &err), 0);
+	assert_int_equal(level, 109);
+	assert_int_equal(vc_erofs_parse_compress("deflate,level=9", &c, &level, &err), 0);
+	assert_int_equal(c, VC_EROFS_DEFLATE);
+	assert_int_equal(vc_erofs_parse_compress("uncompressed", &c, &level, &err), 0);
+	assert_int_equal(c, VC_EROFS_NONE);
+	/* bad input, each with a message that says what was expected */
+	assert_int_equal(vc_erofs_parse_compress("brotli", &c, &level, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "unknown algorithm 'brotli'"));
+	assert_int_equal(vc_erofs_parse_compress("zstd,level=23", &c, &level, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "zstd level 23: expected 1..22"));
+	assert_int_equal(vc_erofs_parse_compress("deflate,10", &c, &level, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "1..9"));
+	assert_int_equal(vc_erofs_parse_compress("lz4,3", &c, &level, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "takes no level"));
+	assert_int_equal(vc_erofs_parse_compress("lz4hc:lzma", &c, &level, &err), VC_EUNSUPP);
+}
+
+static void parse_other_options(void **state)
+{
+	struct vc_error err = {0};
+	unsigned f, k;
+	uint32_t pc;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(vc_erofs_parse_features("fragments,dedupe", &f, &err), 0);
+	assert_int_equal(f, VC_EROFS_FEATURE_FRAGMENTS | VC_EROFS_FEATURE_DEDUPE);
+	assert_int_equal(vc_erofs_parse_features("fragments,packing", &f, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "unknown feature 'packing'"));
+	assert_int_equal(vc_erofs_parse_pcluster("128k", &pc, &err), 0);
+	assert_int_equal(pc, 131072);
+	assert_int_equal(vc_erofs_parse_pcluster("12288", &pc, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "power of two"));
+	assert_int_equal(vc_erofs_parse_pcluster("2M", &pc, &err), VC_EINVAL);
+	assert_int_equal(vc_erofs_parse_kver("6.12", &k, &err), 0);
+	assert_int_equal(k, VC_EROFS_KVER(6, 12));
+	assert_string_equal(vc_erofs_kver_str(k, buf, sizeof(buf)), "6.12");
+	assert_int_equal(vc_erofs_parse_kver("6.12.38", &k, &err), 0);
+	assert_int_equal(k, VC_EROFS_KVER(6, 12));
+	assert_int_equal(vc_erofs_parse_kver("six", &k, &err), VC_EINVAL);
+	assert_int_equal(vc_erofs_parse_kver("4.19", &k, &err), VC_EINVAL);
+
+	/* the target: zstd is read from 6.10 on */
+	struct vc_erofs_options o = {.compress = VC_EROFS_ZSTD};
+
+	assert_int_equal(vc_erofs_min_kver(&o), VC_EROFS_KVER(6, 10));
+	assert_int_equal(vc_erofs_check_options(&o, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "zstd needs Linux 6.10 or later"));
+	assert_non_null(strstr(err.msg, "target kernel is 6.1"));
+	o.target = VC_EROFS_KVER(6, 12);
+	assert_int_equal(vc_erofs_check_options(&o, &err), 0);
+	o = (struct vc_erofs_options){.compress = VC_EROFS_LZ4HC, .pcluster_size = 65536};
+	assert_int_equal(vc_erofs_min_kver(&o), VC_EROFS_KVER(5, 13));
+	assert_int_equal(vc_erofs_check_options(&o, &err), 0); /* 6.1 reads it */
+	o.target = VC_EROFS_KVER(5, 10);
+	assert_int_equal(vc_erofs_check_options(&o, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "big pclusters"));
+	o = (struct vc_erofs_options){.compress = VC_EROFS_LZ4HC, .level = 13};
+	assert_int_equal(vc_erofs_check_options(&o, &err), VC_EINVAL);
+	/* what inspect says from the feature bits */
+	assert_int_equal(vc_erofs_kver_of_features(3, 0, 0), VC_EROFS_KVER(5, 4));
+	assert_int_equal(vc_erofs_kver_of_features(3, 1, 65535), VC_EROFS_KVER(5, 4));
+	assert_int_equal(vc_erofs_kver_of_features(3, 3, 1u << 3), VC_EROFS_KVER(6, 10));
+	assert_int_equal(vc_erofs_kver_of_features(3, 3, 1u << 1), VC_EROFS_KVER(5, 16));
+	assert_int_equal(vc_erofs_kver_of_features(3, 0x23, 1), VC_EROFS_KVER(6, 1));
 }
 
 /* The tree of vectors/erofs/tiny.tar, built by hand. */
@@ -216,7 +293,7 @@ static void directory_split_across_blocks(void **state)
 static void compact_index_encoding(void **state)
 {
 	/* 12388 bytes: a compressed extent [0, 10000), a raw one [10000, 12388) */
-	const struct z_extent ext[2] = {{0, 10000, 0}, {10000, 2388, 1}};
+	const struct z_extent ext[2] = {{0, 10000, 1, 0}, {10000, 2388, 1, 1}};
 	uint8_t out[16];
 
 	(void)state;
@@ -224,7 +301,7 @@ static void compact_index_encoding(void **state)
 	 * 6 leading 4B entries would be needed, more than the 4 lclusters, so
 	 * all four are in 4B packs */
 	assert_int_equal(vc_erofs_zindex_size(12388, 8), 16);
-	vc_erofs_zindex_encode(12388, 8, ext, 2, 100, out);
+	vc_erofs_zindex_encode(12388, 8, ext, 2, 100, false, out);
 	static const uint8_t want[16] = {
 	    0x00, 0x10,	      /* lcn 0: HEAD, clusterofs 0 */
 	    0x01, 0x20,	      /* lcn 1: NONHEAD, last of its pack: delta[1] = 1 */
@@ -237,6 +314,31 @@ static void compact_index_encoding(void **state)
 	/* 2B packs: 16 entries in 32 bytes once the position is 32-aligned */
 	assert_int_equal(vc_erofs_zindex_size(40 * 4096, 0), 40 / 16 * 32 + 8 / 2 * 8);
 	assert_int_equal(vc_erofs_zindex_size(40 * 4096, 16), 4 * 4 + 32 * 2 + 4 / 2 * 8);
+}
+
+static void big_pcluster_index_encoding(void **state)
+{
+	/* 20000 bytes: a pcluster of 3 blocks for [0, 14000), one of 1 block
+	 * for [14000, 20000): lclusters 0 HEAD, 1 NONHEAD with CBLKCNT 3,
+	 * 2 NONHEAD, 3 HEAD, 4 the end marker, in 4B packs of two */
+	const struct z_extent ext[2] = {{0, 14000, 3, 0}, {14000, 6000, 1, 0}};
+	uint8_t out[24];
+
+	(void)state;
+	assert_int_equal(vc_erofs_zindex_size(20000, 8), 24);
+	vc_erofs_zindex_encode(20000, 8, ext, 2, 100, true, out);
+	static const uint8_t want[24] = {
+	    0x00, 0x10,		/* lcn 0: HEAD at 0 */
+	    0x03, 0x28,		/* lcn 1: NONHEAD, CBLKCNT | 3 (even last in its pack) */
+	    100,  0,	0,   0, /* base: the first pcluster the kernel counts from here */
+	    0x02, 0x20,		/* lcn 2: NONHEAD, delta[0] = 2 */
+	    0xb0, 0x16,		/* lcn 3: HEAD at 1712 (14000 - 12288) */
+	    103,  0,	0,   0, /* the kernel walks lcn 2 back to lcn 1, outside the
+				 * pack: lcn 3's pcluster is the base itself */
+	    0x20, 0x0e,		/* lcn 4: the end marker, PLAIN at 3616 */
+	    0x00, 0x00, 104, 0, 0, 0,
+	};
+	assert_memory_equal(out, want, 24);
 }
 
 static void clusters_decode_to_input(void **state)
@@ -253,7 +355,14 @@ static void clusters_decode_to_input(void **state)
 		in[i] = (i / 20000) % 2 ? (uint8_t)(seed >> 16)
 					: (uint8_t)("abcdefgh"[i % 8] + i / 997 % 3);
 	}
-	size_t n = vc_erofs_compress_segment(in, len, 0, NULL, 0, out, ext);
+	struct vc_erofs_options o = {.compress = VC_EROFS_LZ4};
+	struct vc_erofs_codec codec;
+	struct vc_error err = {0};
+
+	assert_int_equal(vc_erofs_codec_init(&codec, &o, &err), 0);
+	size_t n = vc_erofs_compress_segment(in, len, 0, &codec, out, ext);
+
+	vc_erofs_codec_fini(&codec);
 	uint64_t pos = 0;
 	size_t n_raw = 0;
 
@@ -283,6 +392,142 @@ static void clusters_decode_to_input(void **state)
 	free(in);
 	free(out);
 	free(ext);
+}
+
+/* Decodes one pcluster (padding skipped) with the algorithm's own library. */
+static size_t decode(enum vc_erofs_compress c, const uint8_t *z, size_t zlen, uint8_t *dec,
+		     size_t cap, uint32_t dict)
+{
+	switch (c) {
+	case VC_EROFS_ZSTD: {
+		size_t r = ZSTD_decompress(dec, cap, z, zlen);
+
+		return ZSTD_isError(r) ? 0 : r;
+	}
+	case VC_EROFS_DEFLATE: {
+		z_stream s = {0};
+		size_t r = 0;
+
+		inflateInit2(&s, -15);
+		s.next_in = (Bytef *)(uintptr_t)z;
+		s.avail_in = (uInt)zlen;
+		s.next_out = dec;
+		s.avail_out = (uInt)cap;
+		if (inflate(&s, Z_FINISH) == Z_STREAM_END && s.avail_in == 0)
+			r = s.total_out;
+		inflateEnd(&s);
+		return r;
+	}
+	case VC_EROFS_LZMA: {
+		lzma_stream s = LZMA_STREAM_INIT;
+		size_t r = 0;
+
+		/* the kernel knows the compressed and uncompressed sizes, as here */
+		if (lzma_microlzma_decoder(&s, zlen, cap, 1, dict) != LZMA_OK)
+			return 0;
+		s.next_in = z;
+		s.avail_in = zlen;
+		s.next_out = dec;
+		s.avail_out = cap;
+		if (lzma_code(&s, LZMA_FINISH) == LZMA_STREAM_END)
+			r = (size_t)s.total_out;
+		lzma_end(&s);
+		return r;
+	}
+	default: {
+		int d = LZ4_decompress_safe((const char *)z, (char *)dec, (int)zlen, (int)cap);
+
+		return d < 0 ? 0 : (size_t)d;
+	}
+	}
+}
+
+/* Every algorithm and pcluster size: each pcluster decodes to its input,
+ * pclusters are as many blocks as the extents say, and the bytes do not
+ * depend on what the codec compressed before. */
+static void every_algorithm_decodes(void **state)
+{
+	static const struct {
+		enum vc_erofs_compress c;
+		int level;
+		uint32_t pcluster;
+	} cases[] = {
+	    {VC_EROFS_ZSTD, 9, 4096},	  {VC_EROFS_ZSTD, 3, 131072}, {VC_EROFS_DEFLATE, 6, 4096},
+	    {VC_EROFS_DEFLATE, 1, 65536}, {VC_EROFS_LZMA, 6, 4096},   {VC_EROFS_LZMA, 6, 131072},
+	    {VC_EROFS_LZ4HC, 9, 65536},	  {VC_EROFS_LZ4, 0, 16384},
+	};
+	size_t len = 300000;
+	uint8_t *in = malloc(len), *out = malloc(len + 4096), *out2 = malloc(len + 4096);
+	uint8_t *dec = malloc(4u << 20);
+	struct z_extent *ext = calloc(vc_erofs_max_extents(len), sizeof(*ext));
+	struct z_extent *ext2 = calloc(vc_erofs_max_extents(len), sizeof(*ext2));
+	uint32_t seed = 1;
+
+	(void)state;
+	for (size_t i = 0; i < len; i++) {
+		seed = seed * 1103515245 + 12345;
+		in[i] = (i / 70000) % 2 ? (uint8_t)(seed >> 16)
+					: (uint8_t)("abcdefgh"[i % 8] + i / 997 % 3 + (seed >> 30));
+	}
+	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
+		struct vc_erofs_options o = {.compress = cases[t].c,
+					     .level = cases[t].level,
+					     .pcluster_size = cases[t].pcluster};
+		struct vc_erofs_codec codec;
+		struct vc_error err = {0};
+		uint64_t pos = 0, at = 0;
+		size_t n_raw = 0, n_big = 0;
+
+		assert_int_equal(vc_erofs_codec_init(&codec, &o, &err), 0);
+		size_t n = vc_erofs_compress_segment(in, len, 0, &codec, out, ext);
+
+		for (size_t k = 0; k < n; k++) {
+			const uint8_t *blk = out + at;
+			size_t bytes = (size_t)ext[k].nblk * 4096, z = 0;
+
+			assert_int_equal(ext[k].lstart, pos);
+			assert_true(bytes <= cases[t].pcluster);
+			if (ext[k].raw) {
+				n_raw++;
+				assert_int_equal(ext[k].nblk, 1);
+				assert_memory_equal(blk, in + pos, ext[k].llen);
+			} else {
+				while (blk[z] == 0) /* zero padding */
+					z++;
+				assert_true(ext[k].llen > bytes);
+				n_big += ext[k].nblk > 1;
+				size_t d = decode(cases[t].c, blk + z, bytes - z, dec, ext[k].llen,
+						  vc_erofs_lzma_dict(cases[t].pcluster));
+				assert_int_equal(d, ext[k].llen);
+				assert_memory_equal(dec, in + pos, ext[k].llen);
+			}
+			pos += ext[k].llen;
+			at += bytes;
+		}
+		assert_int_equal(pos, len);
+		/* noise stays raw in 4 KiB pclusters; big ones take it with the text */
+		assert_true(n_raw < n && (cases[t].pcluster > 4096 || n_raw > 0));
+		assert_true(cases[t].pcluster == 4096 || n_big > 0);
+		/* again on the same codec, from the middle: the same bytes as a fresh
+		 * codec would give (no state carried between segments) */
+		size_t n2 =
+		    vc_erofs_compress_segment(in + 40960, len - 40960, 40960, &codec, out2, ext2);
+		struct vc_erofs_codec fresh;
+
+		assert_int_equal(vc_erofs_codec_init(&fresh, &o, &err), 0);
+		size_t n3 =
+		    vc_erofs_compress_segment(in + 40960, len - 40960, 40960, &fresh, out, ext);
+		assert_int_equal(n2, n3);
+		assert_memory_equal(ext, ext2, n2 * sizeof(*ext));
+		vc_erofs_codec_fini(&fresh);
+		vc_erofs_codec_fini(&codec);
+	}
+	free(in);
+	free(out);
+	free(out2);
+	free(dec);
+	free(ext);
+	free(ext2);
 }
 
 static void bad_xattr_namespace(void **state)
@@ -337,10 +582,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(crc32c_known_answer),
 	    cmocka_unit_test(parse_compress_values),
+	    cmocka_unit_test(parse_other_options),
 	    cmocka_unit_test(tiny_equals_mkfs),
 	    cmocka_unit_test(directory_split_across_blocks),
 	    cmocka_unit_test(compact_index_encoding),
+	    cmocka_unit_test(big_pcluster_index_encoding),
 	    cmocka_unit_test(clusters_decode_to_input),
+	    cmocka_unit_test(every_algorithm_decodes),
 	    cmocka_unit_test(bad_xattr_namespace),
 	    cmocka_unit_test(reader_error_names_the_path),
 	};

@@ -121,7 +121,7 @@ static void example_minimal(void **state)
 	assert_string_equal(cfg->name, "minimal");
 	assert_string_equal(cfg->version, "1.0.0");
 	assert_int_equal(cfg->image, VC_CONFIG_IMAGE_DDI);
-	assert_int_equal(cfg->compress, VC_CONFIG_COMPRESS_LZ4HC);
+	assert_int_equal(cfg->compress, VC_EROFS_LZ4HC);
 	assert_true(cfg->verity);
 	assert_true(cfg->verity_partition);
 	assert_false(cfg->embed_verity_metadata);
@@ -384,7 +384,7 @@ static void variants(void **state)
 			    "<initrd action=\"set\"><dracut module=\"base\"/></initrd>\n"
 			    "</type>\n" TAIL,
 		       NULL);
-	assert_int_equal(cfg->compress, VC_CONFIG_COMPRESS_LZ4HC);
+	assert_int_equal(cfg->compress, VC_EROFS_LZ4HC);
 	assert_int_equal(cfg->compress_level, 9);
 	assert_int_equal(cfg->verity_blocks, 1024);
 	assert_true(cfg->embed_verity_metadata);
@@ -402,8 +402,20 @@ static void variants(void **state)
 		       "<type image=\"oem\" filesystem=\"erofs\" erofscompression=\"lz4\"/>\n" TAIL,
 		       NULL);
 	assert_false(cfg->verity);
-	assert_int_equal(cfg->compress, VC_CONFIG_COMPRESS_LZ4);
+	assert_int_equal(cfg->compress, VC_EROFS_LZ4);
 	assert_int_equal(cfg->timeout, -1);
+	vc_xmlcfg_free(cfg);
+
+	/* KIWI's verity example: zstd,level=9; and our erofs_* attributes */
+	cfg = parse_ok(HEAD "<type image=\"oem\" filesystem=\"erofs\" "
+			    "erofscompression=\"zstd,level=9\" erofs_pcluster_size=\"128k\" "
+			    "erofs_features=\"fragments,dedupe\" erofs_target=\"6.12\"/>\n" TAIL,
+		       NULL);
+	assert_int_equal(cfg->compress, VC_EROFS_ZSTD);
+	assert_int_equal(cfg->compress_level, 9);
+	assert_int_equal(cfg->erofs_pcluster_size, 131072);
+	assert_int_equal(cfg->erofs_features, VC_EROFS_FEATURE_FRAGMENTS | VC_EROFS_FEATURE_DEDUPE);
+	assert_int_equal(cfg->erofs_target, VC_EROFS_KVER(6, 12));
 	vc_xmlcfg_free(cfg);
 }
 
@@ -577,8 +589,16 @@ static const struct bad bad_cases[] = {
      VC_EINVAL, "config.xml:6: <partition size=\"all\">", "write partition"},
     {HEAD "<type image=\"ddi\">\n<partitions/></type>\n" TAIL, VC_EINVAL,
      "config.xml:6: <partitions>", "ddi"},
-    {TYPE(OEM "erofscompression=\"lzma\""), VC_EUNSUPP,
-     "config.xml:5: <type erofscompression=\"lzma\">", "lz4"},
+    {TYPE(OEM "erofscompression=\"brotli\""), VC_EINVAL,
+     "config.xml:5: <type erofscompression=\"brotli\">", "unknown algorithm 'brotli'"},
+    {TYPE(OEM "erofscompression=\"zstd,level=23\""), VC_EINVAL,
+     "config.xml:5: <type erofscompression=\"zstd,level=23\">", "zstd level 23: expected 1..22"},
+    {TYPE(OEM "erofs_pcluster_size=\"12288\""), VC_EINVAL,
+     "config.xml:5: <type erofs_pcluster_size=\"12288\">", "power of two"},
+    {TYPE(OEM "erofs_features=\"packing\""), VC_EINVAL,
+     "config.xml:5: <type erofs_features=\"packing\">", "unknown feature 'packing'"},
+    {TYPE(OEM "erofs_target=\"six\""), VC_EINVAL, "config.xml:5: <type erofs_target=\"six\">",
+     "MAJOR.MINOR"},
     {TYPE(OEM "erofscompression=\"lz4hc,13\""), VC_EINVAL,
      "config.xml:5: <type erofscompression=\"lz4hc,13\">", "1..12"},
     {TYPE(OEM "firmware=\"bios\""), VC_EUNSUPP, "config.xml:5: <type firmware=\"bios\">", "EFI"},

@@ -6,7 +6,7 @@
 set -eu
 set_=${1:-build}
 build="build-essential cmake pkg-config libxml2-dev libarchive-dev libmbedtls-dev zlib1g-dev
-liblz4-dev libcmocka-dev libzstd-dev"
+liblz4-dev libcmocka-dev libzstd-dev liblzma-dev"
 test="$build clang clang-format libclang-rt-14-dev erofs-utils cryptsetup-bin gdisk fdisk mtools dosfstools
 sbsigntool osslsigncode openssl python3 python3-pefile zstd xz-utils bzip2 lz4 cpio attr
 util-linux systemd-boot-efi binutils linux-image-amd64 qemu-system-x86 ovmf busybox-static

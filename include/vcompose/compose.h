@@ -64,6 +64,12 @@ struct vc_compose_options {
 	const struct vc_measure_phases *pcr_phases; /* NULL: systemd-measure's four */
 	const char *datadir;			    /* vcompose's data folder (share/vcompose): the
 						     * overlayroot initrd generator; NULL: none */
+	/* EROFS options over the config's erofscompression, erofs_pcluster_size,
+	 * erofs_features and erofs_target, in the same syntax; NULL: the config's */
+	const char *erofs_compress;
+	const char *erofs_pcluster_size;
+	const char *erofs_features;
+	const char *erofs_target;
 	/* Warnings for the CLI (may be NULL): something of the description
 	 * that is ignored ("config.xml:12: <packages>: ignored offline ..."). */
 	void (*note)(void *ctx, const char *text);

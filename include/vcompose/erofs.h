@@ -12,11 +12,14 @@
  *     inodes is stored once), tails of files, directories and symlinks packed
  *     right after their inode ("flat inline");
  *   - the data area: full blocks of files and directories in tree order, or
- *     LZ4 / LZ4HC physical clusters of 4 KiB with compact indexes; a cluster
- *     that does not shrink is stored as it is.
- * Feature bits: sb_csum and mtime always; lz4_0padding when compressed.
- * Nothing newer than Linux 6.1 reads is written (no ztailpacking, fragments,
- * dedupe, big pclusters, chunks, extra devices).
+ *     physical clusters (LZ4, LZ4HC, zstd, microLZMA or DEFLATE) of 4 KiB
+ *     or more (big pclusters) with compact indexes; a cluster that does
+ *     not shrink is stored as it is.
+ * Feature bits: sb_csum and mtime always; zero_padding when compressed;
+ * compr_cfgs (and the per-algorithm records after the superblock) for
+ * zstd, LZMA, DEFLATE or big pclusters. With the defaults (LZ4/LZ4HC,
+ * 4 KiB) nothing newer than Linux 6.1 reads is written; every option that
+ * needs a newer reader is checked against o->target.
  *
  * What it does not write: file data of a node whose reader fails (the call
  * fails, naming the path), xattr names outside user., trusted., security.,
@@ -51,7 +54,24 @@ enum vc_erofs_compress {
 	VC_EROFS_NONE,
 	VC_EROFS_LZ4,
 	VC_EROFS_LZ4HC,
+	VC_EROFS_ZSTD,	  /* libzstd, levels 1..22 (3); Linux 6.10 */
+	VC_EROFS_LZMA,	  /* liblzma's microLZMA, levels 0..9, 100..109 (6); Linux 5.16 */
+	VC_EROFS_DEFLATE, /* zlib's raw DEFLATE, levels 1..9 (1); Linux 6.6 */
 };
+
+/* Features a reader must know, each behind its own option (never on by
+ * default): bits of vc_erofs_options.features. */
+enum {
+	VC_EROFS_FEATURE_ZTAILPACKING = 1u << 0, /* inline compressed tails, Linux 5.17 */
+	VC_EROFS_FEATURE_FRAGMENTS = 1u << 1,	 /* tails packed in one inode, Linux 6.1 */
+	VC_EROFS_FEATURE_DEDUPE = 1u << 2,	 /* shared compressed extents, Linux 6.1 */
+	VC_EROFS_FEATURE_CHUNKS = 1u << 3,	 /* chunk-based files, Linux 5.15 */
+};
+
+/* A Linux version as a number: VC_EROFS_KVER(6, 12) for 6.12. */
+#define VC_EROFS_KVER(major, minor) ((unsigned)(major)*1000u + (unsigned)(minor))
+#define VC_EROFS_KVER_DEFAULT	    VC_EROFS_KVER(6, 1)
+#define VC_EROFS_PCLUSTER_MAX	    (1u << 20) /* Z_EROFS_PCLUSTER_MAX_SIZE */
 
 /* Reads len bytes of a regular file's content at off; the CLI and the
  * composer pass a wrapper around vc_tree_read(). Called from pool threads. */
@@ -71,11 +91,15 @@ struct vc_erofs_options {
 	bool have_build_time; /* false: the newest mtime of the tree */
 	int64_t build_time;   /* seconds; compact inodes inherit it as mtime */
 	enum vc_erofs_compress compress;
-	int level;	       /* LZ4HC level 1..12; 0: 9 (liblz4's default) */
-	struct vc_pool *pool;  /* borrowed; NULL runs everything on the caller */
-	vc_erofs_read_fn read; /* required when the tree has regular files */
-	void *read_ctx;	       /* also the context of open and close */
-	vc_erofs_open_fn open; /* NULL: every byte goes through read */
+	int level;		/* the algorithm's level; 0: its default (see above) */
+	uint32_t pcluster_size; /* bytes of a physical cluster, a power of two from
+				 * 4096 to VC_EROFS_PCLUSTER_MAX; 0: 4096 */
+	unsigned features;	/* VC_EROFS_FEATURE_* */
+	unsigned target;	/* oldest Linux to read the image; 0: VC_EROFS_KVER_DEFAULT */
+	struct vc_pool *pool;	/* borrowed; NULL runs everything on the caller */
+	vc_erofs_read_fn read;	/* required when the tree has regular files */
+	void *read_ctx;		/* also the context of open and close */
+	vc_erofs_open_fn open;	/* NULL: every byte goes through read */
 	vc_erofs_close_fn close;
 };
 
@@ -95,9 +119,45 @@ struct vc_erofs_result {
 int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 		   const struct vc_sink *out, struct vc_erofs_result *ret, struct vc_error *err);
 
-/* Parses "none", "lz4", "lz4hc" or "lz4hc:LEVEL" (1..12). */
+/* Parses a compression the way KIWI's erofscompression and mkfs.erofs -z
+ * write it: "none" (or "uncompressed"), "lz4", "lz4hc", "zstd", "lzma" or
+ * "deflate", optionally with a level: "lz4hc,9", "zstd,level=9", or
+ * "lz4hc:9" (our older spelling). A level out of the algorithm's range is
+ * an error naming the range. */
 int vc_erofs_parse_compress(const char *s, enum vc_erofs_compress *ret_c, int *ret_level,
 			    struct vc_error *err);
+
+/* The algorithm's name as the parser takes it ("zstd"). */
+const char *vc_erofs_compress_name(enum vc_erofs_compress c);
+
+/* Parses "fragments,dedupe,ztailpacking,chunks" (any of them, any order;
+ * "" or "none": no feature) into VC_EROFS_FEATURE_* bits. */
+int vc_erofs_parse_features(const char *s, unsigned *ret, struct vc_error *err);
+
+/* Parses a pcluster size: bytes, or with a k/K or m/M suffix ("128k");
+ * a power of two from 4096 to VC_EROFS_PCLUSTER_MAX. */
+int vc_erofs_parse_pcluster(const char *s, uint32_t *ret, struct vc_error *err);
+
+/* Parses a Linux version "MAJOR.MINOR" ("6.12"; "6.12.38" is read as 6.12). */
+int vc_erofs_parse_kver(const char *s, unsigned *ret, struct vc_error *err);
+
+/* Formats a VC_EROFS_KVER number as "6.12" into buf (at least 16 bytes). */
+const char *vc_erofs_kver_str(unsigned kver, char *buf, size_t cap);
+
+/* The oldest Linux that reads what options o ask for (algorithm, pcluster
+ * size, features). vc_erofs_write refuses options above o->target with an
+ * error naming that version. */
+unsigned vc_erofs_min_kver(const struct vc_erofs_options *o);
+
+/* Checks o's compression level, pcluster size and features against
+ * o->target; vc_erofs_write does it too. "erofs: zstd needs Linux 6.10
+ * or later to read it, but the target kernel is 6.1 (...)". */
+int vc_erofs_check_options(const struct vc_erofs_options *o, struct vc_error *err);
+
+/* The oldest Linux that mounts an image with these superblock feature
+ * bits and (when COMPR_CFGS is set) algorithm bitmap: what inspect says. */
+unsigned vc_erofs_kver_of_features(uint32_t feature_compat, uint32_t feature_incompat,
+				   uint16_t compr_algs);
 
 /* crc32c (Castagnoli) without the final inversion, as EROFS stores it:
  * the superblock checksum is vc_erofs_crc32c(~0, sb, 4096 - 1024). */

@@ -59,6 +59,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vcompose/erofs.h"
 #include "vcompose/error.h"
 
 /* Limits on what a user controls. */
@@ -81,12 +82,6 @@ struct vc_strv {
 enum vc_config_image {
 	VC_CONFIG_IMAGE_OEM, /* bootable disk: ESP + root (+ verity, signature) */
 	VC_CONFIG_IMAGE_DDI, /* Discoverable Disk Image: root + verity + signature, no ESP */
-};
-
-enum vc_config_compress {
-	VC_CONFIG_COMPRESS_NONE,
-	VC_CONFIG_COMPRESS_LZ4,
-	VC_CONFIG_COMPRESS_LZ4HC, /* level in compress_level */
 };
 
 enum vc_config_bootloader {
@@ -177,8 +172,11 @@ struct vc_config {
 	unsigned type_line;	 /* line of the selected <type> */
 
 	enum vc_config_image image;
-	enum vc_config_compress compress; /* erofscompression */
-	unsigned compress_level;	  /* lz4hc level 1..12; 0 = the default */
+	enum vc_erofs_compress compress; /* erofscompression */
+	unsigned compress_level;	 /* its level; 0 = the algorithm's default */
+	uint32_t erofs_pcluster_size;	 /* erofs_pcluster_size; 0 = 4096 */
+	unsigned erofs_features;	 /* erofs_features: VC_EROFS_FEATURE_* */
+	unsigned erofs_target;		 /* erofs_target; 0 = VC_EROFS_KVER_DEFAULT */
 	bool efi;			  /* firmware="efi"/"uefi" (always true for oem) */
 	uint64_t efipart_mib;		  /* efipartsize; 0 = the minimum that fits */
 	/* GPT entry numbers (the N of /dev/sdaN), 1..128; 0: the lowest free one

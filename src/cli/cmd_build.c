@@ -19,6 +19,8 @@ static void help(void)
 	    "                      [--defer-signature] [--stub F] [--initrd F] [--profile P]\n"
 	    "                      [--mtree F] [--pcr-key K] [--pcr-bank B] [--pcr-phase P]\n"
 	    "                      [--sb-key K --sb-cert C [--sb-enroll]]\n"
+	    "                      [--compress ALG[,level=N]] [--pcluster-size N]\n"
+	    "                      [--erofs-features F,...] [--erofs-target KVER]\n"
 	    "                      [--passphrase-file F | --passphrase-env VAR] [-q|-v]\n\n"
 	    "Composes a bootable (oem) or discoverable (ddi) GPT disk image from a KIWI-style\n"
 	    "config.xml and a root tree: EROFS root, dm-verity, optional PKCS#7 signature,\n"
@@ -43,6 +45,11 @@ static void help(void)
 	    "  --initrd F            a ready initrd (default: the config's, else dracut)\n"
 	    "  --profile P           select a KIWI profile (repeatable)\n"
 	    "  --mtree F             ownership/mode/device overlay for the tree\n"
+	    "  --compress C          EROFS compression over the config's erofscompression\n"
+	    "                        (lz4, lz4hc, zstd, lzma, deflate; e.g. zstd,level=9)\n"
+	    "  --pcluster-size N     EROFS physical cluster size (erofs_pcluster_size)\n"
+	    "  --erofs-features F    ztailpacking, fragments, dedupe, chunks (erofs_features)\n"
+	    "  --erofs-target KVER   the oldest Linux to read the root (erofs_target; 6.1)\n"
 	    "  --json                print the manifest on standard output\n"
 	    "  --pcr-key K           RSA key (PEM): sign the UKI's TPM PCR 11 policy\n"
 	    "                        (.pcrpkey + .pcrsig, as systemd-measure sign)\n"
@@ -132,6 +139,10 @@ int cmd_build(int argc, char **argv)
 		O_SB_ENROLL,
 		O_PASS_FILE,
 		O_PASS_ENV,
+		O_COMPRESS,
+		O_PCLUSTER,
+		O_FEATURES,
+		O_TARGET
 	};
 	static const struct option opts[] = {
 	    {"root", required_argument, NULL, O_ROOT},
@@ -146,6 +157,10 @@ int cmd_build(int argc, char **argv)
 	    {"initrd", required_argument, NULL, O_INITRD},
 	    {"profile", required_argument, NULL, O_PROFILE},
 	    {"mtree", required_argument, NULL, O_MTREE},
+	    {"compress", required_argument, NULL, O_COMPRESS},
+	    {"pcluster-size", required_argument, NULL, O_PCLUSTER},
+	    {"erofs-features", required_argument, NULL, O_FEATURES},
+	    {"erofs-target", required_argument, NULL, O_TARGET},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"pcr-key", required_argument, NULL, O_PCR_KEY},
 	    {"pcr-bank", required_argument, NULL, O_PCR_BANK},
@@ -194,6 +209,10 @@ int cmd_build(int argc, char **argv)
 			profiles[n_profiles++] = optarg;
 			break;
 		case O_MTREE: o.mtree_path = optarg; break;
+		case O_COMPRESS: o.erofs_compress = optarg; break;
+		case O_PCLUSTER: o.erofs_pcluster_size = optarg; break;
+		case O_FEATURES: o.erofs_features = optarg; break;
+		case O_TARGET: o.erofs_target = optarg; break;
 		case O_JSON: json = true; break;
 		case O_PCR_KEY: o.pcr_key_path = optarg; break;
 		case O_PCR_BANK:

@@ -13,14 +13,27 @@
 static void help(void)
 {
 	printf("Usage: vcompose erofs (--root DIR | --tar FILE) -o IMG\n"
-	       "                      [--compress none|lz4|lz4hc[:LEVEL]] [--uuid U] [--label L]\n"
+	       "                      [--compress ALG[,level=N]] [--pcluster-size N]\n"
+	       "                      [--erofs-features F,...] [--erofs-target KVER]\n"
+	       "                      [--uuid U] [--label L]\n"
 	       "                      [--mtree F] [--owner keep|root] [--jobs N]\n"
 	       "                      [--source-date-epoch N] [--json] [-q|-v]\n\n"
-	       "Writes an EROFS image (4 KiB blocks) that Linux 6.1 and erofs-utils 1.5 read.\n\n"
+	       "Writes an EROFS image (4 KiB blocks); by default one that Linux 6.1 and\n"
+	       "erofs-utils 1.5 read.\n\n"
 	       "  --root DIR           read a folder (symlinks are never followed)\n"
 	       "  --tar FILE           read an archive (tar, cpio; gz, xz, zst, bz2, lz4; '-')\n"
 	       "  -o, --output IMG     the image; written under a temporary name, then renamed\n"
-	       "  --compress C         none (default), lz4, lz4hc or lz4hc:LEVEL (1..12, 9)\n"
+	       "  --compress C         none (default), lz4, lz4hc[,level=1..12] (9),\n"
+	       "                       zstd[,level=1..22] (3; Linux 6.10),\n"
+	       "                       lzma[,level=0..9|100..109] (6; Linux 5.16) or\n"
+	       "                       deflate[,level=1..9] (1; Linux 6.6); KIWI's and\n"
+	       "                       mkfs.erofs -z spelling: zstd,level=9 or lz4hc,9\n"
+	       "  --pcluster-size N    bytes of a physical cluster: a power of two from\n"
+	       "                       4096 (default) to 1M; over 4096: Linux 5.13\n"
+	       "  --erofs-features F   comma list of ztailpacking, fragments, dedupe,\n"
+	       "                       chunks (none by default)\n"
+	       "  --erofs-target KVER  the oldest Linux that must read the image (6.1);\n"
+	       "                       an option it cannot read is an error\n"
 	       "  --uuid U             filesystem UUID (default: derived from the seed: the\n"
 	       "                       image's name, vcompose's version and the build time)\n"
 	       "  --label L            volume name, up to 16 bytes\n"
@@ -34,19 +47,26 @@ static void help(void)
 	       "  --json               print a JSON summary\n");
 }
 
-static const char *compress_name(enum vc_erofs_compress c)
-{
-	return c == VC_EROFS_LZ4 ? "lz4" : c == VC_EROFS_LZ4HC ? "lz4hc" : "none";
-}
-
 int cmd_erofs(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_UUID, OPT_LABEL, OPT_COMPRESS, OPT_JOBS };
+	enum {
+		OPT_JSON = 256,
+		OPT_UUID,
+		OPT_LABEL,
+		OPT_COMPRESS,
+		OPT_JOBS,
+		OPT_PCLUSTER,
+		OPT_FEATURES,
+		OPT_TARGET
+	};
 	static const struct option opts[] = {
 	    {"root", required_argument, NULL, 'r'},
 	    {"tar", required_argument, NULL, 't'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"compress", required_argument, NULL, OPT_COMPRESS},
+	    {"pcluster-size", required_argument, NULL, OPT_PCLUSTER},
+	    {"erofs-features", required_argument, NULL, OPT_FEATURES},
+	    {"erofs-target", required_argument, NULL, OPT_TARGET},
 	    {"uuid", required_argument, NULL, OPT_UUID},
 	    {"label", required_argument, NULL, OPT_LABEL},
 	    {"mtree", required_argument, NULL, 'm'},
@@ -83,9 +103,22 @@ int cmd_erofs(int argc, char **argv)
 				return cli_usage("erofs", "--owner '%s': expected keep or root",
 						 optarg);
 			break;
+		/* a bad value of these is bad input (exit 1), as in a config */
 		case OPT_COMPRESS:
 			if (vc_erofs_parse_compress(optarg, &eo.compress, &eo.level, &err) < 0)
-				return cli_usage("erofs", "--compress: %s", err.msg);
+				return cli_fail("erofs", &err);
+			break;
+		case OPT_PCLUSTER:
+			if (vc_erofs_parse_pcluster(optarg, &eo.pcluster_size, &err) < 0)
+				return cli_fail("erofs", &err);
+			break;
+		case OPT_FEATURES:
+			if (vc_erofs_parse_features(optarg, &eo.features, &err) < 0)
+				return cli_fail("erofs", &err);
+			break;
+		case OPT_TARGET:
+			if (vc_erofs_parse_kver(optarg, &eo.target, &err) < 0)
+				return cli_fail("erofs", &err);
 			break;
 		case OPT_UUID: uuid = optarg; break;
 		case OPT_LABEL: eo.label = optarg; break;
@@ -112,6 +145,8 @@ int cmd_erofs(int argc, char **argv)
 				 VC_EROFS_LABEL_MAX);
 	if (uuid && vc_uuid_parse(uuid, eo.uuid, &err) < 0)
 		return cli_usage("erofs", "--uuid: %s", err.msg);
+	if (vc_erofs_check_options(&eo, &err) < 0)
+		return cli_fail("erofs", &err);
 	if (cli_epoch(epoch, &to.source_date_epoch, &to.have_epoch, &err) < 0)
 		return cli_fail("erofs", &err);
 	eo.have_build_time = to.have_epoch;
@@ -147,7 +182,7 @@ int cmd_erofs(int argc, char **argv)
 		rc = cli_fail("erofs", &err);
 		goto out;
 	}
-	char us[VC_UUID_STR];
+	char us[VC_UUID_STR], kv[16];
 
 	vc_uuid_format(eo.uuid, us);
 	if (json) {
@@ -176,7 +211,13 @@ int cmd_erofs(int argc, char **argv)
 		else
 			vc_json_null(&j);
 		vc_json_key(&j, "compression");
-		vc_json_string(&j, compress_name(eo.compress));
+		vc_json_string(&j, vc_erofs_compress_name(eo.compress));
+		vc_json_key(&j, "level");
+		vc_json_uint(&j, (uint64_t)eo.level);
+		vc_json_key(&j, "pcluster_size");
+		vc_json_uint(&j, eo.pcluster_size ? eo.pcluster_size : VC_EROFS_BLOCK_SIZE);
+		vc_json_key(&j, "min_kernel");
+		vc_json_string(&j, vc_erofs_kver_str(vc_erofs_min_kver(&eo), kv, sizeof(kv)));
 		vc_json_key(&j, "compressed_files");
 		vc_json_uint(&j, res.n_compressed_files);
 		vc_json_key(&j, "shared_xattrs");
@@ -194,7 +235,7 @@ int cmd_erofs(int argc, char **argv)
 		vc_json_fini(&j);
 	} else if (cli_verbosity >= 0) {
 		printf("%s: %" PRIu64 " bytes, %" PRIu64 " inodes, UUID %s, %s\n", output, res.size,
-		       res.n_inodes, us, compress_name(eo.compress));
+		       res.n_inodes, us, vc_erofs_compress_name(eo.compress));
 	}
 out:
 	vc_file_sink_free(fs);

@@ -103,6 +103,35 @@ static void config_report(void *ctx, enum vc_xmlcfg_level level, const char *msg
 		o->note(o->note_ctx, msg);
 }
 
+/* The EROFS options of the config's erofscompression, erofs_pcluster_size,
+ * erofs_features and erofs_target, the command line's --compress,
+ * --pcluster-size, --erofs-features and --erofs-target over them; checked
+ * against the target before anything is built. */
+static int erofs_options(const struct cx *c, struct vc_erofs_options *eo, struct vc_error *err)
+{
+	const struct vc_compose_options *o = c->o;
+	int r = 0;
+
+	eo->compress = c->cfg->compress;
+	eo->level = (int)c->cfg->compress_level;
+	eo->pcluster_size = c->cfg->erofs_pcluster_size;
+	eo->features = c->cfg->erofs_features;
+	eo->target = c->cfg->erofs_target;
+	if (o->erofs_compress)
+		r = vc_erofs_parse_compress(o->erofs_compress, &eo->compress, &eo->level, err);
+	if (r == 0 && o->erofs_pcluster_size)
+		r = vc_erofs_parse_pcluster(o->erofs_pcluster_size, &eo->pcluster_size, err);
+	if (r == 0 && o->erofs_features)
+		r = vc_erofs_parse_features(o->erofs_features, &eo->features, err);
+	if (r == 0 && o->erofs_target)
+		r = vc_erofs_parse_kver(o->erofs_target, &eo->target, err);
+	if (r == 0)
+		r = vc_erofs_check_options(eo, err);
+	if (r < 0)
+		vc_error_prefix(err, "%s:%u: <type>", o->config_path, c->cfg->type_line);
+	return r;
+}
+
 static int stage_inputs(struct cx *c, struct vc_error *err)
 {
 	const struct vc_compose_options *o = c->o;
@@ -120,6 +149,11 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 	for (size_t i = 0; !xo.report && i < c->cfg->notes.n; i++)
 		if (o->note)
 			o->note(o->note_ctx, c->cfg->notes.v[i]);
+	struct vc_erofs_options eo = {0};
+
+	r = erofs_options(c, &eo, err);
+	if (r < 0)
+		return r;
 
 	struct vc_tree_options to = {
 	    .owner = VC_OWNER_DEFAULT,
@@ -792,12 +826,9 @@ static int stage_erofs(struct cx *c, struct vc_error *err)
 	struct vc_erofs_result res;
 	int r;
 
-	switch (c->cfg->compress) {
-	case VC_CONFIG_COMPRESS_NONE: eo.compress = VC_EROFS_NONE; break;
-	case VC_CONFIG_COMPRESS_LZ4: eo.compress = VC_EROFS_LZ4; break;
-	case VC_CONFIG_COMPRESS_LZ4HC: eo.compress = VC_EROFS_LZ4HC; break;
-	}
-	eo.level = (int)c->cfg->compress_level;
+	r = erofs_options(c, &eo, err);
+	if (r < 0)
+		return r;
 	vc_uuid_derive(c->seed, sizeof(c->seed), "erofs-uuid", eo.uuid);
 	c->root_off = c->esp_size ? VC_ROUND_UP(c->esp_off + c->esp_size, MIB) : MIB;
 	struct vc_sink w =

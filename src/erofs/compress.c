@@ -22,45 +22,253 @@
 #include <assert.h>
 #include <lz4.h>
 #include <lz4hc.h>
+#include <lzma.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "erofs_disk.h"
 #include "erofs_priv.h"
 #include "vcompose/endian.h"
 
-size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart, void *hc_state,
-				 int level, uint8_t *out, struct z_extent *ext)
+/* ---- compressors ----
+ *
+ * Every algorithm fills a physical cluster the same way: as much input as
+ * its compressed form fits into the cluster ("destsize"). LZ4 and
+ * microLZMA do that natively; zstd and DEFLATE are searched for it, from
+ * an estimate that uses the ratio of the segment's previous cluster, so the
+ * result depends on the segment's bytes only, never on what the lane did
+ * before (bytes independent of --jobs). */
+
+/* Bytes of input one pcluster may carry (its decompressed size). */
+static size_t max_input(const struct vc_erofs_codec *c)
 {
-	size_t p = 0, n = 0;
+	if (c->legacy)
+		return 1u << 30; /* LZ4 into 4 KiB cannot pass ~1 MiB anyway */
+	size_t m = (size_t)c->pcluster * 16;
+
+	return m < (1u << 20) ? 1u << 20 : m > (4u << 20) ? 4u << 20 : m;
+}
+
+int vc_erofs_codec_init(struct vc_erofs_codec *c, const struct vc_erofs_options *o,
+			struct vc_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->alg = o->compress;
+	c->level = o->level ? o->level : vc_erofs_level_default(o->compress);
+	c->pcluster = o->pcluster_size ? o->pcluster_size : EROFS_BLKSIZ;
+	c->legacy =
+	    (c->alg == VC_EROFS_LZ4 || c->alg == VC_EROFS_LZ4HC) && c->pcluster == EROFS_BLKSIZ;
+	c->tmp_cap = (size_t)c->pcluster * 2 + 1024;
+	c->tmp[0] = malloc(c->tmp_cap);
+	c->tmp[1] = malloc(c->tmp_cap);
+	if (!c->tmp[0] || !c->tmp[1])
+		goto nomem;
+	switch (c->alg) {
+	case VC_EROFS_LZ4HC:
+		c->hc = malloc((size_t)LZ4_sizeofStateHC());
+		if (!c->hc)
+			goto nomem;
+		break;
+	case VC_EROFS_ZSTD:
+		c->zstd = ZSTD_createCCtx();
+		if (!c->zstd)
+			goto nomem;
+		ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, c->level);
+		/* the kernel decodes windows of up to 1 MiB (Z_EROFS_ZSTD_MAX_DICT_SIZE) */
+		ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_windowLog, VC_EROFS_ZSTD_WINDOWLOG);
+		ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_checksumFlag, 0);
+		ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_contentSizeFlag, 1);
+		break;
+	case VC_EROFS_DEFLATE:
+		if (deflateInit2(&c->z, c->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+			goto nomem;
+		c->z_live = true;
+		break;
+	case VC_EROFS_LZMA: {
+		lzma_stream init = LZMA_STREAM_INIT;
+
+		c->xz = init;
+		if (lzma_lzma_preset(&c->xz_opt, (uint32_t)(c->level % 100) |
+						     (c->level >= 100 ? LZMA_PRESET_EXTREME : 0)))
+			return vc_errorf(err, VC_EINVAL, "erofs: LZMA level %d", c->level);
+		c->xz_opt.dict_size = vc_erofs_lzma_dict(c->pcluster);
+		break;
+	}
+	default: break;
+	}
+	return 0;
+nomem:
+	vc_erofs_codec_fini(c);
+	return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (compressor)");
+}
+
+void vc_erofs_codec_fini(struct vc_erofs_codec *c)
+{
+	free(c->tmp[0]);
+	free(c->tmp[1]);
+	free(c->hc);
+	ZSTD_freeCCtx(c->zstd);
+	if (c->z_live)
+		deflateEnd(&c->z);
+	lzma_end(&c->xz);
+	memset(c, 0, sizeof(*c));
+}
+
+uint32_t vc_erofs_lzma_dict(uint32_t pcluster)
+{
+	/* a pcluster's input at most (max_input): the dictionary never needs more */
+	/* a pcluster's input rarely passes 16 times its size: a larger window
+	 * gains nothing and costs the encoder its set-up per pcluster */
+	uint64_t d = (uint64_t)pcluster * 16;
+
+	return d > (4u << 20) ? 4u << 20 : (uint32_t)d;
+}
+
+/* One try: compresses in[0..len) whole into out (cap bytes). Returns the
+ * size, or 0 when it does not fit (or fails). */
+static size_t try_whole(struct vc_erofs_codec *c, const uint8_t *in, size_t len, uint8_t *out,
+			size_t cap)
+{
+	if (c->alg == VC_EROFS_ZSTD) {
+		size_t r = ZSTD_compress2(c->zstd, out, cap, in, len);
+
+		return ZSTD_isError(r) ? 0 : r;
+	}
+	/* DEFLATE */
+	deflateReset(&c->z);
+	c->z.next_in = (Bytef *)(uintptr_t)in;
+	c->z.avail_in = (uInt)len;
+	c->z.next_out = out;
+	c->z.avail_out = (uInt)cap;
+	if (deflate(&c->z, Z_FINISH) != Z_STREAM_END)
+		return 0;
+	return (size_t)c->z.total_out;
+}
+
+/* The longest prefix of in[0..len) whose compressed form fits cap bytes,
+ * searched from the guess `hint` (input bytes); the result is in
+ * c->tmp[c->best]. Returns its compressed size (0: none fits). */
+static size_t fit_search(struct vc_erofs_codec *c, const uint8_t *in, size_t len, size_t cap,
+			 size_t hint, size_t *ret_in)
+{
+	size_t lo = 0, lo_c = 0, hi = len + 1; /* lo fits, hi does not */
+	size_t m = hint < len ? hint : len;
+	int slot = 0;
+
+	if (m == 0)
+		m = len < cap * 2 ? len : cap * 2;
+	for (int i = 0; i < 12 && hi > lo + 1; i++) {
+		size_t cs = try_whole(c, in, m, c->tmp[slot], c->tmp_cap);
+		size_t next;
+
+		if (cs && cs <= cap) {
+			lo = m;
+			lo_c = cs;
+			c->best = slot;
+			slot ^= 1;
+			if (m == len || cap - cs <= cap / 64)
+				break;
+			next = (size_t)((uint64_t)m * cap / cs) - m / 64;
+		} else {
+			hi = m;
+			/* a known size gives a linear estimate, else halve towards lo */
+			next = cs ? (size_t)((uint64_t)m * cap / cs) - m / 64 : lo + (m - lo) / 2;
+		}
+		if (next <= lo)
+			next = lo + (hi - lo) / 2;
+		if (next >= hi)
+			next = lo + (hi - lo) / 2;
+		if (next <= lo || next >= hi)
+			break;
+		m = next;
+	}
+	*ret_in = lo;
+	return lo_c;
+}
+
+/* Compresses a prefix of in[0..len) into at most cap bytes, into
+ * *ret_out (the codec's buffer); *ret_in is the prefix's length. Returns
+ * the compressed size, 0 if nothing fits. */
+static size_t destsize(struct vc_erofs_codec *c, const uint8_t *in, size_t len, size_t cap,
+		       size_t hint, size_t *ret_in, const uint8_t **ret_out)
+{
+	int src = len > (1u << 30) ? 1 << 30 : (int)len, cs;
+
+	switch (c->alg) {
+	case VC_EROFS_LZ4:
+	case VC_EROFS_LZ4HC:
+		cs = LZ4_compress_destSize((const char *)in, (char *)c->tmp[0], &src, (int)cap);
+		/* LZ4HC only where fast LZ4 gains: on data that is already
+		 * compressed (a kernel, archives) it searches long for nothing */
+		if (c->alg == VC_EROFS_LZ4HC && cs > 0 && (size_t)src > EROFS_BLKSIZ) {
+			src = len > (1u << 30) ? 1 << 30 : (int)len;
+			cs = LZ4_compress_HC_destSize(c->hc, (const char *)in, (char *)c->tmp[0],
+						      &src, (int)cap, c->level);
+		}
+		*ret_in = cs > 0 ? (size_t)src : 0;
+		*ret_out = c->tmp[0];
+		return cs > 0 ? (size_t)cs : 0;
+	case VC_EROFS_LZMA: {
+		lzma_ret r = lzma_microlzma_encoder(&c->xz, &c->xz_opt);
+
+		if (r != LZMA_OK)
+			return 0;
+		c->xz.next_in = in;
+		c->xz.avail_in = len;
+		c->xz.next_out = c->tmp[0];
+		c->xz.avail_out = cap;
+		r = lzma_code(&c->xz, LZMA_FINISH);
+		if (r != LZMA_STREAM_END)
+			return 0;
+		*ret_in = (size_t)c->xz.total_in;
+		*ret_out = c->tmp[0];
+		return (size_t)c->xz.total_out;
+	}
+	default: {
+		size_t cs2 = fit_search(c, in, len, cap, hint, ret_in);
+
+		*ret_out = c->tmp[c->best];
+		return cs2;
+	}
+	}
+}
+
+size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
+				 struct vc_erofs_codec *c, uint8_t *out, struct z_extent *ext)
+{
+	const size_t cap = c->pcluster, max_in = max_input(c);
+	size_t p = 0, n = 0, hint = 0;
+	uint8_t *dst = out;
 
 	while (p < len) {
 		size_t rem = len - p;
-		uint8_t *dst = out + n * EROFS_BLKSIZ;
 
 		if (rem > EROFS_BLKSIZ) {
-			int src = rem > (1u << 30) ? 1 << 30 : (int)rem;
-			int c;
+			size_t src = 0;
+			const uint8_t *cz;
+			size_t cs =
+			    destsize(c, in + p, rem < max_in ? rem : max_in, cap, hint, &src, &cz);
+			size_t nblk = (cs + EROFS_BLKSIZ - 1) / EROFS_BLKSIZ;
 
-			c = LZ4_compress_destSize((const char *)in + p, (char *)dst, &src,
-						  EROFS_BLKSIZ);
-			/* LZ4HC only where fast LZ4 gains: on data that is already
-			 * compressed (a kernel, archives) it searches long for nothing */
-			if (hc_state && c > 0 && (size_t)src > EROFS_BLKSIZ) {
-				src = rem > (1u << 30) ? 1 << 30 : (int)rem;
-				c = LZ4_compress_HC_destSize(hc_state, (const char *)in + p,
-							     (char *)dst, &src, EROFS_BLKSIZ,
-							     level);
-			}
-			/* Worth it only when one block holds more than a block of input. */
-			if (c > 0 && (size_t)src > EROFS_BLKSIZ) {
-				/* lz4_0padding: the data ends the cluster. */
-				memmove(dst + EROFS_BLKSIZ - c, dst, (size_t)c);
-				memset(dst, 0, EROFS_BLKSIZ - (size_t)c);
+			/* Worth it only when the blocks hold more than as many blocks
+			 * of input; the decoder finds the data after the zero padding,
+			 * so it must not start with a zero byte. */
+			if (cs > 0 && src > nblk * EROFS_BLKSIZ && cz[0] != 0) {
+				size_t bytes = nblk * EROFS_BLKSIZ;
+
+				/* zero_padding: the data ends the cluster. */
+				memset(dst, 0, bytes - cs);
+				memcpy(dst + bytes - cs, cz, cs);
 				ext[n].lstart = lstart + p;
 				ext[n].llen = (uint32_t)src;
+				ext[n].nblk = (uint16_t)nblk;
 				ext[n].raw = 0;
 				n++;
-				p += (size_t)src;
+				p += src;
+				dst += bytes;
+				hint = src;
 				continue;
 			}
 		}
@@ -70,9 +278,11 @@ size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
 		memset(dst + take, 0, EROFS_BLKSIZ - take);
 		ext[n].lstart = lstart + p;
 		ext[n].llen = (uint32_t)take;
+		ext[n].nblk = 1;
 		ext[n].raw = 1;
 		n++;
 		p += take;
+		dst += EROFS_BLKSIZ;
 	}
 	return n;
 }
@@ -152,8 +362,18 @@ static size_t put_pack(uint8_t *out, const struct lent *e, size_t count, unsigne
 	return bytes;
 }
 
+/* Big pclusters: a pcluster's "marker", the lcluster the kernel counts
+ * its blocks at when it walks a pack: the first NONHEAD (holding CBLKCNT)
+ * if it has one, else its head. */
+static uint64_t marker_lcn(const struct z_extent *x)
+{
+	uint64_t head = x->lstart / EROFS_BLKSIZ;
+
+	return head + (x->lstart + x->llen >= (head + 2) * EROFS_BLKSIZ ? 1 : 0);
+}
+
 void vc_erofs_zindex_encode(uint64_t size, unsigned ebase_mod32, const struct z_extent *ext,
-			    size_t n, uint32_t blkaddr, uint8_t *out)
+			    size_t n, uint32_t blkaddr, bool big, uint8_t *out)
 {
 	struct zplan z = zplan_of(size, ebase_mod32);
 	size_t total = z.initial4 + z.mid2 + z.end4;
@@ -161,6 +381,8 @@ void vc_erofs_zindex_encode(uint64_t size, unsigned ebase_mod32, const struct z_
 	size_t k = 0; /* next extent */
 	size_t lcn = 0;
 	uint32_t counter = blkaddr - 1;
+	size_t q = 0;	       /* big: the first pcluster whose marker is in this pack or later */
+	uint32_t qb = blkaddr; /* its block */
 
 	/* Entry of lcluster j, computed on the fly from the extents. */
 	for (size_t region = 0; region < 3; region++) {
@@ -170,6 +392,13 @@ void vc_erofs_zindex_encode(uint64_t size, unsigned ebase_mod32, const struct z_
 		while (cnt > 0) {
 			size_t take = cnt < vcnt ? cnt : vcnt;
 
+			if (big) {
+				/* the kernel adds the blocks of the pclusters it
+				 * counts in the pack to its base */
+				while (q < n && marker_lcn(&ext[q]) < lcn)
+					qb += ext[q++].nblk;
+				counter = qb;
+			}
 			for (size_t i = 0; i < take; i++, lcn++) {
 				struct lent *e = &buf[i];
 				uint64_t lo_b = (uint64_t)lcn * EROFS_BLKSIZ;
@@ -195,9 +424,18 @@ void vc_erofs_zindex_encode(uint64_t size, unsigned ebase_mod32, const struct z_
 					e->type = Z_EROFS_LCLUSTER_TYPE_NONHEAD;
 					e->lo = (uint16_t)(d0 > 2047 ? 2047 : d0);
 					e->delta1 = (uint16_t)(end - lcn);
+					if (big && d0 == 1)
+						e->lo = e->delta1 =
+						    (uint16_t)(Z_EROFS_LI_D0_CBLKCNT | ext[k].nblk);
 				}
 			}
-			out += put_pack(out, buf, take, vcnt, &counter);
+			if (big) {
+				uint32_t base = counter;
+
+				out += put_pack(out, buf, take, vcnt, &base);
+			} else {
+				out += put_pack(out, buf, take, vcnt, &counter);
+			}
 			cnt -= take;
 		}
 	}

@@ -2,7 +2,6 @@
 /* EROFS data: step 3 of vc_erofs_write (see erofs.c), the blocks of files
  * and directories, computed on the pool and placed strictly in order. */
 #include <pthread.h>
-#include <lz4hc.h>
 #include <sys/mman.h>
 #include <assert.h>
 #include <inttypes.h>
@@ -46,7 +45,8 @@ struct lane {
 	uint8_t *in, *out; /* cap bytes each */
 	size_t cap;
 	struct z_extent *ext; /* vc_erofs_max_extents(SEGMENT_Z_BYTES) */
-	void *hc;	      /* LZ4HC state */
+	struct vc_erofs_codec codec;
+	bool codec_live;
 };
 
 struct task {
@@ -123,10 +123,15 @@ static int lane_reserve(struct writer *w, struct lane *l, uint64_t len, struct v
 
 	if (!l->ext) {
 		l->ext = calloc(vc_erofs_max_extents(SEGMENT_Z_BYTES), sizeof(*l->ext));
-		if (w->o->compress == VC_EROFS_LZ4HC)
-			l->hc = malloc((size_t)LZ4_sizeofStateHC());
-		if (!l->ext || (w->o->compress == VC_EROFS_LZ4HC && !l->hc))
+		if (!l->ext)
 			return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (compression)");
+		if (w->o->compress != VC_EROFS_NONE) {
+			int r = vc_erofs_codec_init(&l->codec, w->o, err);
+
+			if (r < 0)
+				return r;
+			l->codec_live = true;
+		}
 	}
 	if (cap <= l->cap)
 		return 0;
@@ -211,12 +216,13 @@ static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_
 		r = vc_erofs_read_content(w, e->n, tk->off, l->in, (size_t)tk->len, err);
 	if (r < 0)
 		return r;
-	tk->n_ext = vc_erofs_compress_segment(l->in, (size_t)tk->len, tk->off, l->hc,
-					      w->o->level ? w->o->level : LZ4HC_CLEVEL_DEFAULT,
-					      l->out, l->ext);
+	tk->n_ext =
+	    vc_erofs_compress_segment(l->in, (size_t)tk->len, tk->off, &l->codec, l->out, l->ext);
 	tk->ext = l->ext;
 	tk->blocks = l->out;
-	tk->n_blocks = (uint32_t)tk->n_ext;
+	tk->n_blocks = 0;
+	for (size_t i = 0; i < tk->n_ext; i++)
+		tk->n_blocks += l->ext[i].nblk;
 	return 0;
 }
 
@@ -526,7 +532,8 @@ int vc_erofs_write_data(struct writer *w)
 		free(s.lanes[i].in);
 		free(s.lanes[i].out);
 		free(s.lanes[i].ext);
-		free(s.lanes[i].hc);
+		if (s.lanes[i].codec_live)
+			vc_erofs_codec_fini(&s.lanes[i].codec);
 	}
 	free(s.lanes);
 	free(s.free_lanes);

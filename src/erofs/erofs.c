@@ -46,39 +46,6 @@ uint32_t vc_erofs_crc32c(uint32_t crc, const void *buf, size_t len)
 	return crc;
 }
 
-int vc_erofs_parse_compress(const char *s, enum vc_erofs_compress *ret_c, int *ret_level,
-			    struct vc_error *err)
-{
-	if (strcmp(s, "none") == 0) {
-		*ret_c = VC_EROFS_NONE;
-		*ret_level = 0;
-		return 0;
-	}
-	if (strcmp(s, "lz4") == 0) {
-		*ret_c = VC_EROFS_LZ4;
-		*ret_level = 0;
-		return 0;
-	}
-	if (strncmp(s, "lz4hc", 5) == 0 && (s[5] == '\0' || s[5] == ':')) {
-		int level = 0;
-
-		if (s[5] == ':') {
-			uint64_t v;
-
-			if (vc_parse_u64(s + 6, false, &v, err) < 0 || v < 1 || v > 12)
-				return vc_errorf(err, VC_EINVAL,
-						 "compression '%s': the LZ4HC level must be 1..12",
-						 s);
-			level = (int)v;
-		}
-		*ret_c = VC_EROFS_LZ4HC;
-		*ret_level = level;
-		return 0;
-	}
-	return vc_errorf(err, VC_EINVAL,
-			 "compression '%s': expected none, lz4, lz4hc or lz4hc:LEVEL", s);
-}
-
 int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 		   const struct vc_sink *out, struct vc_erofs_result *ret, struct vc_error *err)
 {
@@ -90,8 +57,9 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 	if (o->label && strlen(o->label) > VC_EROFS_LABEL_MAX)
 		return vc_errorf(err, VC_EINVAL, "erofs: label '%s' is longer than %d bytes",
 				 o->label, VC_EROFS_LABEL_MAX);
-	if (o->compress == VC_EROFS_LZ4HC && (o->level < 0 || o->level > 12))
-		return vc_errorf(err, VC_EINVAL, "erofs: LZ4HC level %d: expected 1..12", o->level);
+	r = vc_erofs_check_options(o, err);
+	if (r < 0)
+		return r;
 	if (o->have_build_time) {
 		w.build_time = o->build_time;
 	} else {
@@ -103,6 +71,21 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 	if (w.build_time < 0)
 		w.build_time = 0;
 	w.meta_start = EROFS_SUPER_OFFSET + sizeof(struct erofs_super_block_disk);
+	if (o->compress != VC_EROFS_NONE) {
+		static const uint8_t ids[] = {
+		    [VC_EROFS_LZ4] = Z_EROFS_COMPRESSION_LZ4,
+		    [VC_EROFS_LZ4HC] = Z_EROFS_COMPRESSION_LZ4,
+		    [VC_EROFS_ZSTD] = Z_EROFS_COMPRESSION_ZSTD,
+		    [VC_EROFS_LZMA] = Z_EROFS_COMPRESSION_LZMA,
+		    [VC_EROFS_DEFLATE] = Z_EROFS_COMPRESSION_DEFLATE,
+		};
+
+		w.alg_id = ids[o->compress];
+		w.big = o->pcluster_size > EROFS_BLKSIZ;
+		w.cfgs = w.big || w.alg_id != Z_EROFS_COMPRESSION_LZ4;
+		if (w.cfgs) /* the record is at a 4-byte boundary: 1152 is one */
+			w.meta_start += vc_erofs_cfgs_size(w.alg_id);
+	}
 
 	r = vc_erofs_probe_files(&w);
 	if (r == 0)

@@ -15,9 +15,54 @@
 #define EROFS_BLKSIZ	   4096u
 #define EROFS_ISLOT	   32 /* nid = byte offset from meta_blkaddr / 32 */
 
-#define EROFS_FEATURE_COMPAT_SB_CHKSUM	    0x1
-#define EROFS_FEATURE_COMPAT_MTIME	    0x2 /* inodes carry their own mtime */
-#define EROFS_FEATURE_INCOMPAT_LZ4_0PADDING 0x1 /* compressed data ends its pcluster */
+#define EROFS_FEATURE_COMPAT_SB_CHKSUM	      0x1
+#define EROFS_FEATURE_COMPAT_MTIME	      0x2 /* inodes carry their own mtime */
+#define EROFS_FEATURE_INCOMPAT_LZ4_0PADDING   0x1 /* compressed data ends its pcluster */
+#define EROFS_FEATURE_INCOMPAT_COMPR_CFGS     0x2 /* u1 is an algorithm bitmap; records follow */
+#define EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER   0x2 /* the same bit: pclusters over a block */
+#define EROFS_FEATURE_INCOMPAT_CHUNKED_FILE   0x4
+#define EROFS_FEATURE_INCOMPAT_DEVICE_TABLE   0x8
+#define EROFS_FEATURE_INCOMPAT_ZTAILPACKING   0x10
+#define EROFS_FEATURE_INCOMPAT_FRAGMENTS      0x20
+#define EROFS_FEATURE_INCOMPAT_DEDUPE	      0x20 /* the same bit */
+#define EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES 0x40
+
+/* With COMPR_CFGS, after the superblock (at 1024 + 128), one record per
+ * algorithm of the u1 bitmap in bit order, each at a 4-byte boundary: a
+ * le16 size, then that many bytes (the structs below). */
+enum {
+	Z_EROFS_COMPRESSION_LZ4 = 0,
+	Z_EROFS_COMPRESSION_LZMA = 1, /* microLZMA */
+	Z_EROFS_COMPRESSION_DEFLATE = 2,
+	Z_EROFS_COMPRESSION_ZSTD = 3,
+};
+
+struct z_erofs_lz4_cfgs_disk {	     /* 14 bytes */
+	uint8_t max_distance[2];     /* le16 */
+	uint8_t max_pclusterblks[2]; /* le16 blocks of the largest pcluster */
+	uint8_t reserved[10];
+};
+static_assert(sizeof(struct z_erofs_lz4_cfgs_disk) == 14, "lz4 cfgs are 14 bytes");
+
+struct z_erofs_lzma_cfgs_disk { /* 14 bytes */
+	uint8_t dict_size[4];	/* le32, 4 KiB .. 8 MiB */
+	uint8_t format[2];	/* le16 0: microLZMA */
+	uint8_t reserved[8];
+};
+static_assert(sizeof(struct z_erofs_lzma_cfgs_disk) == 14, "lzma cfgs are 14 bytes");
+
+struct z_erofs_deflate_cfgs_disk { /* 6 bytes */
+	uint8_t windowbits;	   /* 8..15 */
+	uint8_t reserved[5];
+};
+static_assert(sizeof(struct z_erofs_deflate_cfgs_disk) == 6, "deflate cfgs are 6 bytes");
+
+struct z_erofs_zstd_cfgs_disk { /* 6 bytes */
+	uint8_t format;		/* 0 */
+	uint8_t windowlog;	/* windowLog - 10, up to 10 (1 MiB) */
+	uint8_t reserved[4];
+};
+static_assert(sizeof(struct z_erofs_zstd_cfgs_disk) == 6, "zstd cfgs are 6 bytes");
 
 struct erofs_super_block_disk {	    /* at byte 1024, 128 bytes */
 	uint8_t magic[4];	    /* le32 EROFS_MAGIC */
@@ -35,7 +80,8 @@ struct erofs_super_block_disk {	    /* at byte 1024, 128 bytes */
 	uint8_t uuid[16];
 	uint8_t volume_name[16];     /* not NUL-terminated when 16 bytes */
 	uint8_t feature_incompat[4]; /* le32 */
-	uint8_t u1[2];		     /* le16 lz4_max_distance (no compr_cfgs) */
+	uint8_t u1[2];		     /* le16 lz4_max_distance, or with COMPR_CFGS
+				      * available_compr_algs (1 << Z_EROFS_COMPRESSION_*) */
 	uint8_t extra_devices[2];    /* le16 0 */
 	uint8_t devt_slotoff[2];     /* le16 0 */
 	uint8_t reserved2[38];
@@ -143,7 +189,14 @@ struct z_erofs_map_header_disk { /* 8 bytes */
 };
 static_assert(sizeof(struct z_erofs_map_header_disk) == 8, "map header is 8 bytes");
 
-#define Z_EROFS_ADVISE_COMPACTED_2B 0x0001
+#define Z_EROFS_ADVISE_COMPACTED_2B    0x0001
+#define Z_EROFS_ADVISE_BIG_PCLUSTER_1  0x0002 /* HEAD1 pclusters may span blocks */
+#define Z_EROFS_ADVISE_BIG_PCLUSTER_2  0x0004 /* HEAD2 (compact indexes: both or none) */
+#define Z_EROFS_ADVISE_INLINE_PCLUSTER 0x0008 /* ztailpacking */
+
+/* In the first NONHEAD lcluster of a pcluster with BIG_PCLUSTER: its
+ * compressed block count, in place of delta[0] (which is then 1). */
+#define Z_EROFS_LI_D0_CBLKCNT (1u << 11)
 
 enum {
 	Z_EROFS_LCLUSTER_TYPE_PLAIN = 0,   /* stored as it is */

@@ -5,27 +5,59 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <lzma.h>
 #include <stdint.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "vcompose/erofs.h"
 
-/* One extent of a compressed file: a 4 KiB physical cluster holding either
- * LZ4 data (0-padded at its start) or raw bytes, for the logical range
- * [lstart, lstart + llen). Clusters of a file are consecutive blocks. */
+/* One extent of a compressed file: a physical cluster of nblk blocks
+ * holding compressed data (0-padded at its start) or one block of raw
+ * bytes, for the logical range [lstart, lstart + llen). Clusters of a
+ * file are consecutive blocks. */
 struct z_extent {
 	uint64_t lstart;
 	uint32_t llen;
-	uint8_t raw; /* 1: stored as it is (PLAIN lcluster); 0: LZ4 (HEAD) */
+	uint16_t nblk; /* blocks of the pcluster; 1 when raw */
+	uint8_t raw;   /* 1: stored as it is (PLAIN lcluster); 0: compressed (HEAD) */
 };
 
+#define VC_EROFS_ZSTD_WINDOWLOG 20 /* Z_EROFS_ZSTD_MAX_DICT_SIZE: 1 MiB */
+
+/* A compressor's state, one per lane (compress.c). */
+struct vc_erofs_codec {
+	enum vc_erofs_compress alg;
+	int level;	   /* resolved: never 0 for a leveled algorithm */
+	uint32_t pcluster; /* bytes */
+	bool legacy;	   /* LZ4 / LZ4HC into 4 KiB: what Linux 5.4 reads */
+	uint8_t *tmp[2];   /* tmp_cap bytes each: tries and the best fit */
+	size_t tmp_cap;
+	int best;
+	void *hc; /* LZ4HC state */
+	ZSTD_CCtx *zstd;
+	z_stream z;
+	bool z_live;
+	lzma_stream xz;
+	lzma_options_lzma xz_opt;
+};
+
+int vc_erofs_codec_init(struct vc_erofs_codec *c, const struct vc_erofs_options *o,
+			struct vc_error *err);
+void vc_erofs_codec_fini(struct vc_erofs_codec *c);
+
+/* The microLZMA dictionary for pclusters of this size (written in the
+ * superblock's LZMA record too). */
+uint32_t vc_erofs_lzma_dict(uint32_t pcluster);
+
 /* Compresses in[0..len) (a segment that starts at a 4 KiB boundary of the
- * file, at logical offset lstart) into whole 4 KiB clusters appended to
- * out (len_out bytes, a multiple of 4096, capacity enough for len rounded
- * up to blocks) and extents appended to ext. hc_state: NULL for LZ4, else
- * an LZ4HC state of LZ4_sizeofStateHC() bytes. Returns the number of
- * extents. Pure function: the bytes depend on the input and level only. */
-size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart, void *hc_state,
-				 int level, uint8_t *out, struct z_extent *ext);
+ * file, at logical offset lstart) into pclusters appended to out (a
+ * multiple of 4096 bytes, capacity enough for len rounded up to blocks)
+ * and extents appended to ext. Returns the number of extents. The bytes
+ * depend on the input and the codec's algorithm, level and pcluster size
+ * only. */
+size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
+				 struct vc_erofs_codec *c, uint8_t *out, struct z_extent *ext);
 
 /* Upper bound of extents for a segment of len bytes. */
 static inline size_t vc_erofs_max_extents(size_t len)
@@ -38,9 +70,15 @@ static inline size_t vc_erofs_max_extents(size_t len)
 size_t vc_erofs_zindex_size(uint64_t size, unsigned ebase_mod32);
 
 /* Encodes the compact indexes of a file (size bytes, extents ext[0..n),
- * first cluster at block blkaddr) into out (vc_erofs_zindex_size bytes). */
+ * first cluster at block blkaddr) into out (vc_erofs_zindex_size bytes);
+ * big: with big pclusters (CBLKCNT, pack bases as the kernel counts). */
 void vc_erofs_zindex_encode(uint64_t size, unsigned ebase_mod32, const struct z_extent *ext,
-			    size_t n, uint32_t blkaddr, uint8_t *out);
+			    size_t n, uint32_t blkaddr, bool big, uint8_t *out);
+
+/* options.c */
+#define VC_EROFS_FEATURES_BUILT 0u /* features this writer writes so far */
+int vc_erofs_level_default(enum vc_erofs_compress c);
+int vc_erofs_check_level(enum vc_erofs_compress c, int level, struct vc_error *err);
 
 /* ---- the writer's state, shared by its files ---- */
 
@@ -99,6 +137,9 @@ struct writer {
 	uint64_t meta_end;   /* end of metadata (bytes) */
 	uint32_t next_blk;   /* next free data block */
 	uint64_t n_compressed;
+	bool big;		 /* big pclusters */
+	bool cfgs;		 /* COMPR_CFGS: a record for the algorithm after the superblock */
+	uint8_t alg_id;		 /* Z_EROFS_COMPRESSION_* */
 	uint8_t *incompressible; /* by node index: the probe found nothing to gain */
 };
 
@@ -138,5 +179,7 @@ int vc_erofs_write_data(struct writer *w);
 /* meta.c: step 4 */
 int vc_erofs_zero_meta(struct writer *w);
 int vc_erofs_write_meta(struct writer *w, uint32_t blocks);
+size_t vc_erofs_cfgs_size(uint8_t alg_id);
+void vc_erofs_put_cfgs(struct writer *w, uint8_t *out);
 
 #endif

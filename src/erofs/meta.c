@@ -97,11 +97,15 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 
 		out += hdr - (core + e->xattr_isize);
 		h = (void *)out;
-		vc_put_le16(h->h_advise, Z_EROFS_ADVISE_COMPACTED_2B);
-		h->h_algorithmtype = 0; /* LZ4 */
-		h->h_clusterbits = 0;	/* 4 KiB lclusters */
+		vc_put_le16(h->h_advise, Z_EROFS_ADVISE_COMPACTED_2B |
+					     (w->big ? Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
+							   Z_EROFS_ADVISE_BIG_PCLUSTER_2
+						     : 0));
+		h->h_algorithmtype = w->alg_id; /* HEAD1's algorithm */
+		h->h_clusterbits = 0;		/* 4 KiB lclusters */
 		out += 8;
-		vc_erofs_zindex_encode(e->size, (hdr + 8) % 32, e->ext, e->n_ext, e->blkaddr, out);
+		vc_erofs_zindex_encode(e->size, (hdr + 8) % 32, e->ext, e->n_ext, e->blkaddr,
+				       w->big, out);
 	}
 }
 
@@ -110,6 +114,55 @@ static int cmp_off(const void *a, const void *b)
 	const struct einode *x = *(struct einode *const *)a, *y = *(struct einode *const *)b;
 
 	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The algorithm's record after the superblock (COMPR_CFGS): a le16 size,
+ * then the algorithm's struct; vc_erofs_cfgs_size bytes. */
+size_t vc_erofs_cfgs_size(uint8_t alg_id)
+{
+	switch (alg_id) {
+	case Z_EROFS_COMPRESSION_LZMA: return 2 + sizeof(struct z_erofs_lzma_cfgs_disk);
+	case Z_EROFS_COMPRESSION_DEFLATE: return 2 + sizeof(struct z_erofs_deflate_cfgs_disk);
+	case Z_EROFS_COMPRESSION_ZSTD: return 2 + sizeof(struct z_erofs_zstd_cfgs_disk);
+	default: return 2 + sizeof(struct z_erofs_lz4_cfgs_disk);
+	}
+}
+
+void vc_erofs_put_cfgs(struct writer *w, uint8_t *out)
+{
+	uint32_t pcluster = w->o->pcluster_size ? w->o->pcluster_size : EROFS_BLKSIZ;
+	size_t size = vc_erofs_cfgs_size(w->alg_id) - 2;
+
+	memset(out, 0, size + 2);
+	vc_put_le16(out, (uint16_t)size);
+	out += 2;
+	switch (w->alg_id) {
+	case Z_EROFS_COMPRESSION_LZMA: {
+		struct z_erofs_lzma_cfgs_disk *c = (void *)out;
+
+		vc_put_le32(c->dict_size, vc_erofs_lzma_dict(pcluster));
+		break;
+	}
+	case Z_EROFS_COMPRESSION_DEFLATE: {
+		struct z_erofs_deflate_cfgs_disk *c = (void *)out;
+
+		c->windowbits = 15;
+		break;
+	}
+	case Z_EROFS_COMPRESSION_ZSTD: {
+		struct z_erofs_zstd_cfgs_disk *c = (void *)out;
+
+		c->windowlog = VC_EROFS_ZSTD_WINDOWLOG - 10;
+		break;
+	}
+	default: {
+		struct z_erofs_lz4_cfgs_disk *c = (void *)out;
+
+		vc_put_le16(c->max_distance, 65535);
+		vc_put_le16(c->max_pclusterblks, (uint16_t)(pcluster / EROFS_BLKSIZ));
+		break;
+	}
+	}
 }
 
 static void put_super(struct writer *w, uint8_t *block0, uint32_t blocks)
@@ -131,10 +184,15 @@ static void put_super(struct writer *w, uint8_t *block0, uint32_t blocks)
 	memcpy(sb->uuid, o->uuid, 16);
 	if (o->label)
 		memcpy(sb->volume_name, o->label, strlen(o->label));
-	if (w->n_compressed) {
+	if (w->n_compressed && !w->cfgs) {
 		vc_put_le32(sb->feature_incompat, EROFS_FEATURE_INCOMPAT_LZ4_0PADDING);
 		/* lz4_max_distance: LZ4's own window, as mkfs.erofs states it */
 		vc_put_le16(sb->u1, 65535);
+	} else if (w->n_compressed) {
+		vc_put_le32(sb->feature_incompat, EROFS_FEATURE_INCOMPAT_LZ4_0PADDING |
+						      EROFS_FEATURE_INCOMPAT_COMPR_CFGS);
+		vc_put_le16(sb->u1, (uint16_t)(1u << w->alg_id));
+		vc_erofs_put_cfgs(w, block0 + EROFS_SUPER_OFFSET + sizeof(*sb));
 	}
 	vc_put_le32(sb->checksum, vc_erofs_crc32c(~0u, block0 + EROFS_SUPER_OFFSET,
 						  EROFS_BLKSIZ - EROFS_SUPER_OFFSET));

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "vcompose/endian.h"
+#include "vcompose/erofs.h"
 #include "vcompose/pe.h"
 #include "vcompose/sha256.h"
 #include "vcompose/sign.h"
@@ -127,6 +128,14 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 			}
 		}
 	vc_json_end_array(j);
+	/* the oldest Linux that mounts it, from the feature bits (and the
+	 * algorithm bitmap of compr_cfgs) */
+	unsigned kver = vc_erofs_kver_of_features(sb.feature_compat, sb.feature_incompat, sb.u1);
+	char kv[16];
+
+	jkey_str(j, "oldestLinux",
+		 kver == UINT32_MAX ? "newer than vcompose knows"
+				    : vc_erofs_kver_str(kver, kv, sizeof(kv)));
 	snprintf(hex, sizeof(hex), "%08x", sb.checksum);
 	jkey_str(j, "checksum", hex);
 	vc_json_key(j, "checksumOk");
@@ -144,7 +153,16 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 	jkey_uint(j, "symlinks", c.symlinks);
 	jkey_uint(j, "specialFiles", c.other);
 	jkey_uint(j, "compressedFiles", c.compressed);
-	jkey_str(j, "compression", c.compressed || (sb.feature_incompat & 1) ? "lz4" : "none");
+	/* with compr_cfgs, u1 is the bitmap of the algorithms used */
+	static const char *const algs[] = {"lz4", "lzma", "deflate", "zstd"};
+	const char *alg = c.compressed || (sb.feature_incompat & 1) ? "lz4" : "none";
+
+	for (unsigned a = 0; (sb.feature_incompat & 2) && a < VC_ARRAY_SIZE(algs); a++)
+		if (sb.u1 & (1u << a)) {
+			alg = algs[a];
+			break;
+		}
+	jkey_str(j, "compression", alg);
 	vc_json_end_object(j);
 }
 

@@ -121,41 +121,35 @@ static int p_filesystem(struct xc_ctx *c, const xmlNode *t, const struct xc_type
 		       "expected btrfs, ext2, ext3, ext4, squashfs, erofs or xfs");
 }
 
+/* erofscompression (KIWI's; the strings of mkfs.erofs -z: "zstd,level=9")
+ * and our erofs_pcluster_size, erofs_features, erofs_target: parsed by the
+ * erofs module, as vcompose erofs parses its options; whether the target
+ * reads them all is checked before the image is built. */
 static int p_erofscompression(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
+{
+	struct vc_error e = {0};
+	int level = 0;
+
+	if (vc_erofs_parse_compress(xc_attr(t, a->name), &c->cfg->compress, &level, &e) < 0)
+		return xc_fail(c, t, a->name, e.code, "%s", e.msg);
+	c->cfg->compress_level = (unsigned)level;
+	return 0;
+}
+
+static int p_erofs_option(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
 {
 	const char *v = xc_attr(t, a->name);
 	struct vc_config *cfg = c->cfg;
+	struct vc_error e = {0};
+	int r;
 
-	if (!strcmp(v, "none") || !strcmp(v, "uncompressed")) {
-		cfg->compress = VC_CONFIG_COMPRESS_NONE;
-		return 0;
-	}
-	if (!strcmp(v, "lz4")) {
-		cfg->compress = VC_CONFIG_COMPRESS_LZ4;
-		return 0;
-	}
-	if (!strncmp(v, "lz4hc", 5)) {
-		cfg->compress = VC_CONFIG_COMPRESS_LZ4HC;
-		if (!v[5])
-			return 0;
-		/* "lz4hc,9" (mkfs.erofs -z syntax, what KIWI passes) or "lz4hc:9" */
-		if ((v[5] == ',' || v[5] == ':') && v[6] >= '1' && v[6] <= '9') {
-			unsigned lvl = (unsigned)(v[6] - '0');
-			if (v[7] >= '0' && v[7] <= '9' && !v[8])
-				lvl = lvl * 10 + (unsigned)(v[7] - '0');
-			else if (v[7])
-				lvl = 0;
-			if (lvl >= 1 && lvl <= 12) {
-				cfg->compress_level = lvl;
-				return 0;
-			}
-		}
-		return xc_fail(c, t, a->name, VC_EINVAL, "lz4hc level must be 1..12");
-	}
-	if (!strncmp(v, "lzma", 4) || !strncmp(v, "deflate", 7) || !strncmp(v, "zstd", 4))
-		return xc_fail(c, t, a->name, VC_EUNSUPP,
-			       "vcompose compresses EROFS with lz4 or lz4hc only");
-	return xc_fail(c, t, a->name, VC_EINVAL, "expected none, lz4, lz4hc or lz4hc,LEVEL");
+	if (!strcmp(a->name, "erofs_pcluster_size"))
+		r = vc_erofs_parse_pcluster(v, &cfg->erofs_pcluster_size, &e);
+	else if (!strcmp(a->name, "erofs_features"))
+		r = vc_erofs_parse_features(v, &cfg->erofs_features, &e);
+	else
+		r = vc_erofs_parse_kver(v, &cfg->erofs_target, &e);
+	return r < 0 ? xc_fail(c, t, a->name, e.code, "%s", e.msg) : 0;
 }
 
 static int p_firmware(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
@@ -511,6 +505,9 @@ static const struct xc_type_attr type_attrs[] = {
     HONOUR("verity_signature_cert", p_signature_cert),
     HONOUR("seed", p_seed),
     HONOUR("initrd_file", p_initrd_file),
+    HONOUR("erofs_pcluster_size", p_erofs_option),
+    HONOUR("erofs_features", p_erofs_option),
+    HONOUR("erofs_target", p_erofs_option),
     /* names of older schema versions that KIWI converts (kiwi/xsl/convert*.xsl) */
     IGNORE("btrfs_root_is_snapshot", OFF, ONLY_BTRFS),
     IGNORE("vga", NULL, "a GRUB video mode of schema 6 (converted away by KIWI)"),
