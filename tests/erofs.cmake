@@ -10,3 +10,6 @@ set_tests_properties(erofs_qemu PROPERTIES LABELS "script;qemu")
 vc_script_test(erofs_debian tests/erofs_debian.sh)
 # Makes a Debian tree with debootstrap the first time (minutes), then cached.
 set_tests_properties(erofs_debian PROPERTIES LABELS "script;debian" TIMEOUT 1800)
+vc_script_test(erofs_qemu612 tests/erofs_qemu612.sh)
+# Boots Debian 13's kernel under TCG, all variants in one boot: about a minute.
+set_tests_properties(erofs_qemu612 PROPERTIES LABELS "script;qemu" TIMEOUT 1200)

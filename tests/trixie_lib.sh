@@ -14,19 +14,17 @@ else
 	mkdir -p "$trixie_cache"
 fi
 
-# trixie_fetch PKG...: the packages' .debs into $trixie_cache (once).
-trixie_fetch() {
-	need=
-	for p in "$@"; do
-		ls "$trixie_cache/${p}_"*.deb >/dev/null 2>&1 || need="$need $p"
-	done
-	[ -z "$need" ] && return 0
-	m=$(apt_mirror) || return 1
-	a=$(mktemp -d)
-	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
-	: >"$a/status"
-	echo "deb $m trixie main" >"$a/sources.list"
-	cat >"$a/apt.conf" <<CONF
+# trixie_apt CMD ARGS...: runs an apt command (apt-get, apt-cache) on a
+# private configuration and state for trixie, updated on first use.
+trixie_apt() {
+	if [ -z "${trixie_apt_dir:-}" ]; then
+		m=$(apt_mirror) || return 1
+		trixie_apt_dir=$(mktemp -d "${VC_TMP:-/tmp}/apt.XXXXXX")
+		a=$trixie_apt_dir
+		mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
+		: >"$a/status"
+		echo "deb $m trixie main" >"$a/sources.list"
+		cat >"$a/apt.conf" <<CONF
 Dir::Etc::sourcelist "$a/sources.list";
 Dir::Etc::sourceparts "/nonexistent";
 Dir::State::Lists "$a/lists";
@@ -34,12 +32,34 @@ Dir::State::status "$a/status";
 Dir::Cache "$a/cache";
 APT::Sandbox::User "root";
 CONF
-	r=0
-	APT_CONFIG=$a/apt.conf apt-get -q update >"$a/log" 2>&1 &&
-		(cd "$trixie_cache" && APT_CONFIG=$a/apt.conf apt-get -q download $need >>"$a/log" 2>&1) ||
-		{ tail -n 5 "$a/log" >&2; r=1; }
-	rm -rf "$a"
-	return $r
+		APT_CONFIG=$a/apt.conf apt-get -q update >"$a/log" 2>&1 ||
+			{ tail -n 5 "$a/log" >&2; return 1; }
+	fi
+	APT_CONFIG=$trixie_apt_dir/apt.conf "$@"
+}
+
+# trixie_fetch PKG...: the packages' .debs into $trixie_cache (once).
+trixie_fetch() {
+	need=
+	for p in "$@"; do
+		ls "$trixie_cache/${p}_"*.deb >/dev/null 2>&1 || need="$need $p"
+	done
+	[ -z "$need" ] && return 0
+	(cd "$trixie_cache" && trixie_apt apt-get -q download $need >"$trixie_apt_dir/dl.log" 2>&1) ||
+		{ tail -n 5 "$trixie_apt_dir/dl.log" >&2; return 1; }
+}
+
+# trixie_kernel: the path of trixie's kernel package (linux-image-6.12...),
+# fetched once; the version is the one linux-image-amd64 depends on.
+trixie_kernel() {
+	f=$(ls "$trixie_cache"/linux-image-6.*.deb 2>/dev/null | head -n 1)
+	if [ -z "$f" ]; then
+		p=$(trixie_apt apt-cache depends linux-image-amd64 |
+			sed -n 's/.*Depends: \(linux-image-6\.[^ ]*\).*/\1/p' | head -n 1)
+		[ -n "$p" ] && trixie_fetch "$p" || return 1
+		f=$(ls "$trixie_cache"/linux-image-6.*.deb | head -n 1)
+	fi
+	echo "$f"
 }
 
 # trixie_erofs_utils DIR: erofs-utils 1.8 of trixie unpacked in DIR, with
