@@ -6,11 +6,19 @@
 # and vcompose from a tarball of the tree against the same tree as a folder.
 # Usage: bench/erofs.sh [TREE_DIR]   (default: a tree made from /usr)
 #   RUNS=5 JOBS=2 VCOMPOSE=build/src/cli/vcompose bench/erofs.sh /srv/rootfs
+# MKFS_EROFS: the mkfs.erofs command to compare with (default: the
+# installed one), e.g. Debian 13's 1.8 run by its own ld.so; MODES: the
+# compressions, each ALG[@PCLUSTER][+FEATURES] in mkfs.erofs -z syntax
+# (default: none lz4 lz4hc); +FEATURES go to both (-E for mkfs.erofs):
+#   MKFS_EROFS="$T/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 --library-path \
+#     $T/usr/lib/x86_64-linux-gnu $T/usr/bin/mkfs.erofs" MODES="zstd,level=9@131072 lz4hc" bench/erofs.sh
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 VCOMPOSE=${VCOMPOSE:-$top/build/src/cli/vcompose}
 RUNS=${RUNS:-3}
 JOBS=${JOBS:-2}
+MKFS_EROFS=${MKFS_EROFS:-mkfs.erofs}
+MODES=${MODES:-none lz4 lz4hc}
 work=$(mktemp -d "${TMPDIR:-/tmp}/erofs-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
@@ -28,7 +36,7 @@ if [ -z "$tree" ]; then
 	done
 fi
 echo "tree: $tree ($(du -sh "$tree" | cut -f1), $(find "$tree" | wc -l) entries)"
-echo "vcompose: --jobs $JOBS; mkfs.erofs: $(dpkg-query -W -f='${Version}' erofs-utils 2>/dev/null || echo '?')"
+echo "vcompose: --jobs $JOBS; mkfs.erofs: $($MKFS_EROFS -V 2>/dev/null | head -n 1 || echo '?')"
 
 # t_ms CMD...: runs CMD, prints "milliseconds peak-RSS-KiB"; appends its
 # CPU time (user + sys, ms) to $work/cpu.
@@ -45,27 +53,34 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "Medians of $RUNS runs; wall time (ms), CPU time user+sys (ms), peak RSS (KiB)."
 echo "On a shared machine wall time follows the load; CPU time does not."
-printf '%-6s %8s %8s %6s %8s %8s %6s %11s %11s %6s %8s %8s\n' mode "ours" "mkfs" wall \
+printf '%-22s %8s %8s %6s %8s %8s %6s %11s %11s %6s %8s %8s\n' mode "ours" "mkfs" wall \
 	"ours cpu" "mkfs cpu" cpu "ours bytes" "mkfs bytes" size "ours RSS" "mkfs RSS"
-for mode in none lz4 lz4hc; do
-	z=""; [ $mode = none ] || z=-z$mode
+for mode in $MODES; do
+	alg=${mode%%[@+]*} pc= feat=
+	case $mode in *@*) pc=${mode#*@} pc=${pc%%+*} ;; esac
+	case $mode in *+*) feat=${mode#*+} ;; esac
+	z=""; [ "$alg" = none ] || z=-z$alg
+	ours="--compress $alg" theirs="$z"
+	[ -z "$pc" ] || { ours="$ours --pcluster-size $pc --erofs-target 6.12"; theirs="$theirs -C$pc"; }
+	case $alg in zstd* | lzma* | deflate*) ours="$ours --erofs-target 6.12" ;; esac
+	[ -z "$feat" ] || { ours="$ours --erofs-features $feat --erofs-target 6.12"; theirs="$theirs -E$feat"; }
 	: >"$work/o"; : >"$work/m"; : >"$work/or"; : >"$work/mr"; : >"$work/oc"; : >"$work/mc"
 	for i in $(seq 0 "$RUNS"); do
 		# both write a new file (replacing one makes ext4 flush it first)
 		rm -f "$work/ours.img"
-		r=$(t_ms "$VCOMPOSE" erofs -q --root "$tree" --compress $mode --jobs "$JOBS" \
+		r=$(t_ms "$VCOMPOSE" erofs -q --root "$tree" $ours --jobs "$JOBS" \
 			--uuid $U -o "$work/ours.img")
 		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/o"; echo "${r#* }" >>"$work/or";
 			cat "$work/cpu1" >>"$work/oc"; }
 		rm -f "$work/theirs.img"
-		r=$(t_ms mkfs.erofs $z -T"$SOURCE_DATE_EPOCH" -U $U --all-root "$work/theirs.img" "$tree")
+		r=$(t_ms $MKFS_EROFS $theirs -T"$SOURCE_DATE_EPOCH" -U $U --all-root "$work/theirs.img" "$tree")
 		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/m"; echo "${r#* }" >>"$work/mr";
 			cat "$work/cpu1" >>"$work/mc"; }
 	done
 	o=$(median <"$work/o"); m=$(median <"$work/m")
 	oc=$(median <"$work/oc"); mc=$(median <"$work/mc")
 	os=$(stat -c %s "$work/ours.img"); ms=$(stat -c %s "$work/theirs.img")
-	printf '%-6s %8s %8s %5.2fx %8s %8s %5.2fx %11s %11s %5.3fx %8s %8s\n' $mode "$o" "$m" \
+	printf '%-22s %8s %8s %5.2fx %8s %8s %5.2fx %11s %11s %5.3fx %8s %8s\n' $mode "$o" "$m" \
 		"$(echo "$m / $o" | bc -l)" "$oc" "$mc" "$(echo "$mc / $oc" | bc -l)" "$os" "$ms" \
 		"$(echo "$os / $ms" | bc -l)" "$(median <"$work/or")" "$(median <"$work/mr")"
 done
