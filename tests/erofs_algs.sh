@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# zstd, microLZMA and DEFLATE, and big pclusters, read back by a reader we
+# zstd, microLZMA and DEFLATE, big pclusters and fragments (with dedupe),
+# read back by a reader we
 # did not write: fsck.erofs of erofs-utils 1.8 (Debian 13's, see
 # tests/trixie_lib.sh) checks every image and extracts it, and the extracted
 # tree of the edge-case generator (tests/erofs_gen.py) must equal the tree
@@ -21,11 +22,15 @@ cc -O2 -o treedump "$VC_SOURCE_DIR/tests/erofs_treedump.c"
 no_xattrs() { awk '{ print $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' "$1"; }
 no_xattrs want.dump >want.view
 scratch out
+# ALG:PCLUSTER[:FEATURES]
 for v in zstd,level=9:4k zstd:128k lzma,level=6:4k lzma:64k deflate,level=9:4k \
-	deflate:64k lz4hc:128k lz4:16k zstd,level=3:1M; do
-	c=${v%:*} p=${v##*:} n=$(echo "$v" | tr ',:=' '---')
-	vc erofs -q --tar gen.tar --compress "$c" --pcluster-size "$p" --erofs-target 6.12 \
-		--jobs 2 -o out/$n.img
+	deflate:64k lz4hc:128k lz4:16k zstd,level=3:1M zstd,level=9:128k:fragments,dedupe \
+	lz4hc:4k:fragments lzma:4k:fragments,dedupe; do
+	c=${v%%:*} p=${v#*:} f=
+	case $p in *:*) f=${p#*:} p=${p%%:*} ;; esac
+	n=$(echo "$v" | tr ',:=' '---')
+	vc erofs -q --tar gen.tar --compress "$c" --pcluster-size "$p" ${f:+--erofs-features $f} \
+		--erofs-target 6.12 --jobs 2 -o out/$n.img
 	t_fsck out/$n.img >fsck.out 2>&1 || { cat fsck.out >&2; fail "$v: fsck.erofs 1.8"; }
 	rm -rf x
 	t_fsck --extract=x --preserve out/$n.img >fsck.out 2>&1 ||
@@ -35,12 +40,20 @@ for v in zstd,level=9:4k zstd:128k lzma,level=6:4k lzma:64k deflate,level=9:4k \
 	show_diff want.view got.view "$v: fsck.erofs 1.8 extracts another tree"
 	echo "$v: $(stat -c %s out/$n.img) bytes, fsck.erofs 1.8 extracts the tree"
 done
+# Fragments: small files share the packed inode, equal ones its bytes.
+vc erofs --tar gen.tar --compress zstd --erofs-features fragments,dedupe --erofs-target 6.12 \
+	--json -o out/frag.img >frag.json
+grep -q '"deduped_fragments": [1-9]' frag.json || { cat frag.json >&2; fail "no fragment deduplicated"; }
+t_dump -s out/frag.img | grep -qi "packed" ||
+	{ t_dump -s out/frag.img >&2; fail "dump.erofs shows no packed inode"; }
 # Thread count never changes the bytes.
 U=01234567-89ab-cdef-0123-456789abcdef
-for c in zstd,level=9:128k lzma:4k deflate:4k; do
-	vc erofs -q --tar gen.tar --compress "${c%:*}" --pcluster-size "${c##*:}" \
+F="--erofs-features fragments,dedupe"
+for c in zstd,level=9:128k lzma:4k deflate:4k zstd:64k:F; do
+	f=; case $c in *:F) f=$F c=${c%:F} ;; esac
+	vc erofs -q --tar gen.tar --compress "${c%:*}" --pcluster-size "${c##*:}" $f \
 		--erofs-target 6.12 --jobs 1 --uuid $U -o out/j1.img
-	vc erofs -q --tar gen.tar --compress "${c%:*}" --pcluster-size "${c##*:}" \
+	vc erofs -q --tar gen.tar --compress "${c%:*}" --pcluster-size "${c##*:}" $f \
 		--erofs-target 6.12 --jobs 6 --uuid $U -o out/j6.img
 	cmp out/j1.img out/j6.img || fail "$c: --jobs 1 and --jobs 6 differ"
 done

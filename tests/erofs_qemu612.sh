@@ -3,7 +3,8 @@
 # linux-image package of trixie, unpacked, never installed; see
 # tests/trixie_lib.sh) boots under qemu with a busybox initrd, mounts every
 # variant vcompose writes for it in one boot (zstd, microLZMA, DEFLATE; big
-# pclusters of LZ4HC and zstd up to 1 MiB) and dumps each tree; every dump
+# pclusters of LZ4HC and zstd up to 1 MiB; fragments with dedupe) and dumps
+# each tree; every dump
 # must equal the one tests/erofs_gen.py wrote for the edge-case tree it
 # generated (xattrs, hardlinks, devices, owners and times included).
 . "$VC_SOURCE_DIR/tests/lib.sh"
@@ -25,10 +26,14 @@ python3 "$VC_SOURCE_DIR/tests/erofs_gen.py" gen.tar small want.dump
 cc -static -O2 -o treedump "$VC_SOURCE_DIR/tests/erofs_treedump.c" || skip "no static libc"
 scratch out
 set --
+# ALG:PCLUSTER[:FEATURES]
 for v in zstd,level=9:4k zstd:128k zstd,level=3:1M lzma,level=6:4k lzma:128k \
-	deflate,level=9:4k deflate:64k lz4hc:128k lz4:16k; do
+	deflate,level=9:4k deflate:64k lz4hc:128k lz4:16k zstd,level=9:128k:fragments,dedupe \
+	lz4hc:4k:fragments,dedupe; do
+	c=${v%%:*} p=${v#*:} f=
+	case $p in *:*) f=${p#*:} p=${p%%:*} ;; esac
 	n=$(echo "$v" | tr ',:=' '---')
-	vc erofs -q --tar gen.tar --compress "${v%:*}" --pcluster-size "${v##*:}" \
+	vc erofs -q --tar gen.tar --compress "$c" --pcluster-size "$p" ${f:+--erofs-features $f} \
 		--erofs-target 6.12 -o out/$n.img
 	set -- "$@" "$n=out/$n.img"
 done

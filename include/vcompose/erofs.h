@@ -110,6 +110,8 @@ struct vc_erofs_result {
 	uint64_t data_bytes; /* blocks of files and directories */
 	uint64_t n_compressed_files;
 	uint64_t n_shared_xattrs;
+	uint64_t n_fragments; /* files kept whole in the packed inode */
+	uint64_t n_deduped;   /* of which share another file's bytes */
 	uint16_t root_nid;
 };
 

@@ -30,8 +30,8 @@ static void help(void)
 	       "                       mkfs.erofs -z spelling: zstd,level=9 or lz4hc,9\n"
 	       "  --pcluster-size N    bytes of a physical cluster: a power of two from\n"
 	       "                       4096 (default) to 1M; over 4096: Linux 5.13\n"
-	       "  --erofs-features F   comma list of ztailpacking, fragments, dedupe,\n"
-	       "                       chunks (none by default)\n"
+	       "  --erofs-features F   fragments (small files whole in the packed inode),\n"
+	       "                       dedupe (equal ones share it); none by default\n"
 	       "  --erofs-target KVER  the oldest Linux that must read the image (6.1);\n"
 	       "                       an option it cannot read is an error\n"
 	       "  --uuid U             filesystem UUID (default: derived from the seed: the\n"
@@ -220,6 +220,10 @@ int cmd_erofs(int argc, char **argv)
 		vc_json_string(&j, vc_erofs_kver_str(vc_erofs_min_kver(&eo), kv, sizeof(kv)));
 		vc_json_key(&j, "compressed_files");
 		vc_json_uint(&j, res.n_compressed_files);
+		vc_json_key(&j, "fragments");
+		vc_json_uint(&j, res.n_fragments);
+		vc_json_key(&j, "deduped_fragments");
+		vc_json_uint(&j, res.n_deduped);
 		vc_json_key(&j, "shared_xattrs");
 		vc_json_uint(&j, res.n_shared_xattrs);
 		vc_json_key(&j, "metadata_bytes");

@@ -94,6 +94,8 @@ int vc_erofs_read_content(struct writer *w, const struct vc_node *n, uint64_t of
 		memcpy(buf, n->target + off, len);
 		return 0;
 	}
+	if (n == &w->packed)
+		return vc_erofs_read_packed(w, off, buf, len, err);
 	if (!w->o->read)
 		return vc_errorf(err, VC_EINVAL, "erofs: no content reader given");
 	r = w->o->read(w->o->read_ctx, n, off, buf, len, err);
@@ -195,7 +197,7 @@ static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_
 			: (tk->off + tk->len > block_bytes ? block_bytes - tk->off : tk->len);
 
 		tk->n_blocks = (uint32_t)VC_DIV_ROUND_UP(in_blocks, EROFS_BLKSIZ);
-		if (s->use_fd && e->n->type == VC_NODE_REG)
+		if (s->use_fd && e->n->type == VC_NODE_REG && e->n != &w->packed)
 			return 0; /* the writer copies the blocks and reads the tail */
 		size_t cap = (size_t)VC_ROUND_UP(tk->len, EROFS_BLKSIZ);
 
@@ -468,7 +470,9 @@ static int list_tasks(struct stream *s)
 		struct einode *e = w->order[i];
 		const struct vc_node *n = e->n;
 
-		if (e->size == 0 || n->type == VC_NODE_CHR || n->type == VC_NODE_BLK ||
+		if (e->frag)
+			w->n_compressed++; /* its bytes are in the packed inode */
+		if (e->size == 0 || e->frag || n->type == VC_NODE_CHR || n->type == VC_NODE_BLK ||
 		    n->type == VC_NODE_FIFO || n->type == VC_NODE_SOCK)
 			continue;
 		if (n->type == VC_NODE_DIR) {

@@ -106,12 +106,15 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 		ret->data_bytes = ret->size - ret->meta_bytes;
 		ret->n_compressed_files = w.n_compressed;
 		ret->n_shared_xattrs = w.n_shared;
+		ret->n_fragments = w.n_members + w.n_deduped;
+		ret->n_deduped = w.n_deduped;
 		ret->root_nid = (uint16_t)(w.order[0]->off / EROFS_ISLOT);
 	}
-	for (size_t i = 0; w.inodes && i < t->n_nodes; i++)
+	for (size_t i = 0; w.inodes && i <= t->n_nodes; i++)
 		free(w.inodes[i].ext);
 	free(w.inodes);
 	free(w.incompressible);
+	free(w.members);
 	free(w.order);
 	free(w.shared);
 	free(w.xt.slots);

@@ -84,11 +84,17 @@ struct erofs_super_block_disk {	    /* at byte 1024, 128 bytes */
 				      * available_compr_algs (1 << Z_EROFS_COMPRESSION_*) */
 	uint8_t extra_devices[2];    /* le16 0 */
 	uint8_t devt_slotoff[2];     /* le16 0 */
-	uint8_t reserved2[38];
+	uint8_t dirblkbits;	     /* 0: directory blocks are file system blocks */
+	uint8_t xattr_prefix_count;  /* 0 */
+	uint8_t xattr_prefix_start[4];
+	uint8_t packed_nid[8]; /* le64 nid of the packed inode (FRAGMENTS), else 0 */
+	uint8_t xattr_filter_reserved;
+	uint8_t reserved2[23];
 };
 static_assert(sizeof(struct erofs_super_block_disk) == 128, "superblock is 128 bytes");
 static_assert(offsetof(struct erofs_super_block_disk, uuid) == 48, "uuid at 48");
 static_assert(offsetof(struct erofs_super_block_disk, feature_incompat) == 80, "incompat at 80");
+static_assert(offsetof(struct erofs_super_block_disk, packed_nid) == 96, "packed_nid at 96");
 
 /* i_format: bit 0 version (0 compact, 1 extended), bits 1-3 data layout */
 enum {
@@ -193,6 +199,9 @@ static_assert(sizeof(struct z_erofs_map_header_disk) == 8, "map header is 8 byte
 #define Z_EROFS_ADVISE_BIG_PCLUSTER_1  0x0002 /* HEAD1 pclusters may span blocks */
 #define Z_EROFS_ADVISE_BIG_PCLUSTER_2  0x0004 /* HEAD2 (compact indexes: both or none) */
 #define Z_EROFS_ADVISE_INLINE_PCLUSTER 0x0008 /* ztailpacking */
+#define Z_EROFS_FRAGMENT_INODE_BIT                                                                 \
+	7 /* of h_clusterbits: the map header is                                                   \
+	   * the le64 fragment offset | 1 << 63 */
 
 /* In the first NONHEAD lcluster of a pcluster with BIG_PCLUSTER: its
  * compressed block count, in place of delta[0] (which is then 1). */

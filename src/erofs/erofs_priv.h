@@ -76,7 +76,7 @@ void vc_erofs_zindex_encode(uint64_t size, unsigned ebase_mod32, const struct z_
 			    size_t n, uint32_t blkaddr, bool big, uint8_t *out);
 
 /* options.c */
-#define VC_EROFS_FEATURES_BUILT 0u /* features this writer writes so far */
+#define VC_EROFS_FEATURES_BUILT (VC_EROFS_FEATURE_FRAGMENTS | VC_EROFS_FEATURE_DEDUPE)
 int vc_erofs_level_default(enum vc_erofs_compress c);
 int vc_erofs_check_level(enum vc_erofs_compress c, int level, struct vc_error *err);
 
@@ -112,6 +112,8 @@ struct einode {
 	uint8_t placed;
 	struct z_extent *ext; /* compressed files */
 	size_t n_ext, cap_ext;
+	uint8_t frag;	  /* the whole file is in the packed inode (fragments.c) */
+	uint64_t fragoff; /* where */
 };
 
 struct dent {
@@ -141,6 +143,13 @@ struct writer {
 	bool cfgs;		 /* COMPR_CFGS: a record for the algorithm after the superblock */
 	uint8_t alg_id;		 /* Z_EROFS_COMPRESSION_* */
 	uint8_t *incompressible; /* by node index: the probe found nothing to gain */
+	uint32_t next_ino;	 /* the next i_ino to give */
+	/* fragments: the packed inode's node and inode, its members in order */
+	struct vc_node packed;
+	struct einode *packed_inode;
+	struct einode **members;
+	size_t n_members;
+	uint64_t n_deduped; /* fragments sharing another file's bytes */
 };
 
 /* The inode's node of n: hardlinks share their first node's inode. */
@@ -164,6 +173,14 @@ bool vc_erofs_node_is_compressed(const struct writer *w, const struct vc_node *n
 int vc_erofs_probe_files(struct writer *w);
 int vc_erofs_plan_inodes(struct writer *w);
 int vc_erofs_plan_meta(struct writer *w);
+
+int vc_erofs_plan_layout(struct writer *w, struct einode *e);
+
+/* fragments.c */
+bool vc_erofs_is_fragment(const struct writer *w, const struct vc_node *n);
+int vc_erofs_plan_fragments(struct writer *w);
+int vc_erofs_read_packed(struct writer *w, uint64_t off, uint8_t *buf, size_t len,
+			 struct vc_error *err);
 
 /* xattrs.c */
 int vc_erofs_plan_xattrs(struct writer *w);

@@ -96,6 +96,11 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 		struct z_erofs_map_header_disk *h;
 
 		out += hdr - (core + e->xattr_isize);
+		if (e->frag) {
+			/* the whole file in the packed inode: its offset there */
+			vc_put_le64(out, e->fragoff | 1ull << 63);
+			return;
+		}
 		h = (void *)out;
 		vc_put_le16(h->h_advise, Z_EROFS_ADVISE_COMPACTED_2B |
 					     (w->big ? Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
@@ -193,6 +198,11 @@ static void put_super(struct writer *w, uint8_t *block0, uint32_t blocks)
 						      EROFS_FEATURE_INCOMPAT_COMPR_CFGS);
 		vc_put_le16(sb->u1, (uint16_t)(1u << w->alg_id));
 		vc_erofs_put_cfgs(w, block0 + EROFS_SUPER_OFFSET + sizeof(*sb));
+	}
+	if (w->packed_inode) {
+		vc_put_le32(sb->feature_incompat,
+			    vc_get_le32(sb->feature_incompat) | EROFS_FEATURE_INCOMPAT_FRAGMENTS);
+		vc_put_le64(sb->packed_nid, w->packed_inode->off / EROFS_ISLOT);
 	}
 	vc_put_le32(sb->checksum, vc_erofs_crc32c(~0u, block0 + EROFS_SUPER_OFFSET,
 						  EROFS_BLKSIZ - EROFS_SUPER_OFFSET));

@@ -255,6 +255,12 @@ int vc_erofs_check_options(const struct vc_erofs_options *o, struct vc_error *er
 				 "kernel is %s (raise the target, e.g. --erofs-target %s)",
 				 why, vc_erofs_kver_str(need, a, sizeof(a)),
 				 vc_erofs_kver_str(target, b, sizeof(b)), a);
+	if ((o->features & VC_EROFS_FEATURE_DEDUPE) && !(o->features & VC_EROFS_FEATURE_FRAGMENTS))
+		return vc_errorf(err, VC_EUNSUPP,
+				 "erofs: dedupe shares equal fragments here: it needs fragments");
+	if ((o->features & VC_EROFS_FEATURE_FRAGMENTS) && o->compress == VC_EROFS_NONE)
+		return vc_errorf(err, VC_EINVAL,
+				 "erofs: fragments are compressed data: choose a compression");
 	for (size_t i = 0; i < VC_ARRAY_SIZE(features); i++)
 		if (o->features & features[i].bit & ~VC_EROFS_FEATURES_BUILT)
 			return vc_errorf(

@@ -195,7 +195,7 @@ int vc_erofs_probe_files(struct writer *w)
 	size_t n = 0;
 	int r;
 
-	w->incompressible = calloc(t->n_nodes, 1);
+	w->incompressible = calloc(t->n_nodes + 1, 1); /* + the packed inode */
 	if (!w->incompressible)
 		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
 	if (w->o->compress == VC_EROFS_NONE)
@@ -214,6 +214,50 @@ int vc_erofs_probe_files(struct writer *w)
 	return r;
 }
 
+/* An inode's format (compact or extended) and data layout, from its size:
+ * a fragment, compressed (map header and indexes after the inode), or
+ * flat with the tail inline when it fits the inode's block. */
+int vc_erofs_plan_layout(struct writer *w, struct einode *e)
+{
+	const struct vc_node *n = e->n;
+	char path[VC_TREE_PATH_MAX + 2];
+
+	/* compact where every field fits and the mtime is the build time */
+	e->extended = n->uid > UINT16_MAX || n->gid > UINT16_MAX || n->nlink > UINT16_MAX ||
+		      e->size > UINT32_MAX || n->mtime != w->build_time || n->mtime_nsec != 0;
+	uint32_t core = e->extended ? 64 : 32;
+
+	if (vc_erofs_is_fragment(w, n)) {
+		/* the whole file in the packed inode: the map header alone */
+		e->layout = EROFS_INODE_FLAT_COMPRESSION;
+		e->header = (uint32_t)VC_ROUND_UP(core + e->xattr_isize, 8) + 8;
+		e->frag = 1;
+	} else if (vc_erofs_node_is_compressed(w, n)) {
+		uint32_t hdr = (uint32_t)VC_ROUND_UP(core + e->xattr_isize, 8) + 8;
+		size_t idx = vc_erofs_zindex_size(e->size, hdr % 32);
+
+		e->layout = EROFS_INODE_FLAT_COMPRESSION;
+		e->header = hdr + (uint32_t)idx;
+		e->tail = 0;
+	} else {
+		uint64_t tail = e->size % EROFS_BLKSIZ;
+
+		e->header = core + e->xattr_isize;
+		if (tail && e->header + tail <= EROFS_BLKSIZ) {
+			e->layout = EROFS_INODE_FLAT_INLINE;
+			e->tail = (uint32_t)tail;
+			e->n_blocks = (uint32_t)(e->size / EROFS_BLKSIZ);
+		} else {
+			e->layout = EROFS_INODE_FLAT_PLAIN;
+			e->n_blocks = (uint32_t)VC_DIV_ROUND_UP(e->size, EROFS_BLKSIZ);
+		}
+		if (e->size / EROFS_BLKSIZ >= UINT32_MAX)
+			return vc_errorf(w->err, VC_ERANGE, "%s: %" PRIu64 " bytes: too large",
+					 vc_erofs_node_path(n, path, sizeof(path)), e->size);
+	}
+	return 0;
+}
+
 /* Step 1: every inode's sizes and layout. */
 int vc_erofs_plan_inodes(struct writer *w)
 {
@@ -222,8 +266,9 @@ int vc_erofs_plan_inodes(struct writer *w)
 	char path[VC_TREE_PATH_MAX + 2];
 	int r = 0;
 
-	w->inodes = calloc(t->n_nodes, sizeof(*w->inodes));
-	w->order = calloc(t->n_nodes, sizeof(*w->order));
+	/* one more: the packed inode of fragments */
+	w->inodes = calloc(t->n_nodes + 1, sizeof(*w->inodes));
+	w->order = calloc(t->n_nodes + 1, sizeof(*w->order));
 	if (!w->inodes || !w->order)
 		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (%zu nodes)", t->n_nodes);
 	r = vc_erofs_plan_xattrs(w);
@@ -269,36 +314,9 @@ int vc_erofs_plan_inodes(struct writer *w)
 		default: e->size = 0; break;
 		}
 
-		/* compact where every field fits and the mtime is the build time */
-		e->extended = n->uid > UINT16_MAX || n->gid > UINT16_MAX || n->nlink > UINT16_MAX ||
-			      e->size > UINT32_MAX || n->mtime != w->build_time ||
-			      n->mtime_nsec != 0;
-		uint32_t core = e->extended ? 64 : 32;
-
-		if (vc_erofs_node_is_compressed(w, n)) {
-			uint32_t hdr = (uint32_t)VC_ROUND_UP(core + e->xattr_isize, 8) + 8;
-			size_t idx = vc_erofs_zindex_size(e->size, hdr % 32);
-
-			e->layout = EROFS_INODE_FLAT_COMPRESSION;
-			e->header = hdr + (uint32_t)idx;
-			e->tail = 0;
-		} else {
-			uint64_t tail = e->size % EROFS_BLKSIZ;
-
-			e->header = core + e->xattr_isize;
-			if (tail && e->header + tail <= EROFS_BLKSIZ) {
-				e->layout = EROFS_INODE_FLAT_INLINE;
-				e->tail = (uint32_t)tail;
-				e->n_blocks = (uint32_t)(e->size / EROFS_BLKSIZ);
-			} else {
-				e->layout = EROFS_INODE_FLAT_PLAIN;
-				e->n_blocks = (uint32_t)VC_DIV_ROUND_UP(e->size, EROFS_BLKSIZ);
-			}
-			if (e->size / EROFS_BLKSIZ >= UINT32_MAX)
-				return vc_errorf(err, VC_ERANGE, "%s: %" PRIu64 " bytes: too large",
-						 vc_erofs_node_path(n, path, sizeof(path)),
-						 e->size);
-		}
+		r = vc_erofs_plan_layout(w, e);
+		if (r < 0)
+			return r;
 		(void)blocks;
 	}
 
@@ -325,8 +343,9 @@ int vc_erofs_plan_inodes(struct writer *w)
 		}
 		for (size_t i = 0; i < w->n_inodes; i++)
 			w->order[i]->placed = 0;
+		w->next_ino = next;
 	}
-	return 0;
+	return vc_erofs_plan_fragments(w);
 }
 
 /* Step 2: metadata layout. An inode with inline data must not cross a

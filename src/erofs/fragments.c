@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* EROFS fragments: small files kept whole in the packed inode, a hidden
+ * regular file (superblock packed_nid, incompatible feature FRAGMENTS,
+ * Linux 6.1) that is compressed like any file, so that many small files
+ * share pclusters instead of taking a block each. A fragment's inode has
+ * no indexes: its 8-byte map header is the le64 offset of its bytes in the
+ * packed inode with bit 63 set (Z_EROFS_FRAGMENT_INODE_BIT of
+ * h_clusterbits). Spec: fs/erofs/erofs_fs.h, fs/erofs/zmap.c
+ * (z_erofs_fill_inode_lazy), fs/erofs/zdata.c (z_erofs_read_fragment).
+ *
+ * With dedupe, files of equal content (SHA-256 of the whole file, read in
+ * the plan) share one range of the packed inode.
+ *
+ * Which files: regular files of 1 byte up to one pcluster, when the image
+ * is compressed. Their order in the packed inode is the tree's pre-order,
+ * so the bytes depend on the tree and the options only. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "erofs_disk.h"
+#include "erofs_priv.h"
+#include "vcompose/sha256.h"
+#include "vcompose/util.h"
+
+bool vc_erofs_is_fragment(const struct writer *w, const struct vc_node *n)
+{
+	uint32_t pc = w->o->pcluster_size ? w->o->pcluster_size : EROFS_BLKSIZ;
+
+	return (w->o->features & VC_EROFS_FEATURE_FRAGMENTS) && w->o->compress != VC_EROFS_NONE &&
+	       n->type == VC_NODE_REG && n->size > 0 && n->size <= pc && n != &w->packed;
+}
+
+struct hashing {
+	struct writer *w;
+	struct einode **files;
+	uint8_t (*sha)[VC_SHA256_LEN];
+};
+
+static int hash_one(void *ctx, size_t i, struct vc_error *err)
+{
+	struct hashing *h = ctx;
+	const struct vc_node *n = h->files[i]->n;
+	uint8_t *buf = malloc((size_t)n->size);
+	int r;
+
+	if (!buf)
+		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (fragments)");
+	r = vc_erofs_read_content(h->w, n, 0, buf, (size_t)n->size, err);
+	if (r == 0)
+		vc_sha256(buf, (size_t)n->size, h->sha[i]);
+	free(buf);
+	return r;
+}
+
+/* Equal (size, hash) pairs, for dedupe: an open-addressing table of
+ * indexes into files. */
+static size_t find_equal(const struct hashing *h, size_t *slots, size_t cap, size_t i)
+{
+	size_t k;
+
+	memcpy(&k, h->sha[i], sizeof(k));
+	for (k &= cap - 1;; k = (k + 1) & (cap - 1)) {
+		size_t j = slots[k];
+
+		if (j == SIZE_MAX) {
+			slots[k] = i;
+			return i;
+		}
+		if (h->files[j]->size == h->files[i]->size &&
+		    memcmp(h->sha[j], h->sha[i], VC_SHA256_LEN) == 0)
+			return j;
+	}
+}
+
+int vc_erofs_plan_fragments(struct writer *w)
+{
+	struct hashing h = {.w = w};
+	size_t n = 0, *slots = NULL, cap = 0;
+	bool dedupe = w->o->features & VC_EROFS_FEATURE_DEDUPE;
+	uint64_t size = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < w->n_inodes; i++)
+		n += w->order[i]->frag;
+	if (n == 0)
+		return 0;
+	h.files = calloc(n, sizeof(*h.files));
+	w->members = calloc(n, sizeof(*w->members));
+	if (!h.files || !w->members)
+		goto nomem;
+	n = 0;
+	for (size_t i = 0; i < w->n_inodes; i++)
+		if (w->order[i]->frag)
+			h.files[n++] = w->order[i];
+	if (dedupe) {
+		h.sha = calloc(n, sizeof(*h.sha));
+		for (cap = 1024; cap < n * 2; cap *= 2)
+			;
+		slots = malloc(cap * sizeof(*slots));
+		if (!h.sha || !slots)
+			goto nomem;
+		memset(slots, 0xff, cap * sizeof(*slots));
+		r = vc_pool_for(w->o->pool, n, hash_one, &h, w->err);
+		if (r < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct einode *e = h.files[i];
+		size_t j = dedupe ? find_equal(&h, slots, cap, i) : i;
+
+		if (j != i) {
+			e->fragoff = h.files[j]->fragoff;
+			w->n_deduped++;
+			continue;
+		}
+		e->fragoff = size;
+		w->members[w->n_members++] = e;
+		size += e->size;
+	}
+
+	/* the packed inode: a regular file, last in inode order */
+	struct einode *p = &w->inodes[w->t->n_nodes];
+
+	w->packed = (struct vc_node){
+	    .type = VC_NODE_REG,
+	    .name = "(packed inode)",
+	    .name_len = 14,
+	    .parent = w->t->root,
+	    .mode = 0,
+	    .nlink = 1,
+	    .size = size,
+	    .mtime = w->build_time,
+	    .index = w->t->n_nodes,
+	};
+	p->n = &w->packed;
+	p->size = size;
+	p->ino = w->next_ino++;
+	r = vc_erofs_plan_layout(w, p);
+	if (r < 0)
+		goto out;
+	w->order[w->n_inodes++] = p;
+	w->packed_inode = p;
+	goto out;
+nomem:
+	r = vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory (fragments)");
+out:
+	free(h.files);
+	free(h.sha);
+	free(slots);
+	return r;
+}
+
+int vc_erofs_read_packed(struct writer *w, uint64_t off, uint8_t *buf, size_t len,
+			 struct vc_error *err)
+{
+	/* the member holding off: members are in offset order */
+	size_t lo = 0, hi = w->n_members;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w->members[mid]->fragoff <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (size_t k = lo; len > 0 && k < w->n_members; k++) {
+		const struct einode *m = w->members[k];
+		uint64_t in = off - m->fragoff;
+		size_t take = m->size - in < len ? (size_t)(m->size - in) : len;
+		int r = vc_erofs_read_content(w, m->n, in, buf, take, err);
+
+		if (r < 0)
+			return r;
+		buf += take;
+		off += take;
+		len -= take;
+	}
+	return len ? vc_errorf(err, VC_EINVAL, "erofs: read past the packed inode") : 0;
+}
