@@ -177,8 +177,8 @@ struct vc_config {
 	uint32_t erofs_pcluster_size;	 /* erofs_pcluster_size; 0 = 4096 */
 	unsigned erofs_features;	 /* erofs_features: VC_EROFS_FEATURE_* */
 	unsigned erofs_target;		 /* erofs_target; 0 = VC_EROFS_KVER_DEFAULT */
-	bool efi;			  /* firmware="efi"/"uefi" (always true for oem) */
-	uint64_t efipart_mib;		  /* efipartsize; 0 = the minimum that fits */
+	bool efi;			 /* firmware="efi"/"uefi" (always true for oem) */
+	uint64_t efipart_mib;		 /* efipartsize; 0 = the minimum that fits */
 	/* GPT entry numbers (the N of /dev/sdaN), 1..128; 0: the lowest free one
 	 * in disk order. The disk order stays the layout's. */
 	unsigned esp_number;  /* efipart_id */
