@@ -66,6 +66,57 @@ for v in PK KEK db; do
 	cmp got.$v.auth want.$v.auth || fail "$v.auth differs from sign-efi-sig-list's"
 done
 
+# vcompose verify --sb-cert: every PE on the ESP signed by it, as firmware
+# checks; another certificate, an unsigned image and a changed byte fail,
+# naming the files
+vc verify out/oem.raw --sb-cert sb.crt > v.ok || { cat v.ok; fail "verify --sb-cert refuses the signed image"; }
+[ "$(grep -c 'Authenticode SHA-256 .* verifies with sb.crt' v.ok)" = 3 ] || fail "verify: $(cat v.ok)"
+# verify_fails SUBSTRING ARGS: vcompose verify exits 1 and prints SUBSTRING
+verify_fails() {
+	want=$1
+	shift
+	set +e
+	$VC_RUN "$VCOMPOSE" verify "$@" > v.out 2>&1
+	rc=$?
+	set -e
+	[ $rc = 1 ] && grep -qF -- "$want" v.out || { cat v.out; fail "verify $*: exit $rc, '$want'"; }
+}
+verify_fails "FAIL ESP (partition 1) /EFI/BOOT/BOOTX64.EFI: Authenticode: the signer 'CN=vcompose sb test' does not chain to cert.pem" \
+	out/oem.raw --sb-cert cert.pem
+verify_fails "FAIL ESP (partition 1) /EFI/Linux/oem-2.0.efi: Authenticode: not signed" plain/oem.raw --sb-cert sb.crt
+vc verify plain/oem.raw >/dev/null || fail "verify without --sb-cert refuses an unsigned image"
+cp out/oem.raw flip.raw
+python3 - "$(cat out/oem.roothash)" <<'PY'
+import sys
+d = bytearray(open("flip.raw", "rb").read())
+i = d.index(b"roothash=" + sys.argv[1].encode()) + 9
+d[i] ^= 1
+open("flip.raw", "wb").write(d)
+PY
+verify_fails "FAIL ESP (partition 1) /EFI/Linux/oem-2.0.efi: Authenticode: the image digest differs from the one signed" \
+	flip.raw --sb-cert sb.crt
+[ "$(grep -c '^FAIL' v.out)" -ge 1 ] && ! grep -q "^FAIL.*BOOTX64.EFI: Authenticode" v.out ||
+	fail "verify named the wrong files: $(grep FAIL v.out)"
+# inspect: each PE's digest and signer, the .auth files
+vc inspect out/oem.raw --json > i.json
+python3 - "$m" <<'PY' || fail "inspect: authenticode or secureBootKeys"
+import json, sys
+m = json.load(open(sys.argv[1]))["secureBoot"]
+esp = json.load(open("i.json"))["disk"]["partitions"][0]["fat"]
+for e in m["signed"][:3]:
+    a = esp["efi"]["/" + e["file"]]["authenticode"]
+    assert a["signed"] and a["digestOk"] and a["sha256"] == e["authenticodeSha256"], (e, a)
+    assert a["subject"] == "CN=vcompose sb test", a
+k = esp["secureBootKeys"]
+assert sorted(k) == ["/loader/keys/auto/KEK.auth", "/loader/keys/auto/PK.auth",
+                     "/loader/keys/auto/db.auth"], sorted(k)
+for v in k.values():
+    assert v["timestamp"] == "2023-11-14T22:13:20Z" and v["entries"] == 1, v
+    assert v["signatures"][0]["owner"] == m["enroll"]["owner"], v
+    assert v["signatures"][0]["subject"] == "CN=vcompose sb test", v
+    assert v["signer"]["subject"] == "CN=vcompose sb test", v
+PY
+
 # the same bytes twice (and without --sb-enroll the ESP has no keys)
 scratch again
 vc build config.xml --root tree -o again --initrd initrd.img --sb-key sb.key --sb-cert sb.crt \

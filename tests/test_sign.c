@@ -325,6 +325,43 @@ static void pe_sign_matches_sbsign(void **state)
 	vc_sign_key_free(k);
 }
 
+/* vc_sign_pe_verify: signed by the test key it verifies; unsigned, a
+ * changed byte and another certificate are each named. */
+static void pe_verify_verdicts(void **state)
+{
+	static uint8_t pe[0x700];
+	size_t len = make_pe(pe, sizeof(pe));
+	struct vc_sign_key *k = test_key();
+	struct vc_sign_pe_options o = {.have_signing_time = true, .signing_time = 1700000000};
+	struct vc_sign_pe_check c;
+	struct vc_error err = {0};
+	struct vc_buf out = {0};
+	const char *crt = VEC "TEST-ONLY-rsa2048.crt", *other = VEC "TEST-ONLY-rfc6979-p256.crt";
+	(void)state;
+
+	assert_int_equal(vc_sign_pe_verify(pe, len, crt, &c, &err), 0);
+	assert_false(c.is_signed);
+	assert_false(c.verified);
+	assert_non_null(strstr(c.why, "not signed"));
+	assert_int_equal(vc_sign_pe(k, pe, len, &o, &out, &err), 0);
+	assert_int_equal(vc_sign_pe_verify(out.data, out.len, crt, &c, &err), 0);
+	assert_true(c.is_signed && c.digest_ok && c.verified);
+	assert_string_equal(c.signer.subject, "CN=vcompose test key - DO NOT TRUST");
+	uint8_t d[32];
+	assert_int_equal(vc_sign_pe_digest(out.data, out.len, d, &err), 0);
+	assert_memory_equal(d, c.digest, 32);
+	assert_int_equal(vc_sign_pe_verify(out.data, out.len, other, &c, &err), 0);
+	assert_true(c.digest_ok);
+	assert_false(c.verified);
+	out.data[0x300] ^= 1; /* a byte of .text */
+	assert_int_equal(vc_sign_pe_verify(out.data, out.len, crt, &c, &err), 0);
+	assert_false(c.digest_ok);
+	assert_false(c.verified);
+	assert_non_null(strstr(c.why, "changed after it was signed"));
+	vc_buf_fini(&out);
+	vc_sign_key_free(k);
+}
+
 static uint32_t checksum_of(const uint8_t *p, size_t len, size_t off)
 {
 	uint32_t s = 0;
@@ -606,6 +643,7 @@ int main(void)
 	    cmocka_unit_test(pe_digest_by_hand),
 	    cmocka_unit_test(pe_sign_layout),
 	    cmocka_unit_test(pe_sign_matches_sbsign),
+	    cmocka_unit_test(pe_verify_verdicts),
 	    cmocka_unit_test(pe32_digest_by_hand),
 	    cmocka_unit_test(pe_bad_inputs),
 	    cmocka_unit_test(pe_mutations_are_safe),

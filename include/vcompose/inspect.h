@@ -83,9 +83,12 @@ int vc_inspect_describe(const char *path, struct vc_json *j, struct vc_error *er
 int vc_inspect_json_to_text(const char *json, struct vc_buf *out, struct vc_error *err);
 
 struct vc_inspect_verify_options {
-	const char *cert_path;	 /* PEM or DER certificate to check PKCS#7 signatures
-				  * against; NULL: signatures are parsed, not checked */
-	const uint8_t *roothash; /* expected root hash, or NULL */
+	const char *cert_path;	  /* PEM or DER certificate to check PKCS#7 signatures
+				   * against; NULL: signatures are parsed, not checked */
+	const char *sb_cert_path; /* Secure Boot: every PE must be Authenticode-signed by
+				   * it (or a certificate chained to it); NULL: signed
+				   * PEs are checked for changes only */
+	const uint8_t *roothash;  /* expected root hash, or NULL */
 	size_t roothash_len;
 	unsigned jobs; /* threads for verity hashing; 0: one per CPU */
 };

@@ -91,6 +91,9 @@ int vc_sign_key_check_code_signing(const struct vc_sign_key *k, struct vc_error 
 /* Whether the key is RSA (what UEFI firmware verifies). */
 bool vc_sign_key_is_rsa(const struct vc_sign_key *k);
 
+/* The subject of a DER certificate as text; VC_EINVAL if it is none. */
+int vc_sign_cert_subject(const uint8_t *der, size_t len, char *out, size_t n);
+
 /* The one certificate fingerprint: SHA-256 of the DER of the (first)
  * certificate in cert_path (PEM or DER); with subject, also its subject name
  * as text (RFC 4514-ish). For the DPS certificateFingerprint and verify. */
@@ -151,6 +154,23 @@ int vc_sign_dps_blob(const uint8_t *roothash, size_t roothash_len, const uint8_t
 /* Authenticode image digest (SHA-256) of a PE file, as a verifier computes it
  * (an existing certificate table is excluded). */
 int vc_sign_pe_digest(const uint8_t *pe, size_t len, uint8_t out[32], struct vc_error *err);
+
+/* Authenticode of a PE file checked as UEFI firmware checks it: the image
+ * digest computed over the file (without the certificate table) must equal
+ * the one signed, and with cert_path the signature must verify with that
+ * certificate or one embedded in the signature that chains to it (dates
+ * are not checked, as firmware does not). Returns an error only when the
+ * file is no PE; the verdict is in ret (why: the reason it failed). */
+struct vc_sign_pe_check {
+	bool is_signed;		       /* a WIN_CERTIFICATE with a SignedData */
+	uint8_t digest[32];	       /* the image digest computed (SHA-256) */
+	bool digest_ok;		       /* equal to the signed one */
+	bool verified;		       /* digest_ok and (cert_path: the signature holds) */
+	struct vc_pkcs7_signer signer; /* when is_signed */
+	char why[400];		       /* when !verified: unsigned, changed, signer ... */
+};
+int vc_sign_pe_verify(const uint8_t *pe, size_t len, const char *cert_path,
+		      struct vc_sign_pe_check *ret, struct vc_error *err);
 
 /* Signing a PE in two steps, so that a large file is never copied: the
  * plan holds everything that differs from the input; vc_sign_pe_write()

@@ -11,7 +11,7 @@
 
 static void help(void)
 {
-	printf("Usage: vcompose verify IMAGE [--cert C] [--roothash H] [OPTIONS]\n"
+	printf("Usage: vcompose verify IMAGE [--cert C] [--sb-cert C] [--roothash H] [OPTIONS]\n"
 	       "\n"
 	       "Checks IMAGE offline: recomputes every dm-verity tree from the data and compares\n"
 	       "it with the hash partition (or the tree embedded after the file system); checks\n"
@@ -19,11 +19,14 @@ static void help(void)
 	       "(usrhash=), the signature partition's rootHash and --roothash; verifies the\n"
 	       "PKCS#7 signature with --cert; checks the protective MBR, both GPT headers and\n"
 	       "entry arrays (CRC32s, backup equal to primary), the EROFS superblock checksum\n"
-	       "and tree, the FAT (chains, sizes, FAT copies) and the PE checksum of UKIs.\n"
+	       "and tree, the FAT (chains, sizes, FAT copies), the PE checksum of UKIs and the\n"
+	       "Authenticode image digest of every signed PE on the ESP.\n"
 	       "Prints one line per check: 'ok' or 'FAIL', where (partition) and what (offset).\n"
 	       "\n"
 	       "Options:\n"
 	       "  --cert C        PEM or DER certificate the root-hash signature must verify with\n"
+	       "  --sb-cert C     Secure Boot: every PE on the ESP must be Authenticode-signed\n"
+	       "                  by C (or a certificate chained to it), as firmware checks it\n"
 	       "  --roothash H    the root hash (hex) the image must have\n"
 	       "  --jobs N        threads for hashing (default: one per CPU)\n"
 	       "  --json          the findings as JSON\n"
@@ -78,9 +81,10 @@ void cli_print_report(const struct vc_inspect_report *rep, bool json, bool quiet
 
 int cmd_verify(int argc, char **argv)
 {
-	enum { O_CERT = 256, O_ROOTHASH, O_JOBS, O_JSON };
+	enum { O_CERT = 256, O_ROOTHASH, O_JOBS, O_JSON, O_SB_CERT };
 	static const struct option opts[] = {
 	    {"cert", required_argument, NULL, O_CERT},
+	    {"sb-cert", required_argument, NULL, O_SB_CERT},
 	    {"roothash", required_argument, NULL, O_ROOTHASH},
 	    {"jobs", required_argument, NULL, O_JOBS},
 	    {"json", no_argument, NULL, O_JSON},
@@ -100,6 +104,7 @@ int cmd_verify(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
 		switch (c) {
 		case O_CERT: o.cert_path = optarg; break;
+		case O_SB_CERT: o.sb_cert_path = optarg; break;
 		case O_ROOTHASH:
 			if (vc_hex_decode(optarg, hash, sizeof(hash), &hash_len, &err) < 0 ||
 			    hash_len != 32)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "vcompose/efivar.h"
 #include "vcompose/endian.h"
 #include "vcompose/erofs.h"
 #include "vcompose/pe.h"
@@ -291,6 +292,36 @@ static void describe_pe_bytes(struct vc_json *j, const uint8_t *d, size_t n, str
 	vc_json_bool(j, uki);
 	vc_json_key(j, "authenticodeSigned");
 	vc_json_bool(j, pe->security_size != 0);
+	/* the digest firmware computes (and measures into PCR 4), the signer */
+	struct vc_sign_pe_check pc;
+	if (vc_sign_pe_verify(d, n, NULL, &pc, &err) == 0) {
+		vc_json_key(j, "authenticode");
+		vc_json_begin_object(j);
+		vc_json_key(j, "sha256");
+		vc_json_hex(j, pc.digest, 32);
+		vc_json_key(j, "signed");
+		vc_json_bool(j, pc.is_signed);
+		if (pc.is_signed) {
+			vc_json_key(j, "digestOk");
+			vc_json_bool(j, pc.digest_ok);
+			jkey_str(j, "issuer", pc.signer.issuer);
+			jkey_str(j, "serial", pc.signer.serial);
+			vc_json_key(j, "subject");
+			if (pc.signer.has_cert)
+				vc_json_string(j, pc.signer.subject);
+			else
+				vc_json_null(j);
+			if (pc.signer.has_cert) {
+				vc_json_key(j, "certificateSha256");
+				vc_json_hex(j, pc.signer.fingerprint, 32);
+			}
+			if (!pc.verified)
+				jkey_str(j, "problem", pc.why);
+		}
+		vc_json_end_object(j);
+	} else {
+		vc_error_clear(&err);
+	}
 	uint32_t cs = vc_pe_checksum(d, n, pe->opt_offset + 64);
 	vc_json_key(j, "checksumOk");
 	if (pe->checksum)
@@ -339,6 +370,92 @@ static void describe_pe_file(struct vc_json *j, const struct img *im, uint64_t o
 	free(d);
 }
 
+/* ---- Secure Boot key files (the .auth files in loader/keys/auto) ---- */
+
+static const char *sig_type_name(const uint8_t t[16])
+{
+	if (!memcmp(t, vc_efivar_cert_x509_guid, 16))
+		return "x509";
+	if (!memcmp(t, vc_efivar_cert_sha256_guid, 16))
+		return "sha256";
+	return "other";
+}
+
+/* An EFI_VARIABLE_AUTHENTICATION_2 update: its time, its signer, and each
+ * signature list entry (type, owner, and for certificates the subject). */
+static void describe_auth(struct vc_json *j, const uint8_t *d, size_t n, struct errs *e,
+			  const char *where)
+{
+	struct vc_efivar_auth_info *a = calloc(1, sizeof(*a));
+	struct vc_error err = {0};
+	char s[64];
+
+	vc_json_begin_object(j);
+	if (!a || vc_efivar_auth_parse(d, n, a, &err) < 0) {
+		if (!a)
+			vc_errorf(&err, VC_ENOMEM, "out of memory");
+		note_err(e, where, &err);
+		vc_json_end_object(j);
+		free(a);
+		return;
+	}
+	jkey_str(j, "format", "EFI_VARIABLE_AUTHENTICATION_2");
+	snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02dZ", a->year, a->month, a->day, a->hour,
+		 a->minute, a->second);
+	jkey_str(j, "timestamp", s);
+	jkey_uint(j, "signatureSize", a->p7_len);
+	/* the SignedData comes bare; wrapped in a ContentInfo it can be read */
+	struct vc_buf ci = {0};
+	struct vc_pkcs7_signer sg;
+	static const uint8_t oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+				      0xf7, 0x0d, 0x01, 0x07, 0x02};
+	size_t outer = sizeof(oid) + 5 + a->p7_len;
+	if (a->p7_len < (1u << 23)) {
+		uint8_t hi[5] = {0x30, 0x83, (uint8_t)(outer >> 16), (uint8_t)(outer >> 8),
+				 (uint8_t)outer};
+		uint8_t hc[5] = {0xa0, 0x83, (uint8_t)(a->p7_len >> 16), (uint8_t)(a->p7_len >> 8),
+				 (uint8_t)a->p7_len};
+		if (vc_buf_append(&ci, hi, 5, &err) == 0 &&
+		    vc_buf_append(&ci, oid, sizeof(oid), &err) == 0 &&
+		    vc_buf_append(&ci, hc, 5, &err) == 0 &&
+		    vc_buf_append(&ci, a->p7, a->p7_len, &err) == 0 &&
+		    vc_pkcs7_signer(ci.data, ci.len, &sg, &err) == 0) {
+			vc_json_key(j, "signer");
+			vc_json_begin_object(j);
+			jkey_str(j, "issuer", sg.issuer);
+			jkey_str(j, "serial", sg.serial);
+			if (sg.has_cert)
+				jkey_str(j, "subject", sg.subject);
+			vc_json_end_object(j);
+		} else {
+			note_err(e, where, &err);
+		}
+	}
+	vc_buf_fini(&ci);
+	jkey_uint(j, "entries", a->n_entries);
+	vc_json_key(j, "signatures");
+	vc_json_begin_array(j);
+	for (size_t i = 0; i < a->n_entries && i < VC_EFIVAR_LIST_MAX; i++) {
+		vc_json_begin_object(j);
+		jkey_str(j, "type", sig_type_name(a->e[i].type));
+		jkey_uuid(j, "owner", a->e[i].owner);
+		if (!memcmp(a->e[i].type, vc_efivar_cert_x509_guid, 16)) {
+			uint8_t fp[32];
+			char subj[256];
+			vc_sha256(a->e[i].data, a->e[i].len, fp);
+			vc_json_key(j, "certificateSha256");
+			vc_json_hex(j, fp, 32);
+			if (vc_sign_cert_subject(a->e[i].data, a->e[i].len, subj, sizeof(subj)) ==
+			    0)
+				jkey_str(j, "subject", subj);
+		}
+		vc_json_end_object(j);
+	}
+	vc_json_end_array(j);
+	vc_json_end_object(j);
+	free(a);
+}
+
 /* ---- FAT ---- */
 
 struct fat_ctx {
@@ -348,8 +465,8 @@ struct fat_ctx {
 	const struct fat_info *fi;
 	struct errs *e;
 	const char *where;
-	/* second pass: UKIs */
-	bool pe_pass;
+	/* second pass: UKIs; third: Secure Boot key files */
+	bool pe_pass, auth_pass;
 };
 
 static int fat_list(void *ctx, const struct fat_file *f, struct vc_error *err)
@@ -358,6 +475,20 @@ static int fat_list(void *ctx, const struct fat_file *f, struct vc_error *err)
 	uint8_t *d = NULL;
 
 	(void)err;
+	if (c->auth_pass) {
+		size_t n = strlen(f->path);
+		if (f->dir || n < 5 || strcasecmp(f->path + n - 5, ".auth") != 0)
+			return 0;
+		struct vc_error e2 = {0};
+		if (fat_read_file(c->im, c->off, c->fi, f, &d, &e2) < 0) {
+			note_err(c->e, f->path, &e2);
+			return 0;
+		}
+		vc_json_key(c->j, f->path);
+		describe_auth(c->j, d, f->size, c->e, f->path);
+		free(d);
+		return 0;
+	}
 	if (c->pe_pass) {
 		size_t n = strlen(f->path);
 		if (f->dir || n < 4 || strcasecmp(f->path + n - 4, ".efi") != 0 || f->size < 64)
@@ -423,6 +554,13 @@ static void describe_fat(struct vc_json *j, const struct img *im, uint64_t off, 
 	vc_json_key(j, "efi");
 	vc_json_begin_object(j);
 	c.pe_pass = true;
+	if (fat_walk(im, off, &fi, fat_list, &c, NULL, where, &err) < 0)
+		vc_error_clear(&err);
+	vc_json_end_object(j);
+	vc_json_key(j, "secureBootKeys");
+	vc_json_begin_object(j);
+	c.pe_pass = false;
+	c.auth_pass = true;
 	if (fat_walk(im, off, &fi, fat_list, &c, NULL, where, &err) < 0)
 		vc_error_clear(&err);
 	vc_json_end_object(j);

@@ -323,6 +323,20 @@ static void check_pe(struct vx *x, const uint8_t *d, size_t n, const char *where
 		else
 			add(x, false, where, "PE CheckSum");
 	}
+	/* Authenticode, as the firmware checks it */
+	struct vc_sign_pe_check pc;
+	if (vc_sign_pe_verify(d, n, x->o->sb_cert_path, &pc, &err) == 0 &&
+	    (pc.is_signed || x->o->sb_cert_path)) {
+		char hex[65];
+		vc_hex_encode(pc.digest, 32, hex);
+		if (pc.verified)
+			add(x, false, where, "Authenticode SHA-256 %s, signed by '%.96s'%s%.96s",
+			    hex, pc.signer.has_cert ? pc.signer.subject : pc.signer.issuer,
+			    x->o->sb_cert_path ? ", verifies with " : "",
+			    x->o->sb_cert_path ? x->o->sb_cert_path : "");
+		else
+			add(x, true, where, "Authenticode: %.300s (image digest %s)", pc.why, hex);
+	}
 	const struct vc_pe_section *s = vc_pe_find_section(pe, ".cmdline");
 	if (s && vc_pe_find_section(pe, ".linux")) {
 		const uint8_t *p;
@@ -609,12 +623,15 @@ int vc_inspect_verify(const char *path, const struct vc_inspect_verify_options *
 			      o->roothash_len);
 		goto out;
 	}
-	if (o->cert_path) {
+	for (int i = 0; i < 2; i++) {
+		const char *cp = i ? o->sb_cert_path : o->cert_path;
+		if (!cp)
+			continue;
 		/* an unreadable certificate stops everything: nothing could pass */
 		uint8_t fp[32];
-		r = vc_sign_cert_fingerprint(o->cert_path, fp, NULL, 0, err);
+		r = vc_sign_cert_fingerprint(cp, fp, NULL, 0, err);
 		/* a missing file is an I/O problem here, as a missing image is */
-		if (r == VC_EINVAL && access(o->cert_path, F_OK) != 0)
+		if (r == VC_EINVAL && access(cp, F_OK) != 0)
 			r = err->code = VC_EIO;
 		if (r < 0)
 			goto out;

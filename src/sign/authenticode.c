@@ -506,3 +506,60 @@ out:
 	vc_sign_pe_plan_fini(&p);
 	return r;
 }
+
+int vc_sign_pe_verify(const uint8_t *pe, size_t len, const char *cert_path,
+		      struct vc_sign_pe_check *ret, struct vc_error *err)
+{
+	struct vc_sign_pe_check c;
+	struct pe_layout *l = malloc(sizeof(*l));
+	struct vc_error e = {0};
+	const uint8_t *d;
+	size_t dl;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	if (!l)
+		return vc_errorf(err, VC_ENOMEM, "sign: out of memory");
+	r = pe_parse(pe, len, l, err);
+	if (r < 0)
+		goto out;
+	pe_hash(pe, l, l->data_len, c.digest);
+	if (!l->cert_size) {
+		snprintf(c.why, sizeof(c.why), "not signed (no certificate table)");
+		goto done;
+	}
+	/* WIN_CERTIFICATE: dwLength (header + DER), revision 2.0, PKCS SignedData */
+	const uint8_t *w = pe + l->cert_off;
+	uint32_t wl = l->cert_size >= 8 ? vc_get_le32(w) : 0;
+	if (wl < 8 || wl > l->cert_size || vc_get_le16(w + 4) != WIN_CERT_REVISION_2_0 ||
+	    vc_get_le16(w + 6) != WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
+		snprintf(c.why, sizeof(c.why),
+			 "not signed: the certificate table holds no WIN_CERTIFICATE of a PKCS "
+			 "SignedData (revision 2.0)");
+		goto done;
+	}
+	c.is_signed = true;
+	if (sign_p7_authenticode(w + 8, wl - 8, NULL, &d, &dl, &c.signer, &e) < 0) {
+		snprintf(c.why, sizeof(c.why), "%.390s", e.msg);
+		goto done;
+	}
+	c.digest_ok = dl == 32 && memcmp(d, c.digest, 32) == 0;
+	if (!c.digest_ok) {
+		snprintf(c.why, sizeof(c.why),
+			 "the image digest differs from the one signed: the file was changed "
+			 "after it was signed");
+		goto done;
+	}
+	if (cert_path &&
+	    sign_p7_authenticode(w + 8, wl - 8, cert_path, &d, &dl, &c.signer, &e) < 0) {
+		snprintf(c.why, sizeof(c.why), "%.390s", e.msg);
+		goto done;
+	}
+	c.verified = true;
+done:
+	*ret = c;
+	r = 0;
+out:
+	free(l);
+	return r;
+}

@@ -285,6 +285,19 @@ void vc_sign_key_validity(const struct vc_sign_key *k, int64_t *ret_not_before,
 	*ret_not_after = x509_time_epoch(&k->crt.valid_to);
 }
 
+int vc_sign_cert_subject(const uint8_t *der, size_t len, char *out, size_t n)
+{
+	mbedtls_x509_crt c;
+	int r = VC_EINVAL;
+
+	mbedtls_x509_crt_init(&c);
+	if (mbedtls_x509_crt_parse_der(&c, der, len) == 0 &&
+	    mbedtls_x509_dn_gets(out, n, &c.subject) >= 0)
+		r = 0;
+	mbedtls_x509_crt_free(&c);
+	return r;
+}
+
 void vc_sign_key_cert_der(const struct vc_sign_key *k, const uint8_t **ret, size_t *ret_len)
 {
 	*ret = k->crt.raw.p;

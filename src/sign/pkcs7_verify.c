@@ -37,7 +37,10 @@ static const uint8_t oid_ec_public_key[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 
 
 /* The SignedData around the signers. */
 struct p7 {
-	bool detached;	      /* encapContentInfo: id-data without content */
+	bool detached; /* encapContentInfo: id-data without content */
+	mbedtls_asn1_buf econtent_type;
+	const uint8_t *econtent; /* the TLV inside encapContentInfo's [0], or NULL */
+	size_t econtent_len;
 	const uint8_t *certs; /* [0] certificates content, or NULL */
 	size_t certs_len;
 	unsigned char *signers, *signers_end; /* content of the signerInfos SET */
@@ -97,6 +100,15 @@ static int p7_parse(const uint8_t *der, size_t len, struct p7 *ret, struct vc_er
 	if (mbedtls_asn1_get_tag(&p, ci_end, &l, MBEDTLS_ASN1_OID))
 		return bad(err, "eContentType");
 	ret->detached = l == sizeof(oid_data) && !memcmp(p, oid_data, l) && p + l == ci_end;
+	ret->econtent_type.p = p;
+	ret->econtent_type.len = l;
+	p += l;
+	if (p < ci_end) {
+		if (mbedtls_asn1_get_tag(&p, ci_end, &l, CTX(0)) || p + l != ci_end)
+			return bad(err, "eContent");
+		ret->econtent = p;
+		ret->econtent_len = l;
+	}
 	p = ci_end;
 	if (p < end && *p == CTX(0)) {
 		if (mbedtls_asn1_get_tag(&p, end, &l, CTX(0)))
@@ -398,4 +410,140 @@ int vc_sign_verify_roothash(const char *cert_path, const uint8_t *roothash, size
 		return vc_errorf(err, VC_EINVAL, "root hash of %zu bytes: 1 to 64 expected", len);
 	vc_hex_encode(roothash, len, hex);
 	return vc_pkcs7_verify(p7, p7_len, hex, 2 * len, cert_path, err);
+}
+
+/* Authenticode (Microsoft "Windows Authenticode Portable Executable
+ * Signature Format"): a SignedData whose encapsulated content is an
+ * SpcIndirectDataContent { data, messageDigest DigestInfo }; the signer's
+ * messageDigest attribute covers the content octets of that SEQUENCE. */
+static const uint8_t oid_spc_indirect[] = {0x2b, 0x06, 0x01, 0x04, 0x01,
+					   0x82, 0x37, 0x02, 0x01, 0x04};
+
+/* The chain from the signer's embedded certificate x to the trust anchor
+ * ca, with the other embedded certificates as intermediates; dates are not
+ * checked (UEFI firmware does not). */
+static int chain_to(const struct p7 *m, const uint8_t *x, size_t xl, mbedtls_x509_crt *ca,
+		    const char *cert_path, struct vc_error *err)
+{
+	mbedtls_x509_crt chain;
+	uint32_t flags = 0;
+	int r = 0;
+
+	mbedtls_x509_crt_init(&chain);
+	if (mbedtls_x509_crt_parse_der(&chain, x, xl) != 0) {
+		r = bad(err, "signer certificate");
+		goto out;
+	}
+	unsigned char *p = (unsigned char *)m->certs, *end = p + m->certs_len;
+	while (p < end) {
+		unsigned char *start = p;
+		size_t l;
+		if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+			break;
+		p += l;
+		if ((size_t)(p - start) != xl || memcmp(start, x, xl))
+			mbedtls_x509_crt_parse_der(&chain, start, (size_t)(p - start));
+	}
+	mbedtls_x509_crt_verify(&chain, ca, NULL, NULL, &flags, NULL, NULL);
+	flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE |
+			     MBEDTLS_X509_BADCRL_EXPIRED | MBEDTLS_X509_BADCRL_FUTURE);
+	if (flags) {
+		char subj[256], why[256];
+		mbedtls_x509_dn_gets(subj, sizeof(subj), &chain.subject);
+		mbedtls_x509_crt_verify_info(why, sizeof(why), "", flags);
+		for (char *c = why; *c; c++)
+			if (*c == '\n')
+				*c = ';';
+		r = vc_errorf(err, VC_ECHECK, "the signer '%s' does not chain to %s (%s)", subj,
+			      cert_path, why);
+	}
+out:
+	mbedtls_x509_crt_free(&chain);
+	return r;
+}
+
+int sign_p7_authenticode(const uint8_t *der, size_t len, const char *cert_path,
+			 const uint8_t **ret_digest, size_t *ret_digest_len,
+			 struct vc_pkcs7_signer *ret_signer, struct vc_error *err)
+{
+	struct p7 m;
+	struct signer s;
+	unsigned char *p, *end, *ie;
+	const unsigned char *content;
+	size_t l, content_len;
+	mbedtls_asn1_buf alg, params;
+	mbedtls_x509_crt c;
+	int r = p7_parse(der, len, &m, err);
+
+	if (r < 0)
+		return r;
+	if (!m.econtent || !oid_is(&m.econtent_type, oid_spc_indirect, sizeof(oid_spc_indirect)))
+		return vc_errorf(err, VC_EINVAL,
+				 "Authenticode: the content is not an SpcIndirectDataContent");
+	/* SpcIndirectDataContent ::= SEQUENCE { data SpcAttributeTypeAndOptionalValue,
+	 *   messageDigest DigestInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING } } */
+	p = (unsigned char *)m.econtent;
+	end = p + m.econtent_len;
+	if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+		return bad(err, "SpcIndirectDataContent");
+	content = p;
+	content_len = l;
+	ie = p + l;
+	if (mbedtls_asn1_get_tag(&p, ie, &l, SEQ))
+		return bad(err, "SpcIndirectDataContent.data");
+	p += l;
+	if (mbedtls_asn1_get_tag(&p, ie, &l, SEQ) || mbedtls_asn1_get_alg(&p, ie, &alg, &params) ||
+	    mbedtls_asn1_get_tag(&p, ie, &l, MBEDTLS_ASN1_OCTET_STRING))
+		return bad(err, "SpcIndirectDataContent.messageDigest");
+	mbedtls_md_type_t md;
+	if (mbedtls_oid_get_md_alg(&alg, &md) || md != MBEDTLS_MD_SHA256)
+		return vc_errorf(err, VC_EUNSUPP,
+				 "Authenticode: the image digest is not SHA-256 (the only one "
+				 "checked here)");
+	*ret_digest = p;
+	*ret_digest_len = l;
+	r = vc_pkcs7_signer(der, len, ret_signer, err);
+	if (r < 0 || !cert_path)
+		return r;
+
+	unsigned char *sp = m.signers;
+	if ((r = signer_next(&sp, m.signers_end, &s, err)) < 0)
+		return r;
+	mbedtls_x509_crt_init(&c);
+	r = sign_cert_load(cert_path, &c, err);
+	if (r < 0)
+		goto out;
+	if (signer_is(&s, &c)) {
+		r = verify_signer(&s, content, content_len, &c, cert_path, err);
+		goto out;
+	}
+	/* signed by another certificate: embedded, and chained to cert_path */
+	r = -1;
+	unsigned char *cp = (unsigned char *)m.certs, *cend = cp + m.certs_len;
+	while (m.certs && cp < cend && r == -1) {
+		unsigned char *start = cp;
+		mbedtls_x509_crt x;
+		mbedtls_x509_crt_init(&x);
+		if (mbedtls_asn1_get_tag(&cp, cend, &l, SEQ))
+			break;
+		cp += l;
+		if (mbedtls_x509_crt_parse_der(&x, start, (size_t)(cp - start)) == 0 &&
+		    signer_is(&s, &x)) {
+			r = verify_signer(&s, content, content_len, &x, "the embedded signer", err);
+			if (r == 0)
+				r = chain_to(&m, start, (size_t)(cp - start), &c, cert_path, err);
+		}
+		mbedtls_x509_crt_free(&x);
+	}
+	if (r == -1) {
+		char ser[80];
+		serial_hex(&s, ser, sizeof(ser));
+		r = vc_errorf(err, VC_ECHECK,
+			      "signed by issuer '%s' serial %s, neither the certificate %s nor "
+			      "one chained to it",
+			      ret_signer->issuer, ser, cert_path);
+	}
+out:
+	mbedtls_x509_crt_free(&c);
+	return r;
 }

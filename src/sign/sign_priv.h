@@ -43,4 +43,12 @@ void sign_write_issuer_serial(const struct vc_sign_key *k, struct der *d);
 int sign_pkcs8_aes_decrypt(const uint8_t *data, size_t len, const uint8_t *pwd, size_t pwd_len,
 			   struct vc_buf *out, struct vc_error *err);
 
+/* Authenticode's SignedData (DER): the signer, the image digest the
+ * SpcIndirectDataContent holds (SHA-256, pointing into der), and with
+ * cert_path the signature checked, by that certificate or one embedded and
+ * chained to it (VC_ECHECK with the reason). */
+int sign_p7_authenticode(const uint8_t *der, size_t len, const char *cert_path,
+			 const uint8_t **ret_digest, size_t *ret_digest_len,
+			 struct vc_pkcs7_signer *ret_signer, struct vc_error *err);
+
 #endif
