@@ -117,11 +117,17 @@ for v in k.values():
     assert v["signer"]["subject"] == "CN=vcompose sb test", v
 PY
 
-# the same bytes twice (and without --sb-enroll the ESP has no keys)
+# the same bytes twice, and from the config's attributes (paths relative to
+# the config) instead of the options
 scratch again
 vc build config.xml --root tree -o again --initrd initrd.img --sb-key sb.key --sb-cert sb.crt \
 	--sb-enroll -q 2>/dev/null
 cmp out/oem.raw again/oem.raw || fail "two signed builds differ"
+sed 's|<type |<type secure_boot_key="sb.key" secure_boot_cert="sb.crt" secure_boot_enroll="true" |' \
+	config.xml > sbcfg.xml
+scratch cfgout
+vc build sbcfg.xml --root tree -o cfgout --initrd initrd.img -q 2>/dev/null
+cmp out/oem.raw cfgout/oem.raw || fail "the config's secure_boot_* attributes signed other bytes"
 
 # refusals: exit 1, nothing left in the output folder
 scratch bad
@@ -138,6 +144,9 @@ B="build config.xml --root tree -o bad --initrd initrd.img"
 expect_exit 1 "does not match" $B --sb-key other.key --sb-cert sb.crt
 expect_exit 1 "extendedKeyUsage does not allow codeSigning" $B --sb-key tls.key --sb-cert tls.crt
 expect_exit 1 "needs the key and certificate" $B --sb-enroll
+sed 's|<type |<type secure_boot_key="sb.key" |' config.xml > halfcfg.xml
+expect_exit 1 "<type secure_boot_key=\"sb.key\">: needs secure_boot_cert" \
+	build halfcfg.xml --root tree -o bad --initrd initrd.img
 expect_exit 1 "give both the key and its certificate" $B --sb-key sb.key --sb-enroll
 expect_exit 1 "missing.crt" $B --sb-key sb.key --sb-cert missing.crt
 expect_exit 1 "enc.key" $B --sb-key enc.key --sb-cert sb.crt

@@ -33,6 +33,9 @@
  *   verity_signature_required    "true": a signing key is required
  *   verity_signature_key="PATH"  PEM/DER private key for the root hash signature
  *   verity_signature_cert="PATH" its X.509 certificate
+ *   secure_boot_key="PATH"       Secure Boot: Authenticode key for systemd-boot and the UKI
+ *   secure_boot_cert="PATH"      its certificate (also what is enrolled)
+ *   secure_boot_enroll="true"    PK/KEK/db.auth in loader/keys/auto/ for systemd-boot
  *   seed="TEXT"                  the image seed (1..256 bytes, see vc_xmlcfg_seed())
  *   initrd_file="PATH"           a ready initrd: dracut is not run
  *   <bootloader console="serial|console|none"> (KIWI before schema 8.4 had a
@@ -195,6 +198,11 @@ struct vc_config {
 	bool signature_required;    /* verity_signature_required="true" */
 	char *signature_key;	    /* resolved path or NULL */
 	char *signature_cert;	    /* resolved path or NULL */
+
+	/* Secure Boot (vcompose's own attributes) */
+	char *sb_key;	/* secure_boot_key: Authenticode key, resolved, or NULL */
+	char *sb_cert;	/* secure_boot_cert: its certificate */
+	bool sb_enroll; /* secure_boot_enroll="true": enrollment files for systemd-boot */
 
 	/* boot */
 	enum vc_config_initrd initrd;

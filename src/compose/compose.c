@@ -218,15 +218,21 @@ static void sb_time(int64_t t, char out[32])
 static int stage_sb_key(struct cx *c, struct vc_error *err)
 {
 	const struct vc_compose_options *o = c->o;
-	const char *key = o->sb_key_path, *cert = o->sb_cert_path;
+	/* --sb-key/--sb-cert override the config's pair */
+	const char *key = o->sb_key_path ? o->sb_key_path : c->cfg->sb_key;
+	const char *cert = o->sb_key_path ? o->sb_cert_path : c->cfg->sb_cert;
+	bool enroll = o->sb_enroll || c->cfg->sb_enroll;
 	int64_t nb, na;
 	int r;
 
+	if (o->sb_cert_path && !o->sb_key_path)
+		cert = o->sb_cert_path;
 	if (!key && !cert) {
-		if (o->sb_enroll)
+		if (enroll)
 			return vc_errorf(err, VC_EINVAL,
 					 "Secure Boot enrollment needs the key and certificate to "
-					 "enroll and sign with (--sb-key, --sb-cert)");
+					 "enroll and sign with (--sb-key and --sb-cert, or "
+					 "secure_boot_key and secure_boot_cert)");
 		return 0;
 	}
 	if (!key || !cert)
@@ -237,7 +243,7 @@ static int stage_sb_key(struct cx *c, struct vc_error *err)
 		return vc_errorf(err, VC_EINVAL,
 				 "Secure Boot keys for a ddi image: it has no boot loader or UKI "
 				 "to sign");
-	if (o->sb_enroll && c->cfg->bootloader != VC_CONFIG_BOOT_SYSTEMD_BOOT)
+	if (enroll && c->cfg->bootloader != VC_CONFIG_BOOT_SYSTEMD_BOOT)
 		return vc_errorf(err, VC_EINVAL,
 				 "Secure Boot enrollment is done by systemd-boot: it needs "
 				 "<bootloader name=\"systemd_boot\">");
@@ -277,7 +283,7 @@ static int stage_sb_key(struct cx *c, struct vc_error *err)
 			 key, vc_sign_key_describe(c->sb_key));
 		o->note(o->note_ctx, msg);
 	}
-	if (!o->sb_enroll)
+	if (!enroll)
 		return 0;
 	/* PK, KEK and db: the one certificate, owned by a GUID derived from
 	 * the seed, each update signed by the PK's key */

@@ -248,6 +248,21 @@ static int p_signature_cert(struct xc_ctx *c, const xmlNode *t, const struct xc_
 	return xc_resolve(c, t, a->name, &c->cfg->signature_cert);
 }
 
+static int p_sb_key(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
+{
+	return xc_resolve(c, t, a->name, &c->cfg->sb_key);
+}
+
+static int p_sb_cert(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
+{
+	return xc_resolve(c, t, a->name, &c->cfg->sb_cert);
+}
+
+static int p_sb_enroll(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
+{
+	return xc_parse_bool(c, t, a->name, &c->cfg->sb_enroll);
+}
+
 static int p_initrd_system(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
 {
 	const char *v = xc_attr(t, a->name);
@@ -503,6 +518,9 @@ static const struct xc_type_attr type_attrs[] = {
     HONOUR("verity_signature_required", p_signature_required),
     HONOUR("verity_signature_key", p_signature_key),
     HONOUR("verity_signature_cert", p_signature_cert),
+    HONOUR("secure_boot_key", p_sb_key),
+    HONOUR("secure_boot_cert", p_sb_cert),
+    HONOUR("secure_boot_enroll", p_sb_enroll),
     HONOUR("seed", p_seed),
     HONOUR("initrd_file", p_initrd_file),
     HONOUR("erofs_pcluster_size", p_erofs_option),
@@ -626,6 +644,25 @@ static int rules_signature(struct xc_ctx *c, const xmlNode *t)
 		return xc_fail(c, t, "verity_signature_required", VC_EINVAL,
 			       "needs verity_signature_key and verity_signature_cert (or --key and "
 			       "--cert)");
+	return 0;
+}
+
+/* Secure Boot: a key with its certificate, signing an oem image's boot chain. */
+static int rules_secure_boot(struct xc_ctx *c, const xmlNode *t)
+{
+	struct vc_config *cfg = c->cfg;
+
+	if ((cfg->sb_key || cfg->sb_cert || cfg->sb_enroll) && !is_oem(c))
+		return xc_fail(c, t,
+			       cfg->sb_key    ? "secure_boot_key"
+			       : cfg->sb_cert ? "secure_boot_cert"
+					      : "secure_boot_enroll",
+			       VC_EINVAL, "a ddi has no boot loader or UKI to sign");
+	if (cfg->sb_key && !cfg->sb_cert)
+		return xc_fail(c, t, "secure_boot_key", VC_EINVAL,
+			       "needs secure_boot_cert (the certificate of the key)");
+	if (cfg->sb_cert && !cfg->sb_key)
+		return xc_fail(c, t, "secure_boot_cert", VC_EINVAL, "needs secure_boot_key");
 	return 0;
 }
 
@@ -812,6 +849,7 @@ int xc_parse_type(struct xc_ctx *c, xmlNode *t)
 	rules_root(c, t);
 	rules_verity(c, t);
 	rules_signature(c, t);
+	rules_secure_boot(c, t);
 	rules_boot(c, t);
 	if (c->err->code == VC_ENOMEM)
 		return VC_ENOMEM;

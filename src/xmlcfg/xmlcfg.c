@@ -1123,6 +1123,8 @@ void vc_xmlcfg_free(struct vc_config *cfg)
 	free(cfg->boot_title);
 	free(cfg->signature_key);
 	free(cfg->signature_cert);
+	free(cfg->sb_key);
+	free(cfg->sb_cert);
 	free(cfg->initrd_file);
 	free(cfg->kernelcmdline);
 	xc_strv_free(&cfg->dracut.install);
