@@ -4,7 +4,8 @@
 # a marker line and /proc/cmdline to the console, runs optional extra shell
 # lines, and powers off. No root needed (the /dev/console node is in the cpio).
 # Usage: busybox_initrd.py OUT MARKER [EXTRA_SHELL_LINES [HOST_FILE:NAME]...]
-# (each HOST_FILE is added at /NAME, e.g. a kernel module to insmod)
+# (each HOST_FILE is added at /NAME, executable, with its parent folders, e.g.
+# kernel modules to insmod, a program and its libraries)
 import gzip, sys
 
 out_path, marker = sys.argv[1], sys.argv[2]
@@ -35,8 +36,15 @@ for d in ("bin", "dev", "proc", "sys"):
 ent("dev/console", 0o020600, rdev=(5, 1))
 ent("bin/busybox", 0o100755, open("/bin/busybox", "rb").read())
 ent("init", 0o100755, init.encode())
+made = set()
 for host, name in files:
-    ent(name, 0o100644, open(host, "rb").read())
+    parts = name.split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        d = "/".join(parts[:i])
+        if d not in made and d not in ("bin", "dev", "proc", "sys"):
+            made.add(d)
+            ent(d, 0o040755)
+    ent(name, 0o100755, open(host, "rb").read())
 ent("TRAILER!!!", 0)
 out.extend(b"\0" * (-len(out) % 512))
 open(out_path, "wb").write(gzip.compress(bytes(out), mtime=0))
