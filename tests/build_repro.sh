@@ -121,7 +121,7 @@ cat > oem.xml <<XML
   <description type="system"><author>r</author><contact>r</contact><specification>r</specification></description>
   <preferences><version>1</version>
     <type image="oem" filesystem="erofs" erofscompression="lz4" firmware="efi"
-          verity_blocks="all" verity_partition="true" kernelcmdline="ro">
+          verity_blocks="all" verity_partition="true" kernelcmdline="ro" format="qcow2">
       <bootloader name="systemd_boot" console="serial" timeout="1"/>
     </type>
   </preferences>
@@ -140,5 +140,6 @@ for k in rsa ec; do
 done
 compare rsa-ref rsa-
 compare ec-ref ec-
+grep -q 'oem.qcow2' sums-rsa-ref || fail "no qcow2 in the oem outputs (format=\"qcow2\")"
 cmp -s sums-rsa-ref sums-ec-ref && fail "RSA and ECDSA signatures gave the same image"
 echo "ok: $n_ddi DDI builds identical; 5 signed oem builds identical for RSA and for ECDSA"

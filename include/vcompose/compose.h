@@ -8,7 +8,8 @@
  * Every writer writes straight into the disk image (a sparse file under a
  * temporary name in the output folder) at its partition's offset; the GPT is
  * written last, when every size is known. Beside NAME.raw, OUTDIR gets
- * NAME.efi (the UKI, oem), NAME.roothash, NAME.roothash.p7s (when signed),
+ * NAME.qcow2 (format="qcow2": the finished disk read back and written by
+ * src/qcow2), NAME.efi (the UKI, oem), NAME.roothash, NAME.roothash.p7s (when signed),
  * NAME.dracut.log (when dracut ran) and NAME.manifest.json (every partition's
  * type, label, UUID, offset, size and sha256; root hash, salt, seed, epoch;
  * library versions; with Secure Boot keys each signed file's Authenticode

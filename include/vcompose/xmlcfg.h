@@ -87,6 +87,11 @@ enum vc_config_image {
 	VC_CONFIG_IMAGE_DDI, /* Discoverable Disk Image: root + verity + signature, no ESP */
 };
 
+enum vc_config_format {
+	VC_CONFIG_FORMAT_RAW,	/* NAME.raw only */
+	VC_CONFIG_FORMAT_QCOW2, /* format="qcow2": NAME.qcow2 beside NAME.raw */
+};
+
 enum vc_config_bootloader {
 	VC_CONFIG_BOOT_NONE,	     /* ddi, or oem without <bootloader>: the UKI is BOOTX64.EFI */
 	VC_CONFIG_BOOT_SYSTEMD_BOOT, /* systemd-boot as BOOTX64.EFI, the UKI in EFI/Linux/ */
@@ -175,6 +180,7 @@ struct vc_config {
 	unsigned type_line;	 /* line of the selected <type> */
 
 	enum vc_config_image image;
+	enum vc_config_format format;	 /* format */
 	enum vc_erofs_compress compress; /* erofscompression */
 	unsigned compress_level;	 /* its level; 0 = the algorithm's default */
 	uint32_t erofs_pcluster_size;	 /* erofs_pcluster_size; 0 = 4096 */

@@ -57,6 +57,7 @@ int cmd_verity(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_uki(int argc, char **argv);
 int cmd_fat(int argc, char **argv);
+int cmd_qcow2(int argc, char **argv);
 int cmd_gpt(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

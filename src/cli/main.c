@@ -25,6 +25,7 @@ static const struct {
     {"uki", cmd_uki, "assemble a Unified Kernel Image on the systemd-boot stub"},
     {"fat", cmd_fat, "write a FAT file system (an ESP) from a folder"},
     {"gpt", cmd_gpt, "write a GPT disk from partition images"},
+    {"qcow2", cmd_qcow2, "write a raw disk image as qcow2, reproducibly"},
     {"inspect", cmd_inspect, "describe a disk, EROFS, verity or UKI image"},
     {"verify", cmd_verify, "check an image's verity trees, signature and tables"},
     {"diff", cmd_diff, "name where two builds that should be identical differ"},

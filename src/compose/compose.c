@@ -16,6 +16,7 @@
 #include "vcompose/erofs.h"
 #include "vcompose/fat.h"
 #include "vcompose/gpt.h"
+#include "vcompose/qcow2.h"
 #include "vcompose/pe.h"
 #include "vcompose/pool.h"
 #include "vcompose/sha256.h"
@@ -1242,6 +1243,29 @@ static void manifest_sb(struct cx *c, struct vc_json *j)
 	vc_json_end_object(j);
 }
 
+static int read_disk(void *ctx, void *buf, size_t len, uint64_t off, struct vc_error *err)
+{
+	struct cx *c = ctx;
+
+	return vc_sink_pread(vc_file_sink_sink(c->disk.f), buf, len, off, err);
+}
+
+/* format="qcow2": NAME.qcow2 from the finished raw disk, read back. */
+static int write_qcow2(struct cx *c, struct vc_error *err)
+{
+	struct vc_qcow2_source src = {.pread = read_disk, .ctx = c, .size = c->disk_size};
+	struct out_file *of = &c->art[ART_QCOW2];
+	char name[VC_XMLCFG_NAME_MAX + 8];
+	int r;
+
+	progress(c, "qcow2");
+	snprintf(name, sizeof(name), "%s.qcow2", c->cfg->name);
+	r = out_open(c, of, name, err);
+	if (r == 0)
+		r = vc_qcow2_write(&src, vc_file_sink_sink(of->f), &of->size, err);
+	return r;
+}
+
 static int stage_artifacts(struct cx *c, struct vc_error *err)
 {
 	char hex[65];
@@ -1261,6 +1285,8 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	if (r == 0 && c->dracut_log.len)
 		r = artifact(c, ART_DRACUT_LOG, "dracut.log", c->dracut_log.data, c->dracut_log.len,
 			     err);
+	if (r == 0 && c->cfg->format == VC_CONFIG_FORMAT_QCOW2)
+		r = write_qcow2(c, err);
 	if (r < 0)
 		return r;
 	c->disk.size = c->disk_size;

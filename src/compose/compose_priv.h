@@ -20,7 +20,7 @@ struct out_file {
 	uint64_t size; /* bytes to commit */
 };
 
-enum { ART_UKI, ART_ROOTHASH, ART_P7S, ART_DRACUT_LOG, ART_COUNT };
+enum { ART_UKI, ART_ROOTHASH, ART_P7S, ART_DRACUT_LOG, ART_QCOW2, ART_COUNT };
 
 /* A target architecture: its DPS suffix, PE and ELF machines, the name
  * systemd-boot's files carry and the removable-media boot file name. */

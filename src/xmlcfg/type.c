@@ -184,6 +184,29 @@ static int p_part_number(struct xc_ctx *c, const xmlNode *t, const struct xc_typ
 	return r;
 }
 
+/* format="qcow2": written by src/qcow2 beside the raw disk; the others
+ * (KIWI's vmdk, vhdx, gce, vagrant, ...) are refused with the way out. */
+static int p_format(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
+{
+	static const char *const kiwi[] = {"gce", "ova",  "vagrant",   "vmdk", "vdi",
+					   "vhd", "vhdx", "vhd-fixed", NULL};
+	const char *v = xc_attr(t, a->name);
+
+	if (!strcmp(v, "qcow2")) {
+		c->cfg->format = VC_CONFIG_FORMAT_QCOW2;
+		return 0;
+	}
+	if (xc_in_list(kiwi, v) || !strncmp(v, "oci:", 4) || !strncmp(v, "docker:", 7))
+		return xc_fail(c, t, a->name, VC_EUNSUPP,
+			       "not written: vcompose writes NAME.raw, and NAME.qcow2 with "
+			       "format=\"qcow2\"; make this one with `qemu-img convert -f raw -O "
+			       "FORMAT NAME.raw ...` (plus the platform's packaging for gce, ova, "
+			       "vagrant)");
+	return xc_fail(c, t, a->name, VC_EINVAL,
+		       "expected qcow2 (or KIWI's gce, ova, vagrant, vmdk, vdi, vhd, vhdx, "
+		       "vhd-fixed, which are refused)");
+}
+
 static int p_efipartsize(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
 {
 	return xc_parse_uint(c, t, a->name, 1, VC_XMLCFG_PART_MIB_MAX, "MiB", &c->cfg->efipart_mib);
@@ -423,11 +446,10 @@ static const struct xc_type_attr type_attrs[] = {
     HONOUR("filesystem", p_filesystem),
     IGNORE("flags", NULL, ONLY_ISO),
     IGNORE("enclave_format", NULL, "an image=\"enclave\" setting; " NOT_OEM),
-    REFUSE("format", NULL,
-	   "the disk is written as NAME.raw only; convert it with `qemu-img convert -O FORMAT`"),
+    HONOUR("format", p_format),
     REFUSE("formatoptions", NULL,
-	   "qemu-img options: the disk is written as NAME.raw; pass them to `qemu-img convert "
-	   "-o`"),
+	   "qemu-img options: the qcow2 is written with fixed settings (version 3, 64 KiB "
+	   "clusters, no compression); pass them to `qemu-img convert -o` instead"),
     REFUSE("fsmountoptions", NULL,
 	   "the root is a read-only EROFS mounted by the initrd; no mount options are written"),
     REFUSE("fscreateoptions", NULL,
