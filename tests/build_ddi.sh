@@ -35,7 +35,7 @@ for i in 0 1; do
 	[ "$(sha256sum < p$((i + 1)) | cut -d' ' -f1)" = "$(part_field $m $i sha256)" ] ||
 		fail "partition $i: sha256 differs from the manifest"
 done
-[ "$(json_get $m rootHash)" = "$hash" ] || fail "manifest root hash"
+[ "$(json_get $m root_hash)" = "$hash" ] || fail "manifest root hash"
 json_get $m versions liblz4 | grep -Eq '^[0-9]+\.[0-9]+' || fail "manifest lacks liblz4's version"
 fsck.erofs p1 >/dev/null || fail "fsck.erofs"
 mkdir x && fsck.erofs --extract=x p1 >/dev/null || fail "fsck.erofs --extract"

@@ -26,8 +26,8 @@ hash=$(cat out/emb.roothash)
 [ "$(json_get $m verity layout)" = embedded ] || fail "layout"
 extract out/emb.raw $m 0 root.img
 size=$(stat -c %s root.img)
-fs=$(json_get $m verity hashOffset)
-blocks=$(json_get $m verity dataBlocks)
+fs=$(json_get $m verity hash_offset)
+blocks=$(json_get $m verity data_blocks)
 salt=$(json_get $m verity salt)
 veritysetup verify --no-superblock --hash-offset="$fs" --data-blocks="$blocks" --salt="$salt" \
 	root.img root.img "$hash" || fail "veritysetup verify of the embedded tree"

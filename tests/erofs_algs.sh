@@ -59,7 +59,7 @@ for c in zstd,level=9:128k lzma:4k deflate:4k zstd:64k:F; do
 done
 # What inspect says: the oldest kernel that mounts each image.
 vc inspect out/zstd-level-9-4k.img >i.txt
-grep -q "oldestLinux: 6.10" i.txt || { cat i.txt >&2; fail "inspect does not name Linux 6.10 for zstd"; }
+grep -q "oldest_linux: 6.10" i.txt || { cat i.txt >&2; fail "inspect does not name Linux 6.10 for zstd"; }
 vc inspect out/lz4-16k.img >i.txt
-grep -q "oldestLinux: 5.13" i.txt || { cat i.txt >&2; fail "inspect does not name Linux 5.13 for big pclusters"; }
+grep -q "oldest_linux: 5.13" i.txt || { cat i.txt >&2; fail "inspect does not name Linux 5.13 for big pclusters"; }
 echo ok

@@ -28,41 +28,41 @@ python3 - <<'PY' || fail "inspect --json does not match the manifest"
 import json
 i = json.load(open("insp.json")); m = json.load(open("out/minimal.manifest.json"))
 pt = json.load(open("pt.json"))["partitiontable"]
-assert i["schema"] == 1 and i["kind"] == "disk" and i["errors"] == [], i["errors"]
+assert i["schema"] == 2 and i["kind"] == "disk" and i["errors"] == [], i["errors"]
 d = i["disk"]
 assert d["guid"] == m["disk"]["guid"], (d["guid"], m["disk"]["guid"])
 assert d["guid"].upper() == pt["id"], pt["id"]
 assert i["size"] == m["disk"]["size"]
-assert d["primaryHeader"] == "ok" and d["backupHeader"] == "ok"
+assert d["primary_header"] == "ok" and d["backup_header"] == "ok"
 assert len(d["partitions"]) == len(m["disk"]["partitions"]) == len(pt["partitions"])
 for p, q, s in zip(d["partitions"], m["disk"]["partitions"], pt["partitions"]):
     for k in ("type", "label", "uuid", "offset", "size"):
         assert p[k] == q[k], (k, p[k], q[k])
-    assert p["typeGuid"].upper() == s["type"] and p["uuid"].upper() == s["uuid"], (p, s)
+    assert p["type_guid"].upper() == s["type"] and p["uuid"].upper() == s["uuid"], (p, s)
     assert p["offset"] == s["start"] * 512 and p["size"] == s["size"] * 512, (p, s)
-    assert p["flagNames"] == ["read-only"] and p["flags"] == "0x1000000000000000", p
+    assert p["flag_names"] == ["read-only"] and p["flags"] == "0x1000000000000000", p
 root, verity = d["partitions"]
 assert root["content"] == "erofs" and verity["content"] == "verity"
 e = root["erofs"]
-assert e["buildTime"] == m["sourceDateEpoch"] == 1700000000, e
+assert e["build_time"] == m["source_date_epoch"] == 1700000000, e
 assert e["files"] == 5 and e["directories"] == 7 and e["symlinks"] == 1, e
-assert e["size"] == m["rootFilesystem"]["size"], e
-assert e["checksumOk"] is True and e["compression"] == "lz4" and e["compressedFiles"] >= 1, e
-assert "sb_csum" in e["featureCompat"] and e["inodesReachable"] == e["inodes"], e
+assert e["size"] == m["root_filesystem"]["size"], e
+assert e["checksum_ok"] is True and e["compression"] == "lz4" and e["compressed_files"] >= 1, e
+assert "sb_csum" in e["feature_compat"] and e["inodes_reachable"] == e["inodes"], e
 v = verity["verity"]
-assert v["rootHash"] == m["rootHash"], (v, m["rootHash"])
-assert v["salt"] == m["verity"]["salt"] and v["dataBlocks"] == m["verity"]["dataBlocks"], v
-assert v["algorithm"] == "sha256" and v["dataBlockSize"] == 4096, v
+assert v["root_hash"] == m["root_hash"], (v, m["root_hash"])
+assert v["salt"] == m["verity"]["salt"] and v["data_blocks"] == m["verity"]["data_blocks"], v
+assert v["algorithm"] == "sha256" and v["data_block_size"] == 4096, v
 PY
 # the text form carries the same facts
 vc inspect $img > insp.txt
-grep -q "rootHash: $hash" insp.txt || fail "text inspect lacks the root hash"
-grep -q "buildTime: 1700000000" insp.txt || fail "text inspect lacks the build time"
+grep -q "root_hash: $hash" insp.txt || fail "text inspect lacks the root hash"
+grep -q "build_time: 1700000000" insp.txt || fail "text inspect lacks the build time"
 # bare images are recognised too (cut out of the disk by the manifest)
 extract $img out/minimal.manifest.json 0 root.erofs
 extract $img out/minimal.manifest.json 1 root.verity
-truncate -s "$(json_get out/minimal.manifest.json rootFilesystem size)" root.erofs
-vc inspect --json root.erofs | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["kind"]=="erofs" and d["erofs"]["checksumOk"], d' ||
+truncate -s "$(json_get out/minimal.manifest.json root_filesystem size)" root.erofs
+vc inspect --json root.erofs | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["kind"]=="erofs" and d["erofs"]["checksum_ok"], d' ||
 	fail "inspect root.erofs"
 vc inspect --json root.verity | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["kind"]=="verity" and d["verity"]["levels"]==1, d' ||
 	fail "inspect root.verity"
@@ -121,7 +121,7 @@ set +e; $VC_RUN "$VCOMPOSE" verify -q t-sb.raw > t.out; rc=$?; set -e
 grep -q "EROFS superblock at offset $((roff + 1024)): checksum" t.out || fail "EROFS sb flip not named: $(cat t.out)"
 # inspect still describes a damaged image, and says what is wrong
 vc inspect --json t-gpt.raw | python3 -c 'import json,sys; d=json.load(sys.stdin)
-assert d["disk"]["primaryHeader"] == "bad" and d["disk"]["backupHeader"] == "ok", d["disk"]
+assert d["disk"]["primary_header"] == "bad" and d["disk"]["backup_header"] == "ok", d["disk"]
 assert any("HeaderCRC32" in e for e in d["errors"]), d["errors"]' || fail "inspect of a damaged GPT"
 
 # diff: the same build twice is identical; the flipped copies are named
@@ -152,9 +152,9 @@ import json, sys
 d = json.load(open("emb.json")); m = json.load(open("out3/minimal.manifest.json"))
 p = d["disk"]["partitions"][0]
 assert len(d["disk"]["partitions"]) == 1 and p["content"] == "erofs", p
-e = p["embeddedVerity"]
-assert e["hashOffset"] == m["verity"]["hashOffset"] == p["erofs"]["size"], (e, m["verity"])
-assert e["verity"]["rootHash"] == sys.argv[1] and e["verity"]["salt"] == m["verity"]["salt"], e
+e = p["embedded_verity"]
+assert e["hash_offset"] == m["verity"]["hash_offset"] == p["erofs"]["size"], (e, m["verity"])
+assert e["verity"]["root_hash"] == sys.argv[1] and e["verity"]["salt"] == m["verity"]["salt"], e
 PY
 cp out3/minimal.raw t-emb.raw && flip t-emb.raw $((roff + 2 * 4096 + 5))
 set +e; $VC_RUN "$VCOMPOSE" verify -q --roothash "$ehash" t-emb.raw > t.out; rc=$?; set -e

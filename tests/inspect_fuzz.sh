@@ -61,7 +61,7 @@ import glob, json
 for f in sorted(glob.glob("m*.img.json")):
     try:
         d = json.load(open(f))
-        assert isinstance(d["errors"], list) and d["schema"] == 1
+        assert isinstance(d["errors"], list) and d["schema"] == 2
     except Exception as e:
         raise SystemExit("%s: %s" % (f, e))
 PY

@@ -38,16 +38,17 @@ for p, q in zip(d["partitions"], m["disk"]["partitions"]):
         assert p[k] == q[k], (k, p[k], q[k])
 esp, root, verity, sig = d["partitions"]
 assert [p["content"] for p in d["partitions"]] == ["fat", "erofs", "verity", "verity-signature"]
-assert verity["verity"]["rootHash"] == m["rootHash"]
-assert root["erofs"]["compression"] == "lz4" and root["erofs"]["buildTime"] == m["sourceDateEpoch"]
+assert verity["verity"]["root_hash"] == m["root_hash"]
+assert root["erofs"]["compression"] == "lz4" and root["erofs"]["build_time"] == m["source_date_epoch"]
 files = {f["path"]: f for f in esp["fat"]["files"]}
 uki = "/EFI/Linux/oem-2.0.efi"
-assert files[uki]["sha256"] == m["artifacts"]["oem.efi"]["sha256"], files[uki]
-assert files[uki]["size"] == m["artifacts"]["oem.efi"]["size"]
+art = {a["file"]: a for a in m["artifacts"]}
+assert files[uki]["sha256"] == art["oem.efi"]["sha256"], files[uki]
+assert files[uki]["size"] == art["oem.efi"]["size"]
 assert files["/EFI/BOOT/BOOTX64.EFI"]["type"] == "file" and files["/loader/entries"]["type"] == "directory"
 u = esp["fat"]["efi"][uki]
-assert u["uki"] is True and u["authenticodeSigned"] is False and u["checksumOk"] is True, u
-assert u["roothash"] == m["rootHash"] and u["usrhash"] is None, u
+assert u["uki"] is True and u["authenticode_signed"] is False and u["checksum_ok"] is True, u
+assert u["roothash"] == m["root_hash"] and u["usrhash"] is None, u
 secs = {s["name"]: s for s in u["pe"]["sections"]}
 for s in (".osrel", ".cmdline", ".uname", ".initrd", ".linux"):
     assert s in secs, (s, list(secs))
@@ -55,9 +56,9 @@ assert secs[".cmdline"]["text"] == m["cmdline"], (secs[".cmdline"]["text"], m["c
 assert secs[".uname"]["text"] == m["kernel"]
 assert esp["fat"]["efi"]["/EFI/BOOT/BOOTX64.EFI"]["uki"] is False
 s = sig["signature"]
-assert s["rootHash"] == m["rootHash"] and s["certificateFingerprint"] == sys.argv[1], s
+assert s["root_hash"] == m["root_hash"] and s["certificate_fingerprint"] == sys.argv[1], s
 assert s["signer"]["issuer"] == "CN=vcompose-test" and s["signer"]["serial"] == "07", s
-assert s["signer"]["digest"] == "SHA256" and s["signer"]["signedAttributes"] is False, s
+assert s["signer"]["digest"] == "SHA256" and s["signer"]["signed_attributes"] is False, s
 PY
 
 # verify with the right certificate: everything holds

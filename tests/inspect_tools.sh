@@ -80,11 +80,11 @@ assert paths == want, (paths, want)
 big = [x for x in f["files"] if x["path"] == "/EFI/Linux/a rather long file name.txt"][0]
 assert big["size"] == 70000, big
 e = root["erofs"]
-assert e["uuid"] == "6f1f5d3a-2c4b-4e8a-9d7c-0123456789ab" and e["buildTime"] == 1700000000, e
-assert e["checksumOk"] is True and e["files"] == 5 and e["symlinks"] == 1, e
-assert verity["verity"]["rootHash"] == sys.argv[1], verity
+assert e["uuid"] == "6f1f5d3a-2c4b-4e8a-9d7c-0123456789ab" and e["build_time"] == 1700000000, e
+assert e["checksum_ok"] is True and e["files"] == 5 and e["symlinks"] == 1, e
+assert verity["verity"]["root_hash"] == sys.argv[1], verity
 s = sig["signature"]["signer"]
-assert s["signedAttributes"] is True and s["subject"] == "CN=tools-test, O=vcompose", s
+assert s["signed_attributes"] is True and s["subject"] == "CN=tools-test, O=vcompose", s
 assert s["serial"] == "1234", s
 PY
 

@@ -2,3 +2,4 @@
 vc_script_test(man_options tests/man_options.sh)
 vc_script_test(package tests/package.sh)
 set_tests_properties(package PROPERTIES LABELS "script;package" TIMEOUT 600)
+vc_script_test(json_docs tests/json_docs.sh)

@@ -178,14 +178,14 @@ PY
 vc inspect out/a.efi >inspect.txt
 grep -qxF "        text: $cmdline" inspect.txt || { cat inspect.txt; fail "inspect: .cmdline not printed"; }
 grep -qxF "        text: 6.1.0-test" inspect.txt || fail "inspect: .uname not printed"
-grep -qx "  checksumOk: yes" inspect.txt || fail "inspect: checksum not valid"
+grep -qx "  checksum_ok: yes" inspect.txt || fail "inspect: checksum not valid"
 vc inspect --json out/a.efi >inspect.json
 $PY - <<'PY'
 import hashlib, json, sys
 j = json.load(open("inspect.json"))
 assert j["kind"] == "pe" and j["pe"]["uki"] is True
 s = {x["name"]: x for x in j["pe"]["pe"]["sections"]}
-assert j["pe"]["checksumOk"] is True
+assert j["pe"]["checksum_ok"] is True
 assert s[".osrel"]["sha256"] == hashlib.sha256(open("osrel", "rb").read()).hexdigest(), "osrel sha256"
 assert s[".osrel"]["text"] == open("osrel").read().rstrip("\0"), "osrel text"
 assert s[".splash"]["sha256"] == hashlib.sha256(open("splash.bmp", "rb").read()).hexdigest()

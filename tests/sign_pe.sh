@@ -130,7 +130,7 @@ done
 vc sign pe --key rsa.key --cert rsa.crt uki.efi -o out/uki.json.efi --json > pe.json
 osslverify out/uki.json.efi rsa.crt
 calc=$(sed -n 's/^Calculated message digest *: *\([0-9A-F]*\).*/\1/p' ossl.log | tr A-F a-f)
-[ -n "$calc" ] && grep -q "\"imageDigest\": \"$calc\"" pe.json || fail "--json digest != osslsigncode's"
+[ -n "$calc" ] && grep -q "\"image_digest\": \"$calc\"" pe.json || fail "--json digest != osslsigncode's"
 
 # in place: the input is read before the output is renamed over it
 cp uki.efi out/inplace.efi

@@ -90,7 +90,7 @@ assert d['rootHash'] == sys.argv[3]
 assert d['certificateFingerprint'] == sys.argv[4]
 assert base64.b64decode(d['signature'], validate=True) == p7
 EOF
-grep -q "\"certificateFingerprint\": \"$fp\"" dps.json || fail "--json lacks the fingerprint"
+grep -q "\"certificate_fingerprint\": \"$fp\"" dps.json || fail "--json lacks the fingerprint"
 
 # deferred signing: a .p7s made elsewhere, the blob, then joined into an image
 vc sign dps --roothash-file rh.txt --p7s out/dps.p7s --cert p256.crt -o out/dps2.bin

@@ -98,6 +98,11 @@ struct vc_json {
 void vc_json_init(struct vc_json *j, int indent);
 void vc_json_fini(struct vc_json *j);
 void vc_json_begin_object(struct vc_json *j);
+/* The version of every JSON document vcompose prints (docs/json.md): keys
+ * are snake_case; only the DPS signature JSON keeps the spec's names. */
+#define VC_JSON_SCHEMA 2
+/* Begins a top-level document: '{"schema": VC_JSON_SCHEMA, "document": NAME'. */
+void vc_json_begin_document(struct vc_json *j, const char *document);
 void vc_json_end_object(struct vc_json *j);
 void vc_json_begin_array(struct vc_json *j);
 void vc_json_end_array(struct vc_json *j);

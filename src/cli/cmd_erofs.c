@@ -190,7 +190,7 @@ int cmd_erofs(int argc, char **argv)
 		const char *text;
 
 		vc_json_init(&j, 2);
-		vc_json_begin_object(&j);
+		vc_json_begin_document(&j, "erofs");
 		vc_json_key(&j, "image");
 		vc_json_string(&j, output);
 		vc_json_key(&j, "size");

@@ -40,7 +40,7 @@ static void print_json(const struct vc_fat_info *in, uint32_t volume_id, uint64_
 
 	snprintf(id, sizeof(id), "%04X-%04X", volume_id >> 16, volume_id & 0xffff);
 	vc_json_init(&j, 2);
-	vc_json_begin_object(&j);
+	vc_json_begin_document(&j, "fat");
 	vc_json_key(&j, "size");
 	vc_json_uint(&j, size);
 	vc_json_key(&j, "fat_bits");

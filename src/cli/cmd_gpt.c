@@ -211,7 +211,7 @@ static void print_json(const struct vc_gpt *g)
 	const char *text;
 
 	vc_json_init(&j, 2);
-	vc_json_begin_object(&j);
+	vc_json_begin_document(&j, "gpt");
 	vc_json_key(&j, "disk_size");
 	vc_json_uint(&j, g->disk_size);
 	vc_json_key(&j, "sector_size");

@@ -288,14 +288,14 @@ static int cmd_roothash(const struct args *a)
 		r = write_outputs(a->output, &p7, a->dps, &dps, &err);
 	if (r == 0 && a->json) {
 		vc_sign_key_fingerprint(k, fp);
-		vc_json_begin_object(&j);
-		vc_json_key(&j, "rootHash");
+		vc_json_begin_document(&j, "sign-roothash");
+		vc_json_key(&j, "root_hash");
 		vc_json_hex(&j, rh, rh_len);
 		vc_json_key(&j, "key");
 		vc_json_string(&j, vc_sign_key_describe(k));
-		vc_json_key(&j, "certificateFingerprint");
+		vc_json_key(&j, "certificate_fingerprint");
 		vc_json_hex(&j, fp, 32);
-		vc_json_key(&j, "includesCertificate");
+		vc_json_key(&j, "includes_certificate");
 		vc_json_bool(&j, a->include_cert);
 		json_file(&j, "signature", a->output, &p7);
 		if (a->dps)
@@ -387,10 +387,10 @@ static int cmd_pe(const struct args *a)
 	if (r == 0)
 		r = vc_file_sink_commit(f, plan.total_len, &err);
 	if (r == 0 && a->json) {
-		vc_json_begin_object(&j);
+		vc_json_begin_document(&j, "sign-pe");
 		vc_json_key(&j, "key");
 		vc_json_string(&j, vc_sign_key_describe(k));
-		vc_json_key(&j, "imageDigest");
+		vc_json_key(&j, "image_digest");
 		vc_json_hex(&j, plan.digest, 32);
 		vc_json_key(&j, "output");
 		vc_json_begin_object(&j);
@@ -398,7 +398,7 @@ static int cmd_pe(const struct args *a)
 		vc_json_string(&j, a->output);
 		vc_json_key(&j, "size");
 		vc_json_uint(&j, plan.total_len);
-		vc_json_key(&j, "certificateTableSize");
+		vc_json_key(&j, "certificate_table_size");
 		vc_json_uint(&j, plan.cert.len);
 		vc_json_end_object(&j);
 		vc_json_end_object(&j);
@@ -454,7 +454,7 @@ static int cmd_dps(const struct args *a)
 	if (r == 0)
 		r = write_output(a->output, &dps, &err);
 	if (r == 0 && a->json) {
-		vc_json_begin_object(&j);
+		vc_json_begin_document(&j, "sign-dps");
 		json_file(&j, "dps", a->output, &dps);
 		vc_json_end_object(&j);
 		r = print_json(&j, &err);
@@ -581,7 +581,7 @@ static int cmd_join(const struct args *a)
 	if (r < 0)
 		goto out;
 	if (a->json) {
-		vc_json_begin_object(&j);
+		vc_json_begin_document(&j, "sign-join");
 		vc_json_key(&j, "image");
 		vc_json_string(&j, a->input);
 		vc_json_key(&j, "offset");

@@ -100,7 +100,7 @@ static int print_json(const struct vc_uki_summary *s, const struct vc_compose_pc
 	const char *text;
 
 	vc_json_init(&j, 2);
-	vc_json_begin_object(&j);
+	vc_json_begin_document(&j, "uki");
 	vc_json_key(&j, "output");
 	vc_json_string(&j, out);
 	vc_json_key(&j, "size");

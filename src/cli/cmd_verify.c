@@ -46,7 +46,8 @@ void cli_print_report(const struct vc_inspect_report *rep, bool json, bool quiet
 		struct vc_json j;
 		struct vc_error err = {0};
 		vc_json_init(&j, 2);
-		vc_json_begin_object(&j);
+		/* verify's report, or diff's list of differences (no ok word) */
+		vc_json_begin_document(&j, ok_word[0] ? "verify" : "diff");
 		vc_json_key(&j, "ok");
 		vc_json_bool(&j, rep->n_failed == 0);
 		vc_json_key(&j, "failed");

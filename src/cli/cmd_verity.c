@@ -265,7 +265,7 @@ static int print_json(const struct vc_verity_params *p, const struct vc_verity_p
 	char uuid[VC_UUID_STR];
 
 	vc_json_init(&j, 2);
-	vc_json_begin_object(&j);
+	vc_json_begin_document(&j, "verity-format");
 	vc_json_key(&j, "root_hash");
 	vc_json_hex(&j, root, 32);
 	vc_json_key(&j, "salt");
@@ -521,7 +521,7 @@ static int do_verify(int argc, char **argv)
 	if (o.json) {
 		struct vc_json j;
 		vc_json_init(&j, 2);
-		vc_json_begin_object(&j);
+		vc_json_begin_document(&j, "verity-verify");
 		vc_json_key(&j, "verified");
 		vc_json_bool(&j, true);
 		vc_json_key(&j, "root_hash");

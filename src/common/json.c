@@ -83,6 +83,15 @@ void vc_json_begin_object(struct vc_json *j)
 	open_(j, "{");
 }
 
+void vc_json_begin_document(struct vc_json *j, const char *document)
+{
+	vc_json_begin_object(j);
+	vc_json_key(j, "schema");
+	vc_json_uint(j, VC_JSON_SCHEMA);
+	vc_json_key(j, "document");
+	vc_json_string(j, document);
+}
+
 void vc_json_end_object(struct vc_json *j)
 {
 	close_(j, "}");

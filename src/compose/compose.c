@@ -1295,7 +1295,7 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	struct vc_json j;
 	char u[VC_UUID_STR];
 	vc_json_init(&j, 2);
-	vc_json_begin_object(&j);
+	vc_json_begin_document(&j, "manifest");
 	vc_json_key(&j, "versions");
 	vc_json_begin_object(&j);
 	vc_json_key(&j, "vcompose");
@@ -1313,11 +1313,11 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	vc_json_string(&j, c->cfg->version);
 	vc_json_key(&j, "kind");
 	vc_json_string(&j, c->cfg->image == VC_CONFIG_IMAGE_OEM ? "oem" : "ddi");
-	vc_json_key(&j, "sourceDateEpoch");
+	vc_json_key(&j, "source_date_epoch");
 	vc_json_int(&j, c->epoch);
 	vc_json_key(&j, "seed");
 	vc_json_hex(&j, c->seed, sizeof(c->seed));
-	vc_json_key(&j, "rootFilesystem");
+	vc_json_key(&j, "root_filesystem");
 	vc_json_begin_object(&j);
 	vc_json_key(&j, "type");
 	vc_json_string(&j, "erofs");
@@ -1325,15 +1325,15 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	vc_json_uint(&j, c->root_size);
 	vc_json_end_object(&j);
 	if (c->cfg->verity) {
-		vc_json_key(&j, "rootHash");
+		vc_json_key(&j, "root_hash");
 		vc_json_hex(&j, c->roothash, 32);
 		vc_json_key(&j, "verity");
 		vc_json_begin_object(&j);
 		vc_json_key(&j, "layout");
 		vc_json_string(&j, c->cfg->verity_partition ? "partition" : "embedded");
-		vc_json_key(&j, "dataBlocks");
+		vc_json_key(&j, "data_blocks");
 		vc_json_uint(&j, c->vp.data_blocks);
-		vc_json_key(&j, "hashOffset");
+		vc_json_key(&j, "hash_offset");
 		vc_json_uint(&j, c->vp.hash_offset);
 		vc_json_key(&j, "salt");
 		vc_json_hex(&j, c->vp.salt, c->vp.salt_len);
@@ -1389,7 +1389,7 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	vc_json_end_array(&j);
 	vc_json_end_object(&j);
 	vc_json_key(&j, "artifacts");
-	vc_json_begin_object(&j);
+	vc_json_begin_array(&j);
 	for (int i = 0; r == 0 && i < ART_COUNT; i++) {
 		uint8_t d[32];
 		if (!c->art[i].f)
@@ -1397,15 +1397,16 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 		r = sink_sha256(vc_file_sink_sink(c->art[i].f), 0, c->art[i].size, d, err);
 		if (r < 0)
 			break;
-		vc_json_key(&j, strrchr(c->art[i].path, '/') + 1);
 		vc_json_begin_object(&j);
+		vc_json_key(&j, "file");
+		vc_json_string(&j, strrchr(c->art[i].path, '/') + 1);
 		vc_json_key(&j, "size");
 		vc_json_uint(&j, c->art[i].size);
 		vc_json_key(&j, "sha256");
 		vc_json_hex(&j, d, 32);
 		vc_json_end_object(&j);
 	}
-	vc_json_end_object(&j);
+	vc_json_end_array(&j);
 	vc_json_end_object(&j);
 	const char *text = r == 0 ? vc_json_finish(&j, err) : NULL;
 	if (text) {

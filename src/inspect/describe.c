@@ -16,7 +16,6 @@
 #include "vcompose/verity.h"
 #include "inspect_priv.h"
 
-#define SCHEMA_VERSION 1
 
 static void jkey_str(struct vc_json *j, const char *k, const char *v)
 {
@@ -90,17 +89,17 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 	}
 	jkey_uuid(j, "uuid", sb.uuid);
 	jkey_str(j, "label", sb.label);
-	vc_json_key(j, "buildTime");
+	vc_json_key(j, "build_time");
 	vc_json_uint(j, sb.build_time);
-	jkey_uint(j, "buildTimeNsec", sb.build_time_nsec);
-	jkey_uint(j, "blockSize", 1u << sb.blkszbits);
+	jkey_uint(j, "build_time_nsec", sb.build_time_nsec);
+	jkey_uint(j, "block_size", 1u << sb.blkszbits);
 	jkey_uint(j, "blocks", sb.blocks);
 	jkey_uint(j, "size", (uint64_t)sb.blocks * EROFS_BLK);
 	jkey_uint(j, "inodes", sb.inos);
-	jkey_uint(j, "rootNid", sb.root_nid);
-	jkey_uint(j, "metaBlkaddr", sb.meta_blkaddr);
-	jkey_uint(j, "xattrBlkaddr", sb.xattr_blkaddr);
-	vc_json_key(j, "featureCompat");
+	jkey_uint(j, "root_nid", sb.root_nid);
+	jkey_uint(j, "meta_blkaddr", sb.meta_blkaddr);
+	jkey_uint(j, "xattr_blkaddr", sb.xattr_blkaddr);
+	vc_json_key(j, "feature_compat");
 	vc_json_begin_array(j);
 	if (sb.feature_compat & 1)
 		vc_json_string(j, "sb_csum");
@@ -114,7 +113,7 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 			vc_json_string(j, hex);
 		}
 	vc_json_end_array(j);
-	vc_json_key(j, "featureIncompat");
+	vc_json_key(j, "feature_incompat");
 	vc_json_begin_array(j);
 	static const char *const inc[] = {"lz4_0padding", "compr_cfgs",	  "big_pcluster",
 					  "chunked_file", "device_table", "ztailpacking",
@@ -134,12 +133,12 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 	unsigned kver = vc_erofs_kver_of_features(sb.feature_compat, sb.feature_incompat, sb.u1);
 	char kv[16];
 
-	jkey_str(j, "oldestLinux",
+	jkey_str(j, "oldest_linux",
 		 kver == UINT32_MAX ? "newer than vcompose knows"
 				    : vc_erofs_kver_str(kver, kv, sizeof(kv)));
 	snprintf(hex, sizeof(hex), "%08x", sb.checksum);
 	jkey_str(j, "checksum", hex);
-	vc_json_key(j, "checksumOk");
+	vc_json_key(j, "checksum_ok");
 	if (sb.has_csum)
 		vc_json_bool(j, sb.checksum == sb.computed);
 	else
@@ -148,12 +147,12 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 	int r = erofs_walk(im, off, len, &sb, count_inode, &c, &err);
 	if (r < 0)
 		note_err(e, where, &err);
-	jkey_uint(j, "inodesReachable", c.n);
+	jkey_uint(j, "inodes_reachable", c.n);
 	jkey_uint(j, "directories", c.dirs);
 	jkey_uint(j, "files", c.files);
 	jkey_uint(j, "symlinks", c.symlinks);
-	jkey_uint(j, "specialFiles", c.other);
-	jkey_uint(j, "compressedFiles", c.compressed);
+	jkey_uint(j, "special_files", c.other);
+	jkey_uint(j, "compressed_files", c.compressed);
 	/* with compr_cfgs, u1 is the bitmap of the algorithms used */
 	static const char *const algs[] = {"lz4", "lzma", "deflate", "zstd"};
 	const char *alg = c.compressed || (sb.feature_incompat & 1) ? "lz4" : "none";
@@ -241,17 +240,17 @@ static void describe_verity(struct vc_json *j, const struct img *im, uint64_t of
 		return;
 	}
 	jkey_uuid(j, "uuid", vp.uuid);
-	jkey_uint(j, "hashType", 1);
+	jkey_uint(j, "hash_type", 1);
 	jkey_str(j, "algorithm", "sha256");
-	jkey_uint(j, "dataBlockSize", vp.data_block_size);
-	jkey_uint(j, "hashBlockSize", vp.hash_block_size);
-	jkey_uint(j, "dataBlocks", vp.data_blocks);
+	jkey_uint(j, "data_block_size", vp.data_block_size);
+	jkey_uint(j, "hash_block_size", vp.hash_block_size);
+	jkey_uint(j, "data_blocks", vp.data_blocks);
 	vc_json_key(j, "salt");
 	vc_json_hex(j, vp.salt, vp.salt_len);
 	jkey_uint(j, "levels", (uint64_t)pl.levels);
-	jkey_uint(j, "hashBlocks", pl.hash_blocks);
-	jkey_uint(j, "areaSize", pl.area_size);
-	vc_json_key(j, "rootHash");
+	jkey_uint(j, "hash_blocks", pl.hash_blocks);
+	jkey_uint(j, "area_size", pl.area_size);
+	vc_json_key(j, "root_hash");
 	if (verity_stored_root(im, off, &vp, &pl, have_data, data_off, root, &err) == 0) {
 		vc_json_hex(j, root, 32);
 		if (ret_root) {
@@ -290,7 +289,7 @@ static void describe_pe_bytes(struct vc_json *j, const uint8_t *d, size_t n, str
 	bool uki = vc_pe_find_section(pe, ".linux") != NULL;
 	vc_json_key(j, "uki");
 	vc_json_bool(j, uki);
-	vc_json_key(j, "authenticodeSigned");
+	vc_json_key(j, "authenticode_signed");
 	vc_json_bool(j, pe->security_size != 0);
 	/* the digest firmware computes (and measures into PCR 4), the signer */
 	struct vc_sign_pe_check pc;
@@ -323,7 +322,7 @@ static void describe_pe_bytes(struct vc_json *j, const uint8_t *d, size_t n, str
 		vc_error_clear(&err);
 	}
 	uint32_t cs = vc_pe_checksum(d, n, pe->opt_offset + 64);
-	vc_json_key(j, "checksumOk");
+	vc_json_key(j, "checksum_ok");
 	if (pe->checksum)
 		vc_json_bool(j, cs == pe->checksum);
 	else
@@ -539,10 +538,10 @@ static void describe_fat(struct vc_json *j, const struct img *im, uint64_t off, 
 	snprintf(s, sizeof(s), "FAT%u", fi.bits);
 	jkey_str(j, "type", s);
 	snprintf(s, sizeof(s), "%04X-%04X", fi.volume_id >> 16, fi.volume_id & 0xFFFF);
-	jkey_str(j, "volumeId", s);
+	jkey_str(j, "volume_id", s);
 	jkey_str(j, "label", fi.label);
-	jkey_uint(j, "sectorSize", fi.bytes_per_sector);
-	jkey_uint(j, "clusterSize", fi.cluster_size);
+	jkey_uint(j, "sector_size", fi.bytes_per_sector);
+	jkey_uint(j, "cluster_size", fi.cluster_size);
 	jkey_uint(j, "clusters", fi.clusters);
 	jkey_uint(j, "sectors", fi.total_sectors);
 	struct fat_ctx c = {.j = j, .im = im, .off = off, .fi = &fi, .e = e, .where = where};
@@ -588,13 +587,13 @@ static void describe_sig(struct vc_json *j, const struct img *im, uint64_t off, 
 	if (sig_read(b, (size_t)len, &s, &err) < 0) {
 		note_err(e, where, &err);
 	} else {
-		jkey_str(j, "rootHash", s.roothash);
-		vc_json_key(j, "certificateFingerprint");
+		jkey_str(j, "root_hash", s.roothash);
+		vc_json_key(j, "certificate_fingerprint");
 		if (s.has_fp)
 			vc_json_hex(j, s.fingerprint, 32);
 		else
 			vc_json_null(j);
-		jkey_uint(j, "signatureSize", s.p7_len);
+		jkey_uint(j, "signature_size", s.p7_len);
 		struct vc_pkcs7_signer si;
 		vc_json_key(j, "signer");
 		if (vc_pkcs7_signer(s.p7, s.p7_len, &si, &err) == 0) {
@@ -602,7 +601,7 @@ static void describe_sig(struct vc_json *j, const struct img *im, uint64_t off, 
 			jkey_str(j, "issuer", si.issuer);
 			jkey_str(j, "serial", si.serial);
 			jkey_str(j, "digest", si.digest);
-			vc_json_key(j, "signedAttributes");
+			vc_json_key(j, "signed_attributes");
 			vc_json_bool(j, si.signed_attrs);
 			vc_json_key(j, "subject");
 			if (si.has_cert)
@@ -695,9 +694,9 @@ static void describe_content(struct vc_json *j, const struct img *im, uint64_t o
 		if (erofs_read_sb(im, off, len, &sb, &err) == 0) {
 			uint64_t fs = (uint64_t)sb.blocks * EROFS_BLK;
 			if (len > fs && img_probe(im, off + fs, len - fs) == VC_INSPECT_VERITY) {
-				vc_json_key(j, "embeddedVerity");
+				vc_json_key(j, "embedded_verity");
 				vc_json_begin_object(j);
-				jkey_uint(j, "hashOffset", fs);
+				jkey_uint(j, "hash_offset", fs);
 				vc_json_key(j, "verity");
 				describe_verity(j, im, off + fs, len - fs, true, off, e, where,
 						NULL, NULL);
@@ -775,13 +774,13 @@ static void describe_disk(struct vc_json *j, const struct img *im, struct errs *
 		if (chk.items[i].failed && e->n < VC_ARRAY_SIZE(e->msg))
 			snprintf(e->msg[e->n++], sizeof(e->msg[0]), "gpt: %.415s",
 				 chk.items[i].what);
-	jkey_uint(j, "sectorSize", g->sector);
+	jkey_uint(j, "sector_size", g->sector);
 	jkey_uuid(j, "guid", g->disk_guid);
-	jkey_uint(j, "firstUsableLba", g->first_usable);
-	jkey_uint(j, "lastUsableLba", g->last_usable);
+	jkey_uint(j, "first_usable_lba", g->first_usable);
+	jkey_uint(j, "last_usable_lba", g->last_usable);
 	jkey_uint(j, "entries", g->n_entries);
-	jkey_str(j, "primaryHeader", g->primary_ok ? "ok" : "bad");
-	jkey_str(j, "backupHeader", g->backup_ok ? "ok" : "bad");
+	jkey_str(j, "primary_header", g->primary_ok ? "ok" : "bad");
+	jkey_str(j, "backup_header", g->backup_ok ? "ok" : "bad");
 	vc_json_key(j, "partitions");
 	vc_json_begin_array(j);
 	for (size_t i = 0; i < g->n_parts; i++) {
@@ -795,13 +794,13 @@ static void describe_disk(struct vc_json *j, const struct img *im, struct errs *
 			vc_json_string(j, p->type_name);
 		else
 			vc_json_null(j);
-		jkey_uuid(j, "typeGuid", p->type);
+		jkey_uuid(j, "type_guid", p->type);
 		jkey_str(j, "label", p->label);
 		jkey_uuid(j, "uuid", p->uuid);
 		char fl[24];
 		snprintf(fl, sizeof(fl), "0x%016llx", (unsigned long long)p->attrs);
 		jkey_str(j, "flags", fl);
-		vc_json_key(j, "flagNames");
+		vc_json_key(j, "flag_names");
 		flag_names(j, p->attrs);
 		jkey_uint(j, "offset", p->offset);
 		jkey_uint(j, "size", p->size);
@@ -844,8 +843,7 @@ int vc_inspect_describe(const char *path, struct vc_json *j, struct vc_error *er
 			      path);
 		goto out;
 	}
-	vc_json_begin_object(j);
-	jkey_uint(j, "schema", SCHEMA_VERSION);
+	vc_json_begin_document(j, "inspect");
 	jkey_str(j, "file", path);
 	jkey_uint(j, "size", im.size);
 	jkey_str(j, "kind", vc_inspect_kind_name(k));

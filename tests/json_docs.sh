@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: MIT
+# Every --json document vcompose prints is valid against its JSON Schema in
+# docs/json/ (chosen by the document's "document" key), carries "schema": 2,
+# and names every key in snake_case (docs/json.md). The DPS signature
+# partition's JSON keeps the spec's names and is not a --json document.
+. "$VC_SOURCE_DIR/tests/build_lib.sh"
+boot_files
+python3 -c 'import jsonschema' 2>/dev/null || { echo "SKIP: python3-jsonschema missing"; exit 77; }
+export SOURCE_DATE_EPOCH=1700000000
+scratch out
+scratch w
+mkdir -p fr && echo hi > fr/a && chmod -R a+rX fr
+openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 3650 \
+	-subj /CN=vcompose-test 2>/dev/null
+chmod a+r key.pem
+ex=$VC_SOURCE_DIR/examples/minimal
+vc build "$ex/config.xml" --root "$ex/root" -o out --json > manifest.json
+vc erofs --root "$ex/root" -o w/r.erofs --json > erofs.json
+vc verity format w/r.erofs w/r.verity --json > verity-format.json
+rh=$(json_get verity-format.json root_hash)
+vc verity verify w/r.erofs w/r.verity "$rh" --json > verity-verify.json
+vc sign roothash --key key.pem --cert cert.pem --roothash "$rh" -o w/s.p7s --dps w/s.dps \
+	--json > sign-roothash.json
+vc sign dps --roothash "$rh" --p7s w/s.p7s --cert cert.pem -o w/d.dps --json > sign-dps.json
+vc uki --stub "$stub" --linux "$kernel" --cmdline "ro" -o w/u.efi --json > uki.json
+vc sign pe --key key.pem --cert cert.pem w/u.efi -o w/us.efi --json > sign-pe.json
+vc fat --size 2M --root fr -o w/f.img --json > fat.json
+vc gpt -o w/g.img --part root:w/r.erofs --part root-verity:w/r.verity --json > gpt.json
+vc inspect out/minimal.raw --json > inspect.json
+vc inspect w/us.efi --json > inspect-pe.json
+vc verify out/minimal.raw --json > verify.json
+cp out/minimal.raw w/b.raw
+printf x | dd of=w/b.raw bs=1 seek=3000000 conv=notrunc status=none
+set +e
+vc diff out/minimal.raw w/b.raw --json > diff.json
+[ $? = 1 ] || fail "diff of two different images did not exit 1"
+set -e
+python3 - "$VC_SOURCE_DIR/docs/json" ./*.json <<'PY' || fail "a --json document does not match docs/json"
+import json, re, sys, jsonschema, os
+folder = sys.argv[1]
+snake = re.compile(r'^[a-z][a-z0-9_]*$')
+def keys(v, at):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            assert snake.match(k), f"{at}: key {k!r} is not snake_case"
+            keys(x, f"{at}.{k}")
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            keys(x, f"{at}[{i}]")
+seen = set()
+for f in sys.argv[2:]:
+    d = json.load(open(f))
+    assert d.get("schema") == 2, f"{f}: schema {d.get('schema')!r}"
+    name = d["document"]
+    schema = json.load(open(os.path.join(folder, name + ".schema.json")))
+    jsonschema.validate(d, schema)
+    keys(d, f)
+    seen.add(name)
+every = {n[:-len(".schema.json")] for n in os.listdir(folder) if n.endswith(".schema.json")}
+# sign join is checked by the tests of `vcompose sign join`
+missing = every - seen - {"sign-join"}
+assert not missing, f"no document checked for {sorted(missing)}"
+print("ok:", len(sys.argv) - 2, "documents,", len(seen), "kinds")
+PY
