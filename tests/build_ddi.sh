@@ -50,5 +50,6 @@ printf '<image name="x" schemaversion="8.5"><preferences><type image="oem" files
 expect_exit 1 "bad.xml:1" build bad.xml --root "$VC_SOURCE_DIR/examples/minimal/root" -o out2
 [ -z "$(ls -A out2)" ] || fail "output left after an error: $(ls -A out2)"
 expect_exit 2 "give -o OUTDIR" build bad.xml --root x
-expect_exit 3 "not a folder" build bad.xml --root x -o missing
+expect_exit 1 "bad.xml:1" build bad.xml --root x -o missing
+[ ! -e missing ] || fail "a failed build left the output folder it made"
 echo ok

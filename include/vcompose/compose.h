@@ -39,7 +39,7 @@ struct vc_compose_options {
 	const char *config_path; /* config.xml */
 	const char *root_dir;	 /* the tree as a folder, or */
 	const char *tar;	 /* as an archive ("-": standard input) */
-	const char *outdir;	 /* must exist */
+	const char *outdir;	 /* must exist (the CLI makes it) */
 	bool have_epoch;	 /* --source-date-epoch / SOURCE_DATE_EPOCH */
 	int64_t epoch;
 	unsigned jobs;	      /* worker threads; 0: one per CPU */
@@ -55,6 +55,7 @@ struct vc_compose_options {
 	const char *passphrase; /* for encrypted keys (both); NULL: none. Borrowed. */
 	size_t passphrase_len;
 	const char *stub_path;	     /* systemd-boot stub; NULL: from the tree */
+	const char *sdboot_path;     /* systemd-boot itself; NULL: from the tree */
 	const char *initrd_path;     /* a ready initrd; NULL: the config's, else dracut */
 	const char *const *profiles; /* NULL-terminated --profile names, or NULL */
 	const char *mtree_path;	     /* overlay for the tree, or NULL */

@@ -61,7 +61,9 @@ struct vc_sign_key;
 struct vc_sign_key_options {
 	const char *key_path;	/* PEM or DER private key (PKCS#1, SEC1, PKCS#8) */
 	const char *cert_path;	/* PEM or DER X.509 certificate; a PEM file may
-				   hold a chain: the first is the signer's */
+				   hold a chain: the first is the signer's.
+				   NULL: the certificate(s) in the key's PEM
+				   file (openssl req -x509 -keyout F -out F) */
 	const char *passphrase; /* for an encrypted key; NULL: none. Borrowed. */
 	size_t passphrase_len;
 };

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* vcompose build: config.xml + tree -> disk image and artifacts. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,10 +17,10 @@ static void help(void)
 {
 	printf(
 	    "Usage: vcompose build CONFIG.xml (--root DIR | --tar FILE) -o OUTDIR\n"
-	    "                      [--source-date-epoch N] [--jobs N] [--key K --cert C]\n"
-	    "                      [--defer-signature] [--stub F] [--initrd F] [--profile P]\n"
-	    "                      [--mtree F] [--pcr-key K] [--pcr-bank B] [--pcr-phase P]\n"
-	    "                      [--sb-key K --sb-cert C [--sb-enroll]]\n"
+	    "                      [--source-date-epoch N] [--jobs N] [--key K [--cert C]]\n"
+	    "                      [--defer-signature] [--stub F] [--sdboot F] [--initrd F]\n"
+	    "                      [--profile P] [--mtree F] [--pcr-key K] [--pcr-bank B]\n"
+	    "                      [--pcr-phase P] [--sb-key K --sb-cert C [--sb-enroll]]\n"
 	    "                      [--compress ALG[,level=N]] [--pcluster-size N]\n"
 	    "                      [--erofs-features F,...] [--erofs-target KVER]\n"
 	    "                      [--passphrase-file F | --passphrase-env VAR] [-q|-v]\n\n"
@@ -28,11 +30,12 @@ static void help(void)
 	    "NAME.dracut.log and NAME.manifest.json; nothing is left there on error.\n\n"
 	    "  --root DIR            the tree as a folder (owners become 0:0; see --mtree)\n"
 	    "  --tar FILE            the tree as an archive (tar, cpio; gz, xz, zst...; '-')\n"
-	    "  -o, --output OUTDIR   output folder (must exist)\n"
+	    "  -o, --output OUTDIR   output folder (made when missing)\n"
 	    "  --source-date-epoch N build time and mtime clamp (default: $SOURCE_DATE_EPOCH,\n"
 	    "                        else the newest mtime in the tree)\n"
 	    "  --jobs N              worker threads (default: one per CPU); bytes never change\n"
-	    "  --key K --cert C      sign the root hash (override the config's key)\n"
+	    "  --key K [--cert C]    sign the root hash (override the config's key and\n"
+	    "                        certificate; without --cert, K's PEM file holds it)\n"
 	    "  --defer-signature     reserve the signature partition, sign later\n"
 	    "  --sb-key K --sb-cert C  Secure Boot: Authenticode-sign systemd-boot and the\n"
 	    "                        UKI (RSA; sbsign's bytes at SOURCE_DATE_EPOCH)\n"
@@ -42,6 +45,7 @@ static void help(void)
 	    "  --passphrase-file F   passphrase of an encrypted key (first line of F)\n"
 	    "  --passphrase-env VAR  passphrase from the environment variable VAR\n"
 	    "  --stub F              systemd-boot stub (default: the tree's)\n"
+	    "  --sdboot F            systemd-boot for the ESP (default: the tree's)\n"
 	    "  --initrd F            a ready initrd (default: the config's, else dracut)\n"
 	    "  --profile P           select a KIWI profile (repeatable)\n"
 	    "  --mtree F             ownership/mode/device overlay for the tree\n"
@@ -116,6 +120,56 @@ static const char *find_datadir(char *buf, size_t cap)
 	return NULL;
 }
 
+/* The output folder is made when missing, with its parents, as mkdir -p
+ * does; a failed build removes what it made (they are still empty then). */
+static char made[8][PATH_MAX];
+static int n_made;
+
+static void remove_made_dirs(void)
+{
+	while (n_made > 0)
+		rmdir(made[--n_made]);
+}
+
+static int make_outdir(const char *dir, struct vc_error *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path))
+		return vc_errorf(err, VC_EINVAL, "-o: an output folder path of 1 to %zu bytes",
+				 sizeof(path) - 1);
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : vc_errorf(err, VC_EINVAL, "%s: not a folder", dir);
+	memcpy(path, dir, n + 1);
+	/* every missing component from the top down */
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (stat(path, &st) < 0) {
+			if (mkdir(path, 0777) < 0) {
+				int e = errno;
+				remove_made_dirs();
+				return vc_errorf(err, VC_EIO,
+						 "%s: cannot make the output folder: %s", path,
+						 strerror(e));
+			}
+			if (n_made < (int)VC_ARRAY_SIZE(made))
+				snprintf(made[n_made++], sizeof(made[0]), "%s", path);
+		} else if (!S_ISDIR(st.st_mode)) {
+			remove_made_dirs();
+			return vc_errorf(err, VC_EINVAL, "%s: not a folder", path);
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	return 0;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	enum {
@@ -127,6 +181,7 @@ int cmd_build(int argc, char **argv)
 		O_CERT,
 		O_DEFER,
 		O_STUB,
+		O_SDBOOT,
 		O_INITRD,
 		O_PROFILE,
 		O_MTREE,
@@ -154,6 +209,7 @@ int cmd_build(int argc, char **argv)
 	    {"cert", required_argument, NULL, O_CERT},
 	    {"defer-signature", no_argument, NULL, O_DEFER},
 	    {"stub", required_argument, NULL, O_STUB},
+	    {"sdboot", required_argument, NULL, O_SDBOOT},
 	    {"initrd", required_argument, NULL, O_INITRD},
 	    {"profile", required_argument, NULL, O_PROFILE},
 	    {"mtree", required_argument, NULL, O_MTREE},
@@ -202,6 +258,7 @@ int cmd_build(int argc, char **argv)
 		case O_CERT: o.cert_path = optarg; break;
 		case O_DEFER: o.defer_signature = true; break;
 		case O_STUB: o.stub_path = optarg; break;
+		case O_SDBOOT: o.sdboot_path = optarg; break;
 		case O_INITRD: o.initrd_path = optarg; break;
 		case O_PROFILE:
 			if (n_profiles == 16)
@@ -245,18 +302,15 @@ int cmd_build(int argc, char **argv)
 		return cli_usage("build", "give exactly one of --root DIR and --tar FILE");
 	if (!o.outdir)
 		return cli_usage("build", "give -o OUTDIR");
-	if (!o.key_path != !o.cert_path)
-		return cli_usage("build", "--key and --cert go together");
+	if (o.cert_path && !o.key_path)
+		return cli_usage("build", "--cert needs --key");
 	if (o.defer_signature && o.key_path)
 		return cli_usage("build", "--defer-signature and --key exclude each other");
 	if (pass_file && pass_env)
 		return cli_usage("build",
 				 "give at most one of --passphrase-file and --passphrase-env");
-	struct stat st;
-	if (stat(o.outdir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "vcompose build: %s: not a folder\n", o.outdir);
-		return VC_EXIT_ENV;
-	}
+	if (make_outdir(o.outdir, &err) < 0)
+		return cli_fail("build", &err);
 	if (n_profiles)
 		o.profiles = profiles;
 	if (cli_epoch(epoch, &o.epoch, &o.have_epoch, &err) < 0)
@@ -272,8 +326,10 @@ int cmd_build(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &build_start);
 	int cr = vc_compose(&o, &res, &err);
 	cli_wipe(&pass);
-	if (cr < 0)
+	if (cr < 0) {
+		remove_made_dirs();
 		return cli_fail("build", &err);
+	}
 	if (json) {
 		struct vc_buf m = {0};
 		int r = vc_read_file(res.manifest_path, 64u << 20, &m, &err);

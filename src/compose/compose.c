@@ -524,12 +524,22 @@ static int stage_boot_inputs(struct cx *c, struct vc_error *err)
 		r = blob_from_tree(c, "/usr/lib/os-release", &c->osrel, err);
 	if (r < 0)
 		return r;
-	if (c->cfg->bootloader == VC_CONFIG_BOOT_SYSTEMD_BOOT) {
+	if (c->cfg->bootloader == VC_CONFIG_BOOT_SYSTEMD_BOOT && o->sdboot_path) {
+		r = vc_uki_blob_load(o->sdboot_path, BOOT_FILE_MAX, &c->sdboot, err);
+		const struct arch *b = r == 0 ? pe_arch(&c->sdboot) : NULL;
+		if (r == 0 && b && b != c->arch)
+			r = vc_errorf(err, VC_EINVAL, "%s: systemd-boot for %s, the stub is for %s",
+				      o->sdboot_path, b->dps, c->arch->dps);
+		if (r < 0)
+			return r;
+	} else if (c->cfg->bootloader == VC_CONFIG_BOOT_SYSTEMD_BOOT) {
 		snprintf(c->sdboot_path, sizeof(c->sdboot_path),
 			 "/usr/lib/systemd/boot/efi/systemd-boot%s.efi", c->arch->efi);
 		r = blob_from_tree(c, c->sdboot_path, &c->sdboot, err);
 		if (r < 0) {
-			vc_error_prefix(err, "<bootloader name=\"systemd_boot\">: systemd-boot");
+			vc_error_prefix(err,
+					"<bootloader name=\"systemd_boot\">: systemd-boot "
+					"(install systemd-boot-efi in the tree, or give --sdboot)");
 			return r;
 		}
 		if (c->sb_key) {
@@ -568,7 +578,35 @@ static int append_word(struct vc_buf *b, const char *w, size_t n, struct vc_erro
 	return vc_buf_append(b, w, n, err);
 }
 
-static int build_cmdline(struct cx *c, const uint8_t *roothash, struct vc_error *err)
+/* Whether the command line has the word KEY=VALUE (key given with its '='),
+ * as the kernel splits it: words between spaces, double quotes keep spaces.
+ * "mymod.roothash=1" is not the word "roothash=". */
+static bool cmdline_word(const char *s, const char *key, const char **ret_val, size_t *ret_len)
+{
+	size_t klen = strlen(key);
+
+	while (*s) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		const char *w = s;
+		bool q = false;
+		while (*s && (q || (*s != ' ' && *s != '\t' && *s != '\n'))) {
+			if (*s == '"')
+				q = !q;
+			s++;
+		}
+		if ((size_t)(s - w) >= klen && strncmp(w, key, klen) == 0) {
+			*ret_val = w + klen;
+			*ret_len = (size_t)(s - w) - klen;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* final: roothash is the image's (not the planning dummy), so a roothash=
+ * word of the config can be compared with it. */
+static int build_cmdline(struct cx *c, const uint8_t *roothash, bool final, struct vc_error *err)
 {
 	const char *in = c->cfg->kernelcmdline ? c->cfg->kernelcmdline : "";
 	char hash[65], data_dev[80], hash_dev[80], uuid[VC_UUID_STR];
@@ -598,15 +636,29 @@ static int build_cmdline(struct cx *c, const uint8_t *roothash, struct vc_error 
 	}
 	if (r == 0)
 		r = parts_cmdline(c, &b, err);
-	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_SERIAL && !strstr(in, "console="))
+	const char *val;
+	size_t vlen;
+	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_SERIAL &&
+	    !cmdline_word(in, "console=", &val, &vlen))
 		r = append_word(&b, "console=ttyS0,115200", 20, err);
-	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_VGA && !strstr(in, "console="))
+	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_VGA &&
+	    !cmdline_word(in, "console=", &val, &vlen))
 		r = append_word(&b, "console=tty0", 12, err);
-	if (r == 0 && c->cfg->verity &&
-	    !strstr((const char *)(b.data ? b.data : (uint8_t *)""), "roothash=")) {
+	if (r == 0 && vc_buf_append(&b, "", 0, err) < 0) /* NUL-terminated for the scan */
+		r = VC_ENOMEM;
+	bool have =
+	    r == 0 && b.data && cmdline_word((const char *)b.data, "roothash=", &val, &vlen);
+	if (have && final && (vlen != 64 || strncmp(val, hash, 64) != 0))
+		r = vc_errorf(err, VC_EINVAL,
+			      "%s:%u: <type kernelcmdline>: roothash=%.*s is not the image's root "
+			      "hash %s; remove the word (vcompose adds roothash= itself)",
+			      c->cfg->path, c->cfg->type_line, (int)(vlen > 80 ? 80 : vlen), val,
+			      hash);
+	if (r == 0 && c->cfg->verity) {
 		char w[128];
 		snprintf(w, sizeof(w), "roothash=%s", hash);
-		r = append_word(&b, w, strlen(w), err);
+		if (!have)
+			r = append_word(&b, w, strlen(w), err);
 		if (r == 0 && !c->cfg->verity_partition) {
 			/* tree after the filesystem in the root partition */
 			char ww[1024];
@@ -648,7 +700,7 @@ static int build_uki(struct cx *c, const uint8_t *roothash, struct vc_error *err
 {
 	struct vc_uki_options uo;
 	struct vc_uki_summary sum;
-	int r = build_cmdline(c, roothash, err);
+	int r = build_cmdline(c, roothash, roothash == c->roothash, err);
 
 	if (r < 0)
 		return r;
@@ -984,10 +1036,7 @@ static int stage_sign(struct cx *c, struct vc_error *err)
 		c->sig_part_size = MIB;
 		return 0;
 	}
-	if (!cert)
-		return vc_errorf(err, VC_EINVAL,
-				 "a signing key needs its certificate (--cert or "
-				 "verity_signature_cert)");
+	/* no certificate: the key's PEM file holds it (vc_sign_key_load) */
 	struct vc_sign_key_options ko = {
 	    .key_path = key,
 	    .cert_path = cert,
@@ -995,6 +1044,9 @@ static int stage_sign(struct cx *c, struct vc_error *err)
 	    .passphrase_len = c->o->passphrase_len,
 	};
 	r = vc_sign_key_load(&ko, &k, err);
+	if (r < 0 && !c->o->key_path)
+		vc_error_prefix(err, "%s:%u: <type verity_signature_key>", c->cfg->path,
+				c->cfg->type_line);
 	if (r == 0)
 		r = vc_sign_roothash(k, c->roothash, 32, 0, &c->p7s, err);
 	if (r == 0) {

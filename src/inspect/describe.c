@@ -16,7 +16,6 @@
 #include "vcompose/verity.h"
 #include "inspect_priv.h"
 
-
 static void jkey_str(struct vc_json *j, const char *k, const char *v)
 {
 	vc_json_key(j, k);

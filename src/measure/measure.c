@@ -43,7 +43,7 @@ int vc_measure_stub_from_magic(const uint8_t *magic, size_t len, enum vc_measure
 	size_t i, n = 0;
 
 	if (!p)
-		return vc_errorf(err, VC_EINVAL,
+		return vc_errorf(err, VC_EUNSUPP,
 				 "the stub's .sdmagic does not name a systemd-stub version");
 	i = (size_t)(p - magic) + sizeof(tag) - 1;
 	while (i < len && magic[i] >= '0' && magic[i] <= '9' && n < 6) {
@@ -51,7 +51,7 @@ int vc_measure_stub_from_magic(const uint8_t *magic, size_t len, enum vc_measure
 		n++;
 	}
 	if (n == 0 || n == 6)
-		return vc_errorf(err, VC_EINVAL, "the stub's .sdmagic has no version number");
+		return vc_errorf(err, VC_EUNSUPP, "the stub's .sdmagic has no version number");
 	if (v < 251 || v > 256)
 		return vc_errorf(err, VC_EUNSUPP,
 				 "systemd-stub %u: its PCR 11 measurements are not modelled "

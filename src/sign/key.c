@@ -214,7 +214,19 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 	if (r < 0)
 		goto out;
 
-	r = sign_cert_load(o->cert_path, &k->crt, err);
+	/* no certificate file: the key's PEM file must hold it */
+	const char *cert_path = o->cert_path ? o->cert_path : o->key_path;
+	if (!o->cert_path &&
+	    (!is_pem(&kb) || !strstr((const char *)kb.data, "-----BEGIN CERTIFICATE-----"))) {
+		r = vc_errorf(
+		    err, VC_EINVAL,
+		    "%s holds a key but no certificate: give its certificate "
+		    "(verity_signature_cert, --cert), or append one to the key's PEM "
+		    "file: openssl req -x509 -new -key %s -subj /CN=NAME -days 3650 >> %s",
+		    o->key_path, o->key_path, o->key_path);
+		goto out;
+	}
+	r = sign_cert_load(cert_path, &k->crt, err);
 	if (r < 0)
 		goto out;
 	size_t n = 0;
@@ -222,14 +234,14 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 		n++;
 	if (n > 1 + VC_SIGN_CHAIN_MAX) {
 		r = vc_errorf(err, VC_ERANGE, "%s: %zu certificates, at most %d accepted",
-			      o->cert_path, n, 1 + VC_SIGN_CHAIN_MAX);
+			      cert_path, n, 1 + VC_SIGN_CHAIN_MAX);
 		goto out;
 	}
 
 	if (mbedtls_pk_get_type(&k->crt.pk) != mbedtls_pk_get_type(&k->pk)) {
 		r = vc_errorf(err, VC_ECRYPTO,
 			      "%s does not match %s: the certificate holds a %s key, the key is %s",
-			      o->key_path, o->cert_path, mbedtls_pk_get_name(&k->crt.pk),
+			      o->key_path, cert_path, mbedtls_pk_get_name(&k->crt.pk),
 			      mbedtls_pk_get_name(&k->pk));
 		goto out;
 	}
@@ -242,7 +254,7 @@ int vc_sign_key_load(const struct vc_sign_key_options *o, struct vc_sign_key **r
 		r = vc_errorf(err, VC_ECRYPTO,
 			      "%s does not match %s: the certificate's public key is not the "
 			      "key's",
-			      o->key_path, o->cert_path);
+			      o->key_path, cert_path);
 		goto out;
 	}
 	sign_cert_fingerprint(&k->crt, k->fingerprint);

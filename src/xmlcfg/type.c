@@ -333,11 +333,8 @@ static int p_kernelcmdline(struct xc_ctx *c, const xmlNode *t, const struct xc_t
 				       "<hash_device>, <hash>)",
 				       (int)(len > 40 ? 40 : len), p);
 	}
-	/* roothash= is ours to add. */
-	for (const char *p = v; (p = strstr(p, "roothash=")); p++)
-		if (p == v || p[-1] == ' ')
-			return xc_fail(c, t, a->name, VC_EINVAL,
-				       "roothash= is added by vcompose; remove it");
+	/* A roothash= word is compared with the image's root hash when it is
+	 * known (compose); vcompose adds the word when there is none. */
 	return xc_dup_attr(c, t, a->name, &cfg->kernelcmdline);
 }
 
@@ -655,17 +652,15 @@ static int rules_signature(struct xc_ctx *c, const xmlNode *t)
 			       VC_EINVAL,
 			       "a root hash signature needs verity (verity_blocks or "
 			       "verity_partition)");
-	if (cfg->signature_key && !cfg->signature_cert)
-		return xc_fail(c, t, "verity_signature_key", VC_EINVAL,
-			       "needs verity_signature_cert (the certificate of the key)");
-	if (cfg->signature_cert && !cfg->signature_key)
+	/* a key without verity_signature_cert: its PEM file holds the
+	 * certificate (KIWI issue 2801 names only the key); checked when read */
+	if (cfg->signature_cert && !cfg->signature_key && !c->opts->have_key)
 		return xc_fail(c, t, "verity_signature_cert", VC_EINVAL,
 			       "needs verity_signature_key");
 	if (cfg->signature_required && !cfg->signature_key && !c->opts->have_key &&
 	    !xc_attr(t, "verity_signature_key"))
 		return xc_fail(c, t, "verity_signature_required", VC_EINVAL,
-			       "needs verity_signature_key and verity_signature_cert (or --key and "
-			       "--cert)");
+			       "needs verity_signature_key (or --key)");
 	return 0;
 }
 
