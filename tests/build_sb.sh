@@ -45,7 +45,7 @@ for f in EFI/BOOT/BOOTX64.EFI EFI/systemd/systemd-bootx64.efi EFI/Linux/oem-2.0.
 	d=$(sed -n 's/^Calculated message digest *: *\([0-9A-F]*\).*/\1/p' ossl.$b.log | tr A-F a-f)
 	python3 - "$m" "$f" "$d" <<'PY' || fail "manifest digest of $f"
 import json, sys
-sb = json.load(open(sys.argv[1]))["secureBoot"]
+sb = json.load(open(sys.argv[1]))["secure_boot"]
 e = [x for x in sb["signed"] if x["file"] == sys.argv[2]]
 assert len(e) == 1 and e[0]["authenticodeSha256"] == sys.argv[3], (e, sys.argv[3])
 PY
@@ -58,7 +58,7 @@ cmp u.BOOTX64.EFI tree/usr/lib/systemd/boot/efi/systemd-bootx64.efi || fail "uns
 # certificate, owner GUID and time
 [ "$(mtype -i esp.img ::loader/loader.conf)" = "$(printf 'timeout 0\nsecure-boot-enroll force')" ] ||
 	fail "loader.conf: $(mtype -i esp.img ::loader/loader.conf)"
-owner=$(json_get $m secureBoot enroll owner)
+owner=$(json_get $m secure_boot enroll owner)
 cert-to-efi-sig-list -g "$owner" sb.crt sb.esl
 for v in PK KEK db; do
 	sign-efi-sig-list -t "$T" -g "$owner" -k sb.key -c sb.crt $v sb.esl want.$v.auth >/dev/null

@@ -1235,7 +1235,7 @@ static void sb_entry(struct vc_json *j, const char *file, const uint8_t digest[3
 	vc_json_end_object(j);
 }
 
-/* "secureBoot": the signer, each signed file with its Authenticode digest
+/* "secure_boot": the signer, each signed file with its Authenticode digest
  * (what the firmware measures into PCR 4 when it loads the file), the
  * enrollment files. */
 static void manifest_sb(struct cx *c, struct vc_json *j)
@@ -1243,14 +1243,14 @@ static void manifest_sb(struct cx *c, struct vc_json *j)
 	char path[VC_XMLCFG_NAME_MAX + 64];
 	uint8_t fp[32];
 
-	vc_json_key(j, "secureBoot");
+	vc_json_key(j, "secure_boot");
 	vc_json_begin_object(j);
 	vc_json_key(j, "key");
 	vc_json_string(j, vc_sign_key_describe(c->sb_key));
 	vc_sign_key_fingerprint(c->sb_key, fp);
 	vc_json_key(j, "certificateSha256");
 	vc_json_hex(j, fp, 32);
-	vc_json_key(j, "signingTime");
+	vc_json_key(j, "signing_time");
 	vc_json_int(j, c->epoch);
 	vc_json_key(j, "signed");
 	vc_json_begin_array(j);

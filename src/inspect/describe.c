@@ -671,7 +671,7 @@ static void describe_ext4(struct vc_json *j, const struct img *im, uint64_t off,
 	jkey_str(j, "type", incompat & 0x40 ? "ext4" : compat & 0x4 ? "ext3" : "ext2");
 	jkey_str(j, "label", label);
 	jkey_uuid(j, "uuid", sb + 0x68);
-	jkey_uint(j, "blockSize", log < 7 ? UINT64_C(1024) << log : 0);
+	jkey_uint(j, "block_size", log < 7 ? UINT64_C(1024) << log : 0);
 	jkey_uint(j, "blocks", blocks);
 	jkey_str(j, "state", vc_get_le16(sb + 0x3a) & 1 ? "clean" : "not clean");
 	vc_json_end_object(j);
