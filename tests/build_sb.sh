@@ -47,7 +47,7 @@ for f in EFI/BOOT/BOOTX64.EFI EFI/systemd/systemd-bootx64.efi EFI/Linux/oem-2.0.
 import json, sys
 sb = json.load(open(sys.argv[1]))["secure_boot"]
 e = [x for x in sb["signed"] if x["file"] == sys.argv[2]]
-assert len(e) == 1 and e[0]["authenticodeSha256"] == sys.argv[3], (e, sys.argv[3])
+assert len(e) == 1 and e[0]["authenticode_sha256"] == sys.argv[3], (e, sys.argv[3])
 PY
 done
 cmp out/oem.efi s.oem-2.0.efi || fail "NAME.efi is not the ESP's UKI"
@@ -99,15 +99,15 @@ verify_fails "FAIL ESP (partition 1) /EFI/Linux/oem-2.0.efi: Authenticode: the i
 	fail "verify named the wrong files: $(grep FAIL v.out)"
 # inspect: each PE's digest and signer, the .auth files
 vc inspect out/oem.raw --json > i.json
-python3 - "$m" <<'PY' || fail "inspect: authenticode or secureBootKeys"
+python3 - "$m" <<'PY' || fail "inspect: authenticode or secure_boot_keys"
 import json, sys
 m = json.load(open(sys.argv[1]))["secureBoot"]
 esp = json.load(open("i.json"))["disk"]["partitions"][0]["fat"]
 for e in m["signed"][:3]:
     a = esp["efi"]["/" + e["file"]]["authenticode"]
-    assert a["signed"] and a["digestOk"] and a["sha256"] == e["authenticodeSha256"], (e, a)
+    assert a["signed"] and a["digest_ok"] and a["sha256"] == e["authenticode_sha256"], (e, a)
     assert a["subject"] == "CN=vcompose sb test", a
-k = esp["secureBootKeys"]
+k = esp["secure_boot_keys"]
 assert sorted(k) == ["/loader/keys/auto/KEK.auth", "/loader/keys/auto/PK.auth",
                      "/loader/keys/auto/db.auth"], sorted(k)
 for v in k.values():

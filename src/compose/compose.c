@@ -1230,7 +1230,7 @@ static void sb_entry(struct vc_json *j, const char *file, const uint8_t digest[3
 	vc_json_begin_object(j);
 	vc_json_key(j, "file");
 	vc_json_string(j, file);
-	vc_json_key(j, "authenticodeSha256");
+	vc_json_key(j, "authenticode_sha256");
 	vc_json_hex(j, digest, 32);
 	vc_json_end_object(j);
 }
@@ -1248,7 +1248,7 @@ static void manifest_sb(struct cx *c, struct vc_json *j)
 	vc_json_key(j, "key");
 	vc_json_string(j, vc_sign_key_describe(c->sb_key));
 	vc_sign_key_fingerprint(c->sb_key, fp);
-	vc_json_key(j, "certificateSha256");
+	vc_json_key(j, "certificate_sha256");
 	vc_json_hex(j, fp, 32);
 	vc_json_key(j, "signing_time");
 	vc_json_int(j, c->epoch);

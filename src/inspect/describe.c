@@ -300,7 +300,7 @@ static void describe_pe_bytes(struct vc_json *j, const uint8_t *d, size_t n, str
 		vc_json_key(j, "signed");
 		vc_json_bool(j, pc.is_signed);
 		if (pc.is_signed) {
-			vc_json_key(j, "digestOk");
+			vc_json_key(j, "digest_ok");
 			vc_json_bool(j, pc.digest_ok);
 			jkey_str(j, "issuer", pc.signer.issuer);
 			jkey_str(j, "serial", pc.signer.serial);
@@ -310,7 +310,7 @@ static void describe_pe_bytes(struct vc_json *j, const uint8_t *d, size_t n, str
 			else
 				vc_json_null(j);
 			if (pc.signer.has_cert) {
-				vc_json_key(j, "certificateSha256");
+				vc_json_key(j, "certificate_sha256");
 				vc_json_hex(j, pc.signer.fingerprint, 32);
 			}
 			if (!pc.verified)
@@ -401,7 +401,7 @@ static void describe_auth(struct vc_json *j, const uint8_t *d, size_t n, struct 
 	snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02dZ", a->year, a->month, a->day, a->hour,
 		 a->minute, a->second);
 	jkey_str(j, "timestamp", s);
-	jkey_uint(j, "signatureSize", a->p7_len);
+	jkey_uint(j, "signature_size", a->p7_len);
 	/* the SignedData comes bare; wrapped in a ContentInfo it can be read */
 	struct vc_buf ci = {0};
 	struct vc_pkcs7_signer sg;
@@ -441,7 +441,7 @@ static void describe_auth(struct vc_json *j, const uint8_t *d, size_t n, struct 
 			uint8_t fp[32];
 			char subj[256];
 			vc_sha256(a->e[i].data, a->e[i].len, fp);
-			vc_json_key(j, "certificateSha256");
+			vc_json_key(j, "certificate_sha256");
 			vc_json_hex(j, fp, 32);
 			if (vc_sign_cert_subject(a->e[i].data, a->e[i].len, subj, sizeof(subj)) ==
 			    0)
@@ -555,7 +555,7 @@ static void describe_fat(struct vc_json *j, const struct img *im, uint64_t off, 
 	if (fat_walk(im, off, &fi, fat_list, &c, NULL, where, &err) < 0)
 		vc_error_clear(&err);
 	vc_json_end_object(j);
-	vc_json_key(j, "secureBootKeys");
+	vc_json_key(j, "secure_boot_keys");
 	vc_json_begin_object(j);
 	c.pe_pass = false;
 	c.auth_pass = true;
