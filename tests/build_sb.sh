@@ -101,7 +101,7 @@ verify_fails "FAIL ESP (partition 1) /EFI/Linux/oem-2.0.efi: Authenticode: the i
 vc inspect out/oem.raw --json > i.json
 python3 - "$m" <<'PY' || fail "inspect: authenticode or secure_boot_keys"
 import json, sys
-m = json.load(open(sys.argv[1]))["secureBoot"]
+m = json.load(open(sys.argv[1]))["secure_boot"]
 esp = json.load(open("i.json"))["disk"]["partitions"][0]["fat"]
 for e in m["signed"][:3]:
     a = esp["efi"]["/" + e["file"]]["authenticode"]
