@@ -34,7 +34,7 @@ sed -i 's/kernelcmdline="panic=-1 quiet"/kernelcmdline="panic=-1 quiet no_timer_
 scratch plain
 vc build config.xml --root tree -o plain --initrd initrd.img -q 2>/dev/null
 salt=$(json_get plain/oem.manifest.json verity salt)
-blocks=$(json_get plain/oem.manifest.json verity dataBlocks)
+blocks=$(json_get plain/oem.manifest.json verity data_blocks)
 K=/usr/lib/modules/$kver/kernel
 files="" mods=""
 for m in fs/efivarfs/efivarfs drivers/virtio/virtio_ring drivers/virtio/virtio \
