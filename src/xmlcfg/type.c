@@ -395,7 +395,7 @@ static int p_needs_overlayroot(struct xc_ctx *c, const xmlNode *t, const struct 
  * KIWI 10.x's k.type.attlist in its order, then vcompose's own attributes,
  * then names of older schema versions that KIWI converts. */
 
-#define NO_BOOTPART "vcompose writes no separate boot partition (bootpartition is refused)"
+#define NO_BOOTPART "no separate boot partition is written (bootpartition=\"true\" is refused)"
 #define ONLY_ISO    "a setting of KIWI's live or install ISO; vcompose writes no ISO"
 #define ONLY_BTRFS  "a btrfs setting; the root is EROFS"
 #define ONLY_LUKS   "a LUKS setting (luks is refused)"
@@ -417,8 +417,9 @@ static const struct xc_type_attr type_attrs[] = {
     HONOUR("firmware", p_firmware),
     IGNORE("bootkernel", NULL, ONLY_KIWI),
     REFUSE("bootpartition", OFF,
-	   "a separate boot partition is not written: with systemd-boot the UKI lives on the "
-	   "ESP (bootpartition=\"false\")"),
+	   "an XBOOTLDR partition (the Boot Loader Specification's /boot) is not written: "
+	   "systemd-boot finds the UKI in the ESP's EFI/Linux/, which boots the same; use "
+	   "bootpartition=\"false\""),
     IGNORE("bootpartsize", NULL, NO_BOOTPART),
     HONOUR("efipartsize", p_efipartsize),
     IGNORE("efifatimagesize", NULL, ONLY_ISO),
@@ -604,7 +605,10 @@ static int rules_root(struct xc_ctx *c, const xmlNode *t)
 	struct vc_config *cfg = c->cfg;
 	int r = 0;
 
-	if (!xc_attr(t, "filesystem") && is_oem(c) && !overlay_on(t))
+	const char *image = xc_attr(t, "image");
+
+	/* (a refused image="..." is reported once, without this follow-up) */
+	if (!xc_attr(t, "filesystem") && image && !strcmp(image, "oem") && !overlay_on(t))
 		r = xc_fail(c, t, NULL, VC_EINVAL,
 			    "attribute filesystem is required (filesystem=\"erofs\")");
 	if (!is_oem(c) && xc_attr(t, "efipartsize"))

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+vc_script_test(kiwi_descriptions tests/kiwi_descriptions.sh)
