@@ -26,7 +26,7 @@ static int read_disk(void *ctx, void *buf, size_t len, uint64_t off, struct vc_e
 {
 	(void)ctx;
 	(void)err;
-	memset(buf, 0, len);
+	memset(buf, 0, len); /* the writer reads one cluster at a time */
 	for (size_t i = 0; i < sizeof(stamped) / sizeof(stamped[0]); i++) {
 		uint64_t a = stamped[i] * CS + 100;
 		if (a >= off && a < off + len)

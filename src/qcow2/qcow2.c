@@ -29,12 +29,18 @@ struct writer {
 	uint8_t *buf;	  /* one cluster */
 };
 
+/* n is a multiple of 8 */
 static bool all_zero(const uint8_t *b, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
+	uint64_t acc = 0, w;
+
+	for (size_t i = 0; i < n; i += 8) {
+		memcpy(&w, b + i, 8);
+		acc |= w;
+		if ((i & 4095) == 4088 && acc)
 			return false;
-	return true;
+	}
+	return acc == 0;
 }
 
 /* Stores every non-zero cluster of the disk, in disk order. */
@@ -47,7 +53,8 @@ static int write_data(struct writer *w, struct vc_error *err)
 		uint64_t i = g / L2_ENTRIES;
 		int r;
 
-		memset(w->buf, 0, CS);
+		if (len < CS)
+			memset(w->buf + len, 0, CS - len);
 		r = w->src->pread(w->src->ctx, w->buf, (size_t)len, off, err);
 		if (r < 0)
 			return r;
