@@ -34,6 +34,7 @@
 #include "vcompose/error.h"
 #include "vcompose/measure.h"
 #include "vcompose/pe.h"
+#include "vcompose/progress.h"
 
 struct vc_compose_options {
 	const char *config_path; /* config.xml */
@@ -80,6 +81,10 @@ struct vc_compose_options {
 	void (*error)(void *ctx, const char *text);
 	/* The stage starting now ("EROFS root file system"), for a progress line. */
 	void (*progress)(void *ctx, const char *stage);
+	/* The counters of the stage that just started (EROFS: bytes and files
+	 * written; verity: bytes hashed); NULL: none. The CLI resets them when a
+	 * stage starts and samples them from another thread (vcompose/progress.h). */
+	struct vc_progress *counters;
 	void *note_ctx;
 };
 

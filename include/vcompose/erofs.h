@@ -44,6 +44,7 @@
 
 #include "vcompose/error.h"
 #include "vcompose/pool.h"
+#include "vcompose/progress.h"
 #include "vcompose/sink.h"
 #include "vcompose/tree.h"
 
@@ -101,6 +102,7 @@ struct vc_erofs_options {
 	void *read_ctx;		/* also the context of open and close */
 	vc_erofs_open_fn open;	/* NULL: every byte goes through read */
 	vc_erofs_close_fn close;
+	struct vc_progress *progress; /* bytes and files written; may be NULL */
 };
 
 struct vc_erofs_result {

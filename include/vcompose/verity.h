@@ -36,6 +36,7 @@
 
 #include "vcompose/error.h"
 #include "vcompose/pool.h"
+#include "vcompose/progress.h"
 #include "vcompose/sink.h"
 
 #define VC_VERITY_DIGEST_LEN 32
@@ -89,6 +90,7 @@ struct vc_verity_src {
 	const struct vc_sink *sink; /* borrowed for the call */
 	int fd;
 	uint64_t offset;
+	struct vc_progress *progress; /* counts the data bytes hashed; may be NULL */
 };
 
 /* Hashes p->data_blocks blocks of src, writes the superblock (if any) and the

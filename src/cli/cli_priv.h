@@ -45,6 +45,15 @@ struct vc_buf;
 int cli_passphrase(const char *file, const char *env, struct vc_buf *out, struct vc_error *err);
 void cli_wipe(struct vc_buf *b);
 
+/* Progress lines (cli_progress.c): redrawn on a terminal, periodic lines
+ * in plain mode, nothing otherwise; stage times kept for -v. */
+enum cli_progress_mode { CLI_PROGRESS_NONE, CLI_PROGRESS_TTY, CLI_PROGRESS_PLAIN };
+struct vc_progress;
+void cli_progress_start(enum cli_progress_mode mode);
+void cli_progress_stage(const char *stage, struct vc_progress *p); /* resets p */
+void cli_progress_end(bool print_times);
+void cli_progress_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* --owner keep|root (defined in cmd_tree.c); -1 if neither. */
 enum vc_owner_policy;
 int cli_parse_owner(const char *s, enum vc_owner_policy *ret);

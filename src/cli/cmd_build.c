@@ -23,7 +23,8 @@ static void help(void)
 	    "                      [--pcr-phase P] [--sb-key K --sb-cert C [--sb-enroll]]\n"
 	    "                      [--compress ALG[,level=N]] [--pcluster-size N]\n"
 	    "                      [--erofs-features F,...] [--erofs-target KVER]\n"
-	    "                      [--passphrase-file F | --passphrase-env VAR] [-q|-v]\n\n"
+	    "                      [--passphrase-file F | --passphrase-env VAR] [--progress M] "
+	    "[-q|-v]\n\n"
 	    "Composes a bootable (oem) or discoverable (ddi) GPT disk image from a KIWI-style\n"
 	    "config.xml and a root tree: EROFS root, dm-verity, optional PKCS#7 signature,\n"
 	    "UKI and ESP. OUTDIR gets NAME.raw, NAME.efi, NAME.roothash, NAME.roothash.p7s,\n"
@@ -61,7 +62,9 @@ static void help(void)
 	    "                        sha384, sha512 (repeatable)\n"
 	    "  --pcr-phase P         boot phase path to sign for, e.g. enter-initrd (repeatable;\n"
 	    "                        default: systemd-measure's four)\n"
-	    "  -q, -v                quiet (warnings are still printed), verbose\n");
+	    "  --progress M          auto (default: redrawn on a terminal; lines with -v),\n"
+	    "                        tty, plain (a line every 5 s, for logs) or none\n"
+	    "  -q, -v                quiet (warnings are still printed), verbose (stage times)\n");
 }
 
 /* Warnings are printed even with -q: each says that something the
@@ -69,29 +72,22 @@ static void help(void)
 static void print_note(void *ctx, const char *text)
 {
 	(void)ctx;
-	fprintf(stderr, "vcompose build: warning: %s\n", text);
+	cli_progress_message("vcompose build: warning: %s\n", text);
 }
 
 static void print_error(void *ctx, const char *text)
 {
 	(void)ctx;
-	fprintf(stderr, "vcompose build: error: %s\n", text);
+	cli_progress_message("vcompose build: error: %s\n", text);
 }
 
-/* One line per stage with the elapsed time: on a terminal, or with -v.
- * (The wall clock is for this line only, never for the image.) */
-static struct timespec build_start;
+/* The stage line: cli_progress.c draws it with the stage's counters. */
+static struct vc_progress counters;
 
 static void print_progress(void *ctx, const char *stage)
 {
-	struct timespec now;
 	(void)ctx;
-	if (cli_verbosity < 0 || (cli_verbosity == 0 && !isatty(STDERR_FILENO)))
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	double t = (double)(now.tv_sec - build_start.tv_sec) +
-		   (double)(now.tv_nsec - build_start.tv_nsec) / 1e9;
-	fprintf(stderr, "vcompose build: [%7.1f s] %s\n", t, stage);
+	cli_progress_stage(stage, &counters);
 }
 
 /* vcompose's data folder (the overlayroot initrd generator): installed,
@@ -182,6 +178,7 @@ int cmd_build(int argc, char **argv)
 		O_DEFER,
 		O_STUB,
 		O_SDBOOT,
+		O_PROGRESS,
 		O_INITRD,
 		O_PROFILE,
 		O_MTREE,
@@ -210,6 +207,7 @@ int cmd_build(int argc, char **argv)
 	    {"defer-signature", no_argument, NULL, O_DEFER},
 	    {"stub", required_argument, NULL, O_STUB},
 	    {"sdboot", required_argument, NULL, O_SDBOOT},
+	    {"progress", required_argument, NULL, O_PROGRESS},
 	    {"initrd", required_argument, NULL, O_INITRD},
 	    {"profile", required_argument, NULL, O_PROFILE},
 	    {"mtree", required_argument, NULL, O_MTREE},
@@ -231,8 +229,11 @@ int cmd_build(int argc, char **argv)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
 	};
-	struct vc_compose_options o = {
-	    .note = print_note, .error = print_error, .progress = print_progress};
+	struct vc_compose_options o = {.note = print_note,
+				       .error = print_error,
+				       .progress = print_progress,
+				       .counters = &counters};
+	int pmode = -1; /* auto: a terminal redraws; -v on a log gets plain lines */
 	bool json = false;
 	struct vc_compose_result res;
 	struct vc_error err = {0};
@@ -259,6 +260,19 @@ int cmd_build(int argc, char **argv)
 		case O_DEFER: o.defer_signature = true; break;
 		case O_STUB: o.stub_path = optarg; break;
 		case O_SDBOOT: o.sdboot_path = optarg; break;
+		case O_PROGRESS:
+			if (!strcmp(optarg, "auto"))
+				pmode = -1;
+			else if (!strcmp(optarg, "tty"))
+				pmode = CLI_PROGRESS_TTY;
+			else if (!strcmp(optarg, "plain"))
+				pmode = CLI_PROGRESS_PLAIN;
+			else if (!strcmp(optarg, "none"))
+				pmode = CLI_PROGRESS_NONE;
+			else
+				return cli_usage("build", "--progress %s: auto, tty, plain or none",
+						 optarg);
+			break;
 		case O_INITRD: o.initrd_path = optarg; break;
 		case O_PROFILE:
 			if (n_profiles == 16)
@@ -323,8 +337,15 @@ int cmd_build(int argc, char **argv)
 	}
 	char datadir[4096];
 	o.datadir = find_datadir(datadir, sizeof(datadir));
-	clock_gettime(CLOCK_MONOTONIC, &build_start);
+	vc_progress_init(&counters);
+	if (pmode < 0)
+		pmode = cli_verbosity < 0	? CLI_PROGRESS_NONE
+			: isatty(STDERR_FILENO) ? CLI_PROGRESS_TTY
+			: cli_verbosity > 0	? CLI_PROGRESS_PLAIN
+						: CLI_PROGRESS_NONE;
+	cli_progress_start((enum cli_progress_mode)pmode);
 	int cr = vc_compose(&o, &res, &err);
+	cli_progress_end(cr == 0 && cli_verbosity > 0);
 	cli_wipe(&pass);
 	if (cr < 0) {
 		remove_made_dirs();

@@ -881,6 +881,7 @@ static int stage_erofs(struct cx *c, struct vc_error *err)
 	    .open = vc_tree_open_cb,
 	    .close = vc_tree_close_cb,
 	    .read_ctx = c->tree,
+	    .progress = c->o->counters,
 	};
 	struct vc_erofs_result res;
 	int r;
@@ -972,7 +973,7 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 		return r;
 	c->hash_size = plan.area_size;
 	struct vc_sink data = vc_sink_window(disk, c->root_off, c->root_size, "verity data");
-	struct vc_verity_src src = {.sink = &data};
+	struct vc_verity_src src = {.sink = &data, .progress = c->o->counters};
 	struct vc_sink hash;
 	if (c->cfg->verity_partition) {
 		r = readonly_partsize(c, c->root_size, err);

@@ -376,6 +376,8 @@ static void drain(struct stream *s, struct lane *l)
 		pthread_mutex_lock(&s->lock);
 		if (r < 0)
 			record_fail(s, j, &e);
+		else if (go && tk->kind != TASK_DIR)
+			vc_progress_add(s->w->o->progress, tk->len, tk->last ? 1 : 0);
 		if (l && in_lane(l, tk->blocks ? tk->blocks : tk->tail)) {
 			s->free_lanes[s->n_free++] = l;
 			l = NULL;
@@ -518,6 +520,15 @@ int vc_erofs_write_data(struct writer *w)
 	for (size_t i = 0; i < s.n_lanes; i++)
 		s.free_lanes[s.n_free++] = &s.lanes[i];
 	r = list_tasks(&s);
+	if (r == 0 && w->o->progress) {
+		uint64_t bytes = 0, files = 0;
+		for (size_t i = 0; i < s.n; i++)
+			if (s.tasks[i].kind != TASK_DIR) {
+				bytes += s.tasks[i].len;
+				files += s.tasks[i].last;
+			}
+		vc_progress_set_total(w->o->progress, bytes, files);
+	}
 	if (r == 0) {
 		s.fail_index = s.n;
 		pthread_mutex_init(&s.lock, NULL);

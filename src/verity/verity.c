@@ -388,6 +388,7 @@ struct build {
 	unsigned bits;	     /* log2(digests per hash block) */
 	size_t chunk_blocks; /* data blocks per level-0 item */
 	int level;	     /* the upper level being hashed */
+	struct vc_progress *progress;
 };
 
 static uint8_t *level_base(const struct build *b, int level)
@@ -425,6 +426,7 @@ static int level0_item(void *ctx, size_t i, struct vc_error *err)
 	if (k < n)
 		hash_one(&b->h, v.p + k * bs, bs, digest_slot(b, 0, first + k));
 	view_put(&b->rd, &v);
+	vc_progress_add(b->progress, n * bs, 0);
 	return 0;
 }
 
@@ -462,6 +464,8 @@ static int build_tree(const struct vc_verity_params *p, const struct vc_verity_p
 	memset(&b, 0, sizeof(b));
 	b.p = p;
 	b.pl = pl;
+	b.progress = src->progress;
+	vc_progress_set_total(b.progress, p->data_blocks * p->data_block_size, 0);
 	b.bits = log2_down(p->hash_block_size / VC_VERITY_DIGEST_LEN);
 	b.chunk_blocks = CHUNK_BYTES / p->data_block_size;
 	hasher_init(&b.h, p);
