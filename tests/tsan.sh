@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The threaded paths under ThreadSanitizer: the streaming EROFS writer
-# (none, lz4, lz4hc; from a folder, a plain tar and a compressed tar) and
+# (none, lz4, lz4hc; from a folder, a plain tar and a compressed tar; zstd
+# in big pclusters with fragments and dedupe) and
 # the verity tree, with more threads than cores, on a tree that has
 # segments to split, data that does not compress and many small files.
 # Each image must also equal the one made with --jobs 1.
@@ -27,5 +28,12 @@ for c in none lz4 lz4hc; do
 		cmp "$work/a.img" "$work/b.img" || { echo "FAIL: $c $src: --jobs 1 and 6 differ" >&2; exit 1; }
 	done
 done
+# zstd in big pclusters with fragments and dedupe (the plan hashes on the
+# pool, the packed inode reads many files)
+cp "$t/small/f7" "$t/small/copy-of-f7"
+o="--compress zstd --pcluster-size 64k --erofs-features fragments,dedupe --erofs-target 6.12"
+"$vc" erofs -q --root "$t" --owner root $o --jobs 1 --uuid $U -o "$work/a.img"
+"$vc" erofs -q --root "$t" --owner root $o --jobs 6 --uuid $U -o "$work/b.img"
+cmp "$work/a.img" "$work/b.img" || { echo "FAIL: zstd fragments: --jobs 1 and 6 differ" >&2; exit 1; }
 "$vc" verity format --jobs 6 "$work/b.img" "$work/b.hash" > /dev/null
 echo "tsan: ok"
