@@ -114,6 +114,29 @@ for f in parts.raw parts.efi parts.manifest.json; do
 	cmp out/$f out2/$f || fail "$f differs between two builds"
 done
 
+# no overlay; /var takes the rest of a 96 MiB disk, a raw partition after it
+sed -e 's|overlayroot="true" overlayroot_readonly_filesystem="erofs" filesystem="ext4"|filesystem="erofs"|' \
+	-e 's|<size unit="M">160</size>|<size unit="M">96</size>|' \
+	-e 's|size="24" mountpoint="/var"|size="all" mountpoint="/var"|' \
+	-e 's|</partitions>|<partition name="raw" size="8M" part_id="9"/></partitions>|' parts.xml > all.xml
+chmod a+r all.xml
+scratch out3
+vc build all.xml --root tree -o out3 --initrd initrd.img >/dev/null 2>build.err ||
+	{ cat build.err >&2; fail "build with size=all"; }
+sfdisk --json out3/parts.raw | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["partitiontable"]["partitions"]
+var = [x for x in p if x["name"] == "p.lxvar"][0]
+raw = [x for x in p if x["name"] == "p.lxraw"][0]
+assert raw["node"].endswith("9") and raw["size"] == 8 * 2048, raw
+assert var.get("attrs") == "GUID:59" and var["start"] + var["size"] == raw["start"], (var, raw)
+assert raw["start"] + raw["size"] == 96 * 2048 - 2048, raw' || fail "size=all: partitions"
+json_get out3/parts.manifest.json cmdline | grep -q rd.root.overlay && fail "overlay words without overlayroot"
+extract out3/parts.raw out3/parts.manifest.json 1 root3.img
+fsck.erofs --extract=root3 root3.img >/dev/null 2>&1 || fail "fsck.erofs (size=all)"
+grep -qE '^UUID=[0-9a-f-]{36} /var ext4 defaults,x-systemd.growfs 0 2$' root3/etc/fstab ||
+	{ cat root3/etc/fstab >&2; fail "fstab of the filling partition"; }
+
 # bad input: exit 1, the line, nothing left
 bad() { # NAME SUBSTRING SED-EXPRESSION
 	sed "$3" parts.xml > "$1.xml"

@@ -491,6 +491,69 @@ static void extract_round_trip(void **state)
 	assert_int_equal(access(at("x"), F_OK), -1);
 }
 
+/* vc_tree_detach(): a folder's content leaves the tree (renumbered, link
+ * counts redone) and stays readable below the returned node; a hardlink
+ * across the mount point is refused. vc_tree_set_file(): a new file and a
+ * replaced one, readable; vc_tree_extract_node() writes the detached part. */
+static void detach_and_set_file(void **state)
+{
+	struct vc_error err = {0};
+	struct vc_node *var = NULL, *top = NULL;
+	char buf[64];
+	(void)state;
+	assert_int_equal(mkdir(at("r"), 0755), 0);
+	assert_int_equal(mkdir(at("r/etc"), 0755), 0);
+	assert_int_equal(mkdir(at("r/var"), 0755), 0);
+	assert_int_equal(mkdir(at("r/var/lib"), 0750), 0);
+	put_file("r/var/lib/db", "data", 0640);
+	put_file("r/etc/fstab", "# old\n", 0644);
+	put_file("r/usr", "x", 0644);
+	struct vc_tree *t = load(at("r"), VC_TREE_DIR, NULL);
+	size_t before = t->n_nodes;
+	var = vc_tree_lookup(t, "/var");
+	assert_int_equal(vc_tree_detach(t, var, &top, &err), 0);
+	assert_int_equal(t->n_nodes, before - 2); /* lib, db */
+	assert_int_equal(var->n_children, 0);
+	assert_int_equal(var->nlink, 2);
+	assert_null(vc_tree_lookup(t, "/var/lib/db"));
+	for (size_t i = 0; i < t->n_nodes; i++)
+		assert_int_equal(t->nodes[i]->index, i);
+	const struct vc_node *db = vc_tree_lookup_child(top->children[0], "db", 2);
+	assert_non_null(db);
+	assert_string_equal(vc_tree_path(db, buf, sizeof(buf)), "/lib/db");
+	read_all(t, db, buf, sizeof(buf));
+	assert_string_equal(buf, "data");
+	assert_int_equal(mkdir(at("x"), 0755), 0);
+	assert_int_equal(vc_tree_extract_node(t, top, at("x"), &err), 0);
+	assert_int_equal(access(at("x/lib/db"), R_OK), 0);
+	/* set_file: replace (mode kept), create (mode given) */
+	assert_int_equal(vc_tree_set_file(t, "/etc/fstab", "# new\n", 6, 0600, 5, &err), 0);
+	assert_int_equal(vc_tree_set_file(t, "/etc/hostname", "h\n", 2, 0644, 7, &err), 0);
+	struct vc_node *f = vc_tree_lookup(t, "/etc/fstab"),
+		       *h = vc_tree_lookup(t, "/etc/hostname");
+	assert_int_equal(f->mode, 0644);
+	assert_int_equal(f->mtime, 5);
+	read_all(t, f, buf, sizeof(buf));
+	assert_string_equal(buf, "# new\n");
+	assert_int_equal(h->mode, 0644);
+	read_all(t, h, buf, sizeof(buf));
+	assert_string_equal(buf, "h\n");
+	assert_int_equal(t->n_nodes, before - 1);
+	for (size_t i = 1; i < t->n_nodes; i++)
+		assert_true(t->nodes[i]->index == i);
+	assert_int_equal(vc_tree_set_file(t, "/nope/x", "", 0, 0644, 0, &err), VC_EINVAL);
+	assert_int_equal(vc_tree_set_file(t, "/usr/x", "", 0, 0644, 0, &err), VC_EINVAL);
+	vc_tree_free(t);
+
+	/* a hardlink group across the mount point */
+	put_file("r/var/lib/h", "h", 0644);
+	assert_int_equal(link(at("r/var/lib/h"), at("r/etc/h")), 0);
+	t = load(at("r"), VC_TREE_DIR, NULL);
+	assert_int_equal(vc_tree_detach(t, vc_tree_lookup(t, "/var"), &top, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "hardlinks"));
+	vc_tree_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +561,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(archives_every_format, setup, teardown),
 	    cmocka_unit_test_setup_teardown(malicious_archives, setup, teardown),
 	    cmocka_unit_test_setup_teardown(extract_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(detach_and_set_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,7 @@ build="build-essential cmake pkg-config libxml2-dev libarchive-dev libmbedtls-de
 liblz4-dev libcmocka-dev libzstd-dev liblzma-dev"
 test="$build clang clang-format libclang-rt-14-dev erofs-utils cryptsetup-bin gdisk fdisk mtools dosfstools
 sbsigntool osslsigncode openssl python3 python3-pefile zstd xz-utils bzip2 lz4 cpio attr
-util-linux systemd-boot-efi binutils linux-image-amd64 qemu-system-x86 ovmf busybox-static
+util-linux e2fsprogs systemd-boot-efi binutils linux-image-amd64 qemu-system-x86 ovmf busybox-static
 dracut debootstrap debhelper scdoc lintian man-db efitools faketime dmsetup"
 case $set_ in
 build) want=$build ;;
