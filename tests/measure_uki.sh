@@ -104,6 +104,38 @@ $M calculate --linux="$kernel" --cmdline=bare.d/cmdline --bank=SHA256 --phase=: 
 	grep -q "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["pcr11"]["sha256"][0]["hash"])' bare.json)" &&
 	fail "the kernel file alone predicts the same PCR 11: VirtualSize not exercised"
 
+# vcompose verify checks each .pcrsig entry against .pcrpkey and the sections;
+# inspect lists the same sha256 prediction as uki --json.
+vc verify out/full.efi >verify.txt || { cat verify.txt; fail "verify full.efi"; }
+[ "$(grep -c 'signed by .pcrpkey; policy of PCR 11 after' verify.txt)" = 16 ] ||
+	{ cat verify.txt; fail "verify: not 16 good .pcrsig entries"; }
+vc inspect out/full.efi --json >inspect.json
+$PY - inspect.json full.json <<'PY' || fail "inspect's pcr11 differs from uki's"
+import json, sys
+def find(o):
+    if isinstance(o, dict):
+        if "pcr11" in o:
+            return o["pcr11"]
+        for v in o.values():
+            r = find(v)
+            if r:
+                return r
+a, b = find(json.load(open(sys.argv[1]))), json.load(open(sys.argv[2]))["pcr11"]
+assert a["sha256"] == b["sha256"] and a["measured"] == b["measured"], (a, b)
+PY
+# A changed .cmdline (same length): no signed policy matches any more.
+cp out/full.efi bad.efi
+$PY - bad.efi <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+i = d.index(b"console=ttyS0 quiet")
+d[i:i + 5] = b"CONSO"
+open(sys.argv[1], "wb").write(d)
+PY
+chmod a+r bad.efi
+vc verify bad.efi >verify-bad.txt && fail "verify accepted a changed .cmdline"
+grep -q "matches no PCR 11 value" verify-bad.txt || { cat verify-bad.txt; fail "verify: wrong reason"; }
+
 # Reproducible: a second run, other environment, same bytes.
 (umask 077; SOURCE_DATE_EPOCH=1700000000 TZ=Asia/Tokyo LC_ALL=C vc uki --stub "$stub" \
 	--linux "$kernel" --cmdline "console=ttyS0 quiet" -o out/full2.efi --initrd initrd \

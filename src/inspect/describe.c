@@ -346,6 +346,12 @@ static void describe_pe_bytes(struct vc_json *j, const uint8_t *d, size_t n, str
 		}
 		free(cl);
 	}
+	if (uki) {
+		/* What systemd-stub will extend TPM PCR 11 to (SHA-256 bank). */
+		vc_json_key(j, "pcr11");
+		if (inspect_pcr11_json(pe, j, &err) < 0)
+			vc_json_null(j);
+	}
 	vc_json_key(j, "pe");
 	vc_pe_describe_json(pe, j, &err);
 	vc_json_end_object(j);

@@ -143,6 +143,19 @@ int fat_read_file(const struct img *im, uint64_t off, const struct fat_info *fi,
 int fat_chain(const struct img *im, uint64_t off, const struct fat_info *fi, uint32_t first,
 	      uint32_t max, uint32_t **ret, size_t *ret_n, struct vc_error *err);
 
+/* ---- a UKI's TPM PCR 11 (pcr.c) ---- */
+struct vc_measure;
+struct vc_pe_image;
+/* PCR 11 after systemd-stub, from the sections as the file loads them. */
+int inspect_uki_measure(const struct vc_pe_image *pe, unsigned banks, struct vc_measure *ret,
+			struct vc_error *err);
+/* "pcr11" of inspect: the SHA-256 prediction (an object); an error when the
+ * stub's measurements are not modelled. */
+int inspect_pcr11_json(const struct vc_pe_image *pe, struct vc_json *j, struct vc_error *err);
+/* Checks .pcrsig (when present) against .pcrpkey and the measured sections. */
+void inspect_check_pcrsig(const struct vc_pe_image *pe, const char *where,
+			  struct vc_inspect_report *rep);
+
 /* ---- a tiny JSON reader (for the DPS signature JSON) ---- */
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 struct jval {

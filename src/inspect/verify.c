@@ -353,6 +353,7 @@ static void check_pe(struct vx *x, const uint8_t *d, size_t n, const char *where
 		}
 		free(cl);
 	}
+	inspect_check_pcrsig(pe, where, x->rep);
 	free(pe);
 }
 
