@@ -13,6 +13,9 @@
 #include "vcompose/pe.h"
 
 #define MAX_ENTRIES 256
+/* Zeros hashed past the sections' data: a kernel's SizeOfImage exceeds its
+ * file by a few MiB; a hostile VirtualSize must not make us hash 4 GiB. */
+#define MAX_ZERO_FILL (UINT64_C(256) << 20)
 
 int inspect_uki_measure(const struct vc_pe_image *pe, unsigned banks, struct vc_measure *ret,
 			struct vc_error *err)
@@ -32,14 +35,22 @@ int inspect_uki_measure(const struct vc_pe_image *pe, unsigned banks, struct vc_
 	ms = calloc(pe->n_sections ? pe->n_sections : 1, sizeof(*ms));
 	if (!ms)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	uint64_t fill = 0;
 	for (size_t i = 0; i < pe->n_sections; i++) {
 		const struct vc_pe_section *s = &pe->sections[i];
 
 		memcpy(ms[i].name, s->name, strnlen(s->name, sizeof(ms[i].name)));
 		ms[i].len = vc_pe_section_data(pe, s, &ms[i].data);
 		ms[i].size = s->virtual_size;
+		fill += ms[i].size > ms[i].len ? ms[i].size - ms[i].len : 0;
 	}
-	r = vc_measure_uki(ms, pe->n_sections, kind, banks, ret, err);
+	if (fill > MAX_ZERO_FILL)
+		r = vc_errorf(err, VC_ERANGE,
+			      "sections reach %llu bytes past their data (VirtualSize); more than "
+			      "the %llu we hash",
+			      (unsigned long long)fill, (unsigned long long)MAX_ZERO_FILL);
+	else
+		r = vc_measure_uki(ms, pe->n_sections, kind, banks, ret, err);
 	free(ms);
 	return r;
 }
