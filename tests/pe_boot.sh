@@ -19,7 +19,7 @@ vars=/usr/share/OVMF/OVMF_VARS_4M.fd
 for f in "$stub" "$kernel" "$code" "$vars" /bin/busybox; do
 	[ -n "$f" ] && [ -e "$f" ] || { echo "SKIP: missing $f"; exit 77; }
 done
-for t in qemu-system-x86_64 mkfs.fat mcopy mmd sgdisk python3 swtpm; do
+for t in qemu-system-x86_64 mkfs.fat mcopy mmd sgdisk python3 swtpm swtpm_setup; do
 	command -v $t >/dev/null || { echo "SKIP: missing $t"; exit 77; }
 done
 
@@ -73,7 +73,10 @@ fi
 sgdisk -v disk.img | grep -q "No problems found" || fail "sgdisk -v: bad GPT"
 sgdisk -i 1 disk.img | grep -q "C12A7328-F81F-11D2-BA4B-00A0C93EC93B" || fail "partition 1 is not an ESP"
 cp "$vars" vars.fd
+# One PCR bank (SHA-256): the firmware hashes every measurement once per bank,
+# in software under TCG.
 mkdir tpm
+swtpm_setup --tpm2 --tpmstate tpm --pcr-banks sha256 >/dev/null 2>&1 || fail "swtpm_setup"
 swtpm socket --tpm2 --tpmstate dir=tpm --ctrl type=unixio,path=tpm/sock \
 	--flags startup-clear --terminate &
 tpm_pid=$!
@@ -81,7 +84,7 @@ trap 'kill $tpm_pid 2>/dev/null || true' EXIT
 sleep 1
 
 set +e
-timeout 150 qemu-system-x86_64 -accel tcg -machine q35 -m 512 -nographic -no-reboot \
+timeout 170 qemu-system-x86_64 -accel tcg -machine q35 -m 512 -nographic -no-reboot \
 	-nic none -monitor none -serial file:serial.log \
 	-chardev socket,id=chrtpm,path=tpm/sock -tpmdev emulator,id=tpm0,chardev=chrtpm \
 	-device tpm-crb,tpmdev=tpm0 \

@@ -10,7 +10,9 @@ liblz4-dev libcmocka-dev libzstd-dev liblzma-dev"
 test="$build clang clang-format libclang-rt-14-dev erofs-utils cryptsetup-bin gdisk fdisk mtools dosfstools
 sbsigntool osslsigncode openssl python3 python3-pefile zstd xz-utils bzip2 lz4 cpio attr
 util-linux e2fsprogs systemd-boot-efi binutils linux-image-amd64 qemu-system-x86 ovmf busybox-static
-dracut debootstrap debhelper scdoc lintian man-db efitools faketime dmsetup"
+dracut debootstrap debhelper scdoc lintian man-db efitools faketime dmsetup
+systemd swtpm swtpm-tools libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0 libtss2-tctildr0
+libtss2-tcti-swtpm0"
 case $set_ in
 build) want=$build ;;
 test) want=$test ;;
