@@ -7,8 +7,9 @@
 # in memory, extracted by tests/uki_sections.py), our "pcr11" values equal
 # its; the .pcrsig section equals `systemd-measure sign`'s output byte for
 # byte (it asks a TPM for the policy digest: swtpm with all four banks); two
-# runs give identical UKIs.
-. "$VC_SOURCE_DIR/tests/lib.sh"
+# runs give identical UKIs, and two oem builds with --pcr-key identical
+# images, manifests and UKIs (whose .pcrsig verifies).
+. "$VC_SOURCE_DIR/tests/build_lib.sh"
 PY=/usr/bin/python3
 M=/usr/lib/systemd/systemd-measure
 stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
@@ -143,4 +144,21 @@ grep -q "matches no PCR 11 value" verify-bad.txt || { cat verify-bad.txt; fail "
 	--pcr-bank sha512 --pcr-bank sha384 --pcr-bank sha256 --pcr-bank sha1 >/dev/null) ||
 	fail "second run"
 cmp out/full.efi out/full2.efi || fail "two runs differ"
+
+# Two oem builds, other environments: the same image, manifest and UKI.
+mkdir oem && cd oem
+oem_inputs VCOMPOSE-MEASURE
+for n in 1 2; do
+	scratch out$n
+done
+SOURCE_DATE_EPOCH=1700000000 vc_env build config.xml --root tree --initrd initrd.img -o out1 \
+	--pcr-key "$key" -q || fail "build 1"
+SOURCE_DATE_EPOCH=1700000000 vc_tz build config.xml --root tree --initrd initrd.img -o out2 \
+	--pcr-key "$key" --jobs 1 -q || fail "build 2"
+for f in oem.raw oem.efi oem.manifest.json; do
+	cmp out1/$f out2/$f || fail "two builds differ in $f"
+done
+json_get out1/oem.manifest.json pcr11 signed pkfp | grep -q '^3ae7846a' || fail "manifest: no signed pcr11"
+vc verify out1/oem.efi | grep -q "sha256\[3\]: signed by .pcrpkey; policy of PCR 11 after phase enter-initrd:leave-initrd:sysinit:ready" ||
+	fail "the built UKI's .pcrsig does not verify"
 echo ok
