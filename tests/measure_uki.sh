@@ -7,8 +7,9 @@
 # in memory, extracted by tests/uki_sections.py), our "pcr11" values equal
 # its; the .pcrsig section equals `systemd-measure sign`'s output byte for
 # byte (it asks a TPM for the policy digest: swtpm with all four banks); two
-# runs give identical UKIs, and two oem builds with --pcr-key identical
-# images, manifests and UKIs (whose .pcrsig verifies).
+# runs give identical UKIs, and two oem builds (--pcr-key, the config's
+# pcr_signature_key) identical images, manifests and UKIs (whose .pcrsig
+# verifies).
 . "$VC_SOURCE_DIR/tests/build_lib.sh"
 PY=/usr/bin/python3
 M=/usr/lib/systemd/systemd-measure
@@ -153,8 +154,13 @@ for n in 1 2; do
 done
 SOURCE_DATE_EPOCH=1700000000 vc_env build config.xml --root tree --initrd initrd.img -o out1 \
 	--pcr-key "$key" -q || fail "build 1"
-SOURCE_DATE_EPOCH=1700000000 vc_tz build config.xml --root tree --initrd initrd.img -o out2 \
-	--pcr-key "$key" --jobs 1 -q || fail "build 2"
+# the second with the key named by the config (pcr_signature_key) instead
+cp "$key" pcr.key
+chmod a+r pcr.key
+sed 's|<type |<type pcr_signature_key="pcr.key" |' config.xml >config2.xml
+grep -q pcr_signature_key config2.xml || fail "config2.xml"
+SOURCE_DATE_EPOCH=1700000000 vc_tz build config2.xml --root tree --initrd initrd.img -o out2 \
+	--jobs 1 -q || fail "build 2"
 for f in oem.raw oem.efi oem.manifest.json; do
 	cmp out1/$f out2/$f || fail "two builds differ in $f"
 done

@@ -47,6 +47,7 @@ static int setup(void **state)
 	write_file("db.key", "key\n");
 	write_file("db.crt", "cert\n");
 	write_file("initrd.img", "initrd\n");
+	write_file("pcr.key", "key\n");
 	snprintf(path, sizeof(path), "%s/sub", tmpdir);
 	mkdir(path, 0755);
 	write_file("sub/other.key", "key\n");
@@ -653,6 +654,8 @@ static const struct bad bad_cases[] = {
      "needs an initrd"},
     {TYPE("image=\"ddi\" initrd_file=\"initrd.img\""), VC_EINVAL,
      "config.xml:5: <type initrd_file=\"initrd.img\">", "ddi"},
+    {TYPE("image=\"ddi\" pcr_signature_key=\"pcr.key\""), VC_EINVAL,
+     "config.xml:5: <type pcr_signature_key=\"pcr.key\">", "no UKI"},
     {TYPE(OEM "kernelcmdline=\"root=&lt;root&gt;\""), VC_EINVAL,
      "config.xml:5: <type kernelcmdline=\"root=<root>\">", "unknown placeholder '<root>'"},
     {TYPE(OEM "kernelcmdline=\"x=&lt;hash&gt;\""), VC_EINVAL,

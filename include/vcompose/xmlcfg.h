@@ -38,6 +38,8 @@
  *   secure_boot_enroll="true"    PK/KEK/db.auth in loader/keys/auto/ for systemd-boot
  *   seed="TEXT"                  the image seed (1..256 bytes, see vc_xmlcfg_seed())
  *   initrd_file="PATH"           a ready initrd: dracut is not run
+ *   pcr_signature_key="PATH"     RSA key (PEM): the UKI's signed TPM PCR 11 policy
+ *                                (.pcrpkey + .pcrsig; see measure.h)
  *   <bootloader console="serial|console|none"> (KIWI before schema 8.4 had a
  *     console attribute with GRUB terminal names; those are read too)
  *   <bootloader><dracut> <install paths/> <uki><kernel name/></uki>
@@ -213,6 +215,7 @@ struct vc_config {
 	/* boot */
 	enum vc_config_initrd initrd;
 	char *initrd_file;	       /* initrd_file resolved, or NULL: run dracut */
+	char *pcr_key;		       /* pcr_signature_key resolved, or NULL */
 	char *kernelcmdline;	       /* as given (placeholders kept), "" if none */
 	unsigned cmdline_placeholders; /* VC_CONFIG_CMDLINE_* bits */
 	enum vc_config_bootloader bootloader;

@@ -718,8 +718,10 @@ static int build_uki(struct cx *c, const uint8_t *roothash, struct vc_error *err
 	uo.epoch = c->epoch;
 	vc_mem_sink_fini(&c->uki);
 	vc_mem_sink_init(&c->uki);
-	struct vc_compose_pcr_options po = {
-	    .key_path = c->o->pcr_key_path, .banks = c->o->pcr_banks, .phases = c->o->pcr_phases};
+	struct vc_compose_pcr_options po = {.key_path = c->o->pcr_key_path ? c->o->pcr_key_path
+									   : c->cfg->pcr_key,
+					    .banks = c->o->pcr_banks,
+					    .phases = c->o->pcr_phases};
 	r = vc_compose_uki(&uo, &po, &c->uki.sink, &sum, &c->pcr, err);
 	if (r == 0 && c->sb_key) {
 		struct vc_mem_sink m;

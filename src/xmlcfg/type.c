@@ -286,6 +286,11 @@ static int p_sb_enroll(struct xc_ctx *c, const xmlNode *t, const struct xc_type_
 	return xc_parse_bool(c, t, a->name, &c->cfg->sb_enroll);
 }
 
+static int p_pcr_key(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
+{
+	return xc_resolve(c, t, a->name, &c->cfg->pcr_key);
+}
+
 static int p_initrd_system(struct xc_ctx *c, const xmlNode *t, const struct xc_type_attr *a)
 {
 	const char *v = xc_attr(t, a->name);
@@ -546,6 +551,7 @@ static const struct xc_type_attr type_attrs[] = {
     HONOUR("erofs_pcluster_size", p_erofs_option),
     HONOUR("erofs_features", p_erofs_option),
     HONOUR("erofs_target", p_erofs_option),
+    HONOUR("pcr_signature_key", p_pcr_key),
     /* names of older schema versions that KIWI converts (kiwi/xsl/convert*.xsl) */
     IGNORE("btrfs_root_is_snapshot", OFF, ONLY_BTRFS),
     IGNORE("vga", NULL, "a GRUB video mode of schema 6 (converted away by KIWI)"),
@@ -697,6 +703,9 @@ static int rules_boot(struct xc_ctx *c, const xmlNode *t)
 			    "an oem image needs an initrd to open its verity root");
 	if (!is_oem(c) && cfg->initrd_file)
 		r = xc_fail(c, t, "initrd_file", VC_EINVAL, "a ddi has no kernel or initrd");
+	if (!is_oem(c) && cfg->pcr_key)
+		r = xc_fail(c, t, "pcr_signature_key", VC_EINVAL,
+			    "a ddi has no UKI whose PCR policy could be signed");
 	if (cfg->cmdline_placeholders && !cfg->verity)
 		r = xc_fail(c, t, "kernelcmdline", VC_EINVAL,
 			    "placeholders <data_device> <hash_device> <hash> need verity");

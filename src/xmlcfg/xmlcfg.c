@@ -1125,6 +1125,7 @@ void vc_xmlcfg_free(struct vc_config *cfg)
 	free(cfg->signature_cert);
 	free(cfg->sb_key);
 	free(cfg->sb_cert);
+	free(cfg->pcr_key);
 	free(cfg->initrd_file);
 	free(cfg->kernelcmdline);
 	xc_strv_free(&cfg->dracut.install);
