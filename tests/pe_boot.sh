@@ -84,7 +84,7 @@ trap 'kill $tpm_pid 2>/dev/null || true' EXIT
 sleep 1
 
 set +e
-timeout 170 qemu-system-x86_64 -accel tcg -machine q35 -m 512 -nographic -no-reboot \
+timeout 300 qemu-system-x86_64 -accel tcg -machine q35 -m 512 -nographic -no-reboot \
 	-nic none -monitor none -serial file:serial.log \
 	-chardev socket,id=chrtpm,path=tpm/sock -tpmdev emulator,id=tpm0,chardev=chrtpm \
 	-device tpm-crb,tpmdev=tpm0 \
