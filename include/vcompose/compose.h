@@ -118,7 +118,8 @@ struct vc_compose_pcr {
 /* Assembles a UKI (pe.h) and predicts its PCR 11 from the sections as they
  * will lie in memory; with a key, adds .pcrpkey (measured) and .pcrsig (not
  * measured: systemd-measure sign's JSON), all before the layout. A stub
- * whose measurements are not modelled is an error only when signing. */
+ * whose measurements are not modelled (or not systemd-stub) is an error only
+ * when signing; otherwise ret_pcr says why there is no prediction. */
 int vc_compose_uki(const struct vc_uki_options *o, const struct vc_compose_pcr_options *p,
 		   const struct vc_sink *out, struct vc_uki_summary *ret_sum,
 		   struct vc_compose_pcr *ret_pcr, struct vc_error *err);

@@ -82,7 +82,7 @@ int vc_compose_uki(const struct vc_uki_options *o, const struct vc_compose_pcr_o
 	if ((r = vc_uki_plan_new(&uo, &plan, err)) < 0)
 		goto out;
 	r = predict(plan, p->banks ? p->banks : VC_MEASURE_BANK(VC_SIGN_SHA256), &res->m, &why);
-	if (r == VC_EUNSUPP && !key) {
+	if (r < 0 && r != VC_ENOMEM && !key) { /* no prediction; the UKI is still fine */
 		snprintf(res->why, sizeof(res->why), "%s", why.msg);
 	} else if (r < 0) {
 		*err = why;
