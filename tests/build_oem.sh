@@ -46,7 +46,7 @@ assert [(x["number"], x["type"]) for x in p] == [(1, "root"), (2, "root-verity")
 # qcow2: clean, equal to the raw disk, listed in the manifest
 qemu-img check out/oem.qcow2 >/dev/null || fail "qemu-img check oem.qcow2"
 qemu-img compare -f raw -F qcow2 out/oem.raw out/oem.qcow2 >/dev/null || fail "qemu-img compare"
-[ "$(json_get $m artifacts oem.qcow2 size)" = "$(stat -c %s out/oem.qcow2)" ] ||
+[ "$(python3 -c 'import json,sys; print([a["size"] for a in json.load(open(sys.argv[1]))["artifacts"] if a["file"] == "oem.qcow2"][0])' $m)" = "$(stat -c %s out/oem.qcow2)" ] ||
 	fail "oem.qcow2 not in the manifest"
 
 # ESP: a clean FAT with systemd-boot and our UKI
