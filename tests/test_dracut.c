@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "vcompose/dracut.h"
+#include "test_util.h"
 
 static char tmpdir[256];
 
@@ -27,14 +28,9 @@ static void path_of(char *out, size_t size, const char *name)
 static void write_file(const char *name, const char *text, mode_t mode)
 {
 	char path[512];
-	FILE *f;
 
 	path_of(path, sizeof(path), name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	chmod(path, mode);
+	vc_test_write(path, text, mode);
 }
 
 static char *read_file(const char *path)
@@ -104,11 +100,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return vc_test_rmtree(tmpdir);
 }
 
 static void command_is_exact(void **state)

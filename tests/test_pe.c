@@ -21,6 +21,7 @@
 #include "vcompose/sha256.h"
 #include "vcompose/sink.h"
 #include "vcompose/util.h"
+#include "test_util.h"
 
 #define SBAT_HDR "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
 #define SBAT_UKI                                                                                   \
@@ -416,37 +417,29 @@ static void reader_survives_corruption(void **state)
 /* Known answers: the CheckSum fields written by the tools that made Debian's
  * stub (binutils objcopy) and kernel, which python3-pefile also reproduces
  * (vectors/pe/MANIFEST). Skipped when the files are not installed. */
+/* The PE checksum of real files against pefile's (vectors/pe/checksums.txt):
+ * every line whose file is installed with that sha256 is checked; with none
+ * the test is skipped, which fails under VC_NO_SKIP=1. */
 static void checksum_matches_reference(void **state)
 {
-	const char *files[] = {"/usr/lib/systemd/boot/efi/linuxx64.efi.stub", NULL};
-	struct vc_error err = {0};
-	(void)state;
-
-	for (unsigned i = 0; files[i]; i++) {
-		struct vc_uki_blob b;
-		struct vc_pe_image img;
-
-		if (vc_uki_blob_load(files[i], 1u << 30, &b, &err) < 0) {
-			print_message("skip: %s\n", err.msg);
-			continue;
-		}
-		assert_int_equal(vc_pe_parse(b.data, b.len, files[i], &img, &err), 0);
-		assert_int_not_equal(img.checksum, 0);
-		assert_int_equal(vc_pe_checksum(b.data, b.len, img.opt_offset + 64), img.checksum);
-		vc_uki_blob_fini(&b);
-	}
-	/* vectors/pe/checksums.txt: the values pefile reproduces, for the exact files. */
 	FILE *v = fopen(VC_SOURCE_DIR "/vectors/pe/checksums.txt", "r");
 	char line[512];
 	unsigned used = 0;
+	(void)state;
+
+	/* A tiny buffer by hand: words 0x5a4d + 0x0001 + carry folding, + length. */
+	uint8_t tiny[6] = {'M', 'Z', 0xff, 0xff, 0x02, 0x00};
+	/* 0x5a4d + 0xffff = 0x15a4c -> 0x5a4d; + 0x0002 = 0x5a4f; + 6 = 0x5a55 */
+	assert_int_equal(vc_pe_checksum(tiny, 6, 100), 0x5a55);
+
 	assert_non_null(v);
 	while (fgets(line, sizeof(line), v)) {
-		char sha[65], path[300];
+		char sha[65], path[300], hex[65];
 		unsigned ck, soi;
 		struct vc_uki_blob b;
 		struct vc_pe_image img;
+		struct vc_error err = {0};
 		uint8_t md[32];
-		char hex[65];
 
 		if (line[0] == '#' || sscanf(line, "%64s %x %x %299s", sha, &ck, &soi, path) != 4)
 			continue;
@@ -456,7 +449,8 @@ static void checksum_matches_reference(void **state)
 		vc_hex_encode(md, 32, hex);
 		if (strcmp(hex, sha) == 0) {
 			assert_int_equal(vc_pe_parse(b.data, b.len, path, &img, &err), 0);
-			assert_int_equal(vc_pe_checksum(b.data, b.len, img.opt_offset + 64), ck);
+			assert_int_equal(img.checksum, ck); /* as the file's maker wrote it */
+			assert_int_equal(vc_pe_checksum(b.data, b.len, img.checksum_offset), ck);
 			assert_int_equal(img.size_of_image, soi);
 			used++;
 		}
@@ -464,10 +458,8 @@ static void checksum_matches_reference(void **state)
 	}
 	fclose(v);
 	print_message("checksum vectors matched: %u\n", used);
-	/* A tiny buffer by hand: words 0x5a4d + 0x0001 + carry folding, + length. */
-	uint8_t tiny[6] = {'M', 'Z', 0xff, 0xff, 0x02, 0x00};
-	/* 0x5a4d + 0xffff = 0x15a4c -> 0x5a4d; + 0x0002 = 0x5a4f; + 6 = 0x5a55 */
-	assert_int_equal(vc_pe_checksum(tiny, 6, 100), 0x5a55);
+	if (used == 0)
+		vc_test_skip("no file of vectors/pe/checksums.txt is installed as recorded");
 }
 
 int main(void)

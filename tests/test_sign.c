@@ -17,18 +17,16 @@
 #include "vcompose/sha256.h"
 #include "vcompose/sign.h"
 #include "vcompose/util.h"
+#include "test_util.h"
 
 #define VEC VC_SOURCE_DIR "/vectors/sign/"
 
 static void read_vec(const char *name, struct vc_buf *b)
 {
-	struct vc_error err = {0};
 	char path[512];
 
 	snprintf(path, sizeof(path), VEC "%s", name);
-	vc_buf_init(b);
-	if (vc_read_file(path, 1 << 20, b, &err) < 0)
-		fail_msg("%s", err.msg);
+	vc_test_read(path, b);
 }
 
 static struct vc_sign_key *test_key(void)
@@ -507,18 +505,82 @@ static void pe_bad_inputs(void **state)
 	assert_int_equal(vc_sign_pe_digest(pe, len, d, &err), 0);
 }
 
-/* Random damage to the headers of the synthetic PE (fixed seed): the parser
- * either refuses or digests, and never reads outside the buffer (ASan). */
+/* Damage to the synthetic PE, class by class, with the outcome each class
+ * must have: a digest that is the same (a field Authenticode skips), a
+ * different digest (a hashed byte), or a refusal naming the field. Then
+ * random damage to the headers (fixed seed): refused or digested, never a
+ * read outside the buffer (ASan). */
 static void pe_mutations_are_safe(void **state)
 {
 	static uint8_t pe[0x700], m[0x700];
 	size_t len = make_pe(pe, sizeof(pe));
+	const size_t lfanew = 0x80, opt = lfanew + 24, sect = opt + 240;
 	struct vc_error err = {0};
-	uint32_t x = 12345;
-	uint8_t d[32];
-	int ok = 0, bad = 0;
+	uint8_t want[32], d[32];
 	(void)state;
 
+	assert_int_equal(vc_sign_pe_digest(pe, len, want, &err), 0);
+	/* truncation: refused while a section's raw data is cut (it ends at
+	 * 0x600), digested (a different trailer) from there on */
+	for (size_t n = 0; n < len; n++) {
+		int r = vc_sign_pe_digest(pe, n, d, &err);
+		if (n < 0x600) {
+			assert_int_equal(r, VC_EINVAL);
+		} else {
+			assert_int_equal(r, 0);
+			assert_memory_not_equal(d, want, 32);
+		}
+	}
+	/* the DOS magic, e_lfanew, the PE signature and the optional header
+	 * magic: every other value of every byte is refused */
+	const struct {
+		size_t off, n;
+		const char *msg;
+	} refuse[] = {
+	    {0, 2, "MZ"}, {0x3c, 4, "e_lfanew"}, {lfanew, 4, "signature"}, {opt, 2, "magic"}};
+	for (size_t k = 0; k < VC_ARRAY_SIZE(refuse); k++)
+		for (size_t b = 0; b < refuse[k].n; b++)
+			for (unsigned v = 0; v < 256; v += 17) {
+				memcpy(m, pe, len);
+				if (m[refuse[k].off + b] == v)
+					continue;
+				m[refuse[k].off + b] = (uint8_t)v;
+				int r = vc_sign_pe_digest(m, len, d, &err);
+				if (refuse[k].off == opt && b == 0 && v == 0x0b &&
+				    m[opt + 1] == 0x01)
+					assert_non_null(strstr(err.msg, "security")); /* PE32 */
+				else if (r != VC_EINVAL || !strstr(err.msg, refuse[k].msg))
+					fail_msg("byte 0x%zx = 0x%02x: %d '%s', expected '%s'",
+						 refuse[k].off + b, v, r, err.msg, refuse[k].msg);
+			}
+	/* the CheckSum field is not hashed: any value, the same digest */
+	for (size_t b = 0; b < 4; b++) {
+		memcpy(m, pe, len);
+		m[opt + 64 + b] ^= 0x5a;
+		assert_int_equal(vc_sign_pe_digest(m, len, d, &err), 0);
+		assert_memory_equal(d, want, 32);
+	}
+	/* a byte of the time stamp, of section data or of the trailer is
+	 * hashed: another digest */
+	const size_t hashed[] = {lfanew + 8, 0x200, 0x3ff, 0x400, 0x5ff, 0x600, 0x604};
+	for (size_t k = 0; k < VC_ARRAY_SIZE(hashed); k++) {
+		memcpy(m, pe, len);
+		m[hashed[k]] ^= 1;
+		assert_int_equal(vc_sign_pe_digest(m, len, d, &err), 0);
+		assert_memory_not_equal(d, want, 32);
+	}
+	/* a section whose raw data leaves the file, or overlaps another */
+	memcpy(m, pe, len);
+	vc_put_le32(m + sect + 20, 0x700); /* .data PointerToRawData past the end */
+	assert_int_equal(vc_sign_pe_digest(m, len, d, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, ".data"));
+	memcpy(m, pe, len);
+	vc_put_le32(m + sect + 20, 0x200); /* .data over .text */
+	assert_int_equal(vc_sign_pe_digest(m, len, d, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "overlaps"));
+
+	uint32_t x = 12345;
+	int ok = 0, bad = 0;
 	for (int round = 0; round < 20000; round++) {
 		memcpy(m, pe, len);
 		for (int i = 0; i < 4; i++) {
