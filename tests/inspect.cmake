@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 vc_test(inspect DEPS vc_inspect vc_gpt PkgConfig::zlib)
-target_include_directories(test_inspect PRIVATE ${PROJECT_SOURCE_DIR}/src/inspect)
+target_include_directories(test_inspect PRIVATE ${PROJECT_SOURCE_DIR}/src/inspect ${PROJECT_SOURCE_DIR}/src)
 vc_script_test(inspect_ddi tests/inspect_ddi.sh)
 vc_script_test(inspect_oem tests/inspect_oem.sh)
 set_tests_properties(inspect_oem PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)

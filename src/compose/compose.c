@@ -419,6 +419,9 @@ static const struct arch *host_arch(void)
 #endif
 }
 
+/* ELF (System V ABI, "ELF Header"): e_machine, 2 bytes at 18. */
+#define ELF_E_MACHINE 18
+
 /* The machine of the tree's programs: the ELF header of /usr/bin/sh (or
  * env, or true), symlinks followed inside the tree. NULL if none is ELF. */
 static const struct arch *tree_arch(struct cx *c, const char **ret_path)
@@ -434,7 +437,8 @@ static const struct arch *tree_arch(struct cx *c, const char **ret_path)
 		    vc_tree_read(c->tree, n, 0, h, sizeof(h), &e) < 0 || memcmp(h, "\177ELF", 4))
 			continue;
 		/* e_machine, in the file's byte order (EI_DATA 2: big endian) */
-		uint16_t m = h[5] == 2 ? (uint16_t)(h[18] << 8 | h[19]) : vc_get_le16(h + 18);
+		const uint8_t *em = h + ELF_E_MACHINE;
+		uint16_t m = h[5] == 2 ? (uint16_t)(em[0] << 8 | em[1]) : vc_get_le16(em);
 
 		for (size_t k = 0; k < N_ARCHES; k++) {
 			/* EM_RISCV is both widths: riscv64 only for ELFCLASS64 */

@@ -702,7 +702,8 @@ static void boot_sector(const struct vc_fat *f, uint8_t *s)
 	const struct fat_geom *g = &f->g;
 	struct fat_bpb_disk b;
 	struct fat_ebr_disk e;
-	size_t ebr_off = g->bits == 32 ? 64 : 36, code_off = g->bits == 32 ? 90 : 62;
+	size_t ebr_off = g->bits == 32 ? FAT_BS_EBR32_OFFSET : FAT_BS_EBR16_OFFSET,
+	       code_off = g->bits == 32 ? FAT_BS_CODE32_OFFSET : FAT_BS_CODE16_OFFSET;
 	static const uint8_t halt[4] = {0xfa, 0xf4, 0xeb, 0xfd}; /* cli; hlt; jmp $-1 */
 
 	memset(s, 0, FAT_SECTOR);
@@ -734,7 +735,7 @@ static void boot_sector(const struct vc_fat *f, uint8_t *s)
 		vc_put_le32(x.root_clus, 2);
 		vc_put_le16(x.fs_info, 1);
 		vc_put_le16(x.bk_boot_sec, 6);
-		memcpy(s + 36, &x, sizeof(x));
+		memcpy(s + FAT_BS_EXT32_OFFSET, &x, sizeof(x));
 	}
 	memset(&e, 0, sizeof(e));
 	e.drv_num = g->media == 0xf8 ? 0x80 : 0x00;
@@ -748,8 +749,7 @@ static void boot_sector(const struct vc_fat *f, uint8_t *s)
 	       8);
 	memcpy(s + ebr_off, &e, sizeof(e));
 	memcpy(s + code_off, halt, sizeof(halt));
-	s[510] = 0x55;
-	s[511] = 0xaa;
+	memcpy(s + FAT_BS_SIGNATURE_OFFSET, FAT_BS_SIGNATURE, 2);
 }
 
 int vc_fat_write(struct vc_fat *f, const struct vc_sink *out, struct vc_error *err)
@@ -777,11 +777,11 @@ int vc_fat_write(struct vc_fat *f, const struct vc_sink *out, struct vc_error *e
 	if (g->bits == 32) {
 		struct fat32_fsinfo_disk fi;
 		memset(&fi, 0, sizeof(fi));
-		vc_put_le32(fi.lead_sig, 0x41615252);
-		vc_put_le32(fi.struc_sig, 0x61417272);
+		vc_put_le32(fi.lead_sig, FAT_FSINFO_LEAD_SIG);
+		vc_put_le32(fi.struc_sig, FAT_FSINFO_STRUC_SIG);
 		vc_put_le32(fi.free_count, g->clusters - f->used);
 		vc_put_le32(fi.nxt_free, f->last_cluster);
-		vc_put_le32(fi.trail_sig, 0xaa550000);
+		vc_put_le32(fi.trail_sig, FAT_FSINFO_TRAIL_SIG);
 		memcpy(buf + FAT_SECTOR, &fi, sizeof(fi));
 		memcpy(buf + 6 * FAT_SECTOR, buf, 2 * FAT_SECTOR);
 	}

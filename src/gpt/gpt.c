@@ -219,8 +219,8 @@ static void fill_header(struct gpt_header_disk *h, const struct vc_gpt *g, uint6
 	uint64_t disk_lbas = g->disk_size / g->sector_size;
 
 	memset(h, 0, sizeof(*h));
-	memcpy(h->signature, "EFI PART", 8);
-	vc_put_le32(h->revision, 0x00010000);
+	memcpy(h->signature, GPT_SIGNATURE, 8);
+	vc_put_le32(h->revision, GPT_REVISION);
 	vc_put_le32(h->header_size, sizeof(*h));
 	vc_put_le64(h->my_lba, my_lba);
 	vc_put_le64(h->alternate_lba, alt_lba);
@@ -299,13 +299,12 @@ int vc_gpt_write(const struct vc_gpt *g, const struct vc_sink *disk, struct vc_e
 	/* Protective MBR covering the whole disk (or 2^32 - 1 sectors of it). */
 	memset(&mbr, 0, sizeof(mbr));
 	mbr.part[0].starting_chs[1] = 0x02; /* cylinder 0, head 0, sector 2 = LBA 1 */
-	mbr.part[0].os_type = 0xee;
+	mbr.part[0].os_type = MBR_OS_TYPE_PROTECTIVE;
 	lba_to_chs(mbr.part[0].ending_chs, last_lba);
 	vc_put_le32(mbr.part[0].starting_lba, 1);
 	vc_put_le32(mbr.part[0].size_in_lba,
 		    last_lba > 0xffffffff ? 0xffffffff : (uint32_t)last_lba);
-	mbr.signature[0] = 0x55;
-	mbr.signature[1] = 0xaa;
+	memcpy(mbr.signature, MBR_SIGNATURE, 2);
 	memset(sector, 0, ss);
 	memcpy(sector, &mbr, sizeof(mbr));
 	r = vc_sink_pwrite(disk, sector, ss, 0, err);

@@ -64,6 +64,11 @@ struct gpt_entry_disk {
 static_assert(sizeof(struct gpt_entry_disk) == 128, "GPT entry is 128 bytes");
 static_assert(offsetof(struct gpt_entry_disk, name) == 56, "name at 56");
 
+#define GPT_SIGNATURE	       "EFI PART"
+#define GPT_REVISION	       0x00010000u
+#define MBR_SIGNATURE	       "\x55\xaa"
+#define MBR_OS_TYPE_PROTECTIVE 0xee /* GPT protective */
+
 #define GPT_ENTRIES	128
 #define GPT_ENTRY_SIZE	128
 #define GPT_ARRAY_BYTES (GPT_ENTRIES * GPT_ENTRY_SIZE) /* 16 KiB */

@@ -13,6 +13,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "erofs/erofs_disk.h"
+#include "fat/fat_disk.h"
+#include "gpt/gpt_disk.h"
+#include "verity/verity_disk.h"
 #include "vcompose/endian.h"
 #include "vcompose/pe.h"
 #include "vcompose/verity.h"
@@ -114,118 +118,164 @@ static void rfields(struct region *r, const struct field *f, size_t n)
 	}
 }
 
-/* ---- tables of fields ---- */
+/* ---- tables of fields ----
+ * Named as the specs name them; offsets and sizes from the writers' on-disk
+ * records (one description per format). */
+#define F(type, member, name)                                                                      \
+	{                                                                                          \
+		offsetof(struct type, member), sizeof(((struct type *)0)->member), name            \
+	}
+#define F_AT(base, type, member, name)                                                             \
+	{                                                                                          \
+		(base) + offsetof(struct type, member), sizeof(((struct type *)0)->member), name   \
+	}
 
 static const struct field gpt_hdr_fields[] = {
-    {0, 8, "Signature"},
-    {8, 4, "Revision"},
-    {12, 4, "HeaderSize"},
-    {16, 4, "HeaderCRC32"},
-    {20, 4, "Reserved"},
-    {24, 8, "MyLBA"},
-    {32, 8, "AlternateLBA"},
-    {40, 8, "FirstUsableLBA"},
-    {48, 8, "LastUsableLBA"},
-    {56, 16, "DiskGUID"},
-    {72, 8, "PartitionEntryLBA"},
-    {80, 4, "NumberOfPartitionEntries"},
-    {84, 4, "SizeOfPartitionEntry"},
-    {88, 4, "PartitionEntryArrayCRC32"},
+    F(gpt_header_disk, signature, "Signature"),
+    F(gpt_header_disk, revision, "Revision"),
+    F(gpt_header_disk, header_size, "HeaderSize"),
+    F(gpt_header_disk, header_crc32, "HeaderCRC32"),
+    F(gpt_header_disk, reserved, "Reserved"),
+    F(gpt_header_disk, my_lba, "MyLBA"),
+    F(gpt_header_disk, alternate_lba, "AlternateLBA"),
+    F(gpt_header_disk, first_usable_lba, "FirstUsableLBA"),
+    F(gpt_header_disk, last_usable_lba, "LastUsableLBA"),
+    F(gpt_header_disk, disk_guid, "DiskGUID"),
+    F(gpt_header_disk, partition_entry_lba, "PartitionEntryLBA"),
+    F(gpt_header_disk, number_of_partition_entries, "NumberOfPartitionEntries"),
+    F(gpt_header_disk, size_of_partition_entry, "SizeOfPartitionEntry"),
+    F(gpt_header_disk, partition_entry_array_crc32, "PartitionEntryArrayCRC32"),
 };
 static const struct field gpt_entry_fields[] = {
-    {0, 16, "PartitionTypeGUID"}, {16, 16, "UniquePartitionGUID"}, {32, 8, "StartingLBA"},
-    {40, 8, "EndingLBA"},	  {48, 8, "Attributes"},	   {56, 72, "PartitionName"},
+    F(gpt_entry_disk, type_guid, "PartitionTypeGUID"),
+    F(gpt_entry_disk, part_guid, "UniquePartitionGUID"),
+    F(gpt_entry_disk, first_lba, "StartingLBA"),
+    F(gpt_entry_disk, last_lba, "EndingLBA"),
+    F(gpt_entry_disk, attributes, "Attributes"),
+    F(gpt_entry_disk, name, "PartitionName"),
 };
 static const struct field erofs_sb_fields[] = {
-    {0, 4, "magic"},
-    {4, 4, "checksum"},
-    {8, 4, "feature_compat"},
-    {12, 1, "blkszbits"},
-    {13, 1, "sb_extslots"},
-    {14, 2, "root_nid"},
-    {16, 8, "inos"},
-    {24, 8, "build_time"},
-    {32, 4, "build_time_nsec"},
-    {36, 4, "blocks"},
-    {40, 4, "meta_blkaddr"},
-    {44, 4, "xattr_blkaddr"},
-    {48, 16, "uuid"},
-    {64, 16, "volume_name"},
-    {80, 4, "feature_incompat"},
-    {84, 2, "available_compr_algs"},
-    {86, 2, "extra_devices"},
-    {88, 2, "devt_slotoff"},
-    {90, 38, "reserved"},
+    F(erofs_super_block_disk, magic, "magic"),
+    F(erofs_super_block_disk, checksum, "checksum"),
+    F(erofs_super_block_disk, feature_compat, "feature_compat"),
+    F(erofs_super_block_disk, blkszbits, "blkszbits"),
+    F(erofs_super_block_disk, sb_extslots, "sb_extslots"),
+    F(erofs_super_block_disk, root_nid, "root_nid"),
+    F(erofs_super_block_disk, inos, "inos"),
+    F(erofs_super_block_disk, build_time, "build_time"),
+    F(erofs_super_block_disk, build_time_nsec, "build_time_nsec"),
+    F(erofs_super_block_disk, blocks, "blocks"),
+    F(erofs_super_block_disk, meta_blkaddr, "meta_blkaddr"),
+    F(erofs_super_block_disk, xattr_blkaddr, "xattr_blkaddr"),
+    F(erofs_super_block_disk, uuid, "uuid"),
+    F(erofs_super_block_disk, volume_name, "volume_name"),
+    F(erofs_super_block_disk, feature_incompat, "feature_incompat"),
+    F(erofs_super_block_disk, u1, "available_compr_algs"),
+    F(erofs_super_block_disk, extra_devices, "extra_devices"),
+    F(erofs_super_block_disk, devt_slotoff, "devt_slotoff"),
+    F(erofs_super_block_disk, reserved2, "reserved"),
 };
 static const struct field erofs_compact_fields[] = {
-    {0, 2, "i_format"},
-    {2, 2, "i_xattr_icount"},
-    {4, 2, "i_mode"},
-    {6, 2, "i_nlink"},
-    {8, 4, "i_size"},
-    {12, 4, "i_reserved"},
-    {16, 4, "i_u (block address)"},
-    {20, 4, "i_ino"},
-    {24, 2, "i_uid"},
-    {26, 2, "i_gid"},
-    {28, 4, "i_reserved2"},
+    F(erofs_inode_compact_disk, i_format, "i_format"),
+    F(erofs_inode_compact_disk, i_xattr_icount, "i_xattr_icount"),
+    F(erofs_inode_compact_disk, i_mode, "i_mode"),
+    F(erofs_inode_compact_disk, i_nlink, "i_nlink"),
+    F(erofs_inode_compact_disk, i_size, "i_size"),
+    F(erofs_inode_compact_disk, i_reserved, "i_reserved"),
+    F(erofs_inode_compact_disk, i_u, "i_u (block address)"),
+    F(erofs_inode_compact_disk, i_ino, "i_ino"),
+    F(erofs_inode_compact_disk, i_uid, "i_uid"),
+    F(erofs_inode_compact_disk, i_gid, "i_gid"),
+    F(erofs_inode_compact_disk, i_reserved2, "i_reserved2"),
 };
 static const struct field erofs_ext_fields[] = {
-    {0, 2, "i_format"},	     {2, 2, "i_xattr_icount"}, {4, 2, "i_mode"},
-    {6, 2, "i_reserved"},    {8, 8, "i_size"},	       {16, 4, "i_u (block address)"},
-    {20, 4, "i_ino"},	     {24, 4, "i_uid"},	       {28, 4, "i_gid"},
-    {32, 8, "i_mtime"},	     {40, 4, "i_mtime_nsec"},  {44, 4, "i_nlink"},
-    {48, 16, "i_reserved2"},
+    F(erofs_inode_extended_disk, i_format, "i_format"),
+    F(erofs_inode_extended_disk, i_xattr_icount, "i_xattr_icount"),
+    F(erofs_inode_extended_disk, i_mode, "i_mode"),
+    F(erofs_inode_extended_disk, i_reserved, "i_reserved"),
+    F(erofs_inode_extended_disk, i_size, "i_size"),
+    F(erofs_inode_extended_disk, i_u, "i_u (block address)"),
+    F(erofs_inode_extended_disk, i_ino, "i_ino"),
+    F(erofs_inode_extended_disk, i_uid, "i_uid"),
+    F(erofs_inode_extended_disk, i_gid, "i_gid"),
+    F(erofs_inode_extended_disk, i_mtime, "i_mtime"),
+    F(erofs_inode_extended_disk, i_mtime_nsec, "i_mtime_nsec"),
+    F(erofs_inode_extended_disk, i_nlink, "i_nlink"),
+    F(erofs_inode_extended_disk, i_reserved2, "i_reserved2"),
 };
 static const struct field verity_sb_fields[] = {
-    {0, 8, "signature"},	{8, 4, "version"},
-    {12, 4, "hash_type"},	{16, 16, "uuid"},
-    {32, 32, "algorithm"},	{64, 4, "data_block_size"},
-    {68, 4, "hash_block_size"}, {72, 8, "data_blocks"},
-    {80, 2, "salt_size"},	{82, 6, "pad1"},
-    {88, 256, "salt"},		{344, 168, "pad2"},
+    F(verity_sb_disk, signature, "signature"),
+    F(verity_sb_disk, version, "version"),
+    F(verity_sb_disk, hash_type, "hash_type"),
+    F(verity_sb_disk, uuid, "uuid"),
+    F(verity_sb_disk, algorithm, "algorithm"),
+    F(verity_sb_disk, data_block_size, "data_block_size"),
+    F(verity_sb_disk, hash_block_size, "hash_block_size"),
+    F(verity_sb_disk, data_blocks, "data_blocks"),
+    F(verity_sb_disk, salt_size, "salt_size"),
+    F(verity_sb_disk, pad1, "pad1"),
+    F(verity_sb_disk, salt, "salt"),
+    F(verity_sb_disk, pad2, "pad2"),
 };
 static const struct field fat_bs_common[] = {
-    {0, 3, "jump"},
-    {3, 8, "OEM name"},
-    {11, 2, "bytes per sector"},
-    {13, 1, "sectors per cluster"},
-    {14, 2, "reserved sectors"},
-    {16, 1, "FATs"},
-    {17, 2, "root entries"},
-    {19, 2, "total sectors 16"},
-    {21, 1, "media"},
-    {22, 2, "FAT size 16"},
-    {24, 2, "sectors per track"},
-    {26, 2, "heads"},
-    {28, 4, "hidden sectors"},
-    {32, 4, "total sectors 32"},
+    F(fat_bpb_disk, jmp_boot, "jump"),
+    F(fat_bpb_disk, oem_name, "OEM name"),
+    F(fat_bpb_disk, byts_per_sec, "bytes per sector"),
+    F(fat_bpb_disk, sec_per_clus, "sectors per cluster"),
+    F(fat_bpb_disk, rsvd_sec_cnt, "reserved sectors"),
+    F(fat_bpb_disk, num_fats, "FATs"),
+    F(fat_bpb_disk, root_ent_cnt, "root entries"),
+    F(fat_bpb_disk, tot_sec16, "total sectors 16"),
+    F(fat_bpb_disk, media, "media"),
+    F(fat_bpb_disk, fat_sz16, "FAT size 16"),
+    F(fat_bpb_disk, sec_per_trk, "sectors per track"),
+    F(fat_bpb_disk, num_heads, "heads"),
+    F(fat_bpb_disk, hidd_sec, "hidden sectors"),
+    F(fat_bpb_disk, tot_sec32, "total sectors 32"),
 };
+#define E16 FAT_BS_EBR16_OFFSET
+#define E32 FAT_BS_EBR32_OFFSET
+#define X32 FAT_BS_EXT32_OFFSET
 static const struct field fat_bs16[] = {
-    {36, 1, "drive number"}, {37, 1, "reserved"},      {38, 1, "boot signature"},
-    {39, 4, "volume id"},    {43, 11, "volume label"}, {54, 8, "file system type"},
-    {62, 448, "boot code"},  {510, 2, "signature"},
+    F_AT(E16, fat_ebr_disk, drv_num, "drive number"),
+    F_AT(E16, fat_ebr_disk, reserved1, "reserved"),
+    F_AT(E16, fat_ebr_disk, boot_sig, "boot signature"),
+    F_AT(E16, fat_ebr_disk, vol_id, "volume id"),
+    F_AT(E16, fat_ebr_disk, vol_lab, "volume label"),
+    F_AT(E16, fat_ebr_disk, fil_sys_type, "file system type"),
+    {FAT_BS_CODE16_OFFSET, FAT_BS_SIGNATURE_OFFSET - FAT_BS_CODE16_OFFSET, "boot code"},
+    {FAT_BS_SIGNATURE_OFFSET, 2, "signature"},
 };
 static const struct field fat_bs32[] = {
-    {36, 4, "FAT size 32"},	 {40, 2, "ext flags"},	   {42, 2, "version"},
-    {44, 4, "root cluster"},	 {48, 2, "FSInfo sector"}, {50, 2, "backup boot sector"},
-    {52, 12, "reserved"},	 {64, 1, "drive number"},  {65, 1, "reserved1"},
-    {66, 1, "boot signature"},	 {67, 4, "volume id"},	   {71, 11, "volume label"},
-    {82, 8, "file system type"}, {90, 420, "boot code"},   {510, 2, "signature"},
+    F_AT(X32, fat32_ext_disk, fat_sz32, "FAT size 32"),
+    F_AT(X32, fat32_ext_disk, ext_flags, "ext flags"),
+    F_AT(X32, fat32_ext_disk, fs_ver, "version"),
+    F_AT(X32, fat32_ext_disk, root_clus, "root cluster"),
+    F_AT(X32, fat32_ext_disk, fs_info, "FSInfo sector"),
+    F_AT(X32, fat32_ext_disk, bk_boot_sec, "backup boot sector"),
+    F_AT(X32, fat32_ext_disk, reserved, "reserved"),
+    F_AT(E32, fat_ebr_disk, drv_num, "drive number"),
+    F_AT(E32, fat_ebr_disk, reserved1, "reserved1"),
+    F_AT(E32, fat_ebr_disk, boot_sig, "boot signature"),
+    F_AT(E32, fat_ebr_disk, vol_id, "volume id"),
+    F_AT(E32, fat_ebr_disk, vol_lab, "volume label"),
+    F_AT(E32, fat_ebr_disk, fil_sys_type, "file system type"),
+    {FAT_BS_CODE32_OFFSET, FAT_BS_SIGNATURE_OFFSET - FAT_BS_CODE32_OFFSET, "boot code"},
+    {FAT_BS_SIGNATURE_OFFSET, 2, "signature"},
 };
 static const struct field fat_dirent_fields[] = {
-    {0, 11, "name"},
-    {11, 1, "attributes"},
-    {12, 1, "case flags"},
-    {13, 1, "ctime tenths"},
-    {14, 2, "ctime"},
-    {16, 2, "cdate"},
-    {18, 2, "adate"},
-    {20, 2, "first cluster hi"},
-    {22, 2, "wtime"},
-    {24, 2, "wdate"},
-    {26, 2, "first cluster lo"},
-    {28, 4, "size"},
+    F(fat_dirent_disk, name, "name"),
+    F(fat_dirent_disk, attr, "attributes"),
+    F(fat_dirent_disk, nt_res, "case flags"),
+    F(fat_dirent_disk, crt_time_tenth, "ctime tenths"),
+    F(fat_dirent_disk, crt_time, "ctime"),
+    F(fat_dirent_disk, crt_date, "cdate"),
+    F(fat_dirent_disk, lst_acc_date, "adate"),
+    F(fat_dirent_disk, fst_clus_hi, "first cluster hi"),
+    F(fat_dirent_disk, wrt_time, "wtime"),
+    F(fat_dirent_disk, wrt_date, "wdate"),
+    F(fat_dirent_disk, fst_clus_lo, "first cluster lo"),
+    F(fat_dirent_disk, file_size, "size"),
 };
 
 /* ---- regions of each format (offsets relative to its window) ---- */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "erofs/erofs_disk.h"
 #include "vcompose/endian.h"
 #include "vcompose/erofs.h"
 #include "inspect_priv.h"
@@ -18,36 +19,37 @@
 int erofs_read_sb(const struct img *im, uint64_t off, uint64_t len, struct erofs_info *ret,
 		  struct vc_error *err)
 {
-	uint8_t b[EROFS_BLK - EROFS_SB_OFF];
+	uint8_t b[EROFS_BLKSIZ - EROFS_SUPER_OFFSET];
+	const struct erofs_super_block_disk *sb = (const void *)b;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
 	if (len < EROFS_BLK)
 		return vc_errorf(err, VC_EINVAL, "EROFS: %llu bytes, not even one block",
 				 (unsigned long long)len);
-	r = img_read(im, off + EROFS_SB_OFF, b, sizeof(b), err);
+	r = img_read(im, off + EROFS_SUPER_OFFSET, b, sizeof(b), err);
 	if (r < 0)
 		return r;
-	if (vc_get_le32(b) != 0xE0F5E1E2u)
+	if (vc_get_le32(sb->magic) != EROFS_MAGIC)
 		return vc_errorf(err, VC_EINVAL, "EROFS: no magic at byte 1024 (0x%08x)",
-				 vc_get_le32(b));
-	ret->checksum = vc_get_le32(b + 4);
-	ret->feature_compat = vc_get_le32(b + 8);
-	ret->blkszbits = b[12];
-	ret->root_nid = vc_get_le16(b + 14);
-	ret->inos = vc_get_le64(b + 16);
-	ret->build_time = vc_get_le64(b + 24);
-	ret->build_time_nsec = vc_get_le32(b + 32);
-	ret->blocks = vc_get_le32(b + 36);
-	ret->meta_blkaddr = vc_get_le32(b + 40);
-	ret->xattr_blkaddr = vc_get_le32(b + 44);
-	memcpy(ret->uuid, b + 48, 16);
-	memcpy(ret->label, b + 64, 16);
+				 vc_get_le32(sb->magic));
+	ret->checksum = vc_get_le32(sb->checksum);
+	ret->feature_compat = vc_get_le32(sb->feature_compat);
+	ret->blkszbits = sb->blkszbits;
+	ret->root_nid = vc_get_le16(sb->root_nid);
+	ret->inos = vc_get_le64(sb->inos);
+	ret->build_time = vc_get_le64(sb->build_time);
+	ret->build_time_nsec = vc_get_le32(sb->build_time_nsec);
+	ret->blocks = vc_get_le32(sb->blocks);
+	ret->meta_blkaddr = vc_get_le32(sb->meta_blkaddr);
+	ret->xattr_blkaddr = vc_get_le32(sb->xattr_blkaddr);
+	memcpy(ret->uuid, sb->uuid, 16);
+	memcpy(ret->label, sb->volume_name, 16);
 	ret->label[16] = 0;
-	ret->feature_incompat = vc_get_le32(b + 80);
-	ret->u1 = vc_get_le16(b + 84);
-	ret->has_csum = ret->feature_compat & 1;
-	memset(b + 4, 0, 4);
+	ret->feature_incompat = vc_get_le32(sb->feature_incompat);
+	ret->u1 = vc_get_le16(sb->u1);
+	ret->has_csum = ret->feature_compat & EROFS_FEATURE_COMPAT_SB_CHKSUM;
+	memset(b + offsetof(struct erofs_super_block_disk, checksum), 0, 4);
 	ret->computed = vc_erofs_crc32c(~0u, b, sizeof(b));
 	if (ret->blkszbits != 12)
 		return vc_errorf(err, VC_EUNSUPP,
@@ -89,7 +91,9 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 	r = img_read(w->im, w->off + at, b, 32, err);
 	if (r < 0)
 		return r;
-	uint16_t fmt = vc_get_le16(b);
+	const struct erofs_inode_compact_disk *ic = (const void *)b;
+	const struct erofs_inode_extended_disk *ie = (const void *)b;
+	uint16_t fmt = vc_get_le16(ic->i_format);
 	ino->nid = nid;
 	ino->meta_off = at;
 	ino->extended = fmt & 1;
@@ -97,9 +101,9 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 	if (fmt >> 4)
 		return vc_errorf(err, VC_EINVAL, "nid %llu: i_format 0x%x has unknown bits",
 				 (unsigned long long)nid, fmt);
-	uint16_t icount = vc_get_le16(b + 2);
-	ino->mode = vc_get_le16(b + 4);
-	uint64_t isize = 32;
+	uint16_t icount = vc_get_le16(ic->i_xattr_icount);
+	ino->mode = vc_get_le16(ic->i_mode);
+	uint64_t isize = sizeof(*ic);
 	if (ino->extended) {
 		if (at + 64 > w->fs_size)
 			return vc_errorf(err, VC_EINVAL,
@@ -108,14 +112,15 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 		r = img_read(w->im, w->off + at, b, 64, err);
 		if (r < 0)
 			return r;
-		ino->size = vc_get_le64(b + 8);
-		ino->i_u = vc_get_le32(b + 16);
-		isize = 64;
+		ino->size = vc_get_le64(ie->i_size);
+		ino->i_u = vc_get_le32(ie->i_u);
+		isize = sizeof(*ie);
 	} else {
-		ino->size = vc_get_le32(b + 8);
-		ino->i_u = vc_get_le32(b + 16);
+		ino->size = vc_get_le32(ic->i_size);
+		ino->i_u = vc_get_le32(ic->i_u);
 	}
-	uint64_t xsize = icount ? 12 + 4 * ((uint64_t)icount - 1) : 0;
+	uint64_t xsize =
+	    icount ? sizeof(struct erofs_xattr_ibody_header_disk) + 4 * ((uint64_t)icount - 1) : 0;
 	ino->meta_len = isize + xsize;
 	if (ino->size > w->fs_size * 64 + (1ull << 32) && !S_ISCHR(ino->mode) &&
 	    !S_ISBLK(ino->mode))
@@ -229,19 +234,21 @@ static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, 
 				      plen ? w->path : "/", (unsigned long long)(boff / EROFS_BLK));
 			break;
 		}
-		size_t n = vc_get_le16(blk + 8) / 12;
-		if (n == 0 || n * 12 > blen || vc_get_le16(blk + 8) % 12) {
+		const struct erofs_dirent_disk *des = (const void *)blk;
+		const size_t dsz = sizeof(*des);
+		size_t n = vc_get_le16(des[0].nameoff) / dsz;
+		if (n == 0 || n * dsz > blen || vc_get_le16(des[0].nameoff) % dsz) {
 			r = vc_errorf(err, VC_EINVAL,
 				      "EROFS %s: directory block %llu: first nameoff %u",
 				      plen ? w->path : "/", (unsigned long long)(boff / EROFS_BLK),
-				      vc_get_le16(blk + 8));
+				      vc_get_le16(des[0].nameoff));
 			break;
 		}
 		for (size_t i = 0; i < n; i++) {
-			const uint8_t *de = blk + 12 * i;
-			size_t no = vc_get_le16(de + 8);
-			size_t ne = i + 1 < n ? vc_get_le16(de + 20) : blen;
-			if (no < n * 12 || ne > blen || ne <= no) {
+			const struct erofs_dirent_disk *de = &des[i];
+			size_t no = vc_get_le16(de->nameoff);
+			size_t ne = i + 1 < n ? vc_get_le16(des[i + 1].nameoff) : blen;
+			if (no < n * dsz || ne > blen || ne <= no) {
 				r = vc_errorf(err, VC_EINVAL,
 					      "EROFS %s: dirent %zu: name at %zu..%zu out "
 					      "of its block",
@@ -258,7 +265,7 @@ static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, 
 					      plen ? w->path : "/", i);
 				break;
 			}
-			uint64_t nid = vc_get_le64(de);
+			uint64_t nid = vc_get_le64(de->nid);
 			if (nid > w->max_nid) {
 				r = vc_errorf(err, VC_EINVAL,
 					      "EROFS %s/%.*s: nid %llu beyond the image", w->path,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fat/fat_disk.h"
 #include "vcompose/endian.h"
 #include "inspect_priv.h"
 
@@ -34,17 +35,22 @@ int fat_read(const struct img *im, uint64_t off, uint64_t len, struct fat_info *
 	r = img_read(im, off, b, 512, err);
 	if (r < 0)
 		return r;
-	if (b[510] != 0x55 || b[511] != 0xAA)
+	const struct fat_bpb_disk *bpb = (const void *)b;
+	const struct fat32_ext_disk *x32 = (const void *)(b + FAT_BS_EXT32_OFFSET);
+	const uint8_t *sig = b + FAT_BS_SIGNATURE_OFFSET;
+	if (memcmp(sig, FAT_BS_SIGNATURE, 2) != 0)
 		return vc_errorf(err, VC_EINVAL,
-				 "FAT: boot sector signature 0x%02x%02x, not 0x55AA", b[510],
-				 b[511]);
-	ret->bytes_per_sector = vc_get_le16(b + 11);
-	ret->sectors_per_cluster = b[13];
-	ret->reserved = vc_get_le16(b + 14);
-	ret->n_fats = b[16];
-	ret->root_entries = vc_get_le16(b + 17);
-	ret->total_sectors = vc_get_le16(b + 19) ? vc_get_le16(b + 19) : vc_get_le32(b + 32);
-	ret->fat_sectors = vc_get_le16(b + 22) ? vc_get_le16(b + 22) : vc_get_le32(b + 36);
+				 "FAT: boot sector signature 0x%02x%02x, not 0x55AA", sig[0],
+				 sig[1]);
+	ret->bytes_per_sector = vc_get_le16(bpb->byts_per_sec);
+	ret->sectors_per_cluster = bpb->sec_per_clus;
+	ret->reserved = vc_get_le16(bpb->rsvd_sec_cnt);
+	ret->n_fats = bpb->num_fats;
+	ret->root_entries = vc_get_le16(bpb->root_ent_cnt);
+	ret->total_sectors =
+	    vc_get_le16(bpb->tot_sec16) ? vc_get_le16(bpb->tot_sec16) : vc_get_le32(bpb->tot_sec32);
+	ret->fat_sectors =
+	    vc_get_le16(bpb->fat_sz16) ? vc_get_le16(bpb->fat_sz16) : vc_get_le32(x32->fat_sz32);
 	uint32_t bps = ret->bytes_per_sector, spc = ret->sectors_per_cluster;
 	if ((bps != 512 && bps != 1024 && bps != 2048 && bps != 4096) || spc == 0 ||
 	    (spc & (spc - 1)) || ret->reserved == 0 || ret->n_fats == 0 || ret->n_fats > 4 ||
@@ -68,18 +74,20 @@ int fat_read(const struct img *im, uint64_t off, uint64_t len, struct fat_info *
 	ret->cluster_size = bps * spc;
 	ret->root_off = (ret->reserved + (uint64_t)ret->n_fats * ret->fat_sectors) * bps;
 	ret->data_off = data_sec * bps;
-	memcpy(ret->oem, b + 3, 8);
+	memcpy(ret->oem, bpb->oem_name, 8);
 	ret->oem[8] = 0;
+	const struct fat_ebr_disk *ebr =
+	    (const void *)(b + (ret->bits == 32 ? FAT_BS_EBR32_OFFSET : FAT_BS_EBR16_OFFSET));
 	if (ret->bits == 32) {
-		ret->root_cluster = vc_get_le32(b + 44);
-		ret->volume_id = vc_get_le32(b + 67);
-		memcpy(ret->label, b + 71, 11);
+		ret->root_cluster = vc_get_le32(x32->root_clus);
+		ret->volume_id = vc_get_le32(ebr->vol_id);
+		memcpy(ret->label, ebr->vol_lab, 11);
 		if (ret->root_entries)
 			return vc_errorf(err, VC_EINVAL, "FAT32 with %u root entries",
 					 ret->root_entries);
 	} else {
-		ret->volume_id = vc_get_le32(b + 39);
-		memcpy(ret->label, b + 43, 11);
+		ret->volume_id = vc_get_le32(ebr->vol_id);
+		memcpy(ret->label, ebr->vol_lab, 11);
 		if (!ret->root_entries)
 			return vc_errorf(err, VC_EINVAL, "FAT%u without root entries", ret->bits);
 	}
@@ -243,42 +251,48 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 
 	for (size_t i = 0; i + 32 <= len; i += 32) {
 		const uint8_t *e = d + i;
-		if (e[0] == 0)
+		const struct fat_dirent_disk *de = (const void *)e;
+		const struct fat_lfn_disk *le = (const void *)e;
+		if (de->name[0] == 0)
 			break;
 		if (++w->entries > VC_INSPECT_MAX_FAT_ENTRIES)
 			return vc_errorf(err, VC_ERANGE, "more than %u directory entries",
 					 VC_INSPECT_MAX_FAT_ENTRIES);
-		if (e[0] == 0xE5) {
+		if (de->name[0] == 0xE5) {
 			lfn_ord = 0;
 			continue;
 		}
-		if ((e[11] & 0x3F) == 0x0F) {
-			int ord = e[0] & 0x1F;
+		if ((de->attr & 0x3F) == FAT_ATTR_LFN) {
+			int ord = le->ord & 0x1F;
 			if (ord == 0 || ord > 20) {
 				lfn_ord = 0;
 				continue;
 			}
-			if (e[0] & 0x40) {
+			if (le->ord & 0x40) {
 				lfn_n = ord;
-				lfn_sum = e[13];
+				lfn_sum = le->chksum;
 				memset(lfn, 0, sizeof(lfn));
-			} else if (ord != lfn_ord - 1 || e[13] != lfn_sum) {
+			} else if (ord != lfn_ord - 1 || le->chksum != lfn_sum) {
 				lfn_ord = 0;
 				continue;
 			}
 			lfn_ord = ord;
-			static const int pos[13] = {1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30};
-			for (int k = 0; k < 13; k++)
-				lfn[(ord - 1) * 13 + k] = vc_get_le16(e + pos[k]);
+			uint16_t *u = lfn + (ord - 1) * 13;
+			for (int k = 0; k < 5; k++)
+				u[k] = vc_get_le16(le->name1 + 2 * k);
+			for (int k = 0; k < 6; k++)
+				u[5 + k] = vc_get_le16(le->name2 + 2 * k);
+			for (int k = 0; k < 2; k++)
+				u[11 + k] = vc_get_le16(le->name3 + 2 * k);
 			continue;
 		}
-		if (e[11] & 0x08) { /* the volume label */
+		if (de->attr & FAT_ATTR_VOLUME_ID) { /* the volume label */
 			lfn_ord = 0;
 			continue;
 		}
 		char name[1024];
 		size_t nl = 0;
-		if (lfn_ord == 1 && short_sum(e) == lfn_sum) {
+		if (lfn_ord == 1 && short_sum(de->name) == lfn_sum) {
 			for (int k = 0;
 			     k < lfn_n * 13 && lfn[k] && lfn[k] != 0xFFFF && nl + 4 < sizeof(name);
 			     k++) {
@@ -304,17 +318,19 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 					name[nl++] = (char)(0x80 | (c & 0x3F));
 			}
 		} else {
-			for (int k = 0; k < 8 && e[k] != ' '; k++) {
-				char c = (char)(k == 0 && e[0] == 0x05 ? 0xE5 : e[k]);
-				name[nl++] =
-				    (e[12] & 0x08) && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+			const uint8_t *n = de->name;
+			for (int k = 0; k < 8 && n[k] != ' '; k++) {
+				char c = (char)(k == 0 && n[0] == 0x05 ? 0xE5 : n[k]);
+				name[nl++] = (de->nt_res & 0x08) && c >= 'A' && c <= 'Z'
+						 ? (char)(c + 32)
+						 : c;
 			}
-			if (e[8] != ' ')
+			if (n[8] != ' ')
 				name[nl++] = '.';
-			for (int k = 8; k < 11 && e[k] != ' '; k++)
-				name[nl++] = (e[12] & 0x10) && e[k] >= 'A' && e[k] <= 'Z'
-						 ? (char)(e[k] + 32)
-						 : (char)e[k];
+			for (int k = 8; k < 11 && n[k] != ' '; k++)
+				name[nl++] = (de->nt_res & 0x10) && n[k] >= 'A' && n[k] <= 'Z'
+						 ? (char)(n[k] + 32)
+						 : (char)n[k];
 		}
 		name[nl] = 0;
 		lfn_ord = 0;
@@ -332,15 +348,16 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 		memcpy(w->path + plen + 1, name, nl + 1);
 		struct fat_file f = {
 		    .path = w->path,
-		    .dir = e[11] & 0x10,
-		    .size = vc_get_le32(e + 28),
-		    .first_cluster = (uint32_t)vc_get_le16(e + 20) << 16 | vc_get_le16(e + 26),
+		    .dir = de->attr & FAT_ATTR_DIRECTORY,
+		    .size = vc_get_le32(de->file_size),
+		    .first_cluster =
+			(uint32_t)vc_get_le16(de->fst_clus_hi) << 16 | vc_get_le16(de->fst_clus_lo),
 		    .dirent_off = blk_off[i / 32],
-		    .ctime = vc_get_le16(e + 14),
-		    .cdate = vc_get_le16(e + 16),
-		    .adate = vc_get_le16(e + 18),
-		    .wtime = vc_get_le16(e + 22),
-		    .wdate = vc_get_le16(e + 24),
+		    .ctime = vc_get_le16(de->crt_time),
+		    .cdate = vc_get_le16(de->crt_date),
+		    .adate = vc_get_le16(de->lst_acc_date),
+		    .wtime = vc_get_le16(de->wrt_time),
+		    .wdate = vc_get_le16(de->wrt_date),
 		};
 		if (w->fi->bits != 32)
 			f.first_cluster &= 0xFFFF;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "gpt/gpt_disk.h"
 #include "vcompose/endian.h"
 #include "inspect_priv.h"
 
@@ -53,7 +54,8 @@ static void label_utf8(const uint8_t *name, char *out, size_t n)
 		if (c == 0)
 			break;
 		if (c >= 0xD800 && c < 0xDC00 && i + 1 < 36) {
-			uint32_t d = vc_get_le16(name + 2 * i + 2);
+			const uint8_t *next = name + 2 * (i + 1); /* the low surrogate */
+			uint32_t d = vc_get_le16(next);
 			if (d >= 0xDC00 && d < 0xE000) {
 				c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
 				i++;
@@ -117,7 +119,8 @@ static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const c
 	r = img_read(im, lba * sector, h->raw, 512, err);
 	if (r < 0)
 		return r;
-	if (memcmp(h->raw, "EFI PART", 8) != 0) {
+	const struct gpt_header_disk *d = (const void *)h->raw;
+	if (memcmp(d->signature, GPT_SIGNATURE, 8) != 0) {
 		if (chk)
 			vc_inspect_report_add(chk, true, "gpt",
 					      "%s header at LBA %llu (offset %llu): no 'EFI PART' "
@@ -126,17 +129,17 @@ static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const c
 					      (unsigned long long)(lba * sector));
 		return 0;
 	}
-	h->size = vc_get_le32(h->raw + 12);
-	h->crc = vc_get_le32(h->raw + 16);
-	h->my_lba = vc_get_le64(h->raw + 24);
-	h->alt_lba = vc_get_le64(h->raw + 32);
-	h->first_usable = vc_get_le64(h->raw + 40);
-	h->last_usable = vc_get_le64(h->raw + 48);
-	h->entries_lba = vc_get_le64(h->raw + 72);
-	h->n_entries = vc_get_le32(h->raw + 80);
-	h->entry_size = vc_get_le32(h->raw + 84);
-	h->array_crc = vc_get_le32(h->raw + 88);
-	if (h->size < 92 || h->size > 512 || h->size > sector) {
+	h->size = vc_get_le32(d->header_size);
+	h->crc = vc_get_le32(d->header_crc32);
+	h->my_lba = vc_get_le64(d->my_lba);
+	h->alt_lba = vc_get_le64(d->alternate_lba);
+	h->first_usable = vc_get_le64(d->first_usable_lba);
+	h->last_usable = vc_get_le64(d->last_usable_lba);
+	h->entries_lba = vc_get_le64(d->partition_entry_lba);
+	h->n_entries = vc_get_le32(d->number_of_partition_entries);
+	h->entry_size = vc_get_le32(d->size_of_partition_entry);
+	h->array_crc = vc_get_le32(d->partition_entry_array_crc32);
+	if (h->size < sizeof(*d) || h->size > 512 || h->size > sector) {
 		if (chk)
 			vc_inspect_report_add(chk, true, "gpt",
 					      "%s header: HeaderSize %u (92..%u expected)", which,
@@ -145,7 +148,7 @@ static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const c
 	}
 	uint8_t tmp[512];
 	memcpy(tmp, h->raw, h->size);
-	memset(tmp + 16, 0, 4);
+	memset(tmp + offsetof(struct gpt_header_disk, header_crc32), 0, 4);
 	h->crc_calc = crc32_of(tmp, h->size);
 	bool good = true;
 	if (h->crc != h->crc_calc) {
@@ -164,8 +167,9 @@ static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const c
 			    chk, true, "gpt", "%s header: MyLBA %llu, found at LBA %llu", which,
 			    (unsigned long long)h->my_lba, (unsigned long long)lba);
 	}
-	if (h->entry_size < 128 || h->entry_size % 8 || h->n_entries == 0 ||
-	    (uint64_t)h->n_entries * h->entry_size > GPT_MAX_ARRAY || h->entries_lba >= n_lbas ||
+	if (h->entry_size < sizeof(struct gpt_entry_disk) || h->entry_size % 8 ||
+	    h->n_entries == 0 || (uint64_t)h->n_entries * h->entry_size > GPT_MAX_ARRAY ||
+	    h->entries_lba >= n_lbas ||
 	    (uint64_t)h->n_entries * h->entry_size > (n_lbas - h->entries_lba) * sector ||
 	    h->first_usable > h->last_usable || h->last_usable >= n_lbas) {
 		if (chk)
@@ -217,14 +221,15 @@ int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_inspect_repor
 		r = img_read(im, 512, s, 8, err);
 		if (r < 0)
 			return r;
-		if (memcmp(s, "EFI PART", 8) != 0 && im->size >= 8192 &&
-		    img_read(im, 4096, s, 8, err) == 0 && memcmp(s, "EFI PART", 8) == 0)
+		if (memcmp(s, GPT_SIGNATURE, 8) != 0 && im->size >= 8192 &&
+		    img_read(im, 4096, s, 8, err) == 0 && memcmp(s, GPT_SIGNATURE, 8) == 0)
 			sector = 4096;
 	}
-	bool pmbr = mbr[510] == 0x55 && mbr[511] == 0xAA;
+	const struct mbr_disk *m = (const void *)mbr;
+	bool pmbr = memcmp(m->signature, MBR_SIGNATURE, 2) == 0;
 	bool has_ee = false;
 	for (int i = 0; i < 4; i++)
-		has_ee |= mbr[446 + 16 * i + 4] == 0xEE;
+		has_ee |= m->part[i].os_type == MBR_OS_TYPE_PROTECTIVE;
 	if (chk)
 		vc_inspect_report_add(chk, !(pmbr && has_ee), "gpt",
 				      pmbr && has_ee
@@ -267,7 +272,7 @@ int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_inspect_repor
 	ret->sector = sector;
 	ret->primary_ok = p.ok;
 	ret->backup_ok = b.ok;
-	guid_from_disk(h->raw + 56, ret->disk_guid);
+	guid_from_disk(((const struct gpt_header_disk *)h->raw)->disk_guid, ret->disk_guid);
 	ret->first_usable = h->first_usable;
 	ret->last_usable = h->last_usable;
 	ret->alternate_lba = h->alt_lba;
@@ -275,9 +280,10 @@ int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_inspect_repor
 	ret->n_entries = h->n_entries;
 	ret->entry_size = h->entry_size;
 	for (uint32_t i = 0; i < h->n_entries; i++) {
-		const uint8_t *e = h->array + (size_t)i * h->entry_size;
+		const struct gpt_entry_disk *e =
+		    (const void *)(h->array + (size_t)i * h->entry_size);
 		static const uint8_t zero[16];
-		if (memcmp(e, zero, 16) == 0)
+		if (memcmp(e->type_guid, zero, 16) == 0)
 			continue;
 		if (ret->n_parts == VC_GPT_MAX_PARTS) {
 			if (chk)
@@ -287,12 +293,12 @@ int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_inspect_repor
 		}
 		struct gpt_part *gp = &ret->parts[ret->n_parts];
 		gp->index = i + 1;
-		guid_from_disk(e, gp->type);
-		guid_from_disk(e + 16, gp->uuid);
-		gp->first_lba = vc_get_le64(e + 32);
-		gp->last_lba = vc_get_le64(e + 40);
-		gp->attrs = vc_get_le64(e + 48);
-		label_utf8(e + 56, gp->label, sizeof(gp->label));
+		guid_from_disk(e->type_guid, gp->type);
+		guid_from_disk(e->part_guid, gp->uuid);
+		gp->first_lba = vc_get_le64(e->first_lba);
+		gp->last_lba = vc_get_le64(e->last_lba);
+		gp->attrs = vc_get_le64(e->attributes);
+		label_utf8(e->name, gp->label, sizeof(gp->label));
 		gp->type_name = vc_gpt_type_name(gp->type);
 		char where[128];
 		gpt_part_where(gp, where, sizeof(where));

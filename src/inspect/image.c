@@ -12,6 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "erofs/erofs_disk.h"
+#include "fat/fat_disk.h"
+#include "gpt/gpt_disk.h"
+#include "pe/pe_disk.h"
+#include "verity/verity_disk.h"
 #include "vcompose/endian.h"
 #include "inspect_priv.h"
 
@@ -119,26 +124,31 @@ struct vc_sink img_sink(const struct img *im, uint64_t off, uint64_t len, const 
 
 enum vc_inspect_kind img_probe(const struct img *im, uint64_t off, uint64_t len)
 {
-	uint8_t b[1024 + 8];
+	uint8_t b[EROFS_SUPER_OFFSET + 8];
+	const struct fat_bpb_disk *bpb = (const void *)b;
+	const struct fat_ebr_disk *ebr16 = (const void *)(b + FAT_BS_EBR16_OFFSET);
+	const struct fat_ebr_disk *ebr32 = (const void *)(b + FAT_BS_EBR32_OFFSET);
 	struct vc_error e;
 
 	if (len >= 1024 && img_read(im, off, b, len >= sizeof(b) ? sizeof(b) : 1024, &e) == 0) {
-		if (len >= 1032 && vc_get_le32(b + 1024) == 0xE0F5E1E2u)
+		if (len >= sizeof(b) && vc_get_le32(b + EROFS_SUPER_OFFSET) == EROFS_MAGIC)
 			return VC_INSPECT_EROFS;
-		if (len >= 1024 && memcmp(b + 512, "EFI PART", 8) == 0)
+		if (len >= 1024 && memcmp(b + 512, GPT_SIGNATURE, 8) == 0)
 			return VC_INSPECT_DISK;
-		if (memcmp(b, "verity\0\0", 8) == 0)
+		if (memcmp(b, VERITY_SB_SIGNATURE, 8) == 0)
 			return VC_INSPECT_VERITY;
-		if (b[0] == 'M' && b[1] == 'Z')
+		if (memcmp(b, PE_DOS_MAGIC, 2) == 0)
 			return VC_INSPECT_PE;
-		if (b[510] == 0x55 && b[511] == 0xAA && (b[0] == 0xEB || b[0] == 0xE9) &&
-		    (memcmp(b + 54, "FAT", 3) == 0 || memcmp(b + 82, "FAT32", 5) == 0))
+		if (memcmp(b + FAT_BS_SIGNATURE_OFFSET, FAT_BS_SIGNATURE, 2) == 0 &&
+		    (bpb->jmp_boot[0] == 0xEB || bpb->jmp_boot[0] == 0xE9) &&
+		    (memcmp(ebr16->fil_sys_type, "FAT", 3) == 0 ||
+		     memcmp(ebr32->fil_sys_type, "FAT32", 5) == 0))
 			return VC_INSPECT_FAT;
 	}
 	if (len >= 8 && img_read(im, off, b, 8, &e) == 0) {
-		if (memcmp(b, "verity\0\0", 8) == 0)
+		if (memcmp(b, VERITY_SB_SIGNATURE, 8) == 0)
 			return VC_INSPECT_VERITY;
-		if (b[0] == 'M' && b[1] == 'Z')
+		if (memcmp(b, PE_DOS_MAGIC, 2) == 0)
 			return VC_INSPECT_PE;
 		if (b[0] == '{')
 			return VC_INSPECT_SIG;
@@ -148,7 +158,8 @@ enum vc_inspect_kind img_probe(const struct img *im, uint64_t off, uint64_t len)
 	    vc_get_le16(b) == 0xEF53)
 		return VC_INSPECT_EXT4;
 	/* a 4096-byte GPT sector size */
-	if (len >= 8192 && img_read(im, off + 4096, b, 8, &e) == 0 && memcmp(b, "EFI PART", 8) == 0)
+	if (len >= 8192 && img_read(im, off + 4096, b, 8, &e) == 0 &&
+	    memcmp(b, GPT_SIGNATURE, 8) == 0)
 		return VC_INSPECT_DISK;
 	return VC_INSPECT_UNKNOWN;
 }

@@ -15,6 +15,7 @@
 #include "vcompose/sink.h"
 #include "vcompose/util.h"
 #include "vcompose/verity.h"
+#include "erofs/erofs_disk.h"
 
 /* ---- the file ---- */
 struct img {
@@ -63,8 +64,8 @@ void guid_from_disk(const uint8_t in[16], uint8_t out[16]);
 void gpt_part_where(const struct gpt_part *p, char *out, size_t n);
 
 /* ---- EROFS ---- */
-#define EROFS_SB_OFF 1024
-#define EROFS_BLK    4096u
+#define EROFS_SB_OFF EROFS_SUPER_OFFSET /* from erofs_disk.h */
+#define EROFS_BLK    EROFS_BLKSIZ
 struct erofs_info {
 	uint32_t checksum, computed;
 	bool has_csum;
