@@ -27,10 +27,10 @@ only_in 'uint(32|64)_t vc_pe_checksum' src/pe/pe.c include/vcompose/pe.h
 # One description per on-disk format: no field read or written at a literal
 # offset, no magic number spelled outside the format's *_disk.h (the
 # records and constants there: gpt_disk.h, erofs_disk.h, fat_disk.h,
-# verity_disk.h, pe_disk.h).
+# verity_disk.h, pe_disk.h, ext4_disk.h).
 bad=$(grep -rnE 'vc_(get|put)_[lb]e(16|32|64)\([^;]*\+ *(0x)?[0-9]+\)' src | grep -v '_disk\.h:' || true)
 [ -z "$bad" ] || fail "an on-disk field at a literal offset outside a *_disk.h: $bad"
-bad=$(grep -rnE '0xE0F5E1E2|"EFI PART"|"verity\\0\\0"|\[51[01]\]|0x41615252|0x61417272' src |
+bad=$(grep -rnE '0xE0F5E1E2|"EFI PART"|"verity\\0\\0"|\[51[01]\]|0x41615252|0x61417272|0xEF53' src |
 	grep -v '_disk\.h:' || true)
 [ -z "$bad" ] || fail "a magic number outside its *_disk.h: $bad"
 for f in gpt_read.c erofs_read.c fat_read.c image.c diff.c; do

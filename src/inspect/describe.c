@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ext4/ext4_disk.h"
 #include "vcompose/efivar.h"
 #include "vcompose/endian.h"
 #include "vcompose/erofs.h"
@@ -653,33 +654,37 @@ static void flag_names(struct vc_json *j, uint64_t a)
 static void describe_ext4(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
 			  struct errs *e, const char *where)
 {
-	uint8_t sb[1024];
+	struct ext4_super_block_disk sb;
 	struct vc_error err = {0};
 	char label[17], w[160];
 
-	if (img_read(im, off + 1024, sb, sizeof(sb), &err) < 0) {
+	if (img_read(im, off + EXT4_SUPER_OFFSET, &sb, sizeof(sb), &err) < 0) {
 		snprintf(w, sizeof(w), "%s: ext4", where);
 		note_err(e, w, &err);
 		return;
 	}
-	uint32_t compat = vc_get_le32(sb + 0x5c), incompat = vc_get_le32(sb + 0x60);
-	uint32_t log = vc_get_le32(sb + 0x18);
-	uint64_t blocks = vc_get_le32(sb + 0x4);
-	if (incompat & 0x80) /* 64bit */
-		blocks |= (uint64_t)vc_get_le32(sb + 0x150) << 32;
-	memcpy(label, sb + 0x78, 16);
+	uint32_t compat = vc_get_le32(sb.s_feature_compat);
+	uint32_t incompat = vc_get_le32(sb.s_feature_incompat);
+	uint32_t log = vc_get_le32(sb.s_log_block_size);
+	uint64_t blocks = vc_get_le32(sb.s_blocks_count_lo);
+	if (incompat & EXT4_FEATURE_INCOMPAT_64BIT)
+		blocks |= (uint64_t)vc_get_le32(sb.s_blocks_count_hi) << 32;
+	memcpy(label, sb.s_volume_name, 16);
 	label[16] = '\0';
 	for (char *p = label; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	vc_json_begin_object(j);
 	/* extents (incompat 0x40) make it ext4; a journal (compat 0x4) ext3 */
-	jkey_str(j, "type", incompat & 0x40 ? "ext4" : compat & 0x4 ? "ext3" : "ext2");
+	jkey_str(j, "type",
+		 incompat & EXT4_FEATURE_INCOMPAT_EXTENT ? "ext4"
+		 : compat & EXT4_FEATURE_COMPAT_JOURNAL	 ? "ext3"
+							 : "ext2");
 	jkey_str(j, "label", label);
-	jkey_uuid(j, "uuid", sb + 0x68);
+	jkey_uuid(j, "uuid", sb.s_uuid);
 	jkey_uint(j, "block_size", log < 7 ? UINT64_C(1024) << log : 0);
 	jkey_uint(j, "blocks", blocks);
-	jkey_str(j, "state", vc_get_le16(sb + 0x3a) & 1 ? "clean" : "not clean");
+	jkey_str(j, "state", vc_get_le16(sb.s_state) & EXT4_STATE_CLEAN ? "clean" : "not clean");
 	vc_json_end_object(j);
 	if (log < 7 && blocks * (UINT64_C(1024) << log) > len && e->n < VC_ARRAY_SIZE(e->msg))
 		snprintf(e->msg[e->n++], sizeof(e->msg[0]),

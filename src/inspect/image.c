@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "erofs/erofs_disk.h"
+#include "ext4/ext4_disk.h"
 #include "fat/fat_disk.h"
 #include "gpt/gpt_disk.h"
 #include "pe/pe_disk.h"
@@ -153,9 +154,11 @@ enum vc_inspect_kind img_probe(const struct img *im, uint64_t off, uint64_t len)
 		if (b[0] == '{')
 			return VC_INSPECT_SIG;
 	}
-	/* ext2/3/4: the superblock at 1024, s_magic 0xEF53 at its 0x38 */
-	if (len >= 2048 && img_read(im, off + 1024 + 0x38, b, 2, &e) == 0 &&
-	    vc_get_le16(b) == 0xEF53)
+	/* ext2/3/4: s_magic in the superblock at 1024 */
+	if (len >= 2048 &&
+	    img_read(im, off + EXT4_SUPER_OFFSET + offsetof(struct ext4_super_block_disk, s_magic),
+		     b, 2, &e) == 0 &&
+	    vc_get_le16(b) == EXT4_SUPER_MAGIC)
 		return VC_INSPECT_EXT4;
 	/* a 4096-byte GPT sector size */
 	if (len >= 8192 && img_read(im, off + 4096, b, 8, &e) == 0 &&
