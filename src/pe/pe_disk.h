@@ -142,4 +142,15 @@ struct pe_section_disk {
 };
 static_assert(sizeof(struct pe_section_disk) == 40, "section header is 40 bytes");
 
+/* An entry of the attribute certificate table ("The Attribute Certificate
+ * Table (Image Only)"), 8 bytes, then the certificate, padded to 8. */
+struct win_certificate_disk {
+	uint8_t dw_length[4];	       /* le32: header and certificate, without the padding */
+	uint8_t w_revision[2];	       /* le16: WIN_CERT_REVISION_2_0 */
+	uint8_t w_certificate_type[2]; /* le16: WIN_CERT_TYPE_PKCS_SIGNED_DATA */
+};
+static_assert(sizeof(struct win_certificate_disk) == 8, "WIN_CERTIFICATE header is 8 bytes");
+#define WIN_CERT_REVISION_2_0	       0x0200
+#define WIN_CERT_TYPE_PKCS_SIGNED_DATA 0x0002
+
 #endif

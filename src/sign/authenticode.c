@@ -16,14 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pe/pe_disk.h"
 #include "sign_priv.h"
 #include "vcompose/endian.h"
 #include "vcompose/pe.h"
 #include "vcompose/sha256.h"
 #include "vcompose/sink.h"
-
-#define WIN_CERT_REVISION_2_0	       0x0200
-#define WIN_CERT_TYPE_PKCS_SIGNED_DATA 0x0002
 
 /* What Authenticode needs of a PE file, from the one PE parser (src/pe). */
 struct pe_layout {
@@ -426,10 +424,11 @@ int vc_sign_pe_plan(const struct vc_sign_key *k, const uint8_t *pe, size_t len,
 		goto out;
 	}
 	/* WIN_CERTIFICATE: dwLength counts the header and the DER, not the pad. */
-	vc_put_le32(c, (uint32_t)(8 + p7.len));
-	vc_put_le16(c + 4, WIN_CERT_REVISION_2_0);
-	vc_put_le16(c + 6, WIN_CERT_TYPE_PKCS_SIGNED_DATA);
-	memcpy(c + 8, p7.data, p7.len);
+	struct win_certificate_disk *wc = (void *)c;
+	vc_put_le32(wc->dw_length, (uint32_t)(sizeof(*wc) + p7.len));
+	vc_put_le16(wc->w_revision, WIN_CERT_REVISION_2_0);
+	vc_put_le16(wc->w_certificate_type, WIN_CERT_TYPE_PKCS_SIGNED_DATA);
+	memcpy(c + sizeof(*wc), p7.data, p7.len);
 
 	p.image_len = l->data_len;
 	p.padded_len = padded;
@@ -530,16 +529,19 @@ int vc_sign_pe_verify(const uint8_t *pe, size_t len, const char *cert_path,
 	}
 	/* WIN_CERTIFICATE: dwLength (header + DER), revision 2.0, PKCS SignedData */
 	const uint8_t *w = pe + l->cert_off;
-	uint32_t wl = l->cert_size >= 8 ? vc_get_le32(w) : 0;
-	if (wl < 8 || wl > l->cert_size || vc_get_le16(w + 4) != WIN_CERT_REVISION_2_0 ||
-	    vc_get_le16(w + 6) != WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
+	const struct win_certificate_disk *wc = (const void *)w;
+	uint32_t wl = l->cert_size >= sizeof(*wc) ? vc_get_le32(wc->dw_length) : 0;
+	if (wl < sizeof(*wc) || wl > l->cert_size ||
+	    vc_get_le16(wc->w_revision) != WIN_CERT_REVISION_2_0 ||
+	    vc_get_le16(wc->w_certificate_type) != WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
 		snprintf(c.why, sizeof(c.why),
 			 "not signed: the certificate table holds no WIN_CERTIFICATE of a PKCS "
 			 "SignedData (revision 2.0)");
 		goto done;
 	}
 	c.is_signed = true;
-	if (sign_p7_authenticode(w + 8, wl - 8, NULL, &d, &dl, &c.signer, &e) < 0) {
+	if (sign_p7_authenticode(w + sizeof(*wc), wl - sizeof(*wc), NULL, &d, &dl, &c.signer, &e) <
+	    0) {
 		snprintf(c.why, sizeof(c.why), "%.390s", e.msg);
 		goto done;
 	}
@@ -550,8 +552,8 @@ int vc_sign_pe_verify(const uint8_t *pe, size_t len, const char *cert_path,
 			 "after it was signed");
 		goto done;
 	}
-	if (cert_path &&
-	    sign_p7_authenticode(w + 8, wl - 8, cert_path, &d, &dl, &c.signer, &e) < 0) {
+	if (cert_path && sign_p7_authenticode(w + sizeof(*wc), wl - sizeof(*wc), cert_path, &d, &dl,
+					      &c.signer, &e) < 0) {
 		snprintf(c.why, sizeof(c.why), "%.390s", e.msg);
 		goto done;
 	}
