@@ -6,12 +6,95 @@
 # mkfs.vfat + mcopy (ESP), sfdisk + dd (disk). dracut is excluded from both:
 # both get the same initrd. Prints the median of RUNS runs of each and the
 # ratio. Usage: bench/build.sh [TREE_DIR] [RUNS]  (needs a built vcompose)
+#
+# With dracut: bench/build.sh --dracut [ROOTFS.tar] [RUNS] builds
+# examples/bootable (efipartsize set: dracut runs beside EROFS and verity)
+# from the boot proof's Debian 12 tree (default
+# /var/cache/vcompose/bookworm-bootable.tar), cold (an empty --cache) and
+# warm (the cache filled), against the chain one after the other: tar -x,
+# mkfs.erofs, veritysetup format, the tree's dracut in the tree (bwrap, as
+# a chroot), objcopy, mkfs.vfat + mcopy, sfdisk + dd.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 vc=${VCOMPOSE:-$top/build/src/cli/vcompose}
-runs=${2:-3}
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/vc-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'chmod -R u+rwX "$work" 2>/dev/null; rm -rf "$work"' EXIT
+now() { date +%s.%N; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+if [ "${1:-}" = --dracut ]; then
+	tar=${2:-/var/cache/vcompose/bookworm-bootable.tar}
+	runs=${3:-1}
+	[ -s "$tar" ] || { echo "no $tar (tests/e2e/boot.sh makes it)" >&2; exit 77; }
+	export SOURCE_DATE_EPOCH=1700000000
+	cfg=$top/examples/bootable/config.xml
+	mkdir "$work/cache"
+	cold() {
+		rm -rf "$work/o" "$work/cold" && mkdir "$work/o" "$work/cold"
+		"$vc" build "$cfg" --tar "$tar" -o "$work/o" --cache "$work/cold" -q
+	}
+	warm() {
+		rm -rf "$work/o" && mkdir "$work/o"
+		"$vc" build "$cfg" --tar "$tar" -o "$work/o" --cache "$work/cache" -q
+	}
+	chain() {
+		d=$work/t
+		chmod -R u+rwX "$d" 2>/dev/null || true
+		rm -rf "$d" && mkdir -p "$d/tree"
+		tar -xf "$tar" -C "$d/tree" --no-same-owner 2>/dev/null || true
+		kver=$(ls "$d/tree/lib/modules" | head -n 1)
+		mkfs.erofs --quiet -zlz4hc -T "$SOURCE_DATE_EPOCH" \
+			-U 6e1d4b6a-9a4c-4b0e-8a0e-0f3e1b2c3d4e "$d/root.erofs" "$d/tree" >/dev/null
+		veritysetup format "$d/root.erofs" "$d/root.verity" \
+			--salt=5579e7e0d244503aaf6296e1a5cc9ad93d20c2147007c2e0fd3054c621cc7efe \
+			--uuid=8c2a5f4e-1d3b-4c5a-9e7f-0a1b2c3d4e5f > "$d/verity.txt"
+		hash=$(sed -n 's/^Root hash:[[:space:]]*//p' "$d/verity.txt")
+		mkdir -p "$d/out"
+		bwrap --unshare-user --unshare-pid --ro-bind "$d/tree" / --proc /proc --dev /dev \
+			--tmpfs /tmp --tmpfs /var/tmp --bind "$d/out" /tmp/out -- \
+			/usr/bin/env -i PATH=/usr/sbin:/usr/bin SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" \
+			/usr/bin/dracut --force --no-hostonly --reproducible --no-uefi --kver "$kver" \
+			--add "systemd systemd-initrd systemd-veritysetup dm" \
+			--add-drivers "dm-mod dm-verity erofs virtio_blk virtio_pci virtio_scsi sd_mod ahci nvme" \
+			--install /usr/sbin/veritysetup /tmp/out/initrd.img > "$d/dracut.log" 2>&1
+		printf 'ro quiet console=ttyS0,115200 roothash=%s' "$hash" > "$d/cmdline"
+		objcopy --add-section .osrel="$d/tree/etc/os-release" --change-section-vma .osrel=0x20000 \
+			--add-section .cmdline="$d/cmdline" --change-section-vma .cmdline=0x30000 \
+			--add-section .linux="$d/tree/boot/vmlinuz-$kver" --change-section-vma .linux=0x2000000 \
+			--add-section .initrd="$d/out/initrd.img" --change-section-vma .initrd=0x3000000 \
+			"$d/tree/usr/lib/systemd/boot/efi/linuxx64.efi.stub" "$d/uki.efi"
+		mkfs.vfat -C -n ESP "$d/esp.img" $((128 * 1024)) >/dev/null
+		mmd -i "$d/esp.img" ::EFI ::EFI/BOOT ::EFI/Linux ::loader
+		mcopy -i "$d/esp.img" "$d/tree/usr/lib/systemd/boot/efi/systemd-bootx64.efi" ::EFI/BOOT/BOOTX64.EFI
+		mcopy -i "$d/esp.img" "$d/uki.efi" ::EFI/Linux/bootable.efi
+		mib() { echo $(( ($(stat -c %s "$1") + 1048575) / 1048576 )); }
+		e=$(mib "$d/esp.img"); r=$(mib "$d/root.erofs"); v=$(mib "$d/root.verity")
+		truncate -s $(( (e + r + v + 4) * 1048576 )) "$d/disk.raw"
+		printf 'label: gpt\nstart=2048, size=%dM, type=U\nsize=%dM, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\nsize=%dM, type=2C7357ED-EBD2-46D9-AEC1-23D437EC2BF5\n' \
+			"$e" "$r" "$v" | sfdisk -q "$d/disk.raw"
+		dd if="$d/esp.img" of="$d/disk.raw" bs=1M seek=1 conv=notrunc,sparse status=none
+		dd if="$d/root.erofs" of="$d/disk.raw" bs=1M seek=$((1 + e)) conv=notrunc,sparse status=none
+		dd if="$d/root.verity" of="$d/disk.raw" bs=1M seek=$((1 + e + r)) conv=notrunc,sparse status=none
+	}
+	warm   # fills the cache and the page cache
+	: > "$work/tc"; : > "$work/tw"; : > "$work/tt"
+	for i in $(seq "$runs"); do
+		t0=$(now); cold; t1=$(now); warm; t2=$(now); chain; t3=$(now)
+		echo "$t1 - $t0" | bc >> "$work/tc"
+		echo "$t2 - $t1" | bc >> "$work/tw"
+		echo "$t3 - $t2" | bc >> "$work/tt"
+	done
+	mc=$(median < "$work/tc"); mw=$(median < "$work/tw"); mt=$(median < "$work/tt")
+	echo "tree: $(du -sh "$work/t/tree" | cut -f1), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf 'vcompose build, cold (dracut)  : %7.2f s (median of %d)\n' "$mc" "$runs"
+	printf 'vcompose build, warm (cache)   : %7.2f s\n' "$mw"
+	printf 'standard chain, with dracut    : %7.2f s\n' "$mt"
+	printf 'chain / cold                   : %7.2fx\n' "$(echo "$mt / $mc" | bc -l)"
+	printf 'cold / warm                    : %7.2fx\n' "$(echo "$mc / $mw" | bc -l)"
+	exit 0
+fi
+
+runs=${2:-3}
 stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 sdboot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
 kernel=$(ls /boot/vmlinuz-* | sort -V | tail -n 1)
@@ -47,9 +130,6 @@ cat > "$work/config.xml" <<XML
 </image>
 XML
 du -sh "$tree" | sed 's/^/tree: /'
-
-now() { date +%s.%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 run_vcompose() {
 	rm -rf "$work/o" && mkdir "$work/o"

@@ -115,6 +115,7 @@ static void command_is_exact(void **state)
 	const char *fs[] = {"erofs", NULL};
 	struct vc_dracut_options o = {
 	    .dracut = "/usr/bin/dracut",
+	    .method = VC_DRACUT_HOST,
 	    .sysroot = "/work/tree",
 	    .kver = "6.1.0-9-amd64",
 	    .source_date_epoch = 1700000000,
@@ -192,6 +193,7 @@ static void command_is_exact(void **state)
 	/* set_modules, no_kernel, another compressor; empty lists leave no option. */
 	const char *set[] = {"bash", NULL};
 	struct vc_dracut_options o2 = {.sysroot = "t",
+				       .method = VC_DRACUT_HOST,
 				       .kver = "6.1",
 				       .no_kernel = true,
 				       .compress = "cat",
@@ -216,6 +218,59 @@ static void command_is_exact(void **state)
 		assert_string_equal(cmd.argv[i], want2[i]);
 	assert_null(cmd.argv[i]);
 	vc_dracut_command_fini(&cmd);
+
+	/* The tree's dracut: the tree's PATH (not the caller's), paths inside
+	 * only, root's mknod off, cpio owners 0:0, extra files at "/". */
+	struct vc_dracut_options o3 = {.kver = "6.12",
+				       .source_date_epoch = 7,
+				       .set_modules = set,
+				       .include_dir = "/host/extra"};
+	setenv("PATH", "/host/bin", 1);
+	assert_int_equal(
+	    vc_dracut_command(&o3, VC_DRACUT_WORK "/out/initrd.img", VC_DRACUT_WORK, &cmd, &err),
+	    0);
+	static const char *const want3[] = {"/usr/bin/dracut",
+					    "--force",
+					    "--no-hostonly",
+					    "--reproducible",
+					    "--no-uefi",
+					    "--kver",
+					    "6.12",
+					    "--compress",
+					    "zstd",
+					    "--modules",
+					    "bash",
+					    "--include",
+					    "/tmp/vcompose/include",
+					    "/",
+					    "--",
+					    "/tmp/vcompose/out/initrd.img",
+					    NULL};
+	for (i = 0; want3[i]; i++)
+		assert_string_equal(cmd.argv[i], want3[i]);
+	assert_null(cmd.argv[i]);
+	static const char *const env3[] = {
+	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+	    "LC_ALL=C",
+	    "TZ=UTC",
+	    "SOURCE_DATE_EPOCH=7",
+	    "TMPDIR=/var/tmp",
+	    "DRACUT_NO_MKNOD=1",
+	    "DRACUT_NO_XATTR=1",
+	    "cpio_owner=0:0",
+	    "conffile=/tmp/vcompose/vcompose-dracut.conf",
+	    "confdir=/tmp/vcompose/conf.d",
+	    NULL,
+	};
+	for (i = 0; env3[i]; i++)
+		assert_string_equal(cmd.envp[i], env3[i]);
+	assert_null(cmd.envp[i]);
+	vc_dracut_command_fini(&cmd);
+	/* extra files need the tree's dracut */
+	o3.method = VC_DRACUT_HOST;
+	o3.sysroot = "/t";
+	assert_int_equal(vc_dracut_command(&o3, "x", "/w", &cmd, &err), VC_EUNSUPP);
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
 }
 
 static void command_refuses_bad_items(void **state)
@@ -260,7 +315,7 @@ static void conf_sets_every_directory(void **state)
 	    "dbus",	      "dbussystem",
 	    "systemdcatalog", NULL,
 	};
-	const char *conf = vc_dracut_conf();
+	const char *conf = vc_dracut_conf(true);
 	size_t n = 0;
 
 	(void)state;
@@ -274,13 +329,17 @@ static void conf_sets_every_directory(void **state)
 	assert_int_equal(n, 41);
 	assert_null(strstr(conf, "=\"\""));
 	assert_non_null(strstr(conf, "hostonly=\"no\""));
+	/* the tree's dracut, with the tree as "/", finds its folders itself */
+	conf = vc_dracut_conf(false);
+	assert_non_null(strstr(conf, "hostonly=\"no\""));
+	assert_null(strstr(conf, "systemdutildir"));
 }
 
 static void missing_dracut(void **state)
 {
 	struct vc_error err;
 	char tree[512], out[512];
-	struct vc_dracut_options o = {.kver = "6.1.0-9-amd64"};
+	struct vc_dracut_options o = {.kver = "6.1.0-9-amd64", .method = VC_DRACUT_HOST};
 
 	(void)state;
 	path_of(tree, sizeof(tree), "tree");
@@ -288,10 +347,10 @@ static void missing_dracut(void **state)
 	o.sysroot = tree;
 	o.output = out;
 	o.dracut = "/nonexistent/dracut";
-	assert_int_equal(vc_dracut_run(&o, &err), VC_EIO);
+	assert_int_equal(vc_dracut_run(&o, NULL, &err), VC_EIO);
 	assert_non_null(strstr(err.msg, "'/nonexistent/dracut' not found"));
 	o.dracut = "vcompose-no-such-dracut";
-	assert_int_equal(vc_dracut_run(&o, &err), VC_EIO);
+	assert_int_equal(vc_dracut_run(&o, NULL, &err), VC_EIO);
 	assert_non_null(strstr(err.msg, "not found in PATH"));
 	assert_false(exists("out/initrd.img"));
 }
@@ -319,8 +378,10 @@ static void fake_dracut_run(void **state)
 	struct vc_error err;
 	char tree[512], out[512], log[512], prog[512], work[512], listing[512];
 	const char *drivers[] = {"dm-verity", NULL};
-	struct vc_dracut_options o = {
-	    .kver = "6.1.0-9-amd64", .source_date_epoch = 42, .add_drivers = drivers};
+	struct vc_dracut_options o = {.kver = "6.1.0-9-amd64",
+				      .method = VC_DRACUT_HOST,
+				      .source_date_epoch = 42,
+				      .add_drivers = drivers};
 	char *text;
 
 	(void)state;
@@ -335,7 +396,7 @@ static void fake_dracut_run(void **state)
 	o.output = out;
 	o.log = log;
 	o.tmpdir = work;
-	if (vc_dracut_run(&o, &err) < 0)
+	if (vc_dracut_run(&o, NULL, &err) < 0)
 		fail_msg("%s", err.msg);
 	text = read_file(out);
 	assert_non_null(text);
@@ -365,8 +426,9 @@ static void fake_dracut_run(void **state)
 	unlink(out);
 	unlink(log);
 	write_file("fake-dracut", fake_fail, 0755);
-	assert_int_equal(vc_dracut_run(&o, &err), VC_EIO);
-	assert_non_null(strstr(err.msg, "dracut failed (exit status 1)"));
+	assert_int_equal(vc_dracut_run(&o, NULL, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "host's dracut"));
+	assert_non_null(strstr(err.msg, "failed (exit status 1)"));
 	assert_non_null(strstr(err.msg, "FATAL: Module systemd-veritysetup cannot be installed"));
 	assert_non_null(strstr(err.msg, "line 10"));
 	assert_null(strstr(err.msg, "line 4\n"));
@@ -382,7 +444,7 @@ static void tree_checks(void **state)
 {
 	struct vc_error err;
 	char tree[512], out[512], prog[512];
-	struct vc_dracut_options o = {.kver = "6.1.0-9-amd64"};
+	struct vc_dracut_options o = {.kver = "6.1.0-9-amd64", .method = VC_DRACUT_HOST};
 
 	(void)state;
 	write_file("fake-dracut", fake_ok, 0755);
@@ -392,32 +454,36 @@ static void tree_checks(void **state)
 	o.output = out;
 	path_of(tree, sizeof(tree), "notree");
 	o.sysroot = tree;
-	assert_int_equal(vc_dracut_run(&o, &err), VC_EINVAL);
+	assert_int_equal(vc_dracut_run(&o, NULL, &err), VC_EINVAL);
 	assert_non_null(strstr(err.msg, "has no dracut (usr/lib/dracut/modules.d)"));
 	path_of(tree, sizeof(tree), "tree");
 	o.sysroot = tree;
 	o.kver = "6.1.0-10-amd64";
-	assert_int_equal(vc_dracut_run(&o, &err), VC_EINVAL);
+	assert_int_equal(vc_dracut_run(&o, NULL, &err), VC_EINVAL);
 	assert_non_null(strstr(err.msg, "lacks the kernel modules of 6.1.0-10-amd64"));
 	path_of(tree, sizeof(tree), "no-such-folder");
 	o.sysroot = tree;
-	assert_int_equal(vc_dracut_run(&o, &err), VC_EINVAL);
+	assert_int_equal(vc_dracut_run(&o, NULL, &err), VC_EINVAL);
 	assert_non_null(strstr(err.msg, "no-such-folder"));
 	assert_false(exists("out/initrd.img"));
 }
 
-/* dracut 059 itself, against a sysroot whose /usr is the host's (so the
- * tree holds dracut), without kernel modules and with only the "bash"
- * module: 15-20 s a run here, enough to check what it stores. Runs as its
- * own ctest (dracut_real, label "slow", VC_DRACUT_REAL=1; =2 runs twice and
- * compares the bytes); skipped when the host has no dracut, lsinitrd, zstd
+/* The host's dracut 059 itself, with the host's "/" as the tree (it holds
+ * dracut, /proc, /dev, /tmp and /var/tmp), run inside it under bwrap, without
+ * kernel modules and with only the "bash" module: a few seconds a run,
+ * enough to check what it stores. Runs as its own ctest (dracut_real, label
+ * "slow", VC_DRACUT_REAL=1; =2 also runs it under proot and compares the
+ * bytes); skipped when the host has no dracut, bwrap, proot, lsinitrd, zstd
  * or cpio, a failure then under VC_NO_SKIP=1. */
 static void real_dracut(void **state)
 {
 	struct vc_error err;
-	char tree[512], out1[512], out2[512], work[512], cmd[1400], p[600];
+	struct vc_dracut_result res;
+	char out1[512], out2[512], work[512], cmd[1400], p[600];
 	const char *set[] = {"bash", NULL};
 	struct vc_dracut_options o = {.kver = "6.1.0-vcompose",
+				      .sysroot = "/",
+				      .method = VC_DRACUT_BWRAP,
 				      .no_kernel = true,
 				      .set_modules = set,
 				      .source_date_epoch = 1700000000};
@@ -425,40 +491,36 @@ static void real_dracut(void **state)
 	(void)state;
 	if (!getenv("VC_DRACUT_REAL") || access("/usr/bin/dracut", X_OK) != 0 ||
 	    access("/usr/lib/dracut/modules.d", F_OK) != 0 ||
-	    system("command -v lsinitrd zstd cpio >/dev/null 2>&1") != 0) {
+	    system("command -v lsinitrd zstd cpio bwrap proot >/dev/null 2>&1") != 0) {
 		/* Under VC_NO_SKIP=1 (tools/test.sh) a missing tool is a failure. */
 		const char *no_skip = getenv("VC_NO_SKIP");
 		if (getenv("VC_DRACUT_REAL") && no_skip && !strcmp(no_skip, "1"))
-			fail_msg("dracut, lsinitrd, zstd or cpio missing (apt-get install dracut)");
+			fail_msg("dracut, bwrap, proot, lsinitrd, zstd or cpio missing "
+				 "(tools/deps.sh test)");
 		skip();
 		return;
-	}
-	mkdir_p("real/etc");
-	mkdir_p("real/var/tmp");
-	mkdir_p("work2");
-	path_of(tree, sizeof(tree), "real");
-	static const char *const links[][2] = {
-	    {"/usr", "usr"}, {"usr/bin", "bin"}, {"usr/lib", "lib"}, {"usr/sbin", "sbin"}};
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s/%s", tree, links[i][1]);
-		assert_int_equal(symlink(links[i][0], p), 0);
 	}
 	path_of(out1, sizeof(out1), "out/real1.img");
 	path_of(out2, sizeof(out2), "out/real2.img");
 	path_of(work, sizeof(work), "work");
-	o.sysroot = tree;
 	o.output = out1;
 	o.tmpdir = work;
-	if (vc_dracut_run(&o, &err) < 0)
+	if (vc_dracut_run(&o, &res, &err) < 0)
 		fail_msg("%s", err.msg);
-	/* Same bytes with another TMPDIR and output name (VC_DRACUT_REAL=2:
-	 * a second run doubles the time). */
+	assert_int_equal(res.method, VC_DRACUT_BWRAP);
+	assert_true(res.from_tree);
+	assert_non_null(strstr(res.version, "059"));
+	/* Same bytes under proot, with another work folder and output name
+	 * (VC_DRACUT_REAL=2: a second run doubles the time). */
 	if (!strcmp(getenv("VC_DRACUT_REAL"), "2")) {
+		mkdir_p("work2");
 		path_of(work, sizeof(work), "work2");
 		o.output = out2;
 		o.tmpdir = work;
-		if (vc_dracut_run(&o, &err) < 0)
+		o.method = VC_DRACUT_PROOT;
+		if (vc_dracut_run(&o, &res, &err) < 0)
 			fail_msg("%s", err.msg);
+		assert_int_equal(res.method, VC_DRACUT_PROOT);
 		snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", out1, out2);
 		assert_int_equal(system(cmd), 0);
 	}
@@ -477,9 +539,9 @@ static void real_dracut(void **state)
 	/* The module asked for is there (lsinitrd lists the cpio). */
 	snprintf(cmd, sizeof(cmd), "lsinitrd '%s' | grep -q ' usr/bin/bash$'", out1);
 	assert_int_equal(system(cmd), 0);
-	/* The sysroot's /var/tmp was not used. */
+	/* The work folder is gone. */
 	char listing[256];
-	list_dir("real/var/tmp", listing, sizeof(listing));
+	list_dir("work", listing, sizeof(listing));
 	assert_string_equal(listing, "");
 }
 

@@ -12,7 +12,8 @@ sbsigntool osslsigncode openssl python3 python3-pefile zstd xz-utils bzip2 lz4 c
 util-linux e2fsprogs systemd-boot-efi binutils linux-image-amd64 qemu-system-x86 ovmf busybox-static
 dracut debootstrap debhelper scdoc lintian man-db efitools faketime dmsetup
 systemd swtpm swtpm-tools libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0 libtss2-tctildr0
-libtss2-tcti-swtpm0"
+libtss2-tcti-swtpm0 bubblewrap proot
+libseccomp-dev"
 case $set_ in
 build) want=$build ;;
 test) want=$test ;;

@@ -1,15 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The boot proof's fixture: a bootable Debian 12 root tree, as a tarball with
-# numeric owners. debootstrap --variant=minbase, then (inside the tree, with
+# The boot proof's fixtures: a bootable Debian 12 (bookworm, the default) or
+# Debian 13 (trixie) root tree, as a tarball with numeric owners. debootstrap --variant=minbase, then (inside the tree, with
 # INITRD=No so no initramfs tool runs) the kernel, dracut, systemd-boot's EFI
 # files and cryptsetup; plus a oneshot unit that prints a marker, `findmnt /`,
 # the verity status of the root device and /proc/cmdline to the serial
 # console, then powers off. Needs root (debootstrap chroots); the mirror is
 # the one this host's apt uses.
-# Usage: make-rootfs.sh OUT.tar
+# Usage: make-rootfs.sh OUT.tar [bookworm|trixie]
 set -eu
 out=$1
+suite=${2:-bookworm}
+case $suite in
+bookworm) extra="" ;;
+# trixie moved the veritysetup generator (which dracut's systemd-veritysetup
+# module needs) from systemd to systemd-cryptsetup
+trixie) extra="systemd-cryptsetup" ;;
+*) echo "make-rootfs.sh: suite '$suite': bookworm or trixie" >&2; exit 2 ;;
+esac
 [ "$(id -u)" = 0 ] || { echo "make-rootfs.sh: needs root (debootstrap)" >&2; exit 77; }
 mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
 [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)
@@ -18,12 +26,12 @@ work=$(mktemp -d "${TMPDIR:-/var/tmp}/vc-rootfs.XXXXXX")
 trap 'umount "$work/root/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
 root=$work/root
 debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,kmod \
-	bookworm "$root" "$mirror" > "$work/debootstrap.log" 2>&1 ||
+	"$suite" "$root" "$mirror" > "$work/debootstrap.log" 2>&1 ||
 	{ tail -n 30 "$work/debootstrap.log" >&2; exit 3; }
 mount -t proc proc "$root/proc"
 chroot "$root" env DEBIAN_FRONTEND=noninteractive INITRD=No apt-get install -y -q \
 	--no-install-recommends dracut-core dracut linux-image-amd64 cryptsetup-bin \
-	systemd-boot-efi > "$work/apt.log" 2>&1 || { tail -n 30 "$work/apt.log" >&2; exit 3; }
+	systemd-boot-efi $extra > "$work/apt.log" 2>&1 || { tail -n 30 "$work/apt.log" >&2; exit 3; }
 umount "$root/proc"
 chroot "$root" apt-get clean
 rm -rf "$root/var/lib/apt/lists/"* "$root/var/cache/"* "$root/var/log/"*

@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vcompose/dracut.h"
 #include "vcompose/error.h"
 #include "vcompose/measure.h"
 #include "vcompose/pe.h"
@@ -55,11 +56,13 @@ struct vc_compose_options {
 	bool sb_enroll; /* also loader/keys/auto/{PK,KEK,db}.auth, secure-boot-enroll force */
 	const char *passphrase; /* for encrypted keys (both); NULL: none. Borrowed. */
 	size_t passphrase_len;
-	const char *stub_path;	     /* systemd-boot stub; NULL: from the tree */
-	const char *sdboot_path;     /* systemd-boot itself; NULL: from the tree */
-	const char *initrd_path;     /* a ready initrd; NULL: the config's, else dracut */
-	const char *const *profiles; /* NULL-terminated --profile names, or NULL */
-	const char *mtree_path;	     /* overlay for the tree, or NULL */
+	const char *stub_path;		     /* systemd-boot stub; NULL: from the tree */
+	const char *sdboot_path;	     /* systemd-boot itself; NULL: from the tree */
+	const char *initrd_path;	     /* a ready initrd; NULL: the config's, else dracut */
+	enum vc_dracut_method dracut_method; /* the tree's (AUTO: bwrap, else proot), or host */
+	const char *cache_dir;		     /* initrd cache (--cache, $VCOMPOSE_CACHE), or NULL */
+	const char *const *profiles;	     /* NULL-terminated --profile names, or NULL */
+	const char *mtree_path;		     /* overlay for the tree, or NULL */
 	/* TPM PCR 11 of the UKI (oem): an RSA key signs the policy (.pcrpkey,
 	 * .pcrsig); the manifest lists the banks' predictions either way. */
 	const char *pcr_key_path;

@@ -137,6 +137,8 @@ struct vc_config_dracut {
 	struct vc_strv add_modules;
 	struct vc_strv omit_modules;
 	struct vc_strv set_modules;
+	/* the config line that named each add_modules / set_modules item */
+	unsigned *add_modules_line, *set_modules_line;
 	char *uki_kernel;
 	bool uefi;
 };

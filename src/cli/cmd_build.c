@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@ static void help(void)
 	    "                      [--defer-signature] [--stub F] [--sdboot F] [--initrd F]\n"
 	    "                      [--profile P] [--mtree F] [--pcr-key K] [--pcr-bank B]\n"
 	    "                      [--pcr-phase P] [--sb-key K --sb-cert C [--sb-enroll]]\n"
+	    "                      [--dracut tree|bwrap|proot|host] [--cache DIR]\n"
 	    "                      [--compress ALG[,level=N]] [--pcluster-size N]\n"
 	    "                      [--erofs-features F,...] [--erofs-target KVER]\n"
 	    "                      [--passphrase-file F | --passphrase-env VAR] [--progress M] "
@@ -48,6 +50,12 @@ static void help(void)
 	    "  --stub F              systemd-boot stub (default: the tree's)\n"
 	    "  --sdboot F            systemd-boot for the ESP (default: the tree's)\n"
 	    "  --initrd F            a ready initrd (default: the config's, else dracut)\n"
+	    "  --dracut M            which dracut makes the initrd: host (default: the host's,\n"
+	    "                        with the tree as sysroot), tree (the tree's, in the tree:\n"
+	    "                        bwrap, else proot; its initrds do not boot yet), bwrap,\n"
+	    "                        proot\n"
+	    "  --cache DIR           reuse initrds made from the same tree, config and dracut\n"
+	    "                        (default: $VCOMPOSE_CACHE); the bytes are the same\n"
 	    "  --profile P           select a KIWI profile (repeatable)\n"
 	    "  --mtree F             ownership/mode/device overlay for the tree\n"
 	    "  --compress C          EROFS compression over the config's erofscompression\n"
@@ -194,7 +202,9 @@ int cmd_build(int argc, char **argv)
 		O_COMPRESS,
 		O_PCLUSTER,
 		O_FEATURES,
-		O_TARGET
+		O_TARGET,
+		O_DRACUT,
+		O_CACHE
 	};
 	static const struct option opts[] = {
 	    {"root", required_argument, NULL, O_ROOT},
@@ -224,15 +234,20 @@ int cmd_build(int argc, char **argv)
 	    {"sb-enroll", no_argument, NULL, O_SB_ENROLL},
 	    {"passphrase-file", required_argument, NULL, O_PASS_FILE},
 	    {"passphrase-env", required_argument, NULL, O_PASS_ENV},
+	    {"dracut", required_argument, NULL, O_DRACUT},
+	    {"cache", required_argument, NULL, O_CACHE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
 	};
-	struct vc_compose_options o = {.note = print_note,
-				       .error = print_error,
-				       .progress = print_progress,
-				       .counters = &counters};
+	struct vc_compose_options o = {
+	    .note = print_note,
+	    .error = print_error,
+	    .progress = print_progress,
+	    .counters = &counters,
+	    .dracut_method = VC_DRACUT_HOST, /* until the tree's initrds boot */
+	};
 	int pmode = -1; /* auto: a terminal redraws; -v on a log gets plain lines */
 	bool json = false;
 	struct vc_compose_result res;
@@ -301,6 +316,11 @@ int cmd_build(int argc, char **argv)
 		case O_SB_ENROLL: o.sb_enroll = true; break;
 		case O_PASS_FILE: pass_file = optarg; break;
 		case O_PASS_ENV: pass_env = optarg; break;
+		case O_CACHE: o.cache_dir = optarg; break;
+		case O_DRACUT:
+			if (vc_dracut_method_parse(optarg, &o.dracut_method, &err) < 0)
+				return cli_usage("build", "--%s", err.msg);
+			break;
 		case 'h': help(); return VC_EXIT_OK;
 		case 'q': cli_verbosity = -1; break;
 		case 'v': cli_verbosity = 1; break;
@@ -327,6 +347,13 @@ int cmd_build(int argc, char **argv)
 		return cli_fail("build", &err);
 	if (n_profiles)
 		o.profiles = profiles;
+	if (!o.cache_dir && getenv("VCOMPOSE_CACHE") && *getenv("VCOMPOSE_CACHE"))
+		o.cache_dir = getenv("VCOMPOSE_CACHE");
+	struct stat cst;
+	if (o.cache_dir && (stat(o.cache_dir, &cst) < 0 || !S_ISDIR(cst.st_mode))) {
+		fprintf(stderr, "vcompose build: --cache %s: not a folder\n", o.cache_dir);
+		return VC_EXIT_ENV;
+	}
 	if (cli_epoch(epoch, &o.epoch, &o.have_epoch, &err) < 0)
 		return cli_fail("build", &err);
 	if (cli_passphrase(pass_file, pass_env, &pass, &err) < 0)

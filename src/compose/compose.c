@@ -567,8 +567,11 @@ static int stage_boot_inputs(struct cx *c, struct vc_error *err)
 	if (initrd) {
 		r = vc_uki_blob_load(initrd, BOOT_FILE_MAX, &c->initrd, err);
 	} else if (c->cfg->initrd == VC_CONFIG_INITRD_DRACUT) {
-		progress(c, "dracut for kernel %s", c->kver);
-		r = compose_dracut(c, err);
+		/* with the ESP's size given, nothing waits for the initrd until
+		 * the ESP is planned: dracut runs beside EROFS and verity */
+		progress(c, "dracut for kernel %s%s", c->kver,
+			 c->cfg->efipart_mib ? " (beside EROFS and verity)" : "");
+		r = compose_dracut(c, c->cfg->efipart_mib != 0, err);
 	}
 	return r;
 }
@@ -1412,6 +1415,22 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	}
 	if (c->sb_key)
 		manifest_sb(c, &j);
+	if (c->initrd.data) {
+		/* which dracut made the initrd, and how it ran */
+		vc_json_key(&j, "initrd");
+		vc_json_begin_object(&j);
+		vc_json_key(&j, "source");
+		vc_json_string(&j, c->dracut.version[0] ? "dracut" : "file");
+		if (c->dracut.version[0]) {
+			vc_json_key(&j, "dracut");
+			vc_json_string(&j, c->dracut.from_tree ? "tree" : "host");
+			vc_json_key(&j, "dracut_version");
+			vc_json_string(&j, c->dracut.version);
+			vc_json_key(&j, "method");
+			vc_json_string(&j, vc_dracut_method_name(c->dracut.method));
+		}
+		vc_json_end_object(&j);
+	}
 	vc_json_key(&j, "disk");
 	vc_json_begin_object(&j);
 	vc_json_key(&j, "file");
@@ -1493,6 +1512,9 @@ static int commit_all(struct cx *c, struct vc_error *err)
 
 static void cx_fini(struct cx *c)
 {
+	struct vc_error e = {0};
+
+	compose_dracut_wait(c, &e); /* a thread still running (an early error) */
 	vc_xmlcfg_free(c->cfg);
 	vc_tree_free(c->tree);
 	vc_pool_free(c->pool);
@@ -1540,13 +1562,28 @@ int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret
 		r = stage_sb_key(c, err);
 	if (r == 0 && c->cfg->image == VC_CONFIG_IMAGE_OEM) {
 		r = stage_boot_inputs(c, err);
-		if (r == 0)
+		if (r == 0 && c->dracut_started) {
+			/* planned after dracut; the root's offset needs only this */
+			c->esp_off = MIB;
+			c->esp_size = c->cfg->efipart_mib * MIB;
+		} else if (r == 0) {
 			r = stage_plan_esp(c, err);
+		}
 	}
 	if (r == 0)
 		r = stage_erofs(c, err);
 	if (r == 0)
 		r = stage_verity(c, err);
+	if (c->dracut_started) {
+		/* dracut comes before EROFS in the pipeline: its error first */
+		struct vc_error de = {0};
+		if (compose_dracut_wait(c, &de) < 0) {
+			*err = de;
+			r = de.code;
+		} else if (r == 0) {
+			r = stage_plan_esp(c, err);
+		}
+	}
 	if (r == 0)
 		r = stage_sign(c, err);
 	if (r == 0)

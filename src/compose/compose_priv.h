@@ -3,9 +3,11 @@
 #ifndef VC_COMPOSE_PRIV_H
 #define VC_COMPOSE_PRIV_H
 
+#include <pthread.h>
 #include <stdarg.h>
 
 #include "vcompose/compose.h"
+#include "vcompose/dracut.h"
 #include "vcompose/gpt.h"
 #include "vcompose/pe.h"
 #include "vcompose/sign.h"
@@ -40,6 +42,19 @@ struct xpart {
 	uint64_t off, size; /* bytes from the start of the disk */
 };
 
+/* Items a stage adds to dracut's command (borrowed, static strings). */
+enum compose_dracut_kind {
+	COMPOSE_DRACUT_MODULE,	/* --add: a dracut module of the tree */
+	COMPOSE_DRACUT_DRIVER,	/* --add-drivers: a kernel module */
+	COMPOSE_DRACUT_INSTALL, /* --install: a file of the tree */
+	COMPOSE_DRACUT_KINDS
+};
+#define COMPOSE_DRACUT_NEED_MAX 32
+struct compose_dracut_list {
+	const char *v[COMPOSE_DRACUT_NEED_MAX];
+	size_t n;
+};
+
 struct cx {
 	const struct vc_compose_options *o;
 	const struct arch *arch;      /* the target */
@@ -61,7 +76,19 @@ struct cx {
 	struct vc_compose_pcr pcr; /* its PCR 11 prediction */
 	struct vc_uki_blob uki_blob, loader_blob;
 	struct vc_buf loader_conf;
-	struct vc_buf dracut_log; /* kept as NAME.dracut.log */
+	struct vc_buf dracut_log;	/* kept as NAME.dracut.log */
+	struct vc_dracut_result dracut; /* what made the initrd (when dracut ran) */
+	bool initrd_cached;		/* it came from --cache */
+	/* What the layout adds to dracut's lists (compose_dracut_need), and a
+	 * folder of extra files for the initrd ("" = none; at "/" inside). */
+	struct compose_dracut_list dracut_need[COMPOSE_DRACUT_KINDS];
+	char dracut_include[4096];
+	/* dracut on its own thread while EROFS and verity are written (the
+	 * ESP's size is known from efipartsize): compose_dracut_wait() joins */
+	pthread_t dracut_thread;
+	bool dracut_started;
+	int dracut_r;
+	struct vc_error dracut_err;
 
 	/* layout, bytes from the start of the disk */
 	uint64_t esp_off, esp_size;
@@ -110,7 +137,19 @@ int parts_place(struct cx *c, uint64_t start, struct vc_error *err);
 int parts_write(struct cx *c, struct vc_error *err);
 int parts_gpt(struct cx *c, struct vc_gpt *g, struct vc_error *err);
 
-/* Builds the initrd with dracut into c->initrd (compose_dracut.c). */
-int compose_dracut(struct cx *c, struct vc_error *err);
+/* Builds the initrd with dracut into c->initrd (compose_dracut.c): checks
+ * the config's modules against the tree and adds what the layout needs,
+ * then runs dracut, here or (background) on a thread of its own; then
+ * compose_dracut_wait() gives its result (0 when none was started). */
+int compose_dracut(struct cx *c, bool background, struct vc_error *err);
+int compose_dracut_wait(struct cx *c, struct vc_error *err);
+
+/* Asks for a dracut module, kernel driver or file in the initrd, on top of
+ * the config's (once each; name is borrowed for the composition). A stage
+ * that needs something in the initrd (overlayroot: its module and units)
+ * calls this before compose_dracut() runs, and may put files in a folder
+ * named by c->dracut_include (added to the initrd at "/"). */
+int compose_dracut_need(struct cx *c, enum compose_dracut_kind kind, const char *name,
+			struct vc_error *err);
 
 #endif

@@ -3,7 +3,10 @@
  * when the tree came from an archive), as an unprivileged user: folders,
  * regular files, symlinks and hardlinks; devices, fifos and sockets are left
  * out; modes are kept but the owner can always read (and enter and write
- * folders); ownership is not (a non-root user cannot chown). */
+ * folders); ownership is not (a non-root user cannot chown). Modification
+ * times are the tree's (clamped to SOURCE_DATE_EPOCH when it is set): tools
+ * copy them (dracut --reproducible keeps those older than its own files),
+ * so the extraction time must not show. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -11,13 +14,24 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tree_priv.h"
 
+/* atime and mtime, both the node's mtime */
+static const struct timespec *times_of(const struct vc_node *n, struct timespec ts[2])
+{
+	ts[0].tv_sec = (time_t)n->mtime;
+	ts[0].tv_nsec = (long)n->mtime_nsec;
+	ts[1] = ts[0];
+	return ts;
+}
+
 static int copy_file(const struct vc_tree *t, const struct vc_node *n, const char *path,
 		     uint8_t *buf, size_t cap, struct vc_error *err)
 {
+	struct timespec ts[2];
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	int r = 0;
 
@@ -38,6 +52,8 @@ static int copy_file(const struct vc_tree *t, const struct vc_node *n, const cha
 	}
 	if (r == 0 && fchmod(fd, (n->mode & 07777) | 0400) < 0)
 		r = vc_errorf_errno(err, VC_EIO, errno, "%s: chmod", path);
+	if (r == 0 && futimens(fd, times_of(n, ts)) < 0)
+		r = vc_errorf_errno(err, VC_EIO, errno, "%s: set times", path);
 	if (close(fd) < 0 && r == 0)
 		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
 	return r;
@@ -106,6 +122,7 @@ int vc_tree_extract_node(const struct vc_tree *t, const struct vc_node *top, con
 	char *path = NULL, *first = NULL;
 	const struct vc_node **nodes = NULL;
 	size_t n_nodes = 0;
+	struct timespec ts[2];
 	int r = 0;
 
 	if (!buf)
@@ -143,6 +160,9 @@ int vc_tree_extract_node(const struct vc_tree *t, const struct vc_node *top, con
 		case VC_NODE_SYMLINK:
 			if (symlink(n->target, path) < 0)
 				r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
+			else if (utimensat(AT_FDCWD, path, times_of(n, ts), AT_SYMLINK_NOFOLLOW) <
+				 0)
+				r = vc_errorf_errno(err, VC_EIO, errno, "%s: set times", path);
 			break;
 		default: break; /* devices, fifos, sockets: not needed by tools */
 		}
@@ -161,6 +181,8 @@ int vc_tree_extract_node(const struct vc_tree *t, const struct vc_node *top, con
 		}
 		if (chmod(path, (n->mode & 07777) | 0700) < 0)
 			r = vc_errorf_errno(err, VC_EIO, errno, "%s: chmod", path);
+		else if (utimensat(AT_FDCWD, path, times_of(n, ts), 0) < 0)
+			r = vc_errorf_errno(err, VC_EIO, errno, "%s: set times", path);
 	}
 	free(nodes);
 	free(path);

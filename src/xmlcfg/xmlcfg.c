@@ -26,6 +26,24 @@ static long line_of(const xmlNode *n)
 	return n ? xmlGetLineNo(n) : 0;
 }
 
+/* lines[i] = line for the items of list added since *lines was last grown
+ * (dracut module lists: their errors name the line) */
+static int note_lines(unsigned **lines, const struct vc_strv *list, size_t before, long line,
+		      struct vc_error *err)
+{
+	unsigned *v;
+
+	if (list->n == before)
+		return 0;
+	v = realloc(*lines, list->n * sizeof(*v));
+	if (!v)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	for (size_t i = before; i < list->n; i++)
+		v[i] = (unsigned)line;
+	*lines = v;
+	return 0;
+}
+
 static const char *elem_name(const xmlNode *n)
 {
 	return (const char *)n->name;
@@ -445,11 +463,15 @@ static int parse_dracut_ours(struct xc_ctx *c, xmlNode *d)
 			if (!r)
 				r = split_list(c, k, "names", ok_name, "driver name", out);
 		} else if (xc_is(k, "add") || xc_is(k, "omit")) {
+			size_t before = dr->add_modules.n;
 			r = xc_check_attrs(c, k, modules, NULL, NULL);
 			if (!r)
 				r = split_list(c, k, "modules", ok_name, "dracut module name",
 					       xc_is(k, "add") ? &dr->add_modules
 							       : &dr->omit_modules);
+			if (!r)
+				r = note_lines(&dr->add_modules_line, &dr->add_modules, before,
+					       xc_line(c, k, "modules"), c->err);
 		} else if (xc_is(k, "uki")) {
 			if (seen_uki)
 				return xc_fail(c, k, NULL, VC_EINVAL, "given twice");
@@ -613,6 +635,7 @@ int xc_parse_initrd(struct xc_ctx *c, xmlNode *i)
 			return xc_fail(c, k, NULL, VC_EINVAL,
 				       "needs a module or a driver attribute");
 		int r = 0;
+		size_t before_add = dr->add_modules.n, before_set = dr->set_modules.n;
 		if (!strcmp(action, "add")) {
 			if (m)
 				r = xc_strv_add_unique(&dr->add_modules, m, c->err);
@@ -629,6 +652,12 @@ int xc_parse_initrd(struct xc_ctx *c, xmlNode *i)
 					       "<initrd action=\"set\"> lists modules only");
 			r = xc_strv_add_unique(&dr->set_modules, m, c->err);
 		}
+		if (!r)
+			r = note_lines(&dr->add_modules_line, &dr->add_modules, before_add,
+				       xc_line(c, k, "module"), c->err);
+		if (!r)
+			r = note_lines(&dr->set_modules_line, &dr->set_modules, before_set,
+				       xc_line(c, k, "module"), c->err);
 		if (r < 0)
 			return xc_prefix(c, k, NULL);
 	}
@@ -1136,6 +1165,8 @@ void vc_xmlcfg_free(struct vc_config *cfg)
 	xc_strv_free(&cfg->dracut.add_modules);
 	xc_strv_free(&cfg->dracut.omit_modules);
 	xc_strv_free(&cfg->dracut.set_modules);
+	free(cfg->dracut.add_modules_line);
+	free(cfg->dracut.set_modules_line);
 	free(cfg->dracut.uki_kernel);
 	for (size_t i = 0; i < cfg->n_parts; i++) {
 		free(cfg->parts[i].name);
