@@ -111,25 +111,54 @@ printf '\001' | dd of=bad.p7s bs=1 seek=300 conv=notrunc 2>/dev/null
 expect_exit 1 "does not verify" sign verify --cert rsa2048.crt --roothash $RH --p7s bad.p7s
 expect_exit 1 "not a PKCS#7" sign verify --cert rsa2048.crt --roothash $RH --p7s rh.txt
 
-head -c 65536 /dev/urandom > out/disk.img
-dd if=/dev/zero of=out/disk.img bs=4096 seek=4 count=4 conv=notrunc 2>/dev/null
-cp out/disk.img before.img
-[ -z "$VC_RUN" ] || chown nobody:nogroup out/disk.img
-vc sign join out/disk.img --offset 16384 --size 16384 --roothash $RH --p7s out/dps.p7s \
-	--cert p256.crt
-cmp -n 16384 out/disk.img before.img || fail "join changed bytes before the region"
-cmp -i 32768 out/disk.img before.img || fail "join changed bytes after the region"
-dd if=out/disk.img bs=4096 skip=4 count=4 2>/dev/null > region.bin
-head -c 4096 region.bin | cmp - out/dps.bin || fail "joined blob differs"
-[ "$(tail -c 12288 region.bin | tr -d '\0' | wc -c)" = 0 ] || fail "region not NUL-padded"
-expect_exit 1 "not reserved" sign join out/disk.img --offset 0 --size 4096 --dps out/dps.bin
-cmp -n 4096 out/disk.img before.img || fail "refused join wrote anyway"
-expect_exit 1 "not a DPS" sign join out/disk.img --offset 16384 --size 4096 --dps out/rsa2048.p7s
-{ printf '\060'; head -c 3999 /dev/zero; } > big.p7s
-expect_exit 1 "needs 8192 bytes" sign join out/disk.img --offset 16384 --size 4096 --p7s big.p7s \
-	--roothash $RH
-expect_exit 1 "not inside" sign join out/disk.img --offset 61440 --size 8192 --dps out/dps.bin
-vc sign join out/disk.img --offset 16384 --size 16384 --dps out/dps.bin --force
+# join: a build with --defer-signature, signed elsewhere, joined back. The
+# signature partition is found from the GPT (DPS type, the root hash's
+# partition UUIDs); nothing outside it changes (issue 15, item 1).
+scratch dd
+SOURCE_DATE_EPOCH=1700000000 vc build "$VC_SOURCE_DIR/examples/minimal/config.xml" \
+	--root "$VC_SOURCE_DIR/examples/minimal/root" -o dd --defer-signature -q
+img=dd/minimal.raw
+DRH=$(cat dd/minimal.roothash)
+vc sign roothash --key p256.key --cert p256.crt --roothash-file dd/minimal.roothash -o out/d.p7s \
+	--dps out/d.dps
+cp $img before.img
+sig=$(sfdisk --json $img | $PY -c '
+import json, sys
+for p in json.load(sys.stdin)["partitiontable"]["partitions"]:
+    if p["type"] == "41092B05-9FC8-4523-994F-2DEF0408B176": print(p["start"] * 512, p["size"] * 512)')
+[ -n "$sig" ] || fail "no root-verity-sig partition in the deferred build"
+set -- $sig
+soff=$1 ssize=$2
+# a region that is not the signature partition: refused, nothing written
+expect_exit 1 "is not the signature partition" sign join $img --offset 4096 --size 4096 \
+	--dps out/d.dps
+expect_exit 1 "is not the signature partition" sign join $img --offset $soff --size 4096 \
+	--dps out/d.dps
+# a signature for another root hash finds no partition
+vc sign roothash --key p256.key --cert p256.crt --roothash $RH -o out/o.p7s --dps out/o.dps
+expect_exit 1 "not the image of this root hash" sign join $img --dps out/o.dps
+cmp $img before.img || fail "a refused join wrote into the image"
+vc sign join $img --roothash-file dd/minimal.roothash --p7s out/d.p7s --cert p256.crt -q
+cmp -n $soff $img before.img || fail "join changed bytes before the signature partition"
+cmp -i $((soff + ssize)) $img before.img || fail "join changed bytes after the signature partition"
+dd if=$img bs=4096 skip=$((soff / 4096)) count=$((ssize / 4096)) 2>/dev/null > region.bin
+head -c "$(stat -c %s out/d.dps)" region.bin | cmp - out/d.dps || fail "joined blob differs"
+[ "$(tail -c +4097 region.bin | tr -d '\0' | wc -c)" = 0 ] || fail "region not NUL-padded"
+sfdisk -V $img >/dev/null || fail "sfdisk -V refuses the joined image"
+vc verify $img --cert p256.crt >/dev/null || fail "vcompose verify refuses the joined image"
+expect_exit 1 "is not empty" sign join $img --dps out/d.dps
+vc sign join $img --dps out/d.dps --force --json | grep -q '"partition": 3' ||
+	fail "join --json does not name partition 3"
+# without a GPT: only the whole file, as the signature partition itself
+head -c 65536 /dev/zero > out/sig.part
+[ -z "$VC_RUN" ] || chown nobody:nogroup out/sig.part
+expect_exit 1 "no GPT" sign join out/sig.part --dps out/d.dps
+expect_exit 1 "must be the signature partition itself" sign join out/sig.part --offset 16384 \
+	--size 16384 --dps out/d.dps
+{ printf '\060'; head -c 70000 /dev/zero; } > big.p7s
+expect_exit 1 "needs" sign join out/sig.part --offset 0 --size 65536 --p7s big.p7s --roothash $RH
+vc sign join out/sig.part --offset 0 --size 65536 --dps out/d.dps
+head -c "$(stat -c %s out/d.dps)" out/sig.part | cmp - out/d.dps || fail "bare join differs"
 
 # encrypted keys: PKCS#8 (PBES2, AES-256) and traditional PEM
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -aes256 -pass pass:s3cret \

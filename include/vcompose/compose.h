@@ -134,4 +134,31 @@ int vc_compose_pcr_json(const struct vc_compose_pcr *p, struct vc_json *j, struc
 int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret,
 	       struct vc_error *err);
 
+/* Deferred signing, last step (src/compose/join.c): writes a DPS signature
+ * blob into the image's signature partition, found from the GPT: the
+ * root/usr partition whose UUID is the first 128 bits of the blob's rootHash,
+ * its -verity partition (if any) with the last 128 bits, and the one
+ * -verity-sig partition of the same architecture. That partition must be all
+ * zeros (or force); nothing else in the image changes. Without a GPT the
+ * image must be the signature partition itself (offset 0, the whole file).
+ * With a GPT, a given region must equal the partition found. */
+#define VC_JOIN_ALIGN 4096
+struct vc_join_options {
+	const char *image;
+	const uint8_t *dps; /* the blob, JSON (its NUL padding may follow) */
+	size_t dps_len;
+	bool have_region; /* --offset/--size given */
+	uint64_t offset, size;
+	bool force; /* overwrite a region that is not all zeros */
+};
+struct vc_join_result {
+	uint64_t offset, size;
+	unsigned partition; /* 1-based GPT entry; 0 without a GPT */
+};
+int vc_compose_join(const struct vc_join_options *o, struct vc_join_result *ret,
+		    struct vc_error *err);
+/* The "rootHash" of a DPS signature blob (32 to 64 bytes). */
+int vc_join_roothash(const uint8_t *dps, size_t len, uint8_t ret[64], size_t *ret_len,
+		     struct vc_error *err);
+
 #endif

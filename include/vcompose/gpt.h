@@ -122,6 +122,11 @@ const char *vc_gpt_type_name(const uint8_t type[16]);
  * side of a verity pair), and for the verity hash types (the "last" side). */
 bool vc_gpt_type_is_verity_data(const uint8_t type[16]);
 bool vc_gpt_type_is_verity_hash(const uint8_t type[16]);
+/* True for the root-verity-sig/usr-verity-sig types of any architecture. */
+bool vc_gpt_type_is_verity_sig(const uint8_t type[16]);
+/* The sibling of a root/usr data type of the same architecture: kind 1 its
+ * -verity hash type, 2 its -verity-sig type. False for other types. */
+bool vc_gpt_type_verity_sibling(const uint8_t data_type[16], int kind, uint8_t ret_type[16]);
 
 /* The partition UUIDs the DPS asks for on a verity pair: the data partition's
  * is the first 16 bytes of the root hash, the hash partition's the last 16,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli_priv.h"
+#include "vcompose/compose.h"
 #include "vcompose/sha256.h"
 #include "vcompose/sign.h"
 #include "vcompose/sink.h"
@@ -26,7 +27,7 @@ static const char usage_text[] =
     "                   [--json]\n"
     "  vcompose sign dps (--roothash HEX | --roothash-file F) --p7s F [--cert C]\n"
     "                    -o OUT [--json]\n"
-    "  vcompose sign join IMAGE --offset N --size N (--dps F |\n"
+    "  vcompose sign join IMAGE [--offset N --size N] (--dps F |\n"
     "                    (--roothash HEX | --roothash-file F) --p7s F [--cert C])\n"
     "                    [--force] [--json]\n"
     "  vcompose sign verify --cert C (--roothash HEX | --roothash-file F) --p7s F\n"
@@ -42,8 +43,10 @@ static const char usage_text[] =
     "          signature equals sbsign's made at that time byte for byte.\n"
     "dps       the DPS verity signature partition content from a .p7s made\n"
     "          elsewhere (deferred signing).\n"
-    "join      writes a DPS signature partition into IMAGE at --offset, in a\n"
-    "          reserved (all-zero) region of --size bytes; nothing else changes.\n"
+    "join      writes a DPS signature into IMAGE's root-verity-sig partition, found\n"
+    "          from the GPT by type and the root hash's partition UUIDs; it must be\n"
+    "          all zeros (else --force); nothing else changes. --offset/--size only\n"
+    "          for a file without a GPT that is the signature partition itself.\n"
     "          dps and join check a --p7s against --cert before using it.\n"
     "verify    checks a root-hash .p7s (ours, openssl's, an HSM's) against --cert.\n"
     "\n"
@@ -491,36 +494,36 @@ static int cmd_verify_p7s(const struct args *a)
 	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
 }
 
-/* Deferred signing, last step: the reserved region must exist, be large
- * enough and hold only zeros (or --force); one pwrite of exactly --size
- * bytes then fills it, and nothing else in IMAGE changes. */
+/* Deferred signing, last step: the blob goes into the image's signature
+ * partition, found from the GPT (vc_compose_join). */
 static int cmd_join(const struct args *a)
 {
 	const char *cmd = "sign join";
 	struct vc_error err = {0};
-	struct vc_buf dps = {0}, old = {0};
+	struct vc_buf dps = {0};
+	struct vc_join_options o = {.image = a->input, .force = a->force};
+	struct vc_join_result res = {0};
 	struct vc_json j;
-	uint64_t off, size;
-	struct stat st;
-	int fd = -1, r;
+	int r;
 
-	if ((r = need(cmd, a->input, "IMAGE")) || (r = need(cmd, a->offset, "--offset")) ||
-	    (r = need(cmd, a->size, "--size")))
+	if ((r = need(cmd, a->input, "IMAGE")))
 		return r;
+	if (!a->offset != !a->size)
+		return cli_usage(cmd, "give both --offset and --size, or neither");
 	if (!a->dps == !a->p7s)
 		return cli_usage(cmd, "give either --dps, or --p7s with the root hash");
 	if (a->p7s && !a->roothash == !a->roothash_file)
 		return cli_usage(cmd, "give exactly one of --roothash and --roothash-file");
-	if (vc_parse_u64(a->offset, true, &off, &err) < 0 ||
-	    vc_parse_u64(a->size, true, &size, &err) < 0)
-		return cli_usage(cmd, "%s", err.msg);
-	if (size == 0 || size % VC_SIGN_DPS_ALIGN || size > (64u << 20))
-		return cli_usage(cmd, "--size %s: a multiple of 4096 up to 64 MiB expected",
-				 a->size);
+	if (a->offset) {
+		if (vc_parse_u64(a->offset, true, &o.offset, &err) < 0 ||
+		    vc_parse_u64(a->size, true, &o.size, &err) < 0)
+			return cli_usage(cmd, "%s", err.msg);
+		o.have_region = true;
+	}
 	vc_json_init(&j, 2);
 	if (a->dps) {
-		r = vc_read_file(a->dps, size, &dps, &err);
-		if (r == 0 && (dps.len == 0 || dps.len % VC_SIGN_DPS_ALIGN || dps.data[0] != '{'))
+		r = vc_read_file(a->dps, 64u << 20, &dps, &err);
+		if (r == 0 && (dps.len == 0 || dps.len % VC_JOIN_ALIGN || dps.data[0] != '{'))
 			r = vc_errorf(&err, VC_EINVAL,
 				      "%s: not a DPS signature partition (JSON padded to 4096)",
 				      a->dps);
@@ -529,74 +532,31 @@ static int cmd_join(const struct args *a)
 	}
 	if (r < 0)
 		goto out;
-	if (dps.len > size) {
-		r = vc_errorf(&err, VC_ERANGE,
-			      "%s: the signature needs %zu bytes, the region "
-			      "has %llu",
-			      a->input, dps.len, (unsigned long long)size);
-		goto out;
-	}
-	fd = open(a->input, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		r = vc_errorf_errno(&err, VC_EIO, errno, "%s", a->input);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || off > (uint64_t)st.st_size ||
-	    size > (uint64_t)st.st_size - off) {
-		r = vc_errorf(&err, VC_EINVAL,
-			      "%s: region %llu+%llu is not inside the image "
-			      "(%lld bytes)",
-			      a->input, (unsigned long long)off, (unsigned long long)size,
-			      (long long)st.st_size);
-		goto out;
-	}
-	if (!vc_buf_grow(&old, size, &err)) {
-		r = VC_ENOMEM;
-		goto out;
-	}
-	if (pread(fd, old.data, size, (off_t)off) != (ssize_t)size) {
-		r = vc_errorf_errno(&err, VC_EIO, errno, "%s: read at %llu", a->input,
-				    (unsigned long long)off);
-		goto out;
-	}
-	if (!a->force) {
-		for (size_t i = 0; i < size; i++)
-			if (old.data[i]) {
-				r = vc_errorf(&err, VC_EINVAL,
-					      "%s: region at %llu is not reserved (byte %zu is "
-					      "not zero); --force overwrites it",
-					      a->input, (unsigned long long)off, i);
-				goto out;
-			}
-	}
-	/* Pad to the whole region (the blob is already NUL-padded). */
-	if (!vc_buf_grow(&dps, size - dps.len, &err)) {
-		r = VC_ENOMEM;
-		goto out;
-	}
-	struct vc_fd_sink img;
-
-	vc_fd_sink_init(&img, fd, a->input);
-	r = vc_sink_pwrite(&img.sink, dps.data, (size_t)size, off, &err);
+	o.dps = dps.data;
+	o.dps_len = dps.len;
+	r = vc_compose_join(&o, &res, &err);
 	if (r < 0)
 		goto out;
 	if (a->json) {
 		vc_json_begin_document(&j, "sign-join");
 		vc_json_key(&j, "image");
 		vc_json_string(&j, a->input);
+		vc_json_key(&j, "partition");
+		vc_json_uint(&j, res.partition);
 		vc_json_key(&j, "offset");
-		vc_json_uint(&j, off);
+		vc_json_uint(&j, res.offset);
 		vc_json_key(&j, "size");
-		vc_json_uint(&j, size);
+		vc_json_uint(&j, res.size);
 		vc_json_end_object(&j);
 		r = print_json(&j, &err);
+	} else if (cli_verbosity >= 0) {
+		printf("%s: signature written to partition %u (offset %llu, %llu bytes)\n",
+		       a->input, res.partition, (unsigned long long)res.offset,
+		       (unsigned long long)res.size);
 	}
 out:
-	if (fd >= 0)
-		close(fd);
 	vc_json_fini(&j);
 	vc_buf_fini(&dps);
-	vc_buf_fini(&old);
 	return r < 0 ? cli_fail(cmd, &err) : VC_EXIT_OK;
 }
 

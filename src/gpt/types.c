@@ -242,3 +242,21 @@ bool vc_gpt_type_is_verity_hash(const uint8_t type[16])
 	int t = find_type(type);
 	return t >= 100 && ((t - 100) % 6 == 2 || (t - 100) % 6 == 3);
 }
+
+bool vc_gpt_type_is_verity_sig(const uint8_t type[16])
+{
+	int t = find_type(type);
+	return t >= 100 && (t - 100) % 6 >= 4;
+}
+
+bool vc_gpt_type_verity_sibling(const uint8_t data_type[16], int kind, uint8_t ret_type[16])
+{
+	int t = find_type(data_type);
+
+	if (t < 100 || (t - 100) % 6 >= 2 || kind < 0 || kind > 2)
+		return false;
+	t -= 100;
+	/* kind 0: the data type itself, 1: its -verity, 2: its -verity-sig */
+	guid_parse_const(arches[t / 6].guid[t % 6 + 2 * kind], ret_type);
+	return true;
+}
