@@ -86,5 +86,15 @@ head -c $(($(wc -c < fwd.tar.zst) / 2)) fwd.tar.zst > cut.tar.zst
 expect_exit 1 "cut.tar.zst" tree --dump --tar cut.tar.zst
 expect_exit 3 "missing.tar" tree --dump --tar missing.tar
 expect_exit 2 "exactly one of --root" tree --dump
+# --tar of a FIFO is one stream, read once (issue 15, item 4): the writer
+# starts after vcompose opened it, and a cpio works the same way
+mkfifo stream.fifo
+chmod 666 stream.fifo
+(sleep 1; cat fwd.tar > stream.fifo) &
+timeout 60 $VC_RUN "$VCOMPOSE" tree --dump --tar stream.fifo > fifo.dump || fail "--tar FIFO"
+wait
+diff fwd.dump fifo.dump || fail "folder and tar through a FIFO differ"
+(cd fwd && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > fwd.cpio
+vc tree --dump --tar fwd.cpio > /dev/null || fail "a cpio archive is refused"
 expect_exit 2 "expected keep or root" tree --dump --root fwd --owner nobody
 echo ok

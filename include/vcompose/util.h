@@ -29,6 +29,19 @@ int vc_buf_appendf(struct vc_buf *b, struct vc_error *err, const char *fmt, ...)
 /* Makes room for len more bytes, zero-filled, and returns a pointer to them. */
 uint8_t *vc_buf_grow(struct vc_buf *b, size_t len, struct vc_error *err);
 
+/* Opens an input file without ever blocking: O_NONBLOCK (a FIFO or a
+ * device would hang open()), fstat, then a refusal naming the type ("a FIFO",
+ * "a folder", ...) unless it is a regular file (or, with VC_OPEN_BLOCK, a
+ * block device; with VC_OPEN_STREAM, a FIFO or character device, which is
+ * then waited on for data). O_NONBLOCK is cleared before returning. flags:
+ * O_RDONLY or O_RDWR, plus the VC_OPEN_* bits. Returns the descriptor, or a
+ * negative VC_E* code with err set; *ret_mode (may be NULL) gets st_mode. */
+#define VC_OPEN_BLOCK  (1 << 28)
+#define VC_OPEN_STREAM (1 << 29)
+int vc_open_input(const char *path, int flags, unsigned *ret_mode, struct vc_error *err);
+/* "a FIFO", "a folder", "a socket", ... for an st_mode. */
+const char *vc_file_kind(unsigned mode);
+
 /* Reads a whole regular file of at most max bytes into out (appended; a
  * NUL follows, not counted). Errors name the path. */
 int vc_read_file(const char *path, size_t max, struct vc_buf *out, struct vc_error *err);

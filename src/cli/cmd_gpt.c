@@ -168,9 +168,9 @@ static int copy_file(const char *path, const struct vc_sink *w, uint64_t size, s
 
 	if (!buf)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = vc_open_input(path, O_RDONLY | VC_OPEN_BLOCK, NULL, err);
 	if (fd < 0) {
-		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
+		r = fd;
 		goto out;
 	}
 	while (off < size) {
@@ -381,7 +381,8 @@ int cmd_gpt(int argc, char **argv)
 				goto out;
 			}
 			if (!S_ISREG(st.st_mode)) {
-				vc_errorf(&err, VC_EINVAL, "%s: not a regular file", args[i].file);
+				vc_errorf(&err, VC_EINVAL, "%s: not a regular file but %s",
+					  args[i].file, vc_file_kind(st.st_mode));
 				ret = cli_fail("gpt", &err);
 				goto out;
 			}

@@ -320,10 +320,9 @@ static int map_file(const char *path, const uint8_t **ret, size_t *ret_len, stru
 	struct stat st;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = vc_open_input(path, O_RDONLY, NULL, err);
 	if (fd < 0)
-		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s",
-				       path);
+		return fd;
 	if (fstat(fd, &st) < 0) {
 		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
 	} else if (!S_ISREG(st.st_mode)) {

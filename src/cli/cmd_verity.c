@@ -340,11 +340,9 @@ static int do_format(int argc, char **argv)
 		vc_verity_params_derive(&p, s32, sizeof(s32));
 	}
 
-	data_fd = open(data_path, O_RDONLY | O_CLOEXEC);
-	if (data_fd < 0) {
-		vc_errorf_errno(&err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s", data_path);
+	data_fd = vc_open_input(data_path, O_RDONLY | VC_OPEN_BLOCK, NULL, &err);
+	if (data_fd < 0)
 		goto fail;
-	}
 	if (fstat(data_fd, &dst) < 0 || file_size(data_fd, data_path, &data_size, &err) < 0) {
 		if (!err.code)
 			vc_errorf_errno(&err, VC_EIO, errno, "%s", data_path);
@@ -372,12 +370,9 @@ static int do_format(int argc, char **argv)
 		goto fail;
 
 	if (in_place) {
-		hash_fd = open(hash_path, O_RDWR | O_CLOEXEC);
-		if (hash_fd < 0) {
-			vc_errorf_errno(&err, VC_EIO, errno, "%s: cannot open for writing",
-					hash_path);
+		hash_fd = vc_open_input(hash_path, O_RDWR | VC_OPEN_BLOCK, NULL, &err);
+		if (hash_fd < 0)
 			goto fail;
-		}
 		if (file_size(hash_fd, hash_path, &hash_orig_size, &err) < 0)
 			goto fail;
 		vc_fd_sink_init(&inplace, hash_fd, hash_path);
@@ -452,16 +447,12 @@ static int do_verify(int argc, char **argv)
 		vc_errorf(&err, VC_EINVAL, "root hash '%s': expected 64 hex digits", root_hex);
 		goto fail;
 	}
-	data_fd = open(data_path, O_RDONLY | O_CLOEXEC);
-	if (data_fd < 0) {
-		vc_errorf_errno(&err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s", data_path);
+	data_fd = vc_open_input(data_path, O_RDONLY | VC_OPEN_BLOCK, NULL, &err);
+	if (data_fd < 0)
 		goto fail;
-	}
-	hash_fd = open(hash_path, O_RDONLY | O_CLOEXEC);
-	if (hash_fd < 0) {
-		vc_errorf_errno(&err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s", hash_path);
+	hash_fd = vc_open_input(hash_path, O_RDONLY | VC_OPEN_BLOCK, NULL, &err);
+	if (hash_fd < 0)
 		goto fail;
-	}
 	if (fstat(data_fd, &dst) < 0 || fstat(hash_fd, &hst) < 0) {
 		vc_errorf_errno(&err, VC_EIO, errno, "%s", data_path);
 		goto fail;

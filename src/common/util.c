@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -79,17 +81,72 @@ int vc_buf_appendf(struct vc_buf *b, struct vc_error *err, const char *fmt, ...)
 	return 0;
 }
 
+const char *vc_file_kind(unsigned mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a folder";
+	case S_IFIFO: return "a FIFO";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	case S_IFSOCK: return "a socket";
+	case S_IFLNK: return "a symbolic link";
+	}
+	return "of an unknown type";
+}
+
+int vc_open_input(const char *path, int flags, unsigned *ret_mode, struct vc_error *err)
+{
+	int acc = flags & O_ACCMODE;
+	int fd = open(path, acc | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	bool stream;
+
+	if (fd < 0) {
+		int e = errno;
+		int r = vc_errorf_errno(err, e == ENOENT ? VC_EINVAL : VC_EIO, e, "%s", path);
+		errno = e; /* for callers that map a missing file differently */
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return vc_errorf_errno(err, VC_EIO, e, "%s", path);
+	}
+	stream = (flags & VC_OPEN_STREAM) && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
+	if (!S_ISREG(st.st_mode) && !((flags & VC_OPEN_BLOCK) && S_ISBLK(st.st_mode)) && !stream) {
+		close(fd);
+		return vc_errorf(err, VC_EINVAL, "%s: not a regular file but %s", path,
+				 vc_file_kind(st.st_mode));
+	}
+	if (stream && S_ISFIFO(st.st_mode)) {
+		/* A FIFO opened without a writer reads as empty once O_NONBLOCK
+		 * is gone: wait for its writer's first bytes (or its close). */
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+		close(fd);
+		return vc_errorf_errno(err, VC_EIO, e, "%s", path);
+	}
+	if (ret_mode)
+		*ret_mode = st.st_mode;
+	return fd;
+}
+
 int vc_read_file(const char *path, size_t max, struct vc_buf *out, struct vc_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = vc_open_input(path, O_RDONLY, NULL, err);
 	struct stat st;
 	int r = 0;
 
 	if (fd < 0)
-		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s",
-				       path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = vc_errorf(err, VC_EINVAL, "%s: not a regular file", path);
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
 		goto out;
 	}
 	if ((uint64_t)st.st_size > max) {

@@ -66,8 +66,9 @@ int vc_join_roothash(const uint8_t *dps, size_t len, uint8_t ret[64], size_t *re
 		hex[n++] = *p++;
 	hex[n] = 0;
 	if (p >= end || *p != '"')
-		return vc_errorf(err, VC_EINVAL, "\"rootHash\" is not a hex string of at most 128 "
-						 "digits");
+		return vc_errorf(err, VC_EINVAL,
+				 "\"rootHash\" is not a hex string of at most 128 "
+				 "digits");
 	int r = vc_hex_decode(hex, ret, 64, ret_len, err);
 	if (r == 0 && *ret_len < 32)
 		r = vc_errorf(err, VC_EINVAL, "\"rootHash\" of %zu bytes: at least 32 expected",
@@ -142,8 +143,7 @@ static int read_table(int fd, const char *path, uint64_t size, struct table *t,
 	r = pread_full(fd, path, t->array, bytes, lba * t->sector, err);
 	if (r < 0)
 		return r;
-	if ((uint32_t)crc32(0, t->array, (uInt)bytes) !=
-	    vc_get_le32(h.partition_entry_array_crc32))
+	if ((uint32_t)crc32(0, t->array, (uInt)bytes) != vc_get_le32(h.partition_entry_array_crc32))
 		return vc_errorf(err, VC_EINVAL, "%s: the GPT entry array's CRC32 is wrong", path);
 	return 0;
 }
@@ -227,10 +227,11 @@ static int locate(const char *path, const struct table *t, const uint8_t *rh, si
 		find(t, hash_type, hu, &hm);
 		if (hm.count != 1) {
 			vc_uuid_format(hu, us);
-			return vc_errorf(err, VC_EINVAL,
-					 "%s: the %s partition (%u) does not have UUID %s (the last "
-					 "128 bits of the root hash)",
-					 path, vc_gpt_type_name(hash_type), h.index, us);
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "%s: the %s partition (%u) does not have UUID %s (the last "
+			    "128 bits of the root hash)",
+			    path, vc_gpt_type_name(hash_type), h.index, us);
 		}
 	}
 	find(t, sig_type, NULL, &s);
@@ -269,21 +270,20 @@ int vc_compose_join(const struct vc_join_options *o, struct vc_join_result *ret,
 	r = vc_join_roothash(o->dps, o->dps_len, rh, &rh_len, err);
 	if (r < 0)
 		return r;
-	fd = open(o->image, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		r = vc_errorf_errno(err, VC_EIO, errno, "%s", o->image);
+	fd = vc_open_input(o->image, O_RDWR, NULL, err);
+	if (fd < 0) {
+		r = fd;
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		r = vc_errorf(err, VC_EINVAL, "%s: not a regular file", o->image);
+	if (fstat(fd, &st) < 0) {
+		r = vc_errorf_errno(err, VC_EIO, errno, "%s", o->image);
 		goto out;
 	}
 	r = read_table(fd, o->image, (uint64_t)st.st_size, &t, err);
 	if (r < 0)
 		goto out;
 	if (t.found) {
-		r = locate(o->image, &t, rh, rh_len, (uint64_t)st.st_size, &off, &len, &index,
-			   err);
+		r = locate(o->image, &t, rh, rh_len, (uint64_t)st.st_size, &off, &len, &index, err);
 		if (r == 0 && o->have_region && (o->offset != off || o->size != len))
 			r = vc_errorf(err, VC_EINVAL,
 				      "%s: --offset %llu --size %llu is not the signature "
@@ -316,8 +316,9 @@ int vc_compose_join(const struct vc_join_options *o, struct vc_join_result *ret,
 		goto out;
 	}
 	if (o->dps_len > len) {
-		r = vc_errorf(err, VC_ERANGE, "%s: the signature needs %zu bytes, the region has %llu",
-			      o->image, o->dps_len, (unsigned long long)len);
+		r = vc_errorf(err, VC_ERANGE,
+			      "%s: the signature needs %zu bytes, the region has %llu", o->image,
+			      o->dps_len, (unsigned long long)len);
 		goto out;
 	}
 	if (!vc_buf_grow(&buf, (size_t)len, err)) {

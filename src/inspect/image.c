@@ -24,11 +24,10 @@
 int img_open(const char *path, struct img *ret, struct vc_error *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = vc_open_input(path, O_RDONLY | VC_OPEN_BLOCK, NULL, err);
 
 	if (fd < 0)
-		return vc_errorf_errno(err, errno == ENOENT || errno == EACCES ? VC_EIO : VC_EIO,
-				       errno, "%s", path);
+		return fd;
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);

@@ -679,7 +679,8 @@ int vc_tree_open(const struct vc_tree *t, const struct vc_node *n, uint64_t *ret
 	}
 	if (asprintf(&full, "%s/%s", p->root_path, n->src_path) < 0)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
-	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a file swapped for a FIFO since the walk must not hang */
+	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		fd = vc_errorf_errno(err, VC_EIO, errno, "%s", full);
 	} else {

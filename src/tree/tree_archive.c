@@ -361,26 +361,43 @@ int tree_load_archive(struct vc_tree *t, const char *path, const struct vc_tree_
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	int r = 0;
+	int stream_fd = -1, r = 0;
 
 	if (!a)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
 	r = open_spool(p, o, err);
 	if (r < 0)
 		goto out;
+	/* Opened once: a regular file is also read in place (archive_fd); a
+	 * FIFO or a character device is a stream, read once, as "-" is. */
 	if (strcmp(path, "-") != 0) {
-		struct stat st;
+		unsigned mode = 0;
 
-		p->archive_fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (p->archive_fd >= 0 && (fstat(p->archive_fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-			close(p->archive_fd);
-			p->archive_fd = -1;
+		stream_fd = vc_open_input(path, O_RDONLY | VC_OPEN_STREAM, &mode, err);
+		if (stream_fd < 0) {
+			/* a missing archive stays an environment error (exit 3) */
+			if (errno == ENOENT || errno == EACCES)
+				err->code = VC_EIO;
+			r = err->code;
+			stream_fd = -1;
+			goto out;
+		}
+		if (S_ISREG(mode)) {
+			p->archive_fd = stream_fd;
+			stream_fd = -1;
 		}
 	}
+	/* Real archives only: tar (ustar, pax, GNU, v7) and cpio, through any
+	 * filter. Not libarchive's other formats: an mtree text would be taken
+	 * as an archive whose size= entries become zero-filled files (--mtree
+	 * is the way for those), raw would take any file as one member. */
 	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
-	if (archive_read_open_filename(a, strcmp(path, "-") == 0 ? NULL : path, 1 << 16) !=
-	    ARCHIVE_OK) {
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	archive_read_support_format_cpio(a);
+	archive_read_support_format_empty(a); /* "no entries", said below */
+	int in_fd = strcmp(path, "-") == 0 ? 0 : p->archive_fd >= 0 ? p->archive_fd : stream_fd;
+	if (archive_read_open_fd(a, in_fd, 1 << 16) != ARCHIVE_OK) {
 		/* archive_errno(), not errno: a filter that fails to decode leaves
 		 * errno as some earlier call set it. */
 		int e_no = archive_errno(a);
@@ -413,5 +430,7 @@ int tree_load_archive(struct vc_tree *t, const char *path, const struct vc_tree_
 	}
 out:
 	archive_read_free(a);
+	if (stream_fd >= 0)
+		close(stream_fd);
 	return r;
 }

@@ -12,7 +12,9 @@
  * its word is final (mtimes are clamped again here). */
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tree_priv.h"
 
@@ -91,12 +93,17 @@ int tree_apply_mtree(struct vc_tree *t, const char *path, bool *ret_added, struc
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
-	int r = 0;
+	int fd = -1, r = 0;
 
 	if (!a)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
 	archive_read_support_format_mtree(a);
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+	fd = vc_open_input(path, O_RDONLY, NULL, err);
+	if (fd < 0) {
+		r = fd;
+		goto out;
+	}
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
 		r = vc_errorf(err, VC_EINVAL, "%s: %s", path, archive_error_string(a));
 		goto out;
 	}
@@ -119,5 +126,7 @@ int tree_apply_mtree(struct vc_tree *t, const char *path, bool *ret_added, struc
 	}
 out:
 	archive_read_free(a);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }

@@ -1307,10 +1307,9 @@ int vc_xmlcfg_load(const char *path, const struct vc_xmlcfg_options *opts, struc
 	size_t got = 0;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = vc_open_input(path, O_RDONLY, NULL, err);
 	if (fd < 0)
-		return vc_errorf_errno(err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno, "%s",
-				       path);
+		return fd;
 	if (fstat(fd, &st) < 0) {
 		r = vc_errorf_errno(err, VC_EIO, errno, "%s", path);
 		goto out;

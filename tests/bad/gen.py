@@ -104,3 +104,17 @@ put("mz-only.efi", b"MZ" + b"\0" * 100)
 put("initrd.img", b"070701" + b"0" * 104 + b"TRAILER!!!\0\0")
 # an initrd bigger than 1 MiB for the ESP-size cases (zeros compress away in git)
 put("initrd-2m.img", b"\0" * (2 << 20))
+
+# issue 15: a FIFO for every path argument (nothing writes to it: opening
+# it blocking would hang), an mtree text and a zip given as --tar, a DPS blob
+if not os.path.exists(os.path.join(out, "fifo")):
+    os.mkfifo(os.path.join(out, "fifo"), 0o666)
+    os.chmod(os.path.join(out, "fifo"), 0o666)
+put("mtree-as-tar", b"#mtree\n./etc type=dir mode=0755\n./etc/big type=file size=1000000 mode=0644\n")
+import zipfile
+zb = io.BytesIO()
+with zipfile.ZipFile(zb, "w") as z:
+    zi = zipfile.ZipInfo("etc/motd", (2023, 11, 14, 0, 0, 0))
+    z.writestr(zi, b"hello\n")
+put("zip-as-tar", zb.getvalue())
+put("dps.json", (b'{"rootHash":"' + b"00" * 32 + b'","signature":"AA=="}').ljust(4096, b"\0"))

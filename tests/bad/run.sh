@@ -78,7 +78,8 @@ while IFS='|' read -r name code names msg args; do
 		envs="$envs $1"; shift
 	done
 	set +e
-	env $envs $VC_RUN "$VCOMPOSE" "$@" >"$VC_TMP/out.txt" 2>"$VC_TMP/err.txt" </dev/null
+	# a hang is a failure too (exit 124), not a stuck test
+	env $envs timeout -k 5 60 $VC_RUN "$VCOMPOSE" "$@" >"$VC_TMP/out.txt" 2>"$VC_TMP/err.txt" </dev/null
 	got=$?
 	set -e
 	why=""
