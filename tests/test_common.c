@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -542,6 +543,55 @@ static void seed_recipe(void **state)
 	assert_int_equal(vc_seed_derive(NULL, "minimal", "1.0.0", -1, s, &err), VC_EINVAL);
 }
 
+/* issue 15, item 9: a long path never pushes the reason out */
+static void error_keeps_reason(void **state)
+{
+	struct vc_error err = {0};
+	char path[4096];
+	(void)state;
+	memset(path, 'd', sizeof(path) - 1);
+	path[sizeof(path) - 1] = 0;
+	for (size_t i = 100; i < sizeof(path) - 1; i += 100)
+		path[i] = '/';
+	vc_errorf_errno(&err, VC_EIO, EACCES, "%s", path);
+	assert_true(strlen(err.msg) < sizeof(err.msg));
+	assert_non_null(strstr(err.msg, "..."));
+	assert_non_null(strstr(err.msg, ": Permission denied"));
+	assert_int_equal(strncmp(err.msg, "dddd", 4), 0);
+	vc_errorf(&err, VC_EINVAL, "%s: expected at most 4095 bytes", path);
+	vc_error_prefix(&err, "%s", path);
+	assert_non_null(strstr(err.msg, "expected at most 4095 bytes"));
+	/* cuts fall between UTF-8 sequences */
+	char wide[3000] = "";
+	for (int i = 0; i < 900; i++)
+		strcat(wide, "\xc3\xa9");
+	vc_errorf(&err, VC_EINVAL, "%s: reason", wide);
+	size_t n = strlen(err.msg);
+	assert_string_equal(err.msg + n - 8, ": reason");
+	char esc[4096];
+	assert_non_null(vc_escape(err.msg, esc, sizeof(esc)));
+	assert_null(strstr(esc, "\\x")); /* all well-formed UTF-8 */
+}
+
+/* issue 15, item 5: untrusted text in a message cannot move the cursor */
+static void escape_untrusted(void **state)
+{
+	char out[256];
+	(void)state;
+	assert_string_equal(vc_escape("a\nb\tc\rd\\e", out, sizeof(out)), "a\\nb\\tc\\rd\\e");
+	assert_string_equal(vc_escape("\x1b[2J\x7f\x01", out, sizeof(out)), "\\x1b[2J\\x7f\\x01");
+	assert_string_equal(vc_escape("caf\xc3\xa9 \xe2\x82\xac", out, sizeof(out)),
+			    "caf\xc3\xa9 \xe2\x82\xac");
+	assert_string_equal(vc_escape("\xff\xc0\xaf\xed\xa0\x80", out, sizeof(out)),
+			    "\\xff\\xc0\\xaf\\xed\\xa0\\x80");
+	assert_string_equal(vc_escape("\xc2\x9b"
+				      "1m\xe2\x80\xae",
+				      out, sizeof(out)),
+			    "\\u009b1m\\u202e");
+	/* whole escapes only when the buffer ends */
+	assert_string_equal(vc_escape("ab\x1b", out, 5), "ab");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,6 +609,8 @@ int main(void)
 	    cmocka_unit_test(file_sink_commit_and_abort),
 	    cmocka_unit_test(sink_copy_fd),
 	    cmocka_unit_test(error_prefix),
+	    cmocka_unit_test(error_keeps_reason),
+	    cmocka_unit_test(escape_untrusted),
 	    cmocka_unit_test(base64_rfc4648),
 	    cmocka_unit_test(base64_decodes_and_refuses),
 	    cmocka_unit_test(seed_recipe),

@@ -9,6 +9,8 @@
 #ifndef VCOMPOSE_ERROR_H
 #define VCOMPOSE_ERROR_H
 
+#include <stddef.h>
+
 enum {
 	VC_OK = 0,
 	VC_EINVAL = -1,	 /* the input is bad (config, tree, archive, argument) */
@@ -39,6 +41,15 @@ void vc_error_prefix(struct vc_error *err, const char *fmt, ...)
 
 /* Resets to "no error". */
 void vc_error_clear(struct vc_error *err);
+
+/* Escapes untrusted text (tar member names, XML values, GPT labels, paths)
+ * for a one-line message on a terminal or in a log: newline, tab and CR as
+ * \n \t \r, other C0 controls, DEL and bytes that are not UTF-8 as \xNN, C1
+ * controls, bidi overrides and U+2028/9 as \uNNNN; other UTF-8 passes, and so
+ * does a backslash (our own messages quote "PE\0\0"; a literal backslash
+ * cannot break a line or move the cursor). Stops before out_size would be exceeded (whole escapes
+ * only); returns out. Every message vcompose prints goes through it. */
+const char *vc_escape(const char *in, char *out, size_t out_size);
 
 /* A short English name of a code ("bad input", "I/O error", ...). */
 const char *vc_error_name(int code);

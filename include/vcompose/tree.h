@@ -32,6 +32,7 @@
 #define VC_TREE_NAME_MAX    255	 /* bytes of one path component */
 #define VC_TREE_PATH_MAX    4095 /* bytes of a whole path */
 #define VC_TREE_SYMLINK_MAX 4095 /* bytes of a symlink target */
+#define VC_TREE_DEPTH_MAX   1024 /* folders nested, for every input kind */
 #define VC_TREE_NODES_MAX   (1u << 24)
 
 enum vc_node_type {

@@ -35,7 +35,9 @@ uint8_t *vc_buf_grow(struct vc_buf *b, size_t len, struct vc_error *err);
  * block device; with VC_OPEN_STREAM, a FIFO or character device, which is
  * then waited on for data). O_NONBLOCK is cleared before returning. flags:
  * O_RDONLY or O_RDWR, plus the VC_OPEN_* bits. Returns the descriptor, or a
- * negative VC_E* code with err set; *ret_mode (may be NULL) gets st_mode. */
+ * negative VC_E* code with err set (errno is then the open() error, or 0
+ * when the file opened but is of the wrong type); *ret_mode (may be NULL)
+ * gets st_mode. */
 #define VC_OPEN_BLOCK  (1 << 28)
 #define VC_OPEN_STREAM (1 << 29)
 int vc_open_input(const char *path, int flags, unsigned *ret_mode, struct vc_error *err);

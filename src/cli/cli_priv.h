@@ -21,6 +21,9 @@ enum {
 /* -q / -v: -1 quiet, 0 normal, 1 verbose. Set by each command's parser. */
 extern int cli_verbosity;
 
+/* Prints "vcompose CMD: KIND TEXT" to stderr as one line, TEXT escaped
+ * (vc_escape); KIND is "error: ", "warning: " or "". */
+void cli_line(const char *cmd, const char *kind, const char *text);
 /* Prints "vcompose CMD: error: MSG" to stderr; returns the exit code for err->code. */
 int cli_fail(const char *cmd, const struct vc_error *err);
 /* Prints "vcompose CMD: MSG" and a hint to run --help; returns 2. */

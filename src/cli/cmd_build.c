@@ -80,13 +80,15 @@ static void help(void)
 static void print_note(void *ctx, const char *text)
 {
 	(void)ctx;
-	cli_progress_message("vcompose build: warning: %s\n", text);
+	char esc[4 * sizeof(((struct vc_error *)0)->msg) + 16]; /* one escaped line */
+	cli_progress_message("vcompose build: warning: %s\n", vc_escape(text, esc, sizeof(esc)));
 }
 
 static void print_error(void *ctx, const char *text)
 {
 	(void)ctx;
-	cli_progress_message("vcompose build: error: %s\n", text);
+	char esc[4 * sizeof(((struct vc_error *)0)->msg) + 16]; /* one escaped line */
+	cli_progress_message("vcompose build: error: %s\n", vc_escape(text, esc, sizeof(esc)));
 }
 
 /* The stage line: cli_progress.c draws it with the stage's counters. */

@@ -71,8 +71,11 @@ int cmd_diff(int argc, char **argv)
 	else if (rep.n_failed == 0)
 		printf("identical\n");
 	else
-		for (size_t i = 0; i < rep.n; i++)
-			printf("%s: %s\n", rep.items[i].where, rep.items[i].what);
+		for (size_t i = 0; i < rep.n; i++) {
+			char w[1024], m[4096]; /* names from the images: escaped */
+			printf("%s: %s\n", vc_escape(rep.items[i].where, w, sizeof(w)),
+			       vc_escape(rep.items[i].what, m, sizeof(m)));
+		}
 	rc = rep.n_failed ? VC_EXIT_BAD : VC_EXIT_OK;
 	vc_inspect_report_fini(&rep);
 	if (fflush(stdout) != 0)

@@ -3,6 +3,7 @@
  * PE/UKI or signature image, read offline (src/inspect, docs/inspect.md). */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli_priv.h"
 #include "vcompose/inspect.h"
@@ -62,8 +63,14 @@ int cmd_inspect(int argc, char **argv)
 	} else if (rc == 0) {
 		struct vc_buf b = {0};
 		rc = vc_inspect_json_to_text(text, &b, &err);
-		if (rc == 0)
-			fwrite(b.data, 1, b.len, stdout);
+		/* line by line, each escaped: labels and names come from the image */
+		for (char *line = (char *)b.data, *nl; rc == 0 && line && *line; line = nl) {
+			char esc[4096];
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl++ = '\0';
+			printf("%s\n", vc_escape(line, esc, sizeof(esc)));
+		}
 		vc_buf_fini(&b);
 	}
 	vc_json_fini(&j);

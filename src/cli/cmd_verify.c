@@ -76,7 +76,9 @@ void cli_print_report(const struct vc_inspect_report *rep, bool json, bool quiet
 		const struct vc_inspect_report_item *it = &rep->items[i];
 		if (quiet && !it->failed)
 			continue;
-		printf("%-4s %s: %s\n", it->failed ? "FAIL" : ok_word, it->where, it->what);
+		char w[1024], m[4096]; /* labels and names from the image: escaped */
+		printf("%-4s %s: %s\n", it->failed ? "FAIL" : ok_word,
+		       vc_escape(it->where, w, sizeof(w)), vc_escape(it->what, m, sizeof(m)));
 	}
 }
 

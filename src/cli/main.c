@@ -53,22 +53,31 @@ int cli_exit_code(int code)
 	}
 }
 
+void cli_line(const char *cmd, const char *kind, const char *text)
+{
+	/* messages carry tar names, XML values, labels: one escaped line each,
+	 * so no input can move the cursor or forge a line of ours */
+	char esc[4 * sizeof(((struct vc_error *)0)->msg) + 16];
+
+	fprintf(stderr, "vcompose %s: %s%s\n", cmd, kind, vc_escape(text, esc, sizeof(esc)));
+}
+
 int cli_fail(const char *cmd, const struct vc_error *err)
 {
-	fprintf(stderr, "vcompose %s: error: %s\n", cmd,
-		err->msg[0] ? err->msg : vc_error_name(err->code));
+	cli_line(cmd, "error: ", err->msg[0] ? err->msg : vc_error_name(err->code));
 	return cli_exit_code(err->code ? err->code : VC_EINVAL);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "vcompose %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'vcompose %s --help'.\n", cmd);
+	cli_line(cmd, "", msg);
+	fprintf(stderr, "Try 'vcompose %s --help'.\n", cmd);
 	return VC_EXIT_USAGE;
 }
 

@@ -116,6 +116,7 @@ int vc_open_input(const char *path, int flags, unsigned *ret_mode, struct vc_err
 	stream = (flags & VC_OPEN_STREAM) && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
 	if (!S_ISREG(st.st_mode) && !((flags & VC_OPEN_BLOCK) && S_ISBLK(st.st_mode)) && !stream) {
 		close(fd);
+		errno = 0; /* opened fine: not a missing or unreadable file */
 		return vc_errorf(err, VC_EINVAL, "%s: not a regular file but %s", path,
 				 vc_file_kind(st.st_mode));
 	}

@@ -26,8 +26,11 @@ int img_open(const char *path, struct img *ret, struct vc_error *err)
 	struct stat st;
 	int fd = vc_open_input(path, O_RDONLY | VC_OPEN_BLOCK, NULL, err);
 
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno != 0) /* a missing or unreadable image: exit 3 */
+			err->code = fd = VC_EIO;
 		return fd;
+	}
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);

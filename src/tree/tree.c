@@ -183,7 +183,7 @@ int tree_walk_parent(struct vc_tree *t, const char *path, bool create_parents,
 {
 	struct vc_node *cur = t->root;
 	const char *s = path, *last = NULL;
-	size_t last_len = 0, total = strlen(path);
+	size_t last_len = 0, total = strlen(path), depth = 0;
 
 	if (total > VC_TREE_PATH_MAX)
 		return vc_errorf(err, VC_EINVAL, "%.80s...: path of %zu bytes, at most %d", path,
@@ -203,6 +203,10 @@ int tree_walk_parent(struct vc_tree *t, const char *path, bool create_parents,
 		}
 		if (len == 2 && s[0] == '.' && s[1] == '.')
 			return vc_errorf(err, VC_EINVAL, "%s: path escapes the root ('..')", path);
+		/* the same limit as a folder walk's, for archives and mtree too */
+		if (++depth > VC_TREE_DEPTH_MAX + 1)
+			return vc_errorf(err, VC_ERANGE, "%s: folders nested deeper than %d", path,
+					 VC_TREE_DEPTH_MAX);
 		if (len > VC_TREE_NAME_MAX)
 			return vc_errorf(err, VC_EINVAL,
 					 "%.80s...: a name of %zu bytes, at most %d", path, len,

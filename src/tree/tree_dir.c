@@ -165,8 +165,9 @@ static int walk_dir(struct walk *w, struct vc_node *dir, size_t full_len, int de
 	DIR *d;
 	int r = 0;
 
-	if (depth > 1024)
-		return vc_errorf(err, VC_ERANGE, "%s: folders nested deeper than 1024", w->full);
+	if (depth > VC_TREE_DEPTH_MAX)
+		return vc_errorf(err, VC_ERANGE, "%s: folders nested deeper than %d", w->full,
+				 VC_TREE_DEPTH_MAX);
 	d = opendir(w->full);
 	if (!d)
 		return vc_errorf_errno(err, VC_EIO, errno, "%s", w->full);

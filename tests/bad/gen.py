@@ -118,3 +118,18 @@ with zipfile.ZipFile(zb, "w") as z:
     z.writestr(zi, b"hello\n")
 put("zip-as-tar", zb.getvalue())
 put("dps.json", (b'{"rootHash":"' + b"00" * 32 + b'","signature":"AA=="}').ljust(4096, b"\0"))
+put("forged-name.tar", tar([("../\x1b[2J\nvcompose build: image written", R, b"x")], tarfile.PAX_FORMAT))
+# one depth limit (1024 folders) for a folder and a tar (item 9); the
+# folder's path is long enough that the reason must survive shortening
+put("deep.tar", tar([("/".join(["a"] * 1500) + "/f", R, b"x")], tarfile.PAX_FORMAT))
+os.makedirs(os.path.join(out, "deeproot"), exist_ok=True)
+fd = os.open(os.path.join(out, "deeproot"), os.O_RDONLY | os.O_DIRECTORY)
+for _ in range(1026):
+    try:
+        os.mkdir("dd", dir_fd=fd)
+    except FileExistsError:
+        pass
+    nfd = os.open("dd", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+os.close(fd)

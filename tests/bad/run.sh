@@ -88,6 +88,11 @@ while IFS='|' read -r name code names msg args; do
 	[ -n "$why" ] || grep -qF -- "$names" "$VC_TMP/err.txt" || why="message does not name '$names'"
 	# only vcompose speaks: no library printing to stderr before it
 	[ -n "$why" ] || head -n 1 "$VC_TMP/err.txt" | grep -q '^vcompose ' || why="stderr starts with something else"
+	# one line, no raw control bytes: untrusted text is escaped (vc_escape)
+	[ -n "$why" ] || ! LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$VC_TMP/err.txt" ||
+		why="raw control bytes in the message"
+	[ -n "$why" ] || [ "$code" = 2 ] || [ "$(wc -l < "$VC_TMP/err.txt")" -le 2 ] ||
+		why="more than two lines on stderr"
 	left=$(ls -A "$O")
 	[ -n "$why" ] || [ -z "$left" ] || why="left behind in the output folder: $left"
 	if [ -n "$why" ]; then
