@@ -13,7 +13,7 @@ secs=${1:-60}
 [ $# -gt 0 ] && shift
 build=${VC_FUZZ_BUILD:-$src/build-fuzz}
 work=${VC_FUZZ_WORK:-$build/work}
-targets=${*:-xmlcfg tree mtree pe uki verity sign_key text}
+targets=${*:-xmlcfg tree mtree pe uki verity sign_key text erofs_read}
 
 CC=${CC:-clang} cmake -S "$src" -B "$build" -DVC_FUZZ=ON -DVC_WERROR=OFF \
 	-DVC_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -72,7 +72,9 @@ struct walk {
 	const struct erofs_info *sb;
 	erofs_walk_fn fn;
 	void *ctx;
-	uint8_t *seen; /* bitmap by nid */
+	uint8_t *seen;	  /* bitmap by nid: an inode starts here and was visited */
+	uint8_t *isdir;	  /* bitmap by nid: ... and is a directory */
+	uint8_t *covered; /* bitmap by nid: a slot inside a visited inode */
 	uint64_t max_nid;
 	uint64_t count;
 	char path[4096];
@@ -184,36 +186,92 @@ static int read_dir(struct walk *w, const struct erofs_inode *ino, uint8_t **ret
 	return 0;
 }
 
-static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, int depth,
-		    struct vc_error *err);
+static int walk_dir(struct walk *w, const struct erofs_inode *dir, uint64_t parent, size_t plen,
+		    int depth, struct vc_error *err);
 
-static int visit(struct walk *w, uint64_t nid, size_t plen, int depth, struct vc_error *err)
+static bool bit(const uint8_t *map, uint64_t nid)
 {
+	return map[nid / 8] & (1u << (nid % 8));
+}
+
+static void set_bit(uint8_t *map, uint64_t nid)
+{
+	map[nid / 8] |= (uint8_t)(1u << (nid % 8));
+}
+
+/* The S_IFMT of a dirent's file_type (EROFS_FT_*), 0 for unknown. */
+static unsigned ftype_mode(unsigned ft)
+{
+	static const unsigned m[8] = {0,       S_IFREG, S_IFDIR,  S_IFCHR,
+				      S_IFBLK, S_IFIFO, S_IFSOCK, S_IFLNK};
+	return ft < 8 ? m[ft] : 0xFFFFFFFFu;
+}
+
+/* ft: the dirent's file_type (-1 for the root); parent: the directory
+ * holding the entry. A directory is reached once: a second time is a cycle
+ * or a hard link to a folder, both impossible in a valid image (and an
+ * endless walk for a reader that follows them). */
+static int visit(struct walk *w, uint64_t nid, int ft, uint64_t parent, size_t plen, int depth,
+		 struct vc_error *err)
+{
+	const char *where = plen ? w->path : "/";
 	struct erofs_inode ino;
 	int r;
 
 	if (nid > w->max_nid)
-		return vc_errorf(err, VC_EINVAL, "EROFS %s: nid %llu beyond the image",
-				 plen ? w->path : "/", (unsigned long long)nid);
-	if (w->seen[nid / 8] & (1u << (nid % 8)))
-		return 0; /* a hardlink (or a loop): named once */
-	w->seen[nid / 8] |= (uint8_t)(1u << (nid % 8));
-	if (++w->count > VC_INSPECT_MAX_INODES)
-		return vc_errorf(err, VC_ERANGE, "more than %u inodes", VC_INSPECT_MAX_INODES);
+		return vc_errorf(err, VC_EINVAL, "EROFS %s: nid %llu beyond the image", where,
+				 (unsigned long long)nid);
+	if (bit(w->covered, nid))
+		return vc_errorf(err, VC_EINVAL,
+				 "EROFS %s: nid %llu lies inside another inode's record", where,
+				 (unsigned long long)nid);
+	if (bit(w->seen, nid) && bit(w->isdir, nid))
+		return vc_errorf(err, VC_EINVAL,
+				 "EROFS %s: directory nid %llu is reached a second time (a "
+				 "directory cycle or a hard link to a folder)",
+				 where, (unsigned long long)nid);
 	r = read_inode(w, nid, &ino, err);
 	if (r < 0) {
-		vc_error_prefix(err, "EROFS %s", plen ? w->path : "/");
+		vc_error_prefix(err, "EROFS %s", where);
 		return r;
 	}
-	ino.path = plen ? w->path : "/";
+	if (ft >= 0 && ftype_mode((unsigned)ft) != 0 &&
+	    ftype_mode((unsigned)ft) != (ino.mode & S_IFMT))
+		return vc_errorf(err, VC_EINVAL,
+				 "EROFS %s: the directory entry's file type %d does not match "
+				 "the inode's mode 0%o (nid %llu)",
+				 where, ft, ino.mode, (unsigned long long)nid);
+	if (ft < 0 && !S_ISDIR(ino.mode))
+		return vc_errorf(err, VC_EINVAL, "EROFS: the root (nid %llu) is not a directory",
+				 (unsigned long long)nid);
+	if (bit(w->seen, nid))
+		return 0; /* a hard link: named once */
+	set_bit(w->seen, nid);
+	if (S_ISDIR(ino.mode))
+		set_bit(w->isdir, nid);
+	/* the slots of this record (inode, xattrs, inline tail) hold no other */
+	uint64_t slots = VC_DIV_ROUND_UP(ino.meta_len, 32);
+	for (uint64_t k = 1; k < slots && nid + k <= w->max_nid; k++) {
+		if (bit(w->seen, nid + k))
+			return vc_errorf(err, VC_EINVAL,
+					 "EROFS %s: the inode at nid %llu (%llu bytes) overlaps "
+					 "the inode at nid %llu",
+					 where, (unsigned long long)nid,
+					 (unsigned long long)ino.meta_len,
+					 (unsigned long long)(nid + k));
+		set_bit(w->covered, nid + k);
+	}
+	if (++w->count > VC_INSPECT_MAX_INODES)
+		return vc_errorf(err, VC_ERANGE, "more than %u inodes", VC_INSPECT_MAX_INODES);
+	ino.path = where;
 	r = w->fn(w->ctx, &ino, err);
 	if (r == 0 && S_ISDIR(ino.mode))
-		r = walk_dir(w, &ino, plen, depth, err);
+		r = walk_dir(w, &ino, parent, plen, depth, err);
 	return r;
 }
 
-static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, int depth,
-		    struct vc_error *err)
+static int walk_dir(struct walk *w, const struct erofs_inode *dir, uint64_t parent, size_t plen,
+		    int depth, struct vc_error *err)
 {
 	uint8_t *d = NULL;
 	int r;
@@ -257,9 +315,22 @@ static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, 
 			}
 			size_t nl = strnlen((const char *)blk + no, ne - no);
 			const char *name = (const char *)blk + no;
-			if ((nl == 1 && name[0] == '.') ||
-			    (nl == 2 && name[0] == '.' && name[1] == '.'))
+			bool dot = nl == 1 && name[0] == '.';
+			if (dot || (nl == 2 && name[0] == '.' && name[1] == '.')) {
+				/* "." is the folder itself, ".." its parent (the root's
+				 * is the root): anything else makes a cycle */
+				uint64_t want = dot ? dir->nid : parent, got = vc_get_le64(de);
+				if (got != want) {
+					r = vc_errorf(err, VC_EINVAL,
+						      "EROFS %s: '%s' points at nid %llu, not "
+						      "nid %llu",
+						      plen ? w->path : "/", dot ? "." : "..",
+						      (unsigned long long)got,
+						      (unsigned long long)want);
+					break;
+				}
 				continue;
+			}
 			if (nl == 0 || memchr(name, '/', nl) || plen + 1 + nl >= sizeof(w->path)) {
 				r = vc_errorf(err, VC_EINVAL, "EROFS %s: dirent %zu: bad name",
 					      plen ? w->path : "/", i);
@@ -275,7 +346,7 @@ static int walk_dir(struct walk *w, const struct erofs_inode *dir, size_t plen, 
 			w->path[plen] = '/';
 			memcpy(w->path + plen + 1, name, nl);
 			w->path[plen + 1 + nl] = 0;
-			r = visit(w, nid, plen + 1 + nl, depth + 1, err);
+			r = visit(w, nid, de[10], dir->nid, plen + 1 + nl, depth + 1, err);
 			w->path[plen] = 0;
 			if (r < 0)
 				break;
@@ -303,13 +374,18 @@ int erofs_walk(const struct img *im, uint64_t off, uint64_t len, const struct er
 	w->ctx = ctx;
 	w->max_nid = (w->fs_size - (uint64_t)sb->meta_blkaddr * EROFS_BLK) / 32;
 	w->seen = calloc(w->max_nid / 8 + 1, 1);
-	if (!w->seen) {
-		free(w);
-		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	w->isdir = calloc(w->max_nid / 8 + 1, 1);
+	w->covered = calloc(w->max_nid / 8 + 1, 1);
+	if (!w->seen || !w->isdir || !w->covered) {
+		r = vc_errorf(err, VC_ENOMEM, "out of memory");
+		goto out;
 	}
 	w->path[0] = 0;
-	r = visit(w, sb->root_nid, 0, 0, err);
+	r = visit(w, sb->root_nid, -1, sb->root_nid, 0, 0, err);
+out:
 	free(w->seen);
+	free(w->isdir);
+	free(w->covered);
 	free(w);
 	return r;
 }
