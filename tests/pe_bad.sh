@@ -91,4 +91,14 @@ check 1 "missing: No such file or directory" uki --stub missing $k -o out/x.efi
 check 2 "--stub, --linux and -o are required" uki --linux "$kernel" -o out/x.efi
 check 2 "unexpected argument" uki --stub "$stub" $k -o out/x.efi extra
 SOURCE_DATE_EPOCH=4294967296 check 1 "does not fit in the 32-bit PE TimeDateStamp" uki --stub "$stub" $k -o out/x.efi
+# the command line must fit the kernel's cmdline_size (2047 for Debian's
+# 6.1, read from its boot header) and hold no control characters (issue 15)
+max=$($PY -c 'import struct,sys; d=open(sys.argv[1],"rb").read(0x240); print(struct.unpack_from("<I",d,0x238)[0])' "$kernel")
+long=$(head -c $((max + 1)) /dev/zero | tr '\0' x)
+check 1 "kernel command line of $((max + 1)) bytes" uki --stub "$stub" $k --cmdline "$long" -o out/x.efi
+check 1 "takes at most $max" uki --stub "$stub" $k --cmdline "$long" -o out/x.efi
+vc uki --stub "$stub" $k --cmdline "${long#x}" -o out/fits.efi || fail "a $max-byte command line is refused"
+rm -f out/fits.efi
+check 1 "control character 0x0a at byte 1" uki --stub "$stub" $k --cmdline "$(printf 'a\nroothash=0')" -o out/x.efi
+check 1 "control character 0x1b at byte 1" uki --stub "$stub" $k --cmdline "$(printf 'a\033[2J')" -o out/x.efi
 echo "bad input: all refused"

@@ -177,6 +177,43 @@ static int check_kernel(struct vc_uki_plan *b, const struct vc_uki_blob *k, stru
 	return 0;
 }
 
+/* The longest command line the kernel takes, without its NUL: on x86 the
+ * boot protocol header's cmdline_size (at 0x238 from version 2.06; 255
+ * before, Documentation/arch/x86/boot.rst); 0 where the image does not say
+ * (arm64, riscv64: a build-time COMMAND_LINE_SIZE, not in the image). */
+static uint32_t kernel_cmdline_max(const struct vc_uki_blob *k)
+{
+	if (k->len < 0x23c || memcmp(k->data + 0x202, "HdrS", 4) != 0)
+		return 0;
+	if (vc_get_le16(k->data + 0x206) < 0x206)
+		return 255;
+	return vc_get_le32(k->data + 0x238);
+}
+
+/* A command line the kernel would cut (it drops the tail, and roothash= may
+ * be there) or control characters (a newline ends the line for the stub's
+ * readers, ESC reaches the console) are refused, naming both lengths. */
+static int check_cmdline(const struct vc_uki_options *o, struct vc_error *err)
+{
+	if (!o->cmdline)
+		return 0;
+	size_t n = strlen(o->cmdline);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)o->cmdline[i];
+		if (ch < 0x20 || ch == 0x7f)
+			return vc_errorf(
+			    err, VC_EINVAL,
+			    "kernel command line: control character 0x%02x at byte %zu", ch, i);
+	}
+	uint32_t max = kernel_cmdline_max(o->kernel);
+	if (max && n > max)
+		return vc_errorf(err, VC_EINVAL,
+				 "kernel command line of %zu bytes: kernel '%s' takes at most %u "
+				 "(cmdline_size in its boot header) and would cut the rest",
+				 n, o->kernel->name, max);
+	return 0;
+}
+
 /* The kernel release from the bzImage header (kernel_version at 0x20e points
  * to "RELEASE (user@host) #..."), as ukify reads it. Empty when absent. */
 static void scrape_uname(const struct vc_uki_blob *k, char out[UNAME_MAX + 1])
@@ -651,8 +688,8 @@ int vc_uki_plan_new(const struct vc_uki_options *o, struct vc_uki_plan **ret, st
 	snprintf(what, sizeof(what), "stub '%s'", o->stub->name);
 	if ((r = vc_pe_parse_pe32plus(o->stub->data, o->stub->len, what, &b->stub, err)) < 0 ||
 	    (r = check_stub(b, o->stub, err)) < 0 || (r = check_kernel(b, o->kernel, err)) < 0 ||
-	    (r = collect(b, o, err)) < 0 || (r = sbat_merge(b, o, err)) < 0 ||
-	    (r = place_sbat(b, o, &b->sum, err)) < 0) {
+	    (r = check_cmdline(o, err)) < 0 || (r = collect(b, o, err)) < 0 ||
+	    (r = sbat_merge(b, o, err)) < 0 || (r = place_sbat(b, o, &b->sum, err)) < 0) {
 		vc_uki_plan_free(b);
 		return r;
 	}

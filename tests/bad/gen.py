@@ -64,7 +64,7 @@ put("empty.tar", b"")
 # PE images. A minimal EFI-stub kernel: PE32+ x86-64, one .text section,
 # bzImage "HdrS" at 0x202 and kernel_version pointing at a release string.
 def pe(machine=0x8664, magic=0x20B, subsystem=10, hdrs=True, nsec=1, size=0x600,
-       sizeofimage=0x2000, lfanew=0x40, raw_ptr=0x400, raw_size=0x200):
+       sizeofimage=0x2000, lfanew=0x40, raw_ptr=0x400, raw_size=0x200, cmdline_size=2047):
     k = bytearray(size)
     k[0:2] = b"MZ"
     struct.pack_into("<I", k, 0x3C, lfanew)
@@ -83,7 +83,9 @@ def pe(machine=0x8664, magic=0x20B, subsystem=10, hdrs=True, nsec=1, size=0x600,
                      0x60000020)
     if hdrs:
         k[0x202:0x206] = b"HdrS"
+        struct.pack_into("<H", k, 0x206, 0x20F)           # boot protocol 2.15
         struct.pack_into("<H", k, 0x20E, 0x100)
+        struct.pack_into("<I", k, 0x238, cmdline_size)    # as Debian's 6.1
         rel = b"6.1.0-bad (bad@vcompose) #1"
         k[0x300:0x300 + len(rel)] = rel
     return bytes(k)
@@ -91,6 +93,7 @@ def pe(machine=0x8664, magic=0x20B, subsystem=10, hdrs=True, nsec=1, size=0x600,
 
 put("kernel.efi", pe())
 put("kernel-nohdrs.efi", pe(hdrs=False))
+put("kernel-cmdline64.efi", pe(cmdline_size=64))
 put("kernel-arm64.efi", pe(machine=0xAA64))
 put("kernel-pe32.efi", pe(magic=0x10B))
 put("kernel-app-subsystem.efi", pe(subsystem=3))

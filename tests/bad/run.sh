@@ -33,6 +33,8 @@ cp -a "$T" "$OT"
 mkdir -p "$OT/boot" "$OT/usr/lib/systemd/boot/efi"
 cp "$F/kernel.efi" "$OT/boot/vmlinuz-6.1.0-bad"
 cp "$VC_SOURCE_DIR/fuzz/corpus/pe/ld-efi-app-stripped.efi" "$F/stub.efi"
+# builds predict PCR 11 from the stub's .sdmagic version: say 252 (same length)
+python3 -c 'import sys; p=sys.argv[1]; d=open(p,"rb").read(); open(p,"wb").write(d.replace(b"systemd-stub fuzz", b"systemd-stub 252 "))' "$F/stub.efi"
 cp "$F/stub.efi" "$OT/usr/lib/systemd/boot/efi/linuxx64.efi.stub"
 cp "$F/stub.efi" "$OT/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 cp -a "$OT" "$BK"
@@ -88,11 +90,10 @@ while IFS='|' read -r name code names msg args; do
 	[ -n "$why" ] || grep -qF -- "$names" "$VC_TMP/err.txt" || why="message does not name '$names'"
 	# only vcompose speaks: no library printing to stderr before it
 	[ -n "$why" ] || head -n 1 "$VC_TMP/err.txt" | grep -q '^vcompose ' || why="stderr starts with something else"
-	# one line, no raw control bytes: untrusted text is escaped (vc_escape)
+	# no raw control bytes: untrusted text is escaped (vc_escape), one line
+	# per message (the forged-* cases check that a newline stays \n)
 	[ -n "$why" ] || ! LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$VC_TMP/err.txt" ||
 		why="raw control bytes in the message"
-	[ -n "$why" ] || [ "$code" = 2 ] || [ "$(wc -l < "$VC_TMP/err.txt")" -le 2 ] ||
-		why="more than two lines on stderr"
 	left=$(ls -A "$O")
 	[ -n "$why" ] || [ -z "$left" ] || why="left behind in the output folder: $left"
 	if [ -n "$why" ]; then
