@@ -7,9 +7,13 @@
  * (`who`), so no module can scribble over its neighbour's partition. Holes
  * that nobody writes read back as zeros (sparse in a file).
  *
- * The file sink creates "<dir>/.<name>.XXXXXX" next to the final path, and
- * vc_file_sink_commit() renames it into place; vc_file_sink_free()
- * without a commit unlinks it, so an error never leaves half an output.
+ * The file sink writes an unnamed file in the final path's folder (O_TMPFILE)
+ * and vc_file_sink_commit() links it in under a temporary name and renames
+ * that into place: a crash, even SIGKILL, leaves nothing behind. Where the
+ * file system has no O_TMPFILE it creates "<dir>/.<name>.XXXXXX" instead,
+ * registered with vc_cleanup_register() so that a signal handler can remove
+ * it; vc_file_sink_free() without a commit unlinks it, so an error never
+ * leaves half an output.
  *
  *	struct vc_file_sink *f;
  *	if (vc_file_sink_open("out/disk.raw", &f, err) < 0) return err->code;
@@ -21,6 +25,7 @@
 #ifndef VCOMPOSE_SINK_H
 #define VCOMPOSE_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +80,12 @@ const struct vc_sink *vc_file_sink_sink(struct vc_file_sink *f);
 const char *vc_file_sink_tmp_path(const struct vc_file_sink *f);
 /* Highest offset written so far (end of the last byte). */
 uint64_t vc_file_sink_end(const struct vc_file_sink *f);
+/* Sets the size to size (0: keep the written end) and gives the data a
+ * name in the folder (a hidden temporary one): everything that can fail
+ * before the rename. vc_file_sink_commit() calls it when it was not called;
+ * a caller with several outputs prepares all, then commits all, so that the
+ * renames happen as one set. */
+int vc_file_sink_prepare(struct vc_file_sink *f, uint64_t size, struct vc_error *err);
 /* Sets the size to size (0: keep the written end), renames into place.
  * No fsync: like mkfs.erofs, veritysetup and sbsign, durability against a
  * power cut is left to the caller (sync); it cost up to half the wall time
@@ -82,6 +93,22 @@ uint64_t vc_file_sink_end(const struct vc_file_sink *f);
 int vc_file_sink_commit(struct vc_file_sink *f, uint64_t size, struct vc_error *err);
 /* Closes; removes the temporary file unless committed. NULL is a no-op. */
 void vc_file_sink_free(struct vc_file_sink *f);
+
+/* Paths to remove when the process is killed by a signal (temporary files
+ * where O_TMPFILE is missing, lock files). At most 64 at a time; register
+ * returns false when full. vc_cleanup_run() only calls unlink(), so a
+ * signal handler may call it. The path is borrowed until unregistered. */
+bool vc_cleanup_register(const char *path);
+void vc_cleanup_unregister(const char *path);
+void vc_cleanup_run(void);
+
+/* An exclusive lock on path (created if missing, holding our pid), for
+ * writers that must not overlap, e.g. two builds into one output folder.
+ * Fails at once, naming the holder's pid, when another process holds it.
+ * The lock file is removed by vc_lock_release() (and by vc_cleanup_run()). */
+struct vc_lock;
+int vc_lock_take(const char *path, const char *what, struct vc_lock **ret, struct vc_error *err);
+void vc_lock_release(struct vc_lock *l); /* NULL is a no-op */
 
 /* Descriptor sink: in place over a file or device the caller opened and
  * closes (no temporary name, no rename); reads past its end are VC_EINVAL. */

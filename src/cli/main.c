@@ -8,6 +8,7 @@
 
 #include "cli_priv.h"
 #include "vcompose/pool.h"
+#include "vcompose/sink.h"
 #include "vcompose/util.h"
 
 int cli_verbosity;
@@ -147,12 +148,33 @@ void cli_wipe(struct vc_buf *b)
 	vc_buf_fini(b);
 }
 
+/* SIGINT, SIGTERM, SIGHUP: remove what a file system without O_TMPFILE
+ * forced us to name, and the output lock, then die of the signal as usual
+ * (exit status 128 + N for the shell). SIGKILL cannot be caught: outputs are
+ * unnamed (O_TMPFILE) until they are complete, so it leaves at most an
+ * empty .NAME.lock, which the next build takes over. */
+static void on_fatal_signal(int sig)
+{
+	vc_cleanup_run();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int main(int argc, char **argv)
 {
 	/* Past a file-size limit (ulimit -f) a write fails with EFBIG, so the
 	 * file sink reports it and removes its temporary file, instead of the
 	 * default SIGXFSZ killing us and leaving half an output behind. */
 	signal(SIGXFSZ, SIG_IGN);
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_fatal_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return VC_EXIT_USAGE;

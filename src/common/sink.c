@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -139,10 +140,47 @@ struct vc_file_sink {
 	struct vc_sink sink;
 	int fd;
 	char *path;	/* final name */
-	char *tmp_path; /* temporary name in the same folder */
-	uint64_t end;	/* highest offset written */
+	char *tmp_path; /* temporary name in the same folder (NULL: unnamed yet) */
+	bool anonymous; /* O_TMPFILE: no name until prepared */
+	bool prepared;
+	uint64_t end; /* highest offset written */
 	int committed;
 };
+
+/* ---- paths to remove on a fatal signal ---- */
+
+#define CLEANUP_MAX 64
+static const char *cleanup_paths[CLEANUP_MAX];
+
+bool vc_cleanup_register(const char *path)
+{
+	for (int i = 0; i < CLEANUP_MAX; i++) {
+		const char *none = NULL;
+		if (__atomic_compare_exchange_n(&cleanup_paths[i], &none, path, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return true;
+	}
+	return false;
+}
+
+void vc_cleanup_unregister(const char *path)
+{
+	for (int i = 0; i < CLEANUP_MAX; i++) {
+		const char *want = path;
+		if (__atomic_compare_exchange_n(&cleanup_paths[i], &want, NULL, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return;
+	}
+}
+
+void vc_cleanup_run(void)
+{
+	for (int i = 0; i < CLEANUP_MAX; i++) {
+		const char *p = __atomic_load_n(&cleanup_paths[i], __ATOMIC_SEQ_CST);
+		if (p)
+			unlink(p);
+	}
+}
 
 /* Writers run on several threads; the end only grows. */
 static void note_end(struct vc_file_sink *f, uint64_t end)
@@ -253,7 +291,16 @@ int vc_file_sink_open(const char *path, struct vc_file_sink **ret, struct vc_err
 		f->tmp_path = NULL;
 		goto fail;
 	}
-	f->fd = mkostemp(f->tmp_path, O_CLOEXEC);
+	/* An unnamed file first: nothing to clean up, whatever kills us. The
+	 * mode is 0666 less the umask, as for any output. */
+	f->fd = open(dir_copy, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+	if (f->fd >= 0) {
+		f->anonymous = true;
+	} else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL || errno == ENOENT) {
+		f->fd = mkostemp(f->tmp_path, O_CLOEXEC);
+		if (f->fd >= 0)
+			vc_cleanup_register(f->tmp_path);
+	}
 	if (f->fd < 0) {
 		r = vc_errorf_errno(err, VC_EIO, errno, "%s: cannot create a temporary file", path);
 		free(f->tmp_path);
@@ -263,7 +310,7 @@ int vc_file_sink_open(const char *path, struct vc_file_sink **ret, struct vc_err
 	/* mkostemp makes 0600; outputs are ordinary files, subject to umask. */
 	mode_t um = umask(0);
 	umask(um);
-	if (fchmod(f->fd, 0666 & ~um) < 0) {
+	if (!f->anonymous && fchmod(f->fd, 0666 & ~um) < 0) {
 		r = vc_errorf_errno(err, VC_EIO, errno, "%s: chmod", f->tmp_path);
 		goto out;
 	}
@@ -300,7 +347,7 @@ uint64_t vc_file_sink_end(const struct vc_file_sink *f)
 	return __atomic_load_n(&f->end, __ATOMIC_RELAXED);
 }
 
-int vc_file_sink_commit(struct vc_file_sink *f, uint64_t size, struct vc_error *err)
+int vc_file_sink_prepare(struct vc_file_sink *f, uint64_t size, struct vc_error *err)
 {
 	uint64_t end = vc_file_sink_end(f);
 
@@ -311,8 +358,55 @@ int vc_file_sink_commit(struct vc_file_sink *f, uint64_t size, struct vc_error *
 				 f->path, (unsigned long long)size, (unsigned long long)end);
 	if (ftruncate(f->fd, (off_t)size) < 0)
 		return vc_errorf_errno(err, VC_EIO, errno, "%s: set size", f->path);
+	if (f->anonymous && !f->prepared) {
+		/* linkat of /proc/self/fd/N needs no capability (AT_EMPTY_PATH
+		 * would); the name is random, retried when taken */
+		char proc[64], *tmpl = f->tmp_path;
+		size_t n = strlen(tmpl);
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+		for (int tries = 0;; tries++) {
+			char *t = strdup(tmpl);
+			int fd2;
+			if (!t)
+				return vc_errorf(err, VC_ENOMEM, "out of memory");
+			/* a fresh random name from mkostemp's generator, then
+			 * dropped: the link takes the name */
+			fd2 = mkostemp(t, O_CLOEXEC);
+			if (fd2 < 0) {
+				int e = errno;
+				free(t);
+				return vc_errorf_errno(
+				    err, VC_EIO, e, "%s: cannot name the temporary file", f->path);
+			}
+			close(fd2);
+			unlink(t);
+			if (linkat(AT_FDCWD, proc, AT_FDCWD, t, AT_SYMLINK_FOLLOW) == 0) {
+				memcpy(tmpl, t, n);
+				free(t);
+				break;
+			}
+			int e = errno;
+			free(t);
+			if (e != EEXIST || tries > 8)
+				return vc_errorf_errno(err, VC_EIO, e, "%s: link the output",
+						       f->path);
+		}
+		vc_cleanup_register(f->tmp_path);
+	}
+	f->prepared = true;
+	return 0;
+}
+
+int vc_file_sink_commit(struct vc_file_sink *f, uint64_t size, struct vc_error *err)
+{
+	if (!f->prepared) {
+		int r = vc_file_sink_prepare(f, size, err);
+		if (r < 0)
+			return r;
+	}
 	if (rename(f->tmp_path, f->path) < 0)
 		return vc_errorf_errno(err, VC_EIO, errno, "%s: rename into place", f->path);
+	vc_cleanup_unregister(f->tmp_path);
 	f->committed = 1;
 	return 0;
 }
@@ -323,11 +417,93 @@ void vc_file_sink_free(struct vc_file_sink *f)
 		return;
 	if (f->fd >= 0)
 		close(f->fd);
-	if (!f->committed && f->tmp_path)
+	if (!f->committed && f->tmp_path && (!f->anonymous || f->prepared))
 		unlink(f->tmp_path);
+	if (f->tmp_path)
+		vc_cleanup_unregister(f->tmp_path);
 	free(f->tmp_path);
 	free(f->path);
 	free(f);
+}
+
+/* ---- lock files ---- */
+
+struct vc_lock {
+	int fd;
+	char *path;
+};
+
+int vc_lock_take(const char *path, const char *what, struct vc_lock **ret, struct vc_error *err)
+{
+	struct vc_lock *l = calloc(1, sizeof(*l));
+	int r = 0;
+
+	if (!l || !(l->path = strdup(path))) {
+		free(l);
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	}
+	for (int tries = 0;; tries++) {
+		struct stat a, b;
+		l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+		if (l->fd < 0) {
+			r = vc_errorf_errno(err, VC_EIO, errno, "%s: cannot create the lock", path);
+			break;
+		}
+		if (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+			char pid[32] = "";
+			ssize_t n = pread(l->fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = 0;
+			pid[strcspn(pid, "\n")] = 0;
+			if (e == EWOULDBLOCK)
+				r = vc_errorf(
+				    err, VC_EIO,
+				    "%s: another process%s%s is writing %s (it holds %s); "
+				    "wait for it, or write elsewhere",
+				    what, pid[0] ? " " : "", pid, what, path);
+			else
+				r = vc_errorf_errno(err, VC_EIO, e, "%s: lock", path);
+			break;
+		}
+		/* the holder before us may have removed the file after we opened
+		 * it: the lock is ours only if the name still leads to it */
+		if (fstat(l->fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			break;
+		close(l->fd);
+		l->fd = -1;
+		if (tries > 16) {
+			r = vc_errorf(err, VC_EIO, "%s: the lock keeps being replaced", path);
+			break;
+		}
+	}
+	if (r == 0) {
+		char pid[32];
+		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (ftruncate(l->fd, 0) < 0 || pwrite(l->fd, pid, (size_t)n, 0) != n)
+			r = vc_errorf_errno(err, VC_EIO, errno, "%s: write", path);
+		vc_cleanup_register(l->path);
+	}
+	if (r < 0) {
+		if (l->fd >= 0)
+			close(l->fd);
+		free(l->path);
+		free(l);
+		return r;
+	}
+	*ret = l;
+	return 0;
+}
+
+void vc_lock_release(struct vc_lock *l)
+{
+	if (!l)
+		return;
+	unlink(l->path); /* before the unlock: a waiter then sees the name gone */
+	vc_cleanup_unregister(l->path);
+	close(l->fd);
+	free(l->path);
+	free(l);
 }
 
 /* ---- descriptor sink ---- */

@@ -1497,10 +1497,20 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	return r;
 }
 
+/* Everything that can fail first (sizes, names), then the renames, in a
+ * row, under the output lock: the files of a build appear as one set. */
 static int commit_all(struct cx *c, struct vc_error *err)
 {
-	int r = vc_file_sink_commit(c->disk.f, c->disk_size, err);
+	int r = vc_file_sink_prepare(c->disk.f, c->disk_size, err);
 
+	for (int i = 0; r == 0 && i < ART_COUNT; i++)
+		if (c->art[i].f)
+			r = vc_file_sink_prepare(c->art[i].f, c->art[i].size ? c->art[i].size : 0,
+						 err);
+	if (r == 0)
+		r = vc_file_sink_prepare(c->manifest.f, 0, err);
+	if (r == 0)
+		r = vc_file_sink_commit(c->disk.f, c->disk_size, err);
 	for (int i = 0; r == 0 && i < ART_COUNT; i++)
 		if (c->art[i].f)
 			r = vc_file_sink_commit(c->art[i].f, c->art[i].size ? c->art[i].size : 0,
@@ -1537,6 +1547,7 @@ static void cx_fini(struct cx *c)
 	for (int i = 0; i < ART_COUNT; i++)
 		out_free(&c->art[i]);
 	out_free(&c->manifest);
+	vc_lock_release(c->lock); /* last: the temporaries are gone */
 }
 
 int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret,
@@ -1551,6 +1562,17 @@ int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret
 	vc_mem_sink_init(&c->uki);
 	c->uki.max = (size_t)BOOT_FILE_MAX * 2;
 	r = stage_inputs(c, err);
+	if (r == 0) {
+		/* one build per output name at a time: its files are one set */
+		char *lock = NULL, *what = NULL;
+		if (asprintf(&lock, "%s/.%s.lock", o->outdir, c->cfg->name) < 0 ||
+		    asprintf(&what, "%s/%s.*", o->outdir, c->cfg->name) < 0)
+			r = vc_errorf(err, VC_ENOMEM, "out of memory");
+		else
+			r = vc_lock_take(lock, what, &c->lock, err);
+		free(lock);
+		free(what);
+	}
 	if (r == 0) {
 		char name[VC_XMLCFG_NAME_MAX + 8];
 		snprintf(name, sizeof(name), "%s.raw", c->cfg->name);

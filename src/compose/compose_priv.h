@@ -57,6 +57,7 @@ struct compose_dracut_list {
 
 struct cx {
 	const struct vc_compose_options *o;
+	struct vc_lock *lock;	      /* OUTDIR/.NAME.lock while the build writes */
 	const struct arch *arch;      /* the target */
 	const struct arch *tree_arch; /* what the tree's programs run on; NULL: unknown */
 	const char *tree_prog;	      /* the program that told */
