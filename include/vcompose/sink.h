@@ -76,8 +76,10 @@ int vc_file_sink_open(const char *path, struct vc_file_sink **ret, struct vc_err
 /* The whole file, unbounded; valid until vc_file_sink_free(). */
 const struct vc_sink *vc_file_sink_sink(struct vc_file_sink *f);
 /* The temporary file's name, for a tool that writes into it in place
- * (mke2fs -E offset=); valid until vc_file_sink_free(). */
-const char *vc_file_sink_tmp_path(const struct vc_file_sink *f);
+ * (mke2fs -E offset=); valid until vc_file_sink_free(). An unnamed
+ * (O_TMPFILE) file is linked in under a hidden name first (so SIGKILL can
+ * leave that one behind); NULL when that fails. */
+const char *vc_file_sink_tmp_path(struct vc_file_sink *f);
 /* Highest offset written so far (end of the last byte). */
 uint64_t vc_file_sink_end(const struct vc_file_sink *f);
 /* Sets the size to size (0: keep the written end) and gives the data a

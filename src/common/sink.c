@@ -142,6 +142,7 @@ struct vc_file_sink {
 	char *path;	/* final name */
 	char *tmp_path; /* temporary name in the same folder (NULL: unnamed yet) */
 	bool anonymous; /* O_TMPFILE: no name until prepared */
+	bool named;	/* anonymous, and linked in under tmp_path */
 	bool prepared;
 	uint64_t end; /* highest offset written */
 	int committed;
@@ -332,8 +333,13 @@ out:
 	return r;
 }
 
-const char *vc_file_sink_tmp_path(const struct vc_file_sink *f)
+static int give_name(struct vc_file_sink *f, struct vc_error *err);
+
+const char *vc_file_sink_tmp_path(struct vc_file_sink *f)
 {
+	/* a tool writing in place needs a name: the file gets one now */
+	if (f->anonymous && !f->named && give_name(f, NULL) < 0)
+		return NULL;
 	return f->tmp_path;
 }
 
@@ -347,6 +353,45 @@ uint64_t vc_file_sink_end(const struct vc_file_sink *f)
 	return __atomic_load_n(&f->end, __ATOMIC_RELAXED);
 }
 
+/* Links the unnamed (O_TMPFILE) file in under a fresh hidden name. */
+static int give_name(struct vc_file_sink *f, struct vc_error *err)
+{
+	/* linkat of /proc/self/fd/N needs no capability (AT_EMPTY_PATH
+	 * would); the name is random, retried when taken */
+	char proc[64], *tmpl = f->tmp_path;
+	size_t n = strlen(tmpl);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	for (int tries = 0;; tries++) {
+		char *t = strdup(tmpl);
+		int fd2;
+		if (!t)
+			return vc_errorf(err, VC_ENOMEM, "out of memory");
+		/* a fresh random name from mkostemp's generator, then
+		 * dropped: the link takes the name */
+		fd2 = mkostemp(t, O_CLOEXEC);
+		if (fd2 < 0) {
+			int e = errno;
+			free(t);
+			return vc_errorf_errno(err, VC_EIO, e, "%s: cannot name the temporary file",
+					       f->path);
+		}
+		close(fd2);
+		unlink(t);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, t, AT_SYMLINK_FOLLOW) == 0) {
+			memcpy(tmpl, t, n);
+			free(t);
+			break;
+		}
+		int e = errno;
+		free(t);
+		if (e != EEXIST || tries > 8)
+			return vc_errorf_errno(err, VC_EIO, e, "%s: link the output", f->path);
+	}
+	vc_cleanup_register(f->tmp_path);
+	f->named = true;
+	return 0;
+}
+
 int vc_file_sink_prepare(struct vc_file_sink *f, uint64_t size, struct vc_error *err)
 {
 	uint64_t end = vc_file_sink_end(f);
@@ -358,40 +403,10 @@ int vc_file_sink_prepare(struct vc_file_sink *f, uint64_t size, struct vc_error 
 				 f->path, (unsigned long long)size, (unsigned long long)end);
 	if (ftruncate(f->fd, (off_t)size) < 0)
 		return vc_errorf_errno(err, VC_EIO, errno, "%s: set size", f->path);
-	if (f->anonymous && !f->prepared) {
-		/* linkat of /proc/self/fd/N needs no capability (AT_EMPTY_PATH
-		 * would); the name is random, retried when taken */
-		char proc[64], *tmpl = f->tmp_path;
-		size_t n = strlen(tmpl);
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
-		for (int tries = 0;; tries++) {
-			char *t = strdup(tmpl);
-			int fd2;
-			if (!t)
-				return vc_errorf(err, VC_ENOMEM, "out of memory");
-			/* a fresh random name from mkostemp's generator, then
-			 * dropped: the link takes the name */
-			fd2 = mkostemp(t, O_CLOEXEC);
-			if (fd2 < 0) {
-				int e = errno;
-				free(t);
-				return vc_errorf_errno(
-				    err, VC_EIO, e, "%s: cannot name the temporary file", f->path);
-			}
-			close(fd2);
-			unlink(t);
-			if (linkat(AT_FDCWD, proc, AT_FDCWD, t, AT_SYMLINK_FOLLOW) == 0) {
-				memcpy(tmpl, t, n);
-				free(t);
-				break;
-			}
-			int e = errno;
-			free(t);
-			if (e != EEXIST || tries > 8)
-				return vc_errorf_errno(err, VC_EIO, e, "%s: link the output",
-						       f->path);
-		}
-		vc_cleanup_register(f->tmp_path);
+	if (f->anonymous && !f->named) {
+		int r = give_name(f, err);
+		if (r < 0)
+			return r;
 	}
 	f->prepared = true;
 	return 0;
@@ -417,7 +432,7 @@ void vc_file_sink_free(struct vc_file_sink *f)
 		return;
 	if (f->fd >= 0)
 		close(f->fd);
-	if (!f->committed && f->tmp_path && (!f->anonymous || f->prepared))
+	if (!f->committed && f->tmp_path && (!f->anonymous || f->named))
 		unlink(f->tmp_path);
 	if (f->tmp_path)
 		vc_cleanup_unregister(f->tmp_path);

@@ -342,6 +342,11 @@ int parts_write(struct cx *c, struct vc_error *err)
 		};
 		if (!x->overlay && x->cfg->fs == VC_CONFIG_FS_NONE)
 			continue;
+		if (!eo.image) {
+			r = vc_errorf(err, VC_EIO, "%s: cannot name the image for mke2fs",
+				      c->disk.path);
+			break;
+		}
 		memcpy(eo.uuid, x->fs_uuid, 16);
 		memcpy(eo.hash_seed, x->hash_seed, 16);
 		if (x->overlay) {
