@@ -272,6 +272,17 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 			return vc_errorf(err, VC_EINVAL, "%s: hard link to a folder '%s'", path,
 					 hardlink);
 		type = target->type;
+	} else if (archive_entry_filetype(e) == 0 &&
+		   (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR) {
+		/* libarchive 3.6 reads a hard link (typeflag '1') whose target is
+		 * only in a pax "linkpath", the ustar linkname being empty, as an
+		 * entry with no type and no target: the target is lost there */
+		return vc_errorf(err, VC_EUNSUPP,
+				 "%s: a tar entry without a type: most likely a hard link whose "
+				 "target is only in a pax 'linkpath' (its ustar linkname is "
+				 "empty), which %s cannot read; write the target into the "
+				 "linkname too (GNU tar does)",
+				 path, archive_version_string());
 	} else if (tree_entry_type(e, &type) < 0) {
 		return vc_errorf(err, VC_EUNSUPP, "%s: unsupported entry type %#o", path,
 				 (unsigned)archive_entry_filetype(e));
@@ -313,9 +324,13 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 	n->mode = archive_entry_perm(e) & 07777;
 	n->uid = (uint32_t)archive_entry_uid(e);
 	n->gid = (uint32_t)archive_entry_gid(e);
-	if (archive_entry_uid(e) < 0 || archive_entry_uid(e) > UINT32_MAX ||
-	    archive_entry_gid(e) < 0 || archive_entry_gid(e) > UINT32_MAX)
-		return vc_errorf(err, VC_EINVAL, "%s: uid or gid out of range", path);
+	/* (uid_t)-1 is "no owner" to chown(2), never an owner: 0..2^32-2 */
+	if (archive_entry_uid(e) < 0 || archive_entry_uid(e) >= UINT32_MAX ||
+	    archive_entry_gid(e) < 0 || archive_entry_gid(e) >= UINT32_MAX)
+		return vc_errorf(err, VC_EINVAL,
+				 "%s: uid or gid out of range (0..4294967294; 4294967295 is "
+				 "(uid_t)-1)",
+				 path);
 	n->mtime = archive_entry_mtime_is_set(e) ? archive_entry_mtime(e) : 0;
 	n->mtime_nsec = archive_entry_mtime_is_set(e) ? (uint32_t)archive_entry_mtime_nsec(e) : 0;
 	free(n->target);
