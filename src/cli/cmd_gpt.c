@@ -121,6 +121,13 @@ static int parse_part(size_t idx, char *spec, struct vc_gpt_part *p, struct part
 				vc_error_prefix(err, "--part %zu (%s): %s", idx, spec, tok);
 				return err->code;
 			}
+			if (tok[1] != 'i' && n == 0)
+				/* 0 would mean "the next 1 MiB boundary" in vc_gpt_part */
+				return vc_errorf(
+				    err, VC_EINVAL,
+				    "--part %zu (%s): start=0 is inside the GPT; leave "
+				    "start out for the next 1 MiB boundary",
+				    idx, spec);
 			if (tok[1] == 'i')
 				p->size = n;
 			else

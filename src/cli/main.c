@@ -100,7 +100,10 @@ int cli_epoch(const char *opt, int64_t *ret, bool *ret_set, struct vc_error *err
 
 	if (!opt)
 		return vc_source_date_epoch(ret, ret_set, err);
-	if (vc_parse_u64(opt, false, &v, err) < 0 || v > INT64_MAX)
+	/* decimal only, as SOURCE_DATE_EPOCH (reproducible-builds.org): "0x10"
+	 * is refused here as it is there */
+	if (strspn(opt, "0123456789") != strlen(opt) || vc_parse_u64(opt, false, &v, err) < 0 ||
+	    v > INT64_MAX)
 		return vc_errorf(err, VC_EINVAL,
 				 "--source-date-epoch '%s': not a non-negative integer", opt);
 	*ret = (int64_t)v;

@@ -82,13 +82,26 @@ static void out_free(struct out_file *of)
 
 /* ---- stage 1: config, tree, time, seed ---- */
 
-static int newest_mtime(const struct vc_tree *t, int64_t *ret)
+/* The newest mtime, refused past 9999-12-31 (an mtime of 1e23 would
+ * otherwise become the build time, clamped to INT64_MAX, silently). */
+#define EPOCH_MAX 253402300799LL
+static int newest_mtime(const struct vc_tree *t, int64_t *ret, struct vc_error *err)
 {
 	int64_t m = 0;
+	size_t at = 0;
 
 	for (size_t i = 0; i < t->n_nodes; i++)
-		if (t->nodes[i]->mtime > m)
+		if (t->nodes[i]->mtime > m) {
 			m = t->nodes[i]->mtime;
+			at = i;
+		}
+	if (m > EPOCH_MAX) {
+		char path[VC_TREE_PATH_MAX + 2];
+		return vc_errorf(err, VC_EINVAL,
+				 "no SOURCE_DATE_EPOCH, and the tree's newest mtime (%s: %lld) is "
+				 "after 9999-12-31: give --source-date-epoch",
+				 vc_tree_path(t->nodes[at], path, sizeof(path)), (long long)m);
+	}
 	*ret = m;
 	return 0;
 }
@@ -170,8 +183,8 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 	 * fact of the input, never the wall clock. */
 	if (o->have_epoch)
 		c->epoch = o->epoch;
-	else
-		newest_mtime(c->tree, &c->epoch);
+	else if ((r = newest_mtime(c->tree, &c->epoch, err)) < 0)
+		return r;
 	r = vc_xmlcfg_seed(c->cfg, c->epoch, c->seed, err);
 	if (r == 0)
 		r = parts_prepare(c, err);

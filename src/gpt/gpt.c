@@ -112,13 +112,21 @@ int vc_gpt_layout(struct vc_gpt *g, struct vc_error *err)
 
 		if (p->start) {
 			uint64_t first = (2 + array_lbas(g)) * ss;
-			if (p->start % ss != 0 || p->start < first)
+			if (p->start % ss != 0)
 				return vc_errorf(
 				    err, VC_EINVAL,
 				    "partition %zu ('%s'): start %llu is not a multiple "
-				    "of the %llu-byte sector at or after byte %llu",
+				    "of the %llu-byte sector",
 				    i + 1, p->label, (unsigned long long)p->start,
-				    (unsigned long long)ss, (unsigned long long)first);
+				    (unsigned long long)ss);
+			if (p->start < first)
+				return vc_errorf(
+				    err, VC_EINVAL,
+				    "partition %zu ('%s'): start %llu is inside the "
+				    "protective MBR, the GPT header and its entry array; "
+				    "the first usable byte is %llu",
+				    i + 1, p->label, (unsigned long long)p->start,
+				    (unsigned long long)first);
 			if (i > 0 && p->start < pos)
 				return vc_errorf(
 				    err, VC_EINVAL,

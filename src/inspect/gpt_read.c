@@ -13,7 +13,7 @@
 #include "vcompose/endian.h"
 #include "inspect_priv.h"
 
-#define GPT_MAX_ARRAY (1u << 20) /* bytes of an entry array we read */
+#define GPT_MAX_ARRAY (16u << 20) /* bytes of an entry array we read (131072 entries) */
 
 void guid_from_disk(const uint8_t in[16], uint8_t out[16])
 {
@@ -167,19 +167,38 @@ static int read_hdr(const struct img *im, uint32_t sector, uint64_t lba, const c
 			    chk, true, "gpt", "%s header: MyLBA %llu, found at LBA %llu", which,
 			    (unsigned long long)h->my_lba, (unsigned long long)lba);
 	}
-	if (h->entry_size < sizeof(struct gpt_entry_disk) || h->entry_size % 8 ||
-	    h->n_entries == 0 || (uint64_t)h->n_entries * h->entry_size > GPT_MAX_ARRAY ||
-	    h->entries_lba >= n_lbas ||
-	    (uint64_t)h->n_entries * h->entry_size > (n_lbas - h->entries_lba) * sector ||
-	    h->first_usable > h->last_usable || h->last_usable >= n_lbas) {
+	/* each problem in its own words (UEFI 2.10 table 5-6: the entry size is
+	 * 128 x 2^n; the array and the usable range inside the disk) */
+	const char *bad = NULL;
+	char why[200];
+	uint64_t bytes = (uint64_t)h->n_entries * h->entry_size;
+	if (h->entry_size < sizeof(struct gpt_entry_disk) ||
+	    (h->entry_size & (h->entry_size - 1))) {
+		snprintf(why, sizeof(why), "SizeOfPartitionEntry %u (128 x 2^n expected)",
+			 h->entry_size);
+		bad = why;
+	} else if (h->n_entries == 0) {
+		bad = "NumberOfPartitionEntries 0";
+	} else if (bytes > GPT_MAX_ARRAY) {
+		snprintf(why, sizeof(why), "entry array of %u x %u bytes (at most %u MiB are read)",
+			 h->n_entries, h->entry_size, GPT_MAX_ARRAY >> 20);
+		bad = why;
+	} else if (h->entries_lba >= n_lbas || bytes > (n_lbas - h->entries_lba) * sector) {
+		snprintf(why, sizeof(why),
+			 "entry array (%u x %u bytes at LBA %llu) past the end of the disk (%llu "
+			 "LBAs)",
+			 h->n_entries, h->entry_size, (unsigned long long)h->entries_lba,
+			 (unsigned long long)n_lbas);
+		bad = why;
+	} else if (h->first_usable > h->last_usable || h->last_usable >= n_lbas) {
+		snprintf(why, sizeof(why), "usable LBAs %llu..%llu not inside the disk's %llu",
+			 (unsigned long long)h->first_usable, (unsigned long long)h->last_usable,
+			 (unsigned long long)n_lbas);
+		bad = why;
+	}
+	if (bad) {
 		if (chk)
-			vc_inspect_report_add(chk, true, "gpt",
-					      "%s header: entry array (%u x %u bytes at LBA %llu) "
-					      "or usable LBAs %llu..%llu outside the disk",
-					      which, h->n_entries, h->entry_size,
-					      (unsigned long long)h->entries_lba,
-					      (unsigned long long)h->first_usable,
-					      (unsigned long long)h->last_usable);
+			vc_inspect_report_add(chk, true, "gpt", "%s header: %s", which, bad);
 		return 0;
 	}
 	h->array_len = (size_t)h->n_entries * h->entry_size;

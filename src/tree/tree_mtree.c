@@ -73,9 +73,13 @@ static int apply_entry(struct vc_tree *t, struct archive_entry *e, bool *ret_add
 	}
 	n = n->link_first;
 	n->mode = archive_entry_perm(e) & 07777;
-	if (archive_entry_uid(e) < 0 || archive_entry_uid(e) > UINT32_MAX ||
-	    archive_entry_gid(e) < 0 || archive_entry_gid(e) > UINT32_MAX)
-		return vc_errorf(err, VC_EINVAL, "%s: uid or gid out of range", path);
+	/* (uid_t)-1 is "no owner" to chown(2), never an owner: 0..2^32-2 */
+	if (archive_entry_uid(e) < 0 || archive_entry_uid(e) >= UINT32_MAX ||
+	    archive_entry_gid(e) < 0 || archive_entry_gid(e) >= UINT32_MAX)
+		return vc_errorf(err, VC_EINVAL,
+				 "%s: uid or gid out of range (0..4294967294; 4294967295 is "
+				 "(uid_t)-1)",
+				 path);
 	n->uid = (uint32_t)archive_entry_uid(e);
 	n->gid = (uint32_t)archive_entry_gid(e);
 	if (archive_entry_mtime_is_set(e)) {

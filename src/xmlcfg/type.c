@@ -216,9 +216,12 @@ static int p_rootfs_label(struct xc_ctx *c, const xmlNode *t, const struct xc_ty
 {
 	const char *v = xc_attr(t, a->name);
 
-	if (!*v || strlen(v) > 36 || xc_has_control(v))
+	/* one limit for both uses: the EROFS volume name holds 16 bytes, the
+	 * GPT partition name 36 UTF-16 units (never the tighter one) */
+	if (!*v || strlen(v) > 16 || xc_has_control(v))
 		return xc_fail(c, t, a->name, VC_EINVAL,
-			       "expected 1..36 printable characters (a GPT partition name)");
+			       "expected 1..16 bytes of printable UTF-8 (the EROFS volume name "
+			       "and the root partition's GPT name)");
 	return xc_dup_attr(c, t, a->name, &c->cfg->rootfs_label);
 }
 

@@ -1220,6 +1220,27 @@ int vc_xmlcfg_parse(const char *buf, size_t len, const char *name, const char *d
 	if (len > VC_XMLCFG_FILE_MAX)
 		return vc_errorf(err, VC_ERANGE, "%s: %zu bytes, at most %u", name, len,
 				 VC_XMLCFG_FILE_MAX);
+	/* libxml2 reads UTF-32 as "Document is empty"; and text after a NUL
+	 * (e.g. past </image>) would be ignored unseen. UTF-16 has NULs. */
+	const unsigned char *u = (const unsigned char *)buf;
+	if (len >= 4 &&
+	    ((!u[0] && !u[1] && ((u[2] == 0xFE && u[3] == 0xFF) || (!u[2] && u[3]))) ||
+	     (u[0] == 0xFF && u[1] == 0xFE && !u[2] && !u[3]) || (u[0] && !u[1] && !u[2] && !u[3])))
+		return vc_errorf(err, VC_EINVAL,
+				 "%s: UTF-32 text; save the config as UTF-8 (or UTF-16)", name);
+	bool utf16 =
+	    len >= 2 && ((u[0] == 0xFE && u[1] == 0xFF) || (u[0] == 0xFF && u[1] == 0xFE) ||
+			 (!u[0] && u[1]) || (u[0] && !u[1]));
+	const char *nul = utf16 ? NULL : memchr(buf, 0, len);
+	if (nul) {
+		size_t line = 1;
+		for (const char *p = buf; p < nul; p++)
+			line += *p == '\n';
+		return vc_errorf(err, VC_EINVAL,
+				 "%s:%zu: a NUL byte at offset %zu: a config is text, and what "
+				 "follows would be ignored",
+				 name, line, (size_t)(nul - buf));
+	}
 	c.cfg = calloc(1, sizeof(*c.cfg));
 	if (!c.cfg)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");

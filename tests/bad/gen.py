@@ -136,3 +136,52 @@ for _ in range(1026):
     os.close(fd)
     fd = nfd
 os.close(fd)
+# item 12: a hard link whose target is only in a pax linkpath (empty ustar
+# linkname); item 3 of the smaller list: uid (uid_t)-1 and an mtime of 1e23
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+    i = tarfile.TarInfo("etc"); i.type = D; i.mode = 0o755; t.addfile(i)
+    i = tarfile.TarInfo("etc/motd"); i.size = 3; t.addfile(i, io.BytesIO(b"hi\n"))
+    i = tarfile.TarInfo("etc/link"); i.type = L; i.linkname = ""
+    i.pax_headers = {"linkpath": "etc/motd"}; t.addfile(i)
+put("pax-linkpath.tar", b.getvalue())
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+    i = tarfile.TarInfo("f"); i.size = 1; i.uid = 4294967295; t.addfile(i, io.BytesIO(b"x"))
+put("uid-minus-one.tar", b.getvalue())
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+    i = tarfile.TarInfo("f"); i.size = 1; i.pax_headers = {"mtime": "100000000000000000000000"}
+    t.addfile(i, io.BytesIO(b"x"))
+put("mtime-1e23.tar", b.getvalue())
+# a >4096-entry GPT (valid: sgdisk -v finds no problem) and SizeOfPartitionEntry 0
+import binascii
+def gpt(n_entries, entry_size, disk=16 << 20):
+    d = bytearray(disk)
+    d[446 + 4] = 0xEE; struct.pack_into("<II", d, 446 + 8, 1, disk // 512 - 1); d[510:512] = b"\x55\xaa"
+    esz = max(entry_size, 128)
+    arr_lbas = (n_entries * esz + 511) // 512
+    last = disk // 512 - 1
+    arr = bytearray(n_entries * esz)
+    first_usable, last_usable = 2 + arr_lbas, last - 1 - arr_lbas
+    # one linux partition
+    struct.pack_into("<16s16sQQ", arr, 0, bytes.fromhex("af3dc60f838472478e793d69d8477de4"),
+                     b"\x11" * 16, first_usable + 2048 - first_usable % 2048, first_usable + 4095)
+    crc_arr = binascii.crc32(arr)
+    for lba, alt, elba in ((1, last, 2), (last, 1, last - arr_lbas)):
+        h = bytearray(92)
+        struct.pack_into("<8sIIIIQQQQ16sQIII", h, 0, b"EFI PART", 0x10000, 92, 0, 0, lba, alt,
+                         first_usable, last_usable, b"\x22" * 16, elba, n_entries, entry_size,
+                         crc_arr)
+        struct.pack_into("<I", h, 16, binascii.crc32(h))
+        d[lba * 512:lba * 512 + 92] = h
+        d[elba * 512:elba * 512 + len(arr)] = arr
+    return bytes(d)
+put("gpt-9000.img", gpt(9000, 128))
+put("gpt-esize0.img", gpt(128, 0))
+os.chmod(os.path.join(out, "gpt-esize0.img"), 0o666)  # join opens it for writing
+# configs: UTF-32 (libxml2 said "Document is empty") and text after a NUL
+mc = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
+                       "minimal", "config.xml"), encoding="utf-8").read()
+put("utf32.xml", mc.replace("utf-8", "UTF-32").encode("utf-32"))
+put("nul-after.xml", mc.encode() + b"\0<image>ignored</image>\n")

@@ -104,6 +104,28 @@ while IFS='|' read -r name code names msg args; do
 	fi
 done < "$here/cases"
 
+# ---- a valid GPT of 9000 entries is read (issue 15, item 11) ----
+if [ -z "${VC_BAD_ONLY:-}" ]; then
+	n=$((n + 1))
+	set +e
+	$VC_RUN "$VCOMPOSE" verify "$F/gpt-9000.img" >"$VC_TMP/out.txt" 2>"$VC_TMP/err.txt"
+	got=$?
+	set -e
+	if [ "$got" != 0 ] || ! sgdisk -v "$F/gpt-9000.img" | grep -q "No problems found"; then
+		echo "FAIL gpt-9000: verify exit $got (sgdisk -v: $(sgdisk -v "$F/gpt-9000.img" | head -n 1))" >&2
+		cat "$VC_TMP/out.txt" "$VC_TMP/err.txt" >&2
+		failed=$((failed + 1))
+	fi
+	# and verify names what is wrong with SizeOfPartitionEntry 0
+	n=$((n + 1))
+	$VC_RUN "$VCOMPOSE" verify "$F/gpt-esize0.img" >"$VC_TMP/out.txt" 2>&1 || true
+	grep -q "primary header: SizeOfPartitionEntry 0 (128 x 2^n expected)" "$VC_TMP/out.txt" || {
+		echo "FAIL gpt-esize0-verify:" >&2
+		cat "$VC_TMP/out.txt" >&2
+		failed=$((failed + 1))
+	}
+fi
+
 # ---- write failures ----
 # A file-size limit: the write fails (EFBIG), nothing is left.
 if command -v prlimit >/dev/null && [ -z "${VC_BAD_ONLY:-}" ]; then
