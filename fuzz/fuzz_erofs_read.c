@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct vc_error err = {0};
-	struct vc_report rep = {0};
-	struct vc_verify_options o = {.jobs = 1};
+	struct vc_inspect_report rep = {0};
+	struct vc_inspect_verify_options o = {.jobs = 1};
 	struct vc_json j;
 	uint8_t *img;
 	char path[64];
@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	vc_error_clear(&err);
 	if (vc_inspect_verify(path, &o, &rep, &err) < 0)
 		FUZZ_CHECK_MSG(err);
-	vc_report_fini(&rep);
+	vc_inspect_report_fini(&rep);
 	close(fd);
 	free(img);
 	return 0;

@@ -32,7 +32,8 @@ static void fit(struct vc_error *err, const char *text)
 }
 
 /* Formats fmt into a heap string (plus an optional ": suffix") and fits it. */
-static void set_msg(struct vc_error *err, const char *suffix, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void set_msg(struct vc_error *err, const char *suffix,
+							  const char *fmt, va_list ap)
 {
 	char *text = NULL;
 
