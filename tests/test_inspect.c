@@ -210,12 +210,13 @@ static void gpt_refuses_lying_headers(void **state)
 		int width;
 		const char *expect;
 	} lies[] = {
-	    {80, 0xFFFFFFFFu, 4, "outside the disk"},	    /* NumberOfPartitionEntries */
-	    {84, 7, 4, "outside the disk"},		    /* SizeOfPartitionEntry */
-	    {72, UINT64_C(1) << 60, 8, "outside the disk"}, /* PartitionEntryLBA */
-	    {12, 4000, 4, "HeaderSize"},		    /* HeaderSize */
-	    {24, 5, 8, "MyLBA"},			    /* MyLBA */
-	    {48, UINT64_MAX, 8, "outside the disk"},	    /* LastUsableLBA */
+	    /* each lie named for what it is (issue 15, item 11) */
+	    {80, 0xFFFFFFFFu, 4, "MiB are read"}, /* NumberOfPartitionEntries */
+	    {84, 7, 4, "SizeOfPartitionEntry 7 (128 x 2^n expected)"}, /* SizeOfPartitionEntry */
+	    {72, UINT64_C(1) << 60, 8, "past the end of the disk"},    /* PartitionEntryLBA */
+	    {12, 4000, 4, "HeaderSize"},			       /* HeaderSize */
+	    {24, 5, 8, "MyLBA"},				       /* MyLBA */
+	    {48, UINT64_MAX, 8, "not inside the disk"},		       /* LastUsableLBA */
 	};
 
 	(void)state;

@@ -674,7 +674,7 @@ static const struct bad bad_cases[] = {
     {TYPE(OEM "seed=\"\""), VC_EINVAL, "config.xml:5: <type seed=\"\">", "printable"},
     {TYPE(OEM "primary=\"maybe\""), VC_EINVAL, "config.xml:5: <type primary=\"maybe\">", "true"},
     {TYPE(OEM "rootfs_label=\"this label is far too long for a gpt partition name\""), VC_EINVAL,
-     "config.xml:5: <type rootfs_label=", "1..36"},
+     "config.xml:5: <type rootfs_label=", "1..16 bytes"},
     /* children of <type> */
     {HEAD "<type image=\"ddi\">\n<bootloader name=\"systemd_boot\"/></type>\n" TAIL, VC_EINVAL,
      "config.xml:6: <bootloader>", "ddi"},
