@@ -319,7 +319,7 @@ static int walk_dir(struct walk *w, const struct erofs_inode *dir, uint64_t pare
 			if (dot || (nl == 2 && name[0] == '.' && name[1] == '.')) {
 				/* "." is the folder itself, ".." its parent (the root's
 				 * is the root): anything else makes a cycle */
-				uint64_t want = dot ? dir->nid : parent, got = vc_get_le64(de);
+				uint64_t want = dot ? dir->nid : parent, got = vc_get_le64(de->nid);
 				if (got != want) {
 					r = vc_errorf(err, VC_EINVAL,
 						      "EROFS %s: '%s' points at nid %llu, not "
@@ -346,7 +346,7 @@ static int walk_dir(struct walk *w, const struct erofs_inode *dir, uint64_t pare
 			w->path[plen] = '/';
 			memcpy(w->path + plen + 1, name, nl);
 			w->path[plen + 1 + nl] = 0;
-			r = visit(w, nid, de[10], dir->nid, plen + 1 + nl, depth + 1, err);
+			r = visit(w, nid, de->file_type, dir->nid, plen + 1 + nl, depth + 1, err);
 			w->path[plen] = 0;
 			if (r < 0)
 				break;
