@@ -77,7 +77,7 @@ int vc_join_roothash(const uint8_t *dps, size_t len, uint8_t ret[64], size_t *re
 }
 
 /* Reads the primary GPT (512- or 4096-byte sectors). 0 with *ret_found false
- * when the file has no "EFI PART" header at all. */
+ * when the file has no GPT header signature at all. */
 struct table {
 	bool found;
 	uint32_t sector;
@@ -100,7 +100,7 @@ static int read_table(int fd, const char *path, uint64_t size, struct table *t,
 		r = pread_full(fd, path, raw, sizeof(raw), sector, err);
 		if (r < 0)
 			return r;
-		if (memcmp(raw, "EFI PART", 8) == 0) {
+		if (memcmp(raw, GPT_SIGNATURE, 8) == 0) {
 			t->sector = sector;
 			break;
 		}

@@ -183,11 +183,11 @@ static int check_kernel(struct vc_uki_plan *b, const struct vc_uki_blob *k, stru
  * (arm64, riscv64: a build-time COMMAND_LINE_SIZE, not in the image). */
 static uint32_t kernel_cmdline_max(const struct vc_uki_blob *k)
 {
-	if (k->len < 0x23c || memcmp(k->data + 0x202, "HdrS", 4) != 0)
+	if (k->len < BZ_CMDLINE_SIZE_OFF + 4 || memcmp(k->data + BZ_HDRS_OFF, "HdrS", 4) != 0)
 		return 0;
-	if (vc_get_le16(k->data + 0x206) < 0x206)
+	if (vc_get_le16(k->data + BZ_VERSION_OFF) < BZ_CMDLINE_SIZE_VER)
 		return 255;
-	return vc_get_le32(k->data + 0x238);
+	return vc_get_le32(k->data + BZ_CMDLINE_SIZE_OFF);
 }
 
 /* A command line the kernel would cut (it drops the tail, and roothash= may
