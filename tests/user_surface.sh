@@ -57,6 +57,36 @@ sed 's|verity_partition="true"|verity_partition="true" verity_signature_key="bot
 scratch o4
 vc build c4.xml --root tree --initrd initrd.img -o o4 > /dev/null || fail "build with a key+certificate PEM"
 [ -s o4/oem.roothash.p7s ] || fail "no signature from the key+certificate PEM"
+# verify's trust order: one changed byte in the root partition is one FAIL
+# (the verity check); the claims about the root hash (the UUIDs, the
+# signature's rootHash and PKCS#7, roothash=) are "not checked", never FAIL.
+cp o4/oem.raw flip.raw
+python3 - flip.raw $(($(part_field o4/oem.manifest.json 1 offset) + 1000000)) <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2])); b = f.read(1); f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0xff]))
+PY
+set +e
+vc verify flip.raw --cert cert.pem > v.out 2> v.err
+rc=$?
+vc verify flip.raw --cert cert.pem --json > v.json
+set -e
+[ "$rc" = 1 ] || { cat v.out v.err >&2; fail "verify of a changed root partition: exit $rc, expected 1"; }
+[ "$(grep -c '^FAIL' v.out)" = 1 ] && grep '^FAIL' v.out | grep -q 'verity: data block' ||
+	{ cat v.out >&2; fail "verify of one changed root byte: not exactly one FAIL, the verity check's"; }
+for what in "partition UUIDs" 'signature JSON "rootHash"' "PKCS#7 signature" "roothash="; do
+	grep '^not checked' v.out | grep -qF "$what" ||
+		{ cat v.out >&2; fail "verify: '$what' is not reported as not checked"; }
+done
+grep -q "1 of .* checks failed, 4 not checked" v.err || { cat v.err >&2; fail "verify's summary"; }
+python3 - v.json <<'PY' || fail "verify --json: statuses"
+import json, sys
+d = json.load(open(sys.argv[1]))
+st = [c["status"] for c in d["checks"]]
+assert d["failed"] == 1 and d["not_checked"] == 4 and not d["ok"], (d["failed"], d["not_checked"])
+assert st.count("failed") == 1 and st.count("not_checked") == 4, st
+assert all(c["ok"] == (c["status"] == "ok") for c in d["checks"])
+PY
 printf '%s' "$(cat o4/oem.roothash)" | tr -d '\n' > rh.txt
 openssl cms -verify -binary -inform DER -in o4/oem.roothash.p7s -content rh.txt \
 	-certfile cert.pem -CAfile cert.pem -purpose any -out /dev/null 2>/dev/null ||

@@ -60,18 +60,25 @@ const char *vc_inspect_kind_name(enum vc_inspect_kind k);
 /* A list of findings: what held, what failed and where. */
 struct vc_inspect_report_item {
 	bool failed;
-	char where[96]; /* "gpt", "root (partition 2)", "ESP /EFI/Linux/x.efi" */
-	char what[416]; /* "primary header CRC32 0x... != computed 0x..." */
+	bool not_checked; /* not made: it depends on one that failed (verify's
+			   * trust order: a root hash claim is not compared with
+			   * a root whose verity check failed); never failed */
+	char where[96];	  /* "gpt", "root (partition 2)", "ESP /EFI/Linux/x.efi" */
+	char what[416];	  /* "primary header CRC32 0x... != computed 0x..." */
 };
 struct vc_inspect_report {
 	struct vc_inspect_report_item *items;
 	size_t n, cap;
 	size_t n_failed;
+	size_t n_not_checked;
 };
 void vc_inspect_report_fini(struct vc_inspect_report *r);
 /* Appends a finding (ENOMEM is the only error). */
 int vc_inspect_report_add(struct vc_inspect_report *r, bool failed, const char *where,
 			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Appends a check that was not made because one it depends on failed. */
+int vc_inspect_report_not_checked(struct vc_inspect_report *r, const char *where, const char *fmt,
+				  ...) __attribute__((format(printf, 3, 4)));
 
 /* Describes path as one JSON object (schema: docs/inspect.md); bad input is
  * described as far as it can be, with "errors" listing what could not be

@@ -21,7 +21,9 @@ static void help(void)
 	       "entry arrays (CRC32s, backup equal to primary), the EROFS superblock checksum\n"
 	       "and tree, the FAT (chains, sizes, FAT copies), the PE checksum of UKIs and the\n"
 	       "Authenticode image digest of every signed PE on the ESP.\n"
-	       "Prints one line per check: 'ok' or 'FAIL', where (partition) and what (offset).\n"
+	       "Prints one line per check: 'ok' or 'FAIL', where (partition) and what (offset);\n"
+	       "a check of a claim about a root hash whose verity check failed (the signature,\n"
+	       "the UUIDs, roothash=) is 'not checked', never FAIL.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --cert C        PEM or DER certificate the root-hash signature must verify with\n"
@@ -52,12 +54,22 @@ void cli_print_report(const struct vc_inspect_report *rep, bool json, bool quiet
 		vc_json_bool(&j, rep->n_failed == 0);
 		vc_json_key(&j, "failed");
 		vc_json_uint(&j, rep->n_failed);
+		if (ok_word[0]) {
+			vc_json_key(&j, "not_checked");
+			vc_json_uint(&j, rep->n_not_checked);
+		}
 		vc_json_key(&j, "checks");
 		vc_json_begin_array(&j);
 		for (size_t i = 0; i < rep->n; i++) {
 			vc_json_begin_object(&j);
 			vc_json_key(&j, "ok");
-			vc_json_bool(&j, !rep->items[i].failed);
+			vc_json_bool(&j, !rep->items[i].failed && !rep->items[i].not_checked);
+			if (ok_word[0]) {
+				vc_json_key(&j, "status");
+				vc_json_string(&j, rep->items[i].failed	       ? "failed"
+						   : rep->items[i].not_checked ? "not_checked"
+									       : "ok");
+			}
 			vc_json_key(&j, "where");
 			vc_json_string(&j, rep->items[i].where);
 			vc_json_key(&j, "what");
@@ -77,7 +89,10 @@ void cli_print_report(const struct vc_inspect_report *rep, bool json, bool quiet
 		if (quiet && !it->failed)
 			continue;
 		char w[1024], m[4096]; /* labels and names from the image: escaped */
-		printf("%-4s %s: %s\n", it->failed ? "FAIL" : ok_word,
+		printf("%-4s %s: %s\n",
+		       it->failed	 ? "FAIL"
+		       : it->not_checked ? "not checked"
+					 : ok_word,
 		       vc_escape(it->where, w, sizeof(w)), vc_escape(it->what, m, sizeof(m)));
 	}
 }
@@ -136,7 +151,12 @@ int cmd_verify(int argc, char **argv)
 		return cli_fail("verify", &err);
 	}
 	cli_print_report(&rep, json, quiet, "ok");
-	if (!json && rep.n_failed)
+	if (!json && rep.n_failed && rep.n_not_checked)
+		fprintf(stderr,
+			"vcompose verify: %zu of %zu checks failed, %zu not checked (they depend "
+			"on a failed one)\n",
+			rep.n_failed, rep.n, rep.n_not_checked);
+	else if (!json && rep.n_failed)
 		fprintf(stderr, "vcompose verify: %zu of %zu checks failed\n", rep.n_failed, rep.n);
 	else if (!json && !quiet)
 		printf("verify: all %zu checks passed\n", rep.n);

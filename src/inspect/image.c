@@ -191,11 +191,9 @@ void vc_inspect_report_fini(struct vc_inspect_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int vc_inspect_report_add(struct vc_inspect_report *r, bool failed, const char *where,
-			  const char *fmt, ...)
+static int report_vadd(struct vc_inspect_report *r, bool failed, bool not_checked,
+		       const char *where, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 32;
 		void *p = realloc(r->items, cap * sizeof(*r->items));
@@ -207,13 +205,36 @@ int vc_inspect_report_add(struct vc_inspect_report *r, bool failed, const char *
 	struct vc_inspect_report_item *it = &r->items[r->n++];
 	memset(it, 0, sizeof(*it));
 	it->failed = failed;
+	it->not_checked = not_checked;
 	snprintf(it->where, sizeof(it->where), "%s", where);
-	va_start(ap, fmt);
 	vsnprintf(it->what, sizeof(it->what), fmt, ap);
-	va_end(ap);
 	if (failed)
 		r->n_failed++;
+	if (not_checked)
+		r->n_not_checked++;
 	return 0;
+}
+
+int vc_inspect_report_add(struct vc_inspect_report *r, bool failed, const char *where,
+			  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int rc = report_vadd(r, failed, false, where, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int vc_inspect_report_not_checked(struct vc_inspect_report *r, const char *where, const char *fmt,
+				  ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int rc = report_vadd(r, false, true, where, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* ---- JSON ---- */

@@ -24,6 +24,7 @@
 struct root {
 	char where[128];
 	bool usr;
+	bool failed; /* its verity check failed: claims about it are not checked */
 	uint8_t hash[32];
 };
 
@@ -51,6 +52,24 @@ static void add(struct vx *x, bool failed, const char *where, const char *fmt, .
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	vc_inspect_report_add(x->rep, failed, where, "%s", buf);
+}
+
+/* A check of a claim about rt's root hash that is not made because rt's
+ * verity check failed: the recomputed root says nothing then, and blaming
+ * the (intact) signature, UUIDs or command line would mislead. */
+static void not_checked(struct vx *x, const struct root *rt, const char *where, const char *fmt,
+			...) __attribute__((format(printf, 4, 5)));
+static void not_checked(struct vx *x, const struct root *rt, const char *where, const char *fmt,
+			...)
+{
+	char buf[416];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	vc_inspect_report_not_checked(
+	    x->rep, where, "%s (depends on the verity check of %s, which failed)", buf, rt->where);
 }
 
 static void check_erofs(struct vx *x, uint64_t off, uint64_t len, const char *where,
@@ -173,8 +192,9 @@ static void check_verity(struct vx *x, const char *where, uint64_t data_off, uin
 	struct vc_verity_params vp;
 	struct vc_verity_plan pl;
 	struct vc_error err = {0};
-	uint8_t root[32];
+	uint8_t root[32] = {0};
 	uint64_t bad = UINT64_MAX;
+	size_t failed0 = x->rep->n_failed;
 
 	if (given) {
 		vp = *given;
@@ -184,22 +204,22 @@ static void check_verity(struct vx *x, const char *where, uint64_t data_off, uin
 				  (unsigned long long)pl.area_size, (unsigned long long)area_len);
 		if (err.code) {
 			add(x, true, hash_where, "%s", err.msg);
-			return;
+			goto record;
 		}
 	} else if (verity_load(x->im, area_off, area_len, &vp, &pl, &err) < 0) {
 		add(x, true, hash_where, "%s", err.msg);
-		return;
+		goto record;
 	}
 	if (pl.data_size > data_len) {
 		add(x, true, where,
 		    "verity covers %llu data blocks (%llu bytes), the partition has %llu",
 		    (unsigned long long)vp.data_blocks, (unsigned long long)pl.data_size,
 		    (unsigned long long)data_len);
-		return;
+		goto record;
 	}
 	if (verity_stored_root(x->im, area_off, &vp, &pl, true, data_off, root, &err) < 0) {
 		add(x, true, hash_where, "top of the hash tree: %s", err.msg);
-		return;
+		goto record;
 	}
 	bool tree_ok = check_tree_self(x, area_off, &vp, &pl, hash_where);
 	struct vc_verity_src src = {.fd = x->im->fd, .offset = data_off};
@@ -282,16 +302,23 @@ record:
 		struct root *rt = &x->roots[x->n_roots++];
 		snprintf(rt->where, sizeof(rt->where), "%s", where);
 		rt->usr = usr;
+		/* any failure above: the claims about this root are not checked */
+		rt->failed = x->rep->n_failed != failed0;
 		memcpy(rt->hash, root, 32);
 	}
 }
 
 /* A claimed root hash in hex against the recomputed one. */
 static void compare_hex(struct vx *x, const char *where, const char *what, const char *claim,
-			const uint8_t root[32])
+			const struct root *rt)
 {
 	char hex[65];
+	const uint8_t *root = rt->hash;
 
+	if (rt->failed) {
+		not_checked(x, rt, where, "%s %.128s against the root hash", what, claim);
+		return;
+	}
 	vc_hex_encode(root, 32, hex);
 	bool ok = strcmp(claim, hex) == 0;
 	if (ok)
@@ -425,7 +452,7 @@ static void check_sig(struct vx *x, uint64_t off, uint64_t len, const char *wher
 	}
 	char hex[65];
 	if (rt) {
-		compare_hex(x, where, "signature JSON \"rootHash\"", s.roothash, rt->hash);
+		compare_hex(x, where, "signature JSON \"rootHash\"", s.roothash, rt);
 		vc_hex_encode(rt->hash, 32, hex);
 	} else {
 		add(x, true, where, "no verity data partition for this signature");
@@ -444,8 +471,12 @@ static void check_sig(struct vx *x, uint64_t off, uint64_t len, const char *wher
 					  "SHA-256 of %s"
 					: "certificateFingerprint matches %s",
 				    x->o->cert_path);
-			if (vc_pkcs7_verify(s.p7, s.p7_len, hex, strlen(hex), x->o->cert_path,
-					    &err) < 0)
+			if (rt && rt->failed)
+				not_checked(x, rt, where,
+					    "PKCS#7 signature of the root hash with %s",
+					    x->o->cert_path);
+			else if (vc_pkcs7_verify(s.p7, s.p7_len, hex, strlen(hex), x->o->cert_path,
+						 &err) < 0)
 				add(x, true, where, "PKCS#7 signature of the root hash: %s",
 				    err.msg);
 			else
@@ -518,7 +549,7 @@ static void check_kiwi_trailer(struct vx *x, const struct gpt_part *p, const cha
 	check_verity(x, where, p->offset, p->size, p->offset + start * hbs,
 		     p->size - 4096 - start * hbs, where, false, NULL, NULL, &vp);
 	if (x->n_roots && !strcmp(x->roots[x->n_roots - 1].where, where))
-		compare_hex(x, where, "KIWI's root hash", root, x->roots[x->n_roots - 1].hash);
+		compare_hex(x, where, "KIWI's root hash", root, &x->roots[x->n_roots - 1]);
 }
 
 static void check_disk(struct vx *x)
@@ -566,7 +597,12 @@ static void check_disk(struct vx *x)
 			/* DPS: the data partition's UUID is the first 128 bits of the
 			 * root hash, the hash partition's the last */
 			const struct root *rt = x->n_roots ? &x->roots[x->n_roots - 1] : NULL;
-			if (rt && !strcmp(rt->where, dw)) {
+			if (rt && !strcmp(rt->where, dw) && rt->failed) {
+				not_checked(x, rt, "gpt",
+					    "partition UUIDs of %s and %s against the halves of "
+					    "the root hash",
+					    dw, where);
+			} else if (rt && !strcmp(rt->where, dw)) {
 				uint8_t du[16], hu[16];
 				vc_gpt_uuids_from_roothash(rt->hash, 32, du, hu);
 				bool ok = !memcmp(du, d->uuid, 16) && !memcmp(hu, p->uuid, 16);
@@ -687,24 +723,27 @@ int vc_inspect_verify(const char *path, const struct vc_inspect_verify_options *
 		const struct root *rt = &x->roots[i];
 		if (x->have_cmdline && !rt->usr) {
 			if (x->cl_root)
-				compare_hex(x, x->cl_where, "roothash=", x->roothash_cl, rt->hash);
+				compare_hex(x, x->cl_where, "roothash=", x->roothash_cl, rt);
 			else
 				add(x, true, x->cl_where, "no roothash= for %s", rt->where);
 		}
 		if (x->have_cmdline && rt->usr) {
 			if (x->cl_usr)
-				compare_hex(x, x->cl_where, "usrhash=", x->usrhash_cl, rt->hash);
+				compare_hex(x, x->cl_where, "usrhash=", x->usrhash_cl, rt);
 			else
 				add(x, true, x->cl_where, "no usrhash= for %s", rt->where);
 		}
 		if (o->roothash) {
 			char hex[65];
 			vc_hex_encode(o->roothash, 32, hex);
-			compare_hex(x, rt->where, "--roothash", hex, rt->hash);
+			compare_hex(x, rt->where, "--roothash", hex, rt);
 		}
 	}
 	if (o->roothash && x->n_roots == 0 && x->have_cmdline && x->cl_root) {
-		compare_hex(x, x->cl_where, "roothash=", x->roothash_cl, o->roothash);
+		struct root given = {.usr = false};
+		snprintf(given.where, sizeof(given.where), "--roothash");
+		memcpy(given.hash, o->roothash, 32);
+		compare_hex(x, x->cl_where, "roothash=", x->roothash_cl, &given);
 	} else if (o->roothash && x->n_roots == 0) {
 		add(x, true, path, "--roothash given, but no verity tree found to compare it with");
 	}
