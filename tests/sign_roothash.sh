@@ -122,6 +122,25 @@ DRH=$(cat dd/minimal.roothash)
 vc sign roothash --key p256.key --cert p256.crt --roothash-file dd/minimal.roothash -o out/d.p7s \
 	--dps out/d.dps
 cp $img before.img
+# before the join the signature partition is empty: verify and inspect say
+# so (not "JSON: unexpected end"); with --cert verify fails, as no
+# signature can hold
+vc verify $img > v.out || { cat v.out >&2; fail "verify of a deferred build fails without --cert"; }
+grep -q "^not checked root-verity-sig (partition 3): empty (signature deferred)" v.out ||
+	{ cat v.out >&2; fail "verify does not report the empty deferred signature partition"; }
+grep -q "checks passed, 1 not checked" v.out || fail "verify's summary of a deferred build"
+expect_exit 1 "1 of" verify $img --cert p256.crt
+grep -q "^FAIL root-verity-sig (partition 3): empty (signature deferred)" "$VC_TMP/.out" ||
+	{ cat "$VC_TMP/.out" >&2; fail "verify --cert of a deferred build: no FAIL naming the empty partition"; }
+grep -qi "unexpected end" v.out "$VC_TMP/.out" && fail "a deferred signature reported as a JSON error"
+vc inspect $img --json > deferred.json
+$PY - deferred.json <<'PY' || fail "inspect of a deferred build"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = [p for p in d["disk"]["partitions"] if p["type"] == "root-verity-sig"][0]
+assert p["content"] == "empty" and p["signature_deferred"] is True, p
+assert d["errors"] == [], d["errors"]
+PY
 sig=$(sfdisk --json $img | $PY -c '
 import json, sys
 for p in json.load(sys.stdin)["partitiontable"]["partitions"]:

@@ -158,6 +158,9 @@ int cmd_verify(int argc, char **argv)
 			rep.n_failed, rep.n, rep.n_not_checked);
 	else if (!json && rep.n_failed)
 		fprintf(stderr, "vcompose verify: %zu of %zu checks failed\n", rep.n_failed, rep.n);
+	else if (!json && !quiet && rep.n_not_checked)
+		printf("verify: all %zu checks passed, %zu not checked\n",
+		       rep.n - rep.n_not_checked, rep.n_not_checked);
 	else if (!json && !quiet)
 		printf("verify: all %zu checks passed\n", rep.n);
 	rc = rep.n_failed ? VC_EXIT_BAD : VC_EXIT_OK;

@@ -815,7 +815,15 @@ static void describe_disk(struct vc_json *j, const struct img *im, struct errs *
 		jkey_uint(j, "offset", p->offset);
 		jkey_uint(j, "size", p->size);
 		enum vc_inspect_kind k = img_probe(im, p->offset, p->size);
-		jkey_str(j, "content", vc_inspect_kind_name(k));
+		bool sig_type = p->type_name && strstr(p->type_name, "verity-sig");
+		if (k == VC_INSPECT_UNKNOWN && sig_type && img_is_zero(im, p->offset, p->size)) {
+			/* reserved by a deferred build, before `sign join` */
+			jkey_str(j, "content", "empty");
+			vc_json_key(j, "signature_deferred");
+			vc_json_bool(j, true);
+		} else {
+			jkey_str(j, "content", vc_inspect_kind_name(k));
+		}
 		if (k == VC_INSPECT_VERITY && vc_gpt_type_is_verity_hash(p->type)) {
 			const struct gpt_part *d = gpt_pair_data(g, p);
 			vc_json_key(j, "verity");

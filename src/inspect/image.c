@@ -169,6 +169,22 @@ enum vc_inspect_kind img_probe(const struct img *im, uint64_t off, uint64_t len)
 	return VC_INSPECT_UNKNOWN;
 }
 
+bool img_is_zero(const struct img *im, uint64_t off, uint64_t len)
+{
+	static const uint8_t zero[4096];
+	uint8_t b[4096];
+	struct vc_error e;
+
+	if (len == 0 || len > VC_INSPECT_SIG_MAX)
+		return false;
+	for (uint64_t at = 0; at < len; at += sizeof(b)) {
+		size_t n = len - at < sizeof(b) ? (size_t)(len - at) : sizeof(b);
+		if (img_read(im, off + at, b, n, &e) < 0 || memcmp(b, zero, n) != 0)
+			return false;
+	}
+	return true;
+}
+
 const char *vc_inspect_kind_name(enum vc_inspect_kind k)
 {
 	switch (k) {

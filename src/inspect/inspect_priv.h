@@ -34,6 +34,12 @@ int img_read_alloc(const struct img *im, uint64_t off, uint64_t len, uint8_t **r
 /* A read-only sink over [off, off + len) of the file (for vc_verity_verify). */
 struct vc_sink img_sink(const struct img *im, uint64_t off, uint64_t len, const char *who);
 enum vc_inspect_kind img_probe(const struct img *im, uint64_t off, uint64_t len);
+/* Whether [off, off + len) holds only zero bytes: a reserved, still empty
+ * partition (the signature partition of a deferred build, before `sign
+ * join`). Reads at most VC_INSPECT_SIG_MAX bytes; a longer range is not
+ * called empty. */
+#define VC_INSPECT_SIG_MAX (16u << 20)
+bool img_is_zero(const struct img *im, uint64_t off, uint64_t len);
 
 /* ---- GPT ---- */
 struct gpt_part {
