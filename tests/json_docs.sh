@@ -32,6 +32,8 @@ vc fat --size 2M --root fr -o w/f.img --json > fat.json
 vc gpt -o w/g.img --part root:w/r.erofs --part root-verity:w/r.verity --json > gpt.json
 vc inspect out/minimal.raw --json > inspect.json
 vc inspect w/us.efi --json > inspect-pe.json
+vc inspect w/s.p7s --json > inspect-p7s.json
+vc inspect w/s.dps --json > inspect-dps.json
 vc verify out/minimal.raw --json > verify.json
 cp out/minimal.raw w/b.raw
 printf x | dd of=w/b.raw bs=1 seek=3000000 conv=notrunc status=none

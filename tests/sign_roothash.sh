@@ -111,6 +111,75 @@ printf '\001' | dd of=bad.p7s bs=1 seek=300 conv=notrunc 2>/dev/null
 expect_exit 1 "does not verify" sign verify --cert rsa2048.crt --roothash $RH --p7s bad.p7s
 expect_exit 1 "not a PKCS#7" sign verify --cert rsa2048.crt --roothash $RH --p7s rh.txt
 
+# inspect of a .p7s (ours in DER, openssl cms's in PEM) and of the DPS JSON:
+# signer, certificate fingerprint, digest, the root hash in FILE for
+# FILE.p7s, and whether the parts agree, by the one verifier (issue 21)
+scratch ins
+cp out/rsa2048-cert.p7s ins/a.roothash.p7s
+cp rh-nl.txt ins/a.roothash
+openssl cms -sign -binary -md sha384 -outform PEM -in rh.txt -signer p256.crt -inkey p256.key \
+	-out ins/b.roothash.p7s
+cp rh.txt ins/b.roothash
+cp out/rsa2048-cert.p7s ins/c.roothash.p7s
+cp rh2.txt ins/c.roothash
+vc sign roothash --key rsa2048.key --cert rsa2048.crt --roothash $RH --include-cert -o ins/d.p7s \
+	--dps ins/d.dps
+ofp=$(openssl x509 -in other.crt -outform DER | sha256sum | cut -d' ' -f1)
+$PY - ins/d.dps ins/e.dps ins/f.dps $RH $RH2 $ofp <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+open(sys.argv[2], 'wb').write(d.replace(sys.argv[4].encode(), sys.argv[5].encode()))
+t = d.split(b'\0', 1)[0]
+import json
+o = json.loads(t)
+o['certificateFingerprint'] = sys.argv[6]
+b = json.dumps(o, separators=(',', ':')).encode()
+open(sys.argv[3], 'wb').write(b + b'\0' * (4096 - len(b)))
+PY
+chmod -R a+rX ins
+set +e
+for f in a.roothash.p7s b.roothash.p7s c.roothash.p7s d.p7s d.dps e.dps f.dps; do
+	vc inspect ins/$f --json > ins/$f.json
+done
+vc inspect ins/a.roothash.p7s > ins/a.txt
+set -e
+rfp=$(openssl x509 -in rsa2048.crt -outform DER | sha256sum | cut -d' ' -f1)
+pfp=$(openssl x509 -in p256.crt -outform DER | sha256sum | cut -d' ' -f1)
+$PY - ins $RH $RH2 $rfp $pfp <<'PY' || fail "inspect of .p7s and DPS JSON files"
+import json, sys
+d, rh, rh2, rfp, pfp = sys.argv[1:]
+J = lambda f: json.load(open(f"{d}/{f}.json"))
+a = J("a.roothash.p7s")
+assert a["kind"] == "pkcs7-signature" and a["errors"] == [], a
+p = a["pkcs7"]
+assert p["format"] == "der" and p["detached"] and p["certificates"] == 1, p
+assert p["signer"]["fingerprint"] == rfp and p["signer"]["digest"] == "SHA256", p["signer"]
+assert p["signer"]["subject"] == "CN=vcompose test rsa2048", p["signer"]
+assert p["content"]["root_hash"] == rh and p["content"]["signature_ok"] is True, p["content"]
+b = J("b.roothash.p7s")["pkcs7"]
+assert b["format"] == "pem" and b["signer"]["digest"] == "SHA384", b
+assert b["signer"]["fingerprint"] == pfp and b["signer"]["signed_attributes"], b["signer"]
+assert b["message_digest"] and b["content"]["signature_ok"] is True, b
+c = J("c.roothash.p7s")
+assert c["pkcs7"]["content"]["signature_ok"] is False and c["pkcs7"]["content"]["root_hash"] == rh2, c
+assert any("does not hold" in e for e in c["errors"]), c["errors"]
+assert J("d.p7s")["pkcs7"]["content"] is None
+s = J("d.dps")
+assert s["kind"] == "verity-signature" and s["errors"] == [], s
+g = s["signature"]
+assert g["root_hash"] == rh and g["certificate_fingerprint"] == rfp, g
+assert g["fingerprint_matches_certificate"] and g["signature_ok"] and g["consistent"], g
+assert g["problem"] is None and g["signer"]["fingerprint"] == rfp, g
+e = J("e.dps")["signature"]
+assert e["root_hash"] == rh2 and e["signature_ok"] is False and e["consistent"] is False, e
+assert e["fingerprint_matches_certificate"] is True, e
+f = J("f.dps")
+assert f["signature"]["fingerprint_matches_certificate"] is False, f
+assert f["signature"]["consistent"] is False and f["errors"], f
+PY
+grep -q "^    fingerprint: $rfp" ins/a.txt && grep -q "^    signature_ok: yes" ins/a.txt ||
+	{ cat ins/a.txt >&2; fail "inspect's text form of a .p7s"; }
+
 # join: a build with --defer-signature, signed elsewhere, joined back. The
 # signature partition is found from the GPT (DPS type, the root hash's
 # partition UUIDs); nothing outside it changes (issue 15, item 1).

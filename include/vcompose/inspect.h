@@ -14,9 +14,9 @@
  *
  * What it reads: a GPT disk (any of its partitions' contents below), a bare
  * EROFS image, a verity hash file or partition (with superblock), a FAT file
- * system, a PE/UKI, the DPS signature JSON. What it does not: MBR-only disks,
- * compressed-file contents of EROFS (their blocks are named, not decoded),
- * verity without a superblock (nothing says where its tree starts).
+ * system, a PE/UKI, the DPS signature JSON, a PKCS#7 signature (.p7s). What it does not: MBR-only
+ *disks, compressed-file contents of EROFS (their blocks are named, not decoded), verity without a
+ *superblock (nothing says where its tree starts).
  *
  *	struct vc_json j;
  *	vc_json_init(&j, 2);
@@ -54,6 +54,7 @@ enum vc_inspect_kind {
 	VC_INSPECT_PE,
 	VC_INSPECT_SIG,	 /* DPS signature JSON */
 	VC_INSPECT_EXT4, /* ext2/3/4 (e2fsprogs made it: extra and write partitions) */
+	VC_INSPECT_P7S,	 /* a detached PKCS#7 SignedData, DER or PEM (NAME.roothash.p7s) */
 };
 const char *vc_inspect_kind_name(enum vc_inspect_kind k);
 

@@ -143,9 +143,29 @@ struct vc_pkcs7_signer {
 	bool has_cert;
 	char subject[256];
 	uint8_t fingerprint[32];
+	/* the message around the signer */
+	bool detached;		      /* id-data without content (a root hash signature) */
+	unsigned signers;	      /* SignerInfos */
+	unsigned certificates;	      /* certificates embedded */
+	uint8_t message_digest[64];   /* the signed attributes' messageDigest: the */
+	size_t message_digest_len;    /* content's digest; 0 without attributes */
+	char signature_algorithm[32]; /* "RSA", "ECDSA", "RSA-SHA256", ... */
 };
 int vc_pkcs7_signer(const uint8_t *p7, size_t p7_len, struct vc_pkcs7_signer *ret,
 		    struct vc_error *err);
+/* The same verifier as vc_pkcs7_verify(), with the certificate the message
+ * embeds for its signer (the DPS JSON's self-consistency, inspect of a .p7s
+ * with its content): no trust, only whether the parts agree. VC_EINVAL
+ * ("embeds no certificate of its signer") when there is none. */
+int vc_pkcs7_verify_embedded(const uint8_t *p7, size_t p7_len, const void *content,
+			     size_t content_len, struct vc_error *err);
+/* A PEM PKCS#7 (-----BEGIN PKCS7----- as openssl smime writes it, or
+ * -----BEGIN CMS----- of openssl cms) to DER, appended to out; VC_EINVAL when
+ * len bytes at pem are neither. */
+int vc_pkcs7_pem_decode(const uint8_t *pem, size_t len, struct vc_buf *out, struct vc_error *err);
+/* Whether the bytes start like a PKCS#7 ContentInfo of signedData (DER) or
+ * its PEM armour: a cheap probe, not a parse. */
+bool vc_pkcs7_probe(const uint8_t *b, size_t len);
 
 /* DPS verity signature partition content, appended to out, padded with NULs
  * to a multiple of 4096 bytes. fingerprint may be NULL (the key is optional

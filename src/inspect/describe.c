@@ -573,7 +573,57 @@ static void describe_fat(struct vc_json *j, const struct img *im, uint64_t off, 
 	vc_json_end_object(j);
 }
 
-/* ---- the signature partition ---- */
+/* ---- the signature partition, a detached PKCS#7 ---- */
+
+static void jkey_bool_or_null(struct vc_json *j, const char *k, int v /* -1: null */)
+{
+	vc_json_key(j, k);
+	if (v < 0)
+		vc_json_null(j);
+	else
+		vc_json_bool(j, v);
+}
+
+static void describe_signer(struct vc_json *j, const struct vc_pkcs7_signer *si)
+{
+	vc_json_begin_object(j);
+	jkey_str(j, "issuer", si->issuer);
+	jkey_str(j, "serial", si->serial);
+	jkey_str(j, "digest", si->digest);
+	jkey_str(j, "signature_algorithm", si->signature_algorithm);
+	vc_json_key(j, "signed_attributes");
+	vc_json_bool(j, si->signed_attrs);
+	vc_json_key(j, "subject");
+	if (si->has_cert)
+		vc_json_string(j, si->subject);
+	else
+		vc_json_null(j);
+	vc_json_key(j, "fingerprint");
+	if (si->has_cert)
+		vc_json_hex(j, si->fingerprint, 32);
+	else
+		vc_json_null(j);
+	vc_json_end_object(j);
+}
+
+/* Whether the signature over content holds with the certificate the
+ * message embeds (the one PKCS#7 verifier): "signature_ok" true/false, or
+ * null without an embedded certificate; "problem" says why not. Returns
+ * the verdict (-1: cannot tell). */
+static int describe_embedded_check(struct vc_json *j, const uint8_t *p7, size_t n,
+				   const char *content, size_t content_len, char *problem,
+				   size_t problem_len)
+{
+	struct vc_error err = {0};
+	int r = vc_pkcs7_verify_embedded(p7, n, content, content_len, &err);
+	int ok = r == 0 ? 1 : r == VC_ECHECK || r == VC_EUNSUPP ? 0 : -1;
+
+	jkey_bool_or_null(j, "signature_ok", ok);
+	if (ok != 1 && !problem[0])
+		snprintf(problem, problem_len, "%s%s", err.msg,
+			 ok < 0 ? " (`vcompose sign verify --cert C` checks it with C)" : "");
+	return ok;
+}
 
 static void describe_sig(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
 			 struct errs *e, const char *where)
@@ -603,29 +653,129 @@ static void describe_sig(struct vc_json *j, const struct img *im, uint64_t off, 
 		struct vc_pkcs7_signer si;
 		vc_json_key(j, "signer");
 		if (vc_pkcs7_signer(s.p7, s.p7_len, &si, &err) == 0) {
-			vc_json_begin_object(j);
-			jkey_str(j, "issuer", si.issuer);
-			jkey_str(j, "serial", si.serial);
-			jkey_str(j, "digest", si.digest);
-			vc_json_key(j, "signed_attributes");
-			vc_json_bool(j, si.signed_attrs);
-			vc_json_key(j, "subject");
-			if (si.has_cert)
-				vc_json_string(j, si.subject);
-			else
+			describe_signer(j, &si);
+			/* do the parts agree? The fingerprint names the signer's
+			 * certificate, the signature covers rootHash: both are
+			 * checked with the certificate the PKCS#7 embeds */
+			char problem[640] = "";
+			int fp_ok = -1;
+			if (s.has_fp && si.has_cert)
+				fp_ok = memcmp(s.fingerprint, si.fingerprint, 32) == 0;
+			jkey_bool_or_null(j, "fingerprint_matches_certificate", fp_ok);
+			if (fp_ok == 0)
+				snprintf(problem, sizeof(problem),
+					 "certificateFingerprint is not the SHA-256 of the "
+					 "certificate embedded in the signature");
+			int sig_ok =
+			    describe_embedded_check(j, s.p7, s.p7_len, s.roothash,
+						    strlen(s.roothash), problem, sizeof(problem));
+			int consistent = fp_ok == 0 || sig_ok == 0 ? 0 : sig_ok;
+			jkey_bool_or_null(j, "consistent", consistent);
+			vc_json_key(j, "problem");
+			if (consistent == 1)
 				vc_json_null(j);
-			vc_json_key(j, "fingerprint");
-			if (si.has_cert)
-				vc_json_hex(j, si.fingerprint, 32);
 			else
-				vc_json_null(j);
-			vc_json_end_object(j);
+				vc_json_string(j, problem);
+			if (consistent == 0) {
+				vc_errorf(&err, VC_ECHECK, "signature JSON inconsistent: %s",
+					  problem);
+				note_err(e, where, &err);
+			}
 		} else {
 			vc_json_null(j);
 			note_err(e, where, &err);
 		}
 		sig_free(&s);
 	}
+	free(b);
+	vc_json_end_object(j);
+}
+
+/* A detached PKCS#7 (DER or PEM), as `vcompose sign roothash` and
+ * `vcompose build` write NAME.roothash.p7s. Its content is not in it: for
+ * FILE.p7s the file FILE (NAME.roothash, the root hash in hex), when it
+ * exists, is taken as the signed content. */
+static void describe_p7s(struct vc_json *j, const struct img *im, uint64_t off, uint64_t len,
+			 struct errs *e, const char *where, const char *path)
+{
+	struct vc_buf der = {0}, content = {0};
+	struct vc_error err = {0};
+	uint8_t *b = NULL;
+	bool pem;
+
+	vc_json_begin_object(j);
+	if (len > VC_INSPECT_SIG_MAX)
+		len = VC_INSPECT_SIG_MAX;
+	if (img_read_alloc(im, off, len, &b, &err) < 0) {
+		note_err(e, where, &err);
+		goto out;
+	}
+	pem = b[0] == '-';
+	if (pem ? vc_pkcs7_pem_decode(b, (size_t)len, &der, &err) < 0
+		: vc_buf_append(&der, b, (size_t)len, &err) < 0) {
+		note_err(e, where, &err);
+		goto out;
+	}
+	jkey_str(j, "format", pem ? "pem" : "der");
+	jkey_uint(j, "signature_size", der.len);
+	struct vc_pkcs7_signer si;
+	if (vc_pkcs7_signer(der.data, der.len, &si, &err) < 0) {
+		note_err(e, where, &err);
+		goto out;
+	}
+	vc_json_key(j, "detached");
+	vc_json_bool(j, si.detached);
+	jkey_uint(j, "signers", si.signers);
+	jkey_uint(j, "certificates", si.certificates);
+	vc_json_key(j, "signer");
+	describe_signer(j, &si);
+	vc_json_key(j, "message_digest");
+	if (si.message_digest_len)
+		vc_json_hex(j, si.message_digest, si.message_digest_len);
+	else
+		vc_json_null(j);
+	/* the signed content: FILE for FILE.p7s */
+	size_t pl = path ? strlen(path) : 0;
+	char *cpath = NULL;
+	if (pl > 4 && strcmp(path + pl - 4, ".p7s") == 0)
+		cpath = strndup(path, pl - 4);
+	struct vc_error e2 = {0};
+	vc_json_key(j, "content");
+	if (!si.detached || !cpath || vc_read_file(cpath, 4096, &content, &e2) < 0) {
+		vc_json_null(j);
+	} else {
+		/* NAME.roothash ends with a newline; the signed text has none */
+		size_t n = content.len;
+		while (n && (content.data[n - 1] == '\n' || content.data[n - 1] == '\r'))
+			n--;
+		bool hex = n > 0 && n <= 128 &&
+			   strspn((const char *)content.data, "0123456789abcdef") == n;
+		vc_json_begin_object(j);
+		jkey_str(j, "file", cpath);
+		vc_json_key(j, "root_hash");
+		if (hex)
+			vc_json_string_n(j, (const char *)content.data, n);
+		else
+			vc_json_null(j);
+		char problem[640] = "";
+		int ok = describe_embedded_check(j, der.data, der.len, (const char *)content.data,
+						 n, problem, sizeof(problem));
+		vc_json_key(j, "problem");
+		if (ok == 1)
+			vc_json_null(j);
+		else
+			vc_json_string(j, problem);
+		if (ok == 0) {
+			vc_errorf(&err, VC_ECHECK, "the signature of %.200s does not hold: %s",
+				  cpath, problem);
+			note_err(e, where, &err);
+		}
+		vc_json_end_object(j);
+	}
+	free(cpath);
+out:
+	vc_buf_fini(&der);
+	vc_buf_fini(&content);
 	free(b);
 	vc_json_end_object(j);
 }
@@ -734,6 +884,12 @@ static void describe_content(struct vc_json *j, const struct img *im, uint64_t o
 	case VC_INSPECT_SIG:
 		vc_json_key(j, "signature");
 		describe_sig(j, im, off, len, e, where);
+		break;
+	case VC_INSPECT_P7S:
+		vc_json_key(j, "pkcs7");
+		/* the whole file: its content may be next to it */
+		describe_p7s(j, im, off, len, e, where,
+			     off == 0 && len == im->size ? im->path : NULL);
 		break;
 	default: break;
 	}
@@ -856,8 +1012,8 @@ int vc_inspect_describe(const char *path, struct vc_json *j, struct vc_error *er
 	enum vc_inspect_kind k = img_probe(&im, 0, im.size);
 	if (k == VC_INSPECT_UNKNOWN) {
 		r = vc_errorf(err, VC_EINVAL,
-			      "%s: not a GPT disk, EROFS, verity, FAT, PE or signature "
-			      "image (no known magic number)",
+			      "%s: not a GPT disk, EROFS, verity, FAT, PE, signature JSON "
+			      "or PKCS#7 image (no known magic number)",
 			      path);
 		goto out;
 	}

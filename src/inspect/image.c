@@ -19,6 +19,7 @@
 #include "pe/pe_disk.h"
 #include "verity/verity_disk.h"
 #include "vcompose/endian.h"
+#include "vcompose/sign.h"
 #include "inspect_priv.h"
 
 int img_open(const char *path, struct img *ret, struct vc_error *err)
@@ -156,6 +157,9 @@ enum vc_inspect_kind img_probe(const struct img *im, uint64_t off, uint64_t len)
 		if (b[0] == '{')
 			return VC_INSPECT_SIG;
 	}
+	if (len >= 16 && img_read(im, off, b, len >= 32 ? 32 : (size_t)len, &e) == 0 &&
+	    vc_pkcs7_probe(b, len >= 32 ? 32 : (size_t)len))
+		return VC_INSPECT_P7S;
 	/* ext2/3/4: s_magic in the superblock at 1024 */
 	if (len >= 2048 &&
 	    img_read(im, off + EXT4_SUPER_OFFSET + offsetof(struct ext4_super_block_disk, s_magic),
@@ -195,6 +199,7 @@ const char *vc_inspect_kind_name(enum vc_inspect_kind k)
 	case VC_INSPECT_PE: return "pe";
 	case VC_INSPECT_SIG: return "verity-signature";
 	case VC_INSPECT_EXT4: return "ext4";
+	case VC_INSPECT_P7S: return "pkcs7-signature";
 	default: return "unknown";
 	}
 }

@@ -20,6 +20,7 @@
 #include <mbedtls/asn1.h>
 #include <mbedtls/md.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
@@ -232,6 +233,37 @@ static bool signer_is(const struct signer *s, const mbedtls_x509_crt *c)
 		c->serial.len == s->serial_len && !memcmp(c->serial.p, s->serial, s->serial_len));
 }
 
+/* The messageDigest attribute's octets among the signed attributes. */
+static int find_message_digest(const struct signer *s, const uint8_t **ret, size_t *ret_len,
+			       struct vc_error *err)
+{
+	unsigned char *p = (unsigned char *)s->attrs, *end = p + s->attrs_len;
+	size_t l;
+
+	if (mbedtls_asn1_get_tag(&p, end, &l, CTX(0)))
+		return bad(err, "signedAttrs");
+	while (p < end) {
+		unsigned char *ae;
+		if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+			return bad(err, "attribute");
+		ae = p + l;
+		if (mbedtls_asn1_get_tag(&p, ae, &l, MBEDTLS_ASN1_OID))
+			return bad(err, "attribute type");
+		if (l == sizeof(oid_message_digest) && !memcmp(p, oid_message_digest, l)) {
+			size_t ol;
+			p += l;
+			if (mbedtls_asn1_get_tag(&p, ae, &l, SET) ||
+			    mbedtls_asn1_get_tag(&p, ae, &ol, MBEDTLS_ASN1_OCTET_STRING))
+				return bad(err, "messageDigest");
+			*ret = p;
+			*ret_len = ol;
+			return 0;
+		}
+		p = ae;
+	}
+	return vc_errorf(err, VC_EINVAL, "PKCS#7: signed attributes without messageDigest");
+}
+
 int vc_pkcs7_signer(const uint8_t *der, size_t len, struct vc_pkcs7_signer *ret,
 		    struct vc_error *err)
 {
@@ -249,8 +281,46 @@ int vc_pkcs7_signer(const uint8_t *der, size_t len, struct vc_pkcs7_signer *ret,
 	serial_hex(&s, ret->serial, sizeof(ret->serial));
 	snprintf(ret->digest, sizeof(ret->digest), "%s", md_name(s.md));
 	ret->signed_attrs = s.attrs != NULL;
+	ret->detached = m.detached;
+	const uint8_t *md;
+	size_t ml;
+	struct vc_error e2 = {0};
+	if (s.attrs && find_message_digest(&s, &md, &ml, &e2) == 0 &&
+	    ml <= sizeof(ret->message_digest)) {
+		memcpy(ret->message_digest, md, ml);
+		ret->message_digest_len = ml;
+	}
+	mbedtls_md_type_t smd;
+	mbedtls_pk_type_t spk;
+	if (oid_is(&s.sig_alg, oid_rsa_encryption, sizeof(oid_rsa_encryption)))
+		snprintf(ret->signature_algorithm, sizeof(ret->signature_algorithm), "RSA");
+	else if (oid_is(&s.sig_alg, oid_ec_public_key, sizeof(oid_ec_public_key)))
+		snprintf(ret->signature_algorithm, sizeof(ret->signature_algorithm), "ECDSA");
+	else if (mbedtls_oid_get_sig_alg(&s.sig_alg, &smd, &spk) == 0)
+		snprintf(ret->signature_algorithm, sizeof(ret->signature_algorithm), "%s-%s",
+			 spk == MBEDTLS_PK_ECDSA ? "ECDSA"
+			 : spk == MBEDTLS_PK_RSA ? "RSA"
+						 : "?",
+			 md_name(smd));
+	else
+		snprintf(ret->signature_algorithm, sizeof(ret->signature_algorithm), "unknown");
+	ret->signers = 1;
+	for (unsigned char *q = m.signers; q < m.signers_end && ret->signers < 1000;) {
+		struct signer o;
+		if (signer_next(&q, m.signers_end, &o, &e2) < 0)
+			break;
+		if (q < m.signers_end)
+			ret->signers++;
+	}
 	/* the first embedded certificate that names the signer */
 	unsigned char *p = (unsigned char *)m.certs, *end = p + m.certs_len;
+	for (unsigned char *q = p; m.certs && q < end;) {
+		size_t l;
+		if (mbedtls_asn1_get_tag(&q, end, &l, SEQ))
+			break;
+		q += l;
+		ret->certificates++;
+	}
 	while (m.certs && p < end && !ret->has_cert) {
 		unsigned char *start = p;
 		mbedtls_x509_crt c;
@@ -275,33 +345,17 @@ int vc_pkcs7_signer(const uint8_t *der, size_t len, struct vc_pkcs7_signer *ret,
 static int check_message_digest(const struct signer *s, const uint8_t *h, size_t hl,
 				struct vc_error *err)
 {
-	unsigned char *p = (unsigned char *)s->attrs, *end = p + s->attrs_len;
-	size_t l;
+	const uint8_t *md;
+	size_t ml;
+	int r = find_message_digest(s, &md, &ml, err);
 
-	if (mbedtls_asn1_get_tag(&p, end, &l, CTX(0)))
-		return bad(err, "signedAttrs");
-	while (p < end) {
-		unsigned char *ae;
-		if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
-			return bad(err, "attribute");
-		ae = p + l;
-		if (mbedtls_asn1_get_tag(&p, ae, &l, MBEDTLS_ASN1_OID))
-			return bad(err, "attribute type");
-		if (l == sizeof(oid_message_digest) && !memcmp(p, oid_message_digest, l)) {
-			size_t ol;
-			p += l;
-			if (mbedtls_asn1_get_tag(&p, ae, &l, SET) ||
-			    mbedtls_asn1_get_tag(&p, ae, &ol, MBEDTLS_ASN1_OCTET_STRING))
-				return bad(err, "messageDigest");
-			if (ol != hl || memcmp(p, h, hl))
-				return vc_errorf(err, VC_ECHECK,
-						 "PKCS#7: messageDigest does not match the content "
-						 "(the signed root hash differs)");
-			return 0;
-		}
-		p = ae;
-	}
-	return vc_errorf(err, VC_EINVAL, "PKCS#7: signed attributes without messageDigest");
+	if (r < 0)
+		return r;
+	if (ml != hl || memcmp(md, h, hl))
+		return vc_errorf(err, VC_ECHECK,
+				 "PKCS#7: messageDigest does not match the content "
+				 "(the signed root hash differs)");
+	return 0;
 }
 
 /* RSA PKCS#1 v1.5 or ECDSA, named by the key type or by a signature
@@ -357,47 +411,150 @@ static int verify_signer(const struct signer *s, const void *content, size_t con
 	return 0;
 }
 
-int vc_pkcs7_verify(const uint8_t *der, size_t len, const void *content, size_t content_len,
-		    const char *cert_path, struct vc_error *err)
+/* The SignerInfo of m that names c, verified over content with c's key. */
+static int verify_with(const struct p7 *m, const mbedtls_x509_crt *c, const char *cert_name,
+		       const void *content, size_t content_len, struct vc_error *err)
 {
-	struct p7 m;
 	struct signer s, first = {0};
-	mbedtls_x509_crt c;
 	bool have_first = false;
-	int r = p7_parse(der, len, &m, err);
+	int r;
 
-	if (r < 0)
-		return r;
-	if (!m.detached)
-		return vc_errorf(err, VC_EINVAL,
-				 "PKCS#7: not a detached signature of data (content embedded "
-				 "or not id-data)");
-	mbedtls_x509_crt_init(&c);
-	r = sign_cert_load(cert_path, &c, err);
-	if (r < 0)
-		goto out;
-	for (unsigned char *p = m.signers; p < m.signers_end;) {
-		if ((r = signer_next(&p, m.signers_end, &s, err)) < 0)
-			goto out;
+	for (unsigned char *p = m->signers; p < m->signers_end;) {
+		if ((r = signer_next(&p, m->signers_end, &s, err)) < 0)
+			return r;
 		if (!have_first) {
 			first = s;
 			have_first = true;
 		}
-		if (signer_is(&s, &c)) {
-			r = verify_signer(&s, content, content_len, &c, cert_path, err);
-			goto out;
-		}
+		if (signer_is(&s, c))
+			return verify_signer(&s, content, content_len, c, cert_name, err);
 	}
 	char want[256], got[256], ser[80];
 	name_text(first.issuer, first.issuer_len, want, sizeof(want));
-	mbedtls_x509_dn_gets(got, sizeof(got), &c.issuer);
+	mbedtls_x509_dn_gets(got, sizeof(got), &c->issuer);
 	serial_hex(&first, ser, sizeof(ser));
-	r = vc_errorf(err, VC_ECHECK,
-		      "signed by issuer '%s' serial %s, not by the certificate %s (issuer "
-		      "'%s'): no signer matches it",
-		      want, ser, cert_path, got);
-out:
+	return vc_errorf(err, VC_ECHECK,
+			 "signed by issuer '%s' serial %s, not by the certificate %s (issuer "
+			 "'%s'): no signer matches it",
+			 want, ser, cert_name, got);
+}
+
+static int parse_detached(const uint8_t *der, size_t len, struct p7 *m, struct vc_error *err)
+{
+	int r = p7_parse(der, len, m, err);
+
+	if (r == 0 && !m->detached)
+		r = vc_errorf(err, VC_EINVAL,
+			      "PKCS#7: not a detached signature of data (content embedded "
+			      "or not id-data)");
+	return r;
+}
+
+int vc_pkcs7_verify(const uint8_t *der, size_t len, const void *content, size_t content_len,
+		    const char *cert_path, struct vc_error *err)
+{
+	struct p7 m;
+	mbedtls_x509_crt c;
+	int r = parse_detached(der, len, &m, err);
+
+	if (r < 0)
+		return r;
+	mbedtls_x509_crt_init(&c);
+	r = sign_cert_load(cert_path, &c, err);
+	if (r == 0)
+		r = verify_with(&m, &c, cert_path, content, content_len, err);
 	mbedtls_x509_crt_free(&c);
+	return r;
+}
+
+int vc_pkcs7_verify_embedded(const uint8_t *der, size_t len, const void *content,
+			     size_t content_len, struct vc_error *err)
+{
+	struct p7 m;
+	struct signer s;
+	int r = parse_detached(der, len, &m, err);
+
+	if (r == 0) {
+		unsigned char *sp = m.signers;
+		r = signer_next(&sp, m.signers_end, &s, err);
+	}
+	if (r < 0)
+		return r;
+	unsigned char *p = (unsigned char *)m.certs, *end = p + m.certs_len;
+	while (m.certs && p < end) {
+		unsigned char *start = p;
+		mbedtls_x509_crt c;
+		size_t l;
+
+		if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+			break;
+		p += l;
+		mbedtls_x509_crt_init(&c);
+		if (mbedtls_x509_crt_parse_der(&c, start, (size_t)(p - start)) == 0 &&
+		    signer_is(&s, &c)) {
+			r = verify_signer(&s, content, content_len, &c,
+					  "the certificate embedded in the signature", err);
+			mbedtls_x509_crt_free(&c);
+			return r;
+		}
+		mbedtls_x509_crt_free(&c);
+	}
+	return vc_errorf(err, VC_EINVAL, "PKCS#7: embeds no certificate of its signer");
+}
+
+bool vc_pkcs7_probe(const uint8_t *b, size_t len)
+{
+	static const char *const pem[] = {"-----BEGIN PKCS7-----", "-----BEGIN CMS-----"};
+
+	for (size_t i = 0; i < 2; i++)
+		if (len >= strlen(pem[i]) && memcmp(b, pem[i], strlen(pem[i])) == 0)
+			return true;
+	/* SEQUENCE (any length form), OID signedData */
+	if (len < 2 + sizeof(oid_signed_data) + 2 || b[0] != SEQ)
+		return false;
+	size_t at = 2;
+	if (b[1] & 0x80)
+		at += b[1] & 0x7f;
+	return at + 2 + sizeof(oid_signed_data) <= len && b[at] == MBEDTLS_ASN1_OID &&
+	       b[at + 1] == sizeof(oid_signed_data) &&
+	       memcmp(b + at + 2, oid_signed_data, sizeof(oid_signed_data)) == 0;
+}
+
+int vc_pkcs7_pem_decode(const uint8_t *in, size_t len, struct vc_buf *out, struct vc_error *err)
+{
+	static const char *const armour[][2] = {
+	    {"-----BEGIN PKCS7-----", "-----END PKCS7-----"},
+	    {"-----BEGIN CMS-----", "-----END CMS-----"},
+	};
+	mbedtls_pem_context pem;
+	char *text = malloc(len + 1);
+	int r = VC_EINVAL;
+
+	if (!text)
+		return vc_errorf(err, VC_ENOMEM, "out of memory");
+	memcpy(text, in, len);
+	text[len] = '\0'; /* mbedtls reads PEM up to a NUL */
+	mbedtls_pem_init(&pem);
+	for (size_t i = 0; i < 2 && r == VC_EINVAL; i++) {
+		size_t used;
+		if (!strstr(text, armour[i][0]) ||
+		    mbedtls_pem_read_buffer(&pem, armour[i][0], armour[i][1],
+					    (const unsigned char *)text, NULL, 0, &used) != 0)
+			continue;
+#if MBEDTLS_VERSION_MAJOR >= 3
+		size_t n;
+		const unsigned char *d = mbedtls_pem_get_buffer(&pem, &n);
+#else
+		const unsigned char *d = pem.buf;
+		size_t n = pem.buflen;
+#endif
+		r = vc_buf_append(out, d, n, err);
+	}
+	if (r == VC_EINVAL)
+		vc_errorf(err, VC_EINVAL,
+			  "PKCS#7: no readable -----BEGIN PKCS7----- or -----BEGIN CMS----- block");
+	mbedtls_pem_free(&pem);
+	free(text);
 	return r;
 }
 
