@@ -35,6 +35,23 @@ vc inspect w/us.efi --json > inspect-pe.json
 vc inspect w/s.p7s --json > inspect-p7s.json
 vc inspect w/s.dps --json > inspect-dps.json
 vc verify out/minimal.raw --json > verify.json
+# the manifest of a Secure Boot build (signed PEs, enrollment files) with an
+# extra <partitions> entry: one build proves both parts of the schema
+mkdir sbp && cd sbp
+oem_inputs JSON-DOCS
+sed 's|</bootloader>|</bootloader><partitions><partition name="var" size="8" mountpoint="/var" filesystem="ext4"/></partitions>|' \
+	config.xml > sbp.xml
+chmod a+r sbp.xml
+scratch o
+vc build sbp.xml --root tree --initrd initrd.img --sb-key key.pem --sb-cert cert.pem --sb-enroll \
+	-o o --json > ../manifest-sb-parts.json 2>/dev/null
+cd ..
+python3 - manifest-sb-parts.json <<'PY' || fail "the Secure Boot + <partitions> manifest lacks what it is meant to prove"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["secure_boot"]["signed"]) >= 3 and len(d["secure_boot"]["enroll"]["files"]) == 3, d["secure_boot"]
+assert [p["type"] for p in d["disk"]["partitions"]][-1] == "var", d["disk"]["partitions"]
+PY
 cp out/minimal.raw w/b.raw
 printf x | dd of=w/b.raw bs=1 seek=3000000 conv=notrunc status=none
 set +e
@@ -53,6 +70,23 @@ def keys(v, at):
     elif isinstance(v, list):
         for i, x in enumerate(v):
             keys(x, f"{at}[{i}]")
+# the manifest's schema describes every key it has (a key missing there is
+# undocumented): objects with "properties" must not carry others
+def described(v, sch, root, at):
+    if "$ref" in sch:
+        sch = root["$defs"][sch["$ref"].split("/")[-1]]
+    for alt in ("oneOf", "anyOf"):
+        for a in sch.get(alt, []):
+            if isinstance(v, dict) and a.get("type") == "object":
+                described(v, a, root, at)
+    if isinstance(v, dict) and "properties" in sch:
+        for k, x in v.items():
+            ok = k in sch["properties"] or isinstance(sch.get("additionalProperties"), dict)
+            assert ok, f"{at}: key {k!r} is not in the schema"
+            described(x, sch["properties"].get(k, {}), root, f"{at}.{k}")
+    elif isinstance(v, list) and "items" in sch:
+        for i, x in enumerate(v):
+            described(x, sch["items"], root, f"{at}[{i}]")
 seen = set()
 for f in sys.argv[2:]:
     d = json.load(open(f))
@@ -61,6 +95,8 @@ for f in sys.argv[2:]:
     schema = json.load(open(os.path.join(folder, name + ".schema.json")))
     jsonschema.validate(d, schema)
     keys(d, f)
+    if name == "manifest":
+        described(d, schema, schema, f)
     seen.add(name)
 every = {n[:-len(".schema.json")] for n in os.listdir(folder) if n.endswith(".schema.json")}
 # sign join is checked by the tests of `vcompose sign join`
