@@ -43,6 +43,11 @@ only_in '[a-z]-volume-id"' src/fat/fat.c include/vcompose/fat.h
 bad=$(grep -nE 'vc_uuid_derive\(|vc_gpt_init\(|vc_verity_params_derive\(|vc_fat_volume_id\(' \
 	src/cli/*.c src/compose/*.c | grep -vE '\(.*(s32|c->seed), sizeof\((s32|c->seed)\)' || true)
 [ -z "$bad" ] || fail "an identifier keyed by something else than the image seed: $bad"
+# A library's headers only in the module that uses it: compose and cli learn
+# liblz4's and libarchive's versions from erofs and tree (vc_erofs_lz4_version,
+# vc_tree_archive_version), not by including them.
+bad=$(grep -lE '#include <(archive|archive_entry|lz4|lz4hc|zstd|lzma)\.h>' src/compose/*.c src/cli/*.c || true)
+[ -z "$bad" ] || fail "a compression or archive library's header outside erofs/tree: $bad"
 
 # The same seed gives the same identifiers in `build` and in a command.
 cd "$VC_TMP"

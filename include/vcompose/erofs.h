@@ -134,6 +134,10 @@ int vc_erofs_parse_compress(const char *s, enum vc_erofs_compress *ret_c, int *r
 /* The algorithm's name as the parser takes it ("zstd"). */
 const char *vc_erofs_compress_name(enum vc_erofs_compress c);
 
+/* liblz4's version ("1.9.4"; static text): an input to the bytes of an
+ * LZ4-compressed image, listed in a build's manifest. */
+const char *vc_erofs_lz4_version(void);
+
 /* Parses "fragments,dedupe,ztailpacking,chunks" (any of them, any order;
  * "" or "none": no feature) into VC_EROFS_FEATURE_* bits. */
 int vc_erofs_parse_features(const char *s, unsigned *ret, struct vc_error *err);

@@ -123,6 +123,10 @@ int vc_tree_load(const char *path, enum vc_tree_source src, const struct vc_tree
 		 struct vc_tree **ret, struct vc_error *err);
 void vc_tree_free(struct vc_tree *t);
 
+/* The archive reader behind VC_TREE_ARCHIVE, e.g. "libarchive 3.6.2"
+ * (static text), listed in a build's manifest. */
+const char *vc_tree_archive_version(void);
+
 /* Reads len bytes of a regular file's content at off (off + len <= size).
  * Thread-safe. n may be any node of a hardlink group. */
 int vc_tree_read(const struct vc_tree *t, const struct vc_node *n, uint64_t off, void *buf,

@@ -28,9 +28,6 @@
 #include "vcompose/xmlcfg.h"
 #include "compose_priv.h"
 
-#include <archive.h>
-#include <lz4.h>
-
 #define MIB	      (UINT64_C(1) << 20)
 #define BOOT_FILE_MAX (UINT64_C(1) << 30) /* kernel, initrd, stub: refuse beyond */
 
@@ -1376,9 +1373,9 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 	vc_json_key(&j, "vcompose");
 	vc_json_string(&j, VC_VERSION);
 	vc_json_key(&j, "liblz4");
-	vc_json_string(&j, LZ4_versionString());
+	vc_json_string(&j, vc_erofs_lz4_version());
 	vc_json_key(&j, "libarchive");
-	vc_json_string(&j, archive_version_string());
+	vc_json_string(&j, vc_tree_archive_version());
 	vc_json_key(&j, "mbedtls");
 	vc_json_string(&j, vc_sign_backend_version());
 	vc_json_end_object(&j);

@@ -442,3 +442,8 @@ void vc_erofs_zindex_encode(uint64_t size, unsigned ebase_mod32, const struct z_
 	assert(lcn == total);
 	(void)total;
 }
+
+const char *vc_erofs_lz4_version(void)
+{
+	return LZ4_versionString();
+}

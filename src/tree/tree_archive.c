@@ -449,3 +449,8 @@ out:
 		close(stream_fd);
 	return r;
 }
+
+const char *vc_tree_archive_version(void)
+{
+	return archive_version_string();
+}
