@@ -45,6 +45,26 @@ static void progress(struct cx *c, const char *fmt, ...)
 	c->o->progress(c->o->note_ctx, buf);
 }
 
+/* The layout from the sizes measured so far (plan.c): each stage that
+ * learns a size plans again, from scratch, before it writes. */
+static int replan(struct cx *c, struct vc_error *err)
+{
+	struct compose_plan_in in = {
+	    .cfg = c->cfg,
+	    .arch = c->arch->dps,
+	    .esp_size = c->esp_size,
+	    .root_size = c->root_size,
+	    .hash_area = c->hash_size,
+	    .signed_ = c->signed_,
+	    .sig_size = c->sig_size,
+	    .root_uuid = c->root_uuid,
+	    .hash_uuid = c->hash_uuid,
+	};
+
+	parts_plan_in(c, &in);
+	return compose_plan(&in, &c->plan, err);
+}
+
 /* ---- outputs: every file goes through a file sink, committed at the end ---- */
 
 static int out_open(struct cx *c, struct out_file *of, const char *name, struct vc_error *err)
@@ -831,7 +851,7 @@ static int esp_new(struct cx *c, uint64_t size, struct vc_fat **ret, struct vc_e
 	struct vc_fat_options fo = {.size = size,
 				    .label = "ESP",
 				    .epoch = c->epoch,
-				    .hidden_sectors = (uint32_t)(c->esp_off / 512)};
+				    .hidden_sectors = (uint32_t)(c->plan.esp_off / 512)};
 	int r;
 
 	fo.volume_id = vc_fat_volume_id(c->seed, sizeof(c->seed));
@@ -851,8 +871,9 @@ static int stage_plan_esp(struct cx *c, struct vc_error *err)
 	struct vc_fat_info info;
 	int r;
 
-	c->esp_off = MIB;
-	r = build_uki(c, zero, err);
+	r = replan(c, err); /* the ESP's offset */
+	if (r == 0)
+		r = build_uki(c, zero, err);
 	if (r < 0)
 		return r;
 	if (c->cfg->efipart_mib) {
@@ -909,21 +930,20 @@ static int stage_erofs(struct cx *c, struct vc_error *err)
 	if (r < 0)
 		return r;
 	vc_uuid_derive(c->seed, sizeof(c->seed), "erofs-uuid", eo.uuid);
-	c->root_off = c->esp_size ? VC_ROUND_UP(c->esp_off + c->esp_size, MIB) : MIB;
+	r = replan(c, err); /* the root's offset */
+	if (r < 0)
+		return r;
 	struct vc_sink w =
-	    vc_sink_window(vc_file_sink_sink(c->disk.f), c->root_off, UINT64_MAX / 4, "erofs");
+	    vc_sink_window(vc_file_sink_sink(c->disk.f), c->plan.root_off, UINT64_MAX / 4, "erofs");
 	progress(c, "EROFS root file system");
 	r = vc_erofs_write(c->tree, &eo, &w, &res, err);
 	if (r < 0)
 		return r;
 	c->root_size = res.size;
-	c->root_part_size = res.size;
 	return 0;
 }
 
 /* ---- stage 4: verity ---- */
-
-#define KIWI_TRAILER 4096 /* KIWI's DM_METADATA_OFFSET */
 
 /* KIWI's embed_verity_metadata block, in the root partition's last 4 KiB:
  * "1 FSTYPE ro verity" 0xff "HASHTYPE DATABLOCKSIZE HASHBLOCKSIZE DATABLOCKS
@@ -931,7 +951,7 @@ static int stage_erofs(struct cx *c, struct vc_error *err)
  * kiwi/utils/veritysetup.py writes it; hash start in hash blocks). */
 static int write_kiwi_trailer(struct cx *c, struct vc_error *err)
 {
-	uint8_t block[KIWI_TRAILER] = {0};
+	uint8_t block[COMPOSE_KIWI_TRAILER] = {0};
 	char root[65], salt[2 * VC_VERITY_MAX_SALT + 1];
 	int n;
 
@@ -945,25 +965,8 @@ static int write_kiwi_trailer(struct cx *c, struct vc_error *err)
 	if (n < 0 || (size_t)n >= sizeof(block))
 		return vc_errorf(err, VC_ERANGE, "KIWI verity metadata does not fit 4 KiB");
 	return vc_sink_pwrite(vc_file_sink_sink(c->disk.f), block, sizeof(block),
-			      c->root_off + c->root_part_size - KIWI_TRAILER, err);
-}
-
-/* overlayroot_readonly_partsize: the root partition's size, if given
- * (need: what the partition must hold). */
-static int readonly_partsize(struct cx *c, uint64_t need, struct vc_error *err)
-{
-	uint64_t mib = c->cfg->overlay_readonly_mib;
-
-	if (!mib)
-		return 0;
-	if (mib * MIB < need)
-		return vc_errorf(err, VC_ERANGE,
-				 "%s:%u: <type overlayroot_readonly_partsize=\"%llu\">: too small: "
-				 "the root needs %llu MiB",
-				 c->cfg->path, c->cfg->type_line, (unsigned long long)mib,
-				 (unsigned long long)VC_DIV_ROUND_UP(need, MIB));
-	c->root_part_size = mib * MIB;
-	return 0;
+			      c->plan.root_off + c->plan.root_part_size - COMPOSE_KIWI_TRAILER,
+			      err);
 }
 
 static int stage_verity(struct cx *c, struct vc_error *err)
@@ -971,10 +974,11 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 	struct vc_verity_params *p = &c->vp;
 	struct vc_verity_plan plan;
 	const struct vc_sink *disk = vc_file_sink_sink(c->disk.f);
+	const struct compose_plan *l = &c->plan;
 	int r;
 
 	if (!c->cfg->verity)
-		return readonly_partsize(c, c->root_size, err);
+		return replan(c, err); /* overlayroot_readonly_partsize is checked */
 	vc_verity_params_init(p);
 	vc_verity_params_derive(p, c->seed, sizeof(c->seed));
 	p->data_blocks = c->root_size / p->data_block_size;
@@ -991,43 +995,16 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 	if (r < 0)
 		return r;
 	c->hash_size = plan.area_size;
-	struct vc_sink data = vc_sink_window(disk, c->root_off, c->root_size, "verity data");
+	r = replan(c, err); /* the hash tree's place */
+	if (r < 0)
+		return r;
+	struct vc_sink data = vc_sink_window(disk, l->root_off, c->root_size, "verity data");
 	struct vc_verity_src src = {.sink = &data, .progress = c->o->counters};
-	struct vc_sink hash;
-	if (c->cfg->verity_partition) {
-		r = readonly_partsize(c, c->root_size, err);
-		if (r < 0)
-			return r;
-		c->hash_off = VC_ROUND_UP(c->root_off + c->root_part_size, MIB);
-		c->hash_part_size = VC_ROUND_UP(plan.area_size, MIB);
-		if (c->cfg->veritypart_mib) {
-			if (c->cfg->veritypart_mib * MIB < plan.area_size)
-				return vc_errorf(
-				    err, VC_ERANGE,
-				    "%s:%u: <type veritypartsize=\"%llu\">: the hash tree needs "
-				    "%llu MiB",
-				    c->cfg->path, c->cfg->type_line,
-				    (unsigned long long)c->cfg->veritypart_mib,
-				    (unsigned long long)VC_DIV_ROUND_UP(plan.area_size, MIB));
-			c->hash_part_size = c->cfg->veritypart_mib * MIB;
-		}
-		hash = vc_sink_window(disk, c->hash_off, c->hash_part_size, "verity");
-	} else {
-		/* the tree right after the filesystem; with embed_verity_metadata
-		 * KIWI's 4 KiB trailer in the partition's last block */
-		c->hash_off = c->root_off;
-		c->root_part_size =
-		    VC_ROUND_UP(c->root_size + plan.area_size +
-				    (c->cfg->embed_verity_metadata ? KIWI_TRAILER : 0),
-				MIB);
-		r = readonly_partsize(c,
-				      c->root_size + plan.area_size +
-					  (c->cfg->embed_verity_metadata ? KIWI_TRAILER : 0),
-				      err);
-		if (r < 0)
-			return r;
-		hash = vc_sink_window(disk, c->root_off, c->root_part_size, "verity");
-	}
+	/* its own partition, or the root's (the tree after the file system;
+	 * with embed_verity_metadata KIWI's 4 KiB trailer in its last block) */
+	struct vc_sink hash = c->cfg->verity_partition
+				  ? vc_sink_window(disk, l->hash_off, l->hash_part_size, "verity")
+				  : vc_sink_window(disk, l->root_off, l->root_part_size, "verity");
 	progress(c, "dm-verity over %llu blocks", (unsigned long long)p->data_blocks);
 	r = vc_verity_format(p, &src, &hash, c->pool, c->roothash, err);
 	if (r < 0)
@@ -1053,7 +1030,7 @@ static int stage_sign(struct cx *c, struct vc_error *err)
 	c->signed_ = true;
 	if (c->o->defer_signature) {
 		/* room for the signature partition; `vcompose sign` fills it later */
-		c->sig_part_size = MIB;
+		c->sig_size = MIB;
 		return 0;
 	}
 	/* no certificate: the key's PEM file holds it (vc_sign_key_load) */
@@ -1076,7 +1053,7 @@ static int stage_sign(struct cx *c, struct vc_error *err)
 	vc_sign_key_free(k);
 	if (r < 0)
 		return r;
-	c->sig_part_size = VC_ROUND_UP(c->dps.len, MIB);
+	c->sig_size = c->dps.len;
 	return 0;
 }
 
@@ -1084,19 +1061,9 @@ static int stage_sign(struct cx *c, struct vc_error *err)
 
 static int stage_parts(struct cx *c, struct vc_error *err)
 {
-	uint64_t end = c->root_off + VC_ROUND_UP(c->root_part_size, MIB);
-	int r;
+	int r = replan(c, err); /* with the signature's size: the partitions after it */
 
-	if (!c->n_xparts && !c->cfg->disk_mib && !c->cfg->disk_additive)
-		return 0;
-	if (c->cfg->verity && c->cfg->verity_partition)
-		end = c->hash_off + c->hash_part_size;
-	if (c->signed_)
-		end = VC_ROUND_UP(end, MIB) + c->sig_part_size;
-	r = parts_place(c, end, err);
-	if (r == 0)
-		r = parts_write(c, err);
-	return r;
+	return r == 0 ? parts_write(c, err) : r;
 }
 
 /* ---- stage 6: UKI and ESP ---- */
@@ -1112,8 +1079,8 @@ static int stage_esp(struct cx *c, struct vc_error *err)
 	if (r == 0)
 		r = esp_new(c, c->esp_size, &f, err);
 	if (r == 0) {
-		struct vc_sink w =
-		    vc_sink_window(vc_file_sink_sink(c->disk.f), c->esp_off, c->esp_size, "fat");
+		struct vc_sink w = vc_sink_window(vc_file_sink_sink(c->disk.f), c->plan.esp_off,
+						  c->plan.esp_size, "fat");
 		r = vc_fat_write(f, &w, err);
 	}
 	vc_fat_free(f);
@@ -1122,72 +1089,24 @@ static int stage_esp(struct cx *c, struct vc_error *err)
 
 /* ---- stage 7: the partition table, last ---- */
 
-/* number: the GPT entry (efipart_id, rootpart_id); 0: the lowest free */
-static int add_part(struct vc_gpt *g, const char *type, const char *label, unsigned number,
-		    uint64_t off, uint64_t size, const uint8_t *uuid, uint64_t flags,
-		    struct vc_error *err)
-{
-	struct vc_gpt_part p = {
-	    .size = size, .exact = true, .start = off, .flags = flags, .number = number};
-	int r = vc_gpt_type_lookup(type, p.type, err);
-
-	if (r < 0)
-		return r;
-	snprintf(p.label, sizeof(p.label), "%s", label);
-	if (uuid) {
-		memcpy(p.uuid, uuid, 16);
-		p.uuid_set = true;
-	}
-	return vc_gpt_add(g, &p, err);
-}
-
-/* "root-x86-64-verity" and the like, for the target (static storage: one
- * name is used before the next is made). */
-static const char *type_name(const struct cx *c, const char *what, const char *suffix)
-{
-	static char name[64];
-
-	snprintf(name, sizeof(name), "%s-%s%s", what, c->arch->dps, suffix);
-	return name;
-}
-
+/* The plan's partitions (after the root hash: the DPS UUIDs; the stub:
+ * the architecture), the signature into its partition. */
 static int stage_gpt(struct cx *c, struct vc_error *err)
 {
 	struct vc_gpt *g = calloc(1, sizeof(*g));
-	const uint64_t ro = VC_GPT_FLAG_READ_ONLY;
-	uint64_t end;
-	int r = 0;
+	int r;
 
 	if (!g)
 		return vc_errorf(err, VC_ENOMEM, "out of memory");
 	vc_gpt_init(g, c->seed, sizeof(c->seed));
-	if (c->cfg->image == VC_CONFIG_IMAGE_OEM)
-		r = add_part(g, "esp", "ESP", c->cfg->esp_number, c->esp_off, c->esp_size, NULL, 0,
-			     err);
-	/* with verity, the root partition's UUID is the first half of the root
-	 * hash (the DPS pairing; the embedded layout names it on the cmdline) */
-	c->root_part_size = VC_ROUND_UP(c->root_part_size, MIB);
-	if (r == 0)
-		r = add_part(g, type_name(c, "root", ""),
-			     c->cfg->rootfs_label ? c->cfg->rootfs_label : "root",
-			     c->cfg->root_number, c->root_off, c->root_part_size,
-			     c->cfg->verity ? c->root_uuid : NULL, ro, err);
-	end = c->root_off + c->root_part_size;
-	if (r == 0 && c->cfg->verity && c->cfg->verity_partition) {
-		r = add_part(g, type_name(c, "root", "-verity"), "root-verity", 0, c->hash_off,
-			     c->hash_part_size, c->hash_uuid, ro, err);
-		end = c->hash_off + c->hash_part_size;
-	}
-	if (r == 0 && c->signed_) {
-		c->sig_off = VC_ROUND_UP(end, MIB);
-		r = add_part(g, type_name(c, "root", "-verity-sig"), "root-verity-sig", 0,
-			     c->sig_off, c->sig_part_size, NULL, ro, err);
-		if (r == 0 && c->dps.len)
-			r = vc_sink_pwrite(vc_file_sink_sink(c->disk.f), c->dps.data, c->dps.len,
-					   c->sig_off, err);
-	}
-	if (r == 0)
-		r = parts_gpt(c, g, err);
+	r = replan(c, err);
+	for (size_t i = 0; r == 0 && i < c->plan.n_parts; i++)
+		r = vc_gpt_add(g, &c->plan.parts[i].gpt, err);
+	if (r == 0 && c->dps.len)
+		r = vc_sink_pwrite(vc_file_sink_sink(c->disk.f), c->dps.data, c->dps.len,
+				   c->plan.sig_off, err);
+	if (r == 0 && c->plan.disk_size)
+		g->disk_size = c->plan.disk_size;
 	if (r == 0)
 		r = vc_gpt_layout(g, err);
 	if (r == 0)
@@ -1596,7 +1515,6 @@ int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret
 		r = stage_boot_inputs(c, err);
 		if (r == 0 && c->dracut_started) {
 			/* planned after dracut; the root's offset needs only this */
-			c->esp_off = MIB;
 			c->esp_size = c->cfg->efipart_mib * MIB;
 		} else if (r == 0) {
 			r = stage_plan_esp(c, err);

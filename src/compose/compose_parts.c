@@ -12,9 +12,9 @@
  *                  the dracut additions (overlay, the file system driver)
  *   parts_cmdline  rd.root.overlay.write=/dev/disk/by-partuuid/U or
  *                  rd.root.overlay.temporary on the kernel command line
- *   parts_place    after the signature partition: offsets, sizes, the disk
- *   parts_write    mke2fs + debugfs into the disk, each at its offset
- *   parts_gpt      the GPT entries */
+ *   parts_plan_in  what compose_plan (plan.c) places after the signature
+ *                  partition: each partition's need, its UUID
+ *   parts_write    mke2fs + debugfs into the disk, each at its offset */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +30,8 @@
 
 #define MIB (UINT64_C(1) << 20)
 
-/* The overlay write partition without <size>: room for a system's changes
- * (the file is sparse: unused space costs nothing on disk). */
-#define OVERLAY_DEFAULT_SIZE (UINT64_C(256) << 20)
-#define GENERATOR_NAME	     "vcompose-overlayroot-generator"
-#define GENERATOR_DIR	     "usr/lib/systemd/system-generators"
+#define GENERATOR_NAME "vcompose-overlayroot-generator"
+#define GENERATOR_DIR  "usr/lib/systemd/system-generators"
 
 static enum vc_ext4_type ext_type(enum vc_config_fs fs)
 {
@@ -162,6 +159,16 @@ static int add_fstab(struct cx *c, struct vc_error *err)
 	return r;
 }
 
+/* The minimum size of partition x (bytes, MiB multiple). */
+static uint64_t min_size(const struct xpart *x, const struct vc_config *cfg)
+{
+	if (x->overlay) /* two folders: rw, work */
+		return vc_ext4_min_size(NULL, ext_type(cfg->overlay_fs), 2);
+	if (x->cfg->fs == VC_CONFIG_FS_NONE)
+		return MIB;
+	return vc_ext4_min_size(x->content, ext_type(x->cfg->fs), 0);
+}
+
 int parts_prepare(struct cx *c, struct vc_error *err)
 {
 	const struct vc_config *cfg = c->cfg;
@@ -218,6 +225,8 @@ int parts_prepare(struct cx *c, struct vc_error *err)
 		vc_uuid_derive(c->seed, sizeof(c->seed), "overlay-fs-uuid", x->fs_uuid);
 		vc_uuid_derive(c->seed, sizeof(c->seed), "overlay-fs-hash-seed", x->hash_seed);
 	}
+	for (size_t i = 0; i < c->n_xparts; i++)
+		c->xparts[i].need = min_size(&c->xparts[i], cfg);
 	r = add_fstab(c, err);
 	if (r < 0 || !cfg->overlayroot)
 		return r;
@@ -251,79 +260,18 @@ int parts_cmdline(struct cx *c, struct vc_buf *b, struct vc_error *err)
 	return vc_buf_appendf(b, err, "%srd.root.overlay.temporary", b->len ? " " : "");
 }
 
-/* ---- the layout ---- */
+/* ---- the layout (placed by compose_plan, plan.c) ---- */
 
-/* The minimum size of partition x (bytes, MiB multiple). */
-static uint64_t min_size(const struct xpart *x, const struct vc_config *cfg)
+void parts_plan_in(const struct cx *c, struct compose_plan_in *in)
 {
-	if (x->overlay) /* two folders: rw, work */
-		return vc_ext4_min_size(NULL, ext_type(cfg->overlay_fs), 2);
-	if (x->cfg->fs == VC_CONFIG_FS_NONE)
-		return MIB;
-	return vc_ext4_min_size(x->content, ext_type(x->cfg->fs), 0);
-}
-
-int parts_place(struct cx *c, uint64_t start, struct vc_error *err)
-{
-	const struct vc_config *cfg = c->cfg;
-	struct xpart *fill = NULL;
-	uint64_t at = VC_ROUND_UP(start, MIB), fill_min = 0;
-
+	in->n_extra = c->n_xparts;
 	for (size_t i = 0; i < c->n_xparts; i++) {
-		struct xpart *x = &c->xparts[i];
-		uint64_t need = min_size(x, cfg);
-		x->off = at;
-		if (x->overlay || x->cfg->fill) {
-			fill = x;
-			fill_min = x->overlay && !cfg->disk_mib && !cfg->disk_additive
-				       ? (need > OVERLAY_DEFAULT_SIZE ? need : OVERLAY_DEFAULT_SIZE)
-				       : need;
-			x->size = fill_min;
-		} else {
-			x->size = x->cfg->size_mib * MIB;
-			if (x->size < need && x->cfg->fs != VC_CONFIG_FS_NONE) {
-				char p[VC_TREE_PATH_MAX + 2];
-				return vc_errorf(
-				    err, VC_ERANGE,
-				    "%s:%u: <partition name=\"%s\" size=\"%lluM\">: too small: "
-				    "about %llu MiB needed for the %s file system%s%s",
-				    cfg->path, x->cfg->line, x->cfg->name,
-				    (unsigned long long)x->cfg->size_mib,
-				    (unsigned long long)(need / MIB), fs_name(x->cfg->fs),
-				    x->content ? " holding the tree's " : "",
-				    x->content
-					? (snprintf(p, sizeof(p), "%s", x->cfg->mountpoint), p)
-					: "");
-			}
-		}
-		at += x->size;
+		const struct xpart *x = &c->xparts[i];
+		in->extra[i] = (struct compose_plan_extra){.cfg = x->cfg,
+							   .need = x->need,
+							   .has_content = x->content != NULL,
+							   .uuid = x->uuid};
 	}
-	/* the disk: what the partitions need, or <size>; the last MiB holds the
-	 * backup GPT, `unpartitioned` stays free before it */
-	uint64_t need_disk = at + MIB + cfg->unpartitioned_mib * MIB;
-	uint64_t disk = need_disk;
-	if (cfg->disk_additive)
-		disk = need_disk + cfg->disk_mib * MIB;
-	else if (cfg->disk_mib) {
-		disk = cfg->disk_mib * MIB;
-		if (disk < need_disk)
-			return vc_errorf(err, VC_ERANGE,
-					 "%s:%u: <size>: %llu MiB given, %llu MiB needed for the "
-					 "partitions",
-					 cfg->path, cfg->size_line,
-					 (unsigned long long)cfg->disk_mib,
-					 (unsigned long long)(need_disk / MIB));
-	}
-	if (fill) {
-		/* the fill partition takes what is left; the ones after it move */
-		uint64_t extra = disk - need_disk;
-		fill->size += extra;
-		for (struct xpart *x = fill + 1; x < c->xparts + c->n_xparts; x++)
-			x->off += extra;
-		(void)fill_min;
-	}
-	c->disk_size_want = cfg->disk_mib || cfg->disk_additive ? disk : 0;
-	return 0;
 }
 
 int parts_write(struct cx *c, struct vc_error *err)
@@ -335,8 +283,8 @@ int parts_write(struct cx *c, struct vc_error *err)
 		const struct xpart *x = &c->xparts[i];
 		struct vc_ext4_options eo = {
 		    .image = vc_file_sink_tmp_path(c->disk.f),
-		    .offset = x->off,
-		    .size = x->size,
+		    .offset = c->plan.extra[i].off,
+		    .size = c->plan.extra[i].size,
 		    .epoch = c->epoch,
 		    .tree = c->tree,
 		};
@@ -372,46 +320,5 @@ int parts_write(struct cx *c, struct vc_error *err)
 						x->cfg->line, x->cfg->name);
 		}
 	}
-	return r;
-}
-
-/* The DPS type for a mount point (partitions systemd would know), else
- * linux-generic. */
-static const char *type_for(const char *mp)
-{
-	static const char *const known[][2] = {
-	    {"/var", "var"}, {"/home", "home"}, {"/srv", "srv"}, {"/var/tmp", "tmp"}};
-
-	for (size_t i = 0; mp && i < sizeof(known) / sizeof(known[0]); i++)
-		if (!strcmp(mp, known[i][0]))
-			return known[i][1];
-	return "linux-generic";
-}
-
-int parts_gpt(struct cx *c, struct vc_gpt *g, struct vc_error *err)
-{
-	int r = 0;
-
-	for (size_t i = 0; r == 0 && i < c->n_xparts; i++) {
-		const struct xpart *x = &c->xparts[i];
-		struct vc_gpt_part p = {.size = x->size,
-					.exact = true,
-					.start = x->off,
-					.number = x->cfg ? x->cfg->number : 0}; /* part_id */
-		bool fill = x->overlay || x->cfg->fill;
-
-		r = vc_gpt_type_lookup(x->overlay ? "linux-generic" : type_for(x->cfg->mountpoint),
-				       p.type, err);
-		snprintf(p.label, sizeof(p.label), "%s",
-			 x->overlay ? "overlay" : x->cfg->partition_name);
-		memcpy(p.uuid, x->uuid, 16);
-		p.uuid_set = true;
-		/* DPS growfs: the file system may grow to the partition */
-		p.flags = fill ? VC_GPT_FLAG_GROWFS : 0;
-		if (r == 0)
-			r = vc_gpt_add(g, &p, err);
-	}
-	if (r == 0 && c->disk_size_want)
-		g->disk_size = c->disk_size_want;
 	return r;
 }

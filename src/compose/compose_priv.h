@@ -39,8 +39,67 @@ struct xpart {
 	bool overlay;			       /* the overlayroot write partition */
 	struct vc_node *content;	       /* the tree's content (detached), or NULL */
 	uint8_t uuid[16], fs_uuid[16], hash_seed[16];
+	uint64_t need; /* bytes its file system needs (MiB multiple) */
+};
+
+/* ---- the plan (plan.c): the disk's layout from sizes alone, no I/O ---- */
+
+#define COMPOSE_KIWI_TRAILER 4096 /* KIWI's DM_METADATA_OFFSET: embed_verity_metadata */
+
+/* An extra partition of <partitions>, or the overlay write partition, as
+ * the layout sees it. */
+struct compose_plan_extra {
+	const struct vc_config_partition *cfg; /* NULL: the overlay write partition */
+	uint64_t need;			       /* bytes its file system needs (MiB multiple) */
+	bool has_content;		       /* it holds the tree's folder (errors say so) */
+	const uint8_t *uuid;		       /* its partition UUID */
+};
+
+/* What the layout depends on. A size not measured yet is 0: the plan is
+ * made again, from scratch, whenever a stage learns one (the offsets it gave
+ * before stay: sizes only grow, and each depends only on those before it). */
+struct compose_plan_in {
+	const struct vc_config *cfg;
+	const char *arch;   /* DPS architecture: "x86-64" (types "root-x86-64", ...) */
+	uint64_t esp_size;  /* oem: the ESP's bytes (MiB multiple) */
+	uint64_t root_size; /* the EROFS image's bytes */
+	uint64_t hash_area; /* verity: superblock + hash tree bytes */
+	bool signed_;	    /* a root-verity-sig partition */
+	uint64_t sig_size;  /* its content's bytes (the DPS blob; MiB when deferred) */
+	const uint8_t *root_uuid, *hash_uuid; /* verity: from the root hash */
+	struct compose_plan_extra extra[VC_XMLCFG_PARTS_MAX + 1];
+	size_t n_extra;
+};
+
+enum compose_role { COMPOSE_ESP, COMPOSE_ROOT, COMPOSE_VERITY, COMPOSE_SIG, COMPOSE_EXTRA };
+
+struct compose_plan_part {
+	enum compose_role role;
+	size_t extra;		/* COMPOSE_EXTRA: its index in compose_plan_in.extra */
+	struct vc_gpt_part gpt; /* type, label, number, start, exact size, flags, UUID */
+};
+
+struct compose_plan_place {
 	uint64_t off, size; /* bytes from the start of the disk */
 };
+
+/* The layout, bytes from the start of the disk, every partition 1 MiB
+ * aligned; parts[] in disk order, as the GPT lists them. */
+struct compose_plan {
+	uint64_t esp_off, esp_size;
+	uint64_t root_off, root_part_size; /* root_part_size holds an embedded tree */
+	uint64_t hash_off, hash_part_size; /* hash_off == root_off: embedded (the tree
+					    * after the file system, at root_size) */
+	uint64_t sig_off, sig_part_size;
+	struct compose_plan_place extra[VC_XMLCFG_PARTS_MAX + 1];
+	uint64_t disk_size; /* <size>: the disk's; 0: what the partitions need */
+	struct compose_plan_part parts[VC_XMLCFG_PARTS_MAX + 5];
+	size_t n_parts;
+};
+
+/* The layout of in; errors name the config's line (a size given too small
+ * for what it must hold). Does no I/O and keeps no state. */
+int compose_plan(const struct compose_plan_in *in, struct compose_plan *p, struct vc_error *err);
 
 /* Items a stage adds to dracut's command (borrowed, static strings). */
 enum compose_dracut_kind {
@@ -91,12 +150,14 @@ struct cx {
 	int dracut_r;
 	struct vc_error dracut_err;
 
-	/* layout, bytes from the start of the disk */
-	uint64_t esp_off, esp_size;
-	uint64_t root_off, root_size, root_part_size;
-	uint64_t hash_off, hash_size, hash_part_size;
-	uint64_t sig_off, sig_part_size;
-	uint64_t disk_size;
+	/* sizes measured by the stages, and the layout made from them
+	 * (compose_plan, made again by each stage that learns a size) */
+	uint64_t esp_size;  /* the ESP: efipartsize, or what its files need */
+	uint64_t root_size; /* the EROFS image */
+	uint64_t hash_size; /* verity superblock + hash tree */
+	uint64_t sig_size;  /* the signature partition's content */
+	struct compose_plan plan;
+	uint64_t disk_size; /* as written (the GPT's) */
 	uint8_t disk_guid[16];
 
 	/* verity and signature */
@@ -128,15 +189,13 @@ struct cx {
 	size_t n_xparts;
 	struct vc_buf overlay_cpio;	 /* vcompose's initrd generator, a cpio */
 	struct vc_uki_blob overlay_blob; /* over overlay_cpio */
-	uint64_t disk_size_want;	 /* <size>: the disk; 0: what the partitions need */
 };
 
 /* Writable state (compose_parts.c, in this order). */
 int parts_prepare(struct cx *c, struct vc_error *err);
 int parts_cmdline(struct cx *c, struct vc_buf *b, struct vc_error *err);
-int parts_place(struct cx *c, uint64_t start, struct vc_error *err);
+void parts_plan_in(const struct cx *c, struct compose_plan_in *in);
 int parts_write(struct cx *c, struct vc_error *err);
-int parts_gpt(struct cx *c, struct vc_gpt *g, struct vc_error *err);
 
 /* Builds the initrd with dracut into c->initrd (compose_dracut.c): checks
  * the config's modules against the tree and adds what the layout needs,

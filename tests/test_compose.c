@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/* compose's plan on its own (src/compose/plan.c): the disk's layout from the
+ * config and the measured sizes, without writing anything. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../src/compose/compose_priv.h"
+#include "test_util.h"
+#include "vcompose/gpt.h"
+#include "vcompose/xmlcfg.h"
+
+#define MIB (UINT64_C(1) << 20)
+
+static const uint8_t root_uuid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+static const uint8_t hash_uuid[16] = {16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+
+static void config(struct vc_config *cfg, enum vc_config_image image)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = "config.xml";
+	cfg->type_line = 7;
+	cfg->image = image;
+	cfg->verity = true;
+	cfg->verity_partition = true;
+}
+
+/* The sizes of a small oem build: a 16 MiB ESP, 5 MiB and a bit of EROFS,
+ * a 48 KiB hash tree, a signature of 1900 bytes. */
+static void sizes(struct compose_plan_in *in, const struct vc_config *cfg)
+{
+	memset(in, 0, sizeof(*in));
+	in->cfg = cfg;
+	in->arch = "x86-64";
+	in->esp_size = 16 * MIB;
+	in->root_size = 5 * MIB + 4096;
+	in->hash_area = 48 * 1024;
+	in->signed_ = true;
+	in->sig_size = 1900;
+	in->root_uuid = root_uuid;
+	in->hash_uuid = hash_uuid;
+}
+
+static void assert_type(const struct compose_plan_part *p, const char *name)
+{
+	uint8_t t[16];
+	struct vc_error err = {0};
+
+	assert_int_equal(vc_gpt_type_lookup(name, t, &err), 0);
+	if (memcmp(t, p->gpt.type, 16))
+		fail_msg("partition \"%s\": not of type %s", p->gpt.label, name);
+}
+
+/* Every partition starts on a MiB, after the one before it, and is a whole
+ * number of MiB; the GPT gets exact places. */
+static void assert_aligned(const struct compose_plan *p)
+{
+	uint64_t end = MIB; /* the protective MBR and the primary GPT */
+
+	for (size_t i = 0; i < p->n_parts; i++) {
+		const struct vc_gpt_part *g = &p->parts[i].gpt;
+		assert_true(g->exact);
+		assert_int_equal(g->start % MIB, 0);
+		assert_int_equal(g->size % MIB, 0);
+		assert_true(g->size > 0);
+		assert_true(g->start >= end);
+		end = g->start + g->size;
+	}
+}
+
+static void plan_oem_order_and_offsets(void **state)
+{
+	struct vc_config cfg;
+	struct compose_plan_in in;
+	struct compose_plan p;
+	struct vc_error err = {0};
+
+	(void)state;
+	config(&cfg, VC_CONFIG_IMAGE_OEM);
+	cfg.rootfs_label = "system";
+	sizes(&in, &cfg);
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.n_parts, 4);
+	assert_aligned(&p);
+	/* esp | root | root-verity | root-verity-sig, packed */
+	assert_int_equal(p.parts[0].role, COMPOSE_ESP);
+	assert_int_equal(p.parts[1].role, COMPOSE_ROOT);
+	assert_int_equal(p.parts[2].role, COMPOSE_VERITY);
+	assert_int_equal(p.parts[3].role, COMPOSE_SIG);
+	assert_type(&p.parts[0], "esp");
+	assert_type(&p.parts[1], "root-x86-64");
+	assert_type(&p.parts[2], "root-x86-64-verity");
+	assert_type(&p.parts[3], "root-x86-64-verity-sig");
+	assert_int_equal(p.esp_off, MIB);
+	assert_int_equal(p.parts[0].gpt.start, MIB);
+	assert_int_equal(p.parts[0].gpt.size, 16 * MIB);
+	assert_int_equal(p.root_off, 17 * MIB);
+	assert_int_equal(p.root_part_size, 6 * MIB);
+	assert_int_equal(p.hash_off, 23 * MIB);
+	assert_int_equal(p.hash_part_size, MIB);
+	assert_int_equal(p.sig_off, 24 * MIB);
+	assert_int_equal(p.sig_part_size, MIB);
+	assert_int_equal(p.disk_size, 0); /* no <size>: what the GPT needs */
+	/* labels, flags; the DPS pairing of UUIDs with the root hash */
+	assert_string_equal(p.parts[0].gpt.label, "ESP");
+	assert_string_equal(p.parts[1].gpt.label, "system");
+	assert_string_equal(p.parts[2].gpt.label, "root-verity");
+	assert_string_equal(p.parts[3].gpt.label, "root-verity-sig");
+	assert_int_equal(p.parts[0].gpt.flags, 0);
+	for (size_t i = 1; i < 4; i++)
+		assert_int_equal(p.parts[i].gpt.flags, VC_GPT_FLAG_READ_ONLY);
+	assert_true(p.parts[1].gpt.uuid_set && !memcmp(p.parts[1].gpt.uuid, root_uuid, 16));
+	assert_true(p.parts[2].gpt.uuid_set && !memcmp(p.parts[2].gpt.uuid, hash_uuid, 16));
+	assert_false(p.parts[0].gpt.uuid_set); /* derived from the seed by the GPT */
+	assert_false(p.parts[3].gpt.uuid_set);
+	/* efipart_id, rootpart_id: entry numbers, the disk order stays */
+	cfg.esp_number = 3;
+	cfg.root_number = 1;
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.parts[0].gpt.number, 3);
+	assert_int_equal(p.parts[1].gpt.number, 1);
+	assert_int_equal(p.parts[2].gpt.number, 0);
+	assert_int_equal(p.parts[0].role, COMPOSE_ESP);
+}
+
+/* A DDI has no ESP: the root at 1 MiB; without a key no signature
+ * partition; an ESP size given for a DDI is not placed. */
+static void plan_ddi(void **state)
+{
+	struct vc_config cfg;
+	struct compose_plan_in in;
+	struct compose_plan p;
+	struct vc_error err = {0};
+
+	(void)state;
+	config(&cfg, VC_CONFIG_IMAGE_DDI);
+	sizes(&in, &cfg);
+	in.signed_ = false;
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.n_parts, 2);
+	assert_aligned(&p);
+	assert_int_equal(p.parts[0].role, COMPOSE_ROOT);
+	assert_int_equal(p.parts[1].role, COMPOSE_VERITY);
+	assert_string_equal(p.parts[0].gpt.label, "root");
+	assert_int_equal(p.root_off, MIB);
+	assert_int_equal(p.hash_off, 7 * MIB);
+	assert_int_equal(p.esp_size, 0);
+	/* arm64: the types follow the target */
+	in.arch = "arm64";
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_type(&p.parts[0], "root-arm64");
+	assert_type(&p.parts[1], "root-arm64-verity");
+	/* without verity: the root only, no UUID from a root hash */
+	cfg.verity = cfg.verity_partition = false;
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.n_parts, 1);
+	assert_false(p.parts[0].gpt.uuid_set);
+	assert_int_equal(p.root_part_size, 6 * MIB);
+}
+
+/* Embedded verity: the tree after the file system in the root partition
+ * (hash_off is the root's); KIWI's trailer adds its 4 KiB block. */
+static void plan_embedded_verity(void **state)
+{
+	struct vc_config cfg;
+	struct compose_plan_in in;
+	struct compose_plan p;
+	struct vc_error err = {0};
+
+	(void)state;
+	config(&cfg, VC_CONFIG_IMAGE_DDI);
+	cfg.verity_partition = false;
+	sizes(&in, &cfg);
+	in.signed_ = false;
+	in.root_size = 6 * MIB - 48 * 1024; /* the tree just fits the 6th MiB */
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.n_parts, 1);
+	assert_int_equal(p.hash_off, p.root_off);
+	assert_int_equal(p.root_part_size, 6 * MIB);
+	assert_true(p.parts[0].gpt.uuid_set); /* named on the cmdline by the root hash */
+	cfg.embed_verity_metadata = true;     /* + 4 KiB: a 7th MiB */
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.root_part_size, 7 * MIB);
+	/* overlayroot_readonly_partsize: the root's size, when it holds all */
+	cfg.overlay_readonly_mib = 10;
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.root_part_size, 10 * MIB);
+	cfg.overlay_readonly_mib = 6;
+	assert_int_equal(compose_plan(&in, &p, &err), VC_ERANGE);
+	assert_non_null(
+	    strstr(err.msg, "config.xml:7: <type overlayroot_readonly_partsize=\"6\">"));
+	assert_non_null(strstr(err.msg, "needs 7 MiB"));
+}
+
+/* <partitions> and the overlay write partition after the signature; a
+ * <size> disk: the fill partition takes what is left, the later ones move. */
+static void plan_extra_partitions(void **state)
+{
+	struct vc_config cfg;
+	struct vc_config_partition var = {.name = "var",
+					  .size_mib = 24,
+					  .mountpoint = "/var",
+					  .fs = VC_CONFIG_FS_EXT4,
+					  .partition_name = "p.var",
+					  .line = 12,
+					  .number = 9};
+	struct vc_config_partition data = {.name = "data",
+					   .fill = true,
+					   .fs = VC_CONFIG_FS_EXT4,
+					   .partition_name = "p.data",
+					   .line = 13};
+	struct vc_config_partition raw = {
+	    .name = "raw", .size_mib = 2, .fs = VC_CONFIG_FS_NONE, .partition_name = "p.raw"};
+	static const uint8_t u[3][16] = {{1}, {2}, {3}};
+	struct compose_plan_in in;
+	struct compose_plan p;
+	struct vc_error err = {0};
+
+	(void)state;
+	config(&cfg, VC_CONFIG_IMAGE_OEM);
+	sizes(&in, &cfg);
+	in.extra[0] = (struct compose_plan_extra){.cfg = &var, .need = 8 * MIB, .uuid = u[0]};
+	in.extra[1] = (struct compose_plan_extra){.cfg = &data, .need = 4 * MIB, .uuid = u[1]};
+	in.extra[2] = (struct compose_plan_extra){.cfg = &raw, .need = MIB, .uuid = u[2]};
+	in.n_extra = 3;
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.n_parts, 7);
+	assert_aligned(&p);
+	assert_int_equal(p.parts[4].role, COMPOSE_EXTRA);
+	assert_int_equal(p.parts[4].extra, 0);
+	assert_int_equal(p.parts[6].extra, 2);
+	assert_type(&p.parts[4], "var"); /* a DPS type for /var */
+	assert_type(&p.parts[5], "linux-generic");
+	assert_string_equal(p.parts[4].gpt.label, "p.var");
+	assert_int_equal(p.parts[4].gpt.number, 9);
+	assert_int_equal(p.parts[4].gpt.flags, 0);
+	assert_int_equal(p.parts[5].gpt.flags, VC_GPT_FLAG_GROWFS);
+	assert_true(!memcmp(p.parts[5].gpt.uuid, u[1], 16));
+	assert_int_equal(p.extra[0].off, 25 * MIB); /* after the signature */
+	assert_int_equal(p.extra[0].size, 24 * MIB);
+	assert_int_equal(p.extra[1].off, 49 * MIB);
+	assert_int_equal(p.extra[1].size, 4 * MIB); /* no <size>: what it needs */
+	assert_int_equal(p.extra[2].off, 53 * MIB);
+	assert_int_equal(p.disk_size, 0);
+	/* <size>100M: the last MiB for the backup GPT; data grows, raw moves */
+	cfg.disk_mib = 100;
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_aligned(&p);
+	assert_int_equal(p.disk_size, 100 * MIB);
+	assert_int_equal(p.extra[1].size, (100 - 1 - 2 - 49) * MIB);
+	assert_int_equal(p.extra[2].off, 97 * MIB);
+	assert_int_equal(p.parts[6].gpt.start, 97 * MIB);
+	/* additive, unpartitioned: added to what the partitions need */
+	cfg.disk_additive = true;
+	cfg.disk_mib = 10;
+	cfg.unpartitioned_mib = 5;
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.disk_size, (55 + 1 + 5 + 10) * MIB);
+	assert_int_equal(p.extra[1].size, 14 * MIB);
+	/* too small: a partition, the disk; each names its line */
+	cfg.disk_additive = false;
+	cfg.disk_mib = 50;
+	assert_int_equal(compose_plan(&in, &p, &err), VC_ERANGE);
+	assert_non_null(strstr(err.msg, "<size>: 50 MiB given, 61 MiB needed"));
+	cfg.disk_mib = 0;
+	var.size_mib = 7;
+	assert_int_equal(compose_plan(&in, &p, &err), VC_ERANGE);
+	assert_non_null(strstr(err.msg, "config.xml:12: <partition name=\"var\" size=\"7M\">: too "
+					"small: about 8 MiB needed for the ext4 file system"));
+	var.size_mib = 24;
+	in.extra[2].need = 4 * MIB; /* filesystem="none": its size is kept */
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.extra[2].size, 2 * MIB);
+}
+
+/* overlayroot's write partition: 256 MiB without <size>, the rest with. */
+static void plan_overlay_partition(void **state)
+{
+	struct vc_config cfg;
+	struct compose_plan_in in;
+	struct compose_plan p;
+	struct vc_error err = {0};
+	static const uint8_t u[16] = {7};
+
+	(void)state;
+	config(&cfg, VC_CONFIG_IMAGE_OEM);
+	sizes(&in, &cfg);
+	in.extra[0] = (struct compose_plan_extra){.need = 2 * MIB, .uuid = u};
+	in.n_extra = 1;
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.n_parts, 5);
+	assert_string_equal(p.parts[4].gpt.label, "overlay");
+	assert_type(&p.parts[4], "linux-generic");
+	assert_int_equal(p.parts[4].gpt.flags, VC_GPT_FLAG_GROWFS);
+	assert_int_equal(p.extra[0].size, 256 * MIB);
+	cfg.disk_mib = 160;
+	assert_int_equal(compose_plan(&in, &p, &err), 0);
+	assert_int_equal(p.extra[0].off + p.extra[0].size + MIB, 160 * MIB);
+}
+
+/* The plan is made again as sizes become known: what an earlier plan
+ * placed stays where it was; sizes too small for the hash tree are named. */
+static void plan_grows_in_place(void **state)
+{
+	struct vc_config cfg;
+	struct compose_plan_in in;
+	struct compose_plan early, late;
+	struct vc_error err = {0};
+
+	(void)state;
+	config(&cfg, VC_CONFIG_IMAGE_OEM);
+	sizes(&in, &cfg);
+	uint64_t root = in.root_size, area = in.hash_area, sig = in.sig_size;
+	in.root_size = in.hash_area = in.sig_size = 0;
+	assert_int_equal(compose_plan(&in, &early, &err), 0); /* before EROFS */
+	in.root_size = root;
+	in.hash_area = area;
+	assert_int_equal(compose_plan(&in, &late, &err), 0); /* before verity */
+	assert_int_equal(early.esp_off, late.esp_off);
+	assert_int_equal(early.root_off, late.root_off);
+	early = late;
+	in.sig_size = sig;
+	assert_int_equal(compose_plan(&in, &late, &err), 0); /* after signing */
+	assert_int_equal(early.hash_off, late.hash_off);
+	assert_int_equal(early.root_part_size, late.root_part_size);
+	assert_int_equal(early.hash_part_size, late.hash_part_size);
+	/* the same input, the same plan, byte for byte */
+	assert_int_equal(compose_plan(&in, &early, &err), 0);
+	assert_memory_equal(&early, &late, sizeof(early));
+	/* veritypartsize */
+	cfg.veritypart_mib = 3;
+	assert_int_equal(compose_plan(&in, &late, &err), 0);
+	assert_int_equal(late.hash_part_size, 3 * MIB);
+	assert_int_equal(late.sig_off, 26 * MIB);
+	in.hash_area = 3 * MIB + 1;
+	assert_int_equal(compose_plan(&in, &late, &err), VC_ERANGE);
+	assert_non_null(strstr(err.msg, "config.xml:7: <type veritypartsize=\"3\">: the hash tree "
+					"needs 4 MiB"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(plan_oem_order_and_offsets), cmocka_unit_test(plan_ddi),
+	    cmocka_unit_test(plan_embedded_verity),	  cmocka_unit_test(plan_extra_partitions),
+	    cmocka_unit_test(plan_overlay_partition),	  cmocka_unit_test(plan_grows_in_place),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
