@@ -13,6 +13,7 @@
 #include "../src/compose/compose_priv.h"
 #include "test_util.h"
 #include "vcompose/gpt.h"
+#include "vcompose/verity.h"
 #include "vcompose/xmlcfg.h"
 
 #define MIB (UINT64_C(1) << 20)
@@ -343,12 +344,197 @@ static void plan_grows_in_place(void **state)
 					"needs 4 MiB"));
 }
 
+/* ---- the boot side: the command line, the ESP's files ---- */
+
+static const uint8_t roothash[32] = {0xab, 0xcd, [31] = 0xef};
+#define HASH	  "abcd0000000000000000000000000000000000000000000000000000000000ef"
+#define ROOT_UUID "01020304-0506-0708-090a-0b0c0d0e0f10"
+#define HASH_UUID "100f0e0d-0c0b-0a09-0807-060504030201"
+
+static char *cmdline(const struct compose_cmdline_in *ci)
+{
+	struct vc_error err = {0};
+	char *s = NULL;
+
+	if (compose_cmdline(ci, &s, &err) < 0)
+		fail_msg("compose_cmdline: %s", err.msg);
+	return s;
+}
+
+static void cmdline_words(void **state)
+{
+	struct vc_config cfg;
+	struct vc_verity_params vp;
+	struct compose_cmdline_in ci = {.cfg = &cfg,
+					.roothash = roothash,
+					.final = true,
+					.root_uuid = root_uuid,
+					.hash_uuid = hash_uuid,
+					.vp = &vp,
+					.root_size = 5 * MIB};
+	struct vc_error err = {0};
+	char *s;
+
+	(void)state;
+	config(&cfg, VC_CONFIG_IMAGE_OEM);
+	vc_verity_params_init(&vp);
+	/* the config's words, roothash= added */
+	cfg.kernelcmdline = "quiet";
+	s = cmdline(&ci);
+	assert_string_equal(s, "quiet roothash=" HASH);
+	free(s);
+	/* placeholders; the serial console added; a given console= kept */
+	cfg.kernelcmdline = "a=<data_device> b=<hash_device> c=<hash>";
+	cfg.console = VC_CONFIG_CONSOLE_SERIAL;
+	s = cmdline(&ci);
+	assert_string_equal(s, "a=/dev/disk/by-partuuid/" ROOT_UUID
+			       " b=/dev/disk/by-partuuid/" HASH_UUID " c=" HASH
+			       " console=ttyS0,115200 roothash=" HASH);
+	free(s);
+	cfg.kernelcmdline = "console=ttyAMA0 x.console=1";
+	cfg.console = VC_CONFIG_CONSOLE_VGA;
+	s = cmdline(&ci);
+	assert_string_equal(s, "console=ttyAMA0 x.console=1 roothash=" HASH);
+	free(s);
+	/* a roothash= word: kept when it is the image's, refused when not
+	 * (but not while planning with the dummy hash) */
+	cfg.console = VC_CONFIG_CONSOLE_DEFAULT;
+	cfg.kernelcmdline = "roothash=" HASH;
+	s = cmdline(&ci);
+	assert_string_equal(s, "roothash=" HASH);
+	free(s);
+	cfg.kernelcmdline = "roothash=00";
+	s = NULL;
+	assert_int_equal(compose_cmdline(&ci, &s, &err), VC_EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, "config.xml:7: <type kernelcmdline>: roothash=00 is not"));
+	ci.final = false;
+	s = cmdline(&ci);
+	assert_string_equal(s, "roothash=00");
+	free(s);
+	/* no verity: nothing added */
+	ci.final = true;
+	cfg.verity = false;
+	cfg.kernelcmdline = NULL;
+	s = cmdline(&ci);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+/* An embedded tree: systemd's verity_root_* options name where it is. */
+static void cmdline_embedded_and_overlay(void **state)
+{
+	struct vc_config cfg;
+	struct vc_verity_params vp;
+	struct compose_cmdline_in ci = {.cfg = &cfg,
+					.roothash = roothash,
+					.final = true,
+					.root_uuid = root_uuid,
+					.hash_uuid = hash_uuid,
+					.vp = &vp,
+					.root_size = 5 * MIB};
+	char *s;
+
+	(void)state;
+	config(&cfg, VC_CONFIG_IMAGE_DDI);
+	cfg.verity_partition = false;
+	vc_verity_params_init(&vp);
+	s = cmdline(&ci);
+	assert_string_equal(s, "roothash=" HASH " systemd.verity_root_data=PARTUUID=" ROOT_UUID
+			       " systemd.verity_root_hash=PARTUUID=" ROOT_UUID
+			       " systemd.verity_root_options=hash-offset=5242880");
+	free(s);
+	vp.superblock = false; /* KIWI's layout: every parameter on the line */
+	vp.data_blocks = 1280;
+	vp.salt[0] = 0x5a;
+	vp.salt_len = 2;
+	s = cmdline(&ci);
+	assert_non_null(strstr(s, " systemd.verity_root_options=superblock=no,data-blocks=1280,"
+				  "hash-offset=5242880,salt=5a00"));
+	free(s);
+	/* overlayroot: the write partition, or tmpfs; the config's word wins */
+	static const uint8_t ou[16] = {0xee, [15] = 0x01};
+	config(&cfg, VC_CONFIG_IMAGE_OEM);
+	cfg.overlayroot = true;
+	cfg.kernelcmdline = "quiet";
+	ci.overlay_uuid = ou;
+	s = cmdline(&ci);
+	assert_string_equal(s, "quiet rd.root.overlay.write=/dev/disk/by-partuuid/"
+			       "ee000000-0000-0000-0000-000000000001 roothash=" HASH);
+	free(s);
+	ci.overlay_uuid = NULL;
+	s = cmdline(&ci);
+	assert_string_equal(s, "quiet rd.root.overlay.temporary roothash=" HASH);
+	free(s);
+	cfg.kernelcmdline = "rd.root.overlay.temporary rd.root.overlay.size=50%";
+	ci.overlay_uuid = ou;
+	s = cmdline(&ci);
+	assert_string_equal(s, "rd.root.overlay.temporary rd.root.overlay.size=50% roothash=" HASH);
+	free(s);
+}
+
+static void esp_files(void **state)
+{
+	static const char *const auth[] = {"PK", "KEK", "db"};
+	struct vc_config cfg;
+	struct compose_esp_in in = {
+	    .cfg = &cfg, .boot = "BOOTAA64.EFI", .efi = "aa64", .auth_names = auth};
+	struct compose_esp e;
+
+	(void)state;
+	config(&cfg, VC_CONFIG_IMAGE_OEM);
+	cfg.name = "os";
+	cfg.version = "";
+	/* no boot loader: the UKI is the removable-media boot file */
+	compose_esp_plan(&in, &e);
+	assert_int_equal(e.n_files, 1);
+	assert_int_equal(e.files[0].what, COMPOSE_ESP_UKI);
+	assert_string_equal(e.files[0].path, "EFI/BOOT/BOOTAA64.EFI");
+	/* systemd-boot: twice, the UKI in EFI/Linux, loader.conf, entries/ */
+	cfg.bootloader = VC_CONFIG_BOOT_SYSTEMD_BOOT;
+	cfg.version = "1.2";
+	cfg.timeout = -1;
+	compose_esp_plan(&in, &e);
+	assert_int_equal(e.n_files, 5);
+	assert_int_equal(e.files[0].what, COMPOSE_ESP_SDBOOT);
+	assert_string_equal(e.files[0].path, "EFI/BOOT/BOOTAA64.EFI");
+	assert_int_equal(e.files[1].what, COMPOSE_ESP_SDBOOT);
+	assert_string_equal(e.files[1].path, "EFI/systemd/systemd-bootaa64.efi");
+	assert_int_equal(e.files[2].what, COMPOSE_ESP_UKI);
+	assert_string_equal(e.files[2].path, "EFI/Linux/os-1.2.efi");
+	assert_int_equal(e.files[3].what, COMPOSE_ESP_LOADER_CONF);
+	assert_string_equal(e.files[3].path, "loader/loader.conf");
+	assert_int_equal(e.files[4].what, COMPOSE_ESP_DIR);
+	assert_string_equal(e.files[4].path, "loader/entries");
+	assert_string_equal(e.loader_conf, "timeout 0\n");
+	/* Secure Boot enrollment: the three files, before loader.conf */
+	cfg.timeout = 5;
+	in.n_auth = 3;
+	compose_esp_plan(&in, &e);
+	assert_int_equal(e.n_files, 8);
+	assert_string_equal(e.loader_conf, "timeout 5\nsecure-boot-enroll force\n");
+	for (unsigned v = 0; v < 3; v++) {
+		char want[64];
+		snprintf(want, sizeof(want), "loader/keys/auto/%s.auth", auth[v]);
+		assert_int_equal(e.files[3 + v].what, COMPOSE_ESP_AUTH);
+		assert_int_equal(e.files[3 + v].auth, v);
+		assert_string_equal(e.files[3 + v].path, want);
+	}
+	assert_int_equal(e.files[6].what, COMPOSE_ESP_LOADER_CONF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(plan_oem_order_and_offsets), cmocka_unit_test(plan_ddi),
-	    cmocka_unit_test(plan_embedded_verity),	  cmocka_unit_test(plan_extra_partitions),
-	    cmocka_unit_test(plan_overlay_partition),	  cmocka_unit_test(plan_grows_in_place),
+	    cmocka_unit_test(plan_oem_order_and_offsets),
+	    cmocka_unit_test(plan_ddi),
+	    cmocka_unit_test(plan_embedded_verity),
+	    cmocka_unit_test(plan_extra_partitions),
+	    cmocka_unit_test(plan_overlay_partition),
+	    cmocka_unit_test(plan_grows_in_place),
+	    cmocka_unit_test(cmdline_words),
+	    cmocka_unit_test(cmdline_embedded_and_overlay),
+	    cmocka_unit_test(esp_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,8 @@
  * digest, what the firmware measures into PCR 4). Nothing is renamed into place unless everything
  * succeeded.
  *
- * Disk layout (1 MiB aligned, in this order; types for the target arch):
+ * Disk layout (1 MiB aligned, in this order; types for the target arch;
+ * planned without I/O by src/compose/plan.c, docs/compose.md):
  *   oem: esp | root (erofs [+ embedded tree]) | root-verity | root-verity-sig
  *   ddi:       root                           | root-verity | root-verity-sig
  * The root and root-verity partition UUIDs are the first and last 128 bits of

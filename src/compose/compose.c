@@ -606,139 +606,27 @@ static int stage_boot_inputs(struct cx *c, struct vc_error *err)
 	return r;
 }
 
-/* ---- the kernel command line ---- */
-
-static int append_word(struct vc_buf *b, const char *w, size_t n, struct vc_error *err)
-{
-	if (b->len && vc_buf_append(b, " ", 1, err) < 0)
-		return VC_ENOMEM;
-	return vc_buf_append(b, w, n, err);
-}
-
-/* Whether the command line has the word KEY=VALUE (key given with its '='),
- * as the kernel splits it: words between spaces, double quotes keep spaces.
- * "mymod.roothash=1" is not the word "roothash=". */
-static bool cmdline_word(const char *s, const char *key, const char **ret_val, size_t *ret_len)
-{
-	size_t klen = strlen(key);
-
-	while (*s) {
-		while (*s == ' ' || *s == '\t' || *s == '\n')
-			s++;
-		const char *w = s;
-		bool q = false;
-		while (*s && (q || (*s != ' ' && *s != '\t' && *s != '\n'))) {
-			if (*s == '"')
-				q = !q;
-			s++;
-		}
-		if ((size_t)(s - w) >= klen && strncmp(w, key, klen) == 0) {
-			*ret_val = w + klen;
-			*ret_len = (size_t)(s - w) - klen;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* final: roothash is the image's (not the planning dummy), so a roothash=
- * word of the config can be compared with it. */
-static int build_cmdline(struct cx *c, const uint8_t *roothash, bool final, struct vc_error *err)
-{
-	const char *in = c->cfg->kernelcmdline ? c->cfg->kernelcmdline : "";
-	char hash[65], data_dev[80], hash_dev[80], uuid[VC_UUID_STR];
-	struct vc_buf b = {0};
-	int r = 0;
-
-	vc_hex_encode(roothash, 32, hash);
-	vc_uuid_format(c->root_uuid, uuid);
-	snprintf(data_dev, sizeof(data_dev), "/dev/disk/by-partuuid/%s", uuid);
-	vc_uuid_format(c->cfg->verity_partition ? c->hash_uuid : c->root_uuid, uuid);
-	snprintf(hash_dev, sizeof(hash_dev), "/dev/disk/by-partuuid/%s", uuid);
-	/* placeholders */
-	for (const char *p = in; *p && r == 0;) {
-		if (strncmp(p, "<data_device>", 13) == 0) {
-			r = vc_buf_append(&b, data_dev, strlen(data_dev), err);
-			p += 13;
-		} else if (strncmp(p, "<hash_device>", 13) == 0) {
-			r = vc_buf_append(&b, hash_dev, strlen(hash_dev), err);
-			p += 13;
-		} else if (strncmp(p, "<hash>", 6) == 0) {
-			r = vc_buf_append(&b, hash, 64, err);
-			p += 6;
-		} else {
-			r = vc_buf_append(&b, p, 1, err);
-			p++;
-		}
-	}
-	if (r == 0)
-		r = parts_cmdline(c, &b, err);
-	const char *val;
-	size_t vlen;
-	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_SERIAL &&
-	    !cmdline_word(in, "console=", &val, &vlen))
-		r = append_word(&b, "console=ttyS0,115200", 20, err);
-	if (r == 0 && c->cfg->console == VC_CONFIG_CONSOLE_VGA &&
-	    !cmdline_word(in, "console=", &val, &vlen))
-		r = append_word(&b, "console=tty0", 12, err);
-	if (r == 0 && vc_buf_append(&b, "", 0, err) < 0) /* NUL-terminated for the scan */
-		r = VC_ENOMEM;
-	bool have =
-	    r == 0 && b.data && cmdline_word((const char *)b.data, "roothash=", &val, &vlen);
-	if (have && final && (vlen != 64 || strncmp(val, hash, 64) != 0))
-		r = vc_errorf(err, VC_EINVAL,
-			      "%s:%u: <type kernelcmdline>: roothash=%.*s is not the image's root "
-			      "hash %s; remove the word (vcompose adds roothash= itself)",
-			      c->cfg->path, c->cfg->type_line, (int)(vlen > 80 ? 80 : vlen), val,
-			      hash);
-	if (r == 0 && c->cfg->verity) {
-		char w[128];
-		snprintf(w, sizeof(w), "roothash=%s", hash);
-		if (!have)
-			r = append_word(&b, w, strlen(w), err);
-		if (r == 0 && !c->cfg->verity_partition) {
-			/* tree after the filesystem in the root partition */
-			char ww[1024];
-			vc_uuid_format(c->root_uuid, uuid);
-			char salt[2 * VC_VERITY_MAX_SALT + 1];
-			vc_hex_encode(c->vp.salt, c->vp.salt_len, salt);
-			if (c->vp.superblock)
-				snprintf(ww, sizeof(ww),
-					 "systemd.verity_root_data=PARTUUID=%s "
-					 "systemd.verity_root_hash=PARTUUID=%s "
-					 "systemd.verity_root_options=hash-offset=%llu",
-					 uuid, uuid, (unsigned long long)c->root_size);
-			else
-				snprintf(
-				    ww, sizeof(ww),
-				    "systemd.verity_root_data=PARTUUID=%s "
-				    "systemd.verity_root_hash=PARTUUID=%s "
-				    "systemd.verity_root_options=superblock=no,data-blocks=%llu,"
-				    "hash-offset=%llu,salt=%s",
-				    uuid, uuid, (unsigned long long)c->vp.data_blocks,
-				    (unsigned long long)c->root_size, salt);
-			r = append_word(&b, ww, strlen(ww), err);
-		}
-	}
-	if (r == 0 && vc_buf_append(&b, "", 0, err) < 0)
-		r = VC_ENOMEM;
-	if (r < 0) {
-		vc_buf_fini(&b);
-		return r;
-	}
-	free(c->cmdline);
-	c->cmdline = b.data ? (char *)b.data : strdup("");
-	return c->cmdline ? 0 : vc_errorf(err, VC_ENOMEM, "out of memory");
-}
-
 /* ---- the UKI, into memory ---- */
 
 static int build_uki(struct cx *c, const uint8_t *roothash, struct vc_error *err)
 {
 	struct vc_uki_options uo;
 	struct vc_uki_summary sum;
-	int r = build_cmdline(c, roothash, roothash == c->roothash, err);
+	struct compose_cmdline_in ci = {
+	    .cfg = c->cfg,
+	    .roothash = roothash,
+	    .final = roothash == c->roothash,
+	    .root_uuid = c->root_uuid,
+	    .hash_uuid = c->hash_uuid,
+	    .vp = &c->vp,
+	    .root_size = c->root_size,
+	    .overlay_uuid = parts_overlay_uuid(c),
+	};
+	int r;
 
+	free(c->cmdline);
+	c->cmdline = NULL;
+	r = compose_cmdline(&ci, &c->cmdline, err);
 	if (r < 0)
 		return r;
 	vc_uki_options_init(&uo);
@@ -793,57 +681,32 @@ static int read_mem(void *ctx, uint64_t off, void *buf, size_t len, struct vc_er
 
 static int esp_fill(struct cx *c, struct vc_fat *f, struct vc_error *err)
 {
-	int r;
+	const char *auth[3] = {c->sb_auth_blob[0].name, c->sb_auth_blob[1].name,
+			       c->sb_auth_blob[2].name};
+	struct compose_esp_in ei = {
+	    .cfg = c->cfg, .boot = c->arch->boot, .efi = c->arch->efi, .auth_names = auth};
+	int r = 0;
 
+	for (int v = 0; v < 3 && c->sb_auth[v].len; v++)
+		ei.n_auth++;
+	compose_esp_plan(&ei, &c->esp);
 	c->uki_blob.name = "uki.efi";
 	c->uki_blob.data = c->uki.data;
 	c->uki_blob.len = c->uki.len;
-	if (c->cfg->bootloader == VC_CONFIG_BOOT_SYSTEMD_BOOT) {
-		char name[VC_XMLCFG_NAME_MAX + 64];
-		snprintf(name, sizeof(name), "EFI/Linux/%s%s%s.efi", c->cfg->name,
-			 c->cfg->version[0] ? "-" : "", c->cfg->version);
-		char boot[64], sd[64];
-		snprintf(boot, sizeof(boot), "EFI/BOOT/%s", c->arch->boot);
-		snprintf(sd, sizeof(sd), "EFI/systemd/systemd-boot%s.efi", c->arch->efi);
-		r = vc_fat_add_file(f, boot, c->sdboot.len, read_mem, &c->sdboot, err);
-		if (r == 0)
-			r = vc_fat_add_file(f, sd, c->sdboot.len, read_mem, &c->sdboot, err);
-		if (r == 0)
-			r = vc_fat_add_file(f, name, c->uki_blob.len, read_mem, &c->uki_blob, err);
-		if (r == 0) {
-			c->loader_conf.len = 0;
-			if (c->cfg->timeout >= 0)
-				r = vc_buf_appendf(&c->loader_conf, err, "timeout %d\n",
-						   c->cfg->timeout);
-			else
-				r = vc_buf_appendf(&c->loader_conf, err, "timeout 0\n");
-		}
-		/* systemd-boot 252 enrolls loader/keys/auto/ without asking when
-		 * the firmware is in setup mode ("force"; in a virtual machine at
-		 * once, on hardware after a 15 s countdown), then resets */
-		if (r == 0 && c->sb_auth[0].len)
-			r = vc_buf_appendf(&c->loader_conf, err, "secure-boot-enroll force\n");
-		for (int v = 0; r == 0 && v < 3 && c->sb_auth[v].len; v++) {
-			char kp[64];
-			snprintf(kp, sizeof(kp), "loader/keys/auto/%s.auth",
-				 c->sb_auth_blob[v].name);
-			r = vc_fat_add_file(f, kp, c->sb_auth_blob[v].len, read_mem,
-					    &c->sb_auth_blob[v], err);
-		}
-		if (r == 0) {
-			c->loader_blob.name = "loader.conf";
-			c->loader_blob.data = c->loader_conf.data;
-			c->loader_blob.len = c->loader_conf.len;
-			r = vc_fat_add_file(f, "loader/loader.conf", c->loader_blob.len, read_mem,
-					    &c->loader_blob, err);
-		}
-		if (r == 0)
-			r = vc_fat_add_dir(f, "loader/entries", err);
-		return r;
+	c->loader_blob.name = "loader.conf";
+	c->loader_blob.data = (uint8_t *)c->esp.loader_conf;
+	c->loader_blob.len = strlen(c->esp.loader_conf);
+	for (size_t i = 0; r == 0 && i < c->esp.n_files; i++) {
+		const struct compose_esp_file *e = &c->esp.files[i];
+		struct vc_uki_blob *b = e->what == COMPOSE_ESP_SDBOOT ? &c->sdboot
+					: e->what == COMPOSE_ESP_UKI  ? &c->uki_blob
+					: e->what == COMPOSE_ESP_AUTH ? &c->sb_auth_blob[e->auth]
+					: e->what == COMPOSE_ESP_LOADER_CONF ? &c->loader_blob
+									     : NULL;
+		r = b ? vc_fat_add_file(f, e->path, b->len, read_mem, b, err)
+		      : vc_fat_add_dir(f, e->path, err);
 	}
-	char boot[64];
-	snprintf(boot, sizeof(boot), "EFI/BOOT/%s", c->arch->boot);
-	return vc_fat_add_file(f, boot, c->uki_blob.len, read_mem, &c->uki_blob, err);
+	return r;
 }
 
 static int esp_new(struct cx *c, uint64_t size, struct vc_fat **ret, struct vc_error *err)
@@ -1193,15 +1056,13 @@ static void manifest_sb(struct cx *c, struct vc_json *j)
 	vc_json_int(j, c->epoch);
 	vc_json_key(j, "signed");
 	vc_json_begin_array(j);
-	snprintf(path, sizeof(path), "EFI/BOOT/%s", c->arch->boot);
-	if (c->cfg->bootloader == VC_CONFIG_BOOT_SYSTEMD_BOOT) {
-		sb_entry(j, path, c->sdboot_digest);
-		snprintf(path, sizeof(path), "EFI/systemd/systemd-boot%s.efi", c->arch->efi);
-		sb_entry(j, path, c->sdboot_digest);
-		snprintf(path, sizeof(path), "EFI/Linux/%s%s%s.efi", c->cfg->name,
-			 c->cfg->version[0] ? "-" : "", c->cfg->version);
-	}
-	sb_entry(j, path, c->uki_digest);
+	/* the ESP's signed files (compose_esp_plan), then NAME.efi */
+	for (size_t i = 0; i < c->esp.n_files; i++)
+		if (c->esp.files[i].what == COMPOSE_ESP_SDBOOT ||
+		    c->esp.files[i].what == COMPOSE_ESP_UKI)
+			sb_entry(j, c->esp.files[i].path,
+				 c->esp.files[i].what == COMPOSE_ESP_UKI ? c->uki_digest
+									 : c->sdboot_digest);
 	snprintf(path, sizeof(path), "%s.efi", c->cfg->name);
 	sb_entry(j, path, c->uki_digest);
 	vc_json_end_array(j);
@@ -1216,14 +1077,15 @@ static void manifest_sb(struct cx *c, struct vc_json *j)
 		vc_json_string(j, u);
 		vc_json_key(j, "files");
 		vc_json_begin_array(j);
-		for (int v = 0; v < 3; v++) {
+		for (size_t i = 0; i < c->esp.n_files; i++) {
+			const struct compose_esp_file *e = &c->esp.files[i];
 			uint8_t d[32];
-			snprintf(path, sizeof(path), "loader/keys/auto/%s.auth",
-				 c->sb_auth_blob[v].name);
-			vc_sha256(c->sb_auth[v].data, c->sb_auth[v].len, d);
+			if (e->what != COMPOSE_ESP_AUTH)
+				continue;
+			vc_sha256(c->sb_auth[e->auth].data, c->sb_auth[e->auth].len, d);
 			vc_json_begin_object(j);
 			vc_json_key(j, "file");
-			vc_json_string(j, path);
+			vc_json_string(j, e->path);
 			vc_json_key(j, "sha256");
 			vc_json_hex(j, d, 32);
 			vc_json_end_object(j);
@@ -1466,7 +1328,6 @@ static void cx_fini(struct cx *c)
 	vc_buf_fini(&c->dracut_log);
 	vc_buf_fini(&c->p7s);
 	vc_buf_fini(&c->dps);
-	vc_buf_fini(&c->loader_conf);
 	vc_sign_key_free(c->sb_key);
 	for (int v = 0; v < 3; v++)
 		vc_buf_fini(&c->sb_auth[v]);

@@ -10,8 +10,9 @@
  *   parts_prepare  after the tree is read: mount points taken out of the
  *                  tree, /etc/fstab lines put in, the generator's cpio and
  *                  the dracut additions (overlay, the file system driver)
- *   parts_cmdline  rd.root.overlay.write=/dev/disk/by-partuuid/U or
- *                  rd.root.overlay.temporary on the kernel command line
+ *   parts_overlay_uuid  the write partition's UUID, for compose_cmdline's
+ *                  rd.root.overlay.write=/dev/disk/by-partuuid/U (none:
+ *                  rd.root.overlay.temporary)
  *   parts_plan_in  what compose_plan (plan.c) places after the signature
  *                  partition: each partition's need, its UUID
  *   parts_write    mke2fs + debugfs into the disk, each at its offset */
@@ -240,24 +241,14 @@ int parts_prepare(struct cx *c, struct vc_error *err)
 	return r;
 }
 
-/* ---- the kernel command line ---- */
+/* ---- the kernel command line (compose_cmdline, plan_boot.c) ---- */
 
-int parts_cmdline(struct cx *c, struct vc_buf *b, struct vc_error *err)
+const uint8_t *parts_overlay_uuid(const struct cx *c)
 {
-	const char *in = c->cfg->kernelcmdline ? c->cfg->kernelcmdline : "";
-	char u[VC_UUID_STR];
-
-	if (!c->cfg->overlayroot || strstr(in, "rd.root.overlay.write=") ||
-	    strstr(in, "rd.root.overlay.temporary"))
-		return 0;
-	for (size_t i = 0; i < c->n_xparts; i++) {
-		if (!c->xparts[i].overlay)
-			continue;
-		vc_uuid_format(c->xparts[i].uuid, u);
-		return vc_buf_appendf(b, err, "%srd.root.overlay.write=/dev/disk/by-partuuid/%s",
-				      b->len ? " " : "", u);
-	}
-	return vc_buf_appendf(b, err, "%srd.root.overlay.temporary", b->len ? " " : "");
+	for (size_t i = 0; i < c->n_xparts; i++)
+		if (c->xparts[i].overlay)
+			return c->xparts[i].uuid;
+	return NULL;
 }
 
 /* ---- the layout (placed by compose_plan, plan.c) ---- */

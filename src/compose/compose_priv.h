@@ -101,6 +101,55 @@ struct compose_plan {
  * for what it must hold). Does no I/O and keeps no state. */
 int compose_plan(const struct compose_plan_in *in, struct compose_plan *p, struct vc_error *err);
 
+/* ---- the plan's boot side (plan_boot.c): command line, ESP files ---- */
+
+struct compose_cmdline_in {
+	const struct vc_config *cfg;	      /* kernelcmdline, console, verity, overlayroot */
+	const uint8_t *roothash;	      /* 32 bytes */
+	bool final;			      /* the image's root hash, not the planning
+					       * dummy: a roothash= word must equal it */
+	const uint8_t *root_uuid, *hash_uuid; /* the partitions' (from the root hash) */
+	const struct vc_verity_params *vp;    /* embedded verity: its options */
+	uint64_t root_size;		      /* the EROFS image: the embedded tree's offset */
+	const uint8_t *overlay_uuid;	      /* overlayroot's write partition; NULL: tmpfs */
+};
+
+/* The kernel command line: the config's kernelcmdline with its
+ * placeholders (<data_device>, <hash_device>, <hash>) filled, then
+ * overlayroot's word, console= for the bootloader's console (unless given),
+ * roothash= and, for an embedded tree, systemd.verity_root_*. *ret is
+ * malloc'd (NUL-terminated). No I/O. */
+int compose_cmdline(const struct compose_cmdline_in *in, char **ret, struct vc_error *err);
+
+enum compose_esp_what {
+	COMPOSE_ESP_SDBOOT,	 /* systemd-boot */
+	COMPOSE_ESP_UKI,	 /* the UKI */
+	COMPOSE_ESP_AUTH,	 /* a Secure Boot enrollment file (auth: PK, KEK, db) */
+	COMPOSE_ESP_LOADER_CONF, /* compose_esp.loader_conf */
+	COMPOSE_ESP_DIR,	 /* an empty folder */
+};
+
+struct compose_esp_in {
+	const struct vc_config *cfg;   /* bootloader, name, version, timeout */
+	const char *boot;	       /* the removable-media boot file: "BOOTX64.EFI" */
+	const char *efi;	       /* systemd-boot's architecture: "x64" */
+	const char *const *auth_names; /* enrollment: "PK", "KEK", "db" */
+	unsigned n_auth;	       /* 0: no enrollment */
+};
+
+struct compose_esp {
+	struct compose_esp_file {
+		enum compose_esp_what what;
+		unsigned auth; /* COMPOSE_ESP_AUTH: its index in auth_names */
+		char path[VC_XMLCFG_NAME_MAX + 64];
+	} files[8];
+	size_t n_files;
+	char loader_conf[64]; /* loader/loader.conf's text */
+};
+
+/* The ESP's files, in the order they are written. No I/O. */
+void compose_esp_plan(const struct compose_esp_in *in, struct compose_esp *ret);
+
 /* Items a stage adds to dracut's command (borrowed, static strings). */
 enum compose_dracut_kind {
 	COMPOSE_DRACUT_MODULE,	/* --add: a dracut module of the tree */
@@ -133,12 +182,12 @@ struct cx {
 	char kernel_path[512]; /* in the tree; names c->kernel in messages */
 	char *cmdline;
 	struct vc_mem_sink uki;
-	struct vc_compose_pcr pcr; /* its PCR 11 prediction */
-	struct vc_uki_blob uki_blob, loader_blob;
-	struct vc_buf loader_conf;
-	struct vc_buf dracut_log;	/* kept as NAME.dracut.log */
-	struct vc_dracut_result dracut; /* what made the initrd (when dracut ran) */
-	bool initrd_cached;		/* it came from --cache */
+	struct vc_compose_pcr pcr;		  /* its PCR 11 prediction */
+	struct vc_uki_blob uki_blob, loader_blob; /* views of uki, esp.loader_conf */
+	struct compose_esp esp;			  /* the ESP's files */
+	struct vc_buf dracut_log;		  /* kept as NAME.dracut.log */
+	struct vc_dracut_result dracut;		  /* what made the initrd (when dracut ran) */
+	bool initrd_cached;			  /* it came from --cache */
 	/* What the layout adds to dracut's lists (compose_dracut_need), and a
 	 * folder of extra files for the initrd ("" = none; at "/" inside). */
 	struct compose_dracut_list dracut_need[COMPOSE_DRACUT_KINDS];
@@ -193,8 +242,8 @@ struct cx {
 
 /* Writable state (compose_parts.c, in this order). */
 int parts_prepare(struct cx *c, struct vc_error *err);
-int parts_cmdline(struct cx *c, struct vc_buf *b, struct vc_error *err);
 void parts_plan_in(const struct cx *c, struct compose_plan_in *in);
+const uint8_t *parts_overlay_uuid(const struct cx *c); /* NULL: none (tmpfs) */
 int parts_write(struct cx *c, struct vc_error *err);
 
 /* Builds the initrd with dracut into c->initrd (compose_dracut.c): checks
