@@ -282,6 +282,53 @@ static void gpt_rejects_bad_input(void **state)
 	assert_non_null(strstr(err.msg, "overlaps partition 1"));
 }
 
+/* `vcompose gpt --part`'s spec: options, roothash= by type, errors. */
+static void gpt_part_spec(void **state)
+{
+	struct vc_error err = {0};
+	struct vc_gpt_part p;
+	const char *file;
+	uint8_t t[16];
+	char spec[256];
+
+	(void)state;
+	strcpy(spec, "root-x86-64:root.img,label=r,flags=read-only+growfs,number=3,size=2M,"
+		     "roothash=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+	assert_int_equal(vc_gpt_part_parse(spec, &p, &file, &err), 0);
+	assert_string_equal(file, "root.img");
+	assert_string_equal(p.label, "r");
+	assert_int_equal(p.flags, VC_GPT_FLAG_READ_ONLY | VC_GPT_FLAG_GROWFS);
+	assert_int_equal(p.number, 3);
+	assert_int_equal(p.size, 2u << 20);
+	assert_true(p.uuid_set);
+	assert_int_equal(p.uuid[0], 0x00); /* the first 128 bits for the data side */
+	assert_int_equal(p.uuid[15], 0x0f);
+	assert_int_equal(vc_gpt_type_lookup("root-x86-64", t, &err), 0);
+	assert_memory_equal(p.type, t, 16);
+	strcpy(spec, "root-x86-64-verity:,size=1M,roothash="
+		     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+	assert_int_equal(vc_gpt_part_parse(spec, &p, &file, &err), 0);
+	assert_null(file);
+	assert_int_equal(p.uuid[0], 0x10); /* the last 128 bits for the hash side */
+	static const char *const bad[][2] = {
+	    {"esp", "expected TYPE:FILE"},
+	    {"esp:", "no FILE and no size="},
+	    {"esp:e,label", "option 'label' is not KEY=VALUE"},
+	    {"esp:e,start=0", "start=0 is inside the GPT"},
+	    {"esp:e,number=129", "number '129': expected 1..128"},
+	    {"esp:e,roothash=00112233445566778899aabbccddeeff", "roothash= applies to root"},
+	    {"root:e,roothash=0011", "not hex of 16 to 64 bytes"},
+	    {"esp:e,colour=red", "unknown option 'colour'"},
+	    {"bogus:e", "unknown partition type 'bogus'"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(spec, sizeof(spec), "%s", bad[i][0]);
+		assert_int_equal(vc_gpt_part_parse(spec, &p, &file, &err), VC_EINVAL);
+		if (!strstr(err.msg, bad[i][1]))
+			fail_msg("%s: '%s', expected '%s'", bad[i][0], err.msg, bad[i][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +342,7 @@ int main(void)
 	    cmocka_unit_test(gpt_type_names),
 	    cmocka_unit_test(gpt_flags_and_roothash),
 	    cmocka_unit_test(gpt_rejects_bad_input),
+	    cmocka_unit_test(gpt_part_spec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

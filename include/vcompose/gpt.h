@@ -134,6 +134,25 @@ bool vc_gpt_type_verity_sibling(const uint8_t data_type[16], int kind, uint8_t r
 void vc_gpt_uuids_from_roothash(const uint8_t *roothash, size_t len, uint8_t ret_data[16],
 				uint8_t ret_hash[16]);
 
+/* Partition images (`vcompose gpt`, src/gpt/image.c). */
+
+/* Parses "TYPE:FILE[,KEY=VALUE...]" (spec is modified in place) into p:
+ * label=L, uuid=U, roothash=H (the UUID the DPS pairs with a root hash: its
+ * first 128 bits for root/usr, the last for root-verity/usr-verity),
+ * flags=F, size=N, start=N (not 0), number=N (1..128). *ret_file points
+ * into spec, or is NULL for an empty FILE (then size= is required). Errors
+ * start with TYPE. */
+int vc_gpt_part_parse(char *spec, struct vc_gpt_part *p, const char **ret_file,
+		      struct vc_error *err);
+/* A partition's image: a regular file; *ret_size its bytes, p->size raised
+ * to hold them. */
+int vc_gpt_part_image(const char *path, struct vc_gpt_part *p, uint64_t *ret_size,
+		      struct vc_error *err);
+/* Copies size bytes of the image into w (its partition's window); chunks of
+ * zeros are not written (a sparse disk reads them back as zeros). */
+int vc_gpt_copy_image(const char *path, uint64_t size, const struct vc_sink *w,
+		      struct vc_error *err);
+
 /* Parses attribute flags: a number (decimal or 0x hex), or names joined by
  * '+' or '|': required, no-block-io, legacy-boot, growfs, read-only, hidden,
  * no-auto. */

@@ -1,21 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* vcompose gpt: a GPT disk from partition images, each copied to its 1 MiB
  * aligned offset, the table written last. */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli_priv.h"
 #include "vcompose/gpt.h"
 #include "vcompose/sink.h"
 #include "vcompose/util.h"
-
-#define COPY_CHUNK (1024 * 1024)
 
 static void help(void)
 {
@@ -49,166 +43,9 @@ static void help(void)
 }
 
 struct part_arg {
-	char *file; /* NULL: no content */
+	const char *file; /* NULL: no content */
 	uint64_t file_size;
-	const char *roothash_hex;
 };
-
-/* Parses "TYPE:FILE[,k=v...]" (modified in place) into p and a. */
-static int parse_part(size_t idx, char *spec, struct vc_gpt_part *p, struct part_arg *a,
-		      struct vc_error *err)
-{
-	char *colon = strchr(spec, ':');
-	char *opts, *tok, *save = NULL;
-
-	memset(p, 0, sizeof(*p));
-	memset(a, 0, sizeof(*a));
-	if (!colon)
-		return vc_errorf(err, VC_EINVAL, "--part %zu '%s': expected TYPE:FILE", idx, spec);
-	*colon = '\0';
-	if (vc_gpt_type_lookup(spec, p->type, err) < 0) {
-		vc_error_prefix(err, "--part %zu", idx);
-		return err->code;
-	}
-	opts = strchr(colon + 1, ',');
-	if (opts)
-		*opts++ = '\0';
-	if (colon[1])
-		a->file = colon + 1;
-	for (tok = opts ? strtok_r(opts, ",", &save) : NULL; tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-		const char *v;
-
-		if (!eq)
-			return vc_errorf(err, VC_EINVAL,
-					 "--part %zu (%s): option '%s' is not KEY=VALUE", idx, spec,
-					 tok);
-		*eq = '\0';
-		v = eq + 1;
-		if (strcmp(tok, "label") == 0) {
-			if (strlen(v) > VC_GPT_LABEL_MAX)
-				return vc_errorf(
-				    err, VC_EINVAL,
-				    "--part %zu (%s): label '%s' is longer than 36 UTF-16 units",
-				    idx, spec, v);
-			strcpy(p->label, v);
-		} else if (strcmp(tok, "uuid") == 0) {
-			if (vc_uuid_parse(v, p->uuid, err) < 0) {
-				vc_error_prefix(err, "--part %zu (%s): uuid", idx, spec);
-				return err->code;
-			}
-			p->uuid_set = true;
-		} else if (strcmp(tok, "roothash") == 0) {
-			a->roothash_hex = v;
-		} else if (strcmp(tok, "flags") == 0) {
-			if (vc_gpt_flags_parse(v, &p->flags, err) < 0) {
-				vc_error_prefix(err, "--part %zu (%s)", idx, spec);
-				return err->code;
-			}
-		} else if (strcmp(tok, "number") == 0) {
-			uint64_t n;
-			if (vc_parse_u64(v, false, &n, err) < 0 || n < 1 || n > VC_GPT_MAX_PARTS) {
-				vc_error_clear(err);
-				return vc_errorf(err, VC_EINVAL,
-						 "--part %zu (%s): number '%s': expected 1..%d",
-						 idx, spec, v, VC_GPT_MAX_PARTS);
-			}
-			p->number = (unsigned)n;
-		} else if (strcmp(tok, "size") == 0 || strcmp(tok, "start") == 0) {
-			uint64_t n;
-			if (vc_parse_u64(v, true, &n, err) < 0) {
-				vc_error_prefix(err, "--part %zu (%s): %s", idx, spec, tok);
-				return err->code;
-			}
-			if (tok[1] != 'i' && n == 0)
-				/* 0 would mean "the next 1 MiB boundary" in vc_gpt_part */
-				return vc_errorf(
-				    err, VC_EINVAL,
-				    "--part %zu (%s): start=0 is inside the GPT; leave "
-				    "start out for the next 1 MiB boundary",
-				    idx, spec);
-			if (tok[1] == 'i')
-				p->size = n;
-			else
-				p->start = n;
-		} else {
-			return vc_errorf(
-			    err, VC_EINVAL,
-			    "--part %zu (%s): unknown option '%s' (expected label, uuid, "
-			    "roothash, flags, size, start, number)",
-			    idx, spec, tok);
-		}
-	}
-	if (a->roothash_hex) {
-		uint8_t hash[64], data[16], hashp[16];
-		size_t n;
-
-		if (vc_hex_decode(a->roothash_hex, hash, sizeof(hash), &n, err) < 0 || n < 16) {
-			vc_error_clear(err);
-			return vc_errorf(err, VC_EINVAL,
-					 "--part %zu (%s): roothash '%s' is not hex of 16 "
-					 "to 64 bytes",
-					 idx, spec, a->roothash_hex);
-		}
-		if (!vc_gpt_type_is_verity_data(p->type) && !vc_gpt_type_is_verity_hash(p->type))
-			return vc_errorf(
-			    err, VC_EINVAL,
-			    "--part %zu (%s): roothash= applies to root, usr, root-verity and "
-			    "usr-verity partitions only",
-			    idx, spec);
-		vc_gpt_uuids_from_roothash(hash, n, data, hashp);
-		memcpy(p->uuid, vc_gpt_type_is_verity_data(p->type) ? data : hashp, 16);
-		p->uuid_set = true;
-	}
-	if (!a->file && p->size == 0)
-		return vc_errorf(err, VC_EINVAL, "--part %zu (%s): no FILE and no size=", idx,
-				 spec);
-	return 0;
-}
-
-static int copy_file(const char *path, const struct vc_sink *w, uint64_t size, struct vc_error *err)
-{
-	uint8_t *buf = malloc(COPY_CHUNK);
-	uint64_t off = 0;
-	int fd = -1, r = 0;
-
-	if (!buf)
-		return vc_errorf(err, VC_ENOMEM, "out of memory");
-	fd = vc_open_input(path, O_RDONLY | VC_OPEN_BLOCK, NULL, err);
-	if (fd < 0) {
-		r = fd;
-		goto out;
-	}
-	while (off < size) {
-		size_t want = size - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(size - off);
-		ssize_t got = pread(fd, buf, want, (off_t)off);
-		bool zero = true;
-
-		if (got < 0) {
-			r = vc_errorf_errno(err, VC_EIO, errno, "%s: read", path);
-			goto out;
-		}
-		if (got == 0) {
-			r = vc_errorf(err, VC_EIO, "%s: shrank while being copied", path);
-			goto out;
-		}
-		/* Zero chunks stay holes: the disk file reads them back as zeros. */
-		for (ssize_t i = 0; i < got && zero; i++)
-			zero = buf[i] == 0;
-		if (!zero) {
-			r = vc_sink_pwrite(w, buf, (size_t)got, off, err);
-			if (r < 0)
-				goto out;
-		}
-		off += (uint64_t)got;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return r;
-}
 
 static void print_json(const struct vc_gpt *g)
 {
@@ -374,30 +211,12 @@ int cmd_gpt(int argc, char **argv)
 
 	for (size_t i = 0; i < n_specs; i++) {
 		struct vc_gpt_part p;
-		struct stat st;
 
-		if (parse_part(i + 1, specs[i], &p, &args[i], &err) < 0) {
-			ret = cli_fail("gpt", &err);
-			goto out;
-		}
-		if (args[i].file) {
-			if (stat(args[i].file, &st) < 0) {
-				vc_errorf_errno(&err, errno == ENOENT ? VC_EINVAL : VC_EIO, errno,
-						"--part %s", args[i].file);
-				ret = cli_fail("gpt", &err);
-				goto out;
-			}
-			if (!S_ISREG(st.st_mode)) {
-				vc_errorf(&err, VC_EINVAL, "%s: not a regular file but %s",
-					  args[i].file, vc_file_kind(st.st_mode));
-				ret = cli_fail("gpt", &err);
-				goto out;
-			}
-			args[i].file_size = (uint64_t)st.st_size;
-			if (p.size < args[i].file_size)
-				p.size = args[i].file_size;
-		}
-		if (vc_gpt_add(g, &p, &err) < 0) {
+		if (vc_gpt_part_parse(specs[i], &p, &args[i].file, &err) < 0 ||
+		    (args[i].file &&
+		     vc_gpt_part_image(args[i].file, &p, &args[i].file_size, &err) < 0) ||
+		    vc_gpt_add(g, &p, &err) < 0) {
+			vc_error_prefix(&err, "--part %zu", i + 1);
 			ret = cli_fail("gpt", &err);
 			goto out;
 		}
@@ -417,7 +236,7 @@ int cmd_gpt(int argc, char **argv)
 			continue;
 		w = vc_sink_window(vc_file_sink_sink(fs), g->parts[i].offset, g->parts[i].part_size,
 				   "gpt partition");
-		if (copy_file(args[i].file, &w, args[i].file_size, &err) < 0) {
+		if (vc_gpt_copy_image(args[i].file, args[i].file_size, &w, &err) < 0) {
 			ret = cli_fail("gpt", &err);
 			goto out;
 		}
