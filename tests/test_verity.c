@@ -446,6 +446,64 @@ static void derived_salt_and_uuid(void **state)
 	assert_int_equal(a.uuid[8] & 0xc0, 0x80); /* RFC 4122 variant */
 }
 
+/* veritysetup's rules for `verity format DATA HASH` on files. */
+static void files_in_place_and_blocks(void **state)
+{
+	struct vc_error err = {0};
+	struct vc_verity_params p;
+	struct vc_verity_files f = {.data_path = "data", .data_size = 40960};
+
+	(void)state;
+	vc_verity_params_init(&p);
+	/* a new HASH file: every block of DATA */
+	assert_int_equal(vc_verity_files_decide(&f, &p, &err), 0);
+	assert_false(f.in_place);
+	assert_int_equal(p.data_blocks, 10);
+	/* an existing file: replaced, unless at a hash offset, or a device */
+	f.hash_exists = true;
+	assert_int_equal(vc_verity_files_decide(&f, &p, &err), 0);
+	assert_false(f.in_place);
+	f.have_hash_offset = true;
+	p.hash_offset = 8192;
+	assert_int_equal(vc_verity_files_decide(&f, &p, &err), 0);
+	assert_true(f.in_place);
+	f.have_hash_offset = false;
+	p.hash_offset = 0;
+	f.hash_is_blockdev = true;
+	assert_int_equal(vc_verity_files_decide(&f, &p, &err), 0);
+	assert_true(f.in_place);
+	/* HASH is DATA: in place, the data ends at the hash offset */
+	f.hash_is_blockdev = false;
+	f.same_file = true;
+	f.have_hash_offset = true;
+	p.hash_offset = 32768;
+	assert_int_equal(vc_verity_files_decide(&f, &p, &err), 0);
+	assert_true(f.in_place);
+	assert_int_equal(p.data_blocks, 8);
+	assert_int_equal(vc_verity_files_check_overlap(&f, &p, &err), 0);
+	p.hash_offset = 1000;
+	assert_int_equal(vc_verity_files_decide(&f, &p, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "not a multiple of the data block size"));
+	/* --data-blocks given: kept, checked against DATA, and the overlap */
+	f.have_data_blocks = true;
+	p.data_blocks = 9;
+	p.hash_offset = 32768;
+	assert_int_equal(vc_verity_files_decide(&f, &p, &err), 0);
+	assert_int_equal(p.data_blocks, 9);
+	assert_int_equal(vc_verity_files_check_overlap(&f, &p, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "would overlap the 36864 bytes"));
+	p.data_blocks = 11;
+	assert_int_equal(vc_verity_files_decide(&f, &p, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "--data-blocks 11: data has 40960 bytes"));
+	/* a DATA of no whole block */
+	f = (struct vc_verity_files){.data_path = "data", .data_size = 4097};
+	assert_int_equal(vc_verity_files_decide(&f, &p, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "data: size 4097 is not a multiple"));
+	f.data_size = 0;
+	assert_int_equal(vc_verity_files_decide(&f, &p, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "empty"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +516,7 @@ int main(void)
 	    cmocka_unit_test(embedded_in_a_file_sink_window),
 	    cmocka_unit_test(verify_names_first_bad_block),
 	    cmocka_unit_test(derived_salt_and_uuid),
+	    cmocka_unit_test(files_in_place_and_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,4 +117,28 @@ void vc_verity_superblock(const struct vc_verity_params *p, uint8_t out[VC_VERIT
 int vc_verity_superblock_parse(const uint8_t sb[VC_VERITY_SB_LEN], struct vc_verity_params *ret,
 			       struct vc_error *err);
 
+/* `verity format DATA HASH` and `verity verify` on files (src/verity/files.c),
+ * veritysetup's rules. The caller stats the files; the messages name the
+ * command's options (--hash-offset, --data-blocks). */
+struct vc_verity_files {
+	const char *data_path; /* DATA, for messages */
+	uint64_t data_size;    /* its bytes */
+	bool same_file;	       /* HASH is DATA (same device and inode) */
+	bool hash_exists;      /* HASH exists */
+	bool hash_is_blockdev; /* HASH is a block device */
+	bool have_data_blocks; /* p->data_blocks is given */
+	bool have_hash_offset; /* p->hash_offset is given */
+	bool in_place;	       /* set: write into the existing HASH (DATA itself, a
+				* device, or a file at a hash offset); else a new
+				* file, renamed when complete */
+};
+/* Decides in_place and the blocks to hash: p->data_blocks as given, else
+ * (HASH is DATA at a hash offset) the blocks before the hash area, else all
+ * of DATA, a whole number of data blocks. Needs p's block sizes. */
+int vc_verity_files_decide(struct vc_verity_files *f, struct vc_verity_params *p,
+			   struct vc_error *err);
+/* With HASH = DATA: the hash area must start after the data it covers. */
+int vc_verity_files_check_overlap(const struct vc_verity_files *f, const struct vc_verity_params *p,
+				  struct vc_error *err);
+
 #endif

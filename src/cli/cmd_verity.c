@@ -183,9 +183,10 @@ static int parse_salt(const char *hex, struct vc_verity_params *p, struct vc_err
 	return 0;
 }
 
-/* Salt, block sizes and the data block count from the options. */
-static int params_from_opts(const struct opts *o, const char *data_path, uint64_t data_size,
-			    bool same_file, struct vc_verity_params *p, struct vc_error *err)
+/* Salt, block sizes and the data block count from the options; f says
+ * whether HASH is DATA, and gets whether to write in place. */
+static int params_from_opts(const struct opts *o, struct vc_verity_files *f,
+			    struct vc_verity_params *p, struct vc_error *err)
 {
 	p->data_block_size = (uint32_t)o->data_block_size;
 	p->hash_block_size = (uint32_t)o->hash_block_size;
@@ -202,36 +203,10 @@ static int params_from_opts(const struct opts *o, const char *data_path, uint64_
 							      .data_blocks = 1},
 				   err) < 0)
 		return err->code;
-	if (o->have_data_blocks) {
-		p->data_blocks = o->data_blocks;
-	} else if (same_file && o->have_hash_offset) {
-		if (o->hash_offset % p->data_block_size)
-			return vc_errorf(
-			    err, VC_EINVAL,
-			    "--hash-offset %llu: not a multiple of the data block size "
-			    "%u (give --data-blocks)",
-			    (unsigned long long)o->hash_offset, p->data_block_size);
-		p->data_blocks = o->hash_offset / p->data_block_size;
-	} else {
-		if (data_size % p->data_block_size)
-			return vc_errorf(
-			    err, VC_EINVAL,
-			    "%s: size %llu is not a multiple of the data block size %u "
-			    "(give --data-blocks to hash a prefix)",
-			    data_path, (unsigned long long)data_size, p->data_block_size);
-		p->data_blocks = data_size / p->data_block_size;
-	}
-	if (p->data_blocks == 0)
-		return vc_errorf(err, VC_EINVAL, "%s: empty: no data block to hash", data_path);
-	if (p->data_blocks > data_size / p->data_block_size)
-		return vc_errorf(err, VC_EINVAL,
-				 "--data-blocks %llu: %s has %llu bytes, %llu blocks of %u bytes "
-				 "need %llu",
-				 (unsigned long long)p->data_blocks, data_path,
-				 (unsigned long long)data_size, (unsigned long long)p->data_blocks,
-				 p->data_block_size,
-				 (unsigned long long)(p->data_blocks * p->data_block_size));
-	return 0;
+	f->have_data_blocks = o->have_data_blocks;
+	f->have_hash_offset = o->have_hash_offset;
+	p->data_blocks = o->data_blocks;
+	return vc_verity_files_decide(f, p, err);
 }
 
 static void print_text(const char *hash_path, const struct vc_verity_params *p,
@@ -322,7 +297,7 @@ static int do_format(int argc, char **argv)
 	uint8_t root[32];
 	uint64_t data_size = 0, hash_orig_size = 0, dev_size;
 	int data_fd = -1, hash_fd = -1, rc, r;
-	bool same = false, in_place = false;
+	struct vc_verity_files f = {0};
 
 	rc = parse(argc, argv, cmd, 2, &o);
 	if (rc >= 0)
@@ -348,28 +323,22 @@ static int do_format(int argc, char **argv)
 			vc_errorf_errno(&err, VC_EIO, errno, "%s", data_path);
 		goto fail;
 	}
+	f.data_path = data_path;
+	f.data_size = data_size;
 	if (stat(hash_path, &hst) == 0) {
-		same = hst.st_dev == dst.st_dev && hst.st_ino == dst.st_ino;
-		/* Into DATA itself, a device, or an existing file at an offset: write
-		 * in place as veritysetup does. Else a new file, renamed at the end. */
-		in_place =
-		    same || S_ISBLK(hst.st_mode) || (o.have_hash_offset && o.hash_offset > 0);
+		f.hash_exists = true;
+		f.same_file = hst.st_dev == dst.st_dev && hst.st_ino == dst.st_ino;
+		f.hash_is_blockdev = S_ISBLK(hst.st_mode);
 	}
-	r = params_from_opts(&o, data_path, data_size, same, &p, &err);
+	r = params_from_opts(&o, &f, &p, &err);
 	if (r < 0)
 		goto fail;
-	if (vc_verity_plan(&p, &pl, &err) < 0)
+	if (vc_verity_plan(&p, &pl, &err) < 0 || vc_verity_files_check_overlap(&f, &p, &err) < 0)
 		goto fail;
-	if (same && p.hash_offset < pl.data_size) {
-		vc_errorf(&err, VC_EINVAL,
-			  "--hash-offset %llu: the hash area would overlap the %llu bytes of data",
-			  (unsigned long long)p.hash_offset, (unsigned long long)pl.data_size);
-		goto fail;
-	}
 	if (vc_pool_new(o.jobs, &pool, &err) < 0)
 		goto fail;
 
-	if (in_place) {
+	if (f.in_place) {
 		hash_fd = vc_open_input(hash_path, O_RDWR | VC_OPEN_BLOCK, NULL, &err);
 		if (hash_fd < 0)
 			goto fail;
@@ -462,8 +431,13 @@ static int do_verify(int argc, char **argv)
 	vc_fd_sink_init(&hs, hash_fd, hash_path);
 	vc_verity_params_init(&p);
 	if (o.no_superblock) {
-		bool same = hst.st_dev == dst.st_dev && hst.st_ino == dst.st_ino;
-		if (params_from_opts(&o, data_path, data_size, same, &p, &err) < 0)
+		struct vc_verity_files f = {
+		    .data_path = data_path,
+		    .data_size = data_size,
+		    .same_file = hst.st_dev == dst.st_dev && hst.st_ino == dst.st_ino,
+		    .hash_exists = true,
+		};
+		if (params_from_opts(&o, &f, &p, &err) < 0)
 			goto fail;
 	} else {
 		uint8_t sb[VC_VERITY_SB_LEN];
