@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	int fd = fuzz_memfile(img, len, path);
 	vc_json_init(&j, 0);
-	if (vc_inspect_describe(path, &j, &err) == 0) {
+	if (vc_inspect_describe(path, &j, NULL, &err) == 0) {
 		if (!vc_json_finish(&j, &err))
 			abort();
 	} else {

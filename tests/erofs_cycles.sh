@@ -4,7 +4,7 @@
 # fsck.erofs 1.5 loops on or reports as corruption), "." and ".." pointing
 # elsewhere, a file type that contradicts the inode, a nid inside another
 # inode. verify must fail naming the path, inspect must list it under
-# errors; the good image passes both. The damage is made by tests/erofs_corrupt.py.
+# errors and exit 1; the good image passes both. The damage is made by tests/erofs_corrupt.py.
 . "$VC_SOURCE_DIR/tests/lib.sh"
 export SOURCE_DATE_EPOCH=1700000000
 mkdir -p root/a/b
@@ -25,8 +25,11 @@ check() { # CASE TEXT
 	set -e
 	[ "$v" = 1 ] || { cat "$1.out" "$1.err" >&2; fail "$1: verify exit $v, expected 1"; }
 	grep -qF -- "$2" "$1.out" || { cat "$1.out" >&2; fail "$1: verify does not say '$2'"; }
-	# inspect describes what it can and lists the problem under errors:
-	[ "$i" = 0 ] || { cat "$1.ierr" >&2; fail "$1: inspect exit $i, expected 0"; }
+	# inspect describes what it can, lists the problem under errors and
+	# exits 1 (a cycle is no "ok"):
+	[ "$i" = 1 ] || { cat "$1.ierr" >&2; fail "$1: inspect exit $i, expected 1"; }
+	grep -q "^vcompose inspect: [0-9]* errors\{0,1\} in out/$1.img" "$1.ierr" ||
+		{ cat "$1.ierr" >&2; fail "$1: inspect does not say it found errors"; }
 	sed -n '/^errors:/,$p' "$1.ierr" | grep -qF -- "$2" ||
 		{ cat "$1.ierr" >&2; fail "$1: inspect's errors do not say '$2'"; }
 }

@@ -177,6 +177,10 @@ f = J("f.dps")
 assert f["signature"]["fingerprint_matches_certificate"] is False, f
 assert f["signature"]["consistent"] is False and f["errors"], f
 PY
+# inspect exits 1 when its errors list is not empty
+! vc inspect ins/e.dps > /dev/null 2>&1 || fail "inspect of an inconsistent DPS JSON exits 0"
+! vc inspect ins/c.roothash.p7s > /dev/null 2>&1 || fail "inspect of a .p7s that does not hold over FILE exits 0"
+vc inspect ins/d.dps > /dev/null || fail "inspect of a consistent DPS JSON fails"
 grep -q "^    fingerprint: $rfp" ins/a.txt && grep -q "^    signature_ok: yes" ins/a.txt ||
 	{ cat ins/a.txt >&2; fail "inspect's text form of a .p7s"; }
 

@@ -20,7 +20,7 @@
  *
  *	struct vc_json j;
  *	vc_json_init(&j, 2);
- *	vc_inspect_describe("disk.raw", &j, err);       // the stable JSON (docs/inspect.md)
+ *	vc_inspect_describe("disk.raw", &j, NULL, err); // the stable JSON (docs/inspect.md)
  *
  *	struct vc_inspect_report rep = {0};
  *	struct vc_inspect_verify_options vo = { .cert_path = "db.crt" };
@@ -83,8 +83,11 @@ int vc_inspect_report_not_checked(struct vc_inspect_report *r, const char *where
 
 /* Describes path as one JSON object (schema: docs/inspect.md); bad input is
  * described as far as it can be, with "errors" listing what could not be
- * read. Fails only on I/O errors and an unrecognised file. */
-int vc_inspect_describe(const char *path, struct vc_json *j, struct vc_error *err);
+ * read or does not hold (a directory cycle, an inconsistent signature ...);
+ * ret_errors (may be NULL) receives their number: `vcompose inspect` exits 1
+ * when it is not 0. Fails only on I/O errors and an unrecognised file. */
+int vc_inspect_describe(const char *path, struct vc_json *j, size_t *ret_errors,
+			struct vc_error *err);
 
 /* The text form of a JSON document (inspect without --json): one
  * "key: value" per line, nesting by indentation; appended to out, NUL-ended. */

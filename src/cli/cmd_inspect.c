@@ -26,8 +26,10 @@ static void help(void)
 	       "  --json      one JSON document (a stable schema: docs/inspect.md)\n"
 	       "  -h, --help  this text\n"
 	       "\n"
-	       "Exit codes: 0 described, 1 not an image vcompose knows, 2 usage error,\n"
-	       "3 I/O error.\n");
+	       "Exit codes: 0 described, 1 not an image vcompose knows or described with\n"
+	       "errors (a bad structure, a directory cycle, an inconsistent signature: the\n"
+	       "document is printed in full, the errors listed under 'errors'), 2 usage\n"
+	       "error, 3 I/O error.\n");
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -41,6 +43,7 @@ int cmd_inspect(int argc, char **argv)
 	struct vc_error err = {0};
 	struct vc_json j;
 	bool json = false;
+	size_t n_errors = 0;
 	int c, rc;
 
 	optind = 1;
@@ -56,7 +59,7 @@ int cmd_inspect(int argc, char **argv)
 				 optind >= argc ? "give IMAGE" : "unexpected argument '%s'",
 				 argv[optind + 1 < argc ? optind + 1 : optind]);
 	vc_json_init(&j, 2);
-	rc = vc_inspect_describe(argv[optind], &j, &err);
+	rc = vc_inspect_describe(argv[optind], &j, &n_errors, &err);
 	const char *text = rc == 0 ? vc_json_finish(&j, &err) : NULL;
 	if (rc == 0 && !text)
 		rc = VC_ENOMEM;
@@ -80,5 +83,11 @@ int cmd_inspect(int argc, char **argv)
 		return cli_fail("inspect", &err);
 	if (fflush(stdout) != 0)
 		return VC_EXIT_ENV;
+	/* described in full, but something in it is bad (listed under errors) */
+	if (n_errors) {
+		fprintf(stderr, "vcompose inspect: %zu error%s in %s (listed under errors)\n",
+			n_errors, n_errors == 1 ? "" : "s", argv[optind]);
+		return VC_EXIT_BAD;
+	}
 	return VC_EXIT_OK;
 }

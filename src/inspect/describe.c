@@ -996,7 +996,8 @@ static void describe_disk(struct vc_json *j, const struct img *im, struct errs *
 	free(g);
 }
 
-int vc_inspect_describe(const char *path, struct vc_json *j, struct vc_error *err)
+int vc_inspect_describe(const char *path, struct vc_json *j, size_t *ret_errors,
+			struct vc_error *err)
 {
 	struct img im;
 	struct errs *e = calloc(1, sizeof(*e));
@@ -1031,6 +1032,8 @@ int vc_inspect_describe(const char *path, struct vc_json *j, struct vc_error *er
 		vc_json_string(j, e->msg[i]);
 	vc_json_end_array(j);
 	vc_json_end_object(j);
+	if (ret_errors)
+		*ret_errors = e->n;
 out:
 	img_close(&im);
 	free(e);
