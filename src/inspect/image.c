@@ -214,6 +214,9 @@ void vc_inspect_report_fini(struct vc_inspect_report *r)
 
 static int report_vadd(struct vc_inspect_report *r, bool failed, bool not_checked,
 		       const char *where, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+static int report_vadd(struct vc_inspect_report *r, bool failed, bool not_checked,
+		       const char *where, const char *fmt, va_list ap)
 {
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 32;
