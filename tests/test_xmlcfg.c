@@ -806,60 +806,6 @@ static void load_errors(void **state)
 	assert_null(cfg);
 }
 
-static int code_of(const char *name)
-{
-	static const struct {
-		const char *name;
-		int code;
-	} codes[] = {{"EINVAL", VC_EINVAL}, {"ERANGE", VC_ERANGE}, {"EUNSUPP", VC_EUNSUPP}};
-	for (size_t i = 0; i < VC_ARRAY_SIZE(codes); i++)
-		if (!strcmp(codes[i].name, name))
-			return codes[i].code;
-	fail_msg("unknown code %s", name);
-	return 0;
-}
-
-/* tests/xmlcfg/bad/: one file per bad config, the expectations in EXPECT
- * (also meant for `vcompose build` script tests). */
-static void bad_config_files(void **state)
-{
-	const char *dir = VC_SOURCE_DIR "/tests/xmlcfg/bad";
-	char line[1024], path[1400], want[1400];
-	size_t n = 0;
-	FILE *f;
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/EXPECT", dir);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		struct vc_config *cfg = NULL;
-		struct vc_error err;
-		char *file, *code, *expect, *save = NULL;
-
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		file = strtok_r(line, "\t", &save);
-		code = strtok_r(NULL, "\t", &save);
-		expect = strtok_r(NULL, "", &save);
-		assert_non_null(expect);
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		snprintf(want, sizeof(want), "%s%s", path, expect);
-		int r = vc_xmlcfg_load(path, NULL, &cfg, &err);
-		if (r == 0) {
-			vc_xmlcfg_free(cfg);
-			fail_msg("%s: accepted", file);
-		}
-		if (r != code_of(code) || !strstr(err.msg, want))
-			fail_msg("%s: got %d '%s'\n  expected %s with '%s'", file, r, err.msg, code,
-				 want);
-		n++;
-	}
-	fclose(f);
-	assert_true(n >= 30);
-}
-
 /* Billion laughs with entities inside the document: refused as a DOCTYPE. */
 static void entity_expansion_refused(void **state)
 {
@@ -1113,12 +1059,17 @@ static void type_table_matches_docs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(example_minimal),		cmocka_unit_test(example_bootable),
-	    cmocka_unit_test(kiwi_style_description),	cmocka_unit_test(profiles_select_types),
-	    cmocka_unit_test(signature_key_from_cli),	cmocka_unit_test(variants),
-	    cmocka_unit_test(writable_state),		cmocka_unit_test(bad_configs),
-	    cmocka_unit_test(bad_config_files),		cmocka_unit_test(load_errors),
-	    cmocka_unit_test(entity_expansion_refused), cmocka_unit_test(all_problems_at_once),
+	    cmocka_unit_test(example_minimal),
+	    cmocka_unit_test(example_bootable),
+	    cmocka_unit_test(kiwi_style_description),
+	    cmocka_unit_test(profiles_select_types),
+	    cmocka_unit_test(signature_key_from_cli),
+	    cmocka_unit_test(variants),
+	    cmocka_unit_test(writable_state),
+	    cmocka_unit_test(bad_configs),
+	    cmocka_unit_test(load_errors),
+	    cmocka_unit_test(entity_expansion_refused),
+	    cmocka_unit_test(all_problems_at_once),
 	    cmocka_unit_test(type_table_matches_docs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,7 +7,8 @@
 #     and that nothing (a library) printed before vcompose's own message,
 #   - that the case's output folder ($O) holds no file afterwards, not even a
 #     hidden temporary one, and the process was not killed by a signal.
-# Inputs: configs in tests/bad/config/, mtree files in tests/bad/mtree/, the
+# Inputs: configs in tests/bad/config/ (the one bad-config corpus; db.key and
+# db.crt are what its configs name, not keys), mtree files in tests/bad/mtree/, the
 # rest (archives, PE images, keys, big files) generated below into $F.
 # Then the write-failure cases: a file-size limit (prlimit --fsize) and, as
 # root, a full small tmpfs. Run: ctest -R bad, or VC_BAD_ONLY=NAME to run one.
@@ -27,7 +28,9 @@ export SOURCE_DATE_EPOCH=1700000000
 # ---- inputs ----
 python3 "$here/gen.py" "$F"
 mkdir -p "$C" "$K"
-cp "$here"/config/*.xml "$C/"
+cp "$here"/config/*.xml "$here"/config/db.key "$here"/config/db.crt "$C/"
+# a key path that is a symlink out of the config's folder
+ln -s "$VC_SOURCE_DIR/README.md" "$C/outside.key"
 cp -a "$VC_SOURCE_DIR/examples/minimal/root" "$T"
 cp -a "$T" "$OT"
 mkdir -p "$OT/boot" "$OT/usr/lib/systemd/boot/efi"
