@@ -2,7 +2,8 @@
 # Writable state, built as nobody (no boot): overlayroot with an ext4 write
 # partition, an Amazon-like /var partition from <partitions> and a disk
 # <size>. Checked: sfdisk (types, flags, order), fsck.ext4 -fn on every ext4
-# we wrote, debugfs (the tree's /var content with its owners and modes; rw/
+# we wrote, debugfs (the tree's /var content with its owners, modes and
+# extended attributes (user, capability, POSIX ACL); rw/
 # and work/ on the write partition), fsck.erofs (an empty /var mount point
 # and the /etc/fstab line in the root), the UKI's command line and its second
 # initrd (our generator), `vcompose inspect` and `vcompose verify`; two builds
@@ -20,6 +21,20 @@ mkdir -p tree/var/lib/app tree/var/log tree/etc
 echo state > tree/var/lib/app/data
 mkdir -p tree/var/cache && head -c 4194304 /dev/urandom > tree/var/cache/blob
 chmod 0640 tree/var/lib/app/data
+# extended attributes the partition must keep: a user one, a file
+# capability, a POSIX ACL (the VFS's format; ext4 stores its own)
+echo tool > tree/var/lib/app/tool
+python3 - tree/var/lib/app <<'PY' || { echo "SKIP: no extended attributes here"; exit 77; }
+import os, struct, sys
+d = sys.argv[1]
+os.setxattr(d + "/tool", "user.vcompose", b"kept")
+# vfs_cap_data v2: cap_net_raw (13) permitted and effective
+os.setxattr(d + "/tool", "security.capability", struct.pack("<IIIII", 0x02000001, 1 << 13, 0, 0, 0))
+# posix_acl_xattr v2: user::rwx user:1000:r-x group::r-x mask::r-x other::---
+acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", t, p, i) for t, p, i in
+      [(1, 7, 0xffffffff), (2, 5, 1000), (4, 5, 0xffffffff), (0x10, 5, 0xffffffff), (0x20, 0, 0xffffffff)])
+os.setxattr(d, "system.posix_acl_access", acl)
+PY
 ln -s data tree/var/lib/app/link
 printf '# static\n' > tree/etc/fstab
 cat > tree.mtree <<'EOF'
@@ -76,6 +91,13 @@ debugfs -R "stat /lib/app/data" var.img 2>/dev/null > data.stat
 grep -q "Mode:  0640" data.stat && grep -q "User:   105   Group:   106" data.stat ||
 	{ cat data.stat >&2; fail "/var/lib/app/data: mode or owner"; }
 [ "$(debugfs -R 'cat /lib/app/data' var.img 2>/dev/null)" = state ] || fail "/var/lib/app/data content"
+debugfs -R "ea_list /lib/app/tool" var.img 2>/dev/null > tool.ea
+grep -q 'user.vcompose (4) = "kept"' tool.ea && grep -q 'security.capability (20)' tool.ea ||
+	{ cat tool.ea >&2; fail "/var/lib/app/tool: extended attributes"; }
+debugfs -R "ea_list /lib/app" var.img 2>/dev/null > app.ea
+# in ext4's own format: version 1, then user:1000:r-x (tag 2, perm 5, id 1000)
+grep -q 'system.posix_acl_access (28) = 01 00 00 00 01 00 07 00 02 00 05 00 e8 03 00 00 ' app.ea ||
+	{ cat app.ea >&2; fail "/var/lib/app: the POSIX ACL"; }
 debugfs -R "stat /log/fifo" var.img 2>/dev/null | grep -q "Type: FIFO" || fail "the fifo"
 debugfs -R "stat /lib/app/link" var.img 2>/dev/null | grep -q "Fast link dest: \"data\"" || fail "the symlink"
 debugfs -R "ls -l /" rw.img 2>/dev/null > rw.ls

@@ -285,11 +285,40 @@ static uint32_t type_bits(enum vc_node_type t)
 	return 0100000;
 }
 
-static int script(const struct vc_ext4_options *o, struct vc_buf *s, struct vc_error *err)
+/* Extended attributes of n at path: each value in a file of the work
+ * folder (debugfs's ea_set -f reads it as it is, binary), set before the
+ * inode's times. e2fsprogs turns system.posix_acl_* into ext4's own ACL
+ * format. */
+static int set_xattrs(const struct vc_node *n, const char *path, const char *work, unsigned *seq,
+		      struct vc_buf *s, struct vc_error *err)
+{
+	char file[4200], full[VC_TREE_PATH_MAX + 2];
+	int r = 0;
+
+	for (size_t i = 0; i < n->n_xattrs && r == 0; i++) {
+		const struct vc_xattr *x = &n->xattrs[i];
+		if (!quotable(x->name) || strchr(x->name, ' '))
+			return vc_errorf(err, VC_EUNSUPP,
+					 "%s: an extended attribute name with a space, quote, "
+					 "backslash or control character cannot go into an ext4 "
+					 "partition here",
+					 vc_tree_path(n, full, sizeof(full)));
+		snprintf(file, sizeof(file), "%s/xattr.%u", work, (*seq)++);
+		r = write_text(file, (const char *)x->value, x->value_len, err);
+		if (r == 0)
+			r = vc_buf_appendf(s, err, "ea_set -f \"%s\" \"%s\" %s\n", file, path,
+					   x->name);
+	}
+	return r;
+}
+
+static int script(const struct vc_ext4_options *o, const char *work, struct vc_buf *s,
+		  struct vc_error *err)
 {
 	char path[VC_TREE_PATH_MAX + 2];
 	struct walk w = {0};
 	bool oom = false;
+	unsigned seq = 0;
 	int r = 0;
 
 	if (o->top && walk_push(&w, o->top) < 0)
@@ -301,13 +330,6 @@ static int script(const struct vc_ext4_options *o, struct vc_buf *s, struct vc_e
 				      "%s: a name with a quote, backslash or control character "
 				      "cannot go into an ext4 partition here",
 				      vc_tree_path(n, path, sizeof(path)));
-			break;
-		}
-		if (n->n_xattrs || (n->link_first->n_xattrs && n->link_first != n)) {
-			r = vc_errorf(err, VC_EUNSUPP,
-				      "%s: extended attributes (%s) are not supported in an ext4 "
-				      "partition",
-				      vc_tree_path(n, path, sizeof(path)), n->xattrs[0].name);
 			break;
 		}
 		if (n->type == VC_NODE_SOCK ||
@@ -331,6 +353,8 @@ static int script(const struct vc_ext4_options *o, struct vc_buf *s, struct vc_e
 		else if (n->type == VC_NODE_FIFO)
 			r = vc_buf_appendf(s, err, "cd \"/%.*s\"\nmknod \"%s\" p\ncd /\n", dl,
 					   path + 1, base);
+		if (r == 0)
+			r = set_xattrs(n, path, work, &seq, s, err);
 		if (r == 0)
 			r = set_fields(s, path, type_bits(n->type) | (n->mode & 07777), n->uid,
 				       n->gid, n->mtime, o->epoch, err);
@@ -423,6 +447,13 @@ int vc_ext4_write(const struct vc_ext4_options *o, struct vc_error *err)
 		free(debugfs);
 		return r;
 	}
+	if (!quotable(work)) {
+		r = vc_errorf(err, VC_EINVAL,
+			      "%s: a work folder with a quote, backslash or control character "
+			      "(TMPDIR) cannot be named to debugfs",
+			      work);
+		goto out;
+	}
 	snprintf(root, sizeof(root), "%s/root", work);
 	snprintf(conf, sizeof(conf), "%s/mke2fs.conf", work);
 	snprintf(cmds, sizeof(cmds), "%s/debugfs.cmd", work);
@@ -439,7 +470,7 @@ int vc_ext4_write(const struct vc_ext4_options *o, struct vc_error *err)
 			r = vc_errorf_errno(err, VC_EIO, errno, "%s", p);
 	}
 	if (r == 0)
-		r = script(o, &s, err);
+		r = script(o, work, &s, err);
 	if (r == 0)
 		r = write_text(cmds, (const char *)s.data, s.len, err);
 	if (r == 0) {
