@@ -20,6 +20,7 @@ oem_inputs VCOMPOSE-PARTS
 mkdir -p tree/var/lib/app tree/var/log tree/etc
 echo state > tree/var/lib/app/data
 mkdir -p tree/var/cache && head -c 4194304 /dev/urandom > tree/var/cache/blob
+echo line > tree/var/log/messages
 chmod 0640 tree/var/lib/app/data
 # extended attributes the partition must keep: a user one, a file
 # capability, a POSIX ACL (the VFS's format; ext4 stores its own)
@@ -136,8 +137,10 @@ for f in parts.raw parts.efi parts.manifest.json; do
 	cmp out/$f out2/$f || fail "$f differs between two builds"
 done
 
-# no overlay; /var takes the rest of a 96 MiB disk, a raw partition after it
-sed -e 's|overlayroot="true" overlayroot_readonly_filesystem="erofs" filesystem="ext4"|filesystem="erofs"|' \
+# no overlay; /var takes the rest of a 96 MiB disk, a raw partition after it;
+# /var/log (given first) a partition of its own inside /var
+sed -e 's|<partitions>|<partitions><partition name="log" size="8" mountpoint="/var/log" filesystem="ext4"/>|' \
+	-e 's|overlayroot="true" overlayroot_readonly_filesystem="erofs" filesystem="ext4"|filesystem="erofs"|' \
 	-e 's|<size unit="M">160</size>|<size unit="M">96</size>|' \
 	-e 's|size="24" mountpoint="/var"|size="all" mountpoint="/var"|' \
 	-e 's|</partitions>|<partition name="raw" size="8M" part_id="9"/></partitions>|' parts.xml > all.xml
@@ -158,6 +161,19 @@ extract out3/parts.raw out3/parts.manifest.json 1 root3.img
 fsck.erofs --extract=root3 root3.img >/dev/null 2>&1 || fail "fsck.erofs (size=all)"
 grep -qE '^UUID=[0-9a-f-]{36} /var ext4 defaults,x-systemd.growfs 0 2$' root3/etc/fstab ||
 	{ cat root3/etc/fstab >&2; fail "fstab of the filling partition"; }
+# nested: /var's line before /var/log's; /var keeps an empty log/, the log
+# partition has its content
+[ "$(grep -oE ' /var(/log)? ' root3/etc/fstab | tr -d ' ' | tr '\n' ' ')" = "/var /var/log " ] ||
+	{ cat root3/etc/fstab >&2; fail "fstab: /var, then /var/log"; }
+ix() { python3 -c 'import json,sys; print([i for i, p in enumerate(json.load(open(sys.argv[1]))["disk"]["partitions"]) if p["label"] == sys.argv[2]][0])' out3/parts.manifest.json "$1"; }
+extract out3/parts.raw out3/parts.manifest.json "$(ix p.lxvar)" var3.img
+extract out3/parts.raw out3/parts.manifest.json "$(ix p.lxlog)" log3.img
+for f in var3.img log3.img; do
+	fsck.ext4 -fn $f >fsck.log 2>&1 || { cat fsck.log >&2; fail "fsck.ext4 -fn $f"; }
+done
+[ "$(debugfs -R 'ls -l /log' var3.img 2>/dev/null | awk 'NF { print $NF }' | tr '\n' ' ')" = ". .. " ] ||
+	{ debugfs -R 'ls -l /log' var3.img >&2; fail "/var/log in the /var partition is not an empty mount point"; }
+[ "$(debugfs -R 'cat /messages' log3.img 2>/dev/null)" = line ] || fail "/var/log/messages in the log partition"
 
 # bad input: exit 1, the line, nothing left
 bad() { # NAME SUBSTRING SED-EXPRESSION

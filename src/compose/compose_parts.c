@@ -140,9 +140,9 @@ static int add_fstab(struct cx *c, struct vc_error *err)
 			      "/etc/fstab: not a plain file in the tree (the partitions' mount "
 			      "lines go there)");
 	}
-	for (size_t i = 0; r == 0 && i < c->n_xparts; i++) {
-		const struct xpart *x = &c->xparts[i];
-		if (!x->cfg || !x->cfg->mountpoint)
+	for (size_t i = 0; r == 0 && i < c->cfg->n_parts; i++) {
+		const struct xpart *x = &c->xparts[c->part_order[i]];
+		if (!x->cfg->mountpoint)
 			continue;
 		if (!any)
 			r = vc_buf_appendf(&b, err, "# vcompose: <partitions> of %s\n",
@@ -170,6 +170,16 @@ static uint64_t min_size(const struct xpart *x, const struct vc_config *cfg)
 	return vc_ext4_min_size(x->content, ext_type(x->cfg->fs), 0);
 }
 
+/* Outer mount points before inner ones: a shorter path first, then the
+ * bytes; partitions without a mount point last, in the config's order. */
+static int mount_order(const struct vc_config_partition *a, const struct vc_config_partition *b)
+{
+	if (!a->mountpoint || !b->mountpoint)
+		return !a->mountpoint - !b->mountpoint;
+	size_t al = strlen(a->mountpoint), bl = strlen(b->mountpoint);
+	return al != bl ? (al < bl ? -1 : 1) : strcmp(a->mountpoint, b->mountpoint);
+}
+
 int parts_prepare(struct cx *c, struct vc_error *err)
 {
 	const struct vc_config *cfg = c->cfg;
@@ -187,20 +197,22 @@ int parts_prepare(struct cx *c, struct vc_error *err)
 		vc_uuid_derive(c->seed, sizeof(c->seed), label, x->fs_uuid);
 		snprintf(label, sizeof(label), "fs-hash-seed:%s", p->name);
 		vc_uuid_derive(c->seed, sizeof(c->seed), label, x->hash_seed);
+	}
+	/* insertion sort: a handful of partitions, and stable */
+	for (size_t i = 0; i < cfg->n_parts; i++) {
+		size_t k = i;
+		for (; k > 0 && mount_order(&cfg->parts[c->part_order[k - 1]], &cfg->parts[i]) > 0;
+		     k--)
+			c->part_order[k] = c->part_order[k - 1];
+		c->part_order[k] = i;
+	}
+	/* nested mount points (/var, /var/log): the inner one's content
+	 * leaves first, so the outer partition keeps an empty mount point */
+	for (size_t j = 0; j < cfg->n_parts; j++) {
+		struct xpart *x = &c->xparts[c->part_order[cfg->n_parts - 1 - j]];
+		const struct vc_config_partition *p = x->cfg;
 		if (!p->mountpoint)
 			continue;
-		for (size_t k = 0; k < cfg->n_parts; k++) {
-			const char *o = cfg->parts[k].mountpoint;
-			size_t ol = o ? strlen(o) : 0;
-			if (k != i && o && !strncmp(p->mountpoint, o, ol) &&
-			    p->mountpoint[ol] == '/')
-				return vc_errorf(err, VC_EUNSUPP,
-						 "%s:%u: <partition mountpoint=\"%s\">: inside the "
-						 "mount point %s of partition \"%s\": nested "
-						 "partitions are not supported",
-						 cfg->path, p->line, p->mountpoint, o,
-						 cfg->parts[k].name);
-		}
 		struct vc_node *n = vc_tree_lookup(c->tree, p->mountpoint);
 		if (!n || n->type != VC_NODE_DIR)
 			return vc_errorf(

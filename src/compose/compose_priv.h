@@ -236,6 +236,9 @@ struct cx {
 	/* writable state (compose_parts.c) */
 	struct xpart xparts[VC_XMLCFG_PARTS_MAX + 1];
 	size_t n_xparts;
+	/* the <partitions>' indexes in xparts[], outer mount points before
+	 * inner ones (/var before /var/log), those without one last */
+	size_t part_order[VC_XMLCFG_PARTS_MAX];
 	struct vc_buf overlay_cpio;	 /* vcompose's initrd generator, a cpio */
 	struct vc_uki_blob overlay_blob; /* over overlay_cpio */
 };
