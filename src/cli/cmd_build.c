@@ -50,10 +50,9 @@ static void help(void)
 	    "  --stub F              systemd-boot stub (default: the tree's)\n"
 	    "  --sdboot F            systemd-boot for the ESP (default: the tree's)\n"
 	    "  --initrd F            a ready initrd (default: the config's, else dracut)\n"
-	    "  --dracut M            which dracut makes the initrd: host (default: the host's,\n"
-	    "                        with the tree as sysroot), tree (the tree's, in the tree:\n"
-	    "                        bwrap, else proot; its initrds do not boot yet), bwrap,\n"
-	    "                        proot\n"
+	    "  --dracut M            which dracut makes the initrd: tree (default: the tree's,\n"
+	    "                        in the tree: bwrap, else proot), bwrap, proot, host\n"
+	    "                        (the host's, with the tree as sysroot)\n"
 	    "  --cache DIR           reuse initrds made from the same tree, config and dracut\n"
 	    "                        (default: $VCOMPOSE_CACHE); the bytes are the same\n"
 	    "  --profile P           select a KIWI profile (repeatable)\n"
@@ -248,7 +247,6 @@ int cmd_build(int argc, char **argv)
 	    .error = print_error,
 	    .progress = print_progress,
 	    .counters = &counters,
-	    .dracut_method = VC_DRACUT_HOST, /* until the tree's initrds boot */
 	};
 	int pmode = -1; /* auto: a terminal redraws; -v on a log gets plain lines */
 	bool json = false;

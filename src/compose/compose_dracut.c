@@ -449,9 +449,13 @@ static int dracut_run(struct cx *c, struct vc_error *err)
 	    .filesystems = (const char *const *)d->filesystems.v,
 	    .include_dir = c->dracut_include[0] ? c->dracut_include : NULL,
 	};
+	bool detached = false; /* content of <partitions> mount points */
+	for (size_t i = 0; i < c->n_xparts; i++)
+		detached |= c->xparts[i].content != NULL;
 	char key[65] = "";
-	if (c->o->cache_dir && !o.include_dir) {
-		/* (extra files are not in the key: no cache with them) */
+	if (c->o->cache_dir && !o.include_dir && !detached) {
+		/* (extra files and the content of partitions' mount points are
+		 * not in the key: no cache with them) */
 		if ((r = cache_key(c, &o, key, err)) < 0)
 			goto out;
 		if (cache_load(c, key)) {
@@ -465,6 +469,16 @@ static int dracut_run(struct cx *c, struct vc_error *err)
 			goto out;
 		}
 		r = vc_tree_extract(c->tree, sysroot, err);
+		/* the system as it runs: the partitions' content at their
+		 * mount points (/var/tmp is one dracut needs) */
+		for (size_t i = 0; i < c->cfg->n_parts && r == 0; i++) {
+			const struct xpart *x = &c->xparts[c->part_order[i]];
+			char at[4400];
+			if (!x->content || !x->cfg->mountpoint)
+				continue;
+			snprintf(at, sizeof(at), "%s%s", sysroot, x->cfg->mountpoint);
+			r = vc_tree_extract_node(c->tree, x->content, at, err);
+		}
 		if (r < 0)
 			goto out;
 	}

@@ -13,10 +13,6 @@
 #      /etc marker is not there; writes a tmpfs marker
 #   C  -append "... rd.root.overlay.readonly": / is /dev/mapper/root, ro
 #   D  from the disk again: A's markers are there, B's is gone
-# Not registered in ctest yet: run on a loaded machine (load 20 on 2 cores),
-# A and D passed, B and C reached the real root but systemd's 90 s wait for
-# the /var device ran out there; to be registered (LABELS boot) after a run
-# on an idle machine. VC_BOOT_TIMEOUT raises qemu's per-boot limit.
 . "$VC_SOURCE_DIR/tests/build_lib.sh"
 code=/usr/share/OVMF/OVMF_CODE_4M.fd
 vars=/usr/share/OVMF/OVMF_VARS_4M.fd
@@ -25,7 +21,7 @@ for t in qemu-system-x86_64 dracut tar; do
 done
 [ -e "$code" ] || { echo "SKIP: missing OVMF"; exit 77; }
 fixture=${VC_E2E_ROOTFS:-/var/cache/vcompose/bookworm-bootable.tar}
-[ -s "$fixture" ] || fixture=$VC_BUILD_DIR/e2e/rootfs.tar
+[ -s "$fixture" ] || fixture=$VC_BUILD_DIR/e2e/bookworm-rootfs.tar
 [ -s "$fixture" ] || { echo "SKIP: no Debian 12 fixture (tests/e2e/boot.sh makes it)"; exit 77; }
 export SOURCE_DATE_EPOCH=1700000000
 
