@@ -158,8 +158,5 @@ struct vc_join_result {
 };
 int vc_compose_join(const struct vc_join_options *o, struct vc_join_result *ret,
 		    struct vc_error *err);
-/* The "rootHash" of a DPS signature blob (32 to 64 bytes). */
-int vc_join_roothash(const uint8_t *dps, size_t len, uint8_t ret[64], size_t *ret_len,
-		     struct vc_error *err);
 
 #endif

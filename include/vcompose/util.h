@@ -84,10 +84,6 @@ int vc_seed_derive(const char *seed, const char *name, const char *version, int6
  * with the version (4) and variant (10xx) bits set. */
 #define VC_UUID_STR 37
 void vc_uuid_derive(const void *seed, size_t seed_len, const char *label, uint8_t out[16]);
-/* Takes the first 16 bytes and sets version 4 and the variant. (Not for
- * the DPS verity pair: systemd matches those bytes unchanged, see
- * vc_gpt_uuids_from_roothash().) */
-void vc_uuid_from_bytes(const uint8_t in[16], uint8_t out[16]);
 void vc_uuid_format(const uint8_t uuid[16], char out[VC_UUID_STR]);
 int vc_uuid_parse(const char *s, uint8_t out[16], struct vc_error *err);
 

@@ -268,7 +268,10 @@ int vc_hex_decode(const char *hex, uint8_t *out, size_t max, size_t *ret_len, st
 	return 0;
 }
 
-void vc_uuid_from_bytes(const uint8_t in[16], uint8_t out[16])
+/* Takes the first 16 bytes and sets version 4 and the variant. (Not for
+ * the DPS verity pair: systemd matches those bytes unchanged, see
+ * vc_gpt_uuids_from_roothash().) */
+static void uuid_from_bytes(const uint8_t in[16], uint8_t out[16])
 {
 	memcpy(out, in, 16);
 	out[6] = (uint8_t)((out[6] & 0x0f) | 0x40); /* version 4 */
@@ -310,7 +313,7 @@ void vc_uuid_derive(const void *seed, size_t seed_len, const char *label, uint8_
 	uint8_t mac[VC_SHA256_LEN];
 
 	vc_hmac_sha256(seed, seed_len, label, strlen(label), mac);
-	vc_uuid_from_bytes(mac, out);
+	uuid_from_bytes(mac, out);
 }
 
 void vc_uuid_format(const uint8_t u[16], char out[VC_UUID_STR])

@@ -46,8 +46,9 @@ static int pread_full(int fd, const char *path, void *buf, size_t len, uint64_t 
 	return vc_sink_pread(&s.sink, buf, len, off, err);
 }
 
-int vc_join_roothash(const uint8_t *dps, size_t len, uint8_t ret[64], size_t *ret_len,
-		     struct vc_error *err)
+/* The "rootHash" of a DPS signature blob (32 to 64 bytes). */
+static int join_roothash(const uint8_t *dps, size_t len, uint8_t ret[64], size_t *ret_len,
+			 struct vc_error *err)
 {
 	static const char key[] = "\"rootHash\"";
 	const char *s = (const char *)dps, *end = s + len, *p;
@@ -267,7 +268,7 @@ int vc_compose_join(const struct vc_join_options *o, struct vc_join_result *ret,
 	struct stat st;
 	int fd, r;
 
-	r = vc_join_roothash(o->dps, o->dps_len, rh, &rh_len, err);
+	r = join_roothash(o->dps, o->dps_len, rh, &rh_len, err);
 	if (r < 0)
 		return r;
 	fd = vc_open_input(o->image, O_RDWR, NULL, err);

@@ -421,13 +421,15 @@ void sign_key_cert(const struct vc_sign_key *k, const uint8_t **der, size_t *der
 	*der_len = k->crt.raw.len;
 }
 
-void sign_key_issuer(const struct vc_sign_key *k, const uint8_t **der, size_t *len)
+/* The signer certificate's issuer Name (whole DER) and serial number
+ * (INTEGER content octets). */
+static void sign_key_issuer(const struct vc_sign_key *k, const uint8_t **der, size_t *len)
 {
 	*der = k->crt.issuer_raw.p;
 	*len = k->crt.issuer_raw.len;
 }
 
-void sign_key_serial(const struct vc_sign_key *k, const uint8_t **p, size_t *len)
+static void sign_key_serial(const struct vc_sign_key *k, const uint8_t **p, size_t *len)
 {
 	*p = k->crt.serial.p;
 	*len = k->crt.serial.len;

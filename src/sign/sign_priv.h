@@ -16,11 +16,8 @@
 int sign_key_sign_sha256(const struct vc_sign_key *k, const uint8_t hash[32], struct vc_buf *out,
 			 struct vc_error *err);
 
-/* The signer certificate's DER, its issuer Name (whole DER) and serial
- * number (INTEGER content octets). */
+/* The signer certificate's DER. */
 void sign_key_cert(const struct vc_sign_key *k, const uint8_t **der, size_t *der_len);
-void sign_key_issuer(const struct vc_sign_key *k, const uint8_t **der, size_t *len);
-void sign_key_serial(const struct vc_sign_key *k, const uint8_t **p, size_t *len);
 /* The certificate file at path (PEM, possibly a chain, or DER) into crt
  * (initialised by the caller); the one loader of certificates. */
 int sign_cert_load(const char *path, mbedtls_x509_crt *crt, struct vc_error *err);
