@@ -361,23 +361,31 @@ static char *cmdline(const struct compose_cmdline_in *ci)
 	return s;
 }
 
+/* The final command line of a 5 MiB root with default verity parameters. */
+static void cmdline_in(struct compose_cmdline_in *ci, const struct vc_config *cfg,
+		       struct vc_verity_params *vp)
+{
+	vc_verity_params_init(vp);
+	*ci = (struct compose_cmdline_in){.cfg = cfg,
+					  .roothash = roothash,
+					  .final = true,
+					  .root_uuid = root_uuid,
+					  .hash_uuid = hash_uuid,
+					  .vp = vp,
+					  .root_size = 5 * MIB};
+}
+
 static void cmdline_words(void **state)
 {
 	struct vc_config cfg;
 	struct vc_verity_params vp;
-	struct compose_cmdline_in ci = {.cfg = &cfg,
-					.roothash = roothash,
-					.final = true,
-					.root_uuid = root_uuid,
-					.hash_uuid = hash_uuid,
-					.vp = &vp,
-					.root_size = 5 * MIB};
+	struct compose_cmdline_in ci;
 	struct vc_error err = {0};
 	char *s;
 
 	(void)state;
 	config(&cfg, VC_CONFIG_IMAGE_OEM);
-	vc_verity_params_init(&vp);
+	cmdline_in(&ci, &cfg, &vp);
 	/* the config's words, roothash= added */
 	cfg.kernelcmdline = "quiet";
 	s = cmdline(&ci);
@@ -426,19 +434,13 @@ static void cmdline_embedded_and_overlay(void **state)
 {
 	struct vc_config cfg;
 	struct vc_verity_params vp;
-	struct compose_cmdline_in ci = {.cfg = &cfg,
-					.roothash = roothash,
-					.final = true,
-					.root_uuid = root_uuid,
-					.hash_uuid = hash_uuid,
-					.vp = &vp,
-					.root_size = 5 * MIB};
+	struct compose_cmdline_in ci;
 	char *s;
 
 	(void)state;
 	config(&cfg, VC_CONFIG_IMAGE_DDI);
 	cfg.verity_partition = false;
-	vc_verity_params_init(&vp);
+	cmdline_in(&ci, &cfg, &vp);
 	s = cmdline(&ci);
 	assert_string_equal(s, "roothash=" HASH " systemd.verity_root_data=PARTUUID=" ROOT_UUID
 			       " systemd.verity_root_hash=PARTUUID=" ROOT_UUID

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "vcompose/endian.h"
 #include "vcompose/measure.h"
 #include "vcompose/sha256.h"
@@ -24,13 +26,10 @@
 
 static void read_vec(const char *name, struct vc_buf *b)
 {
-	struct vc_error err = {0};
 	char path[512];
 
 	snprintf(path, sizeof(path), VEC "%s", name);
-	vc_buf_init(b);
-	if (vc_read_file(path, 1 << 20, b, &err) < 0)
-		fail_msg("%s", err.msg);
+	vc_test_read(path, b);
 }
 
 /* The vector sections, in file order different from the stub's order. */

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "vcompose/util.h"
 #include "vcompose/xmlcfg.h"
 
@@ -27,13 +29,9 @@ static char tmpdir[256];
 static void write_file(const char *name, const char *text)
 {
 	char path[512];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	vc_test_write(path, text, 0644);
 }
 
 static int setup(void **state)
@@ -59,11 +57,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return vc_test_rmtree(tmpdir);
 }
 
 static int parse(const char *xml, const struct vc_xmlcfg_options *o, struct vc_config **ret,
@@ -894,22 +889,16 @@ static void all_problems_at_once(void **state)
 
 /* ---- docs/xmlcfg.md's <type> table against the parser ---- */
 
+/* A whole text file, NUL-terminated (the caller frees it). */
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
+	struct vc_error err = {0};
+	struct vc_buf b;
 
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
+	vc_test_read(path, &b);
+	if (vc_buf_append(&b, "", 1, &err) < 0)
+		fail_msg("%s", err.msg);
+	return (char *)b.data;
 }
 
 /* The cells of a table row "| a | b | ... |", '\|' unescaped, code

@@ -134,40 +134,6 @@ static int get_roothash(const struct args *a, uint8_t out[64], size_t *ret_len,
 	return r;
 }
 
-/* The passphrase into pass, which the caller wipes; never printed. */
-static int get_passphrase(const struct args *a, struct vc_buf *pass, struct vc_error *err)
-{
-	if (a->pass_file) {
-		int r = vc_read_file(a->pass_file, 4096, pass, err);
-		if (r < 0)
-			return r;
-		uint8_t *nl = memchr(pass->data, '\n', pass->len);
-		if (nl)
-			pass->len = (size_t)(nl - pass->data);
-		if (pass->len && pass->data[pass->len - 1] == '\r')
-			pass->len--;
-	} else if (a->pass_env) {
-		const char *v = getenv(a->pass_env);
-		if (!v)
-			return vc_errorf(err, VC_EINVAL,
-					 "--passphrase-env %s: the variable is not set",
-					 a->pass_env);
-		if (vc_buf_append(pass, v, strlen(v), err) < 0)
-			return VC_ENOMEM;
-	}
-	return 0;
-}
-
-static void wipe(struct vc_buf *b)
-{
-	if (b->data) {
-		volatile uint8_t *p = b->data;
-		for (size_t i = 0; i < b->cap; i++)
-			p[i] = 0;
-	}
-	vc_buf_fini(b);
-}
-
 static int load_key(const struct args *a, struct vc_sign_key **ret, struct vc_error *err)
 {
 	struct vc_buf pass = {0};
@@ -175,7 +141,7 @@ static int load_key(const struct args *a, struct vc_sign_key **ret, struct vc_er
 	int64_t nb, na, now = (int64_t)time(NULL);
 	int r;
 
-	r = get_passphrase(a, &pass, err);
+	r = cli_passphrase(a->pass_file, a->pass_env, &pass, err);
 	if (r == 0) {
 		if (a->pass_file || a->pass_env) {
 			o.passphrase = pass.data ? (const char *)pass.data : "";
@@ -183,7 +149,7 @@ static int load_key(const struct args *a, struct vc_sign_key **ret, struct vc_er
 		}
 		r = vc_sign_key_load(&o, ret, err);
 	}
-	wipe(&pass);
+	cli_wipe(&pass);
 	if (r < 0)
 		return r;
 	/* The kernel and UEFI ignore validity dates of signing certificates;

@@ -152,12 +152,13 @@ static int read_table(int fd, const char *path, uint64_t size, struct table *t,
 struct found {
 	unsigned index; /* 1-based; 0: none */
 	int count;
+	uint8_t type[16]; /* the first one's */
 	uint64_t first_lba, last_lba;
 };
 
-/* The entries of type `type` (and UUID `uuid` unless NULL). */
-static void find(const struct table *t, const uint8_t type[16], const uint8_t *uuid,
-		 struct found *ret)
+/* The entries of type `type` (NULL: a root/usr data type of any
+ * architecture) and UUID `uuid` (NULL: any); ret names the first. */
+static int find(const struct table *t, const uint8_t *type, const uint8_t *uuid, struct found *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	for (uint32_t i = 0; i < t->n_entries; i++) {
@@ -167,58 +168,36 @@ static void find(const struct table *t, const uint8_t type[16], const uint8_t *u
 
 		guid_from_disk(e->type_guid, ty);
 		guid_from_disk(e->part_guid, u);
-		if (memcmp(ty, type, 16) != 0 || (uuid && memcmp(u, uuid, 16) != 0))
+		if ((type ? memcmp(ty, type, 16) != 0 : !vc_gpt_type_is_verity_data(ty)) ||
+		    (uuid && memcmp(u, uuid, 16) != 0))
 			continue;
 		if (ret->count++ == 0) {
 			ret->index = i + 1;
+			memcpy(ret->type, ty, 16);
 			ret->first_lba = vc_get_le64(e->first_lba);
 			ret->last_lba = vc_get_le64(e->last_lba);
 		}
 	}
-}
-
-/* The data partition: a root/usr type of any architecture with this UUID. */
-static int find_data(const struct table *t, const uint8_t uuid[16], uint8_t ret_type[16],
-		     struct found *ret)
-{
-	int n = 0;
-
-	memset(ret, 0, sizeof(*ret));
-	for (uint32_t i = 0; i < t->n_entries; i++) {
-		const struct gpt_entry_disk *e =
-		    (const void *)(t->array + (size_t)i * t->entry_size);
-		uint8_t ty[16], u[16];
-
-		guid_from_disk(e->type_guid, ty);
-		guid_from_disk(e->part_guid, u);
-		if (!vc_gpt_type_is_verity_data(ty) || memcmp(u, uuid, 16) != 0)
-			continue;
-		if (n++ == 0) {
-			memcpy(ret_type, ty, 16);
-			ret->index = i + 1;
-		}
-	}
-	ret->count = n;
-	return n;
+	return ret->count;
 }
 
 static int locate(const char *path, const struct table *t, const uint8_t *rh, size_t rh_len,
 		  uint64_t size, uint64_t *ret_off, uint64_t *ret_len, unsigned *ret_index,
 		  struct vc_error *err)
 {
-	uint8_t data_type[16], hash_type[16], sig_type[16], du[16], hu[16];
+	uint8_t hash_type[16], sig_type[16], du[16], hu[16];
 	char us[VC_UUID_STR];
 	struct found d, h, s;
 
 	vc_gpt_uuids_from_roothash(rh, rh_len, du, hu);
 	vc_uuid_format(du, us);
-	if (find_data(t, du, data_type, &d) != 1)
+	if (find(t, NULL, du, &d) != 1)
 		return vc_errorf(err, VC_EINVAL,
 				 "%s: %s root or usr partition with UUID %s (the first 128 bits "
 				 "of the root hash): not the image of this root hash?",
 				 path, d.count ? "more than one" : "no", us);
-	vc_gpt_type_verity_sibling(data_type, 1, hash_type);
-	vc_gpt_type_verity_sibling(data_type, 2, sig_type);
+	vc_gpt_type_verity_sibling(d.type, 1, hash_type);
+	vc_gpt_type_verity_sibling(d.type, 2, sig_type);
 	find(t, hash_type, NULL, &h);
 	if (h.count > 1)
 		return vc_errorf(err, VC_EINVAL, "%s: %d %s partitions", path, h.count,
