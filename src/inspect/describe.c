@@ -470,8 +470,17 @@ struct fat_ctx {
 	const struct fat_info *fi;
 	struct errs *e;
 	const char *where;
-	/* second pass: UKIs; third: Secure Boot key files */
-	bool pe_pass, auth_pass;
+	/* a later pass: the files named *suffix (at least min bytes), each
+	 * described under its path (UKIs, Secure Boot key files); NULL: the
+	 * listing */
+	const struct fat_pass *pass;
+};
+
+struct fat_pass {
+	const char *suffix;
+	uint64_t min;
+	void (*describe)(struct vc_json *j, const uint8_t *d, size_t n, struct errs *e,
+			 const char *where);
 };
 
 static int fat_list(void *ctx, const struct fat_file *f, struct vc_error *err)
@@ -480,9 +489,10 @@ static int fat_list(void *ctx, const struct fat_file *f, struct vc_error *err)
 	uint8_t *d = NULL;
 
 	(void)err;
-	if (c->auth_pass) {
-		size_t n = strlen(f->path);
-		if (f->dir || n < 5 || strcasecmp(f->path + n - 5, ".auth") != 0)
+	if (c->pass) {
+		size_t n = strlen(f->path), k = strlen(c->pass->suffix);
+		if (f->dir || n < k || strcasecmp(f->path + n - k, c->pass->suffix) != 0 ||
+		    f->size < c->pass->min)
 			return 0;
 		struct vc_error e2 = {0};
 		if (fat_read_file(c->im, c->off, c->fi, f, &d, &e2) < 0) {
@@ -490,21 +500,7 @@ static int fat_list(void *ctx, const struct fat_file *f, struct vc_error *err)
 			return 0;
 		}
 		vc_json_key(c->j, f->path);
-		describe_auth(c->j, d, f->size, c->e, f->path);
-		free(d);
-		return 0;
-	}
-	if (c->pe_pass) {
-		size_t n = strlen(f->path);
-		if (f->dir || n < 4 || strcasecmp(f->path + n - 4, ".efi") != 0 || f->size < 64)
-			return 0;
-		struct vc_error e2 = {0};
-		if (fat_read_file(c->im, c->off, c->fi, f, &d, &e2) < 0) {
-			note_err(c->e, f->path, &e2);
-			return 0;
-		}
-		vc_json_key(c->j, f->path);
-		describe_pe_bytes(c->j, d, f->size, c->e, f->path);
+		c->pass->describe(c->j, d, f->size, c->e, f->path);
 		free(d);
 		return 0;
 	}
@@ -556,19 +552,21 @@ static void describe_fat(struct vc_json *j, const struct img *im, uint64_t off, 
 	if (fat_walk(im, off, &fi, fat_list, &c, NULL, where, &err) < 0)
 		note_err(e, where, &err);
 	vc_json_end_array(j);
-	vc_json_key(j, "efi");
-	vc_json_begin_object(j);
-	c.pe_pass = true;
-	if (fat_walk(im, off, &fi, fat_list, &c, NULL, where, &err) < 0)
-		vc_error_clear(&err);
-	vc_json_end_object(j);
-	vc_json_key(j, "secure_boot_keys");
-	vc_json_begin_object(j);
-	c.pe_pass = false;
-	c.auth_pass = true;
-	if (fat_walk(im, off, &fi, fat_list, &c, NULL, where, &err) < 0)
-		vc_error_clear(&err);
-	vc_json_end_object(j);
+	static const struct {
+		const char *key;
+		struct fat_pass pass;
+	} passes[] = {
+	    {"efi", {".efi", 64, describe_pe_bytes}},
+	    {"secure_boot_keys", {".auth", 0, describe_auth}},
+	};
+	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
+		vc_json_key(j, passes[i].key);
+		vc_json_begin_object(j);
+		c.pass = &passes[i].pass;
+		if (fat_walk(im, off, &fi, fat_list, &c, NULL, where, &err) < 0)
+			vc_error_clear(&err);
+		vc_json_end_object(j);
+	}
 	fat_fini(&fi);
 	vc_json_end_object(j);
 }
