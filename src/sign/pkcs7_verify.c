@@ -233,6 +233,29 @@ static bool signer_is(const struct signer *s, const mbedtls_x509_crt *c)
 		c->serial.len == s->serial_len && !memcmp(c->serial.p, s->serial, s->serial_len));
 }
 
+/* The first certificate embedded in m that names signer s, parsed into c
+ * (the caller frees it either way); false when none does. */
+static bool embedded_signer_cert(const struct p7 *m, const struct signer *s, mbedtls_x509_crt *c)
+{
+	unsigned char *p = (unsigned char *)m->certs, *end = p + m->certs_len;
+
+	mbedtls_x509_crt_init(c);
+	while (m->certs && p < end) {
+		unsigned char *start = p;
+		size_t l;
+
+		if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
+			break;
+		p += l;
+		if (mbedtls_x509_crt_parse_der(c, start, (size_t)(p - start)) == 0 &&
+		    signer_is(s, c))
+			return true;
+		mbedtls_x509_crt_free(c);
+		mbedtls_x509_crt_init(c);
+	}
+	return false;
+}
+
 /* The messageDigest attribute's octets among the signed attributes. */
 static int find_message_digest(const struct signer *s, const uint8_t **ret, size_t *ret_len,
 			       struct vc_error *err)
@@ -312,32 +335,22 @@ int vc_pkcs7_signer(const uint8_t *der, size_t len, struct vc_pkcs7_signer *ret,
 		if (q < m.signers_end)
 			ret->signers++;
 	}
-	/* the first embedded certificate that names the signer */
-	unsigned char *p = (unsigned char *)m.certs, *end = p + m.certs_len;
-	for (unsigned char *q = p; m.certs && q < end;) {
+	/* the embedded certificates, and the first that names the signer */
+	unsigned char *end = (unsigned char *)m.certs + m.certs_len;
+	for (unsigned char *q = (unsigned char *)m.certs; m.certs && q < end;) {
 		size_t l;
 		if (mbedtls_asn1_get_tag(&q, end, &l, SEQ))
 			break;
 		q += l;
 		ret->certificates++;
 	}
-	while (m.certs && p < end && !ret->has_cert) {
-		unsigned char *start = p;
-		mbedtls_x509_crt c;
-		size_t l;
-
-		if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
-			break;
-		p += l;
-		mbedtls_x509_crt_init(&c);
-		if (mbedtls_x509_crt_parse_der(&c, start, (size_t)(p - start)) == 0 &&
-		    signer_is(&s, &c)) {
-			ret->has_cert = true;
-			mbedtls_x509_dn_gets(ret->subject, sizeof(ret->subject), &c.subject);
-			sign_cert_fingerprint(&c, ret->fingerprint);
-		}
-		mbedtls_x509_crt_free(&c);
+	mbedtls_x509_crt c;
+	if (embedded_signer_cert(&m, &s, &c)) {
+		ret->has_cert = true;
+		mbedtls_x509_dn_gets(ret->subject, sizeof(ret->subject), &c.subject);
+		sign_cert_fingerprint(&c, ret->fingerprint);
 	}
+	mbedtls_x509_crt_free(&c);
 	return 0;
 }
 
@@ -480,26 +493,14 @@ int vc_pkcs7_verify_embedded(const uint8_t *der, size_t len, const void *content
 	}
 	if (r < 0)
 		return r;
-	unsigned char *p = (unsigned char *)m.certs, *end = p + m.certs_len;
-	while (m.certs && p < end) {
-		unsigned char *start = p;
-		mbedtls_x509_crt c;
-		size_t l;
-
-		if (mbedtls_asn1_get_tag(&p, end, &l, SEQ))
-			break;
-		p += l;
-		mbedtls_x509_crt_init(&c);
-		if (mbedtls_x509_crt_parse_der(&c, start, (size_t)(p - start)) == 0 &&
-		    signer_is(&s, &c)) {
-			r = verify_signer(&s, content, content_len, &c,
-					  "the certificate embedded in the signature", err);
-			mbedtls_x509_crt_free(&c);
-			return r;
-		}
-		mbedtls_x509_crt_free(&c);
-	}
-	return vc_errorf(err, VC_EINVAL, "PKCS#7: embeds no certificate of its signer");
+	mbedtls_x509_crt c;
+	if (embedded_signer_cert(&m, &s, &c))
+		r = verify_signer(&s, content, content_len, &c,
+				  "the certificate embedded in the signature", err);
+	else
+		r = vc_errorf(err, VC_EINVAL, "PKCS#7: embeds no certificate of its signer");
+	mbedtls_x509_crt_free(&c);
+	return r;
 }
 
 bool vc_pkcs7_probe(const uint8_t *b, size_t len)
