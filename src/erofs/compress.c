@@ -149,40 +149,85 @@ static size_t try_whole(struct vc_erofs_codec *c, const uint8_t *in, size_t len,
 
 /* The longest prefix of in[0..len) whose compressed form fits cap bytes,
  * searched from the guess `hint` (input bytes); the result is in
- * c->tmp[c->best]. Returns its compressed size (0: none fits). */
+ * c->tmp[c->best]. Returns its compressed size (0: none fits).
+ *
+ * A try compresses a whole prefix, so tries are what costs. The search
+ * keeps the longest prefix that fits (lo) and the shortest that does not
+ * (hi), and aims each try at the middle of the accepted window
+ * [cap - cap / FIT_SLACK, cap] by interpolating between the sizes it knows
+ * (compressed size grows almost linearly with the prefix). An unused byte
+ * of a full pcluster is input the next one must carry, so the window is
+ * narrow; the rest of the input (the file's end) is tried first whenever
+ * the estimate reaches it, as one byte left over costs a block. */
+#define FIT_SLACK 512
+#define FIT_TRIES 10
+
 static size_t fit_search(struct vc_erofs_codec *c, const uint8_t *in, size_t len, size_t cap,
 			 size_t hint, size_t *ret_in)
 {
-	size_t lo = 0, lo_c = 0, hi = len + 1; /* lo fits, hi does not */
-	size_t m = hint < len ? hint : len;
+	size_t lo = 0, lo_c = 0, hi = len + 1, hi_c = 0; /* lo fits, hi does not */
+	size_t prev = 0, prev_c = 0;			 /* the try before */
+	const size_t slack = cap / FIT_SLACK > 16 ? cap / FIT_SLACK : 16;
+	const uint64_t aim = cap - slack / 2;
+	uint64_t lo_w = 0, hi_w = 0; /* distances of lo_c and hi_c from the aim */
+	int same = 0;		     /* which end the last tries moved: -1 lo, 1 hi */
+	size_t m = hint ? hint : cap * 2;
 	int slot = 0;
 
-	if (m == 0)
-		m = len < cap * 2 ? len : cap * 2;
-	for (int i = 0; i < 12 && hi > lo + 1; i++) {
-		size_t cs = try_whole(c, in, m, c->tmp[slot], c->tmp_cap);
-		size_t next;
+	for (int i = 0; i < FIT_TRIES; i++) {
+		size_t cs;
 
+		if (m >= len)
+			m = len;
+		cs = try_whole(c, in, m, c->tmp[slot], c->tmp_cap);
 		if (cs && cs <= cap) {
 			lo = m;
 			lo_c = cs;
+			lo_w = aim > cs ? aim - cs : 1;
+			/* the other end stayed: weigh it half (Illinois), so a curve
+			 * that bends does not keep the guesses on one side */
+			hi_w = same == -1 ? (hi_w + 1) / 2 : hi_w;
+			same = -1;
 			c->best = slot;
 			slot ^= 1;
-			if (m == len || cap - cs <= cap / 64)
+			if (m == len || cap - cs <= slack)
 				break;
-			next = (size_t)((uint64_t)m * cap / cs) - m / 64;
 		} else {
 			hi = m;
-			/* a known size gives a linear estimate, else halve towards lo */
-			next = cs ? (size_t)((uint64_t)m * cap / cs) - m / 64 : lo + (m - lo) / 2;
+			hi_c = cs; /* 0: over the buffer, size unknown */
+			hi_w = cs > aim ? cs - aim : 1;
+			lo_w = same == 1 ? (lo_w + 1) / 2 : lo_w;
+			same = 1;
 		}
-		if (next <= lo)
-			next = lo + (hi - lo) / 2;
-		if (next >= hi)
-			next = lo + (hi - lo) / 2;
-		if (next <= lo || next >= hi)
+		if (hi <= lo + 1)
 			break;
-		m = next;
+		/* the next guess: between the sizes around the aim, else on the
+		 * line through the last two tries (the ratio of one at first) */
+		uint64_t next;
+
+		if (lo && hi_c)
+			next = lo + lo_w * (hi - lo) / (lo_w + hi_w);
+		else if (lo && prev && prev < lo && lo_c > prev_c)
+			next = lo + (aim - lo_c) * (lo - prev) / (lo_c - prev_c);
+		else if (lo && prev && prev < lo)
+			next = (uint64_t)lo * 2; /* the size did not grow */
+		else if (lo)
+			next = (uint64_t)lo * aim / lo_c;
+		else if (hi_c)
+			next = (uint64_t)hi * aim / hi_c;
+		else
+			next = hi / 2;
+		prev = m;
+		prev_c = cs;
+		/* the end, or less than a block short of it: try the whole
+		 * rest, which saves the block a few bytes left over would take */
+		if (hi > len && next + EROFS_BLKSIZ >= len)
+			next = len;
+		if (next <= lo || next >= hi)
+			next = lo + (hi - lo) / 2;
+		if (next <= lo)
+			break;
+		m = (size_t)next;
 	}
 	*ret_in = lo;
 	return lo_c;
