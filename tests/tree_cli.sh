@@ -97,4 +97,62 @@ diff fwd.dump fifo.dump || fail "folder and tar through a FIFO differ"
 (cd fwd && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > fwd.cpio
 vc tree --dump --tar fwd.cpio > /dev/null || fail "a cpio archive is refused"
 expect_exit 2 "expected keep or root" tree --dump --root fwd --owner nobody
+
+# A huge sparse file (issue 15, item 3): 1 TiB apparent, a few KiB of data,
+# in a 20 KiB tar (pax and GNU sparse). tree --dump skips the holes
+# (sparse_sha256, checked against python's computation of its definition)
+# in well under the timeout, folder and tar agree; a build that cannot hold
+# it is refused up front in one line naming the file, and leaves nothing.
+mkdir -p sp
+printf 'x\n' > sp/small
+truncate -s 1T sp/big.img
+printf 'data' | dd of=sp/big.img bs=1 seek=5000000 conv=notrunc status=none
+printf 'tail' | dd of=sp/big.img bs=1 seek=$((1 << 39)) conv=notrunc status=none
+chmod -R a+rX sp
+tar --sparse --format=posix -C sp -cf sparse.tar .
+tar --sparse --format=gnu -C sp -cf sparse-gnu.tar .
+[ "$(wc -c < sparse.tar)" -lt 100000 ] || fail "the sparse tar is not small: $(wc -c < sparse.tar)"
+want=$(python3 - sp/big.img <<'PY'
+import os, hashlib, struct, sys
+f = os.open(sys.argv[1], os.O_RDONLY); size = os.fstat(f).st_size
+h = hashlib.sha256(); pos = 0
+while pos < size:  # every non-zero 4 KiB block: le64 index, bytes; then le64 size
+    try: d = os.lseek(f, pos, os.SEEK_DATA)
+    except OSError: break
+    d = max(pos, d // 4096 * 4096)
+    e = min(size, -(-os.lseek(f, d, os.SEEK_HOLE) // 4096) * 4096)
+    for b in range(d, e, 4096):
+        blk = os.pread(f, min(4096, e - b), b)
+        if blk.strip(b'\0'): h.update(struct.pack('<Q', b // 4096) + blk)
+    pos = e
+h.update(struct.pack('<Q', size)); print(h.hexdigest())
+PY
+)
+for src in "--tar sparse.tar" "--tar sparse-gnu.tar" "--root sp"; do
+	timeout 20 $VC_RUN "$VCOMPOSE" tree --dump $src > sp.dump || fail "tree --dump $src of a 1 TiB sparse file"
+	grep -q "^/big.img type=file .* size=1099511627776 sparse_sha256=$want " sp.dump ||
+		{ cat sp.dump >&2; fail "tree --dump $src: sparse_sha256 of /big.img is not $want"; }
+done
+ex=$VC_SOURCE_DIR/examples/minimal
+sed 's/erofscompression="lz4hc"/erofscompression="none"/' "$ex/config.xml" > none.xml
+sed 's|verity_partition="true"/>|verity_partition="true"><size unit="M">64</size></type>|' \
+	"$ex/config.xml" > size.xml
+chmod a+r none.xml size.xml
+refused() { # CONFIG TAR TEXT
+	scratch out-sp
+	expect_exit 1 "$2: /big.img: a file of " build "$1" --tar "$2" -o out-sp
+	grep -qF -- "$3" "$VC_TMP/.err" || { cat "$VC_TMP/.err" >&2; fail "$1: the refusal does not say '$3'"; }
+	[ "$(wc -l < "$VC_TMP/.err")" = 1 ] || { cat "$VC_TMP/.err" >&2; fail "$1: not one line"; }
+	[ -z "$(ls -A out-sp)" ] || fail "$1: a refused build left $(ls -A out-sp)"
+	rm -rf out-sp
+}
+refused none.xml sparse.tar "more than a verity hash tree covers"
+refused size.xml sparse.tar "more than the disk's size.xml:"
+# past the output folder's free space (below the verity limit of ~127 GiB)
+free=$(df -B1 --output=avail . | tail -n 1)
+if [ "$free" -lt $((100 << 30)) ]; then
+	truncate -s $((free + (1 << 30))) sp/big.img
+	tar --sparse --format=posix -C sp -cf free.tar .
+	refused none.xml free.tar "free on the file system of out-sp"
+fi
 echo ok

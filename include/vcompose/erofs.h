@@ -117,6 +117,15 @@ struct vc_erofs_result {
 	uint16_t root_nid;
 };
 
+/* A lower bound of the image's size for t with o, from the files' sizes
+ * alone, without reading them: stored files need their whole blocks,
+ * compressed ones at least their compacted index (2 bytes per 4 KiB). For
+ * refusing up front what cannot be built (a 1 TiB sparse file past the
+ * verity tree's limit, <size> or the free space); *ret_largest (may be
+ * NULL) gets the largest regular file, NULL when there is none. */
+uint64_t vc_erofs_min_size(const struct vc_tree *t, const struct vc_erofs_options *o,
+			   const struct vc_node **ret_largest);
+
 /* Writes the image of t into out (offsets 0..size) and returns its size in
  * *ret (may be NULL). Errors name the path in the tree and the field:
  * "/etc/x: xattr 'foo.bar': namespace not supported by EROFS". */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -207,6 +208,22 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 		r = parts_prepare(c, err);
 	if (r < 0)
 		return r;
+	/* what cannot be built is refused before a byte is written: a 1 TiB
+	 * sparse file in a 10 KiB tar would otherwise fill the disk */
+	const struct vc_node *big;
+	uint64_t min_root = vc_erofs_min_size(c->tree, &eo, &big), free_bytes = UINT64_MAX;
+	struct statvfs sv;
+	if (statvfs(o->outdir, &sv) == 0)
+		free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (big) {
+		char path[VC_TREE_PATH_MAX + 2], what[VC_TREE_PATH_MAX + 512];
+		snprintf(what, sizeof(what), "%s: %s", o->root_dir ? o->root_dir : o->tar,
+			 vc_tree_path(big, path, sizeof(path)));
+		r = compose_check_fit(c->cfg, min_root, what, big->size, o->outdir, free_bytes,
+				      err);
+		if (r < 0)
+			return r;
+	}
 	return vc_pool_new(o->jobs, &c->pool, err);
 }
 

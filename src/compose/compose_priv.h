@@ -101,6 +101,16 @@ struct compose_plan {
  * for what it must hold). Does no I/O and keeps no state. */
 int compose_plan(const struct compose_plan_in *in, struct compose_plan *p, struct vc_error *err);
 
+/* Before anything is written: can a root file system of at least min_root
+ * bytes (vc_erofs_min_size) be built? Not past the verity tree's limit, the
+ * disk's <size> or overlayroot_readonly_partsize, nor free_bytes (what the
+ * output folder's file system has; UINT64_MAX: unknown). what names the
+ * largest file ("rootfs.tar: /big.img") and its size, for the one-line
+ * message. */
+int compose_check_fit(const struct vc_config *cfg, uint64_t min_root, const char *what,
+		      uint64_t what_size, const char *outdir, uint64_t free_bytes,
+		      struct vc_error *err);
+
 /* ---- the plan's boot side (plan_boot.c): command line, ESP files ---- */
 
 struct compose_cmdline_in {

@@ -190,6 +190,63 @@ static int place_extra(const struct compose_plan_in *in, struct compose_plan *p,
 	return 0;
 }
 
+/* "1.0 TiB", "512 MiB", "17 bytes" (for messages; the exact number goes
+ * next to it) */
+static const char *size_text(uint64_t v, char buf[32])
+{
+	static const char *unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double d = (double)v;
+	int u = -1;
+
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, 32, "%llu bytes", (unsigned long long)v);
+	else
+		snprintf(buf, 32, "%.1f %s", d, unit[u]);
+	return buf;
+}
+
+int compose_check_fit(const struct vc_config *cfg, uint64_t min_root, const char *what,
+		      uint64_t what_size, const char *outdir, uint64_t free_bytes,
+		      struct vc_error *err)
+{
+	char a[32], b[32], lim[256] = "";
+
+	if (cfg->verity) {
+		struct vc_verity_params vp;
+		struct vc_verity_plan pl;
+		struct vc_error e2 = {0};
+		vc_verity_params_init(&vp);
+		vp.data_blocks = VC_DIV_ROUND_UP(min_root ? min_root : 1, vp.data_block_size);
+		if (vc_verity_plan(&vp, &pl, &e2) == VC_ERANGE)
+			snprintf(lim, sizeof(lim),
+				 "more than a verity hash tree covers (its tree is held in "
+				 "memory, at most %s)",
+				 size_text(VC_VERITY_MAX_TREE, b));
+	}
+	if (!lim[0] && cfg->overlay_readonly_mib && min_root > cfg->overlay_readonly_mib * MIB)
+		snprintf(lim, sizeof(lim),
+			 "more than %s:%u: overlayroot_readonly_partsize=\"%llu\" MiB", cfg->path,
+			 cfg->type_line, (unsigned long long)cfg->overlay_readonly_mib);
+	if (!lim[0] && cfg->disk_mib && !cfg->disk_additive && min_root > cfg->disk_mib * MIB)
+		snprintf(lim, sizeof(lim), "more than the disk's %s:%u: <size> of %llu MiB",
+			 cfg->path, cfg->size_line, (unsigned long long)cfg->disk_mib);
+	if (!lim[0] && free_bytes != UINT64_MAX && min_root > free_bytes)
+		snprintf(lim, sizeof(lim),
+			 "more than the %s (%llu bytes) free on the file system of %s",
+			 size_text(free_bytes, b), (unsigned long long)free_bytes, outdir);
+	if (!lim[0])
+		return 0;
+	return vc_errorf(err, VC_ERANGE,
+			 "%s: a file of %s (%llu bytes): the root file system needs at least %s "
+			 "(%llu bytes), %s; nothing was written",
+			 what, size_text(what_size, a), (unsigned long long)what_size,
+			 size_text(min_root, b), (unsigned long long)min_root, lim);
+}
+
 int compose_plan(const struct compose_plan_in *in, struct compose_plan *p, struct vc_error *err)
 {
 	const struct vc_config *cfg = in->cfg;

@@ -146,6 +146,33 @@ bool vc_erofs_node_is_compressed(const struct writer *w, const struct vc_node *n
 	       n->size > EROFS_BLKSIZ && !w->incompressible[n->index];
 }
 
+uint64_t vc_erofs_min_size(const struct vc_tree *t, const struct vc_erofs_options *o,
+			   const struct vc_node **ret_largest)
+{
+	const struct vc_node *big = NULL;
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		const struct vc_node *n = t->nodes[i];
+		uint64_t need;
+		if (n->type != VC_NODE_REG || n->link_first != n)
+			continue;
+		if (!big || n->size > big->size)
+			big = n;
+		if (o->compress != VC_EROFS_NONE && n->size > EROFS_BLKSIZ)
+			/* compressed, however well: at least its compacted
+			 * 2-byte index per 4 KiB logical cluster */
+			need = n->size / EROFS_BLKSIZ * 2;
+		else
+			/* stored: every whole block (the tail may be inline) */
+			need = n->size / EROFS_BLKSIZ * EROFS_BLKSIZ;
+		sum = need > UINT64_MAX - sum ? UINT64_MAX : sum + need;
+	}
+	if (ret_largest)
+		*ret_largest = big;
+	return sum;
+}
+
 /* Whether the first PROBE_BYTES of a file compress at all; files where
  * nothing does are stored flat, with an inline tail, as mkfs.erofs does. */
 struct probe {
