@@ -22,6 +22,44 @@ trap 'chmod -R u+rwX "$work" 2>/dev/null; rm -rf "$work"' EXIT
 now() { date +%s.%N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+# The standard tools' steps, the same in both benchmarks.
+# tools_root D TREE: D/root.erofs (mkfs.erofs, lz4hc) and D/root.verity
+# (veritysetup format); sets hash.
+tools_root() {
+	mkfs.erofs --quiet -zlz4hc -T "$SOURCE_DATE_EPOCH" \
+		-U 6e1d4b6a-9a4c-4b0e-8a0e-0f3e1b2c3d4e "$1/root.erofs" "$2" >/dev/null
+	veritysetup format "$1/root.erofs" "$1/root.verity" \
+		--salt=5579e7e0d244503aaf6296e1a5cc9ad93d20c2147007c2e0fd3054c621cc7efe \
+		--uuid=8c2a5f4e-1d3b-4c5a-9e7f-0a1b2c3d4e5f > "$1/verity.txt"
+	hash=$(sed -n 's/^Root hash:[[:space:]]*//p' "$1/verity.txt")
+}
+# tools_uki OUT STUB OSREL CMDLINE KERNEL INITRD: a UKI as dracut --uefi
+# builds it, with objcopy.
+tools_uki() {
+	objcopy --add-section .osrel="$3" --change-section-vma .osrel=0x20000 \
+		--add-section .cmdline="$4" --change-section-vma .cmdline=0x30000 \
+		--add-section .linux="$5" --change-section-vma .linux=0x2000000 \
+		--add-section .initrd="$6" --change-section-vma .initrd=0x3000000 \
+		"$2" "$1"
+}
+# tools_disk D SDBOOT UKI NAME ESP_KB: the ESP (mkfs.vfat + mcopy: systemd-boot,
+# the UKI as EFI/Linux/NAME.efi) and D/disk.raw (sfdisk + dd) holding it,
+# D/root.erofs and D/root.verity.
+tools_disk() {
+	mkfs.vfat -C -n ESP "$1/esp.img" "$5" >/dev/null
+	mmd -i "$1/esp.img" ::EFI ::EFI/BOOT ::EFI/Linux ::loader
+	mcopy -i "$1/esp.img" "$2" ::EFI/BOOT/BOOTX64.EFI
+	mcopy -i "$1/esp.img" "$3" "::EFI/Linux/$4.efi"
+	e=$(mib "$1/esp.img"); r=$(mib "$1/root.erofs"); v=$(mib "$1/root.verity")
+	truncate -s $(( (e + r + v + 4) * 1048576 )) "$1/disk.raw"
+	printf 'label: gpt\nstart=2048, size=%dM, type=U\nsize=%dM, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\nsize=%dM, type=2C7357ED-EBD2-46D9-AEC1-23D437EC2BF5\n' \
+		"$e" "$r" "$v" | sfdisk -q "$1/disk.raw"
+	dd if="$1/esp.img" of="$1/disk.raw" bs=1M seek=1 conv=notrunc,sparse status=none
+	dd if="$1/root.erofs" of="$1/disk.raw" bs=1M seek=$((1 + e)) conv=notrunc,sparse status=none
+	dd if="$1/root.verity" of="$1/disk.raw" bs=1M seek=$((1 + e + r)) conv=notrunc,sparse status=none
+}
+mib() { echo $(( ($(stat -c %s "$1") + 1048575) / 1048576 )); }
+
 if [ "${1:-}" = --dracut ]; then
 	tar=${2:-/var/cache/vcompose/bookworm-bootable.tar}
 	runs=${3:-1}
@@ -43,12 +81,7 @@ if [ "${1:-}" = --dracut ]; then
 		rm -rf "$d" && mkdir -p "$d/tree"
 		tar -xf "$tar" -C "$d/tree" --no-same-owner 2>/dev/null || true
 		kver=$(ls "$d/tree/lib/modules" | head -n 1)
-		mkfs.erofs --quiet -zlz4hc -T "$SOURCE_DATE_EPOCH" \
-			-U 6e1d4b6a-9a4c-4b0e-8a0e-0f3e1b2c3d4e "$d/root.erofs" "$d/tree" >/dev/null
-		veritysetup format "$d/root.erofs" "$d/root.verity" \
-			--salt=5579e7e0d244503aaf6296e1a5cc9ad93d20c2147007c2e0fd3054c621cc7efe \
-			--uuid=8c2a5f4e-1d3b-4c5a-9e7f-0a1b2c3d4e5f > "$d/verity.txt"
-		hash=$(sed -n 's/^Root hash:[[:space:]]*//p' "$d/verity.txt")
+		tools_root "$d" "$d/tree"
 		mkdir -p "$d/out"
 		bwrap --unshare-user --unshare-pid --ro-bind "$d/tree" / --proc /proc --dev /dev \
 			--tmpfs /tmp --tmpfs /var/tmp --bind "$d/out" /tmp/out -- \
@@ -58,23 +91,10 @@ if [ "${1:-}" = --dracut ]; then
 			--add-drivers "dm-mod dm-verity erofs virtio_blk virtio_pci virtio_scsi sd_mod ahci nvme" \
 			--install /usr/sbin/veritysetup /tmp/out/initrd.img > "$d/dracut.log" 2>&1
 		printf 'ro quiet console=ttyS0,115200 roothash=%s' "$hash" > "$d/cmdline"
-		objcopy --add-section .osrel="$d/tree/etc/os-release" --change-section-vma .osrel=0x20000 \
-			--add-section .cmdline="$d/cmdline" --change-section-vma .cmdline=0x30000 \
-			--add-section .linux="$d/tree/boot/vmlinuz-$kver" --change-section-vma .linux=0x2000000 \
-			--add-section .initrd="$d/out/initrd.img" --change-section-vma .initrd=0x3000000 \
-			"$d/tree/usr/lib/systemd/boot/efi/linuxx64.efi.stub" "$d/uki.efi"
-		mkfs.vfat -C -n ESP "$d/esp.img" $((128 * 1024)) >/dev/null
-		mmd -i "$d/esp.img" ::EFI ::EFI/BOOT ::EFI/Linux ::loader
-		mcopy -i "$d/esp.img" "$d/tree/usr/lib/systemd/boot/efi/systemd-bootx64.efi" ::EFI/BOOT/BOOTX64.EFI
-		mcopy -i "$d/esp.img" "$d/uki.efi" ::EFI/Linux/bootable.efi
-		mib() { echo $(( ($(stat -c %s "$1") + 1048575) / 1048576 )); }
-		e=$(mib "$d/esp.img"); r=$(mib "$d/root.erofs"); v=$(mib "$d/root.verity")
-		truncate -s $(( (e + r + v + 4) * 1048576 )) "$d/disk.raw"
-		printf 'label: gpt\nstart=2048, size=%dM, type=U\nsize=%dM, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\nsize=%dM, type=2C7357ED-EBD2-46D9-AEC1-23D437EC2BF5\n' \
-			"$e" "$r" "$v" | sfdisk -q "$d/disk.raw"
-		dd if="$d/esp.img" of="$d/disk.raw" bs=1M seek=1 conv=notrunc,sparse status=none
-		dd if="$d/root.erofs" of="$d/disk.raw" bs=1M seek=$((1 + e)) conv=notrunc,sparse status=none
-		dd if="$d/root.verity" of="$d/disk.raw" bs=1M seek=$((1 + e + r)) conv=notrunc,sparse status=none
+		efi=$d/tree/usr/lib/systemd/boot/efi
+		tools_uki "$d/uki.efi" "$efi/linuxx64.efi.stub" "$d/tree/etc/os-release" "$d/cmdline" \
+			"$d/tree/boot/vmlinuz-$kver" "$d/out/initrd.img"
+		tools_disk "$d" "$efi/systemd-bootx64.efi" "$d/uki.efi" bootable $((128 * 1024))
 	}
 	warm   # fills the cache and the page cache
 	: > "$work/tc"; : > "$work/tw"; : > "$work/tt"
@@ -140,35 +160,16 @@ run_vcompose() {
 run_tools() {
 	d=$work/t
 	rm -rf "$d" && mkdir "$d"
-	mkfs.erofs --quiet -zlz4hc -T "$SOURCE_DATE_EPOCH" -U 6e1d4b6a-9a4c-4b0e-8a0e-0f3e1b2c3d4e \
-		"$d/root.erofs" "$tree" >/dev/null
-	veritysetup format "$d/root.erofs" "$d/root.verity" \
-		--salt=5579e7e0d244503aaf6296e1a5cc9ad93d20c2147007c2e0fd3054c621cc7efe \
-		--uuid=8c2a5f4e-1d3b-4c5a-9e7f-0a1b2c3d4e5f > "$d/verity.txt"
-	hash=$(sed -n 's/^Root hash:[[:space:]]*//p' "$d/verity.txt")
+	tools_root "$d" "$tree"
 	printf %s "$hash" > "$d/hash.txt"
 	openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER -in "$d/hash.txt" \
 		-signer "$work/cert.pem" -inkey "$work/key.pem" -out "$d/hash.p7s"
 	printf 'ro console=ttyS0,115200 roothash=%s' "$hash" > "$d/cmdline"
 	# UKI as dracut --uefi builds it with objcopy
-	objcopy --add-section .osrel="$tree/etc/os-release" --change-section-vma .osrel=0x20000 \
-		--add-section .cmdline="$d/cmdline" --change-section-vma .cmdline=0x30000 \
-		--add-section .linux="$kernel" --change-section-vma .linux=0x2000000 \
-		--add-section .initrd="$work/initrd.img" --change-section-vma .initrd=0x3000000 \
-		"$stub" "$d/uki.efi"
+	tools_uki "$d/uki.efi" "$stub" "$tree/etc/os-release" "$d/cmdline" "$kernel" \
+		"$work/initrd.img"
 	esp_kb=$(( ($(stat -c %s "$d/uki.efi") * 2 + 8 * 1048576) / 1048576 * 1024 ))
-	mkfs.vfat -C -n ESP "$d/esp.img" "$esp_kb" >/dev/null
-	mmd -i "$d/esp.img" ::EFI ::EFI/BOOT ::EFI/Linux ::loader
-	mcopy -i "$d/esp.img" "$sdboot" ::EFI/BOOT/BOOTX64.EFI
-	mcopy -i "$d/esp.img" "$d/uki.efi" ::EFI/Linux/bench.efi
-	mib() { echo $(( ($(stat -c %s "$1") + 1048575) / 1048576 )); }
-	e=$(mib "$d/esp.img"); r=$(mib "$d/root.erofs"); v=$(mib "$d/root.verity")
-	truncate -s $(( (e + r + v + 4) * 1048576 )) "$d/disk.raw"
-	printf 'label: gpt\nstart=2048, size=%dM, type=U\nsize=%dM, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\nsize=%dM, type=2C7357ED-EBD2-46D9-AEC1-23D437EC2BF5\n' \
-		"$e" "$r" "$v" | sfdisk -q "$d/disk.raw"
-	dd if="$d/esp.img" of="$d/disk.raw" bs=1M seek=1 conv=notrunc,sparse status=none
-	dd if="$d/root.erofs" of="$d/disk.raw" bs=1M seek=$((1 + e)) conv=notrunc,sparse status=none
-	dd if="$d/root.verity" of="$d/disk.raw" bs=1M seek=$((1 + e + r)) conv=notrunc,sparse status=none
+	tools_disk "$d" "$sdboot" "$d/uki.efi" bench "$esp_kb"
 	# neither side syncs: vcompose renames its outputs into place, no fsync
 }
 
