@@ -47,6 +47,63 @@ static void help(void)
 	       "  --json               print a JSON summary\n");
 }
 
+/* --json: the image written, its options and counts. */
+static int print_json(const char *output, const struct vc_erofs_options *eo,
+		      const struct vc_erofs_result *res, const char *us, struct vc_error *err)
+{
+	struct vc_json j;
+	const char *text;
+	char kv[16];
+
+	vc_json_init(&j, 2);
+	vc_json_begin_document(&j, "erofs");
+	vc_json_key(&j, "image");
+	vc_json_string(&j, output);
+	vc_json_key(&j, "size");
+	vc_json_uint(&j, res->size);
+	vc_json_key(&j, "blocks");
+	vc_json_uint(&j, res->size / VC_EROFS_BLOCK_SIZE);
+	vc_json_key(&j, "block_size");
+	vc_json_uint(&j, VC_EROFS_BLOCK_SIZE);
+	vc_json_key(&j, "inodes");
+	vc_json_uint(&j, res->n_inodes);
+	vc_json_key(&j, "root_nid");
+	vc_json_uint(&j, res->root_nid);
+	vc_json_key(&j, "uuid");
+	vc_json_string(&j, us);
+	vc_json_key(&j, "label");
+	if (eo->label)
+		vc_json_string(&j, eo->label);
+	else
+		vc_json_null(&j);
+	vc_json_key(&j, "compression");
+	vc_json_string(&j, vc_erofs_compress_name(eo->compress));
+	vc_json_key(&j, "level");
+	vc_json_uint(&j, (uint64_t)eo->level);
+	vc_json_key(&j, "pcluster_size");
+	vc_json_uint(&j, eo->pcluster_size ? eo->pcluster_size : VC_EROFS_BLOCK_SIZE);
+	vc_json_key(&j, "min_kernel");
+	vc_json_string(&j, vc_erofs_kver_str(vc_erofs_min_kver(eo), kv, sizeof(kv)));
+	vc_json_key(&j, "compressed_files");
+	vc_json_uint(&j, res->n_compressed_files);
+	vc_json_key(&j, "fragments");
+	vc_json_uint(&j, res->n_fragments);
+	vc_json_key(&j, "deduped_fragments");
+	vc_json_uint(&j, res->n_deduped);
+	vc_json_key(&j, "shared_xattrs");
+	vc_json_uint(&j, res->n_shared_xattrs);
+	vc_json_key(&j, "metadata_bytes");
+	vc_json_uint(&j, res->meta_bytes);
+	vc_json_key(&j, "data_bytes");
+	vc_json_uint(&j, res->data_bytes);
+	vc_json_end_object(&j);
+	text = vc_json_finish(&j, err);
+	if (text)
+		fputs(text, stdout);
+	vc_json_fini(&j);
+	return text ? 0 : err->code;
+}
+
 int cmd_erofs(int argc, char **argv)
 {
 	enum {
@@ -182,61 +239,12 @@ int cmd_erofs(int argc, char **argv)
 		rc = cli_fail("erofs", &err);
 		goto out;
 	}
-	char us[VC_UUID_STR], kv[16];
+	char us[VC_UUID_STR];
 
 	vc_uuid_format(eo.uuid, us);
 	if (json) {
-		struct vc_json j;
-		const char *text;
-
-		vc_json_init(&j, 2);
-		vc_json_begin_document(&j, "erofs");
-		vc_json_key(&j, "image");
-		vc_json_string(&j, output);
-		vc_json_key(&j, "size");
-		vc_json_uint(&j, res.size);
-		vc_json_key(&j, "blocks");
-		vc_json_uint(&j, res.size / VC_EROFS_BLOCK_SIZE);
-		vc_json_key(&j, "block_size");
-		vc_json_uint(&j, VC_EROFS_BLOCK_SIZE);
-		vc_json_key(&j, "inodes");
-		vc_json_uint(&j, res.n_inodes);
-		vc_json_key(&j, "root_nid");
-		vc_json_uint(&j, res.root_nid);
-		vc_json_key(&j, "uuid");
-		vc_json_string(&j, us);
-		vc_json_key(&j, "label");
-		if (eo.label)
-			vc_json_string(&j, eo.label);
-		else
-			vc_json_null(&j);
-		vc_json_key(&j, "compression");
-		vc_json_string(&j, vc_erofs_compress_name(eo.compress));
-		vc_json_key(&j, "level");
-		vc_json_uint(&j, (uint64_t)eo.level);
-		vc_json_key(&j, "pcluster_size");
-		vc_json_uint(&j, eo.pcluster_size ? eo.pcluster_size : VC_EROFS_BLOCK_SIZE);
-		vc_json_key(&j, "min_kernel");
-		vc_json_string(&j, vc_erofs_kver_str(vc_erofs_min_kver(&eo), kv, sizeof(kv)));
-		vc_json_key(&j, "compressed_files");
-		vc_json_uint(&j, res.n_compressed_files);
-		vc_json_key(&j, "fragments");
-		vc_json_uint(&j, res.n_fragments);
-		vc_json_key(&j, "deduped_fragments");
-		vc_json_uint(&j, res.n_deduped);
-		vc_json_key(&j, "shared_xattrs");
-		vc_json_uint(&j, res.n_shared_xattrs);
-		vc_json_key(&j, "metadata_bytes");
-		vc_json_uint(&j, res.meta_bytes);
-		vc_json_key(&j, "data_bytes");
-		vc_json_uint(&j, res.data_bytes);
-		vc_json_end_object(&j);
-		text = vc_json_finish(&j, &err);
-		if (!text)
+		if (print_json(output, &eo, &res, us, &err) < 0)
 			rc = cli_fail("erofs", &err);
-		else
-			fputs(text, stdout);
-		vc_json_fini(&j);
 	} else if (cli_verbosity >= 0) {
 		printf("%s: %" PRIu64 " bytes, %" PRIu64 " inodes, UUID %s, %s\n", output, res.size,
 		       res.n_inodes, us, vc_erofs_compress_name(eo.compress));

@@ -105,7 +105,16 @@ static void print_json(const struct vc_gpt *g)
 	vc_json_fini(&j);
 }
 
-int cmd_gpt(int argc, char **argv)
+struct gpt_args {
+	const char *out, *seed, *epoch, *disk_guid;
+	char **specs; /* --part, argc of them at most */
+	size_t n_specs;
+	uint64_t disk_size, sector_size;
+	bool json;
+};
+
+/* The options into a; -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct gpt_args *a)
 {
 	static const struct option opts[] = {
 	    {"help", no_argument, NULL, 'h'},
@@ -119,140 +128,128 @@ int cmd_gpt(int argc, char **argv)
 	    {0},
 	};
 	struct vc_error err = {0};
-	struct vc_gpt *g = NULL;
-	struct part_arg *args = NULL;
-	struct vc_file_sink *fs = NULL;
-	const char *out = NULL, *seed = NULL, *epoch_opt = NULL, *disk_guid = NULL;
-	char **specs = NULL;
-	size_t n_specs = 0;
-	uint64_t disk_size = 0, sector_size = 512;
-	bool json = false;
-	int c, ret = VC_EXIT_BAD;
+	int c;
 
-	specs = calloc((size_t)argc, sizeof(*specs));
-	if (!specs)
-		return VC_EXIT_ENV;
+	a->sector_size = 512;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'h':
-			help();
-			free(specs);
-			return VC_EXIT_OK;
-		case 'o': out = optarg; break;
-		case 'p': specs[n_specs++] = optarg; break;
+		case 'h': help(); return VC_EXIT_OK;
+		case 'o': a->out = optarg; break;
+		case 'p': a->specs[a->n_specs++] = optarg; break;
 		case 's':
-			if (vc_parse_u64(optarg, true, &disk_size, &err) < 0 || disk_size == 0) {
-				ret = cli_usage("gpt", "--size '%s': not a size", optarg);
-				goto out;
-			}
+			if (vc_parse_u64(optarg, true, &a->disk_size, &err) < 0 ||
+			    a->disk_size == 0)
+				return cli_usage("gpt", "--size '%s': not a size", optarg);
 			break;
 		case 'S':
-			if (vc_parse_u64(optarg, false, &sector_size, &err) < 0 ||
-			    (sector_size != 512 && sector_size != 4096)) {
-				ret = cli_usage("gpt", "--sector-size '%s': 512 or 4096", optarg);
-				goto out;
-			}
+			if (vc_parse_u64(optarg, false, &a->sector_size, &err) < 0 ||
+			    (a->sector_size != 512 && a->sector_size != 4096))
+				return cli_usage("gpt", "--sector-size '%s': 512 or 4096", optarg);
 			break;
-		case 'e': seed = optarg; break;
-		case 'E': epoch_opt = optarg; break;
-		case 'j': json = true; break;
-		case 'g': disk_guid = optarg; break;
-		default: ret = cli_usage("gpt", "unknown option"); goto out;
+		case 'e': a->seed = optarg; break;
+		case 'E': a->epoch = optarg; break;
+		case 'j': a->json = true; break;
+		case 'g': a->disk_guid = optarg; break;
+		default: return cli_usage("gpt", "unknown option");
 		}
 	}
-	if (optind < argc) {
-		ret = cli_usage("gpt", "unexpected argument '%s'", argv[optind]);
-		goto out;
+	if (optind < argc)
+		return cli_usage("gpt", "unexpected argument '%s'", argv[optind]);
+	if (!a->out)
+		return cli_usage("gpt", "-o DISK is required");
+	if (a->n_specs == 0)
+		return cli_usage("gpt", "at least one --part is required");
+	if (a->n_specs > VC_GPT_MAX_PARTS) {
+		vc_errorf(&err, VC_ERANGE, "%zu partitions given, a GPT holds at most %d",
+			  a->n_specs, VC_GPT_MAX_PARTS);
+		return cli_fail("gpt", &err);
 	}
-	if (!out) {
-		ret = cli_usage("gpt", "-o DISK is required");
-		goto out;
-	}
-	if (n_specs == 0) {
-		ret = cli_usage("gpt", "at least one --part is required");
-		goto out;
-	}
-	if (n_specs > VC_GPT_MAX_PARTS) {
-		vc_errorf(&err, VC_ERANGE, "%zu partitions given, a GPT holds at most %d", n_specs,
-			  VC_GPT_MAX_PARTS);
-		ret = cli_fail("gpt", &err);
-		goto out;
-	}
+	return -1;
+}
 
-	g = malloc(sizeof(*g));
-	args = calloc(n_specs, sizeof(*args));
-	if (!g || !args) {
-		ret = VC_EXIT_ENV;
-		goto out;
-	}
-	{
-		uint8_t s32[VC_SEED_LEN];
-		int64_t epoch = 0;
-		bool have_epoch = false;
+/* The table of a's partitions, laid out in g (seed, sector size, GUID, size). */
+static int plan(const struct gpt_args *a, struct vc_gpt *g, struct part_arg *args,
+		struct vc_error *err)
+{
+	uint8_t s32[VC_SEED_LEN];
+	int64_t epoch = 0;
+	bool have_epoch = false;
 
-		if (cli_epoch(epoch_opt, &epoch, &have_epoch, &err) < 0 ||
-		    cli_seed(seed, out, epoch, s32, &err) < 0) {
-			ret = cli_fail("gpt", &err);
-			goto out;
-		}
-		vc_gpt_init(g, s32, sizeof(s32));
-	}
-	g->sector_size = (uint32_t)sector_size;
-	if (disk_guid) {
-		if (vc_uuid_parse(disk_guid, g->disk_guid, &err) < 0) {
-			vc_error_prefix(&err, "--disk-guid");
-			ret = cli_fail("gpt", &err);
-			goto out;
+	if (cli_epoch(a->epoch, &epoch, &have_epoch, err) < 0 ||
+	    cli_seed(a->seed, a->out, epoch, s32, err) < 0)
+		return err->code;
+	vc_gpt_init(g, s32, sizeof(s32));
+	g->sector_size = (uint32_t)a->sector_size;
+	if (a->disk_guid) {
+		if (vc_uuid_parse(a->disk_guid, g->disk_guid, err) < 0) {
+			vc_error_prefix(err, "--disk-guid");
+			return err->code;
 		}
 		g->disk_guid_set = true;
 	}
-	g->disk_size = disk_size;
-
-	for (size_t i = 0; i < n_specs; i++) {
+	g->disk_size = a->disk_size;
+	for (size_t i = 0; i < a->n_specs; i++) {
 		struct vc_gpt_part p;
 
-		if (vc_gpt_part_parse(specs[i], &p, &args[i].file, &err) < 0 ||
+		if (vc_gpt_part_parse(a->specs[i], &p, &args[i].file, err) < 0 ||
 		    (args[i].file &&
-		     vc_gpt_part_image(args[i].file, &p, &args[i].file_size, &err) < 0) ||
-		    vc_gpt_add(g, &p, &err) < 0) {
-			vc_error_prefix(&err, "--part %zu", i + 1);
-			ret = cli_fail("gpt", &err);
-			goto out;
+		     vc_gpt_part_image(args[i].file, &p, &args[i].file_size, err) < 0) ||
+		    vc_gpt_add(g, &p, err) < 0) {
+			vc_error_prefix(err, "--part %zu", i + 1);
+			return err->code;
 		}
 	}
-	if (vc_gpt_layout(g, &err) < 0) {
-		ret = cli_fail("gpt", &err);
-		goto out;
-	}
-	if (vc_file_sink_open(out, &fs, &err) < 0) {
-		ret = cli_fail("gpt", &err);
-		goto out;
-	}
-	for (size_t i = 0; i < g->n_parts; i++) {
-		struct vc_sink w;
+	return vc_gpt_layout(g, err);
+}
 
+/* The images into their partitions, the table last; renamed into place. */
+static int write_disk(const char *out, const struct vc_gpt *g, const struct part_arg *args,
+		      struct vc_error *err)
+{
+	struct vc_file_sink *fs = NULL;
+	int r = vc_file_sink_open(out, &fs, err);
+
+	for (size_t i = 0; r == 0 && i < g->n_parts; i++) {
 		if (!args[i].file)
 			continue;
-		w = vc_sink_window(vc_file_sink_sink(fs), g->parts[i].offset, g->parts[i].part_size,
-				   "gpt partition");
-		if (vc_gpt_copy_image(args[i].file, args[i].file_size, &w, &err) < 0) {
-			ret = cli_fail("gpt", &err);
-			goto out;
-		}
+		struct vc_sink w = vc_sink_window(vc_file_sink_sink(fs), g->parts[i].offset,
+						  g->parts[i].part_size, "gpt partition");
+		r = vc_gpt_copy_image(args[i].file, args[i].file_size, &w, err);
 	}
-	if (vc_gpt_write(g, vc_file_sink_sink(fs), &err) < 0 ||
-	    vc_file_sink_commit(fs, g->disk_size, &err) < 0) {
-		ret = cli_fail("gpt", &err);
-		goto out;
-	}
-	if (json)
-		print_json(g);
-	ret = VC_EXIT_OK;
-out:
+	if (r == 0)
+		r = vc_gpt_write(g, vc_file_sink_sink(fs), err);
+	if (r == 0)
+		r = vc_file_sink_commit(fs, g->disk_size, err);
 	vc_file_sink_free(fs);
+	return r;
+}
+
+int cmd_gpt(int argc, char **argv)
+{
+	struct gpt_args a = {.specs = calloc((size_t)argc, sizeof(char *))};
+	struct vc_error err = {0};
+	struct vc_gpt *g = NULL;
+	struct part_arg *args = NULL;
+	int ret;
+
+	if (!a.specs)
+		return VC_EXIT_ENV;
+	ret = parse_args(argc, argv, &a);
+	if (ret < 0) {
+		g = malloc(sizeof(*g));
+		args = calloc(a.n_specs, sizeof(*args));
+		if (!g || !args)
+			ret = VC_EXIT_ENV;
+		else if (plan(&a, g, args, &err) < 0 || write_disk(a.out, g, args, &err) < 0)
+			ret = cli_fail("gpt", &err);
+		else
+			ret = VC_EXIT_OK;
+	}
+	if (ret == VC_EXIT_OK && a.json && g)
+		print_json(g);
 	free(args);
 	free(g);
-	free(specs);
+	free(a.specs);
 	return ret;
 }

@@ -1136,6 +1136,154 @@ static int write_qcow2(struct cx *c, struct vc_error *err)
 	return r;
 }
 
+/* The manifest's head: versions, the image, its seed and epoch, the root
+ * file system, verity, the boot side (command line, kernel, PCR 11), Secure
+ * Boot and the initrd's origin. */
+static int manifest_head(struct cx *c, struct vc_json *j, struct vc_error *err)
+{
+	int r = 0;
+
+	vc_json_key(j, "versions");
+	vc_json_begin_object(j);
+	vc_json_key(j, "vcompose");
+	vc_json_string(j, VC_VERSION);
+	vc_json_key(j, "liblz4");
+	vc_json_string(j, vc_erofs_lz4_version());
+	vc_json_key(j, "libarchive");
+	vc_json_string(j, vc_tree_archive_version());
+	vc_json_key(j, "mbedtls");
+	vc_json_string(j, vc_sign_backend_version());
+	vc_json_end_object(j);
+	vc_json_key(j, "image");
+	vc_json_string(j, c->cfg->name);
+	vc_json_key(j, "version");
+	vc_json_string(j, c->cfg->version);
+	vc_json_key(j, "kind");
+	vc_json_string(j, c->cfg->image == VC_CONFIG_IMAGE_OEM ? "oem" : "ddi");
+	vc_json_key(j, "source_date_epoch");
+	vc_json_int(j, c->epoch);
+	vc_json_key(j, "seed");
+	vc_json_hex(j, c->seed, sizeof(c->seed));
+	vc_json_key(j, "root_filesystem");
+	vc_json_begin_object(j);
+	vc_json_key(j, "type");
+	vc_json_string(j, "erofs");
+	vc_json_key(j, "size");
+	vc_json_uint(j, c->root_size);
+	vc_json_end_object(j);
+	if (c->cfg->verity) {
+		vc_json_key(j, "root_hash");
+		vc_json_hex(j, c->roothash, 32);
+		vc_json_key(j, "verity");
+		vc_json_begin_object(j);
+		vc_json_key(j, "layout");
+		vc_json_string(j, c->cfg->verity_partition ? "partition" : "embedded");
+		vc_json_key(j, "data_blocks");
+		vc_json_uint(j, c->vp.data_blocks);
+		vc_json_key(j, "hash_offset");
+		vc_json_uint(j, c->vp.hash_offset);
+		vc_json_key(j, "salt");
+		vc_json_hex(j, c->vp.salt, c->vp.salt_len);
+		vc_json_key(j, "signed");
+		vc_json_bool(j, c->p7s.len > 0);
+		vc_json_end_object(j);
+	}
+	if (c->cmdline) {
+		vc_json_key(j, "cmdline");
+		vc_json_string(j, c->cmdline);
+		vc_json_key(j, "kernel");
+		vc_json_string(j, c->kver);
+		/* What systemd-stub will extend TPM PCR 11 to, and the phases after. */
+		vc_json_key(j, "pcr11");
+		r = vc_compose_pcr_json(&c->pcr, j, err);
+	}
+	if (c->sb_key)
+		manifest_sb(c, j);
+	if (c->initrd.data) {
+		/* which dracut made the initrd, and how it ran */
+		vc_json_key(j, "initrd");
+		vc_json_begin_object(j);
+		vc_json_key(j, "source");
+		vc_json_string(j, c->dracut.version[0] ? "dracut" : "file");
+		if (c->dracut.version[0]) {
+			vc_json_key(j, "dracut");
+			vc_json_string(j, c->dracut.from_tree ? "tree" : "host");
+			vc_json_key(j, "dracut_version");
+			vc_json_string(j, c->dracut.version);
+			vc_json_key(j, "method");
+			vc_json_string(j, vc_dracut_method_name(c->dracut.method));
+		}
+		vc_json_end_object(j);
+	}
+	return r;
+}
+
+/* A file's or partition's "size" and "sha256", read back from its sink. */
+static int manifest_sha256(struct vc_json *j, const struct vc_sink *s, uint64_t off, uint64_t size,
+			   struct vc_error *err)
+{
+	uint8_t d[32];
+	int r = sink_sha256(s, off, size, d, err);
+
+	if (r < 0)
+		return r;
+	vc_json_key(j, "size");
+	vc_json_uint(j, size);
+	vc_json_key(j, "sha256");
+	vc_json_hex(j, d, 32);
+	return 0;
+}
+
+/* "disk": the file, its size and GUID, every partition with its sha256;
+ * "artifacts": the files beside it. */
+static int manifest_files(struct cx *c, struct vc_json *j, struct vc_error *err)
+{
+	char u[VC_UUID_STR];
+	int r = 0;
+
+	vc_json_key(j, "disk");
+	vc_json_begin_object(j);
+	vc_json_key(j, "file");
+	vc_json_string(j, strrchr(c->disk.path, '/') + 1);
+	vc_json_key(j, "size");
+	vc_json_uint(j, c->disk_size);
+	vc_uuid_format(c->disk_guid, u);
+	vc_json_key(j, "guid");
+	vc_json_string(j, u);
+	vc_json_key(j, "partitions");
+	vc_json_begin_array(j);
+	for (size_t i = 0; r == 0 && i < c->n_parts; i++) {
+		vc_json_begin_object(j);
+		vc_json_key(j, "type");
+		vc_json_string(j, vc_gpt_type_name(c->parts[i].type));
+		vc_json_key(j, "label");
+		vc_json_string(j, c->parts[i].label);
+		vc_uuid_format(c->parts[i].uuid, u);
+		vc_json_key(j, "uuid");
+		vc_json_string(j, u);
+		vc_json_key(j, "offset");
+		vc_json_uint(j, c->parts[i].offset);
+		r = manifest_sha256(j, vc_file_sink_sink(c->disk.f), c->parts[i].offset,
+				    c->parts[i].size, err);
+		vc_json_end_object(j);
+	}
+	vc_json_end_array(j);
+	vc_json_end_object(j);
+	vc_json_key(j, "artifacts");
+	vc_json_begin_array(j);
+	for (int i = 0; r == 0 && i < ART_COUNT; i++) {
+		if (!c->art[i].f)
+			continue;
+		vc_json_begin_object(j);
+		vc_json_key(j, "file");
+		vc_json_string(j, strrchr(c->art[i].path, '/') + 1);
+		r = manifest_sha256(j, vc_file_sink_sink(c->art[i].f), 0, c->art[i].size, err);
+		vc_json_end_object(j);
+	}
+	vc_json_end_array(j);
+	return r;
+}
+
 static int stage_artifacts(struct cx *c, struct vc_error *err)
 {
 	char hex[65];
@@ -1163,136 +1311,11 @@ static int stage_artifacts(struct cx *c, struct vc_error *err)
 
 	/* manifest.json: what a person rebuilding the image checks */
 	struct vc_json j;
-	char u[VC_UUID_STR];
 	vc_json_init(&j, 2);
 	vc_json_begin_document(&j, "manifest");
-	vc_json_key(&j, "versions");
-	vc_json_begin_object(&j);
-	vc_json_key(&j, "vcompose");
-	vc_json_string(&j, VC_VERSION);
-	vc_json_key(&j, "liblz4");
-	vc_json_string(&j, vc_erofs_lz4_version());
-	vc_json_key(&j, "libarchive");
-	vc_json_string(&j, vc_tree_archive_version());
-	vc_json_key(&j, "mbedtls");
-	vc_json_string(&j, vc_sign_backend_version());
-	vc_json_end_object(&j);
-	vc_json_key(&j, "image");
-	vc_json_string(&j, c->cfg->name);
-	vc_json_key(&j, "version");
-	vc_json_string(&j, c->cfg->version);
-	vc_json_key(&j, "kind");
-	vc_json_string(&j, c->cfg->image == VC_CONFIG_IMAGE_OEM ? "oem" : "ddi");
-	vc_json_key(&j, "source_date_epoch");
-	vc_json_int(&j, c->epoch);
-	vc_json_key(&j, "seed");
-	vc_json_hex(&j, c->seed, sizeof(c->seed));
-	vc_json_key(&j, "root_filesystem");
-	vc_json_begin_object(&j);
-	vc_json_key(&j, "type");
-	vc_json_string(&j, "erofs");
-	vc_json_key(&j, "size");
-	vc_json_uint(&j, c->root_size);
-	vc_json_end_object(&j);
-	if (c->cfg->verity) {
-		vc_json_key(&j, "root_hash");
-		vc_json_hex(&j, c->roothash, 32);
-		vc_json_key(&j, "verity");
-		vc_json_begin_object(&j);
-		vc_json_key(&j, "layout");
-		vc_json_string(&j, c->cfg->verity_partition ? "partition" : "embedded");
-		vc_json_key(&j, "data_blocks");
-		vc_json_uint(&j, c->vp.data_blocks);
-		vc_json_key(&j, "hash_offset");
-		vc_json_uint(&j, c->vp.hash_offset);
-		vc_json_key(&j, "salt");
-		vc_json_hex(&j, c->vp.salt, c->vp.salt_len);
-		vc_json_key(&j, "signed");
-		vc_json_bool(&j, c->p7s.len > 0);
-		vc_json_end_object(&j);
-	}
-	if (c->cmdline) {
-		vc_json_key(&j, "cmdline");
-		vc_json_string(&j, c->cmdline);
-		vc_json_key(&j, "kernel");
-		vc_json_string(&j, c->kver);
-		/* What systemd-stub will extend TPM PCR 11 to, and the phases after. */
-		vc_json_key(&j, "pcr11");
-		if (r == 0)
-			r = vc_compose_pcr_json(&c->pcr, &j, err);
-	}
-	if (c->sb_key)
-		manifest_sb(c, &j);
-	if (c->initrd.data) {
-		/* which dracut made the initrd, and how it ran */
-		vc_json_key(&j, "initrd");
-		vc_json_begin_object(&j);
-		vc_json_key(&j, "source");
-		vc_json_string(&j, c->dracut.version[0] ? "dracut" : "file");
-		if (c->dracut.version[0]) {
-			vc_json_key(&j, "dracut");
-			vc_json_string(&j, c->dracut.from_tree ? "tree" : "host");
-			vc_json_key(&j, "dracut_version");
-			vc_json_string(&j, c->dracut.version);
-			vc_json_key(&j, "method");
-			vc_json_string(&j, vc_dracut_method_name(c->dracut.method));
-		}
-		vc_json_end_object(&j);
-	}
-	vc_json_key(&j, "disk");
-	vc_json_begin_object(&j);
-	vc_json_key(&j, "file");
-	vc_json_string(&j, strrchr(c->disk.path, '/') + 1);
-	vc_json_key(&j, "size");
-	vc_json_uint(&j, c->disk_size);
-	vc_uuid_format(c->disk_guid, u);
-	vc_json_key(&j, "guid");
-	vc_json_string(&j, u);
-	vc_json_key(&j, "partitions");
-	vc_json_begin_array(&j);
-	for (size_t i = 0; i < c->n_parts; i++) {
-		vc_json_begin_object(&j);
-		vc_json_key(&j, "type");
-		vc_json_string(&j, vc_gpt_type_name(c->parts[i].type));
-		vc_json_key(&j, "label");
-		vc_json_string(&j, c->parts[i].label);
-		vc_uuid_format(c->parts[i].uuid, u);
-		vc_json_key(&j, "uuid");
-		vc_json_string(&j, u);
-		vc_json_key(&j, "offset");
-		vc_json_uint(&j, c->parts[i].offset);
-		vc_json_key(&j, "size");
-		vc_json_uint(&j, c->parts[i].size);
-		uint8_t d[32];
-		r = sink_sha256(vc_file_sink_sink(c->disk.f), c->parts[i].offset, c->parts[i].size,
-				d, err);
-		if (r < 0)
-			break;
-		vc_json_key(&j, "sha256");
-		vc_json_hex(&j, d, 32);
-		vc_json_end_object(&j);
-	}
-	vc_json_end_array(&j);
-	vc_json_end_object(&j);
-	vc_json_key(&j, "artifacts");
-	vc_json_begin_array(&j);
-	for (int i = 0; r == 0 && i < ART_COUNT; i++) {
-		uint8_t d[32];
-		if (!c->art[i].f)
-			continue;
-		r = sink_sha256(vc_file_sink_sink(c->art[i].f), 0, c->art[i].size, d, err);
-		if (r < 0)
-			break;
-		vc_json_begin_object(&j);
-		vc_json_key(&j, "file");
-		vc_json_string(&j, strrchr(c->art[i].path, '/') + 1);
-		vc_json_key(&j, "size");
-		vc_json_uint(&j, c->art[i].size);
-		vc_json_key(&j, "sha256");
-		vc_json_hex(&j, d, 32);
-		vc_json_end_object(&j);
-	}
-	vc_json_end_array(&j);
+	r = manifest_head(c, &j, err);
+	if (r == 0)
+		r = manifest_files(c, &j, err);
 	vc_json_end_object(&j);
 	const char *text = r == 0 ? vc_json_finish(&j, err) : NULL;
 	if (text) {
