@@ -104,7 +104,17 @@ static int print_json(const char *output, const struct vc_erofs_options *eo,
 	return text ? 0 : err->code;
 }
 
-int cmd_erofs(int argc, char **argv)
+struct erofs_args {
+	struct vc_tree_options to;
+	struct vc_erofs_options eo;
+	const char *root, *tar, *output, *epoch, *uuid;
+	bool json;
+	unsigned jobs;
+};
+
+/* The options into a, checked; -1 to go on, else the exit code. A bad
+ * value of the EROFS options is bad input (exit 1), as in a config. */
+static int parse_args(int argc, char **argv, struct erofs_args *a)
 {
 	enum {
 		OPT_JSON = 256,
@@ -136,55 +146,47 @@ int cmd_erofs(int argc, char **argv)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
 	};
-	struct vc_tree_options to = {.owner = VC_OWNER_DEFAULT};
-	struct vc_erofs_options eo = {.compress = VC_EROFS_NONE};
-	struct vc_erofs_result res;
+	struct vc_tree_options *to = &a->to;
+	struct vc_erofs_options *eo = &a->eo;
 	struct vc_error err = {0};
-	const char *root = NULL, *tar = NULL, *output = NULL, *epoch = NULL, *uuid = NULL;
-	bool json = false;
-	unsigned jobs = 0;
-	struct vc_tree *t = NULL;
-	struct vc_pool *pool = NULL;
-	struct vc_file_sink *fs = NULL;
-	int c, rc = VC_EXIT_OK;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:hqv", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': root = optarg; break;
-		case 't': tar = optarg; break;
-		case 'o': output = optarg; break;
-		case 'm': to.mtree_path = optarg; break;
+		case 'r': a->root = optarg; break;
+		case 't': a->tar = optarg; break;
+		case 'o': a->output = optarg; break;
+		case 'm': to->mtree_path = optarg; break;
 		case 'O':
-			if (cli_parse_owner(optarg, &to.owner) < 0)
+			if (cli_parse_owner(optarg, &to->owner) < 0)
 				return cli_usage("erofs", "--owner '%s': expected keep or root",
 						 optarg);
 			break;
-		/* a bad value of these is bad input (exit 1), as in a config */
 		case OPT_COMPRESS:
-			if (vc_erofs_parse_compress(optarg, &eo.compress, &eo.level, &err) < 0)
+			if (vc_erofs_parse_compress(optarg, &eo->compress, &eo->level, &err) < 0)
 				return cli_fail("erofs", &err);
 			break;
 		case OPT_PCLUSTER:
-			if (vc_erofs_parse_pcluster(optarg, &eo.pcluster_size, &err) < 0)
+			if (vc_erofs_parse_pcluster(optarg, &eo->pcluster_size, &err) < 0)
 				return cli_fail("erofs", &err);
 			break;
 		case OPT_FEATURES:
-			if (vc_erofs_parse_features(optarg, &eo.features, &err) < 0)
+			if (vc_erofs_parse_features(optarg, &eo->features, &err) < 0)
 				return cli_fail("erofs", &err);
 			break;
 		case OPT_TARGET:
-			if (vc_erofs_parse_kver(optarg, &eo.target, &err) < 0)
+			if (vc_erofs_parse_kver(optarg, &eo->target, &err) < 0)
 				return cli_fail("erofs", &err);
 			break;
-		case OPT_UUID: uuid = optarg; break;
-		case OPT_LABEL: eo.label = optarg; break;
+		case OPT_UUID: a->uuid = optarg; break;
+		case OPT_LABEL: eo->label = optarg; break;
 		case OPT_JOBS:
-			if (cli_parse_jobs(optarg, &jobs, &err) < 0)
+			if (cli_parse_jobs(optarg, &a->jobs, &err) < 0)
 				return cli_usage("erofs", "--jobs: %s", err.msg);
 			break;
-		case 'E': epoch = optarg; break;
-		case OPT_JSON: json = true; break;
+		case 'E': a->epoch = optarg; break;
+		case OPT_JSON: a->json = true; break;
 		case 'h': help(); return VC_EXIT_OK;
 		case 'q': cli_verbosity = -1; break;
 		case 'v': cli_verbosity = 1; break;
@@ -193,47 +195,66 @@ int cmd_erofs(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage("erofs", "unexpected argument '%s'", argv[optind]);
-	if (!root == !tar)
+	if (!a->root == !a->tar)
 		return cli_usage("erofs", "give exactly one of --root DIR and --tar FILE");
-	if (!output)
+	if (!a->output)
 		return cli_usage("erofs", "give the image path with -o IMG");
-	if (eo.label && strlen(eo.label) > VC_EROFS_LABEL_MAX)
-		return cli_usage("erofs", "--label '%s': longer than %d bytes", eo.label,
+	if (eo->label && strlen(eo->label) > VC_EROFS_LABEL_MAX)
+		return cli_usage("erofs", "--label '%s': longer than %d bytes", eo->label,
 				 VC_EROFS_LABEL_MAX);
-	if (uuid && vc_uuid_parse(uuid, eo.uuid, &err) < 0)
+	if (a->uuid && vc_uuid_parse(a->uuid, eo->uuid, &err) < 0)
 		return cli_usage("erofs", "--uuid: %s", err.msg);
-	if (vc_erofs_check_options(&eo, &err) < 0)
+	if (vc_erofs_check_options(eo, &err) < 0)
 		return cli_fail("erofs", &err);
-	if (cli_epoch(epoch, &to.source_date_epoch, &to.have_epoch, &err) < 0)
+	if (cli_epoch(a->epoch, &to->source_date_epoch, &to->have_epoch, &err) < 0)
 		return cli_fail("erofs", &err);
-	eo.have_build_time = to.have_epoch;
-	eo.build_time = to.source_date_epoch;
+	eo->have_build_time = to->have_epoch;
+	eo->build_time = to->source_date_epoch;
+	return -1;
+}
 
-	if (vc_tree_load(root ? root : tar, root ? VC_TREE_DIR : VC_TREE_ARCHIVE, &to, &t, &err) <
-	    0) {
+int cmd_erofs(int argc, char **argv)
+{
+	struct erofs_args a = {.to = {.owner = VC_OWNER_DEFAULT},
+			       .eo = {.compress = VC_EROFS_NONE}};
+	struct vc_erofs_options *eo = &a.eo;
+	const char *output;
+	struct vc_erofs_result res;
+	struct vc_error err = {0};
+	struct vc_tree *t = NULL;
+	struct vc_pool *pool = NULL;
+	struct vc_file_sink *fs = NULL;
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	rc = VC_EXIT_OK;
+	output = a.output;
+	if (vc_tree_load(a.root ? a.root : a.tar, a.root ? VC_TREE_DIR : VC_TREE_ARCHIVE, &a.to, &t,
+			 &err) < 0) {
 		rc = cli_fail("erofs", &err);
 		goto out;
 	}
-	if (!uuid) {
+	if (!a.uuid) {
 		/* the seed: the image's file name, vcompose's version, the build time */
 		uint8_t s32[VC_SEED_LEN];
-		if (cli_seed(NULL, output, to.have_epoch ? to.source_date_epoch : 0, s32, &err) <
-		    0) {
+		if (cli_seed(NULL, output, a.to.have_epoch ? a.to.source_date_epoch : 0, s32,
+			     &err) < 0) {
 			rc = cli_fail("erofs", &err);
 			goto out;
 		}
-		vc_uuid_derive(s32, sizeof(s32), "erofs-uuid", eo.uuid);
+		vc_uuid_derive(s32, sizeof(s32), "erofs-uuid", eo->uuid);
 	}
-	if (vc_pool_new(jobs, &pool, &err) < 0 || vc_file_sink_open(output, &fs, &err) < 0) {
+	if (vc_pool_new(a.jobs, &pool, &err) < 0 || vc_file_sink_open(output, &fs, &err) < 0) {
 		rc = cli_fail("erofs", &err);
 		goto out;
 	}
-	eo.pool = pool;
-	eo.read = vc_tree_read_cb;
-	eo.open = vc_tree_open_cb;
-	eo.close = vc_tree_close_cb;
-	eo.read_ctx = t;
-	if (vc_erofs_write(t, &eo, vc_file_sink_sink(fs), &res, &err) < 0 ||
+	eo->pool = pool;
+	eo->read = vc_tree_read_cb;
+	eo->open = vc_tree_open_cb;
+	eo->close = vc_tree_close_cb;
+	eo->read_ctx = t;
+	if (vc_erofs_write(t, eo, vc_file_sink_sink(fs), &res, &err) < 0 ||
 	    vc_file_sink_commit(fs, res.size, &err) < 0) {
 		vc_error_prefix(&err, "%s", output);
 		rc = cli_fail("erofs", &err);
@@ -241,13 +262,13 @@ int cmd_erofs(int argc, char **argv)
 	}
 	char us[VC_UUID_STR];
 
-	vc_uuid_format(eo.uuid, us);
-	if (json) {
-		if (print_json(output, &eo, &res, us, &err) < 0)
+	vc_uuid_format(eo->uuid, us);
+	if (a.json) {
+		if (print_json(output, eo, &res, us, &err) < 0)
 			rc = cli_fail("erofs", &err);
 	} else if (cli_verbosity >= 0) {
 		printf("%s: %" PRIu64 " bytes, %" PRIu64 " inodes, UUID %s, %s\n", output, res.size,
-		       res.n_inodes, us, vc_erofs_compress_name(eo.compress));
+		       res.n_inodes, us, vc_erofs_compress_name(eo->compress));
 	}
 out:
 	vc_file_sink_free(fs);
