@@ -170,7 +170,17 @@ enum {
 	OPT_PCR_PHASE
 };
 
-int cmd_uki(int argc, char **argv)
+struct uki_args {
+	const char *stub, *kernel, *osrel, *sbat, *splash, *dtb, *out, *epoch;
+	const char *initrds[VC_UKI_MAX_INITRDS];
+	size_t n_initrds;
+	bool json;
+	struct vc_uki_options o;	  /* cmdline, uname, epoch; the blobs are loaded later */
+	struct vc_compose_pcr_options po; /* --pcr-key, --pcr-bank, --pcr-phase */
+};
+
+/* The options into a; -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct uki_args *a)
 {
 	static const struct option opts[] = {
 	    {"stub", required_argument, NULL, OPT_STUB},
@@ -193,54 +203,41 @@ int cmd_uki(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	const char *stub = NULL, *kernel = NULL, *osrel = NULL, *sbat = NULL, *splash = NULL,
-		   *dtb = NULL, *out = NULL, *epoch_opt = NULL;
-	const char *initrd_paths[VC_UKI_MAX_INITRDS];
-	struct vc_uki_blob b_stub = {0}, b_kernel = {0}, b_osrel = {0}, b_sbat = {0},
-			   b_splash = {0}, b_dtb = {0}, b_initrd[VC_UKI_MAX_INITRDS];
-	struct vc_uki_options o;
-	struct vc_uki_summary sum;
 	static struct vc_measure_phases phases;
-	static struct vc_compose_pcr pcr;
-	struct vc_compose_pcr_options po = {0};
 	enum vc_sign_md bank;
-	struct vc_file_sink *f = NULL;
 	struct vc_error err = {0};
-	bool json = false;
-	size_t n_initrds = 0;
-	int c, r, rc = VC_EXIT_OK;
+	int c;
 
-	memset(b_initrd, 0, sizeof(b_initrd));
-	vc_uki_options_init(&o);
+	vc_uki_options_init(&a->o);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_STUB: stub = optarg; break;
-		case OPT_LINUX: kernel = optarg; break;
+		case OPT_STUB: a->stub = optarg; break;
+		case OPT_LINUX: a->kernel = optarg; break;
 		case OPT_INITRD:
-			if (n_initrds == VC_UKI_MAX_INITRDS)
+			if (a->n_initrds == VC_UKI_MAX_INITRDS)
 				return cli_usage("uki", "at most %d --initrd", VC_UKI_MAX_INITRDS);
-			initrd_paths[n_initrds++] = optarg;
+			a->initrds[a->n_initrds++] = optarg;
 			break;
-		case OPT_CMDLINE: o.cmdline = optarg; break;
-		case OPT_OSREL: osrel = optarg; break;
-		case OPT_UNAME: o.uname = optarg; break;
-		case OPT_SBAT: sbat = optarg; break;
-		case OPT_SPLASH: splash = optarg; break;
-		case OPT_DTB: dtb = optarg; break;
-		case 'o': out = optarg; break;
-		case OPT_JSON: json = true; break;
-		case OPT_EPOCH: epoch_opt = optarg; break;
-		case OPT_PCR_KEY: po.key_path = optarg; break;
+		case OPT_CMDLINE: a->o.cmdline = optarg; break;
+		case OPT_OSREL: a->osrel = optarg; break;
+		case OPT_UNAME: a->o.uname = optarg; break;
+		case OPT_SBAT: a->sbat = optarg; break;
+		case OPT_SPLASH: a->splash = optarg; break;
+		case OPT_DTB: a->dtb = optarg; break;
+		case 'o': a->out = optarg; break;
+		case OPT_JSON: a->json = true; break;
+		case OPT_EPOCH: a->epoch = optarg; break;
+		case OPT_PCR_KEY: a->po.key_path = optarg; break;
 		case OPT_PCR_BANK:
 			if (vc_measure_bank_from_name(optarg, &bank, &err) < 0)
 				return cli_usage("uki", "--pcr-bank: %s", err.msg);
-			po.banks |= VC_MEASURE_BANK(bank);
+			a->po.banks |= VC_MEASURE_BANK(bank);
 			break;
 		case OPT_PCR_PHASE:
 			if (vc_measure_phases_add(&phases, optarg, &err) < 0)
 				return cli_usage("uki", "--pcr-phase: %s", err.msg);
-			po.phases = &phases;
+			a->po.phases = &phases;
 			break;
 		case 'q': cli_verbosity = -1; break;
 		case 'v': cli_verbosity = 1; break;
@@ -250,59 +247,88 @@ int cmd_uki(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage("uki", "unexpected argument '%s'", argv[optind]);
-	if (!stub || !kernel || !out)
+	if (!a->stub || !a->kernel || !a->out)
 		return cli_usage("uki", "--stub, --linux and -o are required");
-	if (cli_epoch(epoch_opt, &o.epoch, &o.have_epoch, &err) < 0)
+	if (cli_epoch(a->epoch, &a->o.epoch, &a->o.have_epoch, &err) < 0)
 		return cli_fail("uki", &err);
+	return -1;
+}
 
-#define LOAD(path, blob)                                                                           \
-	do {                                                                                       \
-		if ((path) && vc_uki_blob_load((path), UKI_INPUT_MAX, &(blob), &err) < 0)          \
-			goto fail;                                                                 \
-	} while (0)
-	LOAD(stub, b_stub);
-	LOAD(kernel, b_kernel);
-	LOAD(osrel, b_osrel);
-	LOAD(sbat, b_sbat);
-	LOAD(splash, b_splash);
-	LOAD(dtb, b_dtb);
-	for (size_t i = 0; i < n_initrds; i++) {
-		LOAD(initrd_paths[i], b_initrd[i]);
-		o.initrds[i] = &b_initrd[i];
+/* The input files, read whole. */
+struct uki_inputs {
+	struct vc_uki_blob stub, kernel, osrel, sbat, splash, dtb, initrd[VC_UKI_MAX_INITRDS];
+};
+
+static void inputs_fini(struct uki_inputs *in)
+{
+	vc_uki_blob_fini(&in->stub);
+	vc_uki_blob_fini(&in->kernel);
+	vc_uki_blob_fini(&in->osrel);
+	vc_uki_blob_fini(&in->sbat);
+	vc_uki_blob_fini(&in->splash);
+	vc_uki_blob_fini(&in->dtb);
+	for (size_t i = 0; i < VC_UKI_MAX_INITRDS; i++)
+		vc_uki_blob_fini(&in->initrd[i]);
+}
+
+/* Reads a's files into in and points a->o at them. */
+static int load_inputs(struct uki_args *a, struct uki_inputs *in, struct vc_error *err)
+{
+	const struct {
+		const char *path;
+		struct vc_uki_blob *blob;
+		const struct vc_uki_blob **opt; /* the option; NULL: required */
+	} files[] = {
+	    {a->stub, &in->stub, NULL},
+	    {a->kernel, &in->kernel, NULL},
+	    {a->osrel, &in->osrel, &a->o.os_release},
+	    {a->sbat, &in->sbat, &a->o.sbat},
+	    {a->splash, &in->splash, &a->o.splash},
+	    {a->dtb, &in->dtb, &a->o.dtb},
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!files[i].path)
+			continue;
+		if (vc_uki_blob_load(files[i].path, UKI_INPUT_MAX, files[i].blob, err) < 0)
+			return err->code;
+		if (files[i].opt)
+			*files[i].opt = files[i].blob;
 	}
-#undef LOAD
-	o.n_initrds = n_initrds;
-	o.stub = &b_stub;
-	o.kernel = &b_kernel;
-	o.os_release = osrel ? &b_osrel : NULL;
-	o.sbat = sbat ? &b_sbat : NULL;
-	o.splash = splash ? &b_splash : NULL;
-	o.dtb = dtb ? &b_dtb : NULL;
+	for (size_t i = 0; i < a->n_initrds; i++) {
+		if (vc_uki_blob_load(a->initrds[i], UKI_INPUT_MAX, &in->initrd[i], err) < 0)
+			return err->code;
+		a->o.initrds[i] = &in->initrd[i];
+	}
+	a->o.n_initrds = a->n_initrds;
+	a->o.stub = &in->stub;
+	a->o.kernel = &in->kernel;
+	return 0;
+}
 
-	if (vc_file_sink_open(out, &f, &err) < 0)
-		goto fail;
-	r = vc_compose_uki(&o, &po, vc_file_sink_sink(f), &sum, &pcr, &err);
-	if (r < 0 || vc_file_sink_commit(f, sum.size, &err) < 0)
-		goto fail;
-	if (json) {
-		if (print_json(&sum, &pcr, out, &err) < 0)
-			goto fail;
-	} else if (cli_verbosity >= 0) {
-		print_text(&sum, out);
+int cmd_uki(int argc, char **argv)
+{
+	struct uki_args a = {0};
+	struct uki_inputs in = {0};
+	struct vc_uki_summary sum;
+	static struct vc_compose_pcr pcr;
+	struct vc_file_sink *f = NULL;
+	struct vc_error err = {0};
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	rc = VC_EXIT_OK;
+	if (load_inputs(&a, &in, &err) < 0 || vc_file_sink_open(a.out, &f, &err) < 0 ||
+	    vc_compose_uki(&a.o, &a.po, vc_file_sink_sink(f), &sum, &pcr, &err) < 0 ||
+	    vc_file_sink_commit(f, sum.size, &err) < 0 ||
+	    (a.json && print_json(&sum, &pcr, a.out, &err) < 0)) {
+		rc = cli_fail("uki", &err);
+	} else if (!a.json && cli_verbosity >= 0) {
+		print_text(&sum, a.out);
 		print_pcr(&pcr);
 	}
-	goto out;
-fail:
-	rc = cli_fail("uki", &err);
-out:
 	vc_file_sink_free(f);
-	vc_uki_blob_fini(&b_stub);
-	vc_uki_blob_fini(&b_kernel);
-	vc_uki_blob_fini(&b_osrel);
-	vc_uki_blob_fini(&b_sbat);
-	vc_uki_blob_fini(&b_splash);
-	vc_uki_blob_fini(&b_dtb);
-	for (size_t i = 0; i < n_initrds; i++)
-		vc_uki_blob_fini(&b_initrd[i]);
+	inputs_fini(&in);
 	return rc;
 }
