@@ -419,6 +419,21 @@ static void file_sink_commit_and_abort(void **state)
 	snprintf(name, sizeof(name), "%s/missing/x.raw", dir);
 	assert_int_equal(vc_file_sink_open(name, &f, &err), VC_EIO);
 	assert_non_null(strstr(err.msg, name));
+	/* A bare name (the current folder) that exists already: replaced, the
+	 * new file unnamed until the commit, like any other. */
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(vc_file_sink_open("bare.raw", &f, &err), 0);
+		assert_int_equal(vc_sink_pwrite(vc_file_sink_sink(f), "y", 1, i, &err), 0);
+		assert_int_equal(vc_file_sink_commit(f, 2, &err), 0);
+		vc_file_sink_free(f);
+	}
+	assert_int_equal(stat("bare.raw", &st), 0);
+	assert_int_equal(st.st_size, 2);
+	unlink("bare.raw");
+	assert_int_equal(chdir(cwd), 0);
 	rmdir(dir);
 }
 

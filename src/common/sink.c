@@ -288,13 +288,16 @@ int vc_file_sink_open(const char *path, struct vc_file_sink **ret, struct vc_err
 	base_copy = strdup(path);
 	if (!f->path || !dir_copy || !base_copy)
 		goto fail;
-	if (asprintf(&f->tmp_path, "%s/.%s.XXXXXX", dirname(dir_copy), basename(base_copy)) < 0) {
+	/* dirname() may return a static "." rather than change its argument:
+	 * use what it returns */
+	const char *dir = dirname(dir_copy);
+	if (asprintf(&f->tmp_path, "%s/.%s.XXXXXX", dir, basename(base_copy)) < 0) {
 		f->tmp_path = NULL;
 		goto fail;
 	}
 	/* An unnamed file first: nothing to clean up, whatever kills us. The
 	 * mode is 0666 less the umask, as for any output. */
-	f->fd = open(dir_copy, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+	f->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
 	if (f->fd >= 0) {
 		f->anonymous = true;
 	} else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL || errno == ENOENT) {
