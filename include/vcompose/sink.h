@@ -63,7 +63,11 @@ int vc_sink_pread(const struct vc_sink *s, void *buf, size_t len, uint64_t off,
 
 /* Writes len bytes read from fd at src_off to off (relative to the window),
  * without a user-space copy where the backing store allows it. A source
- * shorter than src_off + len is an error naming src_name. */
+ * shorter than src_off + len is an error naming src_name. The target range
+ * must be one never written before (it reads zero): holes of fd (SEEK_DATA/
+ * SEEK_HOLE) are skipped, not written, so a sparse input leaves the output
+ * file sparse too (the range's last 4 KiB are always written: the file
+ * covers the whole range). */
 int vc_sink_copy_fd(const struct vc_sink *s, int fd, uint64_t src_off, uint64_t len, uint64_t off,
 		    const char *src_name, struct vc_error *err);
 

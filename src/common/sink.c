@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vcompose/sink.h"
+#include "vcompose/util.h"
 
 static int check_window(const struct vc_sink *s, size_t len, uint64_t off, const char *what,
 			struct vc_error *err)
@@ -65,16 +66,42 @@ static bool copy_unsupported(int e)
 int vc_sink_copy_fd(const struct vc_sink *s, int fd, uint64_t src_off, uint64_t len, uint64_t off,
 		    const char *src_name, struct vc_error *err)
 {
-	bool kernel = s->ops->copy_fd != NULL;
+	bool kernel = s->ops->copy_fd != NULL, holes = true;
 	uint8_t *buf = NULL;
+	struct stat st;
 	int r = len > SIZE_MAX ? vc_errorf(err, VC_ERANGE, "%s: copy too large", src_name)
 			       : check_window(s, (size_t)len, off, "write", err);
 
+	/* holes are looked for only in a regular file long enough: a shorter
+	 * one is the error below, whatever its holes */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < src_off + len)
+		holes = false;
 	while (r == 0 && len > 0) {
 		long long n;
+		uint64_t span = len; /* data from src_off on, up to the next hole */
 
+		if (holes) {
+			/* skip the hole at src_off (keeping the last 4 KiB), then copy
+			 * up to the next one */
+			off_t d = lseek(fd, (off_t)src_off, SEEK_DATA);
+			uint64_t keep = len > 4096 ? len - 4096 : 0, skip;
+			if (d < 0 && errno != ENXIO) {
+				holes = false; /* no SEEK_DATA here: copy every byte */
+				continue;
+			}
+			skip = d < 0 ? len : (uint64_t)d - src_off;
+			skip = skip > keep ? keep : skip / 4096 * 4096;
+			src_off += skip;
+			off += skip;
+			len -= skip;
+			off_t h = lseek(fd, (off_t)src_off, SEEK_HOLE);
+			if (h > (off_t)src_off && (uint64_t)h - src_off < len)
+				span = VC_ROUND_UP((uint64_t)h - src_off, 4096);
+			if (span > len)
+				span = len;
+		}
 		if (kernel) {
-			size_t chunk = len > COPY_KERNEL_CHUNK ? COPY_KERNEL_CHUNK : (size_t)len;
+			size_t chunk = span > COPY_KERNEL_CHUNK ? COPY_KERNEL_CHUNK : (size_t)span;
 
 			n = s->ops->copy_fd(s->impl, fd, src_off, chunk, s->base + off);
 			if (n < 0 && errno == EINTR)
@@ -90,7 +117,7 @@ int vc_sink_copy_fd(const struct vc_sink *s, int fd, uint64_t src_off, uint64_t 
 				break;
 			}
 		} else {
-			size_t chunk = len > COPY_BOUNCE_CHUNK ? COPY_BOUNCE_CHUNK : (size_t)len;
+			size_t chunk = span > COPY_BOUNCE_CHUNK ? COPY_BOUNCE_CHUNK : (size_t)span;
 
 			if (!buf && !(buf = malloc(COPY_BOUNCE_CHUNK))) {
 				r = vc_errorf(err, VC_ENOMEM, "%s: out of memory", src_name);
