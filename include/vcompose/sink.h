@@ -41,6 +41,8 @@ struct vc_sink_ops {
 	 * for this pair (EXDEV, EINVAL, ENOSYS, ...): vc_sink_copy_fd() then
 	 * reads and writes instead. */
 	long long (*copy_fd)(void *impl, int fd, uint64_t src_off, size_t len, uint64_t off);
+	/* Optional: the backing store's descriptor, for SEEK_DATA (holes). */
+	int (*fd)(void *impl);
 };
 
 /* A value type: copy it freely. */
@@ -60,6 +62,12 @@ int vc_sink_pwrite(const struct vc_sink *s, const void *buf, size_t len, uint64_
  * reads (past the end of the store) are an error. */
 int vc_sink_pread(const struct vc_sink *s, void *buf, size_t len, uint64_t off,
 		  struct vc_error *err);
+
+/* The first offset at or after off (relative to the window) that may hold
+ * data: everything before it is a hole of the backing file and reads as
+ * zero. Returns off when the store cannot tell (memory, no SEEK_DATA), and
+ * UINT64_MAX when only holes follow. For hashing zeros cheaply (verity). */
+uint64_t vc_sink_next_data(const struct vc_sink *s, uint64_t off);
 
 /* Writes len bytes read from fd at src_off to off (relative to the window),
  * without a user-space copy where the backing store allows it. A source

@@ -143,6 +143,18 @@ int vc_sink_copy_fd(const struct vc_sink *s, int fd, uint64_t src_off, uint64_t 
 	return r;
 }
 
+uint64_t vc_sink_next_data(const struct vc_sink *s, uint64_t off)
+{
+	int fd = s->ops->fd ? s->ops->fd(s->impl) : -1;
+
+	if (fd < 0 || off > INT64_MAX - s->base)
+		return off;
+	off_t d = lseek(fd, (off_t)(s->base + off), SEEK_DATA);
+	if (d < 0)
+		return errno == ENXIO ? UINT64_MAX : off;
+	return (uint64_t)d < s->base + off ? off : (uint64_t)d - s->base;
+}
+
 struct vc_sink vc_sink_window(const struct vc_sink *s, uint64_t off, uint64_t len, const char *who)
 {
 	struct vc_sink w = *s;
@@ -295,7 +307,13 @@ static int file_pread(void *impl, void *buf, size_t len, uint64_t off, struct vc
 	return full_pread(f->fd, f->path, buf, len, off, err);
 }
 
+static int file_fd(void *impl)
+{
+	return ((struct vc_file_sink *)impl)->fd;
+}
+
 static const struct vc_sink_ops file_ops = {
+    .fd = file_fd,
     .pwrite = file_pwrite,
     .pread = file_pread,
     .copy_fd = file_copy_fd,

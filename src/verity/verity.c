@@ -385,9 +385,10 @@ struct build {
 	struct reader rd;
 	uint8_t *tree; /* pl->tree_size bytes, laid out as on disk */
 	uint8_t root[VC_VERITY_DIGEST_LEN];
-	unsigned bits;	     /* log2(digests per hash block) */
-	size_t chunk_blocks; /* data blocks per level-0 item */
-	int level;	     /* the upper level being hashed */
+	uint8_t zero_digest[VC_VERITY_DIGEST_LEN]; /* of an all-zero data block */
+	unsigned bits;				   /* log2(digests per hash block) */
+	size_t chunk_blocks;			   /* data blocks per level-0 item */
+	int level;				   /* the upper level being hashed */
 	struct vc_progress *progress;
 };
 
@@ -416,6 +417,24 @@ static int level0_item(void *ctx, size_t i, struct vc_error *err)
 
 	if (n > b->chunk_blocks)
 		n = b->chunk_blocks;
+	/* a chunk that is a hole of the data's file reads as zeros: each of its
+	 * blocks has the digest of a zero block, computed once (a sparse file
+	 * in the root is not read and hashed byte by byte) */
+	const struct vc_verity_src *src = b->rd.src;
+	uint64_t next = UINT64_MAX;
+	if (src->sink)
+		next = vc_sink_next_data(src->sink, first * bs);
+	else if (src->fd >= 0) {
+		off_t d = lseek(src->fd, (off_t)(src->offset + first * bs), SEEK_DATA);
+		next =
+		    d < 0 ? (errno == ENXIO ? UINT64_MAX : first * bs) : (uint64_t)d - src->offset;
+	}
+	if (next != first * bs && next >= (first + n) * bs) {
+		for (uint64_t k = 0; k < n; k++)
+			memcpy(digest_slot(b, 0, first + k), b->zero_digest, VC_VERITY_DIGEST_LEN);
+		vc_progress_add(b->progress, n * bs, 0);
+		return 0;
+	}
 	int r = view_get(&b->rd, first * bs, (size_t)n * bs, &v, err);
 	if (r < 0)
 		return r;
@@ -469,6 +488,8 @@ static int build_tree(const struct vc_verity_params *p, const struct vc_verity_p
 	b.bits = log2_down(p->hash_block_size / VC_VERITY_DIGEST_LEN);
 	b.chunk_blocks = CHUNK_BYTES / p->data_block_size;
 	hasher_init(&b.h, p);
+	static const uint8_t zero_block[4096]; /* data blocks are 512..4096 bytes */
+	hash_one(&b.h, zero_block, p->data_block_size, b.zero_digest);
 	size_t buf = b.chunk_blocks * p->data_block_size;
 	if (p->data_blocks < b.chunk_blocks)
 		buf = (size_t)p->data_blocks * p->data_block_size;
