@@ -22,7 +22,8 @@ scratch out
 scratch plain
 vc build config.xml --root tree -o out --initrd initrd.img --sb-key sb.key --sb-cert sb.crt \
 	--sb-enroll >/dev/null 2>build.err
-grep -q "warning: sb.crt is valid from" build.err || fail "no warning for a certificate not valid at SOURCE_DATE_EPOCH"
+grep -q "^vcompose build: warning: sb.crt is valid from" build.err || fail "no warning for a certificate not valid at SOURCE_DATE_EPOCH"
+! grep -q "warning: warning:" build.err || fail "the warning says 'warning:' twice: $(cat build.err)"
 vc build config.xml --root tree -o plain --initrd initrd.img -q
 m=out/oem.manifest.json
 [ "$(ls out | tr '\n' ' ')" = "oem.efi oem.manifest.json oem.raw oem.roothash " ] || fail "outputs: $(ls out)"

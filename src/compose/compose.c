@@ -318,7 +318,7 @@ static int stage_sb_key(struct cx *c, struct vc_error *err)
 		sb_time(na, b);
 		sb_time(c->epoch, e);
 		snprintf(msg, sizeof(msg),
-			 "warning: %s is valid from %s to %s, not at the build time %s; UEFI "
+			 "%s is valid from %s to %s, not at the build time %s; UEFI "
 			 "firmware does not check dates, so the signatures still verify",
 			 cert, a, b, e);
 		o->note(o->note_ctx, msg);
@@ -326,7 +326,7 @@ static int stage_sb_key(struct cx *c, struct vc_error *err)
 	if (!vc_sign_key_is_rsa(c->sb_key) && o->note) {
 		char msg[512];
 		snprintf(msg, sizeof(msg),
-			 "warning: %s is a %s key; most UEFI firmware (OVMF included) verifies "
+			 "%s is a %s key; most UEFI firmware (OVMF included) verifies "
 			 "only RSA Authenticode signatures",
 			 key, vc_sign_key_describe(c->sb_key));
 		o->note(o->note_ctx, msg);
