@@ -486,6 +486,53 @@ static void sink_copy_fd(void **state)
 	free(back);
 }
 
+/* vc_sink_copy_fd skips the source's holes (the range it writes was never
+ * written, so it reads zero) but writes the last 4 KiB, so the file covers
+ * the range; vc_sink_next_data finds the data again. */
+static void sink_copy_fd_holes(void **state)
+{
+	char dir[] = "/tmp/vcsinkXXXXXX";
+	char src[64], path[64];
+	const size_t n = 8u << 20, at = 1u << 20;
+	uint8_t *back = malloc(n), pat[4096];
+	struct vc_file_sink *f;
+	struct vc_error err = {0};
+	int fd;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(src, sizeof(src), "%s/src", dir);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	for (size_t i = 0; i < sizeof(pat); i++)
+		pat[i] = (uint8_t)(i * 7 + 1);
+	assert_true((fd = open(src, O_RDWR | O_CREAT | O_TRUNC, 0600)) >= 0);
+	assert_int_equal(pwrite(fd, pat, sizeof(pat), (off_t)at), sizeof(pat));
+	assert_int_equal(ftruncate(fd, (off_t)n), 0);
+	bool holes = lseek(fd, 0, SEEK_DATA) == (off_t)at;
+
+	assert_int_equal(vc_file_sink_open(path, &f, &err), 0);
+	struct vc_sink w = vc_sink_window(vc_file_sink_sink(f), 4096, n, "part");
+	assert_int_equal(vc_sink_copy_fd(&w, fd, 0, n, 0, "src", &err), 0);
+	assert_int_equal(vc_file_sink_end(f), 4096 + n); /* the last 4 KiB written */
+	assert_int_equal(vc_sink_pread(&w, back, n, 0, &err), 0);
+	for (size_t i = 0; i < n; i++)
+		if (back[i] != (i >= at && i < at + sizeof(pat) ? pat[i - at] : 0))
+			fail_msg("byte %zu differs", i);
+	if (holes) {
+		/* the hole before the data was not written: the output has it too */
+		assert_int_equal(vc_sink_next_data(&w, 0), at);
+		assert_true(vc_sink_next_data(&w, at + sizeof(pat)) >= at + sizeof(pat));
+	}
+	vc_file_sink_free(f);
+	struct vc_mem_sink m;
+	vc_mem_sink_init(&m);
+	assert_int_equal(vc_sink_next_data(&m.sink, 5), 5); /* memory cannot tell */
+	vc_mem_sink_fini(&m);
+	close(fd);
+	unlink(src);
+	rmdir(dir);
+	free(back);
+}
+
 static void error_prefix(void **state)
 {
 	struct vc_error err = {0};
@@ -623,6 +670,7 @@ int main(void)
 	    cmocka_unit_test(sink_window_refuses_outside),
 	    cmocka_unit_test(file_sink_commit_and_abort),
 	    cmocka_unit_test(sink_copy_fd),
+	    cmocka_unit_test(sink_copy_fd_holes),
 	    cmocka_unit_test(error_prefix),
 	    cmocka_unit_test(error_keeps_reason),
 	    cmocka_unit_test(escape_untrusted),
