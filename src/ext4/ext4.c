@@ -397,17 +397,12 @@ static int check_debugfs_log(int fd, struct vc_error *err)
 	return 0;
 }
 
-int vc_ext4_write(const struct vc_ext4_options *o, struct vc_error *err)
-{
-	static const char *const types[] = {"ext2", "ext3", "ext4"};
-	const char *tmp = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
-	char work[4096], root[4200], conf[4200], cmds[4200], logp[4200];
-	char uuid[VC_UUID_STR], seed[VC_UUID_STR], ext[256], size_k[32], dev[4200];
-	char env_conf[4300], env_time[64];
-	char *mke2fs = NULL, *debugfs = NULL;
-	struct vc_buf s = {0};
-	int log_fd = -1, r;
+static const char *const types[] = {"ext2", "ext3", "ext4"};
 
+/* What can be refused before any work: the place, the time, names e2fsprogs
+ * would misread, the size against what the content needs. */
+static int check_options(const struct vc_ext4_options *o, struct vc_error *err)
+{
 	if (o->offset % BLOCK || o->size % BLOCK)
 		return vc_errorf(err, VC_EINVAL, "ext4: offset and size must be 4 KiB multiples");
 	if (o->epoch < 0)
@@ -432,6 +427,59 @@ int vc_ext4_write(const struct vc_ext4_options *o, struct vc_error *err)
 				 o->top ? " holding the tree's " : "",
 				 o->top ? vc_tree_path(o->top, p, sizeof(p)) : "");
 	}
+	return 0;
+}
+
+/* The work folder's files: root/ (the content, the extra folders),
+ * mke2fs.conf, debugfs.cmd (the script that sets owners, modes, times and
+ * xattrs) and an empty log, opened into *log_fd. */
+static int fill_work(const struct vc_ext4_options *o, const char *work, int *log_fd,
+		     struct vc_error *err)
+{
+	char root[4200], conf[4200], cmds[4200], logp[4200];
+	struct vc_buf s = {0};
+	int r;
+
+	snprintf(root, sizeof(root), "%s/root", work);
+	snprintf(conf, sizeof(conf), "%s/mke2fs.conf", work);
+	snprintf(cmds, sizeof(cmds), "%s/debugfs.cmd", work);
+	snprintf(logp, sizeof(logp), "%s/log", work);
+	r = write_text(conf, mke2fs_conf, sizeof(mke2fs_conf) - 1, err);
+	if (r == 0 && mkdir(root, 0700) < 0)
+		r = vc_errorf_errno(err, VC_EIO, errno, "%s", root);
+	if (r == 0 && o->top)
+		r = vc_tree_extract_node(o->tree, o->top, root, err);
+	for (const char *const *d = o->mkdirs; r == 0 && d && *d; d++) {
+		char p[4400];
+		snprintf(p, sizeof(p), "%s/%s", root, *d);
+		if (strchr(*d, '/') || !quotable(*d) || mkdir(p, 0755) < 0)
+			r = vc_errorf_errno(err, VC_EIO, errno, "%s", p);
+	}
+	if (r == 0)
+		r = script(o, work, &s, err);
+	if (r == 0)
+		r = write_text(cmds, (const char *)s.data, s.len, err);
+	if (r == 0) {
+		*log_fd = open(logp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (*log_fd < 0)
+			r = vc_errorf_errno(err, VC_EIO, errno, "%s", logp);
+	}
+	vc_buf_fini(&s);
+	return r;
+}
+
+int vc_ext4_write(const struct vc_ext4_options *o, struct vc_error *err)
+{
+	const char *tmp = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
+	char work[4096], root[4200], conf[4200], cmds[4200];
+	char uuid[VC_UUID_STR], seed[VC_UUID_STR], ext[256], size_k[32], dev[4200];
+	char env_conf[4300], env_time[64];
+	char *mke2fs = NULL, *debugfs = NULL;
+	int log_fd = -1, r;
+
+	r = check_options(o, err);
+	if (r < 0)
+		return r;
 	mke2fs = find_tool("mke2fs");
 	debugfs = find_tool("debugfs");
 	if (!mke2fs || !debugfs) {
@@ -457,27 +505,7 @@ int vc_ext4_write(const struct vc_ext4_options *o, struct vc_error *err)
 	snprintf(root, sizeof(root), "%s/root", work);
 	snprintf(conf, sizeof(conf), "%s/mke2fs.conf", work);
 	snprintf(cmds, sizeof(cmds), "%s/debugfs.cmd", work);
-	snprintf(logp, sizeof(logp), "%s/log", work);
-	r = write_text(conf, mke2fs_conf, sizeof(mke2fs_conf) - 1, err);
-	if (r == 0 && mkdir(root, 0700) < 0)
-		r = vc_errorf_errno(err, VC_EIO, errno, "%s", root);
-	if (r == 0 && o->top)
-		r = vc_tree_extract_node(o->tree, o->top, root, err);
-	for (const char *const *d = o->mkdirs; r == 0 && d && *d; d++) {
-		char p[4400];
-		snprintf(p, sizeof(p), "%s/%s", root, *d);
-		if (strchr(*d, '/') || !quotable(*d) || mkdir(p, 0755) < 0)
-			r = vc_errorf_errno(err, VC_EIO, errno, "%s", p);
-	}
-	if (r == 0)
-		r = script(o, work, &s, err);
-	if (r == 0)
-		r = write_text(cmds, (const char *)s.data, s.len, err);
-	if (r == 0) {
-		log_fd = open(logp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (log_fd < 0)
-			r = vc_errorf_errno(err, VC_EIO, errno, "%s", logp);
-	}
+	r = fill_work(o, work, &log_fd, err);
 	if (r < 0)
 		goto out;
 
@@ -522,7 +550,7 @@ int vc_ext4_write(const struct vc_ext4_options *o, struct vc_error *err)
 	if (r < 0)
 		goto out;
 	if (ftruncate(log_fd, 0) < 0) {
-		r = vc_errorf_errno(err, VC_EIO, errno, "%s", logp);
+		r = vc_errorf_errno(err, VC_EIO, errno, "%s/log", work);
 		goto out;
 	}
 	snprintf(dev, sizeof(dev), "%s?offset=%llu", o->image, (unsigned long long)o->offset);
@@ -541,7 +569,6 @@ out:
 		*err = e2;
 		r = r2;
 	}
-	vc_buf_fini(&s);
 	free(mke2fs);
 	free(debugfs);
 	return r;
