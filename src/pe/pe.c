@@ -173,17 +173,15 @@ static int parse_data_dirs(const uint8_t *data, size_t len, const char *what,
 	return 0;
 }
 
-int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_image *ret,
-		struct vc_error *err)
+/* The DOS stub's e_lfanew, the PE signature, the COFF header and the
+ * optional header's magic (PE32 or PE32+); *ret_opt_size its size. */
+static int parse_coff(const uint8_t *data, size_t len, const char *what, struct vc_pe_image *img,
+		      uint64_t *ret_opt_size, struct vc_error *err)
 {
-	struct vc_pe_image *img = ret;
 	const struct pe_coff_header_disk *coff;
-	const struct pe_opt_header64_disk *o64;
-	const struct pe_opt_header32_disk *o32;
-	uint64_t lfanew, opt_size, opt_min, table, table_end;
+	uint64_t lfanew, opt_size, opt_min;
 	uint16_t magic;
 
-	memset(img, 0, sizeof(*img));
 	if (len < 0x40 || memcmp(data, PE_DOS_MAGIC, 2) != 0)
 		return vc_errorf(err, VC_EINVAL, "%s: not a PE file (no 'MZ' DOS header)", what);
 	lfanew = vc_get_le32(data + PE_DOS_LFANEW_OFFSET);
@@ -220,7 +218,8 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 				 "(0x20b)",
 				 what, magic);
 	img->pe32plus = magic == PE_OPT_MAGIC_PE32PLUS;
-	opt_min = img->pe32plus ? sizeof(*o64) : sizeof(*o32);
+	opt_min = img->pe32plus ? sizeof(struct pe_opt_header64_disk)
+				: sizeof(struct pe_opt_header32_disk);
 	if (opt_size < opt_min)
 		return vc_errorf(err, VC_EINVAL,
 				 "%s: SizeOfOptionalHeader %llu is smaller than a %s header (%llu)",
@@ -233,6 +232,18 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 	if (img->n_sections == 0 || img->n_sections > VC_PE_MAX_SECTIONS)
 		return vc_errorf(err, VC_EINVAL, "%s: NumberOfSections %u not in 1..%u", what,
 				 img->n_sections, VC_PE_MAX_SECTIONS);
+	*ret_opt_size = opt_size;
+	return 0;
+}
+
+/* The optional header's fields, checked against each other and the file;
+ * where the data directories and the section table are. */
+static int parse_optional(const uint8_t *data, size_t len, const char *what,
+			  struct vc_pe_image *img, uint64_t opt_size, struct vc_error *err)
+{
+	const struct pe_opt_header64_disk *o64;
+	const struct pe_opt_header32_disk *o32;
+	uint64_t opt_min = img->pe32plus ? sizeof(*o64) : sizeof(*o32), table, table_end;
 
 	/* The fields both layouts share sit at one offset (pe_disk.h). */
 	o64 = (const void *)(data + img->opt_offset);
@@ -301,10 +312,24 @@ int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_
 		    "%s: COFF symbol table (%u symbols at 0x%x) past the end of the file: "
 		    "truncated?",
 		    what, img->number_of_symbols, img->pointer_to_symbol_table);
-	int r = parse_data_dirs(data, len, what, img, err);
-	if (r < 0)
-		return r;
-	return parse_sections(data, len, what, img, err);
+	return 0;
+}
+
+int vc_pe_parse(const uint8_t *data, size_t len, const char *what, struct vc_pe_image *ret,
+		struct vc_error *err)
+{
+	uint64_t opt_size = 0;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = parse_coff(data, len, what, ret, &opt_size, err);
+	if (r == 0)
+		r = parse_optional(data, len, what, ret, opt_size, err);
+	if (r == 0)
+		r = parse_data_dirs(data, len, what, ret, err);
+	if (r == 0)
+		r = parse_sections(data, len, what, ret, err);
+	return r;
 }
 
 int vc_pe_parse_pe32plus(const uint8_t *data, size_t len, const char *what, struct vc_pe_image *ret,
