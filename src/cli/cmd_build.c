@@ -175,7 +175,19 @@ static int make_outdir(const char *dir, struct vc_error *err)
 	return 0;
 }
 
-int cmd_build(int argc, char **argv)
+struct build_args {
+	struct vc_compose_options o;
+	int pmode; /* -1 auto: a terminal redraws; -v on a log gets plain lines */
+	bool json;
+	const char *epoch, *profiles[17], *pass_file, *pass_env;
+	size_t n_profiles;
+};
+
+/* The options into a, checked against each other; -1 to go on, else the
+ * exit code. Long: build's 31 options are one table and one switch, each
+ * case a line or two, read top to bottom; splitting them would only scatter
+ * the table. */
+static int parse_args(int argc, char **argv, struct build_args *a)
 {
 	enum {
 		O_ROOT = 256,
@@ -242,83 +254,71 @@ int cmd_build(int argc, char **argv)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
 	};
-	struct vc_compose_options o = {
-	    .note = print_note,
-	    .error = print_error,
-	    .progress = print_progress,
-	    .counters = &counters,
-	};
-	int pmode = -1; /* auto: a terminal redraws; -v on a log gets plain lines */
-	bool json = false;
-	struct vc_compose_result res;
-	struct vc_error err = {0};
-	const char *epoch = NULL, *profiles[17] = {0}, *pass_file = NULL, *pass_env = NULL;
-	struct vc_buf pass = {0};
-	size_t n_profiles = 0;
 	static struct vc_measure_phases phases;
 	enum vc_sign_md bank;
+	struct vc_error err = {0};
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:hqv", opts, NULL)) != -1) {
 		switch (c) {
-		case O_ROOT: o.root_dir = optarg; break;
-		case O_TAR: o.tar = optarg; break;
-		case 'o': o.outdir = optarg; break;
-		case O_EPOCH: epoch = optarg; break;
+		case O_ROOT: a->o.root_dir = optarg; break;
+		case O_TAR: a->o.tar = optarg; break;
+		case 'o': a->o.outdir = optarg; break;
+		case O_EPOCH: a->epoch = optarg; break;
 		case O_JOBS:
-			if (cli_parse_jobs(optarg, &o.jobs, &err) < 0)
+			if (cli_parse_jobs(optarg, &a->o.jobs, &err) < 0)
 				return cli_usage("build", "%s", err.msg);
 			break;
-		case O_KEY: o.key_path = optarg; break;
-		case O_CERT: o.cert_path = optarg; break;
-		case O_DEFER: o.defer_signature = true; break;
-		case O_STUB: o.stub_path = optarg; break;
-		case O_SDBOOT: o.sdboot_path = optarg; break;
+		case O_KEY: a->o.key_path = optarg; break;
+		case O_CERT: a->o.cert_path = optarg; break;
+		case O_DEFER: a->o.defer_signature = true; break;
+		case O_STUB: a->o.stub_path = optarg; break;
+		case O_SDBOOT: a->o.sdboot_path = optarg; break;
 		case O_PROGRESS:
 			if (!strcmp(optarg, "auto"))
-				pmode = -1;
+				a->pmode = -1;
 			else if (!strcmp(optarg, "tty"))
-				pmode = CLI_PROGRESS_TTY;
+				a->pmode = CLI_PROGRESS_TTY;
 			else if (!strcmp(optarg, "plain"))
-				pmode = CLI_PROGRESS_PLAIN;
+				a->pmode = CLI_PROGRESS_PLAIN;
 			else if (!strcmp(optarg, "none"))
-				pmode = CLI_PROGRESS_NONE;
+				a->pmode = CLI_PROGRESS_NONE;
 			else
 				return cli_usage("build", "--progress %s: auto, tty, plain or none",
 						 optarg);
 			break;
-		case O_INITRD: o.initrd_path = optarg; break;
+		case O_INITRD: a->o.initrd_path = optarg; break;
 		case O_PROFILE:
-			if (n_profiles == 16)
+			if (a->n_profiles == 16)
 				return cli_usage("build", "at most 16 --profile");
-			profiles[n_profiles++] = optarg;
+			a->profiles[a->n_profiles++] = optarg;
 			break;
-		case O_MTREE: o.mtree_path = optarg; break;
-		case O_COMPRESS: o.erofs_compress = optarg; break;
-		case O_PCLUSTER: o.erofs_pcluster_size = optarg; break;
-		case O_FEATURES: o.erofs_features = optarg; break;
-		case O_TARGET: o.erofs_target = optarg; break;
-		case O_JSON: json = true; break;
-		case O_PCR_KEY: o.pcr_key_path = optarg; break;
+		case O_MTREE: a->o.mtree_path = optarg; break;
+		case O_COMPRESS: a->o.erofs_compress = optarg; break;
+		case O_PCLUSTER: a->o.erofs_pcluster_size = optarg; break;
+		case O_FEATURES: a->o.erofs_features = optarg; break;
+		case O_TARGET: a->o.erofs_target = optarg; break;
+		case O_JSON: a->json = true; break;
+		case O_PCR_KEY: a->o.pcr_key_path = optarg; break;
 		case O_PCR_BANK:
 			if (vc_measure_bank_from_name(optarg, &bank, &err) < 0)
 				return cli_usage("build", "--pcr-bank: %s", err.msg);
-			o.pcr_banks |= VC_MEASURE_BANK(bank);
+			a->o.pcr_banks |= VC_MEASURE_BANK(bank);
 			break;
 		case O_PCR_PHASE:
 			if (vc_measure_phases_add(&phases, optarg, &err) < 0)
 				return cli_usage("build", "--pcr-phase: %s", err.msg);
-			o.pcr_phases = &phases;
+			a->o.pcr_phases = &phases;
 			break;
-		case O_SB_KEY: o.sb_key_path = optarg; break;
-		case O_SB_CERT: o.sb_cert_path = optarg; break;
-		case O_SB_ENROLL: o.sb_enroll = true; break;
-		case O_PASS_FILE: pass_file = optarg; break;
-		case O_PASS_ENV: pass_env = optarg; break;
-		case O_CACHE: o.cache_dir = optarg; break;
+		case O_SB_KEY: a->o.sb_key_path = optarg; break;
+		case O_SB_CERT: a->o.sb_cert_path = optarg; break;
+		case O_SB_ENROLL: a->o.sb_enroll = true; break;
+		case O_PASS_FILE: a->pass_file = optarg; break;
+		case O_PASS_ENV: a->pass_env = optarg; break;
+		case O_CACHE: a->o.cache_dir = optarg; break;
 		case O_DRACUT:
-			if (vc_dracut_method_parse(optarg, &o.dracut_method, &err) < 0)
+			if (vc_dracut_method_parse(optarg, &a->o.dracut_method, &err) < 0)
 				return cli_usage("build", "--%s", err.msg);
 			break;
 		case 'h': help(); return VC_EXIT_OK;
@@ -331,22 +331,42 @@ int cmd_build(int argc, char **argv)
 		return cli_usage("build",
 				 optind >= argc ? "give CONFIG.xml" : "unexpected argument '%s'",
 				 argv[optind + 1 < argc ? optind + 1 : optind]);
-	o.config_path = argv[optind];
-	if (!o.root_dir == !o.tar)
+	a->o.config_path = argv[optind];
+	if (!a->o.root_dir == !a->o.tar)
 		return cli_usage("build", "give exactly one of --root DIR and --tar FILE");
-	if (!o.outdir)
+	if (!a->o.outdir)
 		return cli_usage("build", "give -o OUTDIR");
-	if (o.cert_path && !o.key_path)
+	if (a->o.cert_path && !a->o.key_path)
 		return cli_usage("build", "--cert needs --key");
-	if (o.defer_signature && o.key_path)
+	if (a->o.defer_signature && a->o.key_path)
 		return cli_usage("build", "--defer-signature and --key exclude each other");
-	if (pass_file && pass_env)
+	if (a->pass_file && a->pass_env)
 		return cli_usage("build",
 				 "give at most one of --passphrase-file and --passphrase-env");
+	return -1;
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build_args a = {.o = {.note = print_note,
+				     .error = print_error,
+				     .progress = print_progress,
+				     .counters = &counters},
+			       .pmode = -1};
+	struct vc_compose_options o;
+	struct vc_compose_result res;
+	struct vc_error err = {0};
+	struct vc_buf pass = {0};
+	int pmode, rc = parse_args(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	o = a.o;
+	pmode = a.pmode;
 	if (make_outdir(o.outdir, &err) < 0)
 		return cli_fail("build", &err);
-	if (n_profiles)
-		o.profiles = profiles;
+	if (a.n_profiles)
+		o.profiles = a.profiles;
 	if (!o.cache_dir && getenv("VCOMPOSE_CACHE") && *getenv("VCOMPOSE_CACHE"))
 		o.cache_dir = getenv("VCOMPOSE_CACHE");
 	struct stat cst;
@@ -354,11 +374,11 @@ int cmd_build(int argc, char **argv)
 		fprintf(stderr, "vcompose build: --cache %s: not a folder\n", o.cache_dir);
 		return VC_EXIT_ENV;
 	}
-	if (cli_epoch(epoch, &o.epoch, &o.have_epoch, &err) < 0)
+	if (cli_epoch(a.epoch, &o.epoch, &o.have_epoch, &err) < 0)
 		return cli_fail("build", &err);
-	if (cli_passphrase(pass_file, pass_env, &pass, &err) < 0)
+	if (cli_passphrase(a.pass_file, a.pass_env, &pass, &err) < 0)
 		return cli_fail("build", &err);
-	if (pass_file || pass_env) {
+	if (a.pass_file || a.pass_env) {
 		o.passphrase = pass.data ? (const char *)pass.data : "";
 		o.passphrase_len = pass.len;
 	}
@@ -378,7 +398,7 @@ int cmd_build(int argc, char **argv)
 		remove_made_dirs();
 		return cli_fail("build", &err);
 	}
-	if (json) {
+	if (a.json) {
 		struct vc_buf m = {0};
 		int r = vc_read_file(res.manifest_path, 64u << 20, &m, &err);
 		if (r == 0)
