@@ -46,6 +46,11 @@ vc erofs --tar gen.tar --compress zstd --erofs-features fragments,dedupe --erofs
 grep -q '"deduped_fragments": [1-9]' frag.json || { cat frag.json >&2; fail "no fragment deduplicated"; }
 t_dump -s out/frag.img | grep -qi "packed" ||
 	{ t_dump -s out/frag.img >&2; fail "dump.erofs shows no packed inode"; }
+# ... and so do the tails of larger compressed files: dump.erofs shows the
+# last extent of data/mixed (318000 bytes) with no blocks (a fragment).
+t_dump -e --path=/data/mixed out/frag.img >ext.txt
+grep -Eq '^ *[0-9]+: +[0-9]+\.\. +318000 \| +[0-9]+ : +0\.\. +0 \| +0$' ext.txt ||
+	{ cat ext.txt >&2; fail "the tail of data/mixed is not a fragment"; }
 # Thread count never changes the bytes.
 U=01234567-89ab-cdef-0123-456789abcdef
 F="--erofs-features fragments,dedupe"

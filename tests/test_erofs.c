@@ -360,7 +360,7 @@ static void clusters_decode_to_input(void **state)
 	struct vc_error err = {0};
 
 	assert_int_equal(vc_erofs_codec_init(&codec, &o, &err), 0);
-	size_t n = vc_erofs_compress_segment(in, len, 0, &codec, out, ext);
+	size_t n = vc_erofs_compress_segment(in, len, 0, &codec, false, out, ext);
 
 	vc_erofs_codec_fini(&codec);
 	uint64_t pos = 0;
@@ -479,7 +479,7 @@ static void every_algorithm_decodes(void **state)
 		size_t n_raw = 0, n_big = 0;
 
 		assert_int_equal(vc_erofs_codec_init(&codec, &o, &err), 0);
-		size_t n = vc_erofs_compress_segment(in, len, 0, &codec, out, ext);
+		size_t n = vc_erofs_compress_segment(in, len, 0, &codec, false, out, ext);
 
 		for (size_t k = 0; k < n; k++) {
 			const uint8_t *blk = out + at;
@@ -510,13 +510,13 @@ static void every_algorithm_decodes(void **state)
 		assert_true(cases[t].pcluster == 4096 || n_big > 0);
 		/* again on the same codec, from the middle: the same bytes as a fresh
 		 * codec would give (no state carried between segments) */
-		size_t n2 =
-		    vc_erofs_compress_segment(in + 40960, len - 40960, 40960, &codec, out2, ext2);
+		size_t n2 = vc_erofs_compress_segment(in + 40960, len - 40960, 40960, &codec, false,
+						      out2, ext2);
 		struct vc_erofs_codec fresh;
 
 		assert_int_equal(vc_erofs_codec_init(&fresh, &o, &err), 0);
-		size_t n3 =
-		    vc_erofs_compress_segment(in + 40960, len - 40960, 40960, &fresh, out, ext);
+		size_t n3 = vc_erofs_compress_segment(in + 40960, len - 40960, 40960, &fresh, false,
+						      out, ext);
 		assert_int_equal(n2, n3);
 		assert_memory_equal(ext, ext2, n2 * sizeof(*ext));
 		vc_erofs_codec_fini(&fresh);

@@ -280,8 +280,18 @@ static size_t destsize(struct vc_erofs_codec *c, const uint8_t *in, size_t len, 
 	}
 }
 
+uint64_t vc_erofs_max_tail(const struct vc_erofs_options *o)
+{
+	struct vc_erofs_codec c = {.alg = o->compress};
+
+	c.pcluster = o->pcluster_size ? o->pcluster_size : EROFS_BLKSIZ;
+	c.legacy = (c.alg == VC_EROFS_LZ4 || c.alg == VC_EROFS_LZ4HC) && c.pcluster == EROFS_BLKSIZ;
+	return max_input(&c) > c.pcluster ? max_input(&c) : c.pcluster;
+}
+
 size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
-				 struct vc_erofs_codec *c, uint8_t *out, struct z_extent *ext)
+				 struct vc_erofs_codec *c, bool tail, uint8_t *out,
+				 struct z_extent *ext)
 {
 	const size_t cap = c->pcluster, max_in = max_input(c);
 	size_t p = 0, n = 0, hint = 0;
@@ -290,6 +300,20 @@ size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
 	while (p < len) {
 		size_t rem = len - p;
 
+		/* the tail: what one pcluster would hold goes to the packed
+		 * inode, where it shares pclusters with other files' tails
+		 * instead of taking blocks of its own (as mkfs.erofs does) */
+		if (tail && rem <= cap)
+			break;
+		/* or when one pcluster holds all of it: for zstd and DEFLATE one
+		 * try of the whole rest says so, before any search */
+		if (tail && rem <= max_in &&
+		    (c->alg == VC_EROFS_ZSTD || c->alg == VC_EROFS_DEFLATE)) {
+			size_t cs = try_whole(c, in + p, rem, c->tmp[0], cap);
+
+			if (cs > 0 && cs <= cap)
+				break;
+		}
 		if (rem > EROFS_BLKSIZ) {
 			size_t src = 0;
 			const uint8_t *cz;
@@ -297,6 +321,8 @@ size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
 			    destsize(c, in + p, rem < max_in ? rem : max_in, cap, hint, &src, &cz);
 			size_t nblk = (cs + EROFS_BLKSIZ - 1) / EROFS_BLKSIZ;
 
+			if (tail && cs > 0 && src == rem)
+				break;
 			/* Worth it only when the blocks hold more than as many blocks
 			 * of input; the decoder finds the data after the zero padding,
 			 * so it must not start with a zero byte. */
@@ -328,6 +354,13 @@ size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
 		n++;
 		p += take;
 		dst += EROFS_BLKSIZ;
+	}
+	if (p < len) { /* the tail fragment: no blocks */
+		ext[n].lstart = lstart + p;
+		ext[n].llen = (uint32_t)(len - p);
+		ext[n].nblk = 0;
+		ext[n].raw = 0;
+		n++;
 	}
 	return n;
 }

@@ -14,8 +14,8 @@
 #include "vcompose/endian.h"
 #include "vcompose/util.h"
 
-#define SEGMENT_BYTES	(4u << 20)  /* a pool task's input, stored files */
-#define SEGMENT_Z_BYTES (16u << 20) /* compressed files: each cut costs a cluster */
+#define SEGMENT_BYTES	(4u << 20) /* a pool task's input, stored files */
+#define SEGMENT_Z_BYTES VC_EROFS_SEGMENT_Z
 
 /* ---- step 3: data, streamed through the pool ----
  *
@@ -78,8 +78,13 @@ struct stream {
 	struct lane *lanes;
 	struct lane **free_lanes;
 	size_t n_lanes, n_free;
-	uint64_t held, budget; /* bytes of detached results */
-	size_t fail_index;     /* lowest failing task; n if none */
+	uint64_t held, budget;	 /* bytes of detached results */
+	size_t fail_index;	 /* lowest failing task; n if none */
+	size_t packed_first;	 /* the packed inode's first task; n if none */
+	size_t n_done;		 /* tasks before packed_first computed */
+	bool packed_ready;	 /* the tails are placed in the packed inode */
+	uint64_t progress_bytes; /* the bytes to do, but the packed inode's */
+	uint64_t progress_files;
 	struct vc_error fail;
 	bool use_fd;
 };
@@ -218,8 +223,10 @@ static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_
 		r = vc_erofs_read_content(w, e->n, tk->off, l->in, (size_t)tk->len, err);
 	if (r < 0)
 		return r;
-	tk->n_ext =
-	    vc_erofs_compress_segment(l->in, (size_t)tk->len, tk->off, &l->codec, l->out, l->ext);
+	tk->n_ext = vc_erofs_compress_segment(l->in, (size_t)tk->len, tk->off, &l->codec,
+					      e->tailpack && tk->last, l->out, l->ext);
+	if (tk->n_ext && l->ext[tk->n_ext - 1].nblk == 0)
+		e->fragsrc = l->ext[tk->n_ext - 1].lstart; /* read once all are done */
 	tk->ext = l->ext;
 	tk->blocks = l->out;
 	tk->n_blocks = 0;
@@ -389,6 +396,25 @@ static void drain(struct stream *s, struct lane *l)
 		s->free_lanes[s->n_free++] = l;
 }
 
+/* Under the lock, once: the packed inode's size from the tails, and its
+ * segments (listed for the most it could hold) cut to it. */
+static void pack(struct stream *s)
+{
+	struct writer *w = s->w;
+	uint64_t size = vc_erofs_pack(w);
+
+	for (size_t j = s->packed_first; j < s->n; j++) {
+		struct task *tk = &s->tasks[j];
+
+		tk->len = tk->off < size ? (size - tk->off < SEGMENT_Z_BYTES ? size - tk->off
+									     : SEGMENT_Z_BYTES)
+					 : 0;
+		tk->last = tk->len && tk->off + tk->len == size;
+	}
+	vc_progress_set_total(w->o->progress, s->progress_bytes + size, s->progress_files);
+	s->packed_ready = true;
+}
+
 static int run_task(void *ctx, size_t i, struct vc_error *err)
 {
 	struct stream *s = ctx;
@@ -400,6 +426,11 @@ static int run_task(void *ctx, size_t i, struct vc_error *err)
 	pthread_mutex_lock(&s->lock);
 	while (s->fail_index > i && s->placed != i && s->held > s->budget)
 		pthread_cond_wait(&s->moved, &s->lock);
+	/* the packed inode: its tails are known once every file is compressed */
+	while (i >= s->packed_first && s->fail_index > i && s->n_done < s->packed_first)
+		pthread_cond_wait(&s->moved, &s->lock);
+	if (i >= s->packed_first && s->fail_index > i && !s->packed_ready)
+		pack(s);
 	stop = s->fail_index < i;
 	l = stop ? NULL : s->free_lanes[--s->n_free];
 	pthread_mutex_unlock(&s->lock);
@@ -426,6 +457,8 @@ static int run_task(void *ctx, size_t i, struct vc_error *err)
 		return r;
 	}
 	tk->done = true;
+	if (i < s->packed_first)
+		s->n_done++;
 	while (s->placed < s->n && s->tasks[s->placed].done && s->fail_index > s->placed) {
 		struct vc_error e = {0};
 
@@ -474,8 +507,8 @@ static int list_tasks(struct stream *s)
 
 		if (e->frag)
 			w->n_compressed++; /* its bytes are in the packed inode */
-		if (e->size == 0 || e->frag || n->type == VC_NODE_CHR || n->type == VC_NODE_BLK ||
-		    n->type == VC_NODE_FIFO || n->type == VC_NODE_SOCK)
+		if ((e->size == 0 && e != w->packed_inode) || e->frag || n->type == VC_NODE_CHR ||
+		    n->type == VC_NODE_BLK || n->type == VC_NODE_FIFO || n->type == VC_NODE_SOCK)
 			continue;
 		if (n->type == VC_NODE_DIR) {
 			r = add_task(s, (struct task){.e = e, .kind = TASK_DIR, .last = true});
@@ -484,17 +517,22 @@ static int list_tasks(struct stream *s)
 		enum task_kind kind =
 		    e->layout == EROFS_INODE_FLAT_COMPRESSION ? TASK_Z : TASK_FLAT;
 		uint64_t seg = kind == TASK_Z ? SEGMENT_Z_BYTES : SEGMENT_BYTES;
+		/* the packed inode: segments for the most it can hold, each cut
+		 * to what it holds once the tails are known (pack) */
+		uint64_t size = e == w->packed_inode ? w->packed_bound : e->size;
 
 		if (kind == TASK_Z)
 			w->n_compressed++;
-		for (uint64_t off = 0; off < e->size && r == 0; off += seg) {
-			uint64_t len = e->size - off < seg ? e->size - off : seg;
+		if (e == w->packed_inode)
+			s->packed_first = s->n;
+		for (uint64_t off = 0; off < size && r == 0; off += seg) {
+			uint64_t len = size - off < seg ? size - off : seg;
 
 			r = add_task(s, (struct task){.e = e,
 						      .kind = kind,
 						      .off = off,
 						      .len = len,
-						      .last = off + len == e->size});
+						      .last = off + len == size});
 		}
 	}
 	return r;
@@ -519,15 +557,17 @@ int vc_erofs_write_data(struct writer *w)
 	}
 	for (size_t i = 0; i < s.n_lanes; i++)
 		s.free_lanes[s.n_free++] = &s.lanes[i];
+	s.packed_first = SIZE_MAX;
 	r = list_tasks(&s);
 	if (r == 0 && w->o->progress) {
-		uint64_t bytes = 0, files = 0;
 		for (size_t i = 0; i < s.n; i++)
 			if (s.tasks[i].kind != TASK_DIR) {
-				bytes += s.tasks[i].len;
-				files += s.tasks[i].last;
+				if (i < s.packed_first)
+					s.progress_bytes += s.tasks[i].len;
+				s.progress_files += s.tasks[i].last;
 			}
-		vc_progress_set_total(w->o->progress, bytes, files);
+		vc_progress_set_total(w->o->progress, s.progress_bytes + w->packed_bound,
+				      s.progress_files);
 	}
 	if (r == 0) {
 		s.fail_index = s.n;
@@ -540,6 +580,18 @@ int vc_erofs_write_data(struct writer *w)
 		}
 		pthread_cond_destroy(&s.moved);
 		pthread_mutex_destroy(&s.lock);
+	}
+	if (r == 0 && w->packed_inode) {
+		/* the packed inode's own inode, after all data (as mkfs.erofs
+		 * places it): its indexes are known only now */
+		struct einode *p = w->packed_inode;
+
+		p->header = vc_erofs_packed_header(w);
+		p->off = (uint64_t)w->next_blk * EROFS_BLKSIZ;
+		if ((uint64_t)w->next_blk + VC_DIV_ROUND_UP(p->header, EROFS_BLKSIZ) > UINT32_MAX)
+			r = vc_errorf(w->err, VC_ERANGE, "erofs: image over 16 TiB");
+		else
+			w->next_blk += (uint32_t)VC_DIV_ROUND_UP(p->header, EROFS_BLKSIZ);
 	}
 	for (size_t i = 0; i < s.n; i++)
 		task_release(&s, &s.tasks[i]);

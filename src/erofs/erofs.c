@@ -15,6 +15,8 @@
  *     cut into segments of 4 MiB (16 MiB compressed), compressed on the
  *     pool and placed strictly in order, so block addresses never depend
  *     on the thread count (see data.c);
+ *     With fragments, the packed inode's data come last, once every
+ *     file's tail is known, and its inode after them (fragments.c);
  *  4. metadata bytes, written window by window over the zeros laid down
  *     first (tails of files were written in step 3), superblock last with
  *     its checksum.
@@ -106,7 +108,7 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 		ret->data_bytes = ret->size - ret->meta_bytes;
 		ret->n_compressed_files = w.n_compressed;
 		ret->n_shared_xattrs = w.n_shared;
-		ret->n_fragments = w.n_members + w.n_deduped;
+		ret->n_fragments = w.n_members - w.n_tails + w.n_deduped;
 		ret->n_deduped = w.n_deduped;
 		ret->root_nid = (uint16_t)(w.order[0]->off / EROFS_ISLOT);
 	}

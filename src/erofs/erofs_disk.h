@@ -199,6 +199,9 @@ static_assert(sizeof(struct z_erofs_map_header_disk) == 8, "map header is 8 byte
 #define Z_EROFS_ADVISE_BIG_PCLUSTER_1  0x0002 /* HEAD1 pclusters may span blocks */
 #define Z_EROFS_ADVISE_BIG_PCLUSTER_2  0x0004 /* HEAD2 (compact indexes: both or none) */
 #define Z_EROFS_ADVISE_INLINE_PCLUSTER 0x0008 /* ztailpacking */
+/* the last extent is a fragment of the packed inode; the map header's
+ * first 4 bytes are then its le32 offset there (h_fragmentoff) */
+#define Z_EROFS_ADVISE_FRAGMENT_PCLUSTER 0x0020
 #define Z_EROFS_FRAGMENT_INODE_BIT                                                                 \
 	7 /* of h_clusterbits: the map header is                                                   \
 	   * the le64 fragment offset | 1 << 63 */

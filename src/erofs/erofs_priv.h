@@ -15,15 +15,20 @@
 /* One extent of a compressed file: a physical cluster of nblk blocks
  * holding compressed data (0-padded at its start) or one block of raw
  * bytes, for the logical range [lstart, lstart + llen). Clusters of a
- * file are consecutive blocks. */
+ * file are consecutive blocks. The file's tail kept in the packed inode
+ * (fragments) is an extent of no blocks, last. */
 struct z_extent {
 	uint64_t lstart;
 	uint32_t llen;
-	uint16_t nblk; /* blocks of the pcluster; 1 when raw */
+	uint16_t nblk; /* blocks of the pcluster; 1 when raw; 0: the tail fragment */
 	uint8_t raw;   /* 1: stored as it is (PLAIN lcluster); 0: compressed (HEAD) */
 };
 
-#define VC_EROFS_ZSTD_WINDOWLOG 20 /* Z_EROFS_ZSTD_MAX_DICT_SIZE: 1 MiB */
+#define VC_EROFS_ZSTD_WINDOWLOG 20
+
+/* A pool task's input of a compressed file (data.c): each cut costs a
+ * pcluster that is not full. */
+#define VC_EROFS_SEGMENT_Z (16u << 20) /* Z_EROFS_ZSTD_MAX_DICT_SIZE: 1 MiB */
 
 /* A compressor's state, one per lane (compress.c). */
 struct vc_erofs_codec {
@@ -55,9 +60,16 @@ uint32_t vc_erofs_lzma_dict(uint32_t pcluster);
  * multiple of 4096 bytes, capacity enough for len rounded up to blocks)
  * and extents appended to ext. Returns the number of extents. The bytes
  * depend on the input and the codec's algorithm, level and pcluster size
- * only. */
+ * only. With tail (the file's last segment, fragments on), the rest of
+ * the segment becomes the tail fragment (an extent of no blocks, last) once
+ * it fits one pcluster's worth of input (as bytes, or compressed). */
 size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
-				 struct vc_erofs_codec *c, uint8_t *out, struct z_extent *ext);
+				 struct vc_erofs_codec *c, bool tail, uint8_t *out,
+				 struct z_extent *ext);
+
+/* The most input a tail fragment can hold: a pcluster's worth, or what
+ * one pcluster's compressed form may carry. */
+uint64_t vc_erofs_max_tail(const struct vc_erofs_options *o);
 
 /* Upper bound of extents for a segment of len bytes. */
 static inline size_t vc_erofs_max_extents(size_t len)
@@ -112,8 +124,11 @@ struct einode {
 	uint8_t placed;
 	struct z_extent *ext; /* compressed files */
 	size_t n_ext, cap_ext;
-	uint8_t frag;	  /* the whole file is in the packed inode (fragments.c) */
-	uint64_t fragoff; /* where */
+	uint8_t frag;	     /* the whole file is in the packed inode (fragments.c) */
+	uint8_t tailpack;    /* compressed, its tail may go to the packed inode */
+	uint64_t fragoff;    /* where its fragment is in the packed inode */
+	uint64_t fragsrc;    /* where the fragment starts in the file (tails; else size) */
+	struct einode *same; /* dedupe: an earlier file of equal content */
 };
 
 struct dent {
@@ -147,9 +162,11 @@ struct writer {
 	/* fragments: the packed inode's node and inode, its members in order */
 	struct vc_node packed;
 	struct einode *packed_inode;
-	struct einode **members;
+	struct einode **members; /* in offset order: whole files, then tails */
 	size_t n_members;
-	uint64_t n_deduped; /* fragments sharing another file's bytes */
+	uint64_t packed_bound; /* most bytes the packed inode can reach (with tails) */
+	uint64_t n_deduped;    /* fragments sharing another file's bytes */
+	uint64_t n_tails;      /* files whose tail is in the packed inode */
 };
 
 /* The inode's node of n: hardlinks share their first node's inode. */
@@ -179,6 +196,8 @@ int vc_erofs_plan_layout(struct writer *w, struct einode *e);
 /* fragments.c */
 bool vc_erofs_is_fragment(const struct writer *w, const struct vc_node *n);
 int vc_erofs_plan_fragments(struct writer *w);
+uint64_t vc_erofs_pack(struct writer *w);
+uint32_t vc_erofs_packed_header(const struct writer *w);
 int vc_erofs_read_packed(struct writer *w, uint64_t off, uint8_t *buf, size_t len,
 			 struct vc_error *err);
 

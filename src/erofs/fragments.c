@@ -1,24 +1,36 @@
 /* SPDX-License-Identifier: MIT */
-/* EROFS fragments: small files kept whole in the packed inode, a hidden
- * regular file (superblock packed_nid, incompatible feature FRAGMENTS,
- * Linux 6.1) that is compressed like any file, so that many small files
- * share pclusters instead of taking a block each. A fragment's inode has
- * no indexes: its 8-byte map header is the le64 offset of its bytes in the
- * packed inode with bit 63 set (Z_EROFS_FRAGMENT_INODE_BIT of
- * h_clusterbits). Spec: fs/erofs/erofs_fs.h, fs/erofs/zmap.c
- * (z_erofs_fill_inode_lazy), fs/erofs/zdata.c (z_erofs_read_fragment).
+/* EROFS fragments: small files, and the tails of larger compressed ones,
+ * kept in the packed inode, a hidden regular file (superblock packed_nid,
+ * incompatible feature FRAGMENTS, Linux 6.1) that is compressed like any
+ * file, so that many files share pclusters instead of taking blocks each.
+ * Spec: fs/erofs/erofs_fs.h, fs/erofs/zmap.c (z_erofs_fill_inode_lazy,
+ * z_erofs_do_map_blocks), fs/erofs/zdata.c (z_erofs_read_fragment).
+ *
+ * A whole-file fragment's inode has no indexes: its 8-byte map header is
+ * the le64 offset of its bytes in the packed inode with bit 63 set
+ * (Z_EROFS_FRAGMENT_INODE_BIT of h_clusterbits). A tail fragment is the
+ * last extent of a compressed file (an lcluster HEAD with no blocks); the
+ * map header holds its le32 offset (h_fragmentoff) and the advice
+ * FRAGMENT_PCLUSTER.
+ *
+ * Which files: regular files of 1 byte up to one pcluster, kept whole;
+ * and every other compressed file's tail: the rest once it fits what one
+ * pcluster holds (see vc_erofs_compress_segment), as mkfs.erofs does. The
+ * packed inode holds the whole files in tree pre-order (known when
+ * planning), then the tails in pre-order, placed once every file is
+ * compressed (vc_erofs_pack_tails): the bytes depend on the tree and the
+ * options only. Its inode comes after all data, as mkfs.erofs places it,
+ * since its size is known only then.
  *
  * With dedupe, files of equal content (SHA-256 of the whole file, read in
- * the plan) share one range of the packed inode.
- *
- * Which files: regular files of 1 byte up to one pcluster, when the image
- * is compressed. Their order in the packed inode is the tree's pre-order,
- * so the bytes depend on the tree and the options only. */
+ * the plan) share one range of the packed inode. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "erofs_disk.h"
 #include "erofs_priv.h"
+#include "vcompose/endian.h"
 #include "vcompose/sha256.h"
 #include "vcompose/util.h"
 
@@ -75,24 +87,26 @@ static size_t find_equal(const struct hashing *h, size_t *slots, size_t cap, siz
 int vc_erofs_plan_fragments(struct writer *w)
 {
 	struct hashing h = {.w = w};
-	size_t n = 0, *slots = NULL, cap = 0;
+	size_t n = 0, n_tail = 0, *slots = NULL, cap = 0;
 	bool dedupe = w->o->features & VC_EROFS_FEATURE_DEDUPE;
-	uint64_t size = 0;
+	uint64_t size = 0, max_tail;
 	int r = 0;
 
-	for (size_t i = 0; i < w->n_inodes; i++)
+	for (size_t i = 0; i < w->n_inodes; i++) {
 		n += w->order[i]->frag;
-	if (n == 0)
+		n_tail += w->order[i]->tailpack;
+	}
+	if (n + n_tail == 0)
 		return 0;
-	h.files = calloc(n, sizeof(*h.files));
-	w->members = calloc(n, sizeof(*w->members));
+	h.files = calloc(n ? n : 1, sizeof(*h.files));
+	w->members = calloc(n + n_tail, sizeof(*w->members));
 	if (!h.files || !w->members)
 		goto nomem;
 	n = 0;
 	for (size_t i = 0; i < w->n_inodes; i++)
 		if (w->order[i]->frag)
 			h.files[n++] = w->order[i];
-	if (dedupe) {
+	if (dedupe && n) {
 		h.sha = calloc(n, sizeof(*h.sha));
 		for (cap = 1024; cap < n * 2; cap *= 2)
 			;
@@ -105,20 +119,37 @@ int vc_erofs_plan_fragments(struct writer *w)
 			goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct einode *e = h.files[i];
 		size_t j = dedupe ? find_equal(&h, slots, cap, i) : i;
 
 		if (j != i) {
-			e->fragoff = h.files[j]->fragoff;
+			h.files[i]->same = h.files[j]; /* an earlier file */
 			w->n_deduped++;
-			continue;
 		}
-		e->fragoff = size;
-		w->members[w->n_members++] = e;
-		size += e->size;
 	}
 
-	/* the packed inode: a regular file, last in inode order */
+	/* The most the packed inode can hold, in the order of its members
+	 * (vc_erofs_pack): a tail offset is le32 (h_fragmentoff), so past what
+	 * can stay below 4 GiB, files keep their tails. */
+	max_tail = vc_erofs_max_tail(w->o);
+	for (size_t i = 0; i < w->n_inodes; i++) {
+		struct einode *e = w->order[i];
+		uint64_t last = e->size % VC_EROFS_SEGMENT_Z ? e->size % VC_EROFS_SEGMENT_Z
+							     : VC_EROFS_SEGMENT_Z;
+		uint64_t t = last < max_tail ? last : max_tail;
+
+		if (e->frag && !e->same) {
+			size += e->size;
+		} else if (e->tailpack) {
+			if (size + t > UINT32_MAX)
+				e->tailpack = 0;
+			else
+				size += t;
+		}
+	}
+	w->packed_bound = size;
+
+	/* the packed inode: a compressed regular file, last in inode order;
+	 * its size and inode come after the data (vc_erofs_pack_tails) */
 	struct einode *p = &w->inodes[w->t->n_nodes];
 
 	w->packed = (struct vc_node){
@@ -128,16 +159,14 @@ int vc_erofs_plan_fragments(struct writer *w)
 	    .parent = w->t->root,
 	    .mode = 0,
 	    .nlink = 1,
-	    .size = size,
+	    .size = 0,
 	    .mtime = w->build_time,
 	    .index = w->t->n_nodes,
 	};
 	p->n = &w->packed;
-	p->size = size;
+	p->size = 0;
 	p->ino = w->next_ino++;
-	r = vc_erofs_plan_layout(w, p);
-	if (r < 0)
-		goto out;
+	p->layout = EROFS_INODE_FLAT_COMPRESSION;
 	w->order[w->n_inodes++] = p;
 	w->packed_inode = p;
 	goto out;
@@ -148,6 +177,42 @@ out:
 	free(h.sha);
 	free(slots);
 	return r;
+}
+
+/* Once every file is compressed: the places of whole files, then of
+ * tails, in the packed inode, each in inode order (measured: apart they
+ * compress better than side by side). Returns its size. */
+uint64_t vc_erofs_pack(struct writer *w)
+{
+	uint64_t size = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < w->n_inodes; i++) {
+			struct einode *e = w->order[i];
+			bool tail = e->tailpack && e->fragsrc < e->size;
+
+			if (pass == 0 && e->frag && e->same) {
+				e->fragoff = e->same->fragoff;
+			} else if (pass == 0 ? e->frag : tail) {
+				e->fragoff = size;
+				w->members[w->n_members++] = e;
+				w->n_tails += tail;
+				size += e->size - (tail ? e->fragsrc : 0);
+			}
+		}
+	}
+	assert(size <= w->packed_bound);
+	w->packed.size = size;
+	w->packed_inode->size = size;
+	return size;
+}
+
+/* The packed inode's header: a compact inode, the map header, indexes. */
+uint32_t vc_erofs_packed_header(const struct writer *w)
+{
+	const uint32_t hdr = 32 + 8;
+
+	return hdr + (uint32_t)vc_erofs_zindex_size(w->packed_inode->size, hdr % 32);
 }
 
 int vc_erofs_read_packed(struct writer *w, uint64_t off, uint8_t *buf, size_t len,
@@ -166,9 +231,10 @@ int vc_erofs_read_packed(struct writer *w, uint64_t off, uint8_t *buf, size_t le
 	}
 	for (size_t k = lo; len > 0 && k < w->n_members; k++) {
 		const struct einode *m = w->members[k];
-		uint64_t in = off - m->fragoff;
-		size_t take = m->size - in < len ? (size_t)(m->size - in) : len;
-		int r = vc_erofs_read_content(w, m->n, in, buf, take, err);
+		uint64_t in = off - m->fragoff, src = m->frag ? 0 : m->fragsrc;
+		uint64_t flen = m->size - src;
+		size_t take = flen - in < len ? (size_t)(flen - in) : len;
+		int r = vc_erofs_read_content(w, m->n, src + in, buf, take, err);
 
 		if (r < 0)
 			return r;

@@ -96,16 +96,22 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 		struct z_erofs_map_header_disk *h;
 
 		out += hdr - (core + e->xattr_isize);
-		if (e->frag) {
-			/* the whole file in the packed inode: its offset there */
+		if (e->frag || (e->tailpack && e->fragsrc == 0)) {
+			/* the whole file in the packed inode: its offset there
+			 * (a file whose tail is all of it leaves its indexes unused) */
 			vc_put_le64(out, e->fragoff | 1ull << 63);
 			return;
 		}
+		bool tail = e->tailpack && e->fragsrc < e->size;
+
 		h = (void *)out;
 		vc_put_le16(h->h_advise, Z_EROFS_ADVISE_COMPACTED_2B |
 					     (w->big ? Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
 							   Z_EROFS_ADVISE_BIG_PCLUSTER_2
-						     : 0));
+						     : 0) |
+					     (tail ? Z_EROFS_ADVISE_FRAGMENT_PCLUSTER : 0));
+		if (tail) /* h_fragmentoff; below 4 GiB (fragments.c) */
+			vc_put_le32(out, (uint32_t)e->fragoff);
 		h->h_algorithmtype = w->alg_id; /* HEAD1's algorithm */
 		h->h_clusterbits = 0;		/* 4 KiB lclusters */
 		out += 8;
@@ -274,6 +280,20 @@ int vc_erofs_write_meta(struct writer *w, uint32_t blocks)
 			put_super(w, win, blocks);
 		if (r == 0)
 			r = vc_sink_pwrite(w->out, win, (size_t)wl, wo, w->err);
+	}
+	if (r == 0 && w->packed_inode) {
+		/* the packed inode, after the data: whole blocks of its own */
+		const struct einode *p = w->packed_inode;
+		size_t len = VC_ROUND_UP((size_t)p->header, EROFS_BLKSIZ);
+		uint8_t *buf = calloc(1, len);
+
+		if (!buf) {
+			r = vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
+			goto out;
+		}
+		put_inode(w, p, buf);
+		r = vc_sink_pwrite(w->out, buf, len, p->off, w->err);
+		free(buf);
 	}
 out:
 	free(byoff);

@@ -249,6 +249,7 @@ int vc_erofs_plan_layout(struct writer *w, struct einode *e)
 	const struct vc_node *n = e->n;
 	char path[VC_TREE_PATH_MAX + 2];
 
+	e->fragsrc = e->size; /* no tail fragment (yet) */
 	/* compact where every field fits and the mtime is the build time */
 	e->extended = n->uid > UINT16_MAX || n->gid > UINT16_MAX || n->nlink > UINT16_MAX ||
 		      e->size > UINT32_MAX || n->mtime != w->build_time || n->mtime_nsec != 0;
@@ -266,6 +267,8 @@ int vc_erofs_plan_layout(struct writer *w, struct einode *e)
 		e->layout = EROFS_INODE_FLAT_COMPRESSION;
 		e->header = hdr + (uint32_t)idx;
 		e->tail = 0;
+		/* its tail may go to the packed inode (fragments.c) */
+		e->tailpack = (w->o->features & VC_EROFS_FEATURE_FRAGMENTS) != 0;
 	} else {
 		uint64_t tail = e->size % EROFS_BLKSIZ;
 
@@ -423,6 +426,9 @@ int vc_erofs_plan_meta(struct writer *w)
 
 	for (size_t i = 0; i < w->n_inodes && r == 0; i++) {
 		struct einode *e = w->order[i];
+
+		if (e == w->packed_inode)
+			continue; /* after the data, once its size is known */
 		uint64_t sz = VC_ROUND_UP((uint64_t)e->header + e->tail, EROFS_ISLOT);
 		uint64_t cur_free = EROFS_BLKSIZ - cur % EROFS_BLKSIZ;
 		size_t f =
