@@ -410,24 +410,35 @@ static bool is_text_section(const char *name)
 	       !strcmp(name, ".sbat");
 }
 
+/* Number fields, one key each, in this order. */
+struct json_uint {
+	const char *key;
+	uint64_t value;
+};
+
+static void json_uints(struct vc_json *j, const struct json_uint *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		vc_json_key(j, f[i].key);
+		vc_json_uint(j, f[i].value);
+	}
+}
+
 int vc_pe_describe_json(const struct vc_pe_image *img, struct vc_json *j, struct vc_error *err)
 {
+	const struct json_uint head[] = {
+	    {"machine", img->machine},
+	    {"subsystem", img->subsystem},
+	    {"time_date_stamp", img->time_date_stamp},
+	    {"section_alignment", img->section_alignment},
+	    {"file_alignment", img->file_alignment},
+	    {"size_of_image", img->size_of_image},
+	    {"checksum", img->checksum},
+	};
+
 	(void)err;
 	vc_json_begin_object(j);
-	vc_json_key(j, "machine");
-	vc_json_uint(j, img->machine);
-	vc_json_key(j, "subsystem");
-	vc_json_uint(j, img->subsystem);
-	vc_json_key(j, "time_date_stamp");
-	vc_json_uint(j, img->time_date_stamp);
-	vc_json_key(j, "section_alignment");
-	vc_json_uint(j, img->section_alignment);
-	vc_json_key(j, "file_alignment");
-	vc_json_uint(j, img->file_alignment);
-	vc_json_key(j, "size_of_image");
-	vc_json_uint(j, img->size_of_image);
-	vc_json_key(j, "checksum");
-	vc_json_uint(j, img->checksum);
+	json_uints(j, head, sizeof(head) / sizeof(head[0]));
 	vc_json_key(j, "signed");
 	vc_json_bool(j, img->security_size != 0);
 	vc_json_key(j, "sections");
@@ -442,16 +453,12 @@ int vc_pe_describe_json(const struct vc_pe_image *img, struct vc_json *j, struct
 		vc_json_begin_object(j);
 		vc_json_key(j, "name");
 		vc_json_string(j, s->name);
-		vc_json_key(j, "vma");
-		vc_json_uint(j, s->virtual_address);
-		vc_json_key(j, "virtual_size");
-		vc_json_uint(j, s->virtual_size);
-		vc_json_key(j, "raw_size");
-		vc_json_uint(j, s->size_of_raw_data);
-		vc_json_key(j, "file_offset");
-		vc_json_uint(j, s->pointer_to_raw_data);
-		vc_json_key(j, "flags");
-		vc_json_uint(j, s->characteristics);
+		const struct json_uint sf[] = {
+		    {"vma", s->virtual_address},       {"virtual_size", s->virtual_size},
+		    {"raw_size", s->size_of_raw_data}, {"file_offset", s->pointer_to_raw_data},
+		    {"flags", s->characteristics},
+		};
+		json_uints(j, sf, sizeof(sf) / sizeof(sf[0]));
 		vc_json_key(j, "sha256");
 		vc_json_hex(j, md, sizeof(md));
 		if (is_text_section(s->name)) {
