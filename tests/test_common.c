@@ -433,6 +433,16 @@ static void file_sink_commit_and_abort(void **state)
 	assert_int_equal(stat("bare.raw", &st), 0);
 	assert_int_equal(st.st_size, 2);
 	unlink("bare.raw");
+	/* vc_write_file: a new file, whole; never over an existing one */
+	struct vc_buf b = {0};
+	assert_int_equal(vc_write_file("w.txt", "hello", 5, 0600, &err), 0);
+	assert_int_equal(vc_read_file("w.txt", 100, &b, &err), 0);
+	assert_int_equal(b.len, 5);
+	assert_memory_equal(b.data, "hello", 5);
+	vc_buf_fini(&b);
+	assert_int_equal(vc_write_file("w.txt", "x", 1, 0600, &err), VC_EIO);
+	assert_non_null(strstr(err.msg, "w.txt"));
+	unlink("w.txt");
 	assert_int_equal(chdir(cwd), 0);
 	rmdir(dir);
 }

@@ -47,6 +47,10 @@ const char *vc_file_kind(unsigned mode);
 /* Reads a whole regular file of at most max bytes into out (appended; a
  * NUL follows, not counted). Errors name the path. */
 int vc_read_file(const char *path, size_t max, struct vc_buf *out, struct vc_error *err);
+/* Writes len bytes to a new file at path (an error if it exists), with mode
+ * (less the umask), whole, and closes it. Errors name the path. */
+int vc_write_file(const char *path, const void *data, size_t len, unsigned mode,
+		  struct vc_error *err);
 
 /* Decodes UTF-8 s[0..len) into UTF-16 code units (surrogate pairs above
  * U+FFFF); out may be NULL to count, at most max units are stored. Returns

@@ -138,6 +138,30 @@ int vc_open_input(const char *path, int flags, unsigned *ret_mode, struct vc_err
 	return fd;
 }
 
+int vc_write_file(const char *path, const void *data, size_t len, unsigned mode,
+		  struct vc_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+	size_t off = 0;
+
+	if (fd < 0)
+		return vc_errorf_errno(err, VC_EIO, errno, "%s", path);
+	while (off < len) {
+		ssize_t k = write(fd, (const uint8_t *)data + off, len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+			close(fd);
+			return vc_errorf_errno(err, VC_EIO, e, "%s", path);
+		}
+		off += (size_t)k;
+	}
+	if (close(fd) < 0)
+		return vc_errorf_errno(err, VC_EIO, errno, "%s", path);
+	return 0;
+}
+
 int vc_read_file(const char *path, size_t max, struct vc_buf *out, struct vc_error *err)
 {
 	int fd = vc_open_input(path, O_RDONLY, NULL, err);

@@ -144,29 +144,6 @@ uint64_t vc_ext4_min_size(const struct vc_node *top, enum vc_ext4_type type, siz
 
 /* ---- running e2fsprogs ---- */
 
-static int write_text(const char *path, const char *text, size_t len, struct vc_error *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	size_t off = 0;
-
-	if (fd < 0)
-		return vc_errorf_errno(err, VC_EIO, errno, "%s", path);
-	while (off < len) {
-		ssize_t k = write(fd, text + off, len - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = errno;
-			close(fd);
-			return vc_errorf_errno(err, VC_EIO, e, "%s", path);
-		}
-		off += (size_t)k;
-	}
-	if (close(fd) < 0)
-		return vc_errorf_errno(err, VC_EIO, errno, "%s", path);
-	return 0;
-}
-
 static char *find_tool(const char *name)
 {
 	char buf[4096];
@@ -304,7 +281,7 @@ static int set_xattrs(const struct vc_node *n, const char *path, const char *wor
 					 "partition here",
 					 vc_tree_path(n, full, sizeof(full)));
 		snprintf(file, sizeof(file), "%s/xattr.%u", work, (*seq)++);
-		r = write_text(file, (const char *)x->value, x->value_len, err);
+		r = vc_write_file(file, x->value, x->value_len, 0600, err);
 		if (r == 0)
 			r = vc_buf_appendf(s, err, "ea_set -f \"%s\" \"%s\" %s\n", file, path,
 					   x->name);
@@ -444,7 +421,7 @@ static int fill_work(const struct vc_ext4_options *o, const char *work, int *log
 	snprintf(conf, sizeof(conf), "%s/mke2fs.conf", work);
 	snprintf(cmds, sizeof(cmds), "%s/debugfs.cmd", work);
 	snprintf(logp, sizeof(logp), "%s/log", work);
-	r = write_text(conf, mke2fs_conf, sizeof(mke2fs_conf) - 1, err);
+	r = vc_write_file(conf, mke2fs_conf, sizeof(mke2fs_conf) - 1, 0600, err);
 	if (r == 0 && mkdir(root, 0700) < 0)
 		r = vc_errorf_errno(err, VC_EIO, errno, "%s", root);
 	if (r == 0 && o->top)
@@ -458,7 +435,7 @@ static int fill_work(const struct vc_ext4_options *o, const char *work, int *log
 	if (r == 0)
 		r = script(o, work, &s, err);
 	if (r == 0)
-		r = write_text(cmds, (const char *)s.data, s.len, err);
+		r = vc_write_file(cmds, s.data, s.len, 0600, err);
 	if (r == 0) {
 		*log_fd = open(logp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (*log_fd < 0)
