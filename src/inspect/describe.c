@@ -115,17 +115,22 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 	vc_json_end_array(j);
 	vc_json_key(j, "feature_incompat");
 	vc_json_begin_array(j);
-	static const char *const inc[] = {"lz4_0padding", "compr_cfgs",	  "big_pcluster",
-					  "chunked_file", "device_table", "ztailpacking",
-					  "fragments",	  "dedupe",	  "xattr_prefixes"};
-	for (int b = 0; b < 32; b++)
+	/* the names of dump.erofs (erofs-utils include/erofs_fs.h): two bits
+	 * carry two names each (0x2 compr_cfgs and big_pcluster, 0x20
+	 * fragments and dedupe) */
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} inc[] = {{0x1, "lz4_0padding"}, {0x2, "compr_cfgs"},	 {0x2, "big_pcluster"},
+		   {0x4, "chunked_file"}, {0x8, "device_table"}, {0x10, "ztailpacking"},
+		   {0x20, "fragments"},	  {0x20, "dedupe"},	 {0x40, "xattr_prefixes"}};
+	for (size_t k = 0; k < VC_ARRAY_SIZE(inc); k++)
+		if (sb.feature_incompat & inc[k].bit)
+			vc_json_string(j, inc[k].name);
+	for (int b = 7; b < 32; b++)
 		if (sb.feature_incompat & (1u << b)) {
-			if (b < (int)VC_ARRAY_SIZE(inc)) {
-				vc_json_string(j, inc[b]);
-			} else {
-				snprintf(hex, sizeof(hex), "0x%x", 1u << b);
-				vc_json_string(j, hex);
-			}
+			snprintf(hex, sizeof(hex), "0x%x", 1u << b);
+			vc_json_string(j, hex);
 		}
 	vc_json_end_array(j);
 	/* the oldest Linux that mounts it, from the feature bits (and the
