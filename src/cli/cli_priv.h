@@ -48,6 +48,10 @@ struct vc_buf;
 int cli_passphrase(const char *file, const char *env, struct vc_buf *out, struct vc_error *err);
 void cli_wipe(struct vc_buf *b);
 
+/* Finishes a --json document, prints it to stdout and frees j; 0, or the
+ * error code (err says why). */
+int cli_json_print(struct vc_json *j, struct vc_error *err);
+
 /* Progress lines (cli_progress.c): redrawn on a terminal, periodic lines
  * in plain mode, nothing otherwise; stage times kept for -v. */
 enum cli_progress_mode { CLI_PROGRESS_NONE, CLI_PROGRESS_TTY, CLI_PROGRESS_PLAIN };

@@ -52,7 +52,6 @@ static int print_json(const char *output, const struct vc_erofs_options *eo,
 		      const struct vc_erofs_result *res, const char *us, struct vc_error *err)
 {
 	struct vc_json j;
-	const char *text;
 	char kv[16];
 
 	vc_json_init(&j, 2);
@@ -97,11 +96,7 @@ static int print_json(const char *output, const struct vc_erofs_options *eo,
 	vc_json_key(&j, "data_bytes");
 	vc_json_uint(&j, res->data_bytes);
 	vc_json_end_object(&j);
-	text = vc_json_finish(&j, err);
-	if (text)
-		fputs(text, stdout);
-	vc_json_fini(&j);
-	return text ? 0 : err->code;
+	return cli_json_print(&j, err);
 }
 
 struct erofs_args {

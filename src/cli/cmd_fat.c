@@ -36,7 +36,6 @@ static void print_json(const struct vc_fat_info *in, uint32_t volume_id, uint64_
 	struct vc_json j;
 	struct vc_error err;
 	char id[10];
-	const char *text;
 
 	snprintf(id, sizeof(id), "%04X-%04X", volume_id >> 16, volume_id & 0xffff);
 	vc_json_init(&j, 2);
@@ -64,10 +63,7 @@ static void print_json(const struct vc_fat_info *in, uint32_t volume_id, uint64_
 	vc_json_key(&j, "needed_size");
 	vc_json_uint(&j, in->needed_size);
 	vc_json_end_object(&j);
-	text = vc_json_finish(&j, &err);
-	if (text)
-		fputs(text, stdout);
-	vc_json_fini(&j);
+	cli_json_print(&j, &err);
 }
 
 int cmd_fat(int argc, char **argv)

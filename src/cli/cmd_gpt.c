@@ -52,7 +52,6 @@ static void print_json(const struct vc_gpt *g)
 	struct vc_json j;
 	struct vc_error err;
 	char u[VC_UUID_STR];
-	const char *text;
 
 	vc_json_init(&j, 2);
 	vc_json_begin_document(&j, "gpt");
@@ -99,10 +98,7 @@ static void print_json(const struct vc_gpt *g)
 	}
 	vc_json_end_array(&j);
 	vc_json_end_object(&j);
-	text = vc_json_finish(&j, &err);
-	if (text)
-		fputs(text, stdout);
-	vc_json_fini(&j);
+	cli_json_print(&j, &err);
 }
 
 struct gpt_args {

@@ -97,7 +97,6 @@ static int print_json(const struct vc_uki_summary *s, const struct vc_compose_pc
 		      const char *out, struct vc_error *err)
 {
 	struct vc_json j;
-	const char *text;
 
 	vc_json_init(&j, 2);
 	vc_json_begin_document(&j, "uki");
@@ -146,11 +145,7 @@ static int print_json(const struct vc_uki_summary *s, const struct vc_compose_pc
 		return err->code;
 	}
 	vc_json_end_object(&j);
-	text = vc_json_finish(&j, err);
-	if (text)
-		fputs(text, stdout);
-	vc_json_fini(&j);
-	return text ? 0 : err->code;
+	return cli_json_print(&j, err);
 }
 
 enum {

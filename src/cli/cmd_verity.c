@@ -275,11 +275,7 @@ static int print_json(const struct vc_verity_params *p, const struct vc_verity_p
 	vc_json_key(&j, "hash_device_size");
 	vc_json_uint(&j, dev_size);
 	vc_json_end_object(&j);
-	const char *s = vc_json_finish(&j, err);
-	if (s)
-		fputs(s, stdout);
-	vc_json_fini(&j);
-	return s ? 0 : err->code;
+	return cli_json_print(&j, err);
 }
 
 static int do_format(int argc, char **argv)
@@ -494,11 +490,7 @@ static int do_verify(int argc, char **argv)
 		vc_json_key(&j, "data_blocks");
 		vc_json_uint(&j, p.data_blocks);
 		vc_json_end_object(&j);
-		const char *s = vc_json_finish(&j, &err);
-		if (s)
-			fputs(s, stdout);
-		vc_json_fini(&j);
-		if (!s)
+		if (cli_json_print(&j, &err) < 0)
 			goto fail;
 	}
 	rc = VC_EXIT_OK;

@@ -141,6 +141,16 @@ int cli_passphrase(const char *file, const char *env, struct vc_buf *out, struct
 	return 0;
 }
 
+int cli_json_print(struct vc_json *j, struct vc_error *err)
+{
+	const char *text = vc_json_finish(j, err);
+
+	if (text)
+		fputs(text, stdout);
+	vc_json_fini(j);
+	return text ? 0 : err->code ? err->code : VC_ENOMEM;
+}
+
 void cli_wipe(struct vc_buf *b)
 {
 	if (b->data) {
