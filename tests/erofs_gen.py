@@ -57,7 +57,8 @@ for n in (0, 1, 4095, 4096, 4097, 8191, 8192, 12289, 65536 + 17):
 text = b"".join(b"line %d: the quick brown fox jumps over the lazy dog\n" % (i % 977)
                 for i in range(60000))
 add("data/text", data=text)
-add("data/random", data=rng.randbytes(300000))
+random_data = rng.randbytes(300000)
+add("data/random", data=random_data)
 # mostly zeros with islands of data: a large "sparse" file
 big = bytearray(24 << 20)
 for k in range(0, len(big), 3 << 20):
@@ -68,6 +69,11 @@ mixed = bytearray()
 for i in range(40):
     mixed += rng.randbytes(5000) if i % 3 == 0 else (b"abc%d" % i) * 2000
 add("data/mixed", data=bytes(mixed))
+# copies of larger files (not hardlinks): with dedupe, compressed and stored
+# files of equal content share their blocks
+d("dup")
+add("dup/text", data=text)
+add("dup/random", data=random_data)
 d("data")
 if not small:
     d("many")

@@ -159,7 +159,7 @@ static size_t try_whole(struct vc_erofs_codec *c, const uint8_t *in, size_t len,
  * of a full pcluster is input the next one must carry, so the window is
  * narrow; the rest of the input (the file's end) is tried first whenever
  * the estimate reaches it, as one byte left over costs a block. */
-#define FIT_SLACK 512
+#define FIT_SLACK 2048
 #define FIT_TRIES 10
 
 static size_t fit_search(struct vc_erofs_codec *c, const uint8_t *in, size_t len, size_t cap,

@@ -523,6 +523,16 @@ static int list_tasks(struct stream *s)
 
 		if (kind == TASK_Z)
 			w->n_compressed++;
+		if (e->same) {
+			/* an equal file's blocks serve: a stored one writes its tail */
+			if (kind == TASK_FLAT && e->tail)
+				r = add_task(s, (struct task){.e = e,
+							      .kind = kind,
+							      .off = e->size - e->tail,
+							      .len = e->tail,
+							      .last = true});
+			continue;
+		}
 		if (e == w->packed_inode)
 			s->packed_first = s->n;
 		for (uint64_t off = 0; off < size && r == 0; off += seg) {

@@ -84,6 +84,115 @@ static size_t find_equal(const struct hashing *h, size_t *slots, size_t cap, siz
 	}
 }
 
+/* Dedupe of larger files: a compressed or stored file whose content
+ * equals an earlier one's (same size and layout; SHA-256 of the whole
+ * file, read only where sizes are equal) points at that file's blocks,
+ * extents and tail; it writes no data of its own (a stored file still
+ * keeps its own inline tail). */
+struct same {
+	struct einode *e;
+	size_t idx; /* in inode order */
+	uint8_t sha[VC_SHA256_LEN];
+};
+
+static int same_cmp(const void *a, const void *b)
+{
+	const struct same *x = a, *y = b;
+	int c;
+
+	if (x->e->size != y->e->size)
+		return x->e->size < y->e->size ? -1 : 1;
+	if (x->e->layout != y->e->layout || x->e->n_blocks != y->e->n_blocks ||
+	    x->e->tailpack != y->e->tailpack)
+		return x->e->layout != y->e->layout ? x->e->layout - y->e->layout
+		       : x->e->n_blocks != y->e->n_blocks
+			   ? (x->e->n_blocks < y->e->n_blocks ? -1 : 1)
+			   : x->e->tailpack - y->e->tailpack;
+	c = memcmp(x->sha, y->sha, VC_SHA256_LEN);
+	if (c)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static bool same_kind(const struct same *x, const struct same *y)
+{
+	return x->e->size == y->e->size && x->e->layout == y->e->layout &&
+	       x->e->n_blocks == y->e->n_blocks && x->e->tailpack == y->e->tailpack;
+}
+
+struct same_hashing {
+	struct writer *w;
+	struct same *s;
+	size_t *todo;
+};
+
+static int same_hash(void *ctx, size_t i, struct vc_error *err)
+{
+	struct same_hashing *h = ctx;
+	struct same *x = &h->s[h->todo[i]];
+	const size_t cap = 1u << 20;
+	uint8_t *buf = malloc(cap);
+	struct vc_sha256 c;
+	int r = 0;
+
+	if (!buf)
+		return vc_errorf(err, VC_ENOMEM, "erofs: out of memory (dedupe)");
+	vc_sha256_init(&c);
+	for (uint64_t off = 0; off < x->e->size && r == 0; off += cap) {
+		size_t len = x->e->size - off < cap ? (size_t)(x->e->size - off) : cap;
+
+		r = vc_erofs_read_content(h->w, x->e->n, off, buf, len, err);
+		if (r == 0)
+			vc_sha256_update(&c, buf, len);
+	}
+	vc_sha256_final(&c, x->sha);
+	free(buf);
+	return r;
+}
+
+static int plan_same(struct writer *w)
+{
+	struct same *s = calloc(w->n_inodes + 1, sizeof(*s));
+	size_t *todo = calloc(w->n_inodes + 1, sizeof(*todo));
+	size_t n = 0, n_todo = 0;
+	int r = 0;
+
+	if (!s || !todo) {
+		r = vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory (dedupe)");
+		goto out;
+	}
+	for (size_t i = 0; i < w->n_inodes; i++) {
+		struct einode *e = w->order[i];
+
+		if (e->n->type == VC_NODE_REG && !e->frag && e->size > 0 &&
+		    (e->layout == EROFS_INODE_FLAT_COMPRESSION || e->n_blocks > 0))
+			s[n++] = (struct same){.e = e, .idx = i};
+	}
+	/* by size and layout (the hashes are all zero yet): hash only where
+	 * a neighbour is of the same kind */
+	qsort(s, n, sizeof(*s), same_cmp);
+	for (size_t i = 0; i < n; i++)
+		if ((i > 0 && same_kind(&s[i - 1], &s[i])) ||
+		    (i + 1 < n && same_kind(&s[i], &s[i + 1])))
+			todo[n_todo++] = i;
+	struct same_hashing h = {.w = w, .s = s, .todo = todo};
+
+	r = vc_pool_for(w->o->pool, n_todo, same_hash, &h, w->err);
+	if (r < 0 || n_todo == 0)
+		goto out;
+	qsort(s, n, sizeof(*s), same_cmp);
+	for (size_t i = 0, first = 0; i < n; i++) {
+		if (!same_kind(&s[first], &s[i]) || memcmp(s[first].sha, s[i].sha, VC_SHA256_LEN))
+			first = i;
+		else if (first != i)
+			s[i].e->same = s[first].e; /* the earliest in inode order */
+	}
+out:
+	free(s);
+	free(todo);
+	return r;
+}
+
 int vc_erofs_plan_fragments(struct writer *w)
 {
 	struct hashing h = {.w = w};
@@ -92,6 +201,11 @@ int vc_erofs_plan_fragments(struct writer *w)
 	uint64_t size = 0, max_tail;
 	int r = 0;
 
+	if (dedupe) {
+		r = plan_same(w);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < w->n_inodes; i++) {
 		n += w->order[i]->frag;
 		n_tail += w->order[i]->tailpack;
@@ -139,7 +253,7 @@ int vc_erofs_plan_fragments(struct writer *w)
 
 		if (e->frag && !e->same) {
 			size += e->size;
-		} else if (e->tailpack) {
+		} else if (e->tailpack && !e->same) {
 			if (size + t > UINT32_MAX)
 				e->tailpack = 0;
 			else

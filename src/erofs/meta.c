@@ -35,6 +35,8 @@ static uint16_t node_ifmt(const struct vc_node *n)
 static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 {
 	const struct vc_node *n = e->n;
+	/* dedupe: the blocks, extents and tail of an equal file */
+	const struct einode *src = e->same && !e->frag ? e->same : e;
 	uint16_t mode = (uint16_t)(node_ifmt(n) | (n->mode & 07777));
 	uint32_t iu = 0;
 	uint16_t icount = e->xattr_isize ? (uint16_t)((e->xattr_isize - 12) / 4 + 1) : 0;
@@ -50,11 +52,11 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 	case VC_NODE_SOCK: iu = 0; break;
 	default:
 		if (e->layout == EROFS_INODE_FLAT_COMPRESSION)
-			iu = e->n_blocks; /* compressed_blocks */
+			iu = src->n_blocks; /* compressed_blocks */
 		else if (e->layout == EROFS_INODE_FLAT_INLINE && e->n_blocks == 0)
 			iu = EROFS_NULL_ADDR;
 		else
-			iu = e->blkaddr;
+			iu = src->blkaddr;
 		break;
 	}
 	if (e->extended) {
@@ -96,13 +98,13 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 		struct z_erofs_map_header_disk *h;
 
 		out += hdr - (core + e->xattr_isize);
-		if (e->frag || (e->tailpack && e->fragsrc == 0)) {
+		if (e->frag || (src->tailpack && src->fragsrc == 0)) {
 			/* the whole file in the packed inode: its offset there
 			 * (a file whose tail is all of it leaves its indexes unused) */
-			vc_put_le64(out, e->fragoff | 1ull << 63);
+			vc_put_le64(out, (e->frag ? e : src)->fragoff | 1ull << 63);
 			return;
 		}
-		bool tail = e->tailpack && e->fragsrc < e->size;
+		bool tail = src->tailpack && src->fragsrc < src->size;
 
 		h = (void *)out;
 		vc_put_le16(h->h_advise, Z_EROFS_ADVISE_COMPACTED_2B |
@@ -111,11 +113,11 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 						     : 0) |
 					     (tail ? Z_EROFS_ADVISE_FRAGMENT_PCLUSTER : 0));
 		if (tail) /* h_fragmentoff; below 4 GiB (fragments.c) */
-			vc_put_le32(out, (uint32_t)e->fragoff);
+			vc_put_le32(out, (uint32_t)src->fragoff);
 		h->h_algorithmtype = w->alg_id; /* HEAD1's algorithm */
 		h->h_clusterbits = 0;		/* 4 KiB lclusters */
 		out += 8;
-		vc_erofs_zindex_encode(e->size, (hdr + 8) % 32, e->ext, e->n_ext, e->blkaddr,
+		vc_erofs_zindex_encode(e->size, (hdr + 8) % 32, src->ext, src->n_ext, src->blkaddr,
 				       w->big, out);
 	}
 }
