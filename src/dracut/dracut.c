@@ -920,6 +920,104 @@ static int move_file(const char *from, const char *to, struct vc_error *err)
 	return r;
 }
 
+/* The private work folder: tmp/vcompose (the configuration, an empty
+ * conf.d, out/, the host's dracut's tmp/) and vartmp (proot's /var/tmp). */
+static int make_work(const struct vc_dracut_options *o, bool host, char **ret, struct vc_error *err)
+{
+	const char *tmp = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
+	char p[PATH_MAX];
+	char *work;
+	int r;
+
+	if (asprintf(&work, "%s/vcompose-dracut.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+		return vc_errorf(err, VC_ENOMEM, "dracut: out of memory");
+	if (!mkdtemp(work)) {
+		r = vc_errorf_errno(err, VC_EIO, errno, "dracut: cannot create '%s'", work);
+		free(work);
+		return r;
+	}
+	*ret = work; /* removed by the caller, also on error */
+	if ((r = mkdir_in(work, "/tmp", err)) < 0 || (r = mkdir_in(work, "/vartmp", err)) < 0 ||
+	    (r = mkdir_in(work, "/tmp/vcompose", err)) < 0 ||
+	    (r = mkdir_in(work, "/tmp/vcompose/conf.d", err)) < 0 ||
+	    (r = mkdir_in(work, "/tmp/vcompose/out", err)) < 0 ||
+	    (r = mkdir_in(work, "/tmp/vcompose/tmp", err)) < 0 ||
+	    (o->include_dir && (r = mkdir_in(work, "/tmp/vcompose/include", err)) < 0))
+		return r;
+	snprintf(p, sizeof(p), "%.3000s/tmp/vcompose/vcompose-dracut.conf", work);
+	return write_all(p, vc_dracut_conf(host), err);
+}
+
+/* The host's dracut's version: <prefix>/bin/dracut ->
+ * <prefix>/lib/dracut/dracut-version.sh, else /usr/lib's. */
+static void host_version(const char *prog, char *version, size_t cap)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", prog);
+	char *slash = strrchr(p, '/');
+	if (slash && slash > p) {
+		*slash = '\0';
+		slash = strrchr(p, '/');
+		if (slash) {
+			snprintf(slash, sizeof(p) - (size_t)(slash - p),
+				 "/lib/dracut/dracut-version.sh");
+			version_file(p, version, cap);
+		}
+	}
+	if (!version[0])
+		version_file("/usr/lib/dracut/dracut-version.sh", version, cap);
+}
+
+/* The first method that runs the tree's dracut here (bwrap, else proot; or
+ * the one asked for), and its wrapper's argv in w. */
+static int tree_method(const struct vc_dracut_options *o, const char *root, const char *work,
+		       const struct vc_dracut_cmd *cmd, struct vc_dracut_result *res,
+		       struct strlist *w, struct vc_error *err)
+{
+	static const enum vc_dracut_method order[] = {VC_DRACUT_BWRAP, VC_DRACUT_PROOT};
+	enum vc_dracut_method m = o->method;
+	bool ok = false;
+	int r;
+
+	for (size_t i = 0; !ok && i < 2; i++) {
+		m = o->method == VC_DRACUT_AUTO ? order[i] : o->method;
+		ok = probe(o, m, root, work, cmd, res->version, sizeof(res->version), res->refused,
+			   sizeof(res->refused), err);
+		if (o->method != VC_DRACUT_AUTO)
+			break;
+	}
+	if (!ok)
+		return vc_errorf(err, VC_EIO,
+				 "dracut: the tree's dracut cannot run here (%s); give a ready "
+				 "initrd (--initrd F), or use the host's dracut (--dracut host)",
+				 res->refused);
+	res->method = m;
+	char *prog = find_program(m == VC_DRACUT_BWRAP ? (o->bwrap ? o->bwrap : "bwrap")
+						       : (o->proot ? o->proot : "proot"));
+	r = prog ? wrapper(o, m, prog, root, work, w, err)
+		 : vc_errorf(err, VC_EIO, "dracut: %s vanished", vc_dracut_method_name(m));
+	free(prog);
+	return r;
+}
+
+/* dracut exited non-zero or was killed: its error lines and the log's name. */
+static int failed(const struct vc_dracut_options *o, const struct vc_dracut_result *res, int status,
+		  int log_fd, struct vc_error *err)
+{
+	const bool host = o->method == VC_DRACUT_HOST;
+	char summary[380], how[96];
+
+	log_summary(log_fd, summary, sizeof(summary));
+	snprintf(how, sizeof(how), "the %s's dracut %s%s%s", host ? "host" : "tree", res->version,
+		 host ? "" : " under ", host ? "" : vc_dracut_method_name(res->method));
+	if (WIFEXITED(status))
+		return vc_errorf(err, VC_EINVAL, "%s failed (exit status %d)%s%s:%s", how,
+				 WEXITSTATUS(status), o->log ? "; full log: " : "",
+				 o->log ? o->log : "", summary);
+	return vc_errorf(err, VC_EINVAL, "%s was killed by signal %d%s%s:%s", how, WTERMSIG(status),
+			 o->log ? "; full log: " : "", o->log ? o->log : "", summary);
+}
+
 int vc_dracut_run(const struct vc_dracut_options *o, struct vc_dracut_result *ret,
 		  struct vc_error *err)
 {
@@ -931,7 +1029,6 @@ int vc_dracut_run(const struct vc_dracut_options *o, struct vc_dracut_result *re
 	char *prog = NULL, *root = NULL, *work = NULL, *log_tmp = NULL;
 	char vc[PATH_MAX], inner[PATH_MAX], p[PATH_MAX];
 	int log_fd = -1, r, status;
-	const char *tmp = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
 
 	if (!o->output || !*o->output)
 		return vc_errorf(err, VC_EINVAL, "dracut: no output file given");
@@ -959,30 +1056,9 @@ int vc_dracut_run(const struct vc_dracut_options *o, struct vc_dracut_result *re
 	if (host && (r = check_libc(root, err)) < 0)
 		goto out;
 
-	/* The private work folder: tmp/vcompose (the configuration, an empty
-	 * conf.d, out/, the host's dracut's tmp/) and vartmp (proot's /var/tmp). */
-	if (asprintf(&work, "%s/vcompose-dracut.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
-		work = NULL;
-		r = vc_errorf(err, VC_ENOMEM, "dracut: out of memory");
-		goto out;
-	}
-	if (!mkdtemp(work)) {
-		r = vc_errorf_errno(err, VC_EIO, errno, "dracut: cannot create '%s'", work);
-		free(work);
-		work = NULL;
-		goto out;
-	}
-	if ((r = mkdir_in(work, "/tmp", err)) < 0 || (r = mkdir_in(work, "/vartmp", err)) < 0 ||
-	    (r = mkdir_in(work, "/tmp/vcompose", err)) < 0 ||
-	    (r = mkdir_in(work, "/tmp/vcompose/conf.d", err)) < 0 ||
-	    (r = mkdir_in(work, "/tmp/vcompose/out", err)) < 0 ||
-	    (r = mkdir_in(work, "/tmp/vcompose/tmp", err)) < 0 ||
-	    (o->include_dir && (r = mkdir_in(work, "/tmp/vcompose/include", err)) < 0))
+	if ((r = make_work(o, host, &work, err)) < 0)
 		goto out;
 	snprintf(vc, sizeof(vc), "%s/tmp/vcompose", work);
-	snprintf(p, sizeof(p), "%.3000s/vcompose-dracut.conf", vc);
-	if ((r = write_all(p, vc_dracut_conf(host), err)) < 0)
-		goto out;
 
 	/* The log beside its final name (renamed at the end, also on failure). */
 	if (o->log) {
@@ -1005,70 +1081,17 @@ int vc_dracut_run(const struct vc_dracut_options *o, struct vc_dracut_result *re
 		goto out;
 
 	if (host) {
-		snprintf(p, sizeof(p), "%s", prog);
-		char *slash = strrchr(p, '/');
-		/* <prefix>/bin/dracut -> <prefix>/lib/dracut/dracut-version.sh */
-		if (slash && slash > p) {
-			*slash = '\0';
-			slash = strrchr(p, '/');
-			if (slash) {
-				snprintf(slash, sizeof(p) - (size_t)(slash - p),
-					 "/lib/dracut/dracut-version.sh");
-				version_file(p, res.version, sizeof(res.version));
-			}
-		}
-		if (!res.version[0])
-			version_file("/usr/lib/dracut/dracut-version.sh", res.version,
-				     sizeof(res.version));
-		r = concat(&w, cmd.argv, &full, err);
-	} else {
-		static const enum vc_dracut_method order[] = {VC_DRACUT_BWRAP, VC_DRACUT_PROOT};
-		enum vc_dracut_method m = o->method;
-		bool ok = false;
-		for (size_t i = 0; !ok && i < 2; i++) {
-			m = o->method == VC_DRACUT_AUTO ? order[i] : o->method;
-			ok = probe(o, m, root, work, &cmd, res.version, sizeof(res.version),
-				   res.refused, sizeof(res.refused), err);
-			if (o->method != VC_DRACUT_AUTO)
-				break;
-		}
-		if (!ok) {
-			r = vc_errorf(
-			    err, VC_EIO,
-			    "dracut: the tree's dracut cannot run here (%s); give a ready "
-			    "initrd (--initrd F), or use the host's dracut (--dracut host)",
-			    res.refused);
-			goto out;
-		}
-		res.method = m;
-		char *prog2 = find_program(m == VC_DRACUT_BWRAP ? (o->bwrap ? o->bwrap : "bwrap")
-								: (o->proot ? o->proot : "proot"));
-		r = prog2 ? wrapper(o, m, prog2, root, work, &w, err)
-			  : vc_errorf(err, VC_EIO, "dracut: %s vanished", vc_dracut_method_name(m));
-		free(prog2);
-		if (r == 0)
-			r = concat(&w, cmd.argv, &full, err);
+		host_version(prog, res.version, sizeof(res.version));
+	} else if ((r = tree_method(o, root, work, &cmd, &res, &w, err)) < 0) {
+		goto out;
 	}
-	if (r < 0)
+	if ((r = concat(&w, cmd.argv, &full, err)) < 0)
 		goto out;
 	if ((r = run(full.v, cmd.envp, log_fd, host ? vc : "/", res.method == VC_DRACUT_PROOT,
 		     &status, err)) < 0)
 		goto out;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char summary[380];
-		char how[96];
-		log_summary(log_fd, summary, sizeof(summary));
-		snprintf(how, sizeof(how), "the %s's dracut %s%s%s", host ? "host" : "tree",
-			 res.version, host ? "" : " under ",
-			 host ? "" : vc_dracut_method_name(res.method));
-		if (WIFEXITED(status))
-			r = vc_errorf(err, VC_EINVAL, "%s failed (exit status %d)%s%s:%s", how,
-				      WEXITSTATUS(status), o->log ? "; full log: " : "",
-				      o->log ? o->log : "", summary);
-		else
-			r = vc_errorf(err, VC_EINVAL, "%s was killed by signal %d%s%s:%s", how,
-				      WTERMSIG(status), o->log ? "; full log: " : "",
-				      o->log ? o->log : "", summary);
+		r = failed(o, &res, status, log_fd, err);
 		/* The log is what explains the failure: keep it. */
 		if (o->log && rename(log_tmp, o->log) == 0) {
 			free(log_tmp);

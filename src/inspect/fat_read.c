@@ -241,6 +241,79 @@ static void mark(struct fwalk *w, const uint32_t *ch, size_t n, const char *path
 static int walk_fat_dir(struct fwalk *w, uint32_t first, bool fixed_root, size_t plen, int depth,
 			struct vc_error *err);
 
+/* A long name (lfn_n entries of 13 UTF-16 units) as UTF-8 in name[cap]
+ * (at least 5 bytes): its length, without the NUL. */
+static size_t lfn_name(const uint16_t *lfn, int lfn_n, char *name, size_t cap)
+{
+	size_t nl = 0;
+
+	for (int k = 0; k < lfn_n * 13 && lfn[k] && lfn[k] != 0xFFFF && nl + 4 < cap; k++) {
+		uint32_t c = lfn[k];
+		if (c >= 0xD800 && c < 0xDC00 && k + 1 < lfn_n * 13 && lfn[k + 1] >= 0xDC00 &&
+		    lfn[k + 1] < 0xE000) {
+			c = 0x10000 + ((c - 0xD800) << 10) + (lfn[k + 1] - 0xDC00u);
+			k++;
+		}
+		if (c < 0x80)
+			name[nl++] = (char)c;
+		else if (c < 0x800)
+			name[nl++] = (char)(0xC0 | c >> 6), name[nl++] = (char)(0x80 | (c & 0x3F));
+		else if (c < 0x10000)
+			name[nl++] = (char)(0xE0 | c >> 12),
+			name[nl++] = (char)(0x80 | (c >> 6 & 0x3F)),
+			name[nl++] = (char)(0x80 | (c & 0x3F));
+		else
+			name[nl++] = (char)(0xF0 | c >> 18),
+			name[nl++] = (char)(0x80 | (c >> 12 & 0x3F)),
+			name[nl++] = (char)(0x80 | (c >> 6 & 0x3F)),
+			name[nl++] = (char)(0x80 | (c & 0x3F));
+	}
+	return nl;
+}
+
+/* The 8.3 name (lower case where NT's flags say so) in name (>= 13 bytes):
+ * its length, without the NUL. */
+static size_t short_name(const struct fat_dirent_disk *de, char *name)
+{
+	const uint8_t *n = de->name;
+	size_t nl = 0;
+
+	for (int k = 0; k < 8 && n[k] != ' '; k++) {
+		char c = (char)(k == 0 && n[0] == 0x05 ? 0xE5 : n[k]);
+		name[nl++] = (de->nt_res & 0x08) && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+	}
+	if (n[8] != ' ')
+		name[nl++] = '.';
+	for (int k = 8; k < 11 && n[k] != ' '; k++)
+		name[nl++] = (de->nt_res & 0x10) && n[k] >= 'A' && n[k] <= 'Z' ? (char)(n[k] + 32)
+									       : (char)n[k];
+	return nl;
+}
+
+/* A file's cluster chain: as long as its size asks, marked as used. */
+static void check_chain(struct fwalk *w, const struct fat_file *f)
+{
+	uint32_t *ch = NULL;
+	size_t n = 0;
+	struct vc_error e2;
+
+	if (f->size == 0 && f->first_cluster != 0) {
+		vc_inspect_report_add(w->chk, true, w->where, "%s: empty file with cluster %u",
+				      w->path, f->first_cluster);
+	} else if (f->size) {
+		uint32_t want = (uint32_t)VC_DIV_ROUND_UP((uint64_t)f->size, w->fi->cluster_size);
+		if (fat_chain(w->im, w->off, w->fi, f->first_cluster, want + 1, &ch, &n, &e2) < 0)
+			vc_inspect_report_add(w->chk, true, w->where, "%s: %s", w->path, e2.msg);
+		else if (n != want)
+			vc_inspect_report_add(w->chk, true, w->where,
+					      "%s: %zu clusters for %u bytes (%u expected)",
+					      w->path, n, f->size, want);
+		else
+			mark(w, ch, n, w->path);
+		free(ch);
+	}
+}
+
 static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint64_t *blk_off,
 		       size_t plen, int depth, struct vc_error *err)
 {
@@ -291,47 +364,11 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 			continue;
 		}
 		char name[1024];
-		size_t nl = 0;
-		if (lfn_ord == 1 && short_sum(de->name) == lfn_sum) {
-			for (int k = 0;
-			     k < lfn_n * 13 && lfn[k] && lfn[k] != 0xFFFF && nl + 4 < sizeof(name);
-			     k++) {
-				uint32_t c = lfn[k];
-				if (c >= 0xD800 && c < 0xDC00 && k + 1 < lfn_n * 13 &&
-				    lfn[k + 1] >= 0xDC00 && lfn[k + 1] < 0xE000) {
-					c = 0x10000 + ((c - 0xD800) << 10) + (lfn[k + 1] - 0xDC00u);
-					k++;
-				}
-				if (c < 0x80)
-					name[nl++] = (char)c;
-				else if (c < 0x800)
-					name[nl++] = (char)(0xC0 | c >> 6),
-					name[nl++] = (char)(0x80 | (c & 0x3F));
-				else if (c < 0x10000)
-					name[nl++] = (char)(0xE0 | c >> 12),
-					name[nl++] = (char)(0x80 | (c >> 6 & 0x3F)),
-					name[nl++] = (char)(0x80 | (c & 0x3F));
-				else
-					name[nl++] = (char)(0xF0 | c >> 18),
-					name[nl++] = (char)(0x80 | (c >> 12 & 0x3F)),
-					name[nl++] = (char)(0x80 | (c >> 6 & 0x3F)),
-					name[nl++] = (char)(0x80 | (c & 0x3F));
-			}
-		} else {
-			const uint8_t *n = de->name;
-			for (int k = 0; k < 8 && n[k] != ' '; k++) {
-				char c = (char)(k == 0 && n[0] == 0x05 ? 0xE5 : n[k]);
-				name[nl++] = (de->nt_res & 0x08) && c >= 'A' && c <= 'Z'
-						 ? (char)(c + 32)
-						 : c;
-			}
-			if (n[8] != ' ')
-				name[nl++] = '.';
-			for (int k = 8; k < 11 && n[k] != ' '; k++)
-				name[nl++] = (de->nt_res & 0x10) && n[k] >= 'A' && n[k] <= 'Z'
-						 ? (char)(n[k] + 32)
-						 : (char)n[k];
-		}
+		size_t nl;
+		if (lfn_ord == 1 && short_sum(de->name) == lfn_sum)
+			nl = lfn_name(lfn, lfn_n, name, sizeof(name));
+		else
+			nl = short_name(de, name);
 		name[nl] = 0;
 		lfn_ord = 0;
 		if (!strcmp(name, ".") || !strcmp(name, ".."))
@@ -361,31 +398,8 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 		};
 		if (w->fi->bits != 32)
 			f.first_cluster &= 0xFFFF;
-		if (!f.dir && w->chk) {
-			uint32_t *ch = NULL;
-			size_t n = 0;
-			struct vc_error e2;
-			if (f.size == 0 && f.first_cluster != 0) {
-				vc_inspect_report_add(w->chk, true, w->where,
-						      "%s: empty file with cluster %u", w->path,
-						      f.first_cluster);
-			} else if (f.size) {
-				uint32_t want = (uint32_t)VC_DIV_ROUND_UP((uint64_t)f.size,
-									  w->fi->cluster_size);
-				if (fat_chain(w->im, w->off, w->fi, f.first_cluster, want + 1, &ch,
-					      &n, &e2) < 0)
-					vc_inspect_report_add(w->chk, true, w->where, "%s: %s",
-							      w->path, e2.msg);
-				else if (n != want)
-					vc_inspect_report_add(w->chk, true, w->where,
-							      "%s: %zu clusters for %u bytes "
-							      "(%u expected)",
-							      w->path, n, f.size, want);
-				else
-					mark(w, ch, n, w->path);
-				free(ch);
-			}
-		}
+		if (!f.dir && w->chk)
+			check_chain(w, &f);
 		r = w->fn ? w->fn(w->ctx, &f, err) : 0;
 		if (r == 0 && f.dir)
 			r = walk_fat_dir(w, f.first_cluster, false, plen + 1 + nl, depth + 1, err);

@@ -234,25 +234,17 @@ static int spool_data(struct tree_priv *p, struct archive *a, struct archive_ent
 	return 0;
 }
 
-static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry *e,
-		     struct vc_error *err)
+/* The entry's type; for a hard link, the node it names (its group's first). */
+static int entry_type(struct vc_tree *t, struct archive *a, struct archive_entry *e,
+		      const char *path, struct vc_node **ret_target, enum vc_node_type *type,
+		      struct vc_error *err)
 {
-	struct tree_priv *p = t->priv;
-	const char *path = archive_entry_pathname(e);
 	const char *hardlink = archive_entry_hardlink(e);
-	struct vc_node *parent, *n, *target = NULL;
-	const char *name;
-	size_t len;
-	enum vc_node_type type;
 	int r;
 
-	if (!path || !*path)
-		return vc_errorf(err, VC_EINVAL, "an entry with an empty path");
-	r = tree_walk_parent(t, path, true, &parent, &name, &len, err);
-	if (r < 0)
-		return r;
+	*ret_target = NULL;
 	if (hardlink) {
-		struct vc_node *tp;
+		struct vc_node *tp, *target;
 		const char *tn;
 		size_t tl;
 		if (!*hardlink)
@@ -271,9 +263,12 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 		if (target->type == VC_NODE_DIR)
 			return vc_errorf(err, VC_EINVAL, "%s: hard link to a folder '%s'", path,
 					 hardlink);
-		type = target->type;
-	} else if (archive_entry_filetype(e) == 0 &&
-		   (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR) {
+		*type = target->type;
+		*ret_target = target;
+		return 0;
+	}
+	if (archive_entry_filetype(e) == 0 &&
+	    (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR)
 		/* libarchive 3.6 reads a hard link (typeflag '1') whose target is
 		 * only in a pax "linkpath", the ustar linkname being empty, as an
 		 * entry with no type and no target: the target is lost there */
@@ -283,10 +278,32 @@ static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry 
 				 "empty), which %s cannot read; write the target into the "
 				 "linkname too (GNU tar does)",
 				 path, archive_version_string());
-	} else if (tree_entry_type(e, &type) < 0) {
+	if (tree_entry_type(e, type) < 0)
 		return vc_errorf(err, VC_EUNSUPP, "%s: unsupported entry type %#o", path,
 				 (unsigned)archive_entry_filetype(e));
-	}
+	return 0;
+}
+
+static int add_entry(struct vc_tree *t, struct archive *a, struct archive_entry *e,
+		     struct vc_error *err)
+{
+	struct tree_priv *p = t->priv;
+	const char *path = archive_entry_pathname(e);
+	const char *hardlink = archive_entry_hardlink(e);
+	struct vc_node *parent, *n, *target = NULL;
+	const char *name;
+	size_t len;
+	enum vc_node_type type;
+	int r;
+
+	if (!path || !*path)
+		return vc_errorf(err, VC_EINVAL, "an entry with an empty path");
+	r = tree_walk_parent(t, path, true, &parent, &name, &len, err);
+	if (r < 0)
+		return r;
+	r = entry_type(t, a, e, path, &target, &type, err);
+	if (r < 0)
+		return r;
 	if (!name) {
 		if (type != VC_NODE_DIR || hardlink)
 			return vc_errorf(err, VC_EINVAL, "%s: the root must be a folder", path);
