@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # vcompose erofs against Debian's mkfs.erofs on the same tree, in one run:
 # for none, lz4 and lz4hc, RUNS timed runs of each (after one warm-up, so
-# both read from the page cache), medians, time and size ratios, peak RSS;
+# both read from the page cache), medians of time, CPU time and size, their
+# ratios, peak RSS;
 # and vcompose from a tarball of the tree against the same tree as a folder.
 # Usage: bench/erofs.sh [TREE_DIR]   (default: a tree made from /usr)
 #   RUNS=5 JOBS=2 VCOMPOSE=build/src/cli/vcompose bench/erofs.sh /srv/rootfs
@@ -65,21 +66,23 @@ for mode in $MODES; do
 	case $alg in zstd* | lzma* | deflate*) ours="$ours --erofs-target 6.12" ;; esac
 	[ -z "$feat" ] || { ours="$ours --erofs-features $feat --erofs-target 6.12"; theirs="$theirs -E$feat"; }
 	: >"$work/o"; : >"$work/m"; : >"$work/or"; : >"$work/mr"; : >"$work/oc"; : >"$work/mc"
+	: >"$work/os"; : >"$work/ms"
 	for i in $(seq 0 "$RUNS"); do
 		# both write a new file (replacing one makes ext4 flush it first)
 		rm -f "$work/ours.img"
 		r=$(t_ms "$VCOMPOSE" erofs -q --root "$tree" $ours --jobs "$JOBS" \
 			--uuid $U -o "$work/ours.img")
 		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/o"; echo "${r#* }" >>"$work/or";
-			cat "$work/cpu1" >>"$work/oc"; }
+			cat "$work/cpu1" >>"$work/oc"; stat -c %s "$work/ours.img" >>"$work/os"; }
 		rm -f "$work/theirs.img"
 		r=$(t_ms $MKFS_EROFS $theirs -T"$SOURCE_DATE_EPOCH" -U $U --all-root "$work/theirs.img" "$tree")
 		[ "$i" = 0 ] || { echo "${r% *}" >>"$work/m"; echo "${r#* }" >>"$work/mr";
-			cat "$work/cpu1" >>"$work/mc"; }
+			cat "$work/cpu1" >>"$work/mc"; stat -c %s "$work/theirs.img" >>"$work/ms"; }
 	done
 	o=$(median <"$work/o"); m=$(median <"$work/m")
 	oc=$(median <"$work/oc"); mc=$(median <"$work/mc")
-	os=$(stat -c %s "$work/ours.img"); ms=$(stat -c %s "$work/theirs.img")
+	# sizes are medians too: mkfs.erofs 1.8's fragments vary from run to run
+	os=$(median <"$work/os"); ms=$(median <"$work/ms")
 	printf '%-22s %8s %8s %5.2fx %8s %8s %5.2fx %11s %11s %5.3fx %8s %8s\n' $mode "$o" "$m" \
 		"$(echo "$m / $o" | bc -l)" "$oc" "$mc" "$(echo "$mc / $oc" | bc -l)" "$os" "$ms" \
 		"$(echo "$os / $ms" | bc -l)" "$(median <"$work/or")" "$(median <"$work/mr")"
