@@ -15,6 +15,18 @@ expect_exit() {
 }
 # scratch DIR: a folder the unprivileged user can write.
 scratch() { mkdir -p "$1"; [ -z "$VC_RUN" ] || chown nobody:nogroup "$1"; }
+# swtpm_start: a software TPM 2.0 (one bank, SHA-256: the firmware hashes
+# every measurement once per bank, in software under TCG) in ./tpm, for qemu's
+# -chardev socket,id=chrtpm,path=tpm/sock; stopped when the test exits.
+swtpm_start() {
+	mkdir tpm
+	swtpm_setup --tpm2 --tpmstate tpm --pcr-banks sha256 >/dev/null 2>&1 || fail "swtpm_setup"
+	swtpm socket --tpm2 --tpmstate dir=tpm --ctrl type=unixio,path=tpm/sock \
+		--flags startup-clear --terminate &
+	tpm_pid=$!
+	trap 'kill $tpm_pid 2>/dev/null || true' EXIT
+	sleep 1
+}
 # apt_mirror: the Debian mirror apt is configured with here (deb822 or the
 # one-line format), for debootstrap; fails when there is none.
 apt_mirror() {

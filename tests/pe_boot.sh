@@ -73,15 +73,7 @@ fi
 sgdisk -v disk.img | grep -q "No problems found" || fail "sgdisk -v: bad GPT"
 sgdisk -i 1 disk.img | grep -q "C12A7328-F81F-11D2-BA4B-00A0C93EC93B" || fail "partition 1 is not an ESP"
 cp "$vars" vars.fd
-# One PCR bank (SHA-256): the firmware hashes every measurement once per bank,
-# in software under TCG.
-mkdir tpm
-swtpm_setup --tpm2 --tpmstate tpm --pcr-banks sha256 >/dev/null 2>&1 || fail "swtpm_setup"
-swtpm socket --tpm2 --tpmstate dir=tpm --ctrl type=unixio,path=tpm/sock \
-	--flags startup-clear --terminate &
-tpm_pid=$!
-trap 'kill $tpm_pid 2>/dev/null || true' EXIT
-sleep 1
+swtpm_start
 
 set +e
 timeout 300 qemu-system-x86_64 -accel tcg -machine q35 -m 512 -nographic -no-reboot \

@@ -92,13 +92,7 @@ for e in json.load(open(sys.argv[1]))["pcr11"]["sha256"]:
     if e["phase"] == "sysinit:ready": print(e["hash"])' out/bootable.manifest.json)
 [ -n "$want" ] || fail "the manifest has no prediction for sysinit:ready"
 
-mkdir tpm
-swtpm_setup --tpm2 --tpmstate tpm --pcr-banks sha256 >/dev/null 2>&1 || fail "swtpm_setup"
-swtpm socket --tpm2 --tpmstate dir=tpm --ctrl type=unixio,path=tpm/sock \
-	--flags startup-clear --terminate &
-tpm_pid=$!
-trap 'kill $tpm_pid 2>/dev/null || true' EXIT
-sleep 1
+swtpm_start
 cp "$vars" vars.fd
 cp --sparse=always out/bootable.raw disk.img
 t0=$(date +%s)
