@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "vcompose/dracut.h"
+#include "vcompose/util.h"
 
 #define DRACUT_DEFAULT_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
 #define DRACUT_LIST_MAX	    1024	/* items in one list */
@@ -367,29 +368,6 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 static void remove_tree(const char *dir)
 {
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int write_all(const char *path, const char *text, struct vc_error *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	size_t len = strlen(text), off = 0;
-
-	if (fd < 0)
-		return vc_errorf_errno(err, VC_EIO, errno, "dracut: %s", path);
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return vc_errorf_errno(err, VC_EIO, e, "dracut: %s", path);
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) < 0)
-		return vc_errorf_errno(err, VC_EIO, errno, "dracut: %s", path);
-	return 0;
 }
 
 /* "<dir of path>/.<base>.XXXXXX", created empty; *ret_fd stays open. */
@@ -945,7 +923,11 @@ static int make_work(const struct vc_dracut_options *o, bool host, char **ret, s
 	    (o->include_dir && (r = mkdir_in(work, "/tmp/vcompose/include", err)) < 0))
 		return r;
 	snprintf(p, sizeof(p), "%.3000s/tmp/vcompose/vcompose-dracut.conf", work);
-	return write_all(p, vc_dracut_conf(host), err);
+	const char *conf = vc_dracut_conf(host);
+	r = vc_write_file(p, conf, strlen(conf), 0644, err);
+	if (r < 0)
+		vc_error_prefix(err, "dracut");
+	return r;
 }
 
 /* The host's dracut's version: <prefix>/bin/dracut ->
