@@ -36,7 +36,8 @@ b = bytearray(d); struct.pack_into("<H", b, pe + 6, 96); w("nsec.efi", b)
 # not an EFI application (subsystem 3, console)
 b = bytearray(d); struct.pack_into("<H", b, opt + 68, 3); w("subsys.efi", b)
 # the header block moved up so the section table ends 2 entries before the
-# first section's data: no room for 3 more headers
+# first section's data: 3 more headers move the stub's data up (grown.efi);
+# with a debug directory (its entries hold file offsets) they cannot
 first = min(struct.unpack_from("<I", d, tab + 40 * i + 20)[0] for i in range(nsec))
 end = tab + 40 * nsec
 shift = first - 2 * 40 - end
@@ -44,6 +45,9 @@ b = bytearray(d)
 b[pe + shift:end + shift] = d[pe:end]
 b[pe:pe + shift] = bytes(shift)
 struct.pack_into("<I", b, 0x3c, pe + shift)
+w("grown.efi", b)
+va_data = struct.unpack_from("<I", d, tab + 40 * (nsec - 1) + 12)[0]
+struct.pack_into("<II", b, opt + shift + 112 + 6 * 8, va_data, 28)
 w("noroom.efi", b)
 # a signed-looking stub: a certificate table entry pointing at the end
 b = bytearray(d) + struct.pack("<IHH", 16, 0x200, 2) + bytes(8)
@@ -77,7 +81,10 @@ check 1 "raw data" uki --stub rawoverlap.efi $k -o out/x.efi
 check 1 "name is not NUL-padded" uki --stub badname.efi $k -o out/x.efi
 check 1 "section table" uki --stub nsec.efi $k -o out/x.efi
 check 1 "not an EFI application" uki --stub subsys.efi $k -o out/x.efi
-check 1 "no room for 4 more section headers" uki --stub noroom.efi $k --cmdline x --os-release osrel -o out/x.efi
+check 1 "its debug directory holds file offsets" uki --stub noroom.efi $k --cmdline x --os-release osrel -o out/x.efi
+vc uki --stub grown.efi $k --cmdline x --os-release osrel -o out/grown.efi >/dev/null
+objdump -h out/grown.efi | grep -q '\.linux' || fail "objdump does not read the UKI whose stub data moved"
+rm out/grown.efi
 check 1 "already signed" uki --stub signed.efi $k -o out/x.efi
 check 1 "already signed" uki --stub "$kernel" $k -o out/x.efi
 check 1 "not an EFI-stub kernel" uki --stub "$stub" --linux nostub-kernel -o out/x.efi

@@ -37,8 +37,39 @@ key=$VC_SOURCE_DIR/vectors/sign/TEST-ONLY-rsa2048.key
 
 cmdline="console=ttyS0 panic=-1 vcompose.test=uki-boot quiet"
 scratch out
+# .osrel and a .splash too: eight new sections, one more than Debian 12's stub
+# has header room for (0x400 bytes of headers), so the stub's raw data moves
+# up a FileAlignment unit; the boot proves the firmware loads it so
+printf 'ID=vcompose-test\n' >os-release
+python3 - splash.bmp <<'PY'
+import struct, sys
+px = b"\x00\x00\xff\x00" * 2  # two rows of one red pixel, padded to 4 bytes
+hdr = b"BM" + struct.pack("<IHHI", 54 + len(px), 0, 0, 54)
+hdr += struct.pack("<IiiHHIIiiII", 40, 1, 2, 1, 24, 0, len(px), 2835, 2835, 0, 0)
+open(sys.argv[1], "wb").write(hdr + px)
+PY
 vc uki --stub "$stub" --linux "$kernel" --initrd initrd.img --cmdline "$cmdline" \
-	--pcr-key "$key" -o out/uki.efi --json >uki.json
+	--os-release os-release --splash splash.bmp --pcr-key "$key" -o out/uki.efi --json >uki.json
+python3 - "$stub" out/uki.efi <<'PY' || fail "the stub's sections moved wrongly"
+import struct, sys
+def sections(path):
+    d = open(path, "rb").read()
+    pe, = struct.unpack_from("<I", d, 0x3C)
+    n, opt = struct.unpack_from("<H", d, pe + 6)[0], struct.unpack_from("<H", d, pe + 20)[0]
+    hs, = struct.unpack_from("<I", d, pe + 24 + 60)
+    out = {}
+    for i in range(n):
+        name, vs, va, rs, ro = struct.unpack_from("<8sIIII", d, pe + 24 + opt + 40 * i)
+        out[name.rstrip(b"\0")] = (ro, d[ro:ro + min(vs, rs)])
+    return hs, out
+hs0, a = sections(sys.argv[1])
+hs1, b = sections(sys.argv[2])
+assert hs1 > hs0, f"SizeOfHeaders {hs1:#x}: the headers did not need to grow, the test proves nothing"
+for name, (ro, data) in a.items():
+    assert b[name][1] == data, f"{name} changed"
+    assert b[name][0] == ro + hs1 - hs0, f"{name} at {b[name][0]:#x}, expected {ro + hs1 - hs0:#x}"
+print(f"headers grown {hs0:#x} -> {hs1:#x}; the stub's {len(a)} sections moved, bytes intact")
+PY
 python3 "$VC_SOURCE_DIR/tests/uki_sections.py" out/uki.efi sections
 
 # ESP (FAT) in a GPT disk. vcompose's own fat and gpt writers when this build

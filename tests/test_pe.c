@@ -266,6 +266,60 @@ static void uki_sbat_kept_or_appended(void **state)
 	vc_mem_sink_fini(&m);
 }
 
+/* The section table may grow past the stub's headers in the file (its raw
+ * data moves up by whole FileAlignment units, the merged .sbat with it), not
+ * past its first section's RVA. */
+static void uki_headers_grow(void **state)
+{
+	struct fake stub, kern, moved;
+	struct vc_uki_blob bs, bk, bo;
+	struct vc_uki_options o;
+	struct vc_uki_summary sum;
+	struct vc_mem_sink m;
+	struct vc_error err = {0};
+	struct vc_pe_image img;
+	const uint32_t lfanew = 0x280; /* the table of 2 ends at 0x3d8: room for 1 */
+	(void)state;
+
+	make_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
+	make_pe(&kern, SBAT_HDR "linux,1,Linux,linux,1,y\n", true);
+	moved = stub;
+	memset(moved.d + 0x40, 0, 0x400 - 0x40);
+	memcpy(moved.d + lfanew, stub.d + 0x40, 0x148 + 80 - 0x40);
+	vc_put_le32(moved.d + 0x3c, lfanew);
+	bs = blob("stub", moved.d, moved.len);
+	bk = blob("kernel", kern.d, kern.len);
+	bo = blob("osrel", "ID=x\n", 5);
+	vc_uki_options_init(&o);
+	o.stub = &bs;
+	o.kernel = &bk;
+	o.os_release = &bo;
+	o.cmdline = "quiet";
+	assert_int_equal(build(&o, &m, &sum, &err), 0);
+	assert_true(sum.sbat_in_stub);
+	assert_int_equal(vc_pe_parse(m.data, m.len, "uki", &img, &err), 0);
+	assert_int_equal(img.size_of_headers, 0x600);
+	assert_int_equal(sect(&img, ".text")->pointer_to_raw_data, 0x600);
+	assert_memory_equal(m.data + 0x600, stub.d + 0x400, 0x200);
+	const char *want = SBAT_HDR "stub,1,Stub,stub,1,x\n"
+				    "linux,1,Linux,linux,1,y\n" SBAT_UKI;
+	assert_int_equal(sect(&img, ".sbat")->pointer_to_raw_data, 0x800);
+	assert_memory_equal(m.data + 0x800, want, strlen(want));
+	assert_true(vc_pe_checksum(m.data, m.len, img.checksum_offset) == img.checksum);
+	vc_mem_sink_fini(&m);
+
+	/* In memory the headers end at the first section: .text at RVA 0x400. */
+	uint8_t *opt = moved.d + lfanew + 24, *tab = opt + 240;
+	vc_put_le32(opt + 32, 0x200);	   /* SectionAlignment */
+	vc_put_le32(opt + 16, 0x400);	   /* AddressOfEntryPoint */
+	vc_put_le32(opt + 56, 0x800);	   /* SizeOfImage */
+	vc_put_le32(tab + 12, 0x400);	   /* .text */
+	vc_put_le32(tab + 40 + 12, 0x600); /* .sbat */
+	assert_int_equal(build(&o, &m, &sum, &err), VC_ERANGE);
+	assert_non_null(strstr(err.msg, "the first section starts at RVA 0x400"));
+	vc_mem_sink_fini(&m);
+}
+
 /* Planned in two steps: the sections as they will be loaded (the stub's
  * merged .sbat, .linux with the kernel's SizeOfImage), then .pcrsig added
  * before .linux; .pcrpkey after .splash's place (ukify's order). */
@@ -467,6 +521,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(uki_fields),
 	    cmocka_unit_test(uki_sbat_kept_or_appended),
+	    cmocka_unit_test(uki_headers_grow),
 	    cmocka_unit_test(uki_plan_pcrsig),
 	    cmocka_unit_test(reader_refuses),
 	    cmocka_unit_test(reader_survives_corruption),

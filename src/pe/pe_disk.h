@@ -19,6 +19,7 @@
 #define PE_FILE_EXECUTABLE_IMAGE    0x0002u
 #define PE_FILE_LOCAL_SYMS_STRIPPED 0x0008u
 #define PE_DIR_SECURITY		    4u /* certificate table: file offset and size */
+#define PE_DIR_DEBUG		    6u /* debug directory: entries hold file offsets */
 #define PE_MAX_DATA_DIRS	    16u
 #define PE_SYMBOL_SIZE		    18u /* one COFF symbol table record */
 

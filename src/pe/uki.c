@@ -481,18 +481,27 @@ static void put_section(uint8_t *p, const char *name, uint64_t vsize, uint64_t v
 /* Where the new sections go. */
 struct layout {
 	uint64_t hdr_size;  /* SizeOfHeaders */
+	uint64_t shift;	    /* how far the stub's raw data moves up in the file */
 	uint64_t image_end; /* SizeOfImage */
 	uint64_t file_end;  /* file size */
 	uint64_t init_data; /* SizeOfInitializedData */
 	size_t n_total;	    /* sections in the output */
 };
 
-/* The headers must still end before the first section, in the file and in
- * memory, over bytes that are zero. */
+/* The new section table must end before the first section in memory. In
+ * the file, it may run over zero bytes up to the stub's raw data; past
+ * that, the raw data moves up by whole FileAlignment units (old stubs,
+ * e.g. systemd 252's, keep 0x400 bytes of headers under a first section at
+ * RVA 0x4000: room for 7 more headers without the move). Only section
+ * headers hold file offsets in a stub we accept (no certificate table, the
+ * symbol table dropped); a debug directory also would, and is refused. */
 static int layout_headers(struct vc_uki_plan *b, struct layout *l, struct vc_error *err)
 {
 	const struct vc_pe_image *s = &b->stub;
-	uint64_t table_end, limit;
+	const struct pe_data_dir_disk *debug =
+	    (const void *)(s->data + s->opt_offset + sizeof(struct pe_opt_header64_disk) +
+			   PE_DIR_DEBUG * sizeof(struct pe_data_dir_disk));
+	uint64_t table_end, data_at, limit = s->sections[0].virtual_address;
 	uint64_t old_end =
 	    s->section_table_offset + (uint64_t)s->n_sections * sizeof(struct pe_section_disk);
 
@@ -501,19 +510,26 @@ static int layout_headers(struct vc_uki_plan *b, struct layout *l, struct vc_err
 	l->hdr_size = VC_ROUND_UP(table_end, (uint64_t)s->file_alignment);
 	if (l->hdr_size < s->size_of_headers)
 		l->hdr_size = s->size_of_headers;
-	limit = s->sections[0].virtual_address;
-	if (s->first_raw_data && s->first_raw_data < limit)
-		limit = s->first_raw_data;
-	if (b->stub_len < limit) /* a stub with no section data at all */
-		limit = b->stub_len;
+	data_at =
+	    s->first_raw_data && s->first_raw_data < b->stub_len ? s->first_raw_data : b->stub_len;
+	if (l->hdr_size > data_at) {
+		l->shift = VC_ROUND_UP(l->hdr_size - data_at, (uint64_t)s->file_alignment);
+		l->hdr_size = data_at + l->shift;
+	}
 	if (l->n_total > VC_PE_MAX_SECTIONS || l->hdr_size > limit)
 		return vc_errorf(
 		    err, VC_ERANGE,
-		    "stub '%s': no room for %zu more section headers: the table would "
-		    "end at 0x%llx (headers 0x%llx), the first section starts at 0x%llx",
-		    b->o->stub->name, b->n_sec, (unsigned long long)table_end,
-		    (unsigned long long)l->hdr_size, (unsigned long long)limit);
-	for (uint64_t i = old_end; i < table_end; i++)
+		    "stub '%s': no room for %zu more section headers: the headers would "
+		    "end at 0x%llx, the first section starts at RVA 0x%llx",
+		    b->o->stub->name, b->n_sec, (unsigned long long)l->hdr_size,
+		    (unsigned long long)limit);
+	if (l->shift && s->n_data_dirs > PE_DIR_DEBUG && vc_get_le32(debug->size))
+		return vc_errorf(err, VC_EUNSUPP,
+				 "stub '%s': no room for %zu more section headers before its "
+				 "data at 0x%llx, and its debug directory holds file offsets "
+				 "that moving the data would break; strip the stub",
+				 b->o->stub->name, b->n_sec, (unsigned long long)data_at);
+	for (uint64_t i = old_end; i < (l->shift ? data_at : table_end); i++)
 		if (s->data[i])
 			return vc_errorf(err, VC_EINVAL,
 					 "stub '%s': byte 0x%llx after the section table is "
@@ -533,7 +549,7 @@ static int layout_sections(struct vc_uki_plan *b, struct layout *l, struct vc_er
 	     (uint64_t)(last->virtual_size ? last->virtual_size : last->size_of_raw_data);
 	if (b->stub_sbat == last && last->virtual_address + (uint64_t)b->sbat.len > va)
 		va = last->virtual_address + (uint64_t)b->sbat.len;
-	off = VC_ROUND_UP((uint64_t)b->stub_len, fa);
+	off = VC_ROUND_UP((uint64_t)b->stub_len + l->shift, fa);
 	l->init_data = s->size_of_initialized_data;
 	for (size_t i = 0; i < b->n_sec; i++) {
 		struct new_section *n = &b->sec[i];
@@ -596,6 +612,14 @@ static int build_headers(struct vc_uki_plan *b, const struct layout *l, uint8_t 
 
 		vc_put_le32(d->virtual_size, (uint32_t)b->sbat.len);
 	}
+	for (size_t i = 0; l->shift && i < s->n_sections; i++) {
+		struct pe_section_disk *d =
+		    (void *)(hdr + s->section_table_offset + i * sizeof(*d));
+
+		if (s->sections[i].pointer_to_raw_data)
+			vc_put_le32(d->pointer_to_raw_data,
+				    (uint32_t)(s->sections[i].pointer_to_raw_data + l->shift));
+	}
 	for (size_t i = 0; i < b->n_sec; i++) {
 		const struct new_section *n = &b->sec[i];
 
@@ -612,10 +636,11 @@ static int emit_image(struct vc_uki_plan *b, const struct layout *l, const uint8
 		      const struct vc_sink *out, struct vc_error *err)
 {
 	const struct vc_pe_image *s = &b->stub;
-	uint64_t hs = l->hdr_size, at = b->stub_len;
+	uint64_t hs = l->hdr_size, d = l->shift, from = hs - d, at = b->stub_len + d;
 	uint8_t ck[4];
 	int r;
 
+	/* the stub's bytes from `from` on move up by d */
 	b->sum.checksum = 0;
 	b->sum_acc = 0;
 	if ((r = emit(b, out, hdr, hs, 0, err)) < 0)
@@ -624,12 +649,12 @@ static int emit_image(struct vc_uki_plan *b, const struct layout *l, const uint8
 		uint64_t so = b->stub_sbat->pointer_to_raw_data;
 		uint64_t se = so + b->stub_sbat->size_of_raw_data;
 
-		if ((r = emit(b, out, s->data + hs, so - hs, hs, err)) < 0 ||
-		    (r = emit(b, out, b->sbat.data, b->sbat.len, so, err)) < 0 ||
-		    (r = emit_zeros(b, out, so + b->sbat.len, se, err)) < 0 ||
-		    (r = emit(b, out, s->data + se, b->stub_len - se, se, err)) < 0)
+		if ((r = emit(b, out, s->data + from, so - from, hs, err)) < 0 ||
+		    (r = emit(b, out, b->sbat.data, b->sbat.len, so + d, err)) < 0 ||
+		    (r = emit_zeros(b, out, so + d + b->sbat.len, se + d, err)) < 0 ||
+		    (r = emit(b, out, s->data + se, b->stub_len - se, se + d, err)) < 0)
 			return r;
-	} else if ((r = emit(b, out, s->data + hs, b->stub_len - hs, hs, err)) < 0) {
+	} else if ((r = emit(b, out, s->data + from, b->stub_len - from, hs, err)) < 0) {
 		return r;
 	}
 	for (size_t i = 0; i < b->n_sec; i++) {
@@ -655,8 +680,11 @@ static void summarize(struct vc_uki_plan *b, const struct layout *l)
 	sum->size_of_image = (uint32_t)l->image_end;
 	sum->n_stub_sections = s->n_sections;
 	sum->n_sections = (uint16_t)l->n_total;
-	for (size_t i = 0; i < s->n_sections; i++)
+	for (size_t i = 0; i < s->n_sections; i++) {
 		sum->sections[i] = s->sections[i];
+		if (sum->sections[i].pointer_to_raw_data)
+			sum->sections[i].pointer_to_raw_data += (uint32_t)l->shift;
+	}
 	if (b->stub_sbat)
 		sum->sections[b->stub_sbat - s->sections].virtual_size = (uint32_t)b->sbat.len;
 	for (size_t i = 0; i < b->n_sec; i++) {
