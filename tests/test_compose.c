@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /* compose's plan on its own (src/compose/plan.c): the disk's layout from the
- * config and the measured sizes, without writing anything. */
+ * config and the measured sizes, without writing anything; then the writing
+ * (compose_image): a DDI and an oem image written into a memory sink, read
+ * back the way the specs write them (GPT headers and CRCs, the plan's
+ * places, the verity root hash) and compared with vc_compose()'s NAME.raw. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "../src/compose/compose_priv.h"
 #include "test_util.h"
+#include "vcompose/endian.h"
 #include "vcompose/gpt.h"
+#include "vcompose/sha256.h"
+#include "vcompose/sink.h"
 #include "vcompose/verity.h"
 #include "vcompose/xmlcfg.h"
 
@@ -525,6 +533,335 @@ static void esp_files(void **state)
 	assert_int_equal(e.files[6].what, COMPOSE_ESP_LOADER_CONF);
 }
 
+/* ---- the writing: an image into a memory sink ---- */
+
+#define EPOCH 1700000000
+
+/* A scratch folder for one test (removed by its teardown). */
+static char scratch[64];
+
+static int scratch_setup(void **state)
+{
+	(void)state;
+	snprintf(scratch, sizeof(scratch), "/tmp/vc-compose-test.XXXXXX");
+	return mkdtemp(scratch) ? 0 : -1;
+}
+
+static int scratch_teardown(void **state)
+{
+	(void)state;
+	return vc_test_rmtree(scratch);
+}
+
+static void scratch_path(char *buf, size_t cap, const char *name)
+{
+	if ((size_t)snprintf(buf, cap, "%s/%s", scratch, name) >= cap)
+		fail_msg("path too long");
+}
+
+static void write_bytes(const char *name, const void *data, size_t len)
+{
+	char path[256];
+	FILE *f;
+
+	scratch_path(path, sizeof(path), name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+		fail_msg("cannot write %s", path);
+	if (chmod(path, 0644) != 0)
+		fail_msg("cannot chmod %s", path);
+}
+
+static void make_dirs(const char *const *dirs)
+{
+	char path[256];
+
+	for (size_t i = 0; dirs[i]; i++) {
+		scratch_path(path, sizeof(path), dirs[i]);
+		if (mkdir(path, 0755) != 0)
+			fail_msg("cannot make %s", path);
+	}
+}
+
+static void options(struct vc_compose_options *o, const char *config, const char *root)
+{
+	memset(o, 0, sizeof(*o));
+	o->config_path = config;
+	o->root_dir = root;
+	o->outdir = scratch;
+	o->have_epoch = true;
+	o->epoch = EPOCH;
+	o->jobs = 2;
+	o->defer_signature = true; /* a root-verity-sig partition, no key needed */
+}
+
+/* The plan's GUIDs as the GPT stores them: the first three fields little
+ * endian (UEFI 2.10 appendix A). */
+static void guid_disk(const uint8_t u[16], uint8_t out[16])
+{
+	static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+
+	for (int i = 0; i < 16; i++)
+		out[i] = u[order[i]];
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return vc_get_le64(p);
+}
+
+/* A GPT header at LBA lba, read the way the spec writes it (UEFI 2.10
+ * section 5.3.2, offsets from its table 5-5), not through gpt_disk.h:
+ * signature, revision, size 92, its CRC32 and the entry array's, where
+ * it and its partner lie. Returns the entry array's LBA. */
+static uint64_t check_gpt_header(const uint8_t *disk, uint64_t disk_size, uint64_t lba,
+				 uint64_t alternate)
+{
+	uint8_t h[92];
+	const uint8_t *src = disk + lba * 512;
+	uint32_t n = vc_get_le32(src + 80), esize = vc_get_le32(src + 84);
+
+	memcpy(h, src, sizeof(h));
+	assert_memory_equal(h, "EFI PART", 8);			  /* Signature */
+	assert_int_equal(vc_get_le32(h + 8), 0x00010000);	  /* Revision 1.0 */
+	assert_int_equal(vc_get_le32(h + 12), 92);		  /* HeaderSize */
+	assert_int_equal(le64(h + 24), lba);			  /* MyLBA */
+	assert_int_equal(le64(h + 32), alternate);		  /* AlternateLBA */
+	assert_int_equal(le64(h + 48) + 1, disk_size / 512 - 33); /* LastUsableLBA */
+	assert_int_equal(esize, 128);				  /* SizeOfPartitionEntry */
+	uint64_t entries = le64(h + 72);			  /* PartitionEntryLBA */
+	assert_int_equal(vc_get_le32(h + 88),			  /* PartitionEntryArrayCRC32 */
+			 (uint32_t)crc32(0, disk + entries * 512, n * esize));
+	uint32_t want = vc_get_le32(h + 16); /* HeaderCRC32, computed with itself zero */
+	memset(h + 16, 0, 4);
+	assert_int_equal(want, (uint32_t)crc32(0, h, sizeof(h)));
+	return entries;
+}
+
+/* What a disk in memory must hold for its plan: a protective MBR, both
+ * GPT headers with their CRCs, one entry per planned partition at the
+ * planned place with the planned type and UUID, nothing after them; the
+ * verity tree at its planned place, whose top block gives the root hash
+ * (format 1: SHA-256 of salt then block) and whose every block verifies. */
+static void check_disk(const struct vc_mem_sink *m, const struct compose_image *im)
+{
+	const struct compose_plan *p = &im->plan;
+	const uint8_t *d = m->data;
+	uint64_t last = im->disk_size / 512 - 1;
+
+	assert_int_equal(m->len, im->disk_size);
+	assert_int_equal(d[510], 0x55); /* the protective MBR's boot signature */
+	assert_int_equal(d[511], 0xaa);
+	assert_int_equal(d[446 + 4], 0xee); /* its one partition, of type 0xEE */
+	uint64_t primary = check_gpt_header(d, im->disk_size, 1, last);
+	uint64_t backup = check_gpt_header(d, im->disk_size, last, 1);
+	assert_int_equal(primary, 2);
+	assert_int_equal(backup, last - 32);
+	assert_memory_equal(d + primary * 512, d + backup * 512, 128 * 128);
+	for (size_t i = 0; i < 128; i++) {
+		const uint8_t *e = d + primary * 512 + i * 128;
+		uint8_t type[16], uuid[16];
+		if (i >= p->n_parts) { /* unused entries are all zero */
+			for (size_t k = 0; k < 128; k++)
+				assert_int_equal(e[k], 0);
+			continue;
+		}
+		const struct vc_gpt_part *g = &p->parts[i].gpt;
+		guid_disk(g->type, type);
+		assert_memory_equal(e, type, 16); /* PartitionTypeGUID */
+		if (g->uuid_set) {
+			guid_disk(g->uuid, uuid);
+			assert_memory_equal(e + 16, uuid, 16); /* UniquePartitionGUID */
+		}
+		assert_int_equal(le64(e + 32) * 512, g->start);			/* StartingLBA */
+		assert_int_equal((le64(e + 40) + 1) * 512, g->start + g->size); /* EndingLBA */
+	}
+
+	/* verity: the DPS pairs the partitions with the root hash's halves */
+	const struct compose_plan_part *root = &p->parts[p->parts[0].role == COMPOSE_ESP];
+	assert_int_equal(root->role, COMPOSE_ROOT);
+	assert_int_equal(root->gpt.start, p->root_off);
+	assert_memory_equal(root->gpt.uuid, im->roothash, 16);
+	assert_int_equal(root[1].role, COMPOSE_VERITY);
+	assert_memory_equal(root[1].gpt.uuid, im->roothash + 16, 16);
+	const struct vc_verity_params *vp = &im->vp;
+	assert_int_equal(vp->data_blocks * vp->data_block_size, im->root_size);
+	/* the superblock, then the top level: one block, hashed for the root
+	 * (with one data block there is no level: the root is its hash) */
+	assert_memory_equal(d + p->hash_off, "verity\0\0", 8);
+	uint8_t top[32];
+	struct vc_sha256 h;
+	vc_sha256_init(&h);
+	vc_sha256_update(&h, vp->salt, vp->salt_len);
+	if (vp->data_blocks == 1)
+		vc_sha256_update(&h, d + p->root_off, vp->data_block_size);
+	else
+		vc_sha256_update(&h, d + p->hash_off + vp->hash_block_size, vp->hash_block_size);
+	vc_sha256_final(&h, top);
+	assert_memory_equal(top, im->roothash, 32);
+	struct vc_sink data = vc_sink_window(&m->sink, p->root_off, im->root_size, "data");
+	struct vc_sink hash = vc_sink_window(&m->sink, p->hash_off, p->hash_part_size, "hash");
+	struct vc_verity_src src = {.sink = &data};
+	struct vc_verity_params vq = *vp;
+	struct vc_error err = {0};
+	vq.hash_offset = 0;
+	if (vc_verity_verify(&vq, &src, &hash, NULL, im->roothash, NULL, &err) < 0)
+		fail_msg("verity: %s", err.msg);
+}
+
+/* The same options through vc_compose(): NAME.raw must hold the same
+ * bytes as the memory sink. */
+static void same_as_file(const struct vc_compose_options *o, const struct vc_mem_sink *m,
+			 const char *raw)
+{
+	struct vc_compose_result res;
+	struct vc_error err = {0};
+	struct vc_buf b;
+	char path[256];
+
+	if (vc_compose(o, &res, &err) < 0)
+		fail_msg("vc_compose: %s", err.msg);
+	scratch_path(path, sizeof(path), raw);
+	vc_test_read(path, &b);
+	assert_int_equal(b.len, m->len);
+	assert_true(memcmp(b.data, m->data, m->len) == 0);
+	vc_buf_fini(&b);
+}
+
+/* The smallest example (a DDI: root, root-verity, and a deferred
+ * root-verity-sig) written to memory. */
+static void write_ddi_to_memory(void **state)
+{
+	struct vc_compose_options o;
+	struct compose_image im;
+	struct vc_mem_sink m;
+	struct vc_error err = {0};
+
+	(void)state;
+	options(&o, VC_SOURCE_DIR "/examples/minimal/config.xml",
+		VC_SOURCE_DIR "/examples/minimal/root");
+	vc_mem_sink_init(&m);
+	if (compose_image(&o, &m.sink, &im, &err) < 0)
+		fail_msg("compose_image: %s", err.msg);
+	assert_int_equal(im.plan.n_parts, 3);
+	assert_int_equal(im.plan.parts[2].role, COMPOSE_SIG);
+	check_disk(&m, &im);
+	/* the deferred signature partition is left zero, for `vcompose sign` */
+	for (uint64_t i = 0; i < im.plan.sig_part_size; i++)
+		if (m.data[im.plan.sig_off + i])
+			fail_msg("signature partition: byte %llu is not zero",
+				 (unsigned long long)i);
+	same_as_file(&o, &m, "minimal.raw");
+	vc_mem_sink_fini(&m);
+}
+
+/* An oem build's inputs in the scratch folder: root/ with a synthetic stub
+ * and kernel (tests/test_util.h) and an os-release, initrd.img (4 KiB),
+ * config.xml with the given <type> attributes and content. The options
+ * name them; *initrd gets the initrd's bytes. */
+static void oem_inputs(struct vc_compose_options *o, const char *type, const char *inner,
+		       uint8_t initrd[4096])
+{
+	static const char *const dirs[] = {"root",
+					   "root/etc",
+					   "root/boot",
+					   "root/usr",
+					   "root/usr/lib",
+					   "root/usr/lib/systemd",
+					   "root/usr/lib/systemd/boot",
+					   "root/usr/lib/systemd/boot/efi",
+					   NULL};
+	static char cfg[256], root[256], initrd_path[256];
+	struct vc_test_pe stub, kernel;
+	char config[1024];
+
+	make_dirs(dirs);
+	vc_test_fake_pe(&stub, NULL, false);
+	vc_test_fake_pe(&kernel, NULL, true);
+	write_bytes("root/usr/lib/systemd/boot/efi/linuxx64.efi.stub", stub.d, stub.len);
+	write_bytes("root/boot/vmlinuz-6.1.0-unit", kernel.d, kernel.len);
+	write_bytes("root/etc/os-release", "ID=unit\n", 8);
+	for (size_t i = 0; i < 4096; i++)
+		initrd[i] = (uint8_t)(i * 7);
+	write_bytes("initrd.img", initrd, 4096);
+	snprintf(config, sizeof(config),
+		 "<?xml version=\"1.0\"?>\n<image schemaversion=\"8.5\" name=\"unit\">\n"
+		 "<description type=\"system\"><author>t</author><contact>t</contact>"
+		 "<specification>t</specification></description>\n"
+		 "<preferences><version>1.0</version>\n"
+		 "<type image=\"oem\" filesystem=\"erofs\" firmware=\"efi\" %s>%s</type>\n"
+		 "</preferences>\n</image>\n",
+		 type, inner);
+	write_bytes("config.xml", config, strlen(config));
+	scratch_path(cfg, sizeof(cfg), "config.xml");
+	scratch_path(root, sizeof(root), "root");
+	scratch_path(initrd_path, sizeof(initrd_path), "initrd.img");
+	options(o, cfg, root);
+	o->initrd_path = initrd_path;
+}
+
+/* An oem image (ESP with the UKI, root, root-verity, root-verity-sig),
+ * written to memory. */
+static void write_oem_to_memory(void **state)
+{
+	uint8_t initrd[4096], hex[65], word[80];
+	struct vc_compose_options o;
+	struct compose_image im;
+	struct vc_mem_sink m;
+	struct vc_error err = {0};
+
+	(void)state;
+	oem_inputs(&o, "verity_blocks=\"all\" verity_partition=\"true\" kernelcmdline=\"quiet\"",
+		   "", initrd);
+	vc_mem_sink_init(&m);
+	if (compose_image(&o, &m.sink, &im, &err) < 0)
+		fail_msg("compose_image: %s", err.msg);
+	assert_int_equal(im.plan.n_parts, 4);
+	assert_int_equal(im.plan.parts[0].role, COMPOSE_ESP);
+	check_disk(&m, &im);
+	/* the ESP: a FAT boot sector knowing its place (BPB_HiddSec), and the
+	 * UKI in it with roothash= of the root hash on its command line */
+	const uint8_t *esp = m.data + im.plan.esp_off;
+	assert_int_equal(esp[510], 0x55);
+	assert_int_equal(esp[511], 0xaa);
+	assert_int_equal(vc_get_le32(esp + 28), im.plan.esp_off / 512);
+	vc_hex_encode(im.roothash, 32, (char *)hex);
+	snprintf((char *)word, sizeof(word), "roothash=%s", (const char *)hex);
+	assert_non_null(memmem(esp, im.plan.esp_size, word, strlen((char *)word)));
+	assert_non_null(memmem(esp, im.plan.esp_size, initrd, sizeof(initrd)));
+	same_as_file(&o, &m, "unit.raw");
+	/* NAME.efi, the UKI beside the disk, lies whole in the ESP */
+	char efi[256];
+	struct vc_buf b;
+	scratch_path(efi, sizeof(efi), "unit.efi");
+	vc_test_read(efi, &b);
+	assert_non_null(memmem(esp, im.plan.esp_size, b.data, b.len));
+	vc_buf_fini(&b);
+	vc_mem_sink_fini(&m);
+}
+
+/* ext4 partitions are made by mke2fs in a file, by its name: refused when
+ * the image is written to memory, saying why. */
+static void write_ext4_to_memory_refused(void **state)
+{
+	uint8_t initrd[4096];
+	struct vc_compose_options o;
+	struct compose_image im;
+	struct vc_mem_sink m;
+	struct vc_error err = {0};
+
+	(void)state;
+	oem_inputs(&o, "verity_blocks=\"all\" verity_partition=\"true\"",
+		   "<partitions><partition name=\"data\" size=\"8\" filesystem=\"ext4\"/>"
+		   "</partitions>",
+		   initrd);
+	vc_mem_sink_init(&m);
+	int r = compose_image(&o, &m.sink, &im, &err);
+	if (r != VC_EUNSUPP || !strstr(err.msg, "mke2fs"))
+		fail_msg("%d: %s", r, err.msg);
+	vc_mem_sink_fini(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -537,6 +874,10 @@ int main(void)
 	    cmocka_unit_test(cmdline_words),
 	    cmocka_unit_test(cmdline_embedded_and_overlay),
 	    cmocka_unit_test(esp_files),
+	    cmocka_unit_test_setup_teardown(write_ddi_to_memory, scratch_setup, scratch_teardown),
+	    cmocka_unit_test_setup_teardown(write_oem_to_memory, scratch_setup, scratch_teardown),
+	    cmocka_unit_test_setup_teardown(write_ext4_to_memory_refused, scratch_setup,
+					    scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

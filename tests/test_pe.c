@@ -27,67 +27,6 @@
 #define SBAT_UKI                                                                                   \
 	"uki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/\n"
 
-/* A small PE32+ EFI application: SA 0x1000, FA 0x200, headers 0x400,
- * .text at 0x1000 (file 0x400), optionally .sbat at 0x2000 (file 0x600). */
-struct fake {
-	uint8_t d[0x800];
-	size_t len;
-};
-
-static void put_sect(uint8_t *p, const char *name, uint32_t vs, uint32_t va, uint32_t raw,
-		     uint32_t off, uint32_t flags)
-{
-	memcpy(p, name, strlen(name));
-	vc_put_le32(p + 8, vs);
-	vc_put_le32(p + 12, va);
-	vc_put_le32(p + 16, raw);
-	vc_put_le32(p + 20, off);
-	vc_put_le32(p + 36, flags);
-}
-
-static void make_pe(struct fake *f, const char *sbat, bool kernel)
-{
-	uint8_t *d = f->d;
-	unsigned nsec = sbat ? 2 : 1;
-
-	memset(f, 0, sizeof(*f));
-	d[0] = 'M';
-	d[1] = 'Z';
-	vc_put_le32(d + 0x3c, 0x40);
-	memcpy(d + 0x40, "PE\0\0", 4);
-	vc_put_le16(d + 0x44, 0x8664);	       /* Machine */
-	vc_put_le16(d + 0x46, (uint16_t)nsec); /* NumberOfSections */
-	vc_put_le32(d + 0x48, 0x12345678);     /* TimeDateStamp */
-	vc_put_le16(d + 0x54, 240);	       /* SizeOfOptionalHeader */
-	vc_put_le16(d + 0x56, 0x0206);	       /* executable */
-	uint8_t *o = d + 0x58;
-	vc_put_le16(o, 0x20b);
-	vc_put_le32(o + 8, 0x1000);  /* SizeOfInitializedData */
-	vc_put_le32(o + 16, 0x1000); /* AddressOfEntryPoint */
-	vc_put_le32(o + 32, 0x1000); /* SectionAlignment */
-	vc_put_le32(o + 36, 0x200);  /* FileAlignment */
-	vc_put_le32(o + 56, 0x3000); /* SizeOfImage */
-	vc_put_le32(o + 60, 0x400);  /* SizeOfHeaders */
-	vc_put_le16(o + 68, 10);     /* EFI application */
-	vc_put_le32(o + 108, 16);    /* NumberOfRvaAndSizes */
-	uint8_t *t = d + 0x58 + 240; /* section table at 0x148 */
-	put_sect(t, ".text", 0x10, 0x1000, 0x200, 0x400, 0x60000020);
-	memset(d + 0x400, 0xc3, 0x10);
-	f->len = 0x600;
-	if (sbat) {
-		put_sect(t + 40, ".sbat", (uint32_t)strlen(sbat) + 1, 0x2000, 0x200, 0x600,
-			 0x40000040);
-		memcpy(d + 0x600, sbat, strlen(sbat));
-		f->len = 0x800;
-	}
-	if (kernel) {
-		/* bzImage real-mode header: "HdrS", kernel_version -> 0x200 + 0x100 */
-		memcpy(d + 0x202, "HdrS", 4);
-		vc_put_le16(d + 0x20e, 0x100);
-		memcpy(d + 0x300, "6.1.0-unit (me@host) #1 SMP", 27);
-	}
-}
-
 static struct vc_uki_blob blob(const char *name, const void *p, size_t n)
 {
 	struct vc_uki_blob b = {.name = name, .data = (uint8_t *)(uintptr_t)p, .len = n};
@@ -110,7 +49,7 @@ static const struct vc_pe_section *sect(const struct vc_pe_image *img, const cha
 
 static void uki_fields(void **state)
 {
-	struct fake stub, kern;
+	struct vc_test_pe stub, kern;
 	struct vc_uki_blob bs, bk, bo, bi1, bi2;
 	struct vc_uki_options o;
 	struct vc_uki_summary sum;
@@ -120,8 +59,8 @@ static void uki_fields(void **state)
 	const uint8_t *p;
 	(void)state;
 
-	make_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
-	make_pe(&kern, SBAT_HDR "linux,1,Linux,linux,1,y\n", true);
+	vc_test_fake_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
+	vc_test_fake_pe(&kern, SBAT_HDR "linux,1,Linux,linux,1,y\n", true);
 	bs = blob("stub", stub.d, stub.len);
 	bk = blob("kernel", kern.d, kern.len);
 	bo = blob("osrel", "ID=x\n", 5);
@@ -216,7 +155,7 @@ static void uki_fields(void **state)
 
 static void uki_sbat_kept_or_appended(void **state)
 {
-	struct fake stub, kern, bare;
+	struct vc_test_pe stub, kern, bare;
 	struct vc_uki_blob bs, bk, bb, user;
 	struct vc_uki_options o;
 	struct vc_uki_summary sum;
@@ -228,8 +167,8 @@ static void uki_sbat_kept_or_appended(void **state)
 
 	/* The kernel's SBAT is long: the merge no longer fits in the stub's 0x200. */
 	snprintf(big, sizeof(big), SBAT_HDR "linux,1,%0400d,linux,1,y\n", 0);
-	make_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
-	make_pe(&kern, big, true);
+	vc_test_fake_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
+	vc_test_fake_pe(&kern, big, true);
 	bs = blob("stub", stub.d, stub.len);
 	bk = blob("kernel", kern.d, kern.len);
 	vc_uki_options_init(&o);
@@ -251,11 +190,11 @@ static void uki_sbat_kept_or_appended(void **state)
 	vc_mem_sink_fini(&m);
 
 	/* A stub without .sbat: the merge goes last, after .linux. */
-	make_pe(&bare, NULL, false);
+	vc_test_fake_pe(&bare, NULL, false);
 	bb = blob("bare", bare.d, bare.len);
 	o.stub = &bb;
 	o.sbat = NULL;
-	make_pe(&kern, SBAT_HDR "linux,1,Linux,linux,1,y\n", true);
+	vc_test_fake_pe(&kern, SBAT_HDR "linux,1,Linux,linux,1,y\n", true);
 	assert_int_equal(build(&o, &m, &sum, &err), 0);
 	assert_int_equal(vc_pe_parse(m.data, m.len, "uki", &img, &err), 0);
 	assert_string_equal(img.sections[img.n_sections - 1].name, ".sbat");
@@ -325,7 +264,7 @@ static void uki_headers_grow(void **state)
  * before .linux; .pcrpkey after .splash's place (ukify's order). */
 static void uki_plan_pcrsig(void **state)
 {
-	struct fake stub, kern;
+	struct vc_test_pe stub, kern;
 	struct vc_uki_blob bs, bk, bp;
 	struct vc_uki_options o;
 	struct vc_uki_summary sum;
@@ -337,8 +276,8 @@ static void uki_plan_pcrsig(void **state)
 	size_t n;
 	(void)state;
 
-	make_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
-	make_pe(&kern, SBAT_HDR "linux,1,Linux,linux,1,y\n", true);
+	vc_test_fake_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
+	vc_test_fake_pe(&kern, SBAT_HDR "linux,1,Linux,linux,1,y\n", true);
 	bs = blob("stub", stub.d, stub.len);
 	bk = blob("kernel", kern.d, kern.len);
 	bp = blob("pkey", "-----BEGIN PUBLIC KEY-----\n", 27);
@@ -378,26 +317,26 @@ static void uki_plan_pcrsig(void **state)
 
 static void reader_refuses(void **state)
 {
-	struct fake f;
+	struct vc_test_pe f;
 	struct vc_pe_image img;
 	struct vc_error err = {0};
 	(void)state;
 
-	make_pe(&f, SBAT_HDR, false);
+	vc_test_fake_pe(&f, SBAT_HDR, false);
 	assert_int_equal(vc_pe_parse(f.d, f.len, "x", &img, &err), 0);
 	vc_put_le16(f.d + 0x58, 0x10b); /* PE32: read, but not for a UKI */
 	assert_int_equal(vc_pe_parse(f.d, f.len, "x", &img, &err), 0);
 	assert_false(img.pe32plus);
 	assert_int_equal(vc_pe_parse_pe32plus(f.d, f.len, "x", &img, &err), VC_EUNSUPP);
 	assert_non_null(strstr(err.msg, "PE32+ (0x20b) needed"));
-	make_pe(&f, SBAT_HDR, false);
+	vc_test_fake_pe(&f, SBAT_HDR, false);
 	vc_put_le32(f.d + 0x58 + 36, 0x300); /* FileAlignment not a power of two */
 	assert_int_equal(vc_pe_parse(f.d, f.len, "x", &img, &err), VC_EINVAL);
 	assert_non_null(strstr(err.msg, "FileAlignment"));
-	make_pe(&f, SBAT_HDR, false);
+	vc_test_fake_pe(&f, SBAT_HDR, false);
 	vc_put_le32(f.d + 0x148 + 40 + 20, 0x500); /* .sbat raw not aligned */
 	assert_int_equal(vc_pe_parse(f.d, f.len, "x", &img, &err), VC_EINVAL);
-	make_pe(&f, SBAT_HDR, false);
+	vc_test_fake_pe(&f, SBAT_HDR, false);
 	vc_put_le32(f.d + 0x58 + 112 + 5 * 8 + 4, 0x100); /* a reloc dir past SizeOfImage */
 	vc_put_le32(f.d + 0x58 + 112 + 5 * 8, 0x2f80);
 	assert_int_equal(vc_pe_parse(f.d, f.len, "x", &img, &err), VC_EINVAL);
@@ -409,7 +348,7 @@ static void reader_refuses(void **state)
  * (run under ASan in CI). */
 static void reader_survives_corruption(void **state)
 {
-	struct fake stub, kern;
+	struct vc_test_pe stub, kern;
 	struct vc_pe_image img;
 	struct vc_error err = {0};
 	struct vc_uki_blob bs, bk;
@@ -417,8 +356,8 @@ static void reader_survives_corruption(void **state)
 	struct vc_uki_summary sum;
 	(void)state;
 
-	make_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
-	make_pe(&kern, SBAT_HDR, true);
+	vc_test_fake_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
+	vc_test_fake_pe(&kern, SBAT_HDR, true);
 	for (size_t n = 0; n < stub.len; n++) {
 		uint8_t *copy = malloc(n ? n : 1);
 		memcpy(copy, stub.d, n);
@@ -429,10 +368,10 @@ static void reader_survives_corruption(void **state)
 	bk = blob("kernel", kern.d, kern.len);
 	/* No section data at all, file ends right after the headers. */
 	{
-		struct fake bare;
+		struct vc_test_pe bare;
 		struct vc_mem_sink m;
 
-		make_pe(&bare, NULL, false);
+		vc_test_fake_pe(&bare, NULL, false);
 		vc_put_le32(bare.d + 0x148 + 16, 0); /* .text SizeOfRawData */
 		vc_put_le32(bare.d + 0x148 + 20, 0);
 		for (size_t len = 0x200; len <= 0x600; len += 0x200) {

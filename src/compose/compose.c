@@ -213,7 +213,7 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 	const struct vc_node *big;
 	uint64_t min_root = vc_erofs_min_size(c->tree, &eo, &big), free_bytes = UINT64_MAX;
 	struct statvfs sv;
-	if (statvfs(o->outdir, &sv) == 0)
+	if (o->outdir && statvfs(o->outdir, &sv) == 0)
 		free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
 	if (big) {
 		char path[VC_TREE_PATH_MAX + 2], what[VC_TREE_PATH_MAX + 512];
@@ -813,8 +813,7 @@ static int stage_erofs(struct cx *c, struct vc_error *err)
 	r = replan(c, err); /* the root's offset */
 	if (r < 0)
 		return r;
-	struct vc_sink w =
-	    vc_sink_window(vc_file_sink_sink(c->disk.f), c->plan.root_off, UINT64_MAX / 4, "erofs");
+	struct vc_sink w = vc_sink_window(c->image, c->plan.root_off, UINT64_MAX / 4, "erofs");
 	progress(c, "EROFS root file system");
 	r = vc_erofs_write(c->tree, &eo, &w, &res, err);
 	if (r < 0)
@@ -844,7 +843,7 @@ static int write_kiwi_trailer(struct cx *c, struct vc_error *err)
 	    (unsigned long long)(c->vp.hash_offset / c->vp.hash_block_size), root, salt, 0xff);
 	if (n < 0 || (size_t)n >= sizeof(block))
 		return vc_errorf(err, VC_ERANGE, "KIWI verity metadata does not fit 4 KiB");
-	return vc_sink_pwrite(vc_file_sink_sink(c->disk.f), block, sizeof(block),
+	return vc_sink_pwrite(c->image, block, sizeof(block),
 			      c->plan.root_off + c->plan.root_part_size - COMPOSE_KIWI_TRAILER,
 			      err);
 }
@@ -853,7 +852,7 @@ static int stage_verity(struct cx *c, struct vc_error *err)
 {
 	struct vc_verity_params *p = &c->vp;
 	struct vc_verity_plan plan;
-	const struct vc_sink *disk = vc_file_sink_sink(c->disk.f);
+	const struct vc_sink *disk = c->image;
 	const struct compose_plan *l = &c->plan;
 	int r;
 
@@ -959,8 +958,8 @@ static int stage_esp(struct cx *c, struct vc_error *err)
 	if (r == 0)
 		r = esp_new(c, c->esp_size, &f, err);
 	if (r == 0) {
-		struct vc_sink w = vc_sink_window(vc_file_sink_sink(c->disk.f), c->plan.esp_off,
-						  c->plan.esp_size, "fat");
+		struct vc_sink w =
+		    vc_sink_window(c->image, c->plan.esp_off, c->plan.esp_size, "fat");
 		r = vc_fat_write(f, &w, err);
 	}
 	vc_fat_free(f);
@@ -983,14 +982,13 @@ static int stage_gpt(struct cx *c, struct vc_error *err)
 	for (size_t i = 0; r == 0 && i < c->plan.n_parts; i++)
 		r = vc_gpt_add(g, &c->plan.parts[i].gpt, err);
 	if (r == 0 && c->dps.len)
-		r = vc_sink_pwrite(vc_file_sink_sink(c->disk.f), c->dps.data, c->dps.len,
-				   c->plan.sig_off, err);
+		r = vc_sink_pwrite(c->image, c->dps.data, c->dps.len, c->plan.sig_off, err);
 	if (r == 0 && c->plan.disk_size)
 		g->disk_size = c->plan.disk_size;
 	if (r == 0)
 		r = vc_gpt_layout(g, err);
 	if (r == 0)
-		r = vc_gpt_write(g, vc_file_sink_sink(c->disk.f), err);
+		r = vc_gpt_write(g, c->image, err);
 	if (r == 0) {
 		c->disk_size = g->disk_size;
 		memcpy(c->disk_guid, g->disk_guid, 16);
@@ -1117,7 +1115,7 @@ static int read_disk(void *ctx, void *buf, size_t len, uint64_t off, struct vc_e
 {
 	struct cx *c = ctx;
 
-	return vc_sink_pread(vc_file_sink_sink(c->disk.f), buf, len, off, err);
+	return vc_sink_pread(c->image, buf, len, off, err);
 }
 
 /* format="qcow2": NAME.qcow2 from the finished raw disk, read back. */
@@ -1263,8 +1261,7 @@ static int manifest_files(struct cx *c, struct vc_json *j, struct vc_error *err)
 		vc_json_string(j, u);
 		vc_json_key(j, "offset");
 		vc_json_uint(j, c->parts[i].offset);
-		r = manifest_sha256(j, vc_file_sink_sink(c->disk.f), c->parts[i].offset,
-				    c->parts[i].size, err);
+		r = manifest_sha256(j, c->image, c->parts[i].offset, c->parts[i].size, err);
 		vc_json_end_object(j);
 	}
 	vc_json_end_array(j);
@@ -1380,38 +1377,14 @@ static void cx_fini(struct cx *c)
 	vc_lock_release(c->lock); /* last: the temporaries are gone */
 }
 
-int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret,
-	       struct vc_error *err)
+/* The disk image, stage by stage, into c->image (after stage_inputs):
+ * the same bytes whichever sink it is. */
+static int write_image(struct cx *c, struct vc_error *err)
 {
-	struct cx *c = calloc(1, sizeof(*c));
 	int r;
 
-	if (!c)
-		return vc_errorf(err, VC_ENOMEM, "out of memory");
-	c->o = o;
-	vc_mem_sink_init(&c->uki);
-	c->uki.max = (size_t)BOOT_FILE_MAX * 2;
-	r = stage_inputs(c, err);
-	if (r == 0) {
-		/* one build per output name at a time: its files are one set */
-		char *lock = NULL, *what = NULL;
-		if (asprintf(&lock, "%s/.%s.lock", o->outdir, c->cfg->name) < 0 ||
-		    asprintf(&what, "%s/%s.*", o->outdir, c->cfg->name) < 0)
-			r = vc_errorf(err, VC_ENOMEM, "out of memory");
-		else
-			r = vc_lock_take(lock, what, &c->lock, err);
-		free(lock);
-		free(what);
-	}
-	if (r == 0) {
-		char name[VC_XMLCFG_NAME_MAX + 8];
-		snprintf(name, sizeof(name), "%s.raw", c->cfg->name);
-		r = out_open(c, &c->disk, name, err);
-	}
-	if (r == 0)
-		stage_arch(c);
-	if (r == 0)
-		r = stage_sb_key(c, err);
+	stage_arch(c);
+	r = stage_sb_key(c, err);
 	if (r == 0 && c->cfg->image == VC_CONFIG_IMAGE_OEM) {
 		r = stage_boot_inputs(c, err);
 		if (r == 0 && c->dracut_started) {
@@ -1443,6 +1416,79 @@ int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret
 		r = stage_esp(c, err);
 	if (r == 0)
 		r = stage_gpt(c, err);
+	return r;
+}
+
+static struct cx *cx_new(const struct vc_compose_options *o, struct vc_error *err)
+{
+	struct cx *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		vc_errorf(err, VC_ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->o = o;
+	vc_mem_sink_init(&c->uki);
+	c->uki.max = (size_t)BOOT_FILE_MAX * 2;
+	return c;
+}
+
+int compose_image(const struct vc_compose_options *o, const struct vc_sink *disk,
+		  struct compose_image *ret, struct vc_error *err)
+{
+	struct cx *c = cx_new(o, err);
+	int r;
+
+	if (!c)
+		return err->code;
+	c->image = disk;
+	r = stage_inputs(c, err);
+	if (r == 0)
+		r = write_image(c, err);
+	if (r == 0) {
+		memset(ret, 0, sizeof(*ret));
+		ret->plan = c->plan;
+		ret->disk_size = c->disk_size;
+		ret->root_size = c->root_size;
+		ret->hash_size = c->hash_size;
+		ret->vp = c->vp;
+		memcpy(ret->roothash, c->roothash, 32);
+		memcpy(ret->seed, c->seed, 32);
+	}
+	cx_fini(c);
+	free(c);
+	return r;
+}
+
+int vc_compose(const struct vc_compose_options *o, struct vc_compose_result *ret,
+	       struct vc_error *err)
+{
+	struct cx *c = cx_new(o, err);
+	int r;
+
+	if (!c)
+		return err->code;
+	r = stage_inputs(c, err);
+	if (r == 0) {
+		/* one build per output name at a time: its files are one set */
+		char *lock = NULL, *what = NULL;
+		if (asprintf(&lock, "%s/.%s.lock", o->outdir, c->cfg->name) < 0 ||
+		    asprintf(&what, "%s/%s.*", o->outdir, c->cfg->name) < 0)
+			r = vc_errorf(err, VC_ENOMEM, "out of memory");
+		else
+			r = vc_lock_take(lock, what, &c->lock, err);
+		free(lock);
+		free(what);
+	}
+	if (r == 0) {
+		char name[VC_XMLCFG_NAME_MAX + 8];
+		snprintf(name, sizeof(name), "%s.raw", c->cfg->name);
+		r = out_open(c, &c->disk, name, err);
+	}
+	if (r == 0) {
+		c->image = vc_file_sink_sink(c->disk.f);
+		r = write_image(c, err);
+	}
 	if (r == 0)
 		r = stage_artifacts(c, err);
 	if (r == 0)

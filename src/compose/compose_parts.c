@@ -285,7 +285,7 @@ int parts_write(struct cx *c, struct vc_error *err)
 	for (size_t i = 0; r == 0 && i < c->n_xparts; i++) {
 		const struct xpart *x = &c->xparts[i];
 		struct vc_ext4_options eo = {
-		    .image = vc_file_sink_tmp_path(c->disk.f),
+		    .image = c->disk.f ? vc_file_sink_tmp_path(c->disk.f) : NULL,
 		    .offset = c->plan.extra[i].off,
 		    .size = c->plan.extra[i].size,
 		    .epoch = c->epoch,
@@ -293,6 +293,13 @@ int parts_write(struct cx *c, struct vc_error *err)
 		};
 		if (!x->overlay && x->cfg->fs == VC_CONFIG_FS_NONE)
 			continue;
+		if (!c->disk.f) {
+			/* compose_image into a sink that is no file */
+			r = vc_errorf(err, VC_EUNSUPP,
+				      "ext4 partitions are written by mke2fs into a file, by its "
+				      "name: not into this sink");
+			break;
+		}
 		if (!eo.image) {
 			r = vc_errorf(err, VC_EIO, "%s: cannot name the image for mke2fs",
 				      c->disk.path);

@@ -241,6 +241,10 @@ struct cx {
 	struct vc_uki_blob sb_auth_blob[3];	   /* views of sb_auth for the FAT writer */
 	uint8_t sb_owner[16];
 
+	/* The disk image every stage writes into: NAME.raw's file sink
+	 * (vc_compose), or the caller's (compose_image: a memory sink in
+	 * tests/test_compose.c). disk.f is NULL then: no file, no path. */
+	const struct vc_sink *image;
 	struct out_file disk, art[ART_COUNT], manifest;
 
 	/* writable state (compose_parts.c) */
@@ -252,6 +256,26 @@ struct cx {
 	struct vc_buf overlay_cpio;	 /* vcompose's initrd generator, a cpio */
 	struct vc_uki_blob overlay_blob; /* over overlay_cpio */
 };
+
+/* The disk image alone, written by vc_compose()'s stages (inputs, boot
+ * inputs, EROFS, verity, signature, extra partitions, UKI and ESP, GPT)
+ * into disk instead of NAME.raw: the same bytes, disk_size of them (the
+ * backup GPT is the last). None of vc_compose()'s outputs (no lock, no
+ * NAME.efi, roothash, manifest; o->outdir only for dracut's log, when
+ * dracut runs, and the free-space check). ext4 partitions (<partitions>, the
+ * overlay write partition) are refused: mke2fs writes them into a file, by
+ * its name. For tests: tests/test_compose.c writes an image to memory. */
+struct compose_image {
+	struct compose_plan plan; /* the layout the GPT was written from */
+	uint64_t disk_size;	  /* bytes (the GPT's) */
+	uint64_t root_size;	  /* the EROFS image's bytes */
+	uint64_t hash_size;	  /* verity superblock + tree bytes; 0: no verity */
+	struct vc_verity_params vp;
+	uint8_t roothash[32];
+	uint8_t seed[32];
+};
+int compose_image(const struct vc_compose_options *o, const struct vc_sink *disk,
+		  struct compose_image *ret, struct vc_error *err);
 
 /* Writable state (compose_parts.c, in this order). */
 int parts_prepare(struct cx *c, struct vc_error *err);
