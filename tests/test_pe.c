@@ -210,7 +210,7 @@ static void uki_sbat_kept_or_appended(void **state)
  * past its first section's RVA. */
 static void uki_headers_grow(void **state)
 {
-	struct fake stub, kern, moved;
+	struct vc_test_pe stub, kern, moved;
 	struct vc_uki_blob bs, bk, bo;
 	struct vc_uki_options o;
 	struct vc_uki_summary sum;
@@ -220,8 +220,8 @@ static void uki_headers_grow(void **state)
 	const uint32_t lfanew = 0x280; /* the table of 2 ends at 0x3d8: room for 1 */
 	(void)state;
 
-	make_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
-	make_pe(&kern, SBAT_HDR "linux,1,Linux,linux,1,y\n", true);
+	vc_test_fake_pe(&stub, SBAT_HDR "stub,1,Stub,stub,1,x\n", false);
+	vc_test_fake_pe(&kern, SBAT_HDR "linux,1,Linux,linux,1,y\n", true);
 	moved = stub;
 	memset(moved.d + 0x40, 0, 0x400 - 0x40);
 	memcpy(moved.d + lfanew, stub.d + 0x40, 0x148 + 80 - 0x40);
