@@ -18,6 +18,13 @@ only_in() {
 only_in 'int vc_pkcs7_verify\(' src/sign/pkcs7_verify.c include/vcompose/sign.h
 only_in 'oid_signed_data|OID_PKCS7_SIGNED' src/sign/pkcs7_verify.c src/sign/der.c src/sign/der_priv.h
 only_in 'mbedtls_x509_crt_parse(_file)?\(' src/sign/key.c
+# One DPS signature JSON: written and read in src/sign/pkcs7.c alone
+# (vc_sign_dps_blob, vc_sign_dps_parse; join, inspect and verify call it).
+only_in '[(,] *"(rootHash|certificateFingerprint)"' src/sign/pkcs7.c include/vcompose/sign.h
+only_in 'vc_sign_dps_parse\(' src/sign/pkcs7.c include/vcompose/sign.h src/compose/join.c \
+	src/inspect/describe.c src/inspect/verify.c
+# One JSON reader: common's (vc_json_parse).
+only_in '"(JSON: %s|unterminated escape)"' src/common/json_read.c
 # One PE parser and one PE checksum: the PE signature, e_lfanew and the
 # optional header magics are read in src/pe alone.
 only_in 'PE_SIGNATURE|"PE\\\\0\\\\0"' src/pe/pe.c src/pe/pe_disk.h

@@ -664,9 +664,62 @@ static void escape_untrusted(void **state)
 	assert_string_equal(vc_escape("ab\x1b", out, 5), "ab");
 }
 
+/* ---- the JSON reader (json_read.c) ---- */
+
+static void json_reads_nested_values(void **state)
+{
+	const char *t =
+	    " {\"a\": [1, -2.5e1, true, false, null], \"b\": {\"c\": \"x\\u00e9\\n\\\"\"}} ";
+	struct vc_json_value v;
+	struct vc_error err = {0};
+
+	(void)state;
+	assert_int_equal(vc_json_parse(t, strlen(t), &v, &err), 0);
+	const struct vc_json_value *a = vc_json_get(&v, "a"), *b = vc_json_get(&v, "b");
+	assert_non_null(a);
+	assert_int_equal(a->type, VC_JSON_ARR);
+	assert_int_equal(a->n_kids, 5);
+	assert_true(a->kids[1].num == -25.0); /* number with exponent */
+	assert_true(a->kids[2].b && a->kids[2].type == VC_JSON_BOOL);
+	assert_int_equal(a->kids[4].type, VC_JSON_NULL);
+	assert_string_equal(vc_json_get(b, "c")->str, "x\xc3\xa9\n\""); /* \u00e9 as UTF-8 */
+	assert_null(vc_json_get(&v, "zz"));
+	vc_json_value_free(&v);
+}
+
+static void json_refuses_bad_text(void **state)
+{
+	static const char *const bad[] = {
+	    "",	       "{",	    "{\"a\"}",	"{\"a\":}", "[1,]",  "\"abc", "{\"a\":1} x", "tru",
+	    "\"\\x\"", "\"\\u12\"", "\"a\tb\"", "{1:2}",    "[1 2]", "-",     "\"\\u00zz\"",
+	};
+	struct vc_error err = {0};
+	struct vc_json_value v;
+
+	(void)state;
+	for (size_t i = 0; i < VC_ARRAY_SIZE(bad); i++) {
+		int r = vc_json_parse(bad[i], strlen(bad[i]), &v, &err);
+		if (r == 0)
+			fail_msg("accepted '%s'", bad[i]);
+		assert_int_equal(r, VC_EINVAL);
+	}
+	/* nesting is bounded */
+	char deep[200];
+	memset(deep, '[', sizeof(deep));
+	assert_int_equal(vc_json_parse(deep, sizeof(deep), &v, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "nested too deeply"));
+	/* NUL escapes never reach a C string */
+	assert_int_equal(vc_json_parse("\"a\\u0000b\"", 10, &v, &err), 0);
+	assert_string_equal(v.str, "a\xef\xbf\xbd"
+				   "b");
+	vc_json_value_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(json_reads_nested_values),
+	    cmocka_unit_test(json_refuses_bad_text),
 	    cmocka_unit_test(sha256_nist_vectors),
 	    cmocka_unit_test(sha256_matches_mbedtls),
 	    cmocka_unit_test(sha256_recorded_outputs),

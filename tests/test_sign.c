@@ -694,9 +694,64 @@ static void key_errors(void **state)
 	vc_sign_key_free(k);
 }
 
+/* The DPS signature partition's JSON, read by vc_sign_dps_parse. */
+static void signature_json_is_checked(void **state)
+{
+	struct vc_sign_dps s;
+	struct vc_error err = {0};
+	char blob[4096];
+	const char *good = "{\"rootHash\":\"00ff\",\"certificateFingerprint\":"
+			   "\"0000000000000000000000000000000000000000000000000000000000000001\","
+			   "\"signature\":\"aGVsbG8=\"}";
+
+	(void)state;
+	memset(blob, 0, sizeof(blob));
+	memcpy(blob, good, strlen(good));
+	assert_int_equal(vc_sign_dps_parse((uint8_t *)blob, sizeof(blob), &s, &err), 0);
+	assert_string_equal(s.roothash, "00ff");
+	assert_true(s.has_fingerprint);
+	assert_int_equal(s.fingerprint[31], 1);
+	assert_int_equal(s.p7_len, 5);
+	vc_sign_dps_fini(&s);
+	blob[4000] = 'x'; /* junk in the padding */
+	assert_int_equal(vc_sign_dps_parse((uint8_t *)blob, sizeof(blob), &s, &err), VC_EINVAL);
+	assert_non_null(strstr(err.msg, "non-zero byte at 4000"));
+	static const char *const bad[] = {
+	    "{\"rootHash\":\"00FF\",\"signature\":\"\"}",    /* not lowercase */
+	    "{\"rootHash\":\"00ff\"}",			     /* no signature */
+	    "{\"rootHash\":\"00ff\",\"signature\":\"###\"}", /* not base64 */
+	    "{\"rootHash\":\"00ff\",\"signature\":\"\",\"certificateFingerprint\":\"12\"}",
+	    "[1]",
+	    "{\"rootHash\":1,\"signature\":\"\"}",
+	};
+	for (size_t i = 0; i < VC_ARRAY_SIZE(bad); i++) {
+		if (vc_sign_dps_parse((const uint8_t *)bad[i], strlen(bad[i]), &s, &err) == 0)
+			fail_msg("accepted %s", bad[i]);
+	}
+	/* what vc_sign_dps_blob writes reads back */
+	uint8_t rh[32], fp[32], p7[300];
+	struct vc_buf dps = {0};
+	char hex[65];
+	for (size_t i = 0; i < sizeof(p7); i++)
+		p7[i] = (uint8_t)(i * 13);
+	memset(rh, 0xab, sizeof(rh));
+	memset(fp, 0x5c, sizeof(fp));
+	assert_int_equal(vc_sign_dps_blob(rh, 32, fp, p7, sizeof(p7), &dps, &err), 0);
+	assert_int_equal(vc_sign_dps_parse(dps.data, dps.len, &s, &err), 0);
+	vc_hex_encode(rh, 32, hex);
+	assert_string_equal(s.roothash, hex);
+	assert_true(s.has_fingerprint);
+	assert_memory_equal(s.fingerprint, fp, 32);
+	assert_int_equal(s.p7_len, sizeof(p7));
+	assert_memory_equal(s.p7, p7, sizeof(p7));
+	vc_sign_dps_fini(&s);
+	vc_buf_fini(&dps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(signature_json_is_checked),
 	    cmocka_unit_test(der_length_forms),
 	    cmocka_unit_test(roothash_matches_openssl_smime),
 	    cmocka_unit_test(ecdsa_rfc6979_known_answer),

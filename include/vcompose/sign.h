@@ -173,6 +173,23 @@ bool vc_pkcs7_probe(const uint8_t *b, size_t len);
 int vc_sign_dps_blob(const uint8_t *roothash, size_t roothash_len, const uint8_t *fingerprint,
 		     const uint8_t *p7, size_t p7_len, struct vc_buf *out, struct vc_error *err);
 
+/* The one reader of that content (a blob made here or by systemd-repart),
+ * for `vcompose sign join`, inspect and verify: a JSON object followed by
+ * NUL bytes only, whose "rootHash" is lowercase hex (2 to 128 digits),
+ * whose "signature" is base64 (decoded into p7), and whose optional
+ * "certificateFingerprint" is 64 hex digits. Other members are ignored.
+ * Errors name the member ("signature JSON: ..."). */
+struct vc_sign_dps {
+	char roothash[129]; /* the hex text, as in the blob */
+	bool has_fingerprint;
+	uint8_t fingerprint[32]; /* SHA-256 of the signer's certificate (DER) */
+	uint8_t *p7;		 /* the PKCS#7 signature, DER (owned) */
+	size_t p7_len;
+};
+int vc_sign_dps_parse(const uint8_t *blob, size_t len, struct vc_sign_dps *ret,
+		      struct vc_error *err);
+void vc_sign_dps_fini(struct vc_sign_dps *d); /* and zeroes it */
+
 /* Authenticode image digest (SHA-256) of a PE file, as a verifier computes it
  * (an existing certificate table is excluded). */
 int vc_sign_pe_digest(const uint8_t *pe, size_t len, uint8_t out[32], struct vc_error *err);

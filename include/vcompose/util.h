@@ -132,4 +132,29 @@ void vc_json_hex(struct vc_json *j, const uint8_t *bytes, size_t n);
 /* Appends a newline and NUL; returns the text (owned by j) or NULL. */
 const char *vc_json_finish(struct vc_json *j, struct vc_error *err);
 
+/* The JSON reader (json_read.c): a whole document into a tree of values. */
+enum vc_json_type {
+	VC_JSON_NULL,
+	VC_JSON_BOOL,
+	VC_JSON_NUM,
+	VC_JSON_STR,
+	VC_JSON_ARR,
+	VC_JSON_OBJ
+};
+struct vc_json_value {
+	enum vc_json_type type;
+	char *str; /* VC_JSON_STR (NUL-terminated, unescaped) */
+	double num;
+	bool b;
+	struct vc_json_value *kids; /* VC_JSON_ARR, VC_JSON_OBJ */
+	size_t n_kids;
+	char *key; /* when a member of an object */
+};
+/* Parses len bytes at text (one value, whitespace around it) into *ret;
+ * VC_EINVAL "JSON: ..." when it is not JSON. Free with vc_json_value_free. */
+int vc_json_parse(const char *text, size_t len, struct vc_json_value *ret, struct vc_error *err);
+void vc_json_value_free(struct vc_json_value *v);
+/* The first member named key of an object; NULL when none or not an object. */
+const struct vc_json_value *vc_json_get(const struct vc_json_value *obj, const char *key);
+
 #endif

@@ -22,6 +22,7 @@
 #include "vcompose/compose.h"
 #include "vcompose/endian.h"
 #include "vcompose/gpt.h"
+#include "vcompose/sign.h"
 #include "vcompose/sink.h"
 #include "vcompose/util.h"
 #include "../gpt/gpt_disk.h"
@@ -46,34 +47,21 @@ static int pread_full(int fd, const char *path, void *buf, size_t len, uint64_t 
 	return vc_sink_pread(&s.sink, buf, len, off, err);
 }
 
-/* The "rootHash" of a DPS signature blob (32 to 64 bytes). */
+/* The "rootHash" of a DPS signature blob (32 to 64 bytes), read by sign's
+ * one reader of the blob (vc_sign_dps_parse: the whole JSON checked). */
 static int join_roothash(const uint8_t *dps, size_t len, uint8_t ret[64], size_t *ret_len,
 			 struct vc_error *err)
 {
-	static const char key[] = "\"rootHash\"";
-	const char *s = (const char *)dps, *end = s + len, *p;
-	char hex[129];
-	size_t n = 0;
+	struct vc_sign_dps d;
+	int r = vc_sign_dps_parse(dps, len, &d, err);
 
-	p = memmem(s, len, key, sizeof(key) - 1);
-	if (!p)
-		return vc_errorf(err, VC_EINVAL, "no \"rootHash\" in the DPS signature JSON");
-	p += sizeof(key) - 1;
-	while (p < end && (*p == ' ' || *p == ':' || *p == '\t' || *p == '\n'))
-		p++;
-	if (p >= end || *p++ != '"')
-		return vc_errorf(err, VC_EINVAL, "\"rootHash\" is not a string");
-	while (p < end && *p != '"' && n < sizeof(hex) - 1)
-		hex[n++] = *p++;
-	hex[n] = 0;
-	if (p >= end || *p != '"')
-		return vc_errorf(err, VC_EINVAL,
-				 "\"rootHash\" is not a hex string of at most 128 "
-				 "digits");
-	int r = vc_hex_decode(hex, ret, 64, ret_len, err);
+	if (r < 0)
+		return r;
+	r = vc_hex_decode(d.roothash, ret, 64, ret_len, err);
 	if (r == 0 && *ret_len < 32)
 		r = vc_errorf(err, VC_EINVAL, "\"rootHash\" of %zu bytes: at least 32 expected",
 			      *ret_len);
+	vc_sign_dps_fini(&d);
 	return r;
 }
 

@@ -632,7 +632,7 @@ static void describe_sig(struct vc_json *j, const struct img *im, uint64_t off, 
 			 struct errs *e, const char *where)
 {
 	uint8_t *b;
-	struct sig_info s;
+	struct vc_sign_dps s;
 	struct vc_error err = {0};
 
 	vc_json_begin_object(j);
@@ -643,12 +643,12 @@ static void describe_sig(struct vc_json *j, const struct img *im, uint64_t off, 
 		vc_json_end_object(j);
 		return;
 	}
-	if (sig_read(b, (size_t)len, &s, &err) < 0) {
+	if (vc_sign_dps_parse(b, (size_t)len, &s, &err) < 0) {
 		note_err(e, where, &err);
 	} else {
 		jkey_str(j, "root_hash", s.roothash);
 		vc_json_key(j, "certificate_fingerprint");
-		if (s.has_fp)
+		if (s.has_fingerprint)
 			vc_json_hex(j, s.fingerprint, 32);
 		else
 			vc_json_null(j);
@@ -662,7 +662,7 @@ static void describe_sig(struct vc_json *j, const struct img *im, uint64_t off, 
 			 * checked with the certificate the PKCS#7 embeds */
 			char problem[640] = "";
 			int fp_ok = -1;
-			if (s.has_fp && si.has_cert)
+			if (s.has_fingerprint && si.has_cert)
 				fp_ok = memcmp(s.fingerprint, si.fingerprint, 32) == 0;
 			jkey_bool_or_null(j, "fingerprint_matches_certificate", fp_ok);
 			if (fp_ok == 0)
@@ -688,7 +688,7 @@ static void describe_sig(struct vc_json *j, const struct img *im, uint64_t off, 
 			vc_json_null(j);
 			note_err(e, where, &err);
 		}
-		sig_free(&s);
+		vc_sign_dps_fini(&s);
 	}
 	free(b);
 	vc_json_end_object(j);

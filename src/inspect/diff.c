@@ -666,25 +666,25 @@ static void file_diff(struct dx *d, struct regions *rs, uint64_t oa, uint64_t ob
 static void sig_diff(struct dx *d, uint64_t oa, uint64_t la, uint64_t ob, uint64_t lb)
 {
 	uint8_t *a = NULL, *b = NULL;
-	struct jval ja = {0}, jb = {0};
+	struct vc_json_value ja = {0}, jb = {0};
 	struct vc_error err;
 
 	if (la > (16u << 20) || lb > (16u << 20) || img_read_alloc(d->a, oa, la, &a, &err) < 0 ||
 	    img_read_alloc(d->b, ob, lb, &b, &err) < 0 ||
-	    json_parse((char *)a, strnlen((char *)a, (size_t)la), &ja, &err) < 0 ||
-	    json_parse((char *)b, strnlen((char *)b, (size_t)lb), &jb, &err) < 0) {
+	    vc_json_parse((char *)a, strnlen((char *)a, (size_t)la), &ja, &err) < 0 ||
+	    vc_json_parse((char *)b, strnlen((char *)b, (size_t)lb), &jb, &err) < 0) {
 		report(d, "signature JSON (unreadable)");
 	} else {
 		for (size_t i = 0; i < ja.n_kids; i++) {
-			const struct jval *x = &ja.kids[i], *y = json_get(&jb, x->key);
+			const struct vc_json_value *x = &ja.kids[i], *y = vc_json_get(&jb, x->key);
 			bool same = y && x->type == y->type &&
-				    (x->type != J_STR || strcmp(x->str, y->str) == 0);
+				    (x->type != VC_JSON_STR || strcmp(x->str, y->str) == 0);
 			if (!same)
 				report(d, "signature JSON \"%s\"", x->key);
 		}
 	}
-	json_free(&ja);
-	json_free(&jb);
+	vc_json_value_free(&ja);
+	vc_json_value_free(&jb);
 	free(a);
 	free(b);
 }

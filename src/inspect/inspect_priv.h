@@ -163,32 +163,6 @@ int inspect_pcr11_json(const struct vc_pe_image *pe, struct vc_json *j, struct v
 void inspect_check_pcrsig(const struct vc_pe_image *pe, const char *where,
 			  struct vc_inspect_report *rep);
 
-/* ---- a tiny JSON reader (for the DPS signature JSON) ---- */
-enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
-struct jval {
-	enum jtype type;
-	char *str; /* J_STR (NUL-terminated, unescaped); key of an object member */
-	double num;
-	bool b;
-	struct jval *kids; /* J_ARR, J_OBJ */
-	size_t n_kids;
-	char *key; /* when a member of an object */
-};
-int json_parse(const char *text, size_t len, struct jval *ret, struct vc_error *err);
-void json_free(struct jval *v);
-const struct jval *json_get(const struct jval *obj, const char *key);
-
-/* ---- the DPS signature JSON ---- */
-struct sig_info {
-	char roothash[129];
-	bool has_fp;
-	uint8_t fingerprint[32];
-	uint8_t *p7; /* decoded signature (owned) */
-	size_t p7_len;
-};
-int sig_read(const uint8_t *blob, size_t len, struct sig_info *ret, struct vc_error *err);
-void sig_free(struct sig_info *s);
-
 /* ---- the UKI: roothash= and usrhash= of a command line ---- */
 bool cmdline_get(const char *cmdline, const char *key, char *out, size_t n);
 

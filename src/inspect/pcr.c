@@ -75,12 +75,13 @@ static const char *match_phase(const struct vc_measure *m, enum vc_sign_md md,
 	return NULL;
 }
 
-static void check_entry(const struct vc_measure *m, enum vc_sign_md md, const struct jval *e,
-			const uint8_t *pem, size_t pem_len, const uint8_t fp[32], size_t idx,
-			const char *where, struct vc_inspect_report *rep)
+static void check_entry(const struct vc_measure *m, enum vc_sign_md md,
+			const struct vc_json_value *e, const uint8_t *pem, size_t pem_len,
+			const uint8_t fp[32], size_t idx, const char *where,
+			struct vc_inspect_report *rep)
 {
-	const struct jval *pcrs = json_get(e, "pcrs"), *pkfp = json_get(e, "pkfp"),
-			  *pol = json_get(e, "pol"), *sig = json_get(e, "sig");
+	const struct vc_json_value *pcrs = vc_json_get(e, "pcrs"), *pkfp = vc_json_get(e, "pkfp"),
+				   *pol = vc_json_get(e, "pol"), *sig = vc_json_get(e, "sig");
 	uint8_t pkfp_b[32], pol_b[32], *sig_b = NULL;
 	size_t n = 0, sig_len = 0;
 	struct vc_error err = {0};
@@ -88,14 +89,15 @@ static void check_entry(const struct vc_measure *m, enum vc_sign_md md, const st
 	char w[96];
 
 	snprintf(w, sizeof(w), "%s .pcrsig %s[%zu]", where, bank, idx);
-	if (e->type != J_OBJ || !pcrs || pcrs->type != J_ARR || !pkfp || pkfp->type != J_STR ||
-	    !pol || pol->type != J_STR || !sig || sig->type != J_STR) {
+	if (e->type != VC_JSON_OBJ || !pcrs || pcrs->type != VC_JSON_ARR || !pkfp ||
+	    pkfp->type != VC_JSON_STR || !pol || pol->type != VC_JSON_STR || !sig ||
+	    sig->type != VC_JSON_STR) {
 		vc_inspect_report_add(rep, true, w,
 				      "not an object of \"pcrs\", \"pkfp\", \"pol\", "
 				      "\"sig\"");
 		return;
 	}
-	if (pcrs->n_kids != 1 || pcrs->kids[0].type != J_NUM || pcrs->kids[0].num != 11) {
+	if (pcrs->n_kids != 1 || pcrs->kids[0].type != VC_JSON_NUM || pcrs->kids[0].num != 11) {
 		vc_inspect_report_add(rep, true, w, "\"pcrs\" is not [11]");
 		return;
 	}
@@ -138,7 +140,7 @@ void inspect_check_pcrsig(const struct vc_pe_image *pe, const char *where,
 	size_t sig_len, pem_len, n_entries = 0;
 	struct vc_error err = {0};
 	struct vc_measure m;
-	struct jval v = {0};
+	struct vc_json_value v = {0};
 	uint8_t fp[32];
 	char w[96];
 
@@ -159,17 +161,18 @@ void inspect_check_pcrsig(const struct vc_pe_image *pe, const char *where,
 		vc_inspect_report_add(rep, true, w, "PCR 11 cannot be predicted: %s", err.msg);
 		return;
 	}
-	if (json_parse((const char *)sig, strnlen((const char *)sig, sig_len), &v, &err) < 0 ||
-	    v.type != J_OBJ) {
+	if (vc_json_parse((const char *)sig, strnlen((const char *)sig, sig_len), &v, &err) < 0 ||
+	    v.type != VC_JSON_OBJ) {
 		vc_inspect_report_add(rep, true, w, "not a JSON object: %s", err.msg);
-		json_free(&v);
+		vc_json_value_free(&v);
 		return;
 	}
 	for (size_t i = 0; i < v.n_kids; i++) {
-		const struct jval *bank = &v.kids[i];
+		const struct vc_json_value *bank = &v.kids[i];
 		enum vc_sign_md md;
 
-		if (vc_measure_bank_from_name(bank->key, &md, &err) < 0 || bank->type != J_ARR) {
+		if (vc_measure_bank_from_name(bank->key, &md, &err) < 0 ||
+		    bank->type != VC_JSON_ARR) {
 			vc_inspect_report_add(rep, true, w, "\"%.40s\": not a PCR bank's array",
 					      bank->key);
 			continue;
@@ -179,7 +182,7 @@ void inspect_check_pcrsig(const struct vc_pe_image *pe, const char *where,
 	}
 	if (n_entries == 0)
 		vc_inspect_report_add(rep, true, w, "no signature in it");
-	json_free(&v);
+	vc_json_value_free(&v);
 }
 
 int inspect_pcr11_json(const struct vc_pe_image *pe, struct vc_json *j, struct vc_error *err)

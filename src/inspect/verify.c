@@ -430,7 +430,7 @@ static void check_fat(struct vx *x, uint64_t off, uint64_t len, const char *wher
 static void check_sig(struct vx *x, uint64_t off, uint64_t len, const char *where, bool usr)
 {
 	uint8_t *b;
-	struct sig_info s;
+	struct vc_sign_dps s;
 	struct vc_error err = {0};
 	const struct root *rt = NULL;
 
@@ -459,7 +459,7 @@ static void check_sig(struct vx *x, uint64_t off, uint64_t len, const char *wher
 		add(x, true, where, "%s", err.msg);
 		return;
 	}
-	if (sig_read(b, (size_t)len, &s, &err) < 0) {
+	if (vc_sign_dps_parse(b, (size_t)len, &s, &err) < 0) {
 		add(x, true, where, "%s", err.msg);
 		free(b);
 		return;
@@ -478,7 +478,7 @@ static void check_sig(struct vx *x, uint64_t off, uint64_t len, const char *wher
 		if (vc_sign_cert_fingerprint(x->o->cert_path, fp, subj, sizeof(subj), &err) < 0) {
 			add(x, true, where, "%s", err.msg);
 		} else {
-			if (s.has_fp)
+			if (s.has_fingerprint)
 				add(x, memcmp(fp, s.fingerprint, 32) != 0, where,
 				    memcmp(fp, s.fingerprint, 32)
 					? "certificateFingerprint is not the "
@@ -508,7 +508,7 @@ static void check_sig(struct vx *x, uint64_t off, uint64_t len, const char *wher
 			    "--cert",
 			    si.issuer);
 	}
-	sig_free(&s);
+	vc_sign_dps_fini(&s);
 	free(b);
 }
 

@@ -6,6 +6,8 @@
  * the signed data is the root hash's hex string as given on the table line);
  * UAPI Discoverable Partitions Specification, section "Verity" (JSON object,
  * NUL-padded to a multiple of 4096 bytes). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sign_priv.h"
@@ -145,5 +147,72 @@ out:
 		out->len = start;
 	vc_json_fini(&j);
 	vc_buf_fini(&b64);
+	return r;
+}
+
+void vc_sign_dps_fini(struct vc_sign_dps *d)
+{
+	free(d->p7);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The members of the parsed object into ret (its p7 still base64 in sg). */
+static int dps_members(const struct vc_json_value *v, struct vc_sign_dps *ret,
+		       const struct vc_json_value **ret_sg, struct vc_error *err)
+{
+	const struct vc_json_value *rh = vc_json_get(v, "rootHash"),
+				   *fp = vc_json_get(v, "certificateFingerprint"),
+				   *sg = vc_json_get(v, "signature");
+	size_t fl;
+
+	if (v->type != VC_JSON_OBJ)
+		return vc_errorf(err, VC_EINVAL, "signature JSON: not an object");
+	if (!rh || rh->type != VC_JSON_STR || strlen(rh->str) < 2 || strlen(rh->str) > 128 ||
+	    strspn(rh->str, "0123456789abcdef") != strlen(rh->str))
+		return vc_errorf(err, VC_EINVAL,
+				 "signature JSON: \"rootHash\" missing or not lowercase hex");
+	if (!sg || sg->type != VC_JSON_STR)
+		return vc_errorf(err, VC_EINVAL, "signature JSON: \"signature\" missing");
+	snprintf(ret->roothash, sizeof(ret->roothash), "%s", rh->str);
+	if (fp && (fp->type != VC_JSON_STR ||
+		   vc_hex_decode(fp->str, ret->fingerprint, 32, &fl, err) < 0 || fl != 32))
+		return vc_errorf(err, VC_EINVAL,
+				 "signature JSON: \"certificateFingerprint\" is not 64 hex digits");
+	ret->has_fingerprint = fp != NULL;
+	*ret_sg = sg;
+	return 0;
+}
+
+int vc_sign_dps_parse(const uint8_t *blob, size_t len, struct vc_sign_dps *ret,
+		      struct vc_error *err)
+{
+	const struct vc_json_value *sg = NULL;
+	struct vc_json_value v;
+	size_t n = 0;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	while (n < len && blob[n])
+		n++;
+	for (size_t i = n; i < len; i++)
+		if (blob[i])
+			return vc_errorf(err, VC_EINVAL,
+					 "signature JSON: non-zero byte at %zu after its end "
+					 "(%zu)",
+					 i, n);
+	r = vc_json_parse((const char *)blob, n, &v, err);
+	if (r < 0) {
+		vc_error_prefix(err, "signature JSON");
+		return r;
+	}
+	r = dps_members(&v, ret, &sg, err);
+	if (r == 0) {
+		r = vc_base64_decode(sg->str, &ret->p7, &ret->p7_len, err);
+		if (r < 0)
+			vc_error_prefix(err, "signature JSON: \"signature\"");
+	}
+	vc_json_value_free(&v);
+	if (r < 0)
+		vc_sign_dps_fini(ret);
 	return r;
 }
