@@ -40,6 +40,11 @@ bad=$(grep -rnE 'vc_(get|put)_[lb]e(16|32|64)\([^;]*\+ *(0x)?[0-9]+\)' src | gre
 bad=$(grep -rnE '0xE0F5E1E2|"EFI PART"|"verity\\0\\0"|\[51[01]\]|0x41615252|0x61417272|0xEF53' src |
 	grep -v '_disk\.h:' || true)
 [ -z "$bad" ] || fail "a magic number outside its *_disk.h: $bad"
+# diff's field tables and regions: offsets and sizes from the records
+# (offsetof, sizeof), never a record's size or a field's offset as a number
+bad=$(grep -nE 'radd\([^,]*, *(0x)?[1-9][0-9]* *,|radd\([^,]*,[^,]*, *(0x)?[0-9]+ *,|^\s*\{ *(0x)?[0-9]+ *,|_offset *\+ *[0-9]+|\? *(64|32) *: *(32|64)|unit = *[0-9]+;|[*/] *(32|40|64|92|128|512)u?\b' \
+	src/inspect/diff.c || true)
+[ -z "$bad" ] || fail "src/inspect/diff.c: a record's offset or size as a literal: $bad"
 for f in gpt_read.c erofs_read.c fat_read.c image.c diff.c; do
 	grep -q '_disk\.h"' "src/inspect/$f" || fail "src/inspect/$f does not read through a *_disk.h"
 done

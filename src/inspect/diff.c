@@ -16,6 +16,7 @@
 #include "erofs/erofs_disk.h"
 #include "fat/fat_disk.h"
 #include "gpt/gpt_disk.h"
+#include "pe/pe_disk.h"
 #include "verity/verity_disk.h"
 #include "vcompose/endian.h"
 #include "vcompose/pe.h"
@@ -121,13 +122,14 @@ static void rfields(struct region *r, const struct field *f, size_t n)
 /* ---- tables of fields ----
  * Named as the specs name them; offsets and sizes from the writers' on-disk
  * records (one description per format). */
+#define MEMBER_SIZE(type, member) sizeof(((struct type *)0)->member)
 #define F(type, member, name)                                                                      \
 	{                                                                                          \
-		offsetof(struct type, member), sizeof(((struct type *)0)->member), name            \
+		offsetof(struct type, member), MEMBER_SIZE(type, member), name                     \
 	}
 #define F_AT(base, type, member, name)                                                             \
 	{                                                                                          \
-		(base) + offsetof(struct type, member), sizeof(((struct type *)0)->member), name   \
+		(base) + offsetof(struct type, member), MEMBER_SIZE(type, member), name            \
 	}
 
 static const struct field gpt_hdr_fields[] = {
@@ -285,14 +287,14 @@ static void regions_gpt(struct regions *rs, const struct img *im)
 	struct gpt_info *g = calloc(1, sizeof(*g));
 	struct vc_error err;
 
-	radd(rs, 0, 512, R_PLAIN, "protective MBR");
+	radd(rs, 0, sizeof(struct mbr_disk), R_PLAIN, "protective MBR");
 	if (!g || gpt_read(im, g, NULL, &err) < 0) {
 		free(g);
 		return;
 	}
 	uint32_t s = g->sector;
-	rfields(radd(rs, s, 92, R_PLAIN, "GPT primary header"), gpt_hdr_fields,
-		VC_ARRAY_SIZE(gpt_hdr_fields));
+	rfields(radd(rs, s, sizeof(struct gpt_header_disk), R_PLAIN, "GPT primary header"),
+		gpt_hdr_fields, VC_ARRAY_SIZE(gpt_hdr_fields));
 	uint64_t alen = (uint64_t)g->n_entries * g->entry_size;
 	uint64_t bak = im->size / s - 1;
 	uint64_t bak_arr = bak * s > alen ? bak * s - alen : 0;
@@ -305,8 +307,8 @@ static void regions_gpt(struct regions *rs, const struct img *im)
 				     R_PLAIN, "GPT backup entry %u", i + 1),
 				gpt_entry_fields, VC_ARRAY_SIZE(gpt_entry_fields));
 	}
-	rfields(radd(rs, bak * s, 92, R_PLAIN, "GPT backup header"), gpt_hdr_fields,
-		VC_ARRAY_SIZE(gpt_hdr_fields));
+	rfields(radd(rs, bak * s, sizeof(struct gpt_header_disk), R_PLAIN, "GPT backup header"),
+		gpt_hdr_fields, VC_ARRAY_SIZE(gpt_hdr_fields));
 	free(g);
 }
 
@@ -321,16 +323,17 @@ static int erofs_region(void *ctx, const struct erofs_inode *ino, struct vc_erro
 	struct region *r;
 
 	(void)err;
-	r = radd(c->rs, ino->meta_off, ino->extended ? 64 : 32, R_PLAIN, "inode %llu (%s)",
+	uint64_t core = ino->extended ? sizeof(struct erofs_inode_extended_disk)
+				      : sizeof(struct erofs_inode_compact_disk);
+	r = radd(c->rs, ino->meta_off, core, R_PLAIN, "inode %llu (%s)",
 		 (unsigned long long)ino->nid, ino->path);
 	if (ino->extended)
 		rfields(r, erofs_ext_fields, VC_ARRAY_SIZE(erofs_ext_fields));
 	else
 		rfields(r, erofs_compact_fields, VC_ARRAY_SIZE(erofs_compact_fields));
-	uint64_t core = ino->extended ? 64 : 32;
 	/* xattrs, the inline tail or the compressed-data map, up to the next
-	 * 32-byte slot (extended to the next inode below) */
-	radd(c->rs, ino->meta_off + core, VC_ROUND_UP(ino->meta_len, 32) - core, R_PLAIN,
+	 * inode slot (EROFS_ISLOT; extended to the next inode below) */
+	radd(c->rs, ino->meta_off + core, VC_ROUND_UP(ino->meta_len, EROFS_ISLOT) - core, R_PLAIN,
 	     "inode %llu (%s) xattrs and inline data", (unsigned long long)ino->nid, ino->path);
 	if (ino->data_len) {
 		r = radd(c->rs, ino->data_off, ino->data_len, R_BLOCKS, "%s: data block",
@@ -350,8 +353,9 @@ static void regions_erofs(struct regions *rs, const struct img *im, uint64_t off
 
 	if (erofs_read_sb(im, off, len, &sb, &err) < 0)
 		return;
-	rfields(radd(rs, EROFS_SB_OFF, 128, R_PLAIN, "EROFS superblock"), erofs_sb_fields,
-		VC_ARRAY_SIZE(erofs_sb_fields));
+	rfields(radd(rs, EROFS_SB_OFF, sizeof(struct erofs_super_block_disk), R_PLAIN,
+		     "EROFS superblock"),
+		erofs_sb_fields, VC_ARRAY_SIZE(erofs_sb_fields));
 	struct ereg c = {.rs = rs, .first = rs->n};
 	erofs_walk(im, off, len, &sb, erofs_region, &c, &err);
 	/* anything else of the image, by block */
@@ -363,7 +367,8 @@ static void regions_erofs(struct regions *rs, const struct img *im, uint64_t off
 		struct vc_verity_params vp;
 		struct vc_verity_plan pl;
 		if (verity_load(im, off + fs, len - fs, &vp, &pl, &err) == 0) {
-			rfields(radd(rs, fs, 512, R_PLAIN, "embedded verity superblock"),
+			rfields(radd(rs, fs, sizeof(struct verity_sb_disk), R_PLAIN,
+				     "embedded verity superblock"),
 				verity_sb_fields, VC_ARRAY_SIZE(verity_sb_fields));
 			for (int l = 0; l < pl.levels; l++) {
 				r = radd(rs, fs + pl.level_offset[l],
@@ -386,8 +391,8 @@ static void regions_verity(struct regions *rs, const struct img *im, uint64_t of
 
 	if (verity_load(im, off, len, &vp, &pl, &err) < 0)
 		return;
-	rfields(radd(rs, 0, 512, R_PLAIN, "verity superblock"), verity_sb_fields,
-		VC_ARRAY_SIZE(verity_sb_fields));
+	rfields(radd(rs, 0, sizeof(struct verity_sb_disk), R_PLAIN, "verity superblock"),
+		verity_sb_fields, VC_ARRAY_SIZE(verity_sb_fields));
 	for (int l = 0; l < pl.levels; l++) {
 		struct region *r =
 		    radd(rs, pl.level_offset[l], pl.level_blocks[l] * vp.hash_block_size, R_BLOCKS,
@@ -428,7 +433,8 @@ static int fat_region(void *ctx, const struct fat_file *f, struct vc_error *err)
 	(*n)++;
 	if (c->b)
 		return 0;
-	rfields(radd(c->rs, f->dirent_off, 32, R_PLAIN, "directory entry of %s", f->path),
+	rfields(radd(c->rs, f->dirent_off, sizeof(struct fat_dirent_disk), R_PLAIN,
+		     "directory entry of %s", f->path),
 		fat_dirent_fields, VC_ARRAY_SIZE(fat_dirent_fields));
 	/* the file's (or directory's) clusters, one region per run */
 	uint32_t *ch = NULL;
@@ -447,8 +453,8 @@ static int fat_region(void *ctx, const struct fat_file *f, struct vc_error *err)
 				 f->dir ? "directory" : "file", f->path, f->dir ? " entry" : "");
 			if (r && f->dir) {
 				/* entries numbered from the run's start */
-				r->unit = 32;
-				r->first = (uint64_t)i * c->fi->cluster_size / 32;
+				r->unit = sizeof(struct fat_dirent_disk);
+				r->first = (uint64_t)i * c->fi->cluster_size / r->unit;
 				rfields(r, fat_dirent_fields, VC_ARRAY_SIZE(fat_dirent_fields));
 			} else if (r) {
 				r->file = *n - 1;
@@ -482,11 +488,15 @@ static void regions_fat(struct regions *rs, const struct img *ia, uint64_t oa, u
 	memcpy(t, fat_bs_common, sizeof(fat_bs_common));
 	memcpy(t + VC_ARRAY_SIZE(fat_bs_common), ext, next * sizeof(*ext));
 	size_t nt = VC_ARRAY_SIZE(fat_bs_common) + next;
-	rfields(radd(rs, 0, 512, R_PLAIN, "FAT boot sector"), t, nt);
-	if (fi->bits == 32) {
-		radd(rs, 512, 512, R_PLAIN, "FAT32 FSInfo sector");
-		rfields(radd(rs, 6 * 512, 512, R_PLAIN, "FAT backup boot sector"), t, nt);
-	}
+	uint64_t bps = fi->bytes_per_sector;
+	rfields(radd(rs, 0, FAT_SECTOR, R_PLAIN, "FAT boot sector"), t, nt);
+	if (fi->fsinfo_sector)
+		radd(rs, fi->fsinfo_sector * bps, sizeof(struct fat32_fsinfo_disk), R_PLAIN,
+		     "FAT32 FSInfo sector");
+	if (fi->backup_sector)
+		rfields(radd(rs, fi->backup_sector * bps, FAT_SECTOR, R_PLAIN,
+			     "FAT backup boot sector"),
+			t, nt);
 	for (uint32_t k = 0; k < fi->n_fats; k++) {
 		struct region *r = radd(rs,
 					((uint64_t)fi->reserved + (uint64_t)k * fi->fat_sectors) *
@@ -499,10 +509,11 @@ static void regions_fat(struct regions *rs, const struct img *ia, uint64_t oa, u
 		}
 	}
 	if (fi->bits != 32) {
-		struct region *r = radd(rs, fi->root_off, (uint64_t)fi->root_entries * 32, R_BLOCKS,
-					"root directory entry");
+		struct region *r = radd(rs, fi->root_off,
+					(uint64_t)fi->root_entries * sizeof(struct fat_dirent_disk),
+					R_BLOCKS, "root directory entry");
 		if (r) {
-			r->unit = 32;
+			r->unit = sizeof(struct fat_dirent_disk);
 			rfields(r, fat_dirent_fields, VC_ARRAY_SIZE(fat_dirent_fields));
 		}
 	}
@@ -565,6 +576,12 @@ static void field_list(const uint8_t *a, const uint8_t *b, size_t len, const str
 	}
 }
 
+/* Whether byte i lies in the len bytes of a field at off. */
+static bool in_field(size_t i, size_t off, size_t len)
+{
+	return i >= off && i < off + len;
+}
+
 static void pe_diff(struct dx *d, const char *name, const uint8_t *a, size_t la, const uint8_t *b,
 		    size_t lb)
 {
@@ -592,16 +609,25 @@ static void pe_diff(struct dx *d, const char *name, const uint8_t *a, size_t la,
 		goto out;
 	}
 	{
+		/* TimeDateStamp (the COFF header follows the signature) and CheckSum
+		 * (at one place in PE32 and PE32+) were compared above */
+		const size_t stamp_at =
+		    PE_SIG_BYTES + offsetof(struct pe_coff_header_disk, time_date_stamp);
+		const size_t checksum_at = offsetof(struct pe_opt_header64_disk, checksum);
+		const size_t sect = sizeof(struct pe_section_disk);
 		size_t h =
 		    pa->size_of_headers < la && pa->size_of_headers < lb ? pa->size_of_headers : 0;
 		for (size_t i = 0; i < h; i++) {
-			if (a[i] == b[i] || (i >= pa->pe_offset + 8 && i < pa->pe_offset + 12) ||
-			    (i >= pa->opt_offset + 64 && i < pa->opt_offset + 68))
+			if (a[i] == b[i] ||
+			    in_field(i, pa->pe_offset + stamp_at,
+				     MEMBER_SIZE(pe_coff_header_disk, time_date_stamp)) ||
+			    in_field(i, pa->opt_offset + checksum_at,
+				     MEMBER_SIZE(pe_opt_header64_disk, checksum)))
 				continue;
 			if (i >= pa->section_table_offset &&
-			    i < pa->section_table_offset + 40u * pa->n_sections)
+			    i < pa->section_table_offset + sect * pa->n_sections)
 				report(d, "%s: PE section header of %s", name,
-				       pa->sections[(i - pa->section_table_offset) / 40].name);
+				       pa->sections[(i - pa->section_table_offset) / sect].name);
 			else
 				report(d, "%s: PE headers, byte %zu", name, i);
 			break;

@@ -80,6 +80,8 @@ int fat_read(const struct img *im, uint64_t off, uint64_t len, struct fat_info *
 	    (const void *)(b + (ret->bits == 32 ? FAT_BS_EBR32_OFFSET : FAT_BS_EBR16_OFFSET));
 	if (ret->bits == 32) {
 		ret->root_cluster = vc_get_le32(x32->root_clus);
+		ret->fsinfo_sector = vc_get_le16(x32->fs_info);
+		ret->backup_sector = vc_get_le16(x32->bk_boot_sec);
 		ret->volume_id = vc_get_le32(ebr->vol_id);
 		memcpy(ret->label, ebr->vol_lab, 11);
 		if (ret->root_entries)

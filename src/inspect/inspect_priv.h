@@ -114,7 +114,9 @@ struct fat_info {
 	uint32_t bytes_per_sector, sectors_per_cluster, reserved, n_fats, root_entries;
 	uint64_t total_sectors;
 	uint32_t fat_sectors;
-	uint32_t root_cluster; /* FAT32 */
+	uint32_t root_cluster;	/* FAT32 */
+	uint32_t fsinfo_sector; /* FAT32: BPB_FSInfo (0: none) */
+	uint32_t backup_sector; /* FAT32: BPB_BkBootSec (0: none) */
 	uint32_t volume_id;
 	char label[12];
 	char oem[9];

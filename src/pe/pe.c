@@ -185,19 +185,19 @@ static int parse_coff(const uint8_t *data, size_t len, const char *what, struct 
 	if (len < 0x40 || memcmp(data, PE_DOS_MAGIC, 2) != 0)
 		return vc_errorf(err, VC_EINVAL, "%s: not a PE file (no 'MZ' DOS header)", what);
 	lfanew = vc_get_le32(data + PE_DOS_LFANEW_OFFSET);
-	if (lfanew < 0x40 || lfanew + 4 + sizeof(*coff) > len)
+	if (lfanew < 0x40 || lfanew + PE_SIG_BYTES + sizeof(*coff) > len)
 		return vc_errorf(err, VC_EINVAL,
 				 "%s: no PE header: e_lfanew 0x%llx outside the file (%zu bytes)",
 				 what, (unsigned long long)lfanew, len);
-	if (memcmp(data + lfanew, PE_SIGNATURE, 4) != 0)
+	if (memcmp(data + lfanew, PE_SIGNATURE, PE_SIG_BYTES) != 0)
 		return vc_errorf(err, VC_EINVAL,
 				 "%s: not a PE file: no 'PE\\0\\0' signature at e_lfanew 0x%llx",
 				 what, (unsigned long long)lfanew);
-	coff = (const void *)(data + lfanew + 4);
+	coff = (const void *)(data + lfanew + PE_SIG_BYTES);
 	img->data = data;
 	img->len = len;
 	img->pe_offset = (uint32_t)lfanew;
-	img->opt_offset = (uint32_t)(lfanew + 4 + sizeof(*coff));
+	img->opt_offset = (uint32_t)(lfanew + PE_SIG_BYTES + sizeof(*coff));
 	img->machine = vc_get_le16(coff->machine);
 	img->n_sections = vc_get_le16(coff->number_of_sections);
 	img->time_date_stamp = vc_get_le32(coff->time_date_stamp);

@@ -14,6 +14,7 @@
 #define PE_DOS_MAGIC		    "MZ"
 #define PE_DOS_LFANEW_OFFSET	    0x3c /* le32: file offset of the PE signature */
 #define PE_SIGNATURE		    "PE\0\0"
+#define PE_SIG_BYTES		    4u /* the COFF header follows it */
 #define PE_OPT_MAGIC_PE32	    0x10bu
 #define PE_OPT_MAGIC_PE32PLUS	    0x20bu
 #define PE_FILE_EXECUTABLE_IMAGE    0x0002u
