@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-# zstd, microLZMA and DEFLATE, big pclusters and fragments (with dedupe),
-# read back by a reader we
+# zstd, microLZMA and DEFLATE, big pclusters, fragments (with dedupe) and
+# inline compressed tails (ztailpacking), read back by a reader we
 # did not write: fsck.erofs of erofs-utils 1.8 (Debian 13's, see
 # tests/trixie_lib.sh) checks every image and extracts it, and the extracted
 # tree of the edge-case generator (tests/erofs_gen.py) must equal the tree
@@ -25,7 +25,8 @@ scratch out
 # ALG:PCLUSTER[:FEATURES]
 for v in zstd,level=9:4k zstd:128k lzma,level=6:4k lzma:64k deflate,level=9:4k \
 	deflate:64k lz4hc:128k lz4:16k zstd,level=3:1M zstd,level=9:128k:fragments,dedupe \
-	lz4hc:4k:fragments lzma:4k:fragments,dedupe; do
+	lz4hc:4k:fragments lzma:4k:fragments,dedupe zstd,level=9:128k:ztailpacking \
+	lz4hc:4k:ztailpacking deflate,level=9:4k:ztailpacking lz4:16k:ztailpacking,fragments; do
 	c=${v%%:*} p=${v#*:} f=
 	case $p in *:*) f=${p#*:} p=${p%%:*} ;; esac
 	n=$(echo "$v" | tr ',:=' '---')
@@ -51,11 +52,21 @@ t_dump -s out/frag.img | grep -qi "packed" ||
 t_dump -e --path=/data/mixed out/frag.img >ext.txt
 grep -Eq '^ *[0-9]+: +[0-9]+\.\. +318000 \| +[0-9]+ : +0\.\. +0 \| +0$' ext.txt ||
 	{ cat ext.txt >&2; fail "the tail of data/mixed is not a fragment"; }
+# ztailpacking: a file that compresses into less than a block keeps it after
+# its inode (dump.erofs: an extent of 288 bytes, not a block); with
+# fragments, tails go to the packed inode instead (as mkfs.erofs does).
+t_dump -e --path=/sizes/t65553 out/lz4hc-4k-ztailpacking.img >ext.txt
+grep -Eq '^ *0: +0\.\. +65553 \| +65553 : +[0-9]+\.\. +[0-9]+ \| +[0-9]{1,3}$' ext.txt ||
+	{ cat ext.txt >&2; fail "/sizes/t65553 has no inline pcluster"; }
+t_dump -s out/lz4hc-4k-ztailpacking.img | grep -q "features:.* ztailpacking" ||
+	fail "dump.erofs shows no ztailpacking feature"
+t_dump -s out/lz4-16k-ztailpacking-fragments.img | grep "features:" | grep -vq ztailpacking ||
+	fail "ztailpacking with fragments: the tails are not in the packed inode"
 # Thread count never changes the bytes.
 U=01234567-89ab-cdef-0123-456789abcdef
-F="--erofs-features fragments,dedupe"
-for c in zstd,level=9:128k lzma:4k deflate:4k zstd:64k:F; do
-	f=; case $c in *:F) f=$F c=${c%:F} ;; esac
+F="--erofs-features fragments,dedupe" Z="--erofs-features ztailpacking"
+for c in zstd,level=9:128k lzma:4k deflate:4k zstd:64k:F lzma:64k:Z; do
+	f=; case $c in *:F) f=$F c=${c%:F} ;; *:Z) f=$Z c=${c%:Z} ;; esac
 	vc erofs -q --tar gen.tar --compress "${c%:*}" --pcluster-size "${c##*:}" $f \
 		--erofs-target 6.12 --jobs 1 --uuid $U -o out/j1.img
 	vc erofs -q --tar gen.tar --compress "${c%:*}" --pcluster-size "${c##*:}" $f \
@@ -65,6 +76,9 @@ done
 # What inspect says: the oldest kernel that mounts each image.
 vc inspect out/zstd-level-9-4k.img >i.txt
 grep -q "oldest_linux: 6.10" i.txt || { cat i.txt >&2; fail "inspect does not name Linux 6.10 for zstd"; }
+vc inspect out/lz4hc-4k-ztailpacking.img >i.txt
+grep -q "oldest_linux: 5.17" i.txt || { cat i.txt >&2; fail "inspect does not name Linux 5.17 for ztailpacking"; }
+vc verify out/lz4hc-4k-ztailpacking.img >v.txt 2>&1 || { cat v.txt >&2; fail "verify rejects a ztailpacking image"; }
 vc inspect out/lz4-16k.img >i.txt
 grep -q "oldest_linux: 5.13" i.txt || { cat i.txt >&2; fail "inspect does not name Linux 5.13 for big pclusters"; }
 echo ok

@@ -3,7 +3,8 @@
 # linux-image package of trixie, unpacked, never installed; see
 # tests/trixie_lib.sh) boots under qemu with a busybox initrd, mounts every
 # variant vcompose writes for it in one boot (zstd, microLZMA, DEFLATE; big
-# pclusters of LZ4HC and zstd up to 1 MiB; fragments with dedupe) and dumps
+# pclusters of LZ4HC and zstd up to 1 MiB; fragments with dedupe; inline
+# compressed tails, ztailpacking, alone and with fragments) and dumps
 # each tree; every dump
 # must equal the one tests/erofs_gen.py wrote for the edge-case tree it
 # generated (xattrs, hardlinks, devices, owners and times included).
@@ -29,7 +30,8 @@ set --
 # ALG:PCLUSTER[:FEATURES]
 for v in zstd,level=9:4k zstd:128k zstd,level=3:1M lzma,level=6:4k lzma:128k \
 	deflate,level=9:4k deflate:64k lz4hc:128k lz4:16k zstd,level=9:128k:fragments,dedupe \
-	lz4hc:4k:fragments,dedupe; do
+	lz4hc:4k:fragments,dedupe zstd,level=9:128k:ztailpacking lz4hc:4k:ztailpacking \
+	lzma:64k:ztailpacking lz4:16k:ztailpacking,fragments; do
 	c=${v%%:*} p=${v#*:} f=
 	case $p in *:*) f=${p#*:} p=${p%%:*} ;; esac
 	n=$(echo "$v" | tr ',:=' '---')

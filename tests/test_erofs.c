@@ -360,7 +360,7 @@ static void clusters_decode_to_input(void **state)
 	struct vc_error err = {0};
 
 	assert_int_equal(vc_erofs_codec_init(&codec, &o, &err), 0);
-	size_t n = vc_erofs_compress_segment(in, len, 0, &codec, false, out, ext);
+	size_t n = vc_erofs_compress_segment(in, len, 0, &codec, NULL, out, ext);
 
 	vc_erofs_codec_fini(&codec);
 	uint64_t pos = 0;
@@ -442,6 +442,22 @@ static size_t decode(enum vc_erofs_compress c, const uint8_t *z, size_t zlen, ui
 	}
 }
 
+/* A compressed extent (after its zero padding when padded) decodes to want. */
+static void assert_decodes(enum vc_erofs_compress c, uint32_t pcluster, const uint8_t *blk,
+			   size_t bytes, bool padded, const uint8_t *want, size_t llen,
+			   uint8_t *dec)
+{
+	size_t z = 0;
+
+	while (padded && blk[z] == 0)
+		z++;
+	assert_true(blk[z] != 0); /* the reader skips leading zeros */
+	size_t d = decode(c, blk + z, bytes - z, dec, llen, vc_erofs_lzma_dict(pcluster));
+
+	assert_int_equal(d, llen);
+	assert_memory_equal(dec, want, llen);
+}
+
 /* Every algorithm and pcluster size: each pcluster decodes to its input,
  * pclusters are as many blocks as the extents say, and the bytes do not
  * depend on what the codec compressed before. */
@@ -479,11 +495,11 @@ static void every_algorithm_decodes(void **state)
 		size_t n_raw = 0, n_big = 0;
 
 		assert_int_equal(vc_erofs_codec_init(&codec, &o, &err), 0);
-		size_t n = vc_erofs_compress_segment(in, len, 0, &codec, false, out, ext);
+		size_t n = vc_erofs_compress_segment(in, len, 0, &codec, NULL, out, ext);
 
 		for (size_t k = 0; k < n; k++) {
 			const uint8_t *blk = out + at;
-			size_t bytes = (size_t)ext[k].nblk * 4096, z = 0;
+			size_t bytes = (size_t)ext[k].nblk * 4096;
 
 			assert_int_equal(ext[k].lstart, pos);
 			assert_true(bytes <= cases[t].pcluster);
@@ -492,14 +508,10 @@ static void every_algorithm_decodes(void **state)
 				assert_int_equal(ext[k].nblk, 1);
 				assert_memory_equal(blk, in + pos, ext[k].llen);
 			} else {
-				while (blk[z] == 0) /* zero padding */
-					z++;
 				assert_true(ext[k].llen > bytes);
 				n_big += ext[k].nblk > 1;
-				size_t d = decode(cases[t].c, blk + z, bytes - z, dec, ext[k].llen,
-						  vc_erofs_lzma_dict(cases[t].pcluster));
-				assert_int_equal(d, ext[k].llen);
-				assert_memory_equal(dec, in + pos, ext[k].llen);
+				assert_decodes(cases[t].c, cases[t].pcluster, blk, bytes, true,
+					       in + pos, ext[k].llen, dec);
 			}
 			pos += ext[k].llen;
 			at += bytes;
@@ -510,12 +522,12 @@ static void every_algorithm_decodes(void **state)
 		assert_true(cases[t].pcluster == 4096 || n_big > 0);
 		/* again on the same codec, from the middle: the same bytes as a fresh
 		 * codec would give (no state carried between segments) */
-		size_t n2 = vc_erofs_compress_segment(in + 40960, len - 40960, 40960, &codec, false,
+		size_t n2 = vc_erofs_compress_segment(in + 40960, len - 40960, 40960, &codec, NULL,
 						      out2, ext2);
 		struct vc_erofs_codec fresh;
 
 		assert_int_equal(vc_erofs_codec_init(&fresh, &o, &err), 0);
-		size_t n3 = vc_erofs_compress_segment(in + 40960, len - 40960, 40960, &fresh, false,
+		size_t n3 = vc_erofs_compress_segment(in + 40960, len - 40960, 40960, &fresh, NULL,
 						      out, ext);
 		assert_int_equal(n2, n3);
 		assert_memory_equal(ext, ext2, n2 * sizeof(*ext));
@@ -577,6 +589,85 @@ static void reader_error_names_the_path(void **state)
 	vc_mem_sink_fini(&m);
 }
 
+/* ztailpacking: the last segment's rest goes inline when it compresses
+ * into the room after the inode (or, raw, is no longer); the extents
+ * before it decode to their input, the inline bytes to the rest. */
+static void inline_tail_decodes(void **state)
+{
+	static const struct {
+		enum vc_erofs_compress c;
+		uint32_t pcluster;
+		size_t len, noise; /* noise: random bytes at the end */
+		uint32_t room;
+		bool raw;   /* the inline tail is stored as it is */
+		bool rough; /* text that compresses about 3:1 */
+	} cases[] = {
+	    {VC_EROFS_LZ4, 4096, 10000, 0, 4000, false},      /* all of it inline */
+	    {VC_EROFS_LZ4HC, 4096, 50000, 30000, 4000, true}, /* blocks, a raw rest */
+	    /* the last big pcluster carries a little less, the rest goes inline */
+	    {VC_EROFS_ZSTD, 131072, 300000, 0, 3000, false, true},
+	    {VC_EROFS_LZMA, 65536, 150000, 0, 3900, false, true},
+	    {VC_EROFS_DEFLATE, 4096, 8000, 8000, 100, false}, /* nothing fits: no inline */
+	};
+	uint8_t *in = malloc(300000), *out = malloc(300000 + 4096), *dec = malloc(4u << 20);
+	struct z_extent *ext = calloc(vc_erofs_max_extents(300000), sizeof(*ext));
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
+		struct vc_erofs_options o = {.compress = cases[t].c,
+					     .pcluster_size = cases[t].pcluster};
+		struct z_tail zt = {.inline_max = cases[t].room};
+		struct vc_erofs_codec codec;
+		struct vc_error err = {0};
+		size_t len = cases[t].len;
+		uint32_t seed = 7;
+		uint64_t pos = 0, at = 0;
+
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			in[i] = i >= len - cases[t].noise
+				    ? (uint8_t)(seed >> 16)
+				    : (uint8_t)("abcdefgh"[i % 8] + i / 997 % 5 +
+						(cases[t].rough ? seed >> 30 : 0));
+		}
+		assert_int_equal(vc_erofs_codec_init(&codec, &o, &err), 0);
+		size_t n = vc_erofs_compress_segment(in, len, 0, &codec, &zt, out, ext);
+
+		vc_erofs_codec_fini(&codec);
+		for (size_t k = 0; k < n; k++) {
+			const uint8_t *blk = out + at;
+			size_t bytes = ext[k].inl ? zt.ilen : (size_t)ext[k].nblk * 4096;
+
+			assert_int_equal(ext[k].lstart, pos);
+			assert_true(!ext[k].inl || (k + 1 == n && ext[k].nblk == 0));
+			if (ext[k].raw) {
+				assert_true(!ext[k].inl || zt.ilen == ext[k].llen);
+				assert_memory_equal(blk, in + pos, ext[k].llen);
+			} else {
+				assert_decodes(cases[t].c, cases[t].pcluster, blk, bytes,
+					       !ext[k].inl, in + pos, ext[k].llen, dec);
+			}
+			pos += ext[k].llen;
+			at += bytes;
+		}
+		assert_int_equal(pos, len);
+		if (t + 1 == sizeof(cases) / sizeof(cases[0])) {
+			assert_int_equal(zt.ilen, 0);
+			continue;
+		}
+		assert_true(zt.ilen > 0 && zt.ilen <= cases[t].room && ext[n - 1].inl);
+		assert_int_equal(ext[n - 1].raw, cases[t].raw);
+		if (t == 0)
+			assert_int_equal(n, 1);
+		if (cases[t].rough) /* a pcluster, then the inline rest */
+			assert_true(n == 2 && ext[0].nblk > 1 && ext[0].llen > ext[1].llen);
+	}
+	free(in);
+	free(out);
+	free(dec);
+	free(ext);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -589,6 +680,7 @@ int main(void)
 	    cmocka_unit_test(big_pcluster_index_encoding),
 	    cmocka_unit_test(clusters_decode_to_input),
 	    cmocka_unit_test(every_algorithm_decodes),
+	    cmocka_unit_test(inline_tail_decodes),
 	    cmocka_unit_test(bad_xattr_namespace),
 	    cmocka_unit_test(reader_error_names_the_path),
 	};

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The threaded paths under ThreadSanitizer: the streaming EROFS writer
 # (none, lz4, lz4hc; from a folder, a plain tar and a compressed tar; zstd
-# in big pclusters with fragments and dedupe) and
+# in big pclusters with fragments and dedupe; ztailpacking) and
 # the verity tree, with more threads than cores, on a tree that has
 # segments to split, data that does not compress and many small files.
 # Each image must also equal the one made with --jobs 1.
@@ -35,5 +35,10 @@ o="--compress zstd --pcluster-size 64k --erofs-features fragments,dedupe --erofs
 "$vc" erofs -q --root "$t" --owner root $o --jobs 1 --uuid $U -o "$work/a.img"
 "$vc" erofs -q --root "$t" --owner root $o --jobs 6 --uuid $U -o "$work/b.img"
 cmp "$work/a.img" "$work/b.img" || { echo "FAIL: zstd fragments: --jobs 1 and 6 differ" >&2; exit 1; }
+# ztailpacking: inodes placed with the data, directories waiting for them
+o="--compress lz4 --erofs-features ztailpacking"
+"$vc" erofs -q --root "$t" --owner root $o --jobs 1 --uuid $U -o "$work/a.img"
+"$vc" erofs -q --root "$t" --owner root $o --jobs 6 --uuid $U -o "$work/b.img"
+cmp "$work/a.img" "$work/b.img" || { echo "FAIL: ztailpacking: --jobs 1 and 6 differ" >&2; exit 1; }
 "$vc" verity format --jobs 6 "$work/b.img" "$work/b.hash" > /dev/null
 echo "tsan: ok"

@@ -31,6 +31,7 @@
 #include "erofs_disk.h"
 #include "erofs_priv.h"
 #include "vcompose/endian.h"
+#include "vcompose/util.h"
 
 /* ---- compressors ----
  *
@@ -289,71 +290,125 @@ uint64_t vc_erofs_max_tail(const struct vc_erofs_options *o)
 	return max_input(&c) > c.pcluster ? max_input(&c) : c.pcluster;
 }
 
+/* Appends a compressed pcluster (cs bytes at cz, ending its blocks after
+ * zero padding) or, with cz NULL, a raw block of len bytes of in. */
+static size_t put_extent(struct z_extent *x, uint8_t *dst, const uint8_t *cz, size_t cs,
+			 const uint8_t *in, size_t len, uint64_t lstart)
+{
+	size_t bytes = cz ? VC_ROUND_UP(cs, EROFS_BLKSIZ) : EROFS_BLKSIZ;
+
+	if (cz) { /* zero_padding: the data ends the cluster */
+		memset(dst, 0, bytes - cs);
+		memmove(dst + bytes - cs, cz, cs);
+	} else {
+		memcpy(dst, in, len);
+		memset(dst + len, 0, EROFS_BLKSIZ - len);
+	}
+	*x = (struct z_extent){.lstart = lstart,
+			       .llen = (uint32_t)len,
+			       .nblk = (uint16_t)(bytes / EROFS_BLKSIZ),
+			       .raw = !cz};
+	return bytes;
+}
+
+/* ztailpacking: the last pcluster took the whole rest (rem bytes, cs
+ * compressed) but is too large to inline. Like mkfs.erofs, tries to
+ * carry a little less in one block fewer, so that the rest, at most what
+ * the freed space would hold, may go inline. The pcluster at dst stays
+ * when that does not pay. Returns the input the pcluster now carries. */
+static size_t trim_last(struct vc_erofs_codec *c, const uint8_t *in, size_t rem, size_t cs,
+			uint8_t *dst, uint64_t lstart, struct z_extent *x)
+{
+	size_t down = cs / EROFS_BLKSIZ * EROFS_BLKSIZ, src = 0;
+	const uint8_t *cz;
+	size_t cs2;
+
+	if (cs % EROFS_BLKSIZ == 0 || down == 0)
+		return rem;
+	cs2 = destsize(c, in, rem, down, (size_t)((uint64_t)rem * down / cs), &src, &cz);
+	if (cs2 == 0 || src >= rem || cz[0] == 0 ||
+	    cs2 + (rem - src) >= VC_ROUND_UP(cs, EROFS_BLKSIZ) ||
+	    src <= VC_ROUND_UP(cs2, EROFS_BLKSIZ))
+		return rem;
+	put_extent(x, dst, cz, cs2, in, src, lstart);
+	return src;
+}
+
 size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
-				 struct vc_erofs_codec *c, bool tail, uint8_t *out,
+				 struct vc_erofs_codec *c, struct z_tail *tail, uint8_t *out,
 				 struct z_extent *ext)
 {
 	const size_t cap = c->pcluster, max_in = max_input(c);
+	const bool frag = tail && tail->fragment;
+	const size_t imax = tail ? tail->inline_max : 0;
 	size_t p = 0, n = 0, hint = 0;
 	uint8_t *dst = out;
 
+	if (tail)
+		tail->ilen = 0;
 	while (p < len) {
 		size_t rem = len - p;
 
 		/* the tail: what one pcluster would hold goes to the packed
 		 * inode, where it shares pclusters with other files' tails
 		 * instead of taking blocks of its own (as mkfs.erofs does) */
-		if (tail && rem <= cap)
+		if (frag && rem <= cap)
 			break;
 		/* or when one pcluster holds all of it: for zstd and DEFLATE one
 		 * try of the whole rest says so, before any search */
-		if (tail && rem <= max_in &&
+		if (frag && rem <= max_in &&
 		    (c->alg == VC_EROFS_ZSTD || c->alg == VC_EROFS_DEFLATE)) {
 			size_t cs = try_whole(c, in + p, rem, c->tmp[0], cap);
 
 			if (cs > 0 && cs <= cap)
 				break;
 		}
-		if (rem > EROFS_BLKSIZ) {
+		if (rem > EROFS_BLKSIZ || imax) {
 			size_t src = 0;
 			const uint8_t *cz;
 			size_t cs =
 			    destsize(c, in + p, rem < max_in ? rem : max_in, cap, hint, &src, &cz);
 			size_t nblk = (cs + EROFS_BLKSIZ - 1) / EROFS_BLKSIZ;
 
-			if (tail && cs > 0 && src == rem)
+			if (frag && cs > 0 && src == rem)
 				break;
+			/* ztailpacking: the whole rest in fewer bytes than the room
+			 * after the inode: inline, no block */
+			if (imax && cs > 0 && src == rem && cs <= imax && cs < rem && cz[0] != 0) {
+				memcpy(dst, cz, cs);
+				ext[n++] = (struct z_extent){
+				    .lstart = lstart + p, .llen = (uint32_t)rem, .inl = 1};
+				tail->ilen = (uint32_t)cs;
+				return n;
+			}
 			/* Worth it only when the blocks hold more than as many blocks
 			 * of input; the decoder finds the data after the zero padding,
 			 * so it must not start with a zero byte. */
 			if (cs > 0 && src > nblk * EROFS_BLKSIZ && cz[0] != 0) {
-				size_t bytes = nblk * EROFS_BLKSIZ;
-
-				/* zero_padding: the data ends the cluster. */
-				memset(dst, 0, bytes - cs);
-				memcpy(dst + bytes - cs, cz, cs);
-				ext[n].lstart = lstart + p;
-				ext[n].llen = (uint32_t)src;
-				ext[n].nblk = (uint16_t)nblk;
-				ext[n].raw = 0;
+				dst += put_extent(&ext[n], dst, cz, cs, in + p, src, lstart + p);
+				if (imax && src == rem)
+					src =
+					    trim_last(c, in + p, rem, cs, dst - nblk * EROFS_BLKSIZ,
+						      lstart + p, &ext[n]);
+				dst -= (nblk - ext[n].nblk) * EROFS_BLKSIZ;
 				n++;
 				p += src;
-				dst += bytes;
 				hint = src;
 				continue;
 			}
 		}
+		if (imax && rem <= imax && rem < EROFS_BLKSIZ) {
+			/* ztailpacking: a rest that does not shrink, inline as it is */
+			memcpy(dst, in + p, rem);
+			ext[n++] = (struct z_extent){
+			    .lstart = lstart + p, .llen = (uint32_t)rem, .raw = 1, .inl = 1};
+			tail->ilen = (uint32_t)rem;
+			return n;
+		}
 		size_t take = rem < EROFS_BLKSIZ ? rem : EROFS_BLKSIZ;
 
-		memcpy(dst, in + p, take);
-		memset(dst + take, 0, EROFS_BLKSIZ - take);
-		ext[n].lstart = lstart + p;
-		ext[n].llen = (uint32_t)take;
-		ext[n].nblk = 1;
-		ext[n].raw = 1;
-		n++;
+		dst += put_extent(&ext[n++], dst, NULL, 0, in + p, take, lstart + p);
 		p += take;
-		dst += EROFS_BLKSIZ;
 	}
 	if (p < len) { /* the tail fragment: no blocks */
 		ext[n].lstart = lstart + p;
@@ -502,9 +557,12 @@ void vc_erofs_zindex_encode(uint64_t size, unsigned ebase_mod32, const struct z_
 					e->type = Z_EROFS_LCLUSTER_TYPE_NONHEAD;
 					e->lo = (uint16_t)(d0 > 2047 ? 2047 : d0);
 					e->delta1 = (uint16_t)(end - lcn);
+					/* an inline pcluster counts one block, as
+					 * mkfs.erofs writes it (the reader uses none) */
 					if (big && d0 == 1)
 						e->lo = e->delta1 =
-						    (uint16_t)(Z_EROFS_LI_D0_CBLKCNT | ext[k].nblk);
+						    (uint16_t)(Z_EROFS_LI_D0_CBLKCNT |
+							       (ext[k].inl ? 1 : ext[k].nblk));
 				}
 			}
 			if (big) {

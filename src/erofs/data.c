@@ -29,6 +29,9 @@
  * take turns on the image's inode lock) while the others go on computing.
  * Stored files are not read at all when the caller can hand out their
  * descriptors: the kernel copies them into place (vc_sink_copy_fd).
+ * ztailpacking: placing a compressed file's last segment places its inode
+ * too (after its data, see place_inode); directories, listed after all
+ * files, wait for that before they render the nids.
  *
  * Memory: each running task computes in a lane (input and output buffers
  * that only grow, one lane per pool thread), so pages are touched once,
@@ -62,6 +65,8 @@ struct task {
 	uint64_t held;	   /* bytes of own counted in the budget */
 	uint32_t n_blocks; /* for TASK_FLAT known from the plan */
 	uint32_t blk;	   /* first block, once placed */
+	uint32_t meta_blk; /* ztailpacking: a block of inodes this task starts */
+	bool new_meta;	   /* ... which it zeroes before its inline tail lands */
 	struct z_extent *ext;
 	size_t n_ext;
 };
@@ -78,12 +83,14 @@ struct stream {
 	struct lane *lanes;
 	struct lane **free_lanes;
 	size_t n_lanes, n_free;
-	uint64_t held, budget;	 /* bytes of detached results */
-	size_t fail_index;	 /* lowest failing task; n if none */
-	size_t packed_first;	 /* the packed inode's first task; n if none */
-	size_t n_done;		 /* tasks before packed_first computed */
-	bool packed_ready;	 /* the tails are placed in the packed inode */
-	uint64_t progress_bytes; /* the bytes to do, but the packed inode's */
+	uint64_t held, budget;	    /* bytes of detached results */
+	size_t fail_index;	    /* lowest failing task; n if none */
+	size_t packed_first;	    /* the packed inode's first task; n if none */
+	size_t n_done;		    /* tasks before packed_first computed */
+	bool packed_ready;	    /* the tails are placed in the packed inode */
+	size_t dirs_first;	    /* ztailpacking: the first directory; n if none */
+	uint64_t meta_at, meta_end; /* ztailpacking: room left in the block of inodes */
+	uint64_t progress_bytes;    /* the bytes to do, but the packed inode's */
 	uint64_t progress_files;
 	struct vc_error fail;
 	bool use_fd;
@@ -217,21 +224,28 @@ static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_
 			tk->tail = l->in + in_blocks;
 		return 0;
 	}
-	/* TASK_Z */
+	/* TASK_Z; ztailpacking: the rest may follow the inode, in its block */
+	struct z_tail zt = {.fragment = e->tailpack,
+			    .inline_max = e->ztail ? EROFS_BLKSIZ - e->header : 0};
+
 	r = lane_reserve(w, l, tk->len, err);
 	if (r == 0)
 		r = vc_erofs_read_content(w, e->n, tk->off, l->in, (size_t)tk->len, err);
 	if (r < 0)
 		return r;
 	tk->n_ext = vc_erofs_compress_segment(l->in, (size_t)tk->len, tk->off, &l->codec,
-					      e->tailpack && tk->last, l->out, l->ext);
-	if (tk->n_ext && l->ext[tk->n_ext - 1].nblk == 0)
+					      tk->last ? &zt : NULL, l->out, l->ext);
+	if (tk->n_ext && l->ext[tk->n_ext - 1].nblk == 0 && !l->ext[tk->n_ext - 1].inl)
 		e->fragsrc = l->ext[tk->n_ext - 1].lstart; /* read once all are done */
 	tk->ext = l->ext;
 	tk->blocks = l->out;
 	tk->n_blocks = 0;
 	for (size_t i = 0; i < tk->n_ext; i++)
 		tk->n_blocks += l->ext[i].nblk;
+	if (zt.ilen) {
+		e->tail = zt.ilen; /* read by the placing and writing threads */
+		tk->tail = l->out + (uint64_t)tk->n_blocks * EROFS_BLKSIZ;
+	}
 	return 0;
 }
 
@@ -273,6 +287,29 @@ static int detach(struct task *tk, const struct lane *l, struct vc_error *err)
 	return 0;
 }
 
+/* Under the lock, ztailpacking: the inode of a compressed file (and its
+ * inline tail) right after its data, in the block of inodes last started
+ * if it fits, else in a new block. */
+static int place_inode(struct stream *s, struct task *tk, struct vc_error *err)
+{
+	struct writer *w = s->w;
+	struct einode *e = tk->e;
+	uint64_t sz = VC_ROUND_UP((uint64_t)e->header + e->tail, EROFS_ISLOT);
+
+	if (s->meta_at + sz > s->meta_end) {
+		if (w->next_blk == UINT32_MAX)
+			return vc_errorf(err, VC_ERANGE, "erofs: image over 16 TiB");
+		tk->meta_blk = w->next_blk++;
+		tk->new_meta = true;
+		s->meta_at = (uint64_t)tk->meta_blk * EROFS_BLKSIZ;
+		s->meta_end = s->meta_at + EROFS_BLKSIZ;
+	}
+	e->off = s->meta_at;
+	s->meta_at += sz;
+	w->n_inlined += e->tail != 0;
+	return 0;
+}
+
 /* Under the lock: the block address of the next task in line. */
 static int place(struct stream *s, struct task *tk, struct vc_error *err)
 {
@@ -299,7 +336,7 @@ static int place(struct stream *s, struct task *tk, struct vc_error *err)
 	memcpy(e->ext + e->n_ext, tk->ext, tk->n_ext * sizeof(*tk->ext));
 	e->n_ext += tk->n_ext;
 	e->n_blocks += tk->n_blocks;
-	return 0;
+	return tk->last && e->ztail ? place_inode(s, tk, err) : 0;
 }
 
 /* Outside the lock: the placed task's bytes into the image. */
@@ -311,6 +348,11 @@ static int write_task(struct stream *s, struct task *tk, struct vc_error *err)
 	uint64_t at = (uint64_t)tk->blk * EROFS_BLKSIZ;
 	int r = 0;
 
+	if (tk->new_meta) /* the inodes and tails that land in it come later */
+		r = vc_sink_pwrite(w->out, zeros, EROFS_BLKSIZ,
+				   (uint64_t)tk->meta_blk * EROFS_BLKSIZ, err);
+	if (r < 0)
+		return r;
 	if (tk->n_blocks && tk->blocks) {
 		r = vc_sink_pwrite(w->out, tk->blocks, (size_t)tk->n_blocks * EROFS_BLKSIZ, at,
 				   err);
@@ -431,6 +473,9 @@ static int run_task(void *ctx, size_t i, struct vc_error *err)
 		pthread_cond_wait(&s->moved, &s->lock);
 	if (i >= s->packed_first && s->fail_index > i && !s->packed_ready)
 		pack(s);
+	/* ztailpacking: directories name the nids files get when placed */
+	while (i >= s->dirs_first && s->fail_index > i && s->placed < s->dirs_first)
+		pthread_cond_wait(&s->moved, &s->lock);
 	stop = s->fail_index < i;
 	l = stop ? NULL : s->free_lanes[--s->n_free];
 	pthread_mutex_unlock(&s->lock);
@@ -511,7 +556,9 @@ static int list_tasks(struct stream *s)
 		    n->type == VC_NODE_BLK || n->type == VC_NODE_FIFO || n->type == VC_NODE_SOCK)
 			continue;
 		if (n->type == VC_NODE_DIR) {
-			r = add_task(s, (struct task){.e = e, .kind = TASK_DIR, .last = true});
+			if (!w->ztail) /* else after all files (list_dirs) */
+				r = add_task(s,
+					     (struct task){.e = e, .kind = TASK_DIR, .last = true});
 			continue;
 		}
 		enum task_kind kind =
@@ -548,6 +595,21 @@ static int list_tasks(struct stream *s)
 	return r;
 }
 
+/* ztailpacking: the directories, after all files, whose inodes (and so
+ * nids) are placed with their data. */
+static int list_dirs(struct stream *s)
+{
+	struct writer *w = s->w;
+	int r = 0;
+
+	s->dirs_first = s->n;
+	for (size_t i = 0; i < w->n_inodes && r == 0; i++)
+		if (w->order[i]->n->type == VC_NODE_DIR)
+			r = add_task(
+			    s, (struct task){.e = w->order[i], .kind = TASK_DIR, .last = true});
+	return r;
+}
+
 int vc_erofs_write_data(struct writer *w)
 {
 	struct stream s = {.w = w};
@@ -568,7 +630,10 @@ int vc_erofs_write_data(struct writer *w)
 	for (size_t i = 0; i < s.n_lanes; i++)
 		s.free_lanes[s.n_free++] = &s.lanes[i];
 	s.packed_first = SIZE_MAX;
+	s.dirs_first = SIZE_MAX;
 	r = list_tasks(&s);
+	if (r == 0 && w->ztail)
+		r = list_dirs(&s);
 	if (r == 0 && w->o->progress) {
 		for (size_t i = 0; i < s.n; i++)
 			if (s.tasks[i].kind != TASK_DIR) {

@@ -17,6 +17,8 @@
  *     on the thread count (see data.c);
  *     With fragments, the packed inode's data come last, once every
  *     file's tail is known, and its inode after them (fragments.c);
+ *     with ztailpacking, a compressed file's inode follows its data (its
+ *     inline tail's size is known only then) and directories come last;
  *  4. metadata bytes, written window by window over the zeros laid down
  *     first (tails of files were written in step 3), superblock last with
  *     its checksum.
@@ -85,6 +87,9 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 		w.alg_id = ids[o->compress];
 		w.big = o->pcluster_size > EROFS_BLKSIZ;
 		w.cfgs = w.big || w.alg_id != Z_EROFS_COMPRESSION_LZ4;
+		/* with fragments, tails go to the packed inode (as mkfs.erofs) */
+		w.ztail = (o->features & VC_EROFS_FEATURE_ZTAILPACKING) &&
+			  !(o->features & VC_EROFS_FEATURE_FRAGMENTS);
 		if (w.cfgs) /* the record is at a 4-byte boundary: 1152 is one */
 			w.meta_start += vc_erofs_cfgs_size(w.alg_id);
 	}

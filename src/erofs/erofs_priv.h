@@ -22,6 +22,15 @@ struct z_extent {
 	uint32_t llen;
 	uint16_t nblk; /* blocks of the pcluster; 1 when raw; 0: the tail fragment */
 	uint8_t raw;   /* 1: stored as it is (PLAIN lcluster); 0: compressed (HEAD) */
+	uint8_t inl;   /* ztailpacking: the last extent, inline after the inode (nblk 0) */
+};
+
+/* What the last segment of a file does with its rest (compress.c). */
+struct z_tail {
+	bool fragment;	     /* in: it goes to the packed inode (fragments) */
+	uint32_t inline_max; /* in: ztailpacking: at most this many bytes may follow
+			      * the inode (0: none) */
+	uint32_t ilen;	     /* out: bytes of the inline tail, after the blocks in out */
 };
 
 #define VC_EROFS_ZSTD_WINDOWLOG 20
@@ -60,11 +69,14 @@ uint32_t vc_erofs_lzma_dict(uint32_t pcluster);
  * multiple of 4096 bytes, capacity enough for len rounded up to blocks)
  * and extents appended to ext. Returns the number of extents. The bytes
  * depend on the input and the codec's algorithm, level and pcluster size
- * only. With tail (the file's last segment, fragments on), the rest of
- * the segment becomes the tail fragment (an extent of no blocks, last) once
- * it fits one pcluster's worth of input (as bytes, or compressed). */
+ * only. tail: the file's last segment, else NULL. With tail->fragment, the
+ * rest of the segment becomes the tail fragment (an extent of no blocks,
+ * last) once it fits one pcluster's worth of input (as bytes, or
+ * compressed). With tail->inline_max, a rest that compresses into at most
+ * that many bytes (or is no longer, raw) becomes the inline extent, its
+ * tail->ilen bytes right after the blocks in out (ztailpacking). */
 size_t vc_erofs_compress_segment(const uint8_t *in, size_t len, uint64_t lstart,
-				 struct vc_erofs_codec *c, bool tail, uint8_t *out,
+				 struct vc_erofs_codec *c, struct z_tail *tail, uint8_t *out,
 				 struct z_extent *ext);
 
 /* The most input a tail fragment can hold: a pcluster's worth, or what
@@ -88,7 +100,8 @@ void vc_erofs_zindex_encode(uint64_t size, unsigned ebase_mod32, const struct z_
 			    size_t n, uint32_t blkaddr, bool big, uint8_t *out);
 
 /* options.c */
-#define VC_EROFS_FEATURES_BUILT (VC_EROFS_FEATURE_FRAGMENTS | VC_EROFS_FEATURE_DEDUPE)
+#define VC_EROFS_FEATURES_BUILT                                                                    \
+	(VC_EROFS_FEATURE_FRAGMENTS | VC_EROFS_FEATURE_DEDUPE | VC_EROFS_FEATURE_ZTAILPACKING)
 int vc_erofs_level_default(enum vc_erofs_compress c);
 int vc_erofs_check_level(enum vc_erofs_compress c, int level, struct vc_error *err);
 
@@ -129,6 +142,7 @@ struct einode {
 	uint64_t fragoff;    /* where its fragment is in the packed inode */
 	uint64_t fragsrc;    /* where the fragment starts in the file (tails; else size) */
 	struct einode *same; /* dedupe: an earlier file of equal content */
+	uint8_t ztail;	     /* ztailpacking: its inode follows its data (data.c) */
 };
 
 struct dent {
@@ -167,6 +181,10 @@ struct writer {
 	uint64_t packed_bound; /* most bytes the packed inode can reach (with tails) */
 	uint64_t n_deduped;    /* fragments sharing another file's bytes */
 	uint64_t n_tails;      /* files whose tail is in the packed inode */
+	/* ztailpacking (without fragments): compressed files whose inodes
+	 * follow their data, directories after all files (data.c) */
+	bool ztail;
+	uint64_t n_inlined; /* files with an inline pcluster */
 };
 
 /* The inode's node of n: hardlinks share their first node's inode. */

@@ -105,15 +105,19 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 			return;
 		}
 		bool tail = src->tailpack && src->fragsrc < src->size;
+		bool inl = e->ztail && e->tail; /* the inline pcluster follows the indexes */
 
 		h = (void *)out;
 		vc_put_le16(h->h_advise, Z_EROFS_ADVISE_COMPACTED_2B |
 					     (w->big ? Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
 							   Z_EROFS_ADVISE_BIG_PCLUSTER_2
 						     : 0) |
-					     (tail ? Z_EROFS_ADVISE_FRAGMENT_PCLUSTER : 0));
+					     (tail ? Z_EROFS_ADVISE_FRAGMENT_PCLUSTER : 0) |
+					     (inl ? Z_EROFS_ADVISE_INLINE_PCLUSTER : 0));
 		if (tail) /* h_fragmentoff; below 4 GiB (fragments.c) */
 			vc_put_le32(out, (uint32_t)src->fragoff);
+		if (inl)
+			vc_put_le16(h->h_idata_size, (uint16_t)e->tail);
 		h->h_algorithmtype = w->alg_id; /* HEAD1's algorithm */
 		h->h_clusterbits = 0;		/* 4 KiB lclusters */
 		out += 8;
@@ -207,6 +211,9 @@ static void put_super(struct writer *w, uint8_t *block0, uint32_t blocks)
 		vc_put_le16(sb->u1, (uint16_t)(1u << w->alg_id));
 		vc_erofs_put_cfgs(w, block0 + EROFS_SUPER_OFFSET + sizeof(*sb));
 	}
+	if (w->n_inlined) /* as mkfs.erofs: only when a file has an inline pcluster */
+		vc_put_le32(sb->feature_incompat, vc_get_le32(sb->feature_incompat) |
+						      EROFS_FEATURE_INCOMPAT_ZTAILPACKING);
 	if (w->packed_inode) {
 		vc_put_le32(sb->feature_incompat,
 			    vc_get_le32(sb->feature_incompat) | EROFS_FEATURE_INCOMPAT_FRAGMENTS);
@@ -282,6 +289,17 @@ int vc_erofs_write_meta(struct writer *w, uint32_t blocks)
 			put_super(w, win, blocks);
 		if (r == 0)
 			r = vc_sink_pwrite(w->out, win, (size_t)wl, wo, w->err);
+	}
+	/* ztailpacking: the inodes placed with the data, over the zeros of
+	 * their blocks (their inline tails are there already) */
+	for (size_t i = 0; i < w->n_inodes && r == 0; i++) {
+		const struct einode *e = w->order[i];
+
+		if (!e->ztail)
+			continue;
+		memset(item, 0, e->header);
+		put_inode(w, e, item);
+		r = vc_sink_pwrite(w->out, item, e->header, e->off, w->err);
 	}
 	if (r == 0 && w->packed_inode) {
 		/* the packed inode, after the data: whole blocks of its own */

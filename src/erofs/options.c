@@ -261,6 +261,10 @@ int vc_erofs_check_options(const struct vc_erofs_options *o, struct vc_error *er
 	if ((o->features & VC_EROFS_FEATURE_FRAGMENTS) && o->compress == VC_EROFS_NONE)
 		return vc_errorf(err, VC_EINVAL,
 				 "erofs: fragments are compressed data: choose a compression");
+	if ((o->features & VC_EROFS_FEATURE_ZTAILPACKING) && o->compress == VC_EROFS_NONE)
+		return vc_errorf(
+		    err, VC_EINVAL,
+		    "erofs: ztailpacking inlines compressed tails: choose a compression");
 	for (size_t i = 0; i < VC_ARRAY_SIZE(features); i++)
 		if (o->features & features[i].bit & ~VC_EROFS_FEATURES_BUILT)
 			return vc_errorf(

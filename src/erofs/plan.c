@@ -267,8 +267,10 @@ int vc_erofs_plan_layout(struct writer *w, struct einode *e)
 		e->layout = EROFS_INODE_FLAT_COMPRESSION;
 		e->header = hdr + (uint32_t)idx;
 		e->tail = 0;
-		/* its tail may go to the packed inode (fragments.c) */
+		/* its tail may go to the packed inode (fragments.c), or inline
+		 * (ztailpacking) when the inode leaves room in its block */
 		e->tailpack = (w->o->features & VC_EROFS_FEATURE_FRAGMENTS) != 0;
+		e->ztail = w->ztail && e->header < EROFS_BLKSIZ;
 	} else {
 		uint64_t tail = e->size % EROFS_BLKSIZ;
 
@@ -427,7 +429,7 @@ int vc_erofs_plan_meta(struct writer *w)
 	for (size_t i = 0; i < w->n_inodes && r == 0; i++) {
 		struct einode *e = w->order[i];
 
-		if (e == w->packed_inode)
+		if (e == w->packed_inode || e->ztail)
 			continue; /* after the data, once its size is known */
 		uint64_t sz = VC_ROUND_UP((uint64_t)e->header + e->tail, EROFS_ISLOT);
 		uint64_t cur_free = EROFS_BLKSIZ - cur % EROFS_BLKSIZ;
