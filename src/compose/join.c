@@ -103,7 +103,7 @@ static int read_table(int fd, const char *path, uint64_t size, struct table *t,
 		return vc_errorf(err, VC_EINVAL, "%s: GPT header: HeaderSize %u (92..512 expected)",
 				 path, hsize);
 	uint32_t crc = vc_get_le32(h.header_crc32);
-	memset(raw + 16, 0, 4);
+	memset(raw + offsetof(struct gpt_header_disk, header_crc32), 0, 4);
 	if ((uint32_t)crc32(0, raw, hsize) != crc)
 		return vc_errorf(err, VC_EINVAL,
 				 "%s: the primary GPT header's CRC32 is wrong; `vcompose verify` "

@@ -63,7 +63,7 @@ int vc_efivar_esl_x509(const uint8_t owner[16], const uint8_t *der, size_t der_l
 		       struct vc_buf *out, struct vc_error *err)
 {
 	struct efi_sig_list_disk h;
-	size_t total = sizeof(h) + 16 + der_len;
+	size_t total = sizeof(h) + EFI_SIG_DATA_OWNER + der_len;
 	uint8_t *p;
 
 	if (der_len == 0 || total > UINT32_MAX)
@@ -72,13 +72,13 @@ int vc_efivar_esl_x509(const uint8_t owner[16], const uint8_t *der, size_t der_l
 	guid_swap(h.signature_type, vc_efivar_cert_x509_guid);
 	vc_put_le32(h.signature_list_size, (uint32_t)total);
 	vc_put_le32(h.signature_header_size, 0);
-	vc_put_le32(h.signature_size, (uint32_t)(16 + der_len));
+	vc_put_le32(h.signature_size, (uint32_t)(EFI_SIG_DATA_OWNER + der_len));
 	p = vc_buf_grow(out, total, err);
 	if (!p)
 		return VC_ENOMEM;
 	memcpy(p, &h, sizeof(h));
 	guid_swap(p + sizeof(h), owner); /* EFI_SIGNATURE_DATA.SignatureOwner */
-	memcpy(p + sizeof(h) + 16, der, der_len);
+	memcpy(p + sizeof(h) + EFI_SIG_DATA_OWNER, der, der_len);
 	return 0;
 }
 
@@ -222,7 +222,7 @@ int vc_efivar_auth_parse(const uint8_t *buf, size_t len, struct vc_efivar_auth_i
 		hsize = vc_get_le32(l.signature_header_size);
 		ssize = vc_get_le32(l.signature_size);
 		if (lsize > len - off || lsize < sizeof(l) || hsize > lsize - sizeof(l) ||
-		    ssize < 16 || (lsize - sizeof(l) - hsize) % ssize != 0)
+		    ssize < EFI_SIG_DATA_OWNER || (lsize - sizeof(l) - hsize) % ssize != 0)
 			return vc_errorf(err, VC_EINVAL,
 					 "signature list at %zu: SignatureListSize %u, "
 					 "SignatureHeaderSize %u, SignatureSize %u do not fit "
@@ -233,8 +233,8 @@ int vc_efivar_auth_parse(const uint8_t *buf, size_t len, struct vc_efivar_auth_i
 				size_t i = info.n_entries;
 				guid_swap(info.e[i].type, l.signature_type);
 				guid_swap(info.e[i].owner, buf + e);
-				info.e[i].data = buf + e + 16;
-				info.e[i].len = ssize - 16;
+				info.e[i].data = buf + e + EFI_SIG_DATA_OWNER;
+				info.e[i].len = ssize - EFI_SIG_DATA_OWNER;
 			}
 			info.n_entries++;
 		}

@@ -54,5 +54,6 @@ struct efi_sig_list_disk {
 	uint8_t signature_size[4];	  /* le32: 16 + the data of one entry */
 };
 static_assert(sizeof(struct efi_sig_list_disk) == 28, "EFI_SIGNATURE_LIST header is 28 bytes");
+#define EFI_SIG_DATA_OWNER 16 /* EFI_SIGNATURE_DATA: SignatureOwner (a GUID), then the data */
 
 #endif

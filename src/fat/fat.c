@@ -14,6 +14,7 @@
 
 #define SIZE_MAX_BYTES ((uint64_t)128 << 30) /* FATs are built in memory: 16 MiB at most */
 #define DIR_SLOTS_MAX  65536		     /* fatgen103 6: a directory's entries */
+#define DIRENT	       sizeof(struct fat_dirent_disk)
 #define FILE_SIZE_MAX  UINT32_MAX
 #define COPY_CHUNK     (1024 * 1024)
 #define FAT_EOC	       0x0ffffff8u /* end of chain, masked per type */
@@ -396,7 +397,7 @@ static uint64_t need_clusters(const struct fnode *n, uint64_t cb, bool is_root, 
 
 	if (n->dir) {
 		if (!is_root || bits == 32)
-			c = n->slots ? VC_DIV_ROUND_UP((uint64_t)n->slots * 32, cb) : 1;
+			c = n->slots ? VC_DIV_ROUND_UP((uint64_t)n->slots * DIRENT, cb) : 1;
 		for (size_t i = 0; i < n->n_kids; i++)
 			c += need_clusters(n->kids[i], cb, false, bits);
 	} else {
@@ -428,7 +429,7 @@ static void allocate(struct fnode *n, uint64_t cb, bool is_root, unsigned bits, 
 
 	if (n->dir) {
 		if (!is_root || bits == 32)
-			c = n->slots ? VC_DIV_ROUND_UP((uint64_t)n->slots * 32, cb) : 1;
+			c = n->slots ? VC_DIV_ROUND_UP((uint64_t)n->slots * DIRENT, cb) : 1;
 	} else {
 		c = VC_DIV_ROUND_UP(n->size, cb);
 	}
@@ -591,10 +592,11 @@ static size_t put_node(uint8_t *slots, const struct fnode *n, uint16_t date, uin
 			vc_put_le16(l.name2 + 2 * k, u[5 + k]);
 		for (int k = 0; k < 2; k++)
 			vc_put_le16(l.name3 + 2 * k, u[11 + k]);
-		memcpy(slots + 32 * s++, &l, sizeof(l));
+		memcpy(slots + DIRENT * s++, &l, sizeof(l));
 	}
-	put_short(slots + 32 * s++, n->short_name, n->dir ? FAT_ATTR_DIRECTORY : FAT_ATTR_ARCHIVE,
-		  n->first_cluster, n->dir ? 0 : (uint32_t)n->size, date, time);
+	put_short(slots + DIRENT * s++, n->short_name,
+		  n->dir ? FAT_ATTR_DIRECTORY : FAT_ATTR_ARCHIVE, n->first_cluster,
+		  n->dir ? 0 : (uint32_t)n->size, date, time);
 	return s;
 }
 
@@ -614,7 +616,7 @@ static int write_dir(struct vc_fat *f, const struct fnode *d, bool is_root,
 	int r;
 
 	if (is_root && g->bits != 32) {
-		bytes = (size_t)g->root_entries * 32;
+		bytes = (size_t)g->root_entries * DIRENT;
 		off = ((uint64_t)g->reserved + 2 * (uint64_t)g->fat_sectors) * FAT_SECTOR;
 	} else {
 		bytes = (size_t)(d->n_clusters * cb);
@@ -625,8 +627,8 @@ static int write_dir(struct vc_fat *f, const struct fnode *d, bool is_root,
 		return vc_errorf(err, VC_ENOMEM, "fat: out of memory");
 	if (is_root) {
 		if (f->has_label)
-			put_short(buf + 32 * s++, (const uint8_t *)f->label, FAT_ATTR_VOLUME_ID, 0,
-				  0, date, time);
+			put_short(buf + DIRENT * s++, (const uint8_t *)f->label, FAT_ATTR_VOLUME_ID,
+				  0, 0, date, time);
 	} else {
 		static const uint8_t dot[11] = {'.', ' ', ' ', ' ', ' ', ' ',
 						' ', ' ', ' ', ' ', ' '};
@@ -634,11 +636,12 @@ static int write_dir(struct vc_fat *f, const struct fnode *d, bool is_root,
 						   ' ', ' ', ' ', ' ', ' '};
 		uint32_t up = d->parent == &f->root ? 0 : d->parent->first_cluster;
 
-		put_short(buf + 32 * s++, dot, FAT_ATTR_DIRECTORY, d->first_cluster, 0, date, time);
-		put_short(buf + 32 * s++, dotdot, FAT_ATTR_DIRECTORY, up, 0, date, time);
+		put_short(buf + DIRENT * s++, dot, FAT_ATTR_DIRECTORY, d->first_cluster, 0, date,
+			  time);
+		put_short(buf + DIRENT * s++, dotdot, FAT_ATTR_DIRECTORY, up, 0, date, time);
 	}
 	for (size_t i = 0; i < d->n_kids; i++)
-		s += put_node(buf + 32 * s, d->kids[i], date, time);
+		s += put_node(buf + DIRENT * s, d->kids[i], date, time);
 	r = vc_sink_pwrite(out, buf, bytes, off, err);
 	free(buf);
 	if (r < 0)

@@ -82,15 +82,17 @@ struct walk {
 
 static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, struct vc_error *err)
 {
-	uint8_t b[64];
-	uint64_t at = (uint64_t)w->sb->meta_blkaddr * EROFS_BLK + nid * 32;
+	const size_t compact = sizeof(struct erofs_inode_compact_disk),
+		     extended = sizeof(struct erofs_inode_extended_disk);
+	uint8_t b[sizeof(struct erofs_inode_extended_disk)];
+	uint64_t at = (uint64_t)w->sb->meta_blkaddr * EROFS_BLK + nid * EROFS_ISLOT;
 	int r;
 
 	memset(ino, 0, sizeof(*ino));
-	if (nid > w->max_nid || at + 32 > w->fs_size)
+	if (nid > w->max_nid || at + compact > w->fs_size)
 		return vc_errorf(err, VC_EINVAL, "nid %llu: beyond the image",
 				 (unsigned long long)nid);
-	r = img_read(w->im, w->off + at, b, 32, err);
+	r = img_read(w->im, w->off + at, b, compact, err);
 	if (r < 0)
 		return r;
 	const struct erofs_inode_compact_disk *ic = (const void *)b;
@@ -107,11 +109,11 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 	ino->mode = vc_get_le16(ic->i_mode);
 	uint64_t isize = sizeof(*ic);
 	if (ino->extended) {
-		if (at + 64 > w->fs_size)
+		if (at + extended > w->fs_size)
 			return vc_errorf(err, VC_EINVAL,
 					 "nid %llu: extended inode beyond the image",
 					 (unsigned long long)nid);
-		r = img_read(w->im, w->off + at, b, 64, err);
+		r = img_read(w->im, w->off + at, b, extended, err);
 		if (r < 0)
 			return r;
 		ino->size = vc_get_le64(ie->i_size);

@@ -16,6 +16,7 @@
 
 #define FAT_MAX_TABLE (64u << 20) /* bytes of one FAT we read */
 #define FAT_MAX_DIR   (4u << 20)  /* bytes of one directory */
+#define DIRENT	      sizeof(struct fat_dirent_disk)
 
 void fat_fini(struct fat_info *fi)
 {
@@ -62,7 +63,7 @@ int fat_read(const struct img *im, uint64_t off, uint64_t len, struct fat_info *
 	if (ret->total_sectors * bps > len)
 		return vc_errorf(err, VC_EINVAL, "FAT: %llu sectors do not fit in %llu bytes",
 				 (unsigned long long)ret->total_sectors, (unsigned long long)len);
-	uint64_t root_secs = VC_DIV_ROUND_UP((uint64_t)ret->root_entries * 32, bps);
+	uint64_t root_secs = VC_DIV_ROUND_UP((uint64_t)ret->root_entries * DIRENT, bps);
 	uint64_t data_sec = ret->reserved + (uint64_t)ret->n_fats * ret->fat_sectors + root_secs;
 	if (data_sec >= ret->total_sectors)
 		return vc_errorf(
@@ -324,7 +325,7 @@ static int dir_entries(struct fwalk *w, const uint8_t *d, size_t len, const uint
 	uint8_t lfn_sum = 0;
 	int r = 0;
 
-	for (size_t i = 0; i + 32 <= len; i += 32) {
+	for (size_t i = 0; i + DIRENT <= len; i += DIRENT) {
 		const uint8_t *e = d + i;
 		const struct fat_dirent_disk *de = (const void *)e;
 		const struct fat_lfn_disk *le = (const void *)e;
@@ -458,14 +459,15 @@ static int walk_fat_dir(struct fwalk *w, uint32_t first, bool fixed_root, size_t
 	}
 	if (fixed_root) {
 		r = img_read(w->im, w->off + fi->root_off, d, len, err);
-		for (size_t i = 0; i < len / 32; i++)
-			offs[i] = fi->root_off + 32 * i;
+		for (size_t i = 0; i < len / DIRENT; i++)
+			offs[i] = fi->root_off + DIRENT * i;
 	} else {
 		for (size_t i = 0; r == 0 && i < n; i++) {
 			r = img_read(w->im, w->off + clus_off(fi, ch[i]), d + i * fi->cluster_size,
 				     fi->cluster_size, err);
-			for (size_t k = 0; k < fi->cluster_size / 32; k++)
-				offs[i * fi->cluster_size / 32 + k] = clus_off(fi, ch[i]) + 32 * k;
+			for (size_t k = 0; k < fi->cluster_size / DIRENT; k++)
+				offs[i * fi->cluster_size / DIRENT + k] =
+				    clus_off(fi, ch[i]) + DIRENT * k;
 		}
 	}
 	if (r == 0)

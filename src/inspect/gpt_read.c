@@ -276,7 +276,8 @@ int gpt_read(const struct img *im, struct gpt_info *ret, struct vc_inspect_repor
 			    p.array_len == b.array_len &&
 			    memcmp(p.array, b.array, p.array_len) == 0 &&
 			    p.first_usable == b.first_usable && p.last_usable == b.last_usable &&
-			    memcmp(p.raw + 56, b.raw + 56, 16) == 0;
+			    memcmp(p.raw + offsetof(struct gpt_header_disk, disk_guid),
+				   b.raw + offsetof(struct gpt_header_disk, disk_guid), 16) == 0;
 		vc_inspect_report_add(
 		    chk, !same, "gpt",
 		    same ? "backup header and entries equal the primary"

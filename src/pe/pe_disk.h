@@ -157,9 +157,11 @@ static_assert(sizeof(struct win_certificate_disk) == 8, "WIN_CERTIFICATE header 
 
 /* The x86 boot protocol's setup header in a bzImage (Linux
  * Documentation/arch/x86/boot.rst), the fields the UKI checks. */
-#define BZ_HDRS_OFF	    0x202 /* "HdrS" */
-#define BZ_VERSION_OFF	    0x206 /* le16, boot protocol version */
-#define BZ_CMDLINE_SIZE_OFF 0x238 /* le32, from version 2.06: longest command line */
-#define BZ_CMDLINE_SIZE_VER 0x206 /* the version that added cmdline_size */
+#define BZ_HDRS_OFF	      0x202 /* "HdrS" */
+#define BZ_VERSION_OFF	      0x206 /* le16, boot protocol version */
+#define BZ_CMDLINE_SIZE_OFF   0x238 /* le32, from version 2.06: longest command line */
+#define BZ_CMDLINE_SIZE_VER   0x206 /* the version that added cmdline_size */
+#define BZ_SETUP_OFF	      0x200 /* the setup header: kernel_version counts from here */
+#define BZ_KERNEL_VERSION_OFF 0x20e /* le16: the version string, from BZ_SETUP_OFF */
 
 #endif

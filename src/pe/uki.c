@@ -171,7 +171,7 @@ static int check_kernel(struct vc_uki_plan *b, const struct vc_uki_blob *k, stru
 				 "kernel '%s': Subsystem %u is not an EFI application (10)",
 				 k->name, b->kernel.subsystem);
 	if ((b->kernel.machine == VC_PE_MACHINE_AMD64 || b->kernel.machine == VC_PE_MACHINE_I386) &&
-	    (k->len < 0x206 || memcmp(k->data + 0x202, "HdrS", 4) != 0))
+	    (k->len < BZ_HDRS_OFF + 4 || memcmp(k->data + BZ_HDRS_OFF, "HdrS", 4) != 0))
 		return vc_errorf(err, VC_EINVAL, "kernel '%s': no bzImage 'HdrS' header at 0x202",
 				 k->name);
 	return 0;
@@ -223,10 +223,10 @@ static void scrape_uname(const struct vc_uki_blob *k, char out[UNAME_MAX + 1])
 	const uint8_t *p;
 
 	out[0] = '\0';
-	if (k->len < 0x210 || memcmp(k->data + 0x202, "HdrS", 4) != 0)
+	if (k->len < BZ_KERNEL_VERSION_OFF + 2 || memcmp(k->data + BZ_HDRS_OFF, "HdrS", 4) != 0)
 		return;
-	off = 0x200 + (uint64_t)vc_get_le16(k->data + 0x20e);
-	if (off == 0x200 || off >= k->len)
+	off = BZ_SETUP_OFF + (uint64_t)vc_get_le16(k->data + BZ_KERNEL_VERSION_OFF);
+	if (off == BZ_SETUP_OFF || off >= k->len)
 		return;
 	p = k->data + off;
 	while (n < k->len - off && n < UNAME_MAX && p[n] &&
@@ -668,7 +668,8 @@ static int emit_image(struct vc_uki_plan *b, const struct layout *l, const uint8
 	}
 	b->sum.checksum = vc_pe_checksum_finish(b->sum_acc, l->file_end);
 	vc_put_le32(ck, b->sum.checksum);
-	return vc_sink_pwrite(out, ck, 4, s->opt_offset + 64, err);
+	return vc_sink_pwrite(out, ck, 4,
+			      s->opt_offset + offsetof(struct pe_opt_header64_disk, checksum), err);
 }
 
 static void summarize(struct vc_uki_plan *b, const struct layout *l)
