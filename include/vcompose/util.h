@@ -129,6 +129,12 @@ void vc_json_int(struct vc_json *j, int64_t v);
 void vc_json_bool(struct vc_json *j, bool v);
 void vc_json_null(struct vc_json *j);
 void vc_json_hex(struct vc_json *j, const uint8_t *bytes, size_t n);
+/* A member in one call: its key, then its value. */
+void vc_json_key_string(struct vc_json *j, const char *key, const char *s);
+void vc_json_key_uint(struct vc_json *j, const char *key, uint64_t v);
+void vc_json_key_int(struct vc_json *j, const char *key, int64_t v);
+void vc_json_key_bool(struct vc_json *j, const char *key, bool v);
+void vc_json_key_hex(struct vc_json *j, const char *key, const uint8_t *bytes, size_t n);
 /* Appends a newline and NUL; returns the text (owned by j) or NULL. */
 const char *vc_json_finish(struct vc_json *j, struct vc_error *err);
 

@@ -56,45 +56,30 @@ static int print_json(const char *output, const struct vc_erofs_options *eo,
 
 	vc_json_init(&j, 2);
 	vc_json_begin_document(&j, "erofs");
-	vc_json_key(&j, "image");
-	vc_json_string(&j, output);
-	vc_json_key(&j, "size");
-	vc_json_uint(&j, res->size);
-	vc_json_key(&j, "blocks");
-	vc_json_uint(&j, res->size / VC_EROFS_BLOCK_SIZE);
-	vc_json_key(&j, "block_size");
-	vc_json_uint(&j, VC_EROFS_BLOCK_SIZE);
-	vc_json_key(&j, "inodes");
-	vc_json_uint(&j, res->n_inodes);
-	vc_json_key(&j, "root_nid");
-	vc_json_uint(&j, res->root_nid);
-	vc_json_key(&j, "uuid");
-	vc_json_string(&j, us);
+	vc_json_key_string(&j, "image", output);
+	vc_json_key_uint(&j, "size", res->size);
+	vc_json_key_uint(&j, "blocks", res->size / VC_EROFS_BLOCK_SIZE);
+	vc_json_key_uint(&j, "block_size", VC_EROFS_BLOCK_SIZE);
+	vc_json_key_uint(&j, "inodes", res->n_inodes);
+	vc_json_key_uint(&j, "root_nid", res->root_nid);
+	vc_json_key_string(&j, "uuid", us);
 	vc_json_key(&j, "label");
 	if (eo->label)
 		vc_json_string(&j, eo->label);
 	else
 		vc_json_null(&j);
-	vc_json_key(&j, "compression");
-	vc_json_string(&j, vc_erofs_compress_name(eo->compress));
-	vc_json_key(&j, "level");
-	vc_json_uint(&j, (uint64_t)eo->level);
-	vc_json_key(&j, "pcluster_size");
-	vc_json_uint(&j, eo->pcluster_size ? eo->pcluster_size : VC_EROFS_BLOCK_SIZE);
-	vc_json_key(&j, "min_kernel");
-	vc_json_string(&j, vc_erofs_kver_str(vc_erofs_min_kver(eo), kv, sizeof(kv)));
-	vc_json_key(&j, "compressed_files");
-	vc_json_uint(&j, res->n_compressed_files);
-	vc_json_key(&j, "fragments");
-	vc_json_uint(&j, res->n_fragments);
-	vc_json_key(&j, "deduped_fragments");
-	vc_json_uint(&j, res->n_deduped);
-	vc_json_key(&j, "shared_xattrs");
-	vc_json_uint(&j, res->n_shared_xattrs);
-	vc_json_key(&j, "metadata_bytes");
-	vc_json_uint(&j, res->meta_bytes);
-	vc_json_key(&j, "data_bytes");
-	vc_json_uint(&j, res->data_bytes);
+	vc_json_key_string(&j, "compression", vc_erofs_compress_name(eo->compress));
+	vc_json_key_uint(&j, "level", (uint64_t)eo->level);
+	vc_json_key_uint(&j, "pcluster_size",
+			 eo->pcluster_size ? eo->pcluster_size : VC_EROFS_BLOCK_SIZE);
+	vc_json_key_string(&j, "min_kernel",
+			   vc_erofs_kver_str(vc_erofs_min_kver(eo), kv, sizeof(kv)));
+	vc_json_key_uint(&j, "compressed_files", res->n_compressed_files);
+	vc_json_key_uint(&j, "fragments", res->n_fragments);
+	vc_json_key_uint(&j, "deduped_fragments", res->n_deduped);
+	vc_json_key_uint(&j, "shared_xattrs", res->n_shared_xattrs);
+	vc_json_key_uint(&j, "metadata_bytes", res->meta_bytes);
+	vc_json_key_uint(&j, "data_bytes", res->data_bytes);
 	vc_json_end_object(&j);
 	return cli_json_print(&j, err);
 }

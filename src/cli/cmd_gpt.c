@@ -55,13 +55,10 @@ static void print_json(const struct vc_gpt *g)
 
 	vc_json_init(&j, 2);
 	vc_json_begin_document(&j, "gpt");
-	vc_json_key(&j, "disk_size");
-	vc_json_uint(&j, g->disk_size);
-	vc_json_key(&j, "sector_size");
-	vc_json_uint(&j, g->sector_size);
+	vc_json_key_uint(&j, "disk_size", g->disk_size);
+	vc_json_key_uint(&j, "sector_size", g->sector_size);
 	vc_uuid_format(g->disk_guid, u);
-	vc_json_key(&j, "disk_guid");
-	vc_json_string(&j, u);
+	vc_json_key_string(&j, "disk_guid", u);
 	vc_json_key(&j, "partitions");
 	vc_json_begin_array(&j);
 	for (size_t i = 0; i < g->n_parts; i++) {
@@ -69,31 +66,22 @@ static void print_json(const struct vc_gpt *g)
 		const char *name = vc_gpt_type_name(p->type);
 
 		vc_json_begin_object(&j);
-		vc_json_key(&j, "number");
-		vc_json_uint(&j, g->parts[i].number);
+		vc_json_key_uint(&j, "number", g->parts[i].number);
 		vc_uuid_format(p->type, u);
-		vc_json_key(&j, "type");
-		vc_json_string(&j, u);
+		vc_json_key_string(&j, "type", u);
 		vc_json_key(&j, "type_name");
 		if (name)
 			vc_json_string(&j, name);
 		else
 			vc_json_null(&j);
 		vc_uuid_format(p->uuid, u);
-		vc_json_key(&j, "uuid");
-		vc_json_string(&j, u);
-		vc_json_key(&j, "label");
-		vc_json_string(&j, p->label);
-		vc_json_key(&j, "offset");
-		vc_json_uint(&j, p->offset);
-		vc_json_key(&j, "size");
-		vc_json_uint(&j, p->part_size);
-		vc_json_key(&j, "first_lba");
-		vc_json_uint(&j, p->first_lba);
-		vc_json_key(&j, "last_lba");
-		vc_json_uint(&j, p->last_lba);
-		vc_json_key(&j, "flags");
-		vc_json_uint(&j, p->flags);
+		vc_json_key_string(&j, "uuid", u);
+		vc_json_key_string(&j, "label", p->label);
+		vc_json_key_uint(&j, "offset", p->offset);
+		vc_json_key_uint(&j, "size", p->part_size);
+		vc_json_key_uint(&j, "first_lba", p->first_lba);
+		vc_json_key_uint(&j, "last_lba", p->last_lba);
+		vc_json_key_uint(&j, "flags", p->flags);
 		vc_json_end_object(&j);
 	}
 	vc_json_end_array(&j);

@@ -199,10 +199,8 @@ static void json_file(struct vc_json *j, const char *key, const char *path, cons
 
 	vc_json_key(j, key);
 	vc_json_begin_object(j);
-	vc_json_key(j, "path");
-	vc_json_string(j, path);
-	vc_json_key(j, "size");
-	vc_json_uint(j, b->len);
+	vc_json_key_string(j, "path", path);
+	vc_json_key_uint(j, "size", b->len);
 	vc_json_key(j, "sha256");
 	vc_sha256(b->data, b->len, h);
 	vc_json_hex(j, h, 32);
@@ -258,14 +256,10 @@ static int cmd_roothash(const struct args *a)
 	if (r == 0 && a->json) {
 		vc_sign_key_fingerprint(k, fp);
 		vc_json_begin_document(&j, "sign-roothash");
-		vc_json_key(&j, "root_hash");
-		vc_json_hex(&j, rh, rh_len);
-		vc_json_key(&j, "key");
-		vc_json_string(&j, vc_sign_key_describe(k));
-		vc_json_key(&j, "certificate_fingerprint");
-		vc_json_hex(&j, fp, 32);
-		vc_json_key(&j, "includes_certificate");
-		vc_json_bool(&j, a->include_cert);
+		vc_json_key_hex(&j, "root_hash", rh, rh_len);
+		vc_json_key_string(&j, "key", vc_sign_key_describe(k));
+		vc_json_key_hex(&j, "certificate_fingerprint", fp, 32);
+		vc_json_key_bool(&j, "includes_certificate", a->include_cert);
 		json_file(&j, "signature", a->output, &p7);
 		if (a->dps)
 			json_file(&j, "dps", a->dps, &dps);
@@ -356,18 +350,13 @@ static int cmd_pe(const struct args *a)
 		r = vc_file_sink_commit(f, plan.total_len, &err);
 	if (r == 0 && a->json) {
 		vc_json_begin_document(&j, "sign-pe");
-		vc_json_key(&j, "key");
-		vc_json_string(&j, vc_sign_key_describe(k));
-		vc_json_key(&j, "image_digest");
-		vc_json_hex(&j, plan.digest, 32);
+		vc_json_key_string(&j, "key", vc_sign_key_describe(k));
+		vc_json_key_hex(&j, "image_digest", plan.digest, 32);
 		vc_json_key(&j, "output");
 		vc_json_begin_object(&j);
-		vc_json_key(&j, "path");
-		vc_json_string(&j, a->output);
-		vc_json_key(&j, "size");
-		vc_json_uint(&j, plan.total_len);
-		vc_json_key(&j, "certificate_table_size");
-		vc_json_uint(&j, plan.cert.len);
+		vc_json_key_string(&j, "path", a->output);
+		vc_json_key_uint(&j, "size", plan.total_len);
+		vc_json_key_uint(&j, "certificate_table_size", plan.cert.len);
 		vc_json_end_object(&j);
 		vc_json_end_object(&j);
 		r = print_json(&j, &err);
@@ -504,14 +493,10 @@ static int cmd_join(const struct args *a)
 		goto out;
 	if (a->json) {
 		vc_json_begin_document(&j, "sign-join");
-		vc_json_key(&j, "image");
-		vc_json_string(&j, a->input);
-		vc_json_key(&j, "partition");
-		vc_json_uint(&j, res.partition);
-		vc_json_key(&j, "offset");
-		vc_json_uint(&j, res.offset);
-		vc_json_key(&j, "size");
-		vc_json_uint(&j, res.size);
+		vc_json_key_string(&j, "image", a->input);
+		vc_json_key_uint(&j, "partition", res.partition);
+		vc_json_key_uint(&j, "offset", res.offset);
+		vc_json_key_uint(&j, "size", res.size);
 		vc_json_end_object(&j);
 		r = print_json(&j, &err);
 	} else if (cli_verbosity >= 0) {

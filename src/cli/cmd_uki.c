@@ -100,18 +100,12 @@ static int print_json(const struct vc_uki_summary *s, const struct vc_compose_pc
 
 	vc_json_init(&j, 2);
 	vc_json_begin_document(&j, "uki");
-	vc_json_key(&j, "output");
-	vc_json_string(&j, out);
-	vc_json_key(&j, "size");
-	vc_json_uint(&j, s->size);
-	vc_json_key(&j, "size_of_image");
-	vc_json_uint(&j, s->size_of_image);
-	vc_json_key(&j, "checksum");
-	vc_json_uint(&j, s->checksum);
-	vc_json_key(&j, "time_date_stamp");
-	vc_json_uint(&j, s->time_date_stamp);
-	vc_json_key(&j, "uname");
-	vc_json_string(&j, s->uname);
+	vc_json_key_string(&j, "output", out);
+	vc_json_key_uint(&j, "size", s->size);
+	vc_json_key_uint(&j, "size_of_image", s->size_of_image);
+	vc_json_key_uint(&j, "checksum", s->checksum);
+	vc_json_key_uint(&j, "time_date_stamp", s->time_date_stamp);
+	vc_json_key_string(&j, "uname", s->uname);
 	vc_json_key(&j, "sbat");
 	vc_json_string(&j, s->sbat_in_stub ? "merged-in-stub"
 			   : s->sbat_kept  ? "stub-kept"
@@ -122,20 +116,13 @@ static int print_json(const struct vc_uki_summary *s, const struct vc_compose_pc
 		const struct vc_pe_section *x = &s->sections[i];
 
 		vc_json_begin_object(&j);
-		vc_json_key(&j, "name");
-		vc_json_string(&j, x->name);
-		vc_json_key(&j, "vma");
-		vc_json_uint(&j, x->virtual_address);
-		vc_json_key(&j, "virtual_size");
-		vc_json_uint(&j, x->virtual_size);
-		vc_json_key(&j, "file_offset");
-		vc_json_uint(&j, x->pointer_to_raw_data);
-		vc_json_key(&j, "raw_size");
-		vc_json_uint(&j, x->size_of_raw_data);
-		vc_json_key(&j, "flags");
-		vc_json_uint(&j, x->characteristics);
-		vc_json_key(&j, "from_stub");
-		vc_json_bool(&j, i < s->n_stub_sections);
+		vc_json_key_string(&j, "name", x->name);
+		vc_json_key_uint(&j, "vma", x->virtual_address);
+		vc_json_key_uint(&j, "virtual_size", x->virtual_size);
+		vc_json_key_uint(&j, "file_offset", x->pointer_to_raw_data);
+		vc_json_key_uint(&j, "raw_size", x->size_of_raw_data);
+		vc_json_key_uint(&j, "flags", x->characteristics);
+		vc_json_key_bool(&j, "from_stub", i < s->n_stub_sections);
 		vc_json_end_object(&j);
 	}
 	vc_json_end_array(&j);

@@ -50,30 +50,25 @@ void cli_print_report(const struct vc_inspect_report *rep, bool json, bool quiet
 		vc_json_init(&j, 2);
 		/* verify's report, or diff's list of differences (no ok word) */
 		vc_json_begin_document(&j, ok_word[0] ? "verify" : "diff");
-		vc_json_key(&j, "ok");
-		vc_json_bool(&j, rep->n_failed == 0);
-		vc_json_key(&j, "failed");
-		vc_json_uint(&j, rep->n_failed);
+		vc_json_key_bool(&j, "ok", rep->n_failed == 0);
+		vc_json_key_uint(&j, "failed", rep->n_failed);
 		if (ok_word[0]) {
-			vc_json_key(&j, "not_checked");
-			vc_json_uint(&j, rep->n_not_checked);
+			vc_json_key_uint(&j, "not_checked", rep->n_not_checked);
 		}
 		vc_json_key(&j, "checks");
 		vc_json_begin_array(&j);
 		for (size_t i = 0; i < rep->n; i++) {
 			vc_json_begin_object(&j);
-			vc_json_key(&j, "ok");
-			vc_json_bool(&j, !rep->items[i].failed && !rep->items[i].not_checked);
+			vc_json_key_bool(&j, "ok",
+					 !rep->items[i].failed && !rep->items[i].not_checked);
 			if (ok_word[0]) {
 				vc_json_key(&j, "status");
 				vc_json_string(&j, rep->items[i].failed	       ? "failed"
 						   : rep->items[i].not_checked ? "not_checked"
 									       : "ok");
 			}
-			vc_json_key(&j, "where");
-			vc_json_string(&j, rep->items[i].where);
-			vc_json_key(&j, "what");
-			vc_json_string(&j, rep->items[i].what);
+			vc_json_key_string(&j, "where", rep->items[i].where);
+			vc_json_key_string(&j, "what", rep->items[i].what);
 			vc_json_end_object(&j);
 		}
 		vc_json_end_array(&j);

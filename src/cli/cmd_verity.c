@@ -241,10 +241,8 @@ static int print_json(const struct vc_verity_params *p, const struct vc_verity_p
 
 	vc_json_init(&j, 2);
 	vc_json_begin_document(&j, "verity-format");
-	vc_json_key(&j, "root_hash");
-	vc_json_hex(&j, root, 32);
-	vc_json_key(&j, "salt");
-	vc_json_hex(&j, p->salt, p->salt_len);
+	vc_json_key_hex(&j, "root_hash", root, 32);
+	vc_json_key_hex(&j, "salt", p->salt, p->salt_len);
 	vc_json_key(&j, "uuid");
 	if (p->superblock) {
 		vc_uuid_format(p->uuid, uuid);
@@ -252,28 +250,17 @@ static int print_json(const struct vc_verity_params *p, const struct vc_verity_p
 	} else {
 		vc_json_null(&j);
 	}
-	vc_json_key(&j, "hash_type");
-	vc_json_uint(&j, 1);
-	vc_json_key(&j, "hash_algorithm");
-	vc_json_string(&j, "sha256");
-	vc_json_key(&j, "data_blocks");
-	vc_json_uint(&j, p->data_blocks);
-	vc_json_key(&j, "data_block_size");
-	vc_json_uint(&j, p->data_block_size);
-	vc_json_key(&j, "hash_blocks");
-	vc_json_uint(&j, pl->hash_blocks);
-	vc_json_key(&j, "hash_block_size");
-	vc_json_uint(&j, p->hash_block_size);
-	vc_json_key(&j, "levels");
-	vc_json_uint(&j, (uint64_t)pl->levels);
-	vc_json_key(&j, "superblock");
-	vc_json_bool(&j, p->superblock);
-	vc_json_key(&j, "hash_offset");
-	vc_json_uint(&j, p->hash_offset);
-	vc_json_key(&j, "hash_area_size");
-	vc_json_uint(&j, pl->area_size);
-	vc_json_key(&j, "hash_device_size");
-	vc_json_uint(&j, dev_size);
+	vc_json_key_uint(&j, "hash_type", 1);
+	vc_json_key_string(&j, "hash_algorithm", "sha256");
+	vc_json_key_uint(&j, "data_blocks", p->data_blocks);
+	vc_json_key_uint(&j, "data_block_size", p->data_block_size);
+	vc_json_key_uint(&j, "hash_blocks", pl->hash_blocks);
+	vc_json_key_uint(&j, "hash_block_size", p->hash_block_size);
+	vc_json_key_uint(&j, "levels", (uint64_t)pl->levels);
+	vc_json_key_bool(&j, "superblock", p->superblock);
+	vc_json_key_uint(&j, "hash_offset", p->hash_offset);
+	vc_json_key_uint(&j, "hash_area_size", pl->area_size);
+	vc_json_key_uint(&j, "hash_device_size", dev_size);
 	vc_json_end_object(&j);
 	return cli_json_print(&j, err);
 }
@@ -483,12 +470,9 @@ static int do_verify(int argc, char **argv)
 		struct vc_json j;
 		vc_json_init(&j, 2);
 		vc_json_begin_document(&j, "verity-verify");
-		vc_json_key(&j, "verified");
-		vc_json_bool(&j, true);
-		vc_json_key(&j, "root_hash");
-		vc_json_hex(&j, root, 32);
-		vc_json_key(&j, "data_blocks");
-		vc_json_uint(&j, p.data_blocks);
+		vc_json_key_bool(&j, "verified", true);
+		vc_json_key_hex(&j, "root_hash", root, 32);
+		vc_json_key_uint(&j, "data_blocks", p.data_blocks);
 		vc_json_end_object(&j);
 		if (cli_json_print(&j, &err) < 0)
 			goto fail;

@@ -216,6 +216,36 @@ void vc_json_hex(struct vc_json *j, const uint8_t *bytes, size_t n)
 	put(j, "\"", 1);
 }
 
+void vc_json_key_string(struct vc_json *j, const char *key, const char *s)
+{
+	vc_json_key(j, key);
+	vc_json_string(j, s);
+}
+
+void vc_json_key_uint(struct vc_json *j, const char *key, uint64_t v)
+{
+	vc_json_key(j, key);
+	vc_json_uint(j, v);
+}
+
+void vc_json_key_int(struct vc_json *j, const char *key, int64_t v)
+{
+	vc_json_key(j, key);
+	vc_json_int(j, v);
+}
+
+void vc_json_key_bool(struct vc_json *j, const char *key, bool v)
+{
+	vc_json_key(j, key);
+	vc_json_bool(j, v);
+}
+
+void vc_json_key_hex(struct vc_json *j, const char *key, const uint8_t *bytes, size_t n)
+{
+	vc_json_key(j, key);
+	vc_json_hex(j, bytes, n);
+}
+
 const char *vc_json_finish(struct vc_json *j, struct vc_error *err)
 {
 	put(j, "\n", 1);

@@ -1045,10 +1045,8 @@ static int artifact(struct cx *c, int which, const char *suffix, const void *dat
 static void sb_entry(struct vc_json *j, const char *file, const uint8_t digest[32])
 {
 	vc_json_begin_object(j);
-	vc_json_key(j, "file");
-	vc_json_string(j, file);
-	vc_json_key(j, "authenticode_sha256");
-	vc_json_hex(j, digest, 32);
+	vc_json_key_string(j, "file", file);
+	vc_json_key_hex(j, "authenticode_sha256", digest, 32);
 	vc_json_end_object(j);
 }
 
@@ -1062,13 +1060,10 @@ static void manifest_sb(struct cx *c, struct vc_json *j)
 
 	vc_json_key(j, "secure_boot");
 	vc_json_begin_object(j);
-	vc_json_key(j, "key");
-	vc_json_string(j, vc_sign_key_describe(c->sb_key));
+	vc_json_key_string(j, "key", vc_sign_key_describe(c->sb_key));
 	vc_sign_key_fingerprint(c->sb_key, fp);
-	vc_json_key(j, "certificate_sha256");
-	vc_json_hex(j, fp, 32);
-	vc_json_key(j, "signing_time");
-	vc_json_int(j, c->epoch);
+	vc_json_key_hex(j, "certificate_sha256", fp, 32);
+	vc_json_key_int(j, "signing_time", c->epoch);
 	vc_json_key(j, "signed");
 	vc_json_begin_array(j);
 	/* the ESP's signed files (compose_esp_plan), then NAME.efi */
@@ -1085,11 +1080,9 @@ static void manifest_sb(struct cx *c, struct vc_json *j)
 		char u[VC_UUID_STR];
 		vc_json_key(j, "enroll");
 		vc_json_begin_object(j);
-		vc_json_key(j, "mode");
-		vc_json_string(j, "force");
+		vc_json_key_string(j, "mode", "force");
 		vc_uuid_format(c->sb_owner, u);
-		vc_json_key(j, "owner");
-		vc_json_string(j, u);
+		vc_json_key_string(j, "owner", u);
 		vc_json_key(j, "files");
 		vc_json_begin_array(j);
 		for (size_t i = 0; i < c->esp.n_files; i++) {
@@ -1099,10 +1092,8 @@ static void manifest_sb(struct cx *c, struct vc_json *j)
 				continue;
 			vc_sha256(c->sb_auth[e->auth].data, c->sb_auth[e->auth].len, d);
 			vc_json_begin_object(j);
-			vc_json_key(j, "file");
-			vc_json_string(j, e->path);
-			vc_json_key(j, "sha256");
-			vc_json_hex(j, d, 32);
+			vc_json_key_string(j, "file", e->path);
+			vc_json_key_hex(j, "sha256", d, 32);
 			vc_json_end_object(j);
 		}
 		vc_json_end_array(j);
@@ -1143,54 +1134,36 @@ static int manifest_head(struct cx *c, struct vc_json *j, struct vc_error *err)
 
 	vc_json_key(j, "versions");
 	vc_json_begin_object(j);
-	vc_json_key(j, "vcompose");
-	vc_json_string(j, VC_VERSION);
-	vc_json_key(j, "liblz4");
-	vc_json_string(j, vc_erofs_lz4_version());
-	vc_json_key(j, "libarchive");
-	vc_json_string(j, vc_tree_archive_version());
-	vc_json_key(j, "mbedtls");
-	vc_json_string(j, vc_sign_backend_version());
+	vc_json_key_string(j, "vcompose", VC_VERSION);
+	vc_json_key_string(j, "liblz4", vc_erofs_lz4_version());
+	vc_json_key_string(j, "libarchive", vc_tree_archive_version());
+	vc_json_key_string(j, "mbedtls", vc_sign_backend_version());
 	vc_json_end_object(j);
-	vc_json_key(j, "image");
-	vc_json_string(j, c->cfg->name);
-	vc_json_key(j, "version");
-	vc_json_string(j, c->cfg->version);
-	vc_json_key(j, "kind");
-	vc_json_string(j, c->cfg->image == VC_CONFIG_IMAGE_OEM ? "oem" : "ddi");
-	vc_json_key(j, "source_date_epoch");
-	vc_json_int(j, c->epoch);
-	vc_json_key(j, "seed");
-	vc_json_hex(j, c->seed, sizeof(c->seed));
+	vc_json_key_string(j, "image", c->cfg->name);
+	vc_json_key_string(j, "version", c->cfg->version);
+	vc_json_key_string(j, "kind", c->cfg->image == VC_CONFIG_IMAGE_OEM ? "oem" : "ddi");
+	vc_json_key_int(j, "source_date_epoch", c->epoch);
+	vc_json_key_hex(j, "seed", c->seed, sizeof(c->seed));
 	vc_json_key(j, "root_filesystem");
 	vc_json_begin_object(j);
-	vc_json_key(j, "type");
-	vc_json_string(j, "erofs");
-	vc_json_key(j, "size");
-	vc_json_uint(j, c->root_size);
+	vc_json_key_string(j, "type", "erofs");
+	vc_json_key_uint(j, "size", c->root_size);
 	vc_json_end_object(j);
 	if (c->cfg->verity) {
-		vc_json_key(j, "root_hash");
-		vc_json_hex(j, c->roothash, 32);
+		vc_json_key_hex(j, "root_hash", c->roothash, 32);
 		vc_json_key(j, "verity");
 		vc_json_begin_object(j);
-		vc_json_key(j, "layout");
-		vc_json_string(j, c->cfg->verity_partition ? "partition" : "embedded");
-		vc_json_key(j, "data_blocks");
-		vc_json_uint(j, c->vp.data_blocks);
-		vc_json_key(j, "hash_offset");
-		vc_json_uint(j, c->vp.hash_offset);
-		vc_json_key(j, "salt");
-		vc_json_hex(j, c->vp.salt, c->vp.salt_len);
-		vc_json_key(j, "signed");
-		vc_json_bool(j, c->p7s.len > 0);
+		vc_json_key_string(j, "layout",
+				   c->cfg->verity_partition ? "partition" : "embedded");
+		vc_json_key_uint(j, "data_blocks", c->vp.data_blocks);
+		vc_json_key_uint(j, "hash_offset", c->vp.hash_offset);
+		vc_json_key_hex(j, "salt", c->vp.salt, c->vp.salt_len);
+		vc_json_key_bool(j, "signed", c->p7s.len > 0);
 		vc_json_end_object(j);
 	}
 	if (c->cmdline) {
-		vc_json_key(j, "cmdline");
-		vc_json_string(j, c->cmdline);
-		vc_json_key(j, "kernel");
-		vc_json_string(j, c->kver);
+		vc_json_key_string(j, "cmdline", c->cmdline);
+		vc_json_key_string(j, "kernel", c->kver);
 		/* What systemd-stub will extend TPM PCR 11 to, and the phases after. */
 		vc_json_key(j, "pcr11");
 		r = vc_compose_pcr_json(&c->pcr, j, err);
@@ -1201,15 +1174,11 @@ static int manifest_head(struct cx *c, struct vc_json *j, struct vc_error *err)
 		/* which dracut made the initrd, and how it ran */
 		vc_json_key(j, "initrd");
 		vc_json_begin_object(j);
-		vc_json_key(j, "source");
-		vc_json_string(j, c->dracut.version[0] ? "dracut" : "file");
+		vc_json_key_string(j, "source", c->dracut.version[0] ? "dracut" : "file");
 		if (c->dracut.version[0]) {
-			vc_json_key(j, "dracut");
-			vc_json_string(j, c->dracut.from_tree ? "tree" : "host");
-			vc_json_key(j, "dracut_version");
-			vc_json_string(j, c->dracut.version);
-			vc_json_key(j, "method");
-			vc_json_string(j, vc_dracut_method_name(c->dracut.method));
+			vc_json_key_string(j, "dracut", c->dracut.from_tree ? "tree" : "host");
+			vc_json_key_string(j, "dracut_version", c->dracut.version);
+			vc_json_key_string(j, "method", vc_dracut_method_name(c->dracut.method));
 		}
 		vc_json_end_object(j);
 	}
@@ -1225,10 +1194,8 @@ static int manifest_sha256(struct vc_json *j, const struct vc_sink *s, uint64_t 
 
 	if (r < 0)
 		return r;
-	vc_json_key(j, "size");
-	vc_json_uint(j, size);
-	vc_json_key(j, "sha256");
-	vc_json_hex(j, d, 32);
+	vc_json_key_uint(j, "size", size);
+	vc_json_key_hex(j, "sha256", d, 32);
 	return 0;
 }
 
@@ -1241,26 +1208,19 @@ static int manifest_files(struct cx *c, struct vc_json *j, struct vc_error *err)
 
 	vc_json_key(j, "disk");
 	vc_json_begin_object(j);
-	vc_json_key(j, "file");
-	vc_json_string(j, strrchr(c->disk.path, '/') + 1);
-	vc_json_key(j, "size");
-	vc_json_uint(j, c->disk_size);
+	vc_json_key_string(j, "file", strrchr(c->disk.path, '/') + 1);
+	vc_json_key_uint(j, "size", c->disk_size);
 	vc_uuid_format(c->disk_guid, u);
-	vc_json_key(j, "guid");
-	vc_json_string(j, u);
+	vc_json_key_string(j, "guid", u);
 	vc_json_key(j, "partitions");
 	vc_json_begin_array(j);
 	for (size_t i = 0; r == 0 && i < c->n_parts; i++) {
 		vc_json_begin_object(j);
-		vc_json_key(j, "type");
-		vc_json_string(j, vc_gpt_type_name(c->parts[i].type));
-		vc_json_key(j, "label");
-		vc_json_string(j, c->parts[i].label);
+		vc_json_key_string(j, "type", vc_gpt_type_name(c->parts[i].type));
+		vc_json_key_string(j, "label", c->parts[i].label);
 		vc_uuid_format(c->parts[i].uuid, u);
-		vc_json_key(j, "uuid");
-		vc_json_string(j, u);
-		vc_json_key(j, "offset");
-		vc_json_uint(j, c->parts[i].offset);
+		vc_json_key_string(j, "uuid", u);
+		vc_json_key_uint(j, "offset", c->parts[i].offset);
 		r = manifest_sha256(j, c->image, c->parts[i].offset, c->parts[i].size, err);
 		vc_json_end_object(j);
 	}
@@ -1272,8 +1232,7 @@ static int manifest_files(struct cx *c, struct vc_json *j, struct vc_error *err)
 		if (!c->art[i].f)
 			continue;
 		vc_json_begin_object(j);
-		vc_json_key(j, "file");
-		vc_json_string(j, strrchr(c->art[i].path, '/') + 1);
+		vc_json_key_string(j, "file", strrchr(c->art[i].path, '/') + 1);
 		r = manifest_sha256(j, vc_file_sink_sink(c->art[i].f), 0, c->art[i].size, err);
 		vc_json_end_object(j);
 	}

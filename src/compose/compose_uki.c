@@ -124,8 +124,7 @@ int vc_compose_pcr_json(const struct vc_compose_pcr *p, struct vc_json *j, struc
 	if (p->signed_) {
 		vc_json_key(j, "signed");
 		vc_json_begin_object(j);
-		vc_json_key(j, "pkfp");
-		vc_json_hex(j, p->pkfp, sizeof(p->pkfp));
+		vc_json_key_hex(j, "pkfp", p->pkfp, sizeof(p->pkfp));
 		vc_json_key(j, "banks");
 		vc_json_begin_array(j);
 		for (unsigned b = 0; b < VC_SIGN_N_MD; b++)

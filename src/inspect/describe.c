@@ -18,24 +18,12 @@
 #include "vcompose/verity.h"
 #include "inspect_priv.h"
 
-static void jkey_str(struct vc_json *j, const char *k, const char *v)
-{
-	vc_json_key(j, k);
-	vc_json_string(j, v);
-}
-
-static void jkey_uint(struct vc_json *j, const char *k, uint64_t v)
-{
-	vc_json_key(j, k);
-	vc_json_uint(j, v);
-}
-
 static void jkey_uuid(struct vc_json *j, const char *k, const uint8_t u[16])
 {
 	char s[VC_UUID_STR];
 
 	vc_uuid_format(u, s);
-	jkey_str(j, k, s);
+	vc_json_key_string(j, k, s);
 }
 
 /* Errors met while describing: collected, written at the end. */
@@ -48,6 +36,19 @@ static void note_err(struct errs *e, const char *where, const struct vc_error *e
 {
 	if (e->n < VC_ARRAY_SIZE(e->msg))
 		snprintf(e->msg[e->n++], sizeof(e->msg[0]), "%.120s: %.511s", where, err->msg);
+}
+
+/* A describer's object, begun; when its reader failed (r < 0) the error is
+ * noted, the object closed empty, and the describer stops (false). */
+static bool begin_read(struct vc_json *j, int r, struct errs *e, const char *where,
+		       const struct vc_error *err)
+{
+	vc_json_begin_object(j);
+	if (r >= 0)
+		return true;
+	note_err(e, where, err);
+	vc_json_end_object(j);
+	return false;
 }
 
 /* ---- EROFS ---- */
@@ -82,24 +83,19 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 	struct vc_error err = {0};
 	char hex[16];
 
-	vc_json_begin_object(j);
-	if (erofs_read_sb(im, off, len, &sb, &err) < 0) {
-		note_err(e, where, &err);
-		vc_json_end_object(j);
+	if (!begin_read(j, erofs_read_sb(im, off, len, &sb, &err), e, where, &err))
 		return;
-	}
 	jkey_uuid(j, "uuid", sb.uuid);
-	jkey_str(j, "label", sb.label);
-	vc_json_key(j, "build_time");
-	vc_json_uint(j, sb.build_time);
-	jkey_uint(j, "build_time_nsec", sb.build_time_nsec);
-	jkey_uint(j, "block_size", 1u << sb.blkszbits);
-	jkey_uint(j, "blocks", sb.blocks);
-	jkey_uint(j, "size", (uint64_t)sb.blocks * EROFS_BLK);
-	jkey_uint(j, "inodes", sb.inos);
-	jkey_uint(j, "root_nid", sb.root_nid);
-	jkey_uint(j, "meta_blkaddr", sb.meta_blkaddr);
-	jkey_uint(j, "xattr_blkaddr", sb.xattr_blkaddr);
+	vc_json_key_string(j, "label", sb.label);
+	vc_json_key_uint(j, "build_time", sb.build_time);
+	vc_json_key_uint(j, "build_time_nsec", sb.build_time_nsec);
+	vc_json_key_uint(j, "block_size", 1u << sb.blkszbits);
+	vc_json_key_uint(j, "blocks", sb.blocks);
+	vc_json_key_uint(j, "size", (uint64_t)sb.blocks * EROFS_BLK);
+	vc_json_key_uint(j, "inodes", sb.inos);
+	vc_json_key_uint(j, "root_nid", sb.root_nid);
+	vc_json_key_uint(j, "meta_blkaddr", sb.meta_blkaddr);
+	vc_json_key_uint(j, "xattr_blkaddr", sb.xattr_blkaddr);
 	vc_json_key(j, "feature_compat");
 	vc_json_begin_array(j);
 	if (sb.feature_compat & 1)
@@ -139,11 +135,11 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 	unsigned kver = vc_erofs_kver_of_features(sb.feature_compat, sb.feature_incompat, sb.u1);
 	char kv[16];
 
-	jkey_str(j, "oldest_linux",
-		 kver == UINT32_MAX ? "newer than vcompose knows"
-				    : vc_erofs_kver_str(kver, kv, sizeof(kv)));
+	vc_json_key_string(j, "oldest_linux",
+			   kver == UINT32_MAX ? "newer than vcompose knows"
+					      : vc_erofs_kver_str(kver, kv, sizeof(kv)));
 	snprintf(hex, sizeof(hex), "%08x", sb.checksum);
-	jkey_str(j, "checksum", hex);
+	vc_json_key_string(j, "checksum", hex);
 	vc_json_key(j, "checksum_ok");
 	if (sb.has_csum)
 		vc_json_bool(j, sb.checksum == sb.computed);
@@ -153,12 +149,12 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 	int r = erofs_walk(im, off, len, &sb, count_inode, &c, &err);
 	if (r < 0)
 		note_err(e, where, &err);
-	jkey_uint(j, "inodes_reachable", c.n);
-	jkey_uint(j, "directories", c.dirs);
-	jkey_uint(j, "files", c.files);
-	jkey_uint(j, "symlinks", c.symlinks);
-	jkey_uint(j, "special_files", c.other);
-	jkey_uint(j, "compressed_files", c.compressed);
+	vc_json_key_uint(j, "inodes_reachable", c.n);
+	vc_json_key_uint(j, "directories", c.dirs);
+	vc_json_key_uint(j, "files", c.files);
+	vc_json_key_uint(j, "symlinks", c.symlinks);
+	vc_json_key_uint(j, "special_files", c.other);
+	vc_json_key_uint(j, "compressed_files", c.compressed);
 	/* with compr_cfgs, u1 is the bitmap of the algorithms used */
 	static const char *const algs[] = {"lz4", "lzma", "deflate", "zstd"};
 	const char *alg = c.compressed || (sb.feature_incompat & 1) ? "lz4" : "none";
@@ -168,7 +164,7 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 			alg = algs[a];
 			break;
 		}
-	jkey_str(j, "compression", alg);
+	vc_json_key_string(j, "compression", alg);
 	vc_json_end_object(j);
 }
 
@@ -239,23 +235,18 @@ static void describe_verity(struct vc_json *j, const struct img *im, uint64_t of
 	struct vc_error err = {0};
 	uint8_t root[32];
 
-	vc_json_begin_object(j);
-	if (verity_load(im, off, len, &vp, &pl, &err) < 0) {
-		note_err(e, where, &err);
-		vc_json_end_object(j);
+	if (!begin_read(j, verity_load(im, off, len, &vp, &pl, &err), e, where, &err))
 		return;
-	}
 	jkey_uuid(j, "uuid", vp.uuid);
-	jkey_uint(j, "hash_type", 1);
-	jkey_str(j, "algorithm", "sha256");
-	jkey_uint(j, "data_block_size", vp.data_block_size);
-	jkey_uint(j, "hash_block_size", vp.hash_block_size);
-	jkey_uint(j, "data_blocks", vp.data_blocks);
-	vc_json_key(j, "salt");
-	vc_json_hex(j, vp.salt, vp.salt_len);
-	jkey_uint(j, "levels", (uint64_t)pl.levels);
-	jkey_uint(j, "hash_blocks", pl.hash_blocks);
-	jkey_uint(j, "area_size", pl.area_size);
+	vc_json_key_uint(j, "hash_type", 1);
+	vc_json_key_string(j, "algorithm", "sha256");
+	vc_json_key_uint(j, "data_block_size", vp.data_block_size);
+	vc_json_key_uint(j, "hash_block_size", vp.hash_block_size);
+	vc_json_key_uint(j, "data_blocks", vp.data_blocks);
+	vc_json_key_hex(j, "salt", vp.salt, vp.salt_len);
+	vc_json_key_uint(j, "levels", (uint64_t)pl.levels);
+	vc_json_key_uint(j, "hash_blocks", pl.hash_blocks);
+	vc_json_key_uint(j, "area_size", pl.area_size);
 	vc_json_key(j, "root_hash");
 	if (verity_stored_root(im, off, &vp, &pl, have_data, data_off, root, &err) == 0) {
 		vc_json_hex(j, root, 32);
@@ -289,39 +280,32 @@ static void describe_pe_bytes(struct vc_json *j, const uint8_t *d, size_t n, str
 	}
 	uint8_t md[32];
 	vc_sha256(d, n, md);
-	jkey_uint(j, "size", n);
-	vc_json_key(j, "sha256");
-	vc_json_hex(j, md, 32);
+	vc_json_key_uint(j, "size", n);
+	vc_json_key_hex(j, "sha256", md, 32);
 	bool uki = vc_pe_find_section(pe, ".linux") != NULL;
-	vc_json_key(j, "uki");
-	vc_json_bool(j, uki);
-	vc_json_key(j, "authenticode_signed");
-	vc_json_bool(j, pe->security_size != 0);
+	vc_json_key_bool(j, "uki", uki);
+	vc_json_key_bool(j, "authenticode_signed", pe->security_size != 0);
 	/* the digest firmware computes (and measures into PCR 4), the signer */
 	struct vc_sign_pe_check pc;
 	if (vc_sign_pe_verify(d, n, NULL, &pc, &err) == 0) {
 		vc_json_key(j, "authenticode");
 		vc_json_begin_object(j);
-		vc_json_key(j, "sha256");
-		vc_json_hex(j, pc.digest, 32);
-		vc_json_key(j, "signed");
-		vc_json_bool(j, pc.is_signed);
+		vc_json_key_hex(j, "sha256", pc.digest, 32);
+		vc_json_key_bool(j, "signed", pc.is_signed);
 		if (pc.is_signed) {
-			vc_json_key(j, "digest_ok");
-			vc_json_bool(j, pc.digest_ok);
-			jkey_str(j, "issuer", pc.signer.issuer);
-			jkey_str(j, "serial", pc.signer.serial);
+			vc_json_key_bool(j, "digest_ok", pc.digest_ok);
+			vc_json_key_string(j, "issuer", pc.signer.issuer);
+			vc_json_key_string(j, "serial", pc.signer.serial);
 			vc_json_key(j, "subject");
 			if (pc.signer.has_cert)
 				vc_json_string(j, pc.signer.subject);
 			else
 				vc_json_null(j);
 			if (pc.signer.has_cert) {
-				vc_json_key(j, "certificate_sha256");
-				vc_json_hex(j, pc.signer.fingerprint, 32);
+				vc_json_key_hex(j, "certificate_sha256", pc.signer.fingerprint, 32);
 			}
 			if (!pc.verified)
-				jkey_str(j, "problem", pc.why);
+				vc_json_key_string(j, "problem", pc.why);
 		}
 		vc_json_end_object(j);
 	} else {
@@ -411,11 +395,11 @@ static void describe_auth(struct vc_json *j, const uint8_t *d, size_t n, struct 
 		free(a);
 		return;
 	}
-	jkey_str(j, "format", "EFI_VARIABLE_AUTHENTICATION_2");
+	vc_json_key_string(j, "format", "EFI_VARIABLE_AUTHENTICATION_2");
 	snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02dZ", a->year, a->month, a->day, a->hour,
 		 a->minute, a->second);
-	jkey_str(j, "timestamp", s);
-	jkey_uint(j, "signature_size", a->p7_len);
+	vc_json_key_string(j, "timestamp", s);
+	vc_json_key_uint(j, "signature_size", a->p7_len);
 	/* the SignedData comes bare; wrapped in a ContentInfo it can be read */
 	struct vc_buf ci = {0};
 	struct vc_pkcs7_signer sg;
@@ -434,32 +418,31 @@ static void describe_auth(struct vc_json *j, const uint8_t *d, size_t n, struct 
 		    vc_pkcs7_signer(ci.data, ci.len, &sg, &err) == 0) {
 			vc_json_key(j, "signer");
 			vc_json_begin_object(j);
-			jkey_str(j, "issuer", sg.issuer);
-			jkey_str(j, "serial", sg.serial);
+			vc_json_key_string(j, "issuer", sg.issuer);
+			vc_json_key_string(j, "serial", sg.serial);
 			if (sg.has_cert)
-				jkey_str(j, "subject", sg.subject);
+				vc_json_key_string(j, "subject", sg.subject);
 			vc_json_end_object(j);
 		} else {
 			note_err(e, where, &err);
 		}
 	}
 	vc_buf_fini(&ci);
-	jkey_uint(j, "entries", a->n_entries);
+	vc_json_key_uint(j, "entries", a->n_entries);
 	vc_json_key(j, "signatures");
 	vc_json_begin_array(j);
 	for (size_t i = 0; i < a->n_entries && i < VC_EFIVAR_LIST_MAX; i++) {
 		vc_json_begin_object(j);
-		jkey_str(j, "type", sig_type_name(a->e[i].type));
+		vc_json_key_string(j, "type", sig_type_name(a->e[i].type));
 		jkey_uuid(j, "owner", a->e[i].owner);
 		if (!memcmp(a->e[i].type, vc_efivar_cert_x509_guid, 16)) {
 			uint8_t fp[32];
 			char subj[256];
 			vc_sha256(a->e[i].data, a->e[i].len, fp);
-			vc_json_key(j, "certificate_sha256");
-			vc_json_hex(j, fp, 32);
+			vc_json_key_hex(j, "certificate_sha256", fp, 32);
 			if (vc_sign_cert_subject(a->e[i].data, a->e[i].len, subj, sizeof(subj)) ==
 			    0)
-				jkey_str(j, "subject", subj);
+				vc_json_key_string(j, "subject", subj);
 		}
 		vc_json_end_object(j);
 	}
@@ -512,16 +495,15 @@ static int fat_list(void *ctx, const struct fat_file *f, struct vc_error *err)
 		return 0;
 	}
 	vc_json_begin_object(c->j);
-	jkey_str(c->j, "path", f->path);
-	jkey_str(c->j, "type", f->dir ? "directory" : "file");
+	vc_json_key_string(c->j, "path", f->path);
+	vc_json_key_string(c->j, "type", f->dir ? "directory" : "file");
 	if (!f->dir) {
-		jkey_uint(c->j, "size", f->size);
+		vc_json_key_uint(c->j, "size", f->size);
 		struct vc_error e2 = {0};
 		if (fat_read_file(c->im, c->off, c->fi, f, &d, &e2) == 0) {
 			uint8_t md[32];
 			vc_sha256(d, f->size, md);
-			vc_json_key(c->j, "sha256");
-			vc_json_hex(c->j, md, 32);
+			vc_json_key_hex(c->j, "sha256", md, 32);
 			free(d);
 		} else {
 			note_err(c->e, f->path, &e2);
@@ -538,21 +520,17 @@ static void describe_fat(struct vc_json *j, const struct img *im, uint64_t off, 
 	struct vc_error err = {0};
 	char s[32];
 
-	vc_json_begin_object(j);
-	if (fat_read(im, off, len, &fi, &err) < 0) {
-		note_err(e, where, &err);
-		vc_json_end_object(j);
+	if (!begin_read(j, fat_read(im, off, len, &fi, &err), e, where, &err))
 		return;
-	}
 	snprintf(s, sizeof(s), "FAT%u", fi.bits);
-	jkey_str(j, "type", s);
+	vc_json_key_string(j, "type", s);
 	snprintf(s, sizeof(s), "%04X-%04X", fi.volume_id >> 16, fi.volume_id & 0xFFFF);
-	jkey_str(j, "volume_id", s);
-	jkey_str(j, "label", fi.label);
-	jkey_uint(j, "sector_size", fi.bytes_per_sector);
-	jkey_uint(j, "cluster_size", fi.cluster_size);
-	jkey_uint(j, "clusters", fi.clusters);
-	jkey_uint(j, "sectors", fi.total_sectors);
+	vc_json_key_string(j, "volume_id", s);
+	vc_json_key_string(j, "label", fi.label);
+	vc_json_key_uint(j, "sector_size", fi.bytes_per_sector);
+	vc_json_key_uint(j, "cluster_size", fi.cluster_size);
+	vc_json_key_uint(j, "clusters", fi.clusters);
+	vc_json_key_uint(j, "sectors", fi.total_sectors);
 	struct fat_ctx c = {.j = j, .im = im, .off = off, .fi = &fi, .e = e, .where = where};
 	vc_json_key(j, "files");
 	vc_json_begin_array(j);
@@ -592,12 +570,11 @@ static void jkey_bool_or_null(struct vc_json *j, const char *k, int v /* -1: nul
 static void describe_signer(struct vc_json *j, const struct vc_pkcs7_signer *si)
 {
 	vc_json_begin_object(j);
-	jkey_str(j, "issuer", si->issuer);
-	jkey_str(j, "serial", si->serial);
-	jkey_str(j, "digest", si->digest);
-	jkey_str(j, "signature_algorithm", si->signature_algorithm);
-	vc_json_key(j, "signed_attributes");
-	vc_json_bool(j, si->signed_attrs);
+	vc_json_key_string(j, "issuer", si->issuer);
+	vc_json_key_string(j, "serial", si->serial);
+	vc_json_key_string(j, "digest", si->digest);
+	vc_json_key_string(j, "signature_algorithm", si->signature_algorithm);
+	vc_json_key_bool(j, "signed_attributes", si->signed_attrs);
 	vc_json_key(j, "subject");
 	if (si->has_cert)
 		vc_json_string(j, si->subject);
@@ -648,13 +625,13 @@ static void describe_sig(struct vc_json *j, const struct img *im, uint64_t off, 
 	if (vc_sign_dps_parse(b, (size_t)len, &s, &err) < 0) {
 		note_err(e, where, &err);
 	} else {
-		jkey_str(j, "root_hash", s.roothash);
+		vc_json_key_string(j, "root_hash", s.roothash);
 		vc_json_key(j, "certificate_fingerprint");
 		if (s.has_fingerprint)
 			vc_json_hex(j, s.fingerprint, 32);
 		else
 			vc_json_null(j);
-		jkey_uint(j, "signature_size", s.p7_len);
+		vc_json_key_uint(j, "signature_size", s.p7_len);
 		struct vc_pkcs7_signer si;
 		vc_json_key(j, "signer");
 		if (vc_pkcs7_signer(s.p7, s.p7_len, &si, &err) == 0) {
@@ -721,17 +698,16 @@ static void describe_p7s(struct vc_json *j, const struct img *im, uint64_t off, 
 		note_err(e, where, &err);
 		goto out;
 	}
-	jkey_str(j, "format", pem ? "pem" : "der");
-	jkey_uint(j, "signature_size", der.len);
+	vc_json_key_string(j, "format", pem ? "pem" : "der");
+	vc_json_key_uint(j, "signature_size", der.len);
 	struct vc_pkcs7_signer si;
 	if (vc_pkcs7_signer(der.data, der.len, &si, &err) < 0) {
 		note_err(e, where, &err);
 		goto out;
 	}
-	vc_json_key(j, "detached");
-	vc_json_bool(j, si.detached);
-	jkey_uint(j, "signers", si.signers);
-	jkey_uint(j, "certificates", si.certificates);
+	vc_json_key_bool(j, "detached", si.detached);
+	vc_json_key_uint(j, "signers", si.signers);
+	vc_json_key_uint(j, "certificates", si.certificates);
 	vc_json_key(j, "signer");
 	describe_signer(j, &si);
 	vc_json_key(j, "message_digest");
@@ -756,7 +732,7 @@ static void describe_p7s(struct vc_json *j, const struct img *im, uint64_t off, 
 		bool hex = n > 0 && n <= 128 &&
 			   strspn((const char *)content.data, "0123456789abcdef") == n;
 		vc_json_begin_object(j);
-		jkey_str(j, "file", cpath);
+		vc_json_key_string(j, "file", cpath);
 		vc_json_key(j, "root_hash");
 		if (hex)
 			vc_json_string_n(j, (const char *)content.data, n);
@@ -831,15 +807,16 @@ static void describe_ext4(struct vc_json *j, const struct img *im, uint64_t off,
 			*p = '?';
 	vc_json_begin_object(j);
 	/* extents (incompat 0x40) make it ext4; a journal (compat 0x4) ext3 */
-	jkey_str(j, "type",
-		 incompat & EXT4_FEATURE_INCOMPAT_EXTENT ? "ext4"
-		 : compat & EXT4_FEATURE_COMPAT_JOURNAL	 ? "ext3"
-							 : "ext2");
-	jkey_str(j, "label", label);
+	vc_json_key_string(j, "type",
+			   incompat & EXT4_FEATURE_INCOMPAT_EXTENT ? "ext4"
+			   : compat & EXT4_FEATURE_COMPAT_JOURNAL  ? "ext3"
+								   : "ext2");
+	vc_json_key_string(j, "label", label);
 	jkey_uuid(j, "uuid", sb.s_uuid);
-	jkey_uint(j, "block_size", log < 7 ? UINT64_C(1024) << log : 0);
-	jkey_uint(j, "blocks", blocks);
-	jkey_str(j, "state", vc_get_le16(sb.s_state) & EXT4_STATE_CLEAN ? "clean" : "not clean");
+	vc_json_key_uint(j, "block_size", log < 7 ? UINT64_C(1024) << log : 0);
+	vc_json_key_uint(j, "blocks", blocks);
+	vc_json_key_string(j, "state",
+			   vc_get_le16(sb.s_state) & EXT4_STATE_CLEAN ? "clean" : "not clean");
 	vc_json_end_object(j);
 	if (log < 7 && blocks * (UINT64_C(1024) << log) > len && e->n < VC_ARRAY_SIZE(e->msg))
 		snprintf(e->msg[e->n++], sizeof(e->msg[0]),
@@ -861,7 +838,7 @@ static void describe_content(struct vc_json *j, const struct img *im, uint64_t o
 			if (len > fs && img_probe(im, off + fs, len - fs) == VC_INSPECT_VERITY) {
 				vc_json_key(j, "embedded_verity");
 				vc_json_begin_object(j);
-				jkey_uint(j, "hash_offset", fs);
+				vc_json_key_uint(j, "hash_offset", fs);
 				vc_json_key(j, "verity");
 				describe_verity(j, im, off + fs, len - fs, true, off, e, where,
 						NULL, NULL);
@@ -945,13 +922,13 @@ static void describe_disk(struct vc_json *j, const struct img *im, struct errs *
 		if (chk.items[i].failed && e->n < VC_ARRAY_SIZE(e->msg))
 			snprintf(e->msg[e->n++], sizeof(e->msg[0]), "gpt: %.415s",
 				 chk.items[i].what);
-	jkey_uint(j, "sector_size", g->sector);
+	vc_json_key_uint(j, "sector_size", g->sector);
 	jkey_uuid(j, "guid", g->disk_guid);
-	jkey_uint(j, "first_usable_lba", g->first_usable);
-	jkey_uint(j, "last_usable_lba", g->last_usable);
-	jkey_uint(j, "entries", g->n_entries);
-	jkey_str(j, "primary_header", g->primary_ok ? "ok" : "bad");
-	jkey_str(j, "backup_header", g->backup_ok ? "ok" : "bad");
+	vc_json_key_uint(j, "first_usable_lba", g->first_usable);
+	vc_json_key_uint(j, "last_usable_lba", g->last_usable);
+	vc_json_key_uint(j, "entries", g->n_entries);
+	vc_json_key_string(j, "primary_header", g->primary_ok ? "ok" : "bad");
+	vc_json_key_string(j, "backup_header", g->backup_ok ? "ok" : "bad");
 	vc_json_key(j, "partitions");
 	vc_json_begin_array(j);
 	for (size_t i = 0; i < g->n_parts; i++) {
@@ -959,31 +936,30 @@ static void describe_disk(struct vc_json *j, const struct img *im, struct errs *
 		char where[128];
 		gpt_part_where(p, where, sizeof(where));
 		vc_json_begin_object(j);
-		jkey_uint(j, "number", p->index);
+		vc_json_key_uint(j, "number", p->index);
 		vc_json_key(j, "type");
 		if (p->type_name)
 			vc_json_string(j, p->type_name);
 		else
 			vc_json_null(j);
 		jkey_uuid(j, "type_guid", p->type);
-		jkey_str(j, "label", p->label);
+		vc_json_key_string(j, "label", p->label);
 		jkey_uuid(j, "uuid", p->uuid);
 		char fl[24];
 		snprintf(fl, sizeof(fl), "0x%016llx", (unsigned long long)p->attrs);
-		jkey_str(j, "flags", fl);
+		vc_json_key_string(j, "flags", fl);
 		vc_json_key(j, "flag_names");
 		flag_names(j, p->attrs);
-		jkey_uint(j, "offset", p->offset);
-		jkey_uint(j, "size", p->size);
+		vc_json_key_uint(j, "offset", p->offset);
+		vc_json_key_uint(j, "size", p->size);
 		enum vc_inspect_kind k = img_probe(im, p->offset, p->size);
 		bool sig_type = p->type_name && strstr(p->type_name, "verity-sig");
 		if (k == VC_INSPECT_UNKNOWN && sig_type && img_is_zero(im, p->offset, p->size)) {
 			/* reserved by a deferred build, before `sign join` */
-			jkey_str(j, "content", "empty");
-			vc_json_key(j, "signature_deferred");
-			vc_json_bool(j, true);
+			vc_json_key_string(j, "content", "empty");
+			vc_json_key_bool(j, "signature_deferred", true);
 		} else {
-			jkey_str(j, "content", vc_inspect_kind_name(k));
+			vc_json_key_string(j, "content", vc_inspect_kind_name(k));
 		}
 		if (k == VC_INSPECT_VERITY && vc_gpt_type_is_verity_hash(p->type)) {
 			const struct gpt_part *d = gpt_pair_data(g, p);
@@ -1024,9 +1000,9 @@ int vc_inspect_describe(const char *path, struct vc_json *j, size_t *ret_errors,
 		goto out;
 	}
 	vc_json_begin_document(j, "inspect");
-	jkey_str(j, "file", path);
-	jkey_uint(j, "size", im.size);
-	jkey_str(j, "kind", vc_inspect_kind_name(k));
+	vc_json_key_string(j, "file", path);
+	vc_json_key_uint(j, "size", im.size);
+	vc_json_key_string(j, "kind", vc_inspect_kind_name(k));
 	if (k == VC_INSPECT_DISK)
 		describe_disk(j, &im, e);
 	else

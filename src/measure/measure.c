@@ -286,10 +286,8 @@ int vc_measure_pcrsig(const struct vc_measure *m, const struct vc_measure_phases
 			vc_json_begin_array(&j);
 			vc_json_uint(&j, VC_MEASURE_PCR);
 			vc_json_end_array(&j);
-			vc_json_key(&j, "pkfp");
-			vc_json_hex(&j, fp, sizeof(fp));
-			vc_json_key(&j, "pol");
-			vc_json_hex(&j, pol, sizeof(pol));
+			vc_json_key_hex(&j, "pkfp", fp, sizeof(fp));
+			vc_json_key_hex(&j, "pol", pol, sizeof(pol));
 			vc_json_key(&j, "sig");
 			vc_json_string_n(&j, (const char *)b64.data, b64.len);
 			vc_json_end_object(&j);
@@ -321,8 +319,7 @@ int vc_measure_json(const struct vc_measure *m, const struct vc_measure_phases *
 		vc_measure_phases_default(&def);
 		phases = &def;
 	}
-	vc_json_key(j, "pcr");
-	vc_json_uint(j, VC_MEASURE_PCR);
+	vc_json_key_uint(j, "pcr", VC_MEASURE_PCR);
 	vc_json_key(j, "stub");
 	vc_json_string(j, m->stub == VC_MEASURE_STUB_254 ? "systemd-stub 254..256"
 							 : "systemd-stub 251..253");
@@ -344,10 +341,8 @@ int vc_measure_json(const struct vc_measure *m, const struct vc_measure_phases *
 			if ((r = vc_measure_phase(m, b, ph, v, err)) < 0)
 				return r;
 			vc_json_begin_object(j);
-			vc_json_key(j, "phase");
-			vc_json_string(j, ph);
-			vc_json_key(j, "hash");
-			vc_json_hex(j, v, vc_sign_md_len(b));
+			vc_json_key_string(j, "phase", ph);
+			vc_json_key_hex(j, "hash", v, vc_sign_md_len(b));
 			vc_json_end_object(j);
 		}
 		vc_json_end_array(j);

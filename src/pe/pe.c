@@ -419,8 +419,7 @@ struct json_uint {
 static void json_uints(struct vc_json *j, const struct json_uint *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		vc_json_key(j, f[i].key);
-		vc_json_uint(j, f[i].value);
+		vc_json_key_uint(j, f[i].key, f[i].value);
 	}
 }
 
@@ -439,8 +438,7 @@ int vc_pe_describe_json(const struct vc_pe_image *img, struct vc_json *j, struct
 	(void)err;
 	vc_json_begin_object(j);
 	json_uints(j, head, sizeof(head) / sizeof(head[0]));
-	vc_json_key(j, "signed");
-	vc_json_bool(j, img->security_size != 0);
+	vc_json_key_bool(j, "signed", img->security_size != 0);
 	vc_json_key(j, "sections");
 	vc_json_begin_array(j);
 	for (unsigned i = 0; i < img->n_sections; i++) {
@@ -451,16 +449,14 @@ int vc_pe_describe_json(const struct vc_pe_image *img, struct vc_json *j, struct
 
 		vc_sha256(p, n, md);
 		vc_json_begin_object(j);
-		vc_json_key(j, "name");
-		vc_json_string(j, s->name);
+		vc_json_key_string(j, "name", s->name);
 		const struct json_uint sf[] = {
 		    {"vma", s->virtual_address},       {"virtual_size", s->virtual_size},
 		    {"raw_size", s->size_of_raw_data}, {"file_offset", s->pointer_to_raw_data},
 		    {"flags", s->characteristics},
 		};
 		json_uints(j, sf, sizeof(sf) / sizeof(sf[0]));
-		vc_json_key(j, "sha256");
-		vc_json_hex(j, md, sizeof(md));
+		vc_json_key_hex(j, "sha256", md, sizeof(md));
 		if (is_text_section(s->name)) {
 			size_t t = n;
 

@@ -116,11 +116,9 @@ int vc_sign_dps_blob(const uint8_t *roothash, size_t roothash_len, const uint8_t
 	/* Compact, keys in systemd-repart's order, no trailing newline. */
 	vc_json_init(&j, 0);
 	vc_json_begin_object(&j);
-	vc_json_key(&j, "rootHash");
-	vc_json_hex(&j, roothash, roothash_len);
+	vc_json_key_hex(&j, "rootHash", roothash, roothash_len);
 	if (fingerprint) {
-		vc_json_key(&j, "certificateFingerprint");
-		vc_json_hex(&j, fingerprint, 32);
+		vc_json_key_hex(&j, "certificateFingerprint", fingerprint, 32);
 	}
 	vc_json_key(&j, "signature");
 	vc_json_string_n(&j, (const char *)b64.data, b64.len);
