@@ -28,6 +28,7 @@
 #include "vcompose/verity.h"
 #include "vcompose/xmlcfg.h"
 #include "compose_priv.h"
+#include "elf_disk.h"
 
 #define MIB	      (UINT64_C(1) << 20)
 #define BOOT_FILE_MAX (UINT64_C(1) << 30) /* kernel, initrd, stub: refuse beyond */
@@ -466,30 +467,31 @@ static const struct arch *host_arch(void)
 #endif
 }
 
-/* ELF (System V ABI, "ELF Header"): e_machine, 2 bytes at 18. */
-#define ELF_E_MACHINE 18
-
-/* The machine of the tree's programs: the ELF header of /usr/bin/sh (or
- * env, or true), symlinks followed inside the tree. NULL if none is ELF. */
+/* The machine of the tree's programs: the ELF header (elf_disk.h) of
+ * /usr/bin/sh (or env, or true), symlinks followed inside the tree. NULL if
+ * none is ELF. */
 static const struct arch *tree_arch(struct cx *c, const char **ret_path)
 {
 	static const char *probe[] = {"/usr/bin/sh", "/usr/bin/env", "/usr/bin/true"};
 
 	for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
 		struct vc_node *n = vc_tree_resolve(c->tree, probe[i]);
-		uint8_t h[20];
+		struct elf_head_disk h;
 		struct vc_error e = {0};
 
 		if (!n || n->type != VC_NODE_REG || n->size < sizeof(h) ||
-		    vc_tree_read(c->tree, n, 0, h, sizeof(h), &e) < 0 || memcmp(h, "\177ELF", 4))
+		    vc_tree_read(c->tree, n, 0, &h, sizeof(h), &e) < 0 ||
+		    memcmp(h.e_ident, ELF_MAGIC, 4))
 			continue;
-		/* e_machine, in the file's byte order (EI_DATA 2: big endian) */
-		const uint8_t *em = h + ELF_E_MACHINE;
-		uint16_t m = h[5] == 2 ? (uint16_t)(em[0] << 8 | em[1]) : vc_get_le16(em);
+		/* e_machine, in the file's byte order */
+		const uint8_t *em = h.e_machine;
+		uint16_t m = h.e_ident[ELF_EI_DATA] == ELF_DATA2MSB ? (uint16_t)(em[0] << 8 | em[1])
+								    : vc_get_le16(em);
 
 		for (size_t k = 0; k < N_ARCHES; k++) {
 			/* EM_RISCV is both widths: riscv64 only for ELFCLASS64 */
-			if (arches[k].elf != m || (m == 243 && h[4] != 2))
+			if (arches[k].elf != m ||
+			    (m == 243 && h.e_ident[ELF_EI_CLASS] != ELF_CLASS64))
 				continue;
 			*ret_path = probe[i];
 			return &arches[k];

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include "ext4/ext4_disk.h"
-#include "pe/pe_disk.h"
 #include "vcompose/efivar.h"
 #include "vcompose/endian.h"
 #include "vcompose/erofs.h"
@@ -311,8 +310,7 @@ static void describe_pe_bytes(struct vc_json *j, const uint8_t *d, size_t n, str
 	} else {
 		vc_error_clear(&err);
 	}
-	uint32_t cs =
-	    vc_pe_checksum(d, n, pe->opt_offset + offsetof(struct pe_opt_header64_disk, checksum));
+	uint32_t cs = vc_pe_checksum(d, n, pe->checksum_offset);
 	vc_json_key(j, "checksum_ok");
 	if (pe->checksum)
 		vc_json_bool(j, cs == pe->checksum);

@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pe/pe_disk.h"
 #include "vcompose/pe.h"
 #include "vcompose/pool.h"
 #include "vcompose/sha256.h"
@@ -342,8 +341,7 @@ static void check_pe(struct vx *x, const uint8_t *d, size_t n, const char *where
 		return;
 	}
 	if (pe->checksum) {
-		uint32_t cs = vc_pe_checksum(
-		    d, n, pe->opt_offset + offsetof(struct pe_opt_header64_disk, checksum));
+		uint32_t cs = vc_pe_checksum(d, n, pe->checksum_offset);
 		if (cs != pe->checksum)
 			add(x, true, where,
 			    "PE CheckSum 0x%08x, computed 0x%08x (the file was changed "

@@ -668,8 +668,7 @@ static int emit_image(struct vc_uki_plan *b, const struct layout *l, const uint8
 	}
 	b->sum.checksum = vc_pe_checksum_finish(b->sum_acc, l->file_end);
 	vc_put_le32(ck, b->sum.checksum);
-	return vc_sink_pwrite(out, ck, 4,
-			      s->opt_offset + offsetof(struct pe_opt_header64_disk, checksum), err);
+	return vc_sink_pwrite(out, ck, 4, s->checksum_offset, err);
 }
 
 static void summarize(struct vc_uki_plan *b, const struct layout *l)
