@@ -83,14 +83,14 @@ struct stream {
 	struct lane *lanes;
 	struct lane **free_lanes;
 	size_t n_lanes, n_free;
-	uint64_t held, budget;	    /* bytes of detached results */
-	size_t fail_index;	    /* lowest failing task; n if none */
-	size_t packed_first;	    /* the packed inode's first task; n if none */
-	size_t n_done;		    /* tasks before packed_first computed */
-	bool packed_ready;	    /* the tails are placed in the packed inode */
-	size_t dirs_first;	    /* ztailpacking: the first directory; n if none */
-	uint64_t meta_at, meta_end; /* ztailpacking: room left in the block of inodes */
-	uint64_t progress_bytes;    /* the bytes to do, but the packed inode's */
+	uint64_t held, budget;	   /* bytes of detached results */
+	size_t fail_index;	   /* lowest failing task; n if none */
+	size_t packed_first;	   /* the packed inode's first task; n if none */
+	size_t n_done;		   /* tasks before packed_first computed */
+	bool packed_ready;	   /* the tails are placed in the packed inode */
+	size_t dirs_first;	   /* ztailpacking: the first directory; n if none */
+	struct vc_erofs_gaps gaps; /* ztailpacking: room left in blocks of inodes */
+	uint64_t progress_bytes;   /* the bytes to do, but the packed inode's */
 	uint64_t progress_files;
 	struct vc_error fail;
 	bool use_fd;
@@ -189,6 +189,29 @@ static int compute_dir(struct writer *w, struct task *tk, struct vc_error *err)
 	return 0;
 }
 
+/* ztailpacking: the bytes of a file of a block or less stored inline
+ * (inode, xattrs, data), 0 when they would not fit one block. */
+static uint64_t flat_inline(const struct einode *e)
+{
+	uint64_t flat = (e->extended ? 64 : 32) + e->xattr_isize + e->size;
+
+	return e->size <= EROFS_BLKSIZ && flat <= EROFS_BLKSIZ ? flat : 0;
+}
+
+/* ztailpacking: the most bytes of a compressed file's rest that may follow
+ * its inode; for a file that could be stored inline, fewer than that takes
+ * (else compressing it gains nothing). */
+static uint32_t inline_room(const struct einode *e)
+{
+	uint64_t room = e->ztail ? EROFS_BLKSIZ - e->header : 0, flat = flat_inline(e);
+
+	if (flat)
+		room = flat <= e->header + 1	     ? 0
+		       : room < flat - e->header - 1 ? room
+						     : flat - e->header - 1;
+	return (uint32_t)room;
+}
+
 static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_error *err)
 {
 	struct writer *w = s->w;
@@ -225,8 +248,7 @@ static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_
 		return 0;
 	}
 	/* TASK_Z; ztailpacking: the rest may follow the inode, in its block */
-	struct z_tail zt = {.fragment = e->tailpack,
-			    .inline_max = e->ztail ? EROFS_BLKSIZ - e->header : 0};
+	struct z_tail zt = {.fragment = e->tailpack, .inline_max = inline_room(e)};
 
 	r = lane_reserve(w, l, tk->len, err);
 	if (r == 0)
@@ -245,6 +267,14 @@ static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_
 	if (zt.ilen) {
 		e->tail = zt.ilen; /* read by the placing and writing threads */
 		tk->tail = l->out + (uint64_t)tk->n_blocks * EROFS_BLKSIZ;
+	} else if (e->ztail && flat_inline(e)) {
+		/* a small file that did not shrink enough: stored inline */
+		e->layout = EROFS_INODE_FLAT_INLINE;
+		e->header = (e->extended ? 64 : 32) + e->xattr_isize;
+		e->tail = (uint32_t)e->size;
+		tk->n_ext = tk->n_blocks = 0;
+		tk->blocks = NULL;
+		tk->tail = l->in;
 	}
 	return 0;
 }
@@ -288,26 +318,30 @@ static int detach(struct task *tk, const struct lane *l, struct vc_error *err)
 }
 
 /* Under the lock, ztailpacking: the inode of a compressed file (and its
- * inline tail) right after its data, in the block of inodes last started
- * if it fits, else in a new block. */
+ * inline tail), once its data are placed: in the fullest block of such
+ * inodes whose gap holds it (best fit, as the metadata area), else in a
+ * new block after its data. */
 static int place_inode(struct stream *s, struct task *tk, struct vc_error *err)
 {
 	struct writer *w = s->w;
 	struct einode *e = tk->e;
 	uint64_t sz = VC_ROUND_UP((uint64_t)e->header + e->tail, EROFS_ISLOT);
+	size_t f = vc_erofs_gap_best(&s->gaps, (size_t)(sz / EROFS_ISLOT));
 
-	if (s->meta_at + sz > s->meta_end) {
+	if (f) {
+		e->off = s->gaps.q[f][s->gaps.head[f]++];
+	} else {
 		if (w->next_blk == UINT32_MAX)
 			return vc_errorf(err, VC_ERANGE, "erofs: image over 16 TiB");
 		tk->meta_blk = w->next_blk++;
 		tk->new_meta = true;
-		s->meta_at = (uint64_t)tk->meta_blk * EROFS_BLKSIZ;
-		s->meta_end = s->meta_at + EROFS_BLKSIZ;
+		e->off = (uint64_t)tk->meta_blk * EROFS_BLKSIZ;
 	}
-	e->off = s->meta_at;
-	s->meta_at += sz;
-	w->n_inlined += e->tail != 0;
-	return 0;
+	if (e->layout != EROFS_INODE_FLAT_COMPRESSION)
+		w->n_compressed--; /* stored after all (compute) */
+	else
+		w->n_inlined += e->tail != 0;
+	return vc_erofs_gap_push(&s->gaps, e->off + sz, err);
 }
 
 /* Under the lock: the block address of the next task in line. */
@@ -333,7 +367,8 @@ static int place(struct stream *s, struct task *tk, struct vc_error *err)
 		e->ext = x;
 		e->cap_ext = cap;
 	}
-	memcpy(e->ext + e->n_ext, tk->ext, tk->n_ext * sizeof(*tk->ext));
+	if (tk->n_ext) /* none: a small file stored after all (compute) */
+		memcpy(e->ext + e->n_ext, tk->ext, tk->n_ext * sizeof(*tk->ext));
 	e->n_ext += tk->n_ext;
 	e->n_blocks += tk->n_blocks;
 	return tk->last && e->ztail ? place_inode(s, tk, err) : 0;
@@ -680,5 +715,6 @@ int vc_erofs_write_data(struct writer *w)
 	free(s.lanes);
 	free(s.free_lanes);
 	free(s.tasks);
+	vc_erofs_gaps_free(&s.gaps);
 	return r;
 }

@@ -211,6 +211,22 @@ int vc_erofs_plan_meta(struct writer *w);
 
 int vc_erofs_plan_layout(struct writer *w, struct einode *e);
 
+/* Gaps at the ends of blocks of inodes, queued by their free 32-byte
+ * slots, oldest first, for best-fit placing (plan.c). */
+#define VC_EROFS_SLOTS_PER_BLOCK 128 /* 4096 / 32 */
+struct vc_erofs_gaps {
+	uint64_t *q[VC_EROFS_SLOTS_PER_BLOCK]; /* by free slots: start offsets */
+	size_t head[VC_EROFS_SLOTS_PER_BLOCK], n[VC_EROFS_SLOTS_PER_BLOCK],
+	    cap[VC_EROFS_SLOTS_PER_BLOCK];
+};
+/* Queues the gap from start to the end of its block (none when start is
+ * at a block boundary). */
+int vc_erofs_gap_push(struct vc_erofs_gaps *g, uint64_t start, struct vc_error *err);
+/* The free slots of the fullest gap of at least k slots; 0 if none. Its
+ * start is g->q[f][g->head[f]++]. */
+size_t vc_erofs_gap_best(const struct vc_erofs_gaps *g, size_t k);
+void vc_erofs_gaps_free(struct vc_erofs_gaps *g);
+
 /* fragments.c */
 bool vc_erofs_is_fragment(const struct writer *w, const struct vc_node *n);
 int vc_erofs_plan_fragments(struct writer *w);

@@ -141,9 +141,12 @@ void vc_erofs_dir_render(struct writer *w, const struct dent *e, size_t n, uint8
 
 bool vc_erofs_node_is_compressed(const struct writer *w, const struct vc_node *n)
 {
-	/* A file of one block or less cannot shrink: 4 KiB clusters. */
+	/* A file of one block or less cannot shrink: 4 KiB clusters; but with
+	 * ztailpacking it may, inline after its inode (data.c stores it as
+	 * it is when that is not smaller, as mkfs.erofs does) */
 	return w->o->compress != VC_EROFS_NONE && n->type == VC_NODE_REG &&
-	       n->size > EROFS_BLKSIZ && !w->incompressible[n->index];
+	       (n->size > EROFS_BLKSIZ || (w->ztail && n->size > 0)) &&
+	       !w->incompressible[n->index];
 }
 
 uint64_t vc_erofs_min_size(const struct vc_tree *t, const struct vc_erofs_options *o,
@@ -383,16 +386,11 @@ int vc_erofs_plan_inodes(struct writer *w)
 /* Step 2: metadata layout. An inode with inline data must not cross a
  * block, so blocks end with gaps; like mkfs.erofs, later inodes go to the
  * fullest block whose gap holds them (best fit), or after the last one.
+ * Gaps are queued by free 32-byte slots, oldest first (struct vc_erofs_gaps;
+ * data.c places the inodes of ztailpacking the same way). */
+#define SLOTS_PER_BLOCK VC_EROFS_SLOTS_PER_BLOCK
 
- * Gaps are queued by free 32-byte slots, oldest first. */
-#define SLOTS_PER_BLOCK (EROFS_BLKSIZ / EROFS_ISLOT)
-
-struct gaps {
-	uint64_t *q[SLOTS_PER_BLOCK]; /* by free slots: start offsets */
-	size_t head[SLOTS_PER_BLOCK], n[SLOTS_PER_BLOCK], cap[SLOTS_PER_BLOCK];
-};
-
-static int gap_push(struct gaps *g, uint64_t start, struct vc_error *err)
+int vc_erofs_gap_push(struct vc_erofs_gaps *g, uint64_t start, struct vc_error *err)
 {
 	size_t k = (size_t)((VC_ROUND_UP(start + 1, EROFS_BLKSIZ) - start) / EROFS_ISLOT);
 
@@ -411,8 +409,7 @@ static int gap_push(struct gaps *g, uint64_t start, struct vc_error *err)
 	return 0;
 }
 
-/* The free slots of the fullest gap of at least k slots; 0 if none. */
-static size_t gap_best(const struct gaps *g, size_t k)
+size_t vc_erofs_gap_best(const struct vc_erofs_gaps *g, size_t k)
 {
 	for (size_t f = k; f < SLOTS_PER_BLOCK; f++)
 		if (g->head[f] < g->n[f])
@@ -420,9 +417,16 @@ static size_t gap_best(const struct gaps *g, size_t k)
 	return 0;
 }
 
+void vc_erofs_gaps_free(struct vc_erofs_gaps *g)
+{
+	for (size_t k = 0; k < SLOTS_PER_BLOCK; k++)
+		free(g->q[k]);
+	memset(g, 0, sizeof(*g));
+}
+
 int vc_erofs_plan_meta(struct writer *w)
 {
-	struct gaps g = {0};
+	struct vc_erofs_gaps g = {0};
 	uint64_t cur = VC_ROUND_UP(w->shared_end, EROFS_ISLOT);
 	int r = 0;
 
@@ -433,18 +437,19 @@ int vc_erofs_plan_meta(struct writer *w)
 			continue; /* after the data, once its size is known */
 		uint64_t sz = VC_ROUND_UP((uint64_t)e->header + e->tail, EROFS_ISLOT);
 		uint64_t cur_free = EROFS_BLKSIZ - cur % EROFS_BLKSIZ;
-		size_t f =
-		    sz < EROFS_BLKSIZ && i > 0 ? gap_best(&g, (size_t)(sz / EROFS_ISLOT)) : 0;
+		size_t f = sz < EROFS_BLKSIZ && i > 0
+			       ? vc_erofs_gap_best(&g, (size_t)(sz / EROFS_ISLOT))
+			       : 0;
 
 		if (f && !(sz <= cur_free && cur_free < f * EROFS_ISLOT)) {
 			/* into a gap: what is left of it is a smaller gap */
 			e->off = g.q[f][g.head[f]++];
-			r = gap_push(&g, e->off + sz, w->err);
+			r = vc_erofs_gap_push(&g, e->off + sz, w->err);
 		} else {
 			/* after the last inode; one that does not fit the rest of the block
 			 * (or is a block or more) starts the next block, leaving a gap */
 			if (cur % EROFS_BLKSIZ && (sz > cur_free || sz >= EROFS_BLKSIZ)) {
-				r = gap_push(&g, cur, w->err);
+				r = vc_erofs_gap_push(&g, cur, w->err);
 				cur = VC_ROUND_UP(cur, EROFS_BLKSIZ);
 			}
 			e->off = cur;
@@ -453,8 +458,7 @@ int vc_erofs_plan_meta(struct writer *w)
 		if (e->off / EROFS_ISLOT > UINT32_MAX * 8ull)
 			r = vc_errorf(w->err, VC_ERANGE, "erofs: metadata too large");
 	}
-	for (size_t k = 0; k < SLOTS_PER_BLOCK; k++)
-		free(g.q[k]);
+	vc_erofs_gaps_free(&g);
 	if (r < 0)
 		return r;
 	if (w->order[0]->off / EROFS_ISLOT > UINT16_MAX)
