@@ -102,8 +102,26 @@ enum {
 	EROFS_INODE_FLAT_COMPRESSION_LEGACY = 1,
 	EROFS_INODE_FLAT_INLINE = 2,	  /* full blocks at raw_blkaddr, tail after the inode */
 	EROFS_INODE_FLAT_COMPRESSION = 3, /* map header and compact indexes after the inode */
+	EROFS_INODE_CHUNK_BASED = 4,	  /* chunk indexes after the inode (Linux 5.15) */
 };
 #define EROFS_NULL_ADDR 0xffffffffu
+
+/* Chunk-based files: i_u is the le16 chunk format (and a le16 0); after
+ * inode and xattrs, at the next boundary of an entry's size, one entry per
+ * chunk of (4096 << chunk blkbits) bytes: a le32 block address (the block
+ * map) or, with EROFS_CHUNK_FORMAT_INDEXES, an 8-byte
+ * struct erofs_inode_chunk_index (le16 advise, le16 device_id, le32
+ * blkaddr). EROFS_NULL_ADDR: a hole, read as zeros. */
+#define EROFS_CHUNK_FORMAT_BLKBITS_MASK 0x001f /* chunk size = block size << this */
+#define EROFS_CHUNK_FORMAT_INDEXES	0x0020
+#define EROFS_BLOCK_MAP_ENTRY_SIZE	4
+
+struct erofs_inode_chunk_index_disk { /* 8 bytes, with EROFS_CHUNK_FORMAT_INDEXES */
+	uint8_t advise[2];	      /* le16 0 */
+	uint8_t device_id[2];	      /* le16: 0, the image itself */
+	uint8_t blkaddr[4];	      /* le32, or EROFS_NULL_ADDR */
+};
+static_assert(sizeof(struct erofs_inode_chunk_index_disk) == 8, "chunk index is 8 bytes");
 
 struct erofs_inode_compact_disk {  /* 32 bytes */
 	uint8_t i_format[2];	   /* le16 */

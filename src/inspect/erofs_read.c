@@ -80,6 +80,55 @@ struct walk {
 	char path[4096];
 };
 
+/* A chunk-based inode (layout 4): i_u's low 16 bits are the chunk format;
+ * after inode and xattrs, at the entry size's boundary, a le32 block
+ * address per chunk (or 8-byte indexes, blkaddr at byte 4); EROFS_NULL_ADDR
+ * is a hole. Every chunk must lie within the image. */
+static int read_chunks(struct walk *w, struct erofs_inode *ino, struct vc_error *err)
+{
+	unsigned fmt = ino->i_u & 0xffff, bits = fmt & EROFS_CHUNK_FORMAT_BLKBITS_MASK;
+	bool idx = fmt & EROFS_CHUNK_FORMAT_INDEXES;
+	unsigned unit =
+	    idx ? sizeof(struct erofs_inode_chunk_index_disk) : EROFS_BLOCK_MAP_ENTRY_SIZE;
+	size_t blk_at = idx ? offsetof(struct erofs_inode_chunk_index_disk, blkaddr) : 0;
+	uint64_t cblocks = UINT64_C(1) << bits, count, at;
+	uint8_t b[4096];
+
+	if ((ino->i_u >> 16) ||
+	    (fmt & ~(EROFS_CHUNK_FORMAT_BLKBITS_MASK | EROFS_CHUNK_FORMAT_INDEXES)))
+		return vc_errorf(err, VC_EINVAL, "nid %llu: chunk format 0x%x has unknown bits",
+				 (unsigned long long)ino->nid, ino->i_u);
+	count = VC_DIV_ROUND_UP(ino->size, cblocks * EROFS_BLK);
+	at = VC_ROUND_UP(ino->meta_off + ino->meta_len, unit);
+	if (count > w->fs_size / unit || at + count * unit > w->fs_size)
+		return vc_errorf(err, VC_EINVAL,
+				 "nid %llu: %llu chunks of %llu bytes: the map is beyond the image",
+				 (unsigned long long)ino->nid, (unsigned long long)count,
+				 (unsigned long long)(cblocks * EROFS_BLK));
+	ino->meta_len = at + count * unit - ino->meta_off;
+	for (uint64_t k = 0; k < count; k++) {
+		size_t i = (size_t)(k % (sizeof(b) / unit)) * unit;
+		int r = i ? 0
+			  : img_read(w->im, w->off + at + k * unit, b,
+				     (size_t)((count - k) * unit < sizeof(b) ? (count - k) * unit
+									     : sizeof(b)),
+				     err);
+		uint32_t blk = vc_get_le32(b + i + blk_at);
+		uint64_t len =
+		    k + 1 < count ? cblocks : VC_DIV_ROUND_UP(ino->size, EROFS_BLK) - k * cblocks;
+
+		if (r < 0)
+			return r;
+		if (blk != EROFS_NULL_ADDR && (blk >= w->sb->blocks || len > w->sb->blocks - blk))
+			return vc_errorf(err, VC_EINVAL,
+					 "nid %llu: chunk %llu at blocks %u..+%llu beyond the %u "
+					 "blocks",
+					 (unsigned long long)ino->nid, (unsigned long long)k, blk,
+					 (unsigned long long)len, w->sb->blocks);
+	}
+	return 0;
+}
+
 static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, struct vc_error *err)
 {
 	const size_t compact = sizeof(struct erofs_inode_compact_disk),
@@ -126,8 +175,9 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 	uint64_t xsize =
 	    icount ? sizeof(struct erofs_xattr_ibody_header_disk) + 4 * ((uint64_t)icount - 1) : 0;
 	ino->meta_len = isize + xsize;
+	/* (a chunk-based file's holes take no room: its map is checked instead) */
 	if (ino->size > w->fs_size * 64 + (1ull << 32) && !S_ISCHR(ino->mode) &&
-	    !S_ISBLK(ino->mode))
+	    !S_ISBLK(ino->mode) && !(S_ISREG(ino->mode) && ino->layout == EROFS_INODE_CHUNK_BASED))
 		return vc_errorf(err, VC_EINVAL, "nid %llu: i_size %llu is absurd for this image",
 				 (unsigned long long)nid, (unsigned long long)ino->size);
 	bool has_data = S_ISREG(ino->mode) || S_ISDIR(ino->mode) || S_ISLNK(ino->mode);
@@ -146,6 +196,11 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 						 (unsigned long long)nid, ino->i_u,
 						 (unsigned long long)full, w->sb->blocks);
 		}
+	} else if (S_ISREG(ino->mode) && ino->layout == EROFS_INODE_CHUNK_BASED) {
+		int r2 = read_chunks(w, ino, err);
+
+		if (r2 < 0)
+			return r2;
 	} else if (has_data && ino->layout != 1 && ino->layout != 3) {
 		return vc_errorf(err, VC_EUNSUPP, "nid %llu: data layout %u unknown",
 				 (unsigned long long)nid, ino->layout);
