@@ -5,6 +5,7 @@ vc_script_test(erofs_cli tests/erofs_cli.sh)
 vc_script_test(erofs_roundtrip tests/erofs_roundtrip.sh)
 vc_script_test(erofs_algs tests/erofs_algs.sh)
 vc_script_test(erofs_bigfile tests/erofs_bigfile.sh)
+vc_script_test(erofs_chunks tests/erofs_chunks.sh)
 vc_script_test(erofs_qemu tests/erofs_qemu.sh)
 # Boots a kernel under TCG: about a minute; `ctest -LE qemu` leaves it out.
 set_tests_properties(erofs_qemu PROPERTIES LABELS "script;qemu")

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# zstd, microLZMA and DEFLATE, big pclusters, fragments (with dedupe) and
-# inline compressed tails (ztailpacking), read back by a reader we
+# zstd, microLZMA and DEFLATE, big pclusters, fragments (with dedupe),
+# inline compressed tails (ztailpacking) and chunk-based files (the zeros
+# of data/sparse become holes), read back by a reader we
 # did not write: fsck.erofs of erofs-utils 1.8 (Debian 13's, see
 # tests/trixie_lib.sh) checks every image and extracts it, and the extracted
 # tree of the edge-case generator (tests/erofs_gen.py) must equal the tree
@@ -26,7 +27,8 @@ scratch out
 for v in zstd,level=9:4k zstd:128k lzma,level=6:4k lzma:64k deflate,level=9:4k \
 	deflate:64k lz4hc:128k lz4:16k zstd,level=3:1M zstd,level=9:128k:fragments,dedupe \
 	lz4hc:4k:fragments lzma:4k:fragments,dedupe zstd,level=9:128k:ztailpacking \
-	lz4hc:4k:ztailpacking deflate,level=9:4k:ztailpacking lz4:16k:ztailpacking,fragments; do
+	lz4hc:4k:ztailpacking deflate,level=9:4k:ztailpacking lz4:16k:ztailpacking,fragments \
+	none:4k:chunks zstd,level=9:128k:fragments,dedupe,chunks; do
 	c=${v%%:*} p=${v#*:} f=
 	case $p in *:*) f=${p#*:} p=${p%%:*} ;; esac
 	n=$(echo "$v" | tr ',:=' '---')

@@ -72,7 +72,8 @@ enum {
 /* A Linux version as a number: VC_EROFS_KVER(6, 12) for 6.12. */
 #define VC_EROFS_KVER(major, minor) ((unsigned)(major)*1000u + (unsigned)(minor))
 #define VC_EROFS_KVER_DEFAULT	    VC_EROFS_KVER(6, 1)
-#define VC_EROFS_PCLUSTER_MAX	    (1u << 20) /* Z_EROFS_PCLUSTER_MAX_SIZE */
+#define VC_EROFS_PCLUSTER_MAX	    (1u << 20)		   /* Z_EROFS_PCLUSTER_MAX_SIZE */
+#define VC_EROFS_CHUNK_MAX	    (UINT64_C(4096) << 31) /* chunk blkbits up to 31 */
 
 /* Reads len bytes of a regular file's content at off; the CLI and the
  * composer pass a wrapper around vc_tree_read(). Called from pool threads. */
@@ -96,6 +97,8 @@ struct vc_erofs_options {
 	uint32_t pcluster_size; /* bytes of a physical cluster, a power of two from
 				 * 4096 to VC_EROFS_PCLUSTER_MAX; 0: 4096 */
 	unsigned features;	/* VC_EROFS_FEATURE_* */
+	uint64_t chunk_size;	/* bytes of a chunk (chunk-based files): a power of two
+				 * from 4096 to VC_EROFS_CHUNK_MAX; 0: 4096 */
 	unsigned target;	/* oldest Linux to read the image; 0: VC_EROFS_KVER_DEFAULT */
 	struct vc_pool *pool;	/* borrowed; NULL runs everything on the caller */
 	vc_erofs_read_fn read;	/* required when the tree has regular files */
@@ -112,8 +115,12 @@ struct vc_erofs_result {
 	uint64_t data_bytes; /* blocks of files and directories */
 	uint64_t n_compressed_files;
 	uint64_t n_shared_xattrs;
-	uint64_t n_fragments; /* files kept whole in the packed inode */
-	uint64_t n_deduped;   /* of which share another file's bytes */
+	uint64_t n_fragments;	  /* files kept whole in the packed inode */
+	uint64_t n_deduped;	  /* of which share another file's bytes */
+	uint64_t n_chunked;	  /* chunk-based files (chunks, or holes) */
+	uint64_t n_shared_chunks; /* chunks stored once for several places */
+	uint64_t hole_bytes;	  /* bytes of files left as holes (null chunks) */
+	unsigned min_kver;	  /* the oldest Linux that reads the image written */
 	uint16_t root_nid;
 };
 

@@ -72,11 +72,13 @@ static int print_json(const char *output, const struct vc_erofs_options *eo,
 	vc_json_key_uint(&j, "level", (uint64_t)eo->level);
 	vc_json_key_uint(&j, "pcluster_size",
 			 eo->pcluster_size ? eo->pcluster_size : VC_EROFS_BLOCK_SIZE);
-	vc_json_key_string(&j, "min_kernel",
-			   vc_erofs_kver_str(vc_erofs_min_kver(eo), kv, sizeof(kv)));
+	vc_json_key_string(&j, "min_kernel", vc_erofs_kver_str(res->min_kver, kv, sizeof(kv)));
 	vc_json_key_uint(&j, "compressed_files", res->n_compressed_files);
 	vc_json_key_uint(&j, "fragments", res->n_fragments);
 	vc_json_key_uint(&j, "deduped_fragments", res->n_deduped);
+	vc_json_key_uint(&j, "chunked_files", res->n_chunked);
+	vc_json_key_uint(&j, "shared_chunks", res->n_shared_chunks);
+	vc_json_key_uint(&j, "hole_bytes", res->hole_bytes);
 	vc_json_key_uint(&j, "shared_xattrs", res->n_shared_xattrs);
 	vc_json_key_uint(&j, "metadata_bytes", res->meta_bytes);
 	vc_json_key_uint(&j, "data_bytes", res->data_bytes);

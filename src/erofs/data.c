@@ -55,6 +55,7 @@ struct lane {
 struct task {
 	struct einode *e;
 	enum task_kind kind;
+	bool first;	   /* the file's first task: gives its block address */
 	bool last;	   /* the file's last segment: carries the tail */
 	bool done;	   /* computed, ready to be placed */
 	uint64_t off, len; /* file bytes [off, off + len) */
@@ -225,7 +226,9 @@ static int compute(struct stream *s, struct task *tk, struct lane *l, struct vc_
 		/* the part of [off, off + len) in blocks, the rest is the inline
 		 * tail (a stored file's block count is planned; only a compressed
 		 * file's grows, as its segments are placed) */
-		uint64_t block_bytes = (uint64_t)e->n_blocks * EROFS_BLKSIZ;
+		uint64_t block_bytes = e->layout == EROFS_INODE_CHUNK_BASED
+					   ? UINT64_MAX /* its own chunks, no tail */
+					   : (uint64_t)e->n_blocks * EROFS_BLKSIZ;
 		uint64_t in_blocks =
 		    tk->off >= block_bytes
 			? 0
@@ -350,7 +353,7 @@ static int place(struct stream *s, struct task *tk, struct vc_error *err)
 	struct writer *w = s->w;
 	struct einode *e = tk->e;
 
-	if (tk->off == 0)
+	if (tk->first)
 		e->blkaddr = tk->n_blocks || tk->kind == TASK_Z ? w->next_blk : 0;
 	if ((uint64_t)w->next_blk + tk->n_blocks > UINT32_MAX)
 		return vc_errorf(err, VC_ERANGE, "erofs: image over 16 TiB");
@@ -576,6 +579,54 @@ static int add_task(struct stream *s, struct task tk)
 	return 0;
 }
 
+/* A chunk-based file: the blocks of its own (the other chunks are holes or
+ * an earlier file's), in runs cut into segments. Own blocks were numbered
+ * in file order, so in each chunk the new ones (from want on) are a suffix:
+ * a merged chunk may begin with blocks it shares with an earlier chunk of
+ * the same file. A run goes on through chunks that are new from their
+ * start. */
+static int list_chunks(struct stream *s, struct einode *e)
+{
+	size_t count = vc_erofs_chunk_count(e), first = s->n;
+	uint64_t csize = UINT64_C(1) << e->chunkbits;
+	uint32_t self = (uint32_t)e->n->index, want = 0;
+	int r = 0;
+
+	for (size_t k = 0; k < count && r == 0;) {
+		uint64_t start = 0, end = 0;
+		size_t j = k;
+
+		for (; j < count; j++) {
+			struct chunkref c = e->chunks[j];
+			uint64_t off = j * csize,
+				 len = e->size - off < csize ? e->size - off : csize;
+			uint32_t nb = (uint32_t)VC_DIV_ROUND_UP(len, EROFS_BLKSIZ);
+
+			if (c.owner != self || c.blk + nb <= want || (j > k && c.blk != want))
+				break;
+			assert(c.blk <= want);
+			if (j == k)
+				start = off + (uint64_t)(want - c.blk) * EROFS_BLKSIZ;
+			want = c.blk + nb;
+			end = off + len;
+		}
+		for (uint64_t off = start; off < end && r == 0; off += SEGMENT_BYTES) {
+			uint64_t len = end - off < SEGMENT_BYTES ? end - off : SEGMENT_BYTES;
+
+			r = add_task(s, (struct task){.e = e,
+						      .kind = TASK_FLAT,
+						      .off = off,
+						      .len = len,
+						      .first = s->n == first});
+		}
+		k = j > k ? j : k + 1;
+	}
+	assert(want == e->n_blocks);
+	if (s->n > first)
+		s->tasks[s->n - 1].last = true;
+	return r;
+}
+
 static int list_tasks(struct stream *s)
 {
 	struct writer *w = s->w;
@@ -592,8 +643,9 @@ static int list_tasks(struct stream *s)
 			continue;
 		if (n->type == VC_NODE_DIR) {
 			if (!w->ztail) /* else after all files (list_dirs) */
-				r = add_task(s,
-					     (struct task){.e = e, .kind = TASK_DIR, .last = true});
+				r = add_task(
+				    s, (struct task){
+					   .e = e, .kind = TASK_DIR, .first = true, .last = true});
 			continue;
 		}
 		enum task_kind kind =
@@ -615,6 +667,10 @@ static int list_tasks(struct stream *s)
 							      .last = true});
 			continue;
 		}
+		if (e->layout == EROFS_INODE_CHUNK_BASED) {
+			r = list_chunks(s, e);
+			continue;
+		}
 		if (e == w->packed_inode)
 			s->packed_first = s->n;
 		for (uint64_t off = 0; off < size && r == 0; off += seg) {
@@ -624,6 +680,7 @@ static int list_tasks(struct stream *s)
 						      .kind = kind,
 						      .off = off,
 						      .len = len,
+						      .first = off == 0,
 						      .last = off + len == size});
 		}
 	}
@@ -640,8 +697,10 @@ static int list_dirs(struct stream *s)
 	s->dirs_first = s->n;
 	for (size_t i = 0; i < w->n_inodes && r == 0; i++)
 		if (w->order[i]->n->type == VC_NODE_DIR)
-			r = add_task(
-			    s, (struct task){.e = w->order[i], .kind = TASK_DIR, .last = true});
+			r = add_task(s, (struct task){.e = w->order[i],
+						      .kind = TASK_DIR,
+						      .first = true,
+						      .last = true});
 	return r;
 }
 

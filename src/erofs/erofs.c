@@ -94,7 +94,9 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 			w.meta_start += vc_erofs_cfgs_size(w.alg_id);
 	}
 
-	r = vc_erofs_probe_files(&w);
+	r = vc_erofs_find_sparse(&w);
+	if (r == 0)
+		r = vc_erofs_probe_files(&w);
 	if (r == 0)
 		r = vc_erofs_plan_inodes(&w);
 	if (r == 0)
@@ -115,12 +117,21 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 		ret->n_shared_xattrs = w.n_shared;
 		ret->n_fragments = w.n_members - w.n_tails + w.n_deduped;
 		ret->n_deduped = w.n_deduped;
+		ret->n_chunked = w.n_chunked;
+		ret->n_shared_chunks = w.n_shared_chunks;
+		ret->hole_bytes = w.hole_bytes;
+		ret->min_kver = vc_erofs_min_kver(o);
+		if (w.n_chunked && ret->min_kver < VC_EROFS_KVER_CHUNKS)
+			ret->min_kver = VC_EROFS_KVER_CHUNKS;
 		ret->root_nid = (uint16_t)(w.order[0]->off / EROFS_ISLOT);
 	}
-	for (size_t i = 0; w.inodes && i <= t->n_nodes; i++)
+	for (size_t i = 0; w.inodes && i <= t->n_nodes; i++) {
 		free(w.inodes[i].ext);
+		free(w.inodes[i].chunks);
+	}
 	free(w.inodes);
 	free(w.incompressible);
+	free(w.sparse);
 	free(w.members);
 	free(w.order);
 	free(w.shared);

@@ -101,7 +101,9 @@ void vc_erofs_zindex_encode(uint64_t size, unsigned ebase_mod32, const struct z_
 
 /* options.c */
 #define VC_EROFS_FEATURES_BUILT                                                                    \
-	(VC_EROFS_FEATURE_FRAGMENTS | VC_EROFS_FEATURE_DEDUPE | VC_EROFS_FEATURE_ZTAILPACKING)
+	(VC_EROFS_FEATURE_FRAGMENTS | VC_EROFS_FEATURE_DEDUPE | VC_EROFS_FEATURE_ZTAILPACKING |    \
+	 VC_EROFS_FEATURE_CHUNKS)
+#define VC_EROFS_KVER_CHUNKS VC_EROFS_KVER(5, 15) /* chunk-based files, holes */
 int vc_erofs_level_default(enum vc_erofs_compress c);
 int vc_erofs_check_level(enum vc_erofs_compress c, int level, struct vc_error *err);
 
@@ -121,6 +123,15 @@ struct xtable {
 	size_t used;
 };
 
+/* Where a chunk of a chunk-based file is: blk blocks into the data of the
+ * inode of node index owner (this file, or an earlier one holding equal
+ * bytes, whose blocks may be flat), or nowhere (a hole). */
+#define VC_EROFS_HOLE UINT32_MAX
+struct chunkref {
+	uint32_t owner; /* node index; VC_EROFS_HOLE: a null chunk */
+	uint32_t blk;
+};
+
 struct einode {
 	const struct vc_node *n;
 	uint64_t off;  /* byte offset of the inode in the image */
@@ -137,12 +148,14 @@ struct einode {
 	uint8_t placed;
 	struct z_extent *ext; /* compressed files */
 	size_t n_ext, cap_ext;
-	uint8_t frag;	     /* the whole file is in the packed inode (fragments.c) */
-	uint8_t tailpack;    /* compressed, its tail may go to the packed inode */
-	uint64_t fragoff;    /* where its fragment is in the packed inode */
-	uint64_t fragsrc;    /* where the fragment starts in the file (tails; else size) */
-	struct einode *same; /* dedupe: an earlier file of equal content */
-	uint8_t ztail;	     /* ztailpacking: its inode follows its data (data.c) */
+	uint8_t frag;		 /* the whole file is in the packed inode (fragments.c) */
+	uint8_t tailpack;	 /* compressed, its tail may go to the packed inode */
+	uint64_t fragoff;	 /* where its fragment is in the packed inode */
+	uint64_t fragsrc;	 /* where the fragment starts in the file (tails; else size) */
+	struct einode *same;	 /* dedupe: an earlier file of equal content */
+	uint8_t ztail;		 /* ztailpacking: its inode follows its data (data.c) */
+	uint8_t chunkbits;	 /* chunk-based: log2 of the chunk size in bytes */
+	struct chunkref *chunks; /* chunk-based: one per chunk */
 };
 
 struct dent {
@@ -172,7 +185,9 @@ struct writer {
 	bool cfgs;		 /* COMPR_CFGS: a record for the algorithm after the superblock */
 	uint8_t alg_id;		 /* Z_EROFS_COMPRESSION_* */
 	uint8_t *incompressible; /* by node index: the probe found nothing to gain */
-	uint32_t next_ino;	 /* the next i_ino to give */
+	uint8_t *sparse;	 /* by node index: the input has holes (kept as holes) */
+	uint64_t n_chunked, n_shared_chunks, hole_bytes;
+	uint32_t next_ino; /* the next i_ino to give */
 	/* fragments: the packed inode's node and inode, its members in order */
 	struct vc_node packed;
 	struct einode *packed_inode;
@@ -234,6 +249,13 @@ uint64_t vc_erofs_pack(struct writer *w);
 uint32_t vc_erofs_packed_header(const struct writer *w);
 int vc_erofs_read_packed(struct writer *w, uint64_t off, uint8_t *buf, size_t len,
 			 struct vc_error *err);
+
+/* chunks.c */
+bool vc_erofs_holes_allowed(const struct writer *w);
+int vc_erofs_find_sparse(struct writer *w);
+int vc_erofs_plan_chunks(struct writer *w);
+size_t vc_erofs_chunk_count(const struct einode *e);
+uint32_t vc_erofs_chunk_addr(const struct writer *w, struct chunkref c);
 
 /* xattrs.c */
 int vc_erofs_plan_xattrs(struct writer *w);

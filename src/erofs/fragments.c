@@ -165,6 +165,7 @@ static int plan_same(struct writer *w)
 		struct einode *e = w->order[i];
 
 		if (e->n->type == VC_NODE_REG && !e->frag && e->size > 0 &&
+		    e->layout != EROFS_INODE_CHUNK_BASED &&
 		    (e->layout == EROFS_INODE_FLAT_COMPRESSION || e->n_blocks > 0))
 			s[n++] = (struct same){.e = e, .idx = i};
 	}

@@ -53,6 +53,8 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 	default:
 		if (e->layout == EROFS_INODE_FLAT_COMPRESSION)
 			iu = src->n_blocks; /* compressed_blocks */
+		else if (e->layout == EROFS_INODE_CHUNK_BASED)
+			iu = e->chunkbits - EROFS_BLKBITS; /* the chunk format: a block map */
 		else if (e->layout == EROFS_INODE_FLAT_INLINE && e->n_blocks == 0)
 			iu = EROFS_NULL_ADDR;
 		else
@@ -91,6 +93,12 @@ static void put_inode(struct writer *w, const struct einode *e, uint8_t *out)
 	if (e->xattr_isize) {
 		vc_erofs_put_ibody(w, e, out);
 		out += e->xattr_isize;
+	}
+	if (e->layout == EROFS_INODE_CHUNK_BASED) {
+		/* the block map, at a 4-byte boundary (inode and xattrs keep it) */
+		for (size_t k = 0, nc = vc_erofs_chunk_count(e); k < nc; k++)
+			vc_put_le32(out + 4 * k, vc_erofs_chunk_addr(w, e->chunks[k]));
+		return;
 	}
 	if (e->layout == EROFS_INODE_FLAT_COMPRESSION) {
 		uint32_t core = e->extended ? 64 : 32;
@@ -214,6 +222,9 @@ static void put_super(struct writer *w, uint8_t *block0, uint32_t blocks)
 	if (w->n_inlined) /* as mkfs.erofs: only when a file has an inline pcluster */
 		vc_put_le32(sb->feature_incompat, vc_get_le32(sb->feature_incompat) |
 						      EROFS_FEATURE_INCOMPAT_ZTAILPACKING);
+	if (w->n_chunked)
+		vc_put_le32(sb->feature_incompat, vc_get_le32(sb->feature_incompat) |
+						      EROFS_FEATURE_INCOMPAT_CHUNKED_FILE);
 	if (w->packed_inode) {
 		vc_put_le32(sb->feature_incompat,
 			    vc_get_le32(sb->feature_incompat) | EROFS_FEATURE_INCOMPAT_FRAGMENTS);

@@ -248,6 +248,11 @@ int vc_erofs_check_options(const struct vc_erofs_options *o, struct vc_error *er
 		return vc_errorf(err, VC_EINVAL,
 				 "erofs: pcluster size %u: expected a power of two from 4096 to %u",
 				 o->pcluster_size, VC_EROFS_PCLUSTER_MAX);
+	if (o->chunk_size && (o->chunk_size < EROFS_BLKSIZ || o->chunk_size > VC_EROFS_CHUNK_MAX ||
+			      (o->chunk_size & (o->chunk_size - 1))))
+		return vc_errorf(err, VC_EINVAL,
+				 "erofs: chunk size %llu: expected a power of two from 4096 to 8T",
+				 (unsigned long long)o->chunk_size);
 	need = need_of(o, &why);
 	if (need > target)
 		return vc_errorf(err, VC_EINVAL,

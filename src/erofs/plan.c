@@ -236,7 +236,11 @@ int vc_erofs_probe_files(struct writer *w)
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct vc_node *f = t->nodes[i];
 
-		if (vc_erofs_owner(f) == f && f->type == VC_NODE_REG && f->size > EROFS_BLKSIZ)
+		if (vc_erofs_owner(f) != f || f->type != VC_NODE_REG || f->size <= EROFS_BLKSIZ)
+			continue;
+		if (w->sparse[f->index]) /* stored: its holes stay holes (chunks.c) */
+			w->incompressible[f->index] = 1;
+		else
 			pr.files[n++] = f;
 	}
 	r = vc_pool_for(w->o->pool, n, probe_one, &pr, w->err);
@@ -380,7 +384,8 @@ int vc_erofs_plan_inodes(struct writer *w)
 			w->order[i]->placed = 0;
 		w->next_ino = next;
 	}
-	return vc_erofs_plan_fragments(w);
+	r = vc_erofs_plan_chunks(w);
+	return r < 0 ? r : vc_erofs_plan_fragments(w);
 }
 
 /* Step 2: metadata layout. An inode with inline data must not cross a
