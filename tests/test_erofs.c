@@ -668,6 +668,99 @@ static void inline_tail_decodes(void **state)
 	free(ext);
 }
 
+/* Chunks: "a" holds block A, a block of zeros, block A again; "b" block A
+ * and 100 bytes. With the chunks feature both are chunk-based (layout 4,
+ * 4 KiB chunks: chunk format 0), a's map is [A, hole, A] in its one block,
+ * b's [a's block, its own]; the superblock says CHUNKED_FILE. "c" holds
+ * blocks P Q Q R: its chunks merge into two of 8 KiB (format 1), [P Q] and
+ * [Q R] from its second block, and its third block (R) is written. */
+static int chunk_read(void *ctx, const struct vc_node *n, uint64_t off, void *buf, size_t len,
+		      struct vc_error *err)
+{
+	uint8_t *p = buf;
+
+	(void)ctx;
+	(void)err;
+	for (size_t i = 0; i < len; i++) {
+		uint64_t at = off + i;
+
+		if (n->name[0] == 'c') /* blocks P Q Q R */
+			p[i] = (uint8_t)("PQQR"[at / 4096]);
+		else
+			p[i] = n->name[0] == 'a' && at / 4096 == 1 ? 0
+								   : (uint8_t)('A' + at % 4096 % 7);
+	}
+	return 0;
+}
+
+static void chunks_share_and_hole(void **state)
+{
+	struct vc_node root, a, b, c, *kids[3] = {&a, &b, &c}, *nodes[4] = {&root, &a, &b, &c};
+	struct vc_tree t = {.root = &root, .nodes = nodes, .n_nodes = 4};
+	struct vc_erofs_options o = {.have_build_time = true,
+				     .build_time = 1000,
+				     .read = chunk_read,
+				     .features = VC_EROFS_FEATURE_CHUNKS};
+	struct vc_erofs_result r;
+	struct vc_mem_sink m;
+	struct vc_error err = {0};
+
+	(void)state;
+	node_init(&root, "", VC_NODE_DIR, 0755, NULL, 0);
+	node_init(&a, "a", VC_NODE_REG, 0644, &root, 1);
+	node_init(&b, "b", VC_NODE_REG, 0644, &root, 2);
+	a.size = 3 * 4096;
+	b.size = 4096 + 100;
+	node_init(&c, "c", VC_NODE_REG, 0644, &root, 3);
+	c.size = 4 * 4096;
+	root.children = kids;
+	root.n_children = 3;
+	root.nlink = 2;
+	vc_mem_sink_init(&m);
+	assert_int_equal(vc_erofs_write(&t, &o, &m.sink, &r, &err), 0);
+	assert_int_equal(r.n_chunked, 3);
+	assert_int_equal(r.n_shared_chunks, 3);
+	assert_int_equal(r.hole_bytes, 4096);
+	assert_int_equal(r.min_kver, VC_EROFS_KVER(5, 15));
+	assert_int_equal(vc_get_le32(m.data + 1024 + 80), 0x4); /* CHUNKED_FILE */
+	/* the root's inline dirents: ".", "..", "a", "b" */
+	const uint8_t *de = m.data + (size_t)r.root_nid * 32 + 32;
+	const uint8_t *ia = m.data + vc_get_le64(de + 2 * 12) * 32;
+	const uint8_t *ib = m.data + vc_get_le64(de + 3 * 12) * 32;
+
+	assert_int_equal(vc_get_le16(ia), 4 << 1); /* compact, chunk-based */
+	assert_int_equal(vc_get_le16(ib), 4 << 1);
+	assert_int_equal(vc_get_le32(ia + 16), 0); /* chunk format: 4 KiB, block map */
+	uint32_t blk = vc_get_le32(ia + 32);
+
+	assert_int_equal(vc_get_le32(ia + 36), 0xffffffff); /* the hole */
+	assert_int_equal(vc_get_le32(ia + 40), blk);	    /* block A again */
+	assert_int_equal(vc_get_le32(ib + 32), blk);	    /* b's first chunk: a's */
+	uint32_t own = vc_get_le32(ib + 36);
+
+	assert_true(own != blk && own != 0xffffffff && (uint64_t)own * 4096 < r.size);
+	assert_int_equal(m.data[(size_t)blk * 4096 + 1], 'A' + 1);
+	assert_int_equal(m.data[(size_t)own * 4096 + 99], 'A' + 99 % 7);
+	const uint8_t *ic = m.data + vc_get_le64(de + 4 * 12) * 32;
+	uint32_t c0 = vc_get_le32(ic + 32), c1 = vc_get_le32(ic + 36);
+
+	assert_int_equal(vc_get_le16(ic), 4 << 1);
+	assert_int_equal(vc_get_le32(ic + 16), 1); /* 8 KiB chunks */
+	assert_int_equal(c1, c0 + 1);
+	assert_int_equal(m.data[(size_t)c0 * 4096], 'P');
+	assert_int_equal(m.data[(size_t)c1 * 4096], 'Q');
+	assert_int_equal(m.data[(size_t)(c1 + 1) * 4096 + 4095], 'R');
+	assert_true((uint64_t)(c1 + 2) * 4096 <= r.size);
+	/* without the feature: flat, the same as a target below 5.15 */
+	o.features = 0;
+	vc_mem_sink_fini(&m);
+	vc_mem_sink_init(&m);
+	assert_int_equal(vc_erofs_write(&t, &o, &m.sink, &r, &err), 0);
+	assert_int_equal(r.n_chunked, 0);
+	assert_int_equal(vc_get_le32(m.data + 1024 + 80), 0);
+	vc_mem_sink_fini(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +776,7 @@ int main(void)
 	    cmocka_unit_test(inline_tail_decodes),
 	    cmocka_unit_test(bad_xattr_namespace),
 	    cmocka_unit_test(reader_error_names_the_path),
+	    cmocka_unit_test(chunks_share_and_hole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
