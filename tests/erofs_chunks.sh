@@ -70,6 +70,16 @@ dump.erofs --path=/rand out/chunks.img | grep -q "Layout: 4" || fail "dump.erofs
 vc erofs -q --root t --uuid $U --erofs-features chunks --jobs 4 -o out/chunks4.img
 cmp out/chunks.img out/chunks4.img || fail "chunks: --jobs 1 and --jobs 4 differ"
 echo "chunks: $(stat -c %s out/chunks.img) bytes, $(json shared_chunks chunks.json) shared chunks"
+# --chunk-size: holes by 64 KiB chunks: all of /sparse but the 64 KiB
+# around "middle" and its 3-byte last chunk; /zeros (12 KiB of zeros and
+# 4 bytes) is one chunk of data (with 4 KiB chunks: 3 holes)
+[ "$(json hole_bytes chunks.json)" = $((67108867 - 4096 - 3 + 12288)) ] ||
+	fail "4 KiB chunks: $(json hole_bytes chunks.json) bytes of holes"
+vc erofs --root t --erofs-features chunks --chunk-size 64k --json -o out/c64.img >c64.json
+check out/c64.img
+[ "$(json hole_bytes c64.json)" = $((67108867 - 65536 - 3)) ] ||
+	fail "--chunk-size 64k: $(json hole_bytes c64.json) bytes of holes"
+expect_exit 1 "expected a power of two from 4096" erofs --root t --chunk-size 5000 -o out/c.img
 
 # A compressed build of a sparse tar: the sparse member is stored with its
 # holes (quickly: nothing of its 64 MiB of zeros compressed), the copies

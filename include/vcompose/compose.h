@@ -77,6 +77,7 @@ struct vc_compose_options {
 	const char *erofs_pcluster_size;
 	const char *erofs_features;
 	const char *erofs_target;
+	const char *erofs_chunk_size; /* --chunk-size (no config attribute) */
 	/* Warnings for the CLI (may be NULL): something of the description
 	 * that is ignored ("config.xml:12: <packages>: ignored offline ..."). */
 	void (*note)(void *ctx, const char *text);

@@ -162,6 +162,10 @@ int vc_erofs_parse_features(const char *s, unsigned *ret, struct vc_error *err);
  * a power of two from 4096 to VC_EROFS_PCLUSTER_MAX. */
 int vc_erofs_parse_pcluster(const char *s, uint32_t *ret, struct vc_error *err);
 
+/* Parses a chunk size (chunk-based files) the same way: a power of two
+ * from 4096 to VC_EROFS_CHUNK_MAX ("64k"). */
+int vc_erofs_parse_chunk_size(const char *s, uint64_t *ret, struct vc_error *err);
+
 /* Parses a Linux version "MAJOR.MINOR" ("6.12"; "6.12.38" is read as 6.12). */
 int vc_erofs_parse_kver(const char *s, unsigned *ret, struct vc_error *err);
 

@@ -24,7 +24,8 @@ static void help(void)
 	    "                      [--pcr-phase P] [--sb-key K --sb-cert C [--sb-enroll]]\n"
 	    "                      [--dracut tree|bwrap|proot|host] [--cache DIR]\n"
 	    "                      [--compress ALG[,level=N]] [--pcluster-size N]\n"
-	    "                      [--erofs-features F,...] [--erofs-target KVER]\n"
+	    "                      [--erofs-features F,...] [--erofs-target KVER] [--chunk-size "
+	    "N]\n"
 	    "                      [--passphrase-file F | --passphrase-env VAR] [--progress M] "
 	    "[-q|-v]\n\n"
 	    "Composes a bootable (oem) or discoverable (ddi) GPT disk image from a KIWI-style\n"
@@ -62,6 +63,7 @@ static void help(void)
 	    "  --pcluster-size N     EROFS physical cluster size (erofs_pcluster_size)\n"
 	    "  --erofs-features F    ztailpacking, fragments, dedupe, chunks (erofs_features)\n"
 	    "  --erofs-target KVER   the oldest Linux to read the root (erofs_target; 6.1)\n"
+	    "  --chunk-size N        EROFS chunk size of chunk-based files (4096)\n"
 	    "  --json                print the manifest on standard output\n"
 	    "  --pcr-key K           RSA key (PEM): sign the UKI's TPM PCR 11 policy\n"
 	    "                        (.pcrpkey + .pcrsig, as systemd-measure sign)\n"
@@ -216,6 +218,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 		O_PCLUSTER,
 		O_FEATURES,
 		O_TARGET,
+		O_CHUNK,
 		O_DRACUT,
 		O_CACHE
 	};
@@ -238,6 +241,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	    {"pcluster-size", required_argument, NULL, O_PCLUSTER},
 	    {"erofs-features", required_argument, NULL, O_FEATURES},
 	    {"erofs-target", required_argument, NULL, O_TARGET},
+	    {"chunk-size", required_argument, NULL, O_CHUNK},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"pcr-key", required_argument, NULL, O_PCR_KEY},
 	    {"pcr-bank", required_argument, NULL, O_PCR_BANK},
@@ -299,6 +303,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 		case O_PCLUSTER: a->o.erofs_pcluster_size = optarg; break;
 		case O_FEATURES: a->o.erofs_features = optarg; break;
 		case O_TARGET: a->o.erofs_target = optarg; break;
+		case O_CHUNK: a->o.erofs_chunk_size = optarg; break;
 		case O_JSON: a->json = true; break;
 		case O_PCR_KEY: a->o.pcr_key_path = optarg; break;
 		case O_PCR_BANK:

@@ -15,7 +15,7 @@ static void help(void)
 	printf("Usage: vcompose erofs (--root DIR | --tar FILE) -o IMG\n"
 	       "                      [--compress ALG[,level=N]] [--pcluster-size N]\n"
 	       "                      [--erofs-features F,...] [--erofs-target KVER]\n"
-	       "                      [--uuid U] [--label L]\n"
+	       "                      [--chunk-size N] [--uuid U] [--label L]\n"
 	       "                      [--mtree F] [--owner keep|root] [--jobs N]\n"
 	       "                      [--source-date-epoch N] [--json] [-q|-v]\n\n"
 	       "Writes an EROFS image (4 KiB blocks); by default one that Linux 6.1 and\n"
@@ -31,7 +31,11 @@ static void help(void)
 	       "  --pcluster-size N    bytes of a physical cluster: a power of two from\n"
 	       "                       4096 (default) to 1M; over 4096: Linux 5.13\n"
 	       "  --erofs-features F   fragments (small files whole in the packed inode),\n"
-	       "                       dedupe (equal ones share it); none by default\n"
+	       "                       dedupe (equal ones share it), ztailpacking (inline\n"
+	       "                       compressed tails), chunks (stored files in chunks:\n"
+	       "                       equal ones once, zeros as holes); none by default\n"
+	       "  --chunk-size N       bytes of a chunk (chunks, holes): a power of two\n"
+	       "                       from 4096 (default)\n"
 	       "  --erofs-target KVER  the oldest Linux that must read the image (6.1);\n"
 	       "                       an option it cannot read is an error\n"
 	       "  --uuid U             filesystem UUID (default: derived from the seed: the\n"
@@ -106,7 +110,8 @@ static int parse_args(int argc, char **argv, struct erofs_args *a)
 		OPT_JOBS,
 		OPT_PCLUSTER,
 		OPT_FEATURES,
-		OPT_TARGET
+		OPT_TARGET,
+		OPT_CHUNK
 	};
 	static const struct option opts[] = {
 	    {"root", required_argument, NULL, 'r'},
@@ -116,6 +121,7 @@ static int parse_args(int argc, char **argv, struct erofs_args *a)
 	    {"pcluster-size", required_argument, NULL, OPT_PCLUSTER},
 	    {"erofs-features", required_argument, NULL, OPT_FEATURES},
 	    {"erofs-target", required_argument, NULL, OPT_TARGET},
+	    {"chunk-size", required_argument, NULL, OPT_CHUNK},
 	    {"uuid", required_argument, NULL, OPT_UUID},
 	    {"label", required_argument, NULL, OPT_LABEL},
 	    {"mtree", required_argument, NULL, 'm'},
@@ -159,6 +165,10 @@ static int parse_args(int argc, char **argv, struct erofs_args *a)
 			break;
 		case OPT_TARGET:
 			if (vc_erofs_parse_kver(optarg, &eo->target, &err) < 0)
+				return cli_fail("erofs", &err);
+			break;
+		case OPT_CHUNK:
+			if (vc_erofs_parse_chunk_size(optarg, &eo->chunk_size, &err) < 0)
 				return cli_fail("erofs", &err);
 			break;
 		case OPT_UUID: a->uuid = optarg; break;

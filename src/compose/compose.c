@@ -158,6 +158,8 @@ static int erofs_options(const struct cx *c, struct vc_erofs_options *eo, struct
 		r = vc_erofs_parse_features(o->erofs_features, &eo->features, err);
 	if (r == 0 && o->erofs_target)
 		r = vc_erofs_parse_kver(o->erofs_target, &eo->target, err);
+	if (r == 0 && o->erofs_chunk_size)
+		r = vc_erofs_parse_chunk_size(o->erofs_chunk_size, &eo->chunk_size, err);
 	if (r == 0)
 		r = vc_erofs_check_options(eo, err);
 	if (r < 0)

@@ -157,19 +157,37 @@ int vc_erofs_parse_features(const char *s, unsigned *ret, struct vc_error *err)
 	return 0;
 }
 
-int vc_erofs_parse_pcluster(const char *s, uint32_t *ret, struct vc_error *err)
+/* A size with an optional k/M/G suffix, a power of two from 4096 to max. */
+static int parse_pow2(const char *s, uint64_t max, const char *what, const char *limit,
+		      uint64_t *ret, struct vc_error *err)
 {
 	uint64_t v;
 
 	if (vc_parse_u64(s, true, &v, err) < 0)
-		return vc_errorf(err, VC_EINVAL, "pcluster size '%s': not a size", s);
-	if (v < EROFS_BLKSIZ || v > VC_EROFS_PCLUSTER_MAX || (v & (v - 1)))
+		return vc_errorf(err, VC_EINVAL, "%s '%s': not a size", what, s);
+	if (v < EROFS_BLKSIZ || v > max || (v & (v - 1)))
 		return vc_errorf(err, VC_EINVAL,
-				 "pcluster size '%s': expected a power of two from 4096 to %u "
-				 "(EROFS's Z_EROFS_PCLUSTER_MAX_SIZE)",
-				 s, VC_EROFS_PCLUSTER_MAX);
-	*ret = (uint32_t)v;
+				 "%s '%s': expected a power of two from 4096 to %llu (%s)", what, s,
+				 (unsigned long long)max, limit);
+	*ret = v;
 	return 0;
+}
+
+int vc_erofs_parse_pcluster(const char *s, uint32_t *ret, struct vc_error *err)
+{
+	uint64_t v = 0;
+	int r = parse_pow2(s, VC_EROFS_PCLUSTER_MAX, "pcluster size",
+			   "EROFS's Z_EROFS_PCLUSTER_MAX_SIZE", &v, err);
+
+	if (r == 0)
+		*ret = (uint32_t)v;
+	return r;
+}
+
+int vc_erofs_parse_chunk_size(const char *s, uint64_t *ret, struct vc_error *err)
+{
+	return parse_pow2(s, VC_EROFS_CHUNK_MAX, "chunk size",
+			  "the block size << 31, EROFS_CHUNK_FORMAT_BLKBITS_MASK", ret, err);
 }
 
 int vc_erofs_parse_kver(const char *s, unsigned *ret, struct vc_error *err)
