@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				abort(); /* section data stays inside the file */
 		}
 		vc_pe_find_section(&img, ".sbat");
-		vc_pe_checksum(data, len, img.opt_offset + 64);
+		vc_pe_checksum(data, len, img.checksum_offset);
 		struct vc_json j;
 		vc_json_init(&j, 2);
 		vc_pe_describe_json(&img, &j, &err);
