@@ -10,7 +10,8 @@
 # MKFS_EROFS: the mkfs.erofs command to compare with (default: the
 # installed one), e.g. Debian 13's 1.8 run by its own ld.so; MODES: the
 # compressions, each ALG[@PCLUSTER][+FEATURES] in mkfs.erofs -z syntax
-# (default: none lz4 lz4hc); +FEATURES go to both (-E for mkfs.erofs):
+# (default: none lz4 lz4hc); +FEATURES go to both (-E for mkfs.erofs;
+# chunks as its --chunksize=4096, e.g. none+chunks):
 #   MKFS_EROFS="$T/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 --library-path \
 #     $T/usr/lib/x86_64-linux-gnu $T/usr/bin/mkfs.erofs" MODES="zstd,level=9@131072 lz4hc" bench/erofs.sh
 set -eu
@@ -64,7 +65,11 @@ for mode in $MODES; do
 	ours="--compress $alg" theirs="$z"
 	[ -z "$pc" ] || { ours="$ours --pcluster-size $pc --erofs-target 6.12"; theirs="$theirs -C$pc"; }
 	case $alg in zstd* | lzma* | deflate*) ours="$ours --erofs-target 6.12" ;; esac
-	[ -z "$feat" ] || { ours="$ours --erofs-features $feat --erofs-target 6.12"; theirs="$theirs -E$feat"; }
+	# chunks: mkfs.erofs's --chunksize (4 KiB, ours by default), not an -E option
+	mfeat=$(echo ",$feat," | sed 's/,chunks,/,/; s/^,//; s/,$//')
+	[ "$mfeat" = "$feat" ] || theirs="$theirs --chunksize=4096"
+	[ -z "$feat" ] || ours="$ours --erofs-features $feat --erofs-target 6.12"
+	[ -z "$mfeat" ] || theirs="$theirs -E$mfeat"
 	: >"$work/o"; : >"$work/m"; : >"$work/or"; : >"$work/mr"; : >"$work/oc"; : >"$work/mc"
 	: >"$work/os"; : >"$work/ms"
 	for i in $(seq 0 "$RUNS"); do
