@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: MIT
 # A real root filesystem: Debian 12 made by `debootstrap --variant=minbase
 # bookworm`, as a pax tarball (owners, nanosecond mtimes, xattrs, devices),
-# through vcompose erofs with none, lz4 and lz4hc (and chunks, extracted by
-# fsck.erofs 1.8.6): fsck.erofs, then the
-# running kernel's mount (where loop devices work) and fsck.erofs --extract
-# compared with the debootstrap folder by tests/erofs_treedump.c.
+# through vcompose erofs with none, lz4, lz4hc and lz4hc with inline
+# compressed tails (ztailpacking; and chunks, extracted by fsck.erofs
+# 1.8.6): fsck.erofs, then the running kernel's mount (where loop devices
+# work) and fsck.erofs --extract compared with the debootstrap folder by
+# tests/erofs_treedump.c; the ztailpacking image by fsck.erofs 1.8.6 too.
 # The tarball and the folder's dump are cached in $VC_DEBIAN_CACHE (default:
 # /var/cache/vcompose when writable, else the build folder); making them
 # takes minutes. Skipped, saying why, without root, debootstrap or network.
 . "$VC_SOURCE_DIR/tests/lib.sh"
+. "$VC_SOURCE_DIR/tests/trixie_lib.sh"
 fsck_ok() { fsck.erofs "$@" >fsck.out 2>&1 && ! grep -q '<E>' fsck.out; }
 show_diff() { diff "$1" "$2" >d.txt || { cut -c1-200 d.txt | head -n 20 >&2; fail "$3"; }; }
 skip() { echo "SKIP: $*"; exit 77; }
@@ -52,8 +54,10 @@ fi
 fsck_view() { awk '{ d = substr($3, 1, 1) % 2; $3 = d substr($3, 2);
 	print $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$1"; }
 fsck_view "$tarball.dump" >want.view
-for c in none lz4 lz4hc; do
-	vc erofs -q --tar rootfs.tar --compress $c -o out/$c.img
+for v in none lz4 lz4hc lz4hc+ztailpacking; do
+	c=$v f=${v#*+}
+	[ "$f" = "$v" ] && f=none
+	vc erofs -q --tar rootfs.tar --compress ${v%%+*} --erofs-features $f -o out/$c.img
 	fsck_ok out/$c.img || fail "$c: fsck.erofs"
 	echo "$c: $(stat -c %s out/$c.img) bytes"
 	if [ $can_mount = yes ]; then
@@ -69,13 +73,20 @@ for c in none lz4 lz4hc; do
 		show_diff want.view got.view "$c: fsck.erofs extracts another tree"
 		rm -rf ex
 	fi
+	if [ "$f" != none ] && [ "$(id -u)" = 0 ] && trixie_erofs_utils trixie; then
+		t_fsck --extract=ex --preserve out/$c.img >fsck.out 2>&1 ||
+			{ tail -n 5 fsck.out >&2; fail "$c: fsck.erofs 1.8 --extract"; }
+		./treedump ex >got.dump
+		fsck_view got.dump >got.view
+		show_diff want.view got.view "$c: fsck.erofs 1.8 extracts another tree"
+		rm -rf ex
+	fi
 	rm -f out/$c.img
 done
 # Chunk-based files (issue 20): equal chunks stored once, chunks of zeros as
 # holes; fsck.erofs 1.5 cannot extract holes (docs/erofs.md), so Debian 13's
 # 1.8.6 does, and the tree must be the folder's (minbase has no file ending
 # in a chunk of zeros, which 1.8.6 would extract short).
-. "$VC_SOURCE_DIR/tests/trixie_lib.sh"
 if [ "$(id -u)" = 0 ] && trixie_erofs_utils trixie; then
 	vc erofs --tar rootfs.tar --erofs-features chunks --json -o out/chunks.img >chunks.json
 	grep -q '"shared_chunks": [1-9]' chunks.json || { cat chunks.json >&2; fail "chunks: none shared"; }

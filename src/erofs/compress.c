@@ -323,7 +323,10 @@ static size_t trim_last(struct vc_erofs_codec *c, const uint8_t *in, size_t rem,
 	const uint8_t *cz;
 	size_t cs2;
 
-	if (cs % EROFS_BLKSIZ == 0 || down == 0)
+	/* the input the last partial block holds, at the pcluster's ratio,
+	 * must fit the block freed: else no try (tries are what costs) */
+	if (cs % EROFS_BLKSIZ == 0 || down == 0 ||
+	    (uint64_t)(cs - down) * rem > (uint64_t)cs * EROFS_BLKSIZ)
 		return rem;
 	cs2 = destsize(c, in, rem, down, (size_t)((uint64_t)rem * down / cs), &src, &cz);
 	if (cs2 == 0 || src >= rem || cz[0] == 0 ||
