@@ -126,9 +126,11 @@ struct vc_erofs_result {
 
 /* A lower bound of the image's size for t with o, from the files' sizes
  * alone, without reading them: stored files need their whole blocks,
- * compressed ones at least their compacted index (2 bytes per 4 KiB). For
- * refusing up front what cannot be built (a 1 TiB sparse file past the
- * verity tree's limit, <size> or the free space); *ret_largest (may be
+ * compressed ones at least their compacted index (2 bytes per 4 KiB);
+ * where holes are kept (a target of 5.15 or later and o->open given), a
+ * file whose input has holes needs none, nor any file with the chunks
+ * feature. For refusing up front what cannot be built (a 1 TiB file past
+ * the verity tree's limit, <size> or the free space); *ret_largest (may be
  * NULL) gets the largest regular file, NULL when there is none. */
 uint64_t vc_erofs_min_size(const struct vc_tree *t, const struct vc_erofs_options *o,
 			   const struct vc_node **ret_largest);

@@ -214,6 +214,9 @@ static int stage_inputs(struct cx *c, struct vc_error *err)
 	/* what cannot be built is refused before a byte is written: a 1 TiB
 	 * sparse file in a 10 KiB tar would otherwise fill the disk */
 	const struct vc_node *big;
+	eo.read_ctx = c->tree; /* the input's holes: kept, they need no room */
+	eo.open = vc_tree_open_cb;
+	eo.close = vc_tree_close_cb;
 	uint64_t min_root = vc_erofs_min_size(c->tree, &eo, &big), free_bytes = UINT64_MAX;
 	struct statvfs sv;
 	if (o->outdir && statvfs(o->outdir, &sv) == 0)

@@ -66,11 +66,9 @@ struct sparse_scan {
 	const struct vc_node **files;
 };
 
-static int sparse_one(void *ctx, size_t i, struct vc_error *err)
+int vc_erofs_input_holes(const struct vc_erofs_options *o, const struct vc_node *n,
+			 struct vc_error *err)
 {
-	struct sparse_scan *s = ctx;
-	const struct vc_erofs_options *o = s->w->o;
-	const struct vc_node *n = s->files[i];
 	uint64_t base;
 	int fd = o->open(o->read_ctx, n, &base, err);
 	off_t q;
@@ -78,10 +76,19 @@ static int sparse_one(void *ctx, size_t i, struct vc_error *err)
 	if (fd < 0)
 		return fd;
 	q = lseek(fd, (off_t)base, SEEK_HOLE);
-	if (q >= 0 && (uint64_t)q >= base && (uint64_t)q - base + EROFS_BLKSIZ <= n->size)
-		s->w->sparse[n->index] = 1;
 	o->close(o->read_ctx, fd);
-	return 0;
+	return q >= 0 && (uint64_t)q >= base && (uint64_t)q - base + EROFS_BLKSIZ <= n->size;
+}
+
+static int sparse_one(void *ctx, size_t i, struct vc_error *err)
+{
+	struct sparse_scan *s = ctx;
+	const struct vc_node *n = s->files[i];
+	int r = vc_erofs_input_holes(s->w->o, n, err);
+
+	if (r > 0)
+		s->w->sparse[n->index] = 1;
+	return r < 0 ? r : 0;
 }
 
 int vc_erofs_find_sparse(struct writer *w)

@@ -154,15 +154,23 @@ uint64_t vc_erofs_min_size(const struct vc_tree *t, const struct vc_erofs_option
 {
 	const struct vc_node *big = NULL;
 	uint64_t sum = 0;
+	unsigned target = o->target ? o->target : VC_EROFS_KVER_DEFAULT;
+	/* holes of the input are kept (chunks.c): such a file needs no block */
+	bool holes = target >= VC_EROFS_KVER_CHUNKS && o->open && o->close;
 
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct vc_node *n = t->nodes[i];
 		uint64_t need;
+		struct vc_error e2 = {0};
 		if (n->type != VC_NODE_REG || n->link_first != n)
 			continue;
 		if (!big || n->size > big->size)
 			big = n;
-		if (o->compress != VC_EROFS_NONE && n->size > EROFS_BLKSIZ)
+		if ((o->features & VC_EROFS_FEATURE_CHUNKS) ||
+		    (holes && n->size >= EROFS_BLKSIZ && vc_erofs_input_holes(o, n, &e2) == 1))
+			/* stored, its chunks of zeros holes, equal ones shared */
+			need = 0;
+		else if (o->compress != VC_EROFS_NONE && n->size > EROFS_BLKSIZ)
 			/* compressed, however well: at least its compacted
 			 * 2-byte index per 4 KiB logical cluster */
 			need = n->size / EROFS_BLKSIZ * 2;
