@@ -14,8 +14,12 @@
  *   - the data area: full blocks of files and directories in tree order, or
  *     physical clusters (LZ4, LZ4HC, zstd, microLZMA or DEFLATE) of 4 KiB
  *     or more (big pclusters) with compact indexes; a cluster that does
- *     not shrink is stored as it is.
+ *     not shrink is stored as it is; chunk-based files (a block address
+ *     per chunk, or a hole) for stored files whose input has holes (a
+ *     target of 5.15 or later) and, with the chunks feature, for equal
+ *     chunks stored once.
  * Feature bits: sb_csum and mtime always; zero_padding when compressed;
+ * chunked_file when a file is chunk-based;
  * compr_cfgs (and the per-algorithm records after the superblock) for
  * zstd, LZMA, DEFLATE or big pclusters. With the defaults (LZ4/LZ4HC,
  * 4 KiB) nothing newer than Linux 6.1 reads is written; every option that
