@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The threaded paths under ThreadSanitizer: the streaming EROFS writer
 # (none, lz4, lz4hc; from a folder, a plain tar and a compressed tar; zstd
-# in big pclusters with fragments and dedupe; ztailpacking) and
+# in big pclusters with fragments and dedupe; ztailpacking; chunk-based files) and
 # the verity tree, with more threads than cores, on a tree that has
 # segments to split, data that does not compress and many small files.
 # Each image must also equal the one made with --jobs 1.
@@ -40,5 +40,13 @@ o="--compress lz4 --erofs-features ztailpacking"
 "$vc" erofs -q --root "$t" --owner root $o --jobs 1 --uuid $U -o "$work/a.img"
 "$vc" erofs -q --root "$t" --owner root $o --jobs 6 --uuid $U -o "$work/b.img"
 cmp "$work/a.img" "$work/b.img" || { echo "FAIL: ztailpacking: --jobs 1 and 6 differ" >&2; exit 1; }
+# chunk-based files: chunks hashed on the pool, holes found there
+cp "$t/big/random" "$t/big/random-copy"
+truncate -s 64M "$t/big/sparse"
+printf 'end' >>"$t/big/sparse"
+o="--erofs-features chunks"
+"$vc" erofs -q --root "$t" --owner root $o --jobs 1 --uuid $U -o "$work/a.img"
+"$vc" erofs -q --root "$t" --owner root $o --jobs 6 --uuid $U -o "$work/b.img"
+cmp "$work/a.img" "$work/b.img" || { echo "FAIL: chunks: --jobs 1 and 6 differ" >&2; exit 1; }
 "$vc" verity format --jobs 6 "$work/b.img" "$work/b.hash" > /dev/null
 echo "tsan: ok"
