@@ -6,7 +6,8 @@
 # chunks of zeros are holes, a sparse input file keeps its holes without
 # the feature (compressed builds too: it is stored, its zeros neither
 # written nor compressed), a tree without holes gives the bytes it gave
-# before, --jobs changes nothing, a target below 5.15 refuses chunks.
+# before, --jobs changes nothing, a target below 5.15 refuses chunks; the
+# config's erofs_features="chunks" and build --chunk-size reach the writer.
 # fsck.erofs's --extract cannot restore a hole past 2 GiB or at a file's
 # end (docs/erofs.md), so the sparse files here end in data under 2 GiB.
 . "$VC_SOURCE_DIR/tests/lib.sh"
@@ -95,4 +96,19 @@ check out/z.img
 [ "$(json shared_chunks z.json)" -ge 140 ] || { cat z.json >&2; fail "zstd: stored copies not shared"; }
 [ "$(stat -c %s out/z.img)" -lt $((1 << 20)) ] || fail "zstd: image of $(stat -c %s out/z.img) bytes"
 echo "zstd + chunks from a sparse tar: $(stat -c %s out/z.img) bytes in $ms ms"
+
+# vcompose build: the config's erofs_features="chunks" (the same strings),
+# --chunk-size over it; inspect names chunked_file and Linux 5.15.
+sed 's/erofscompression="lz4hc"/erofscompression="none" erofs_features="chunks"/' \
+	"$VC_SOURCE_DIR/examples/minimal/config.xml" >ch.xml
+chmod a+r ch.xml
+scratch outb
+scratch outb64
+vc build ch.xml --root t -o outb -q
+vc build ch.xml --root t --chunk-size 64k -o outb64 -q
+vc inspect outb/minimal.raw >i.txt
+grep -q -- "- chunked_file" i.txt && grep -q "oldest_linux: 5.15" i.txt ||
+	{ cat i.txt >&2; fail "build with erofs_features=chunks: no chunk-based root"; }
+! cmp -s outb/minimal.raw outb64/minimal.raw || fail "build --chunk-size 64k changed nothing"
+vc verify outb64/minimal.raw >/dev/null || fail "verify of the chunk-based build"
 echo ok
