@@ -46,7 +46,9 @@ check out/default.img
 grep -q '"min_kernel": "5.15"' default.json || fail "default: min_kernel is not 5.15"
 dump.erofs --path=/sparse out/default.img | grep -q "Layout: 4" || fail "dump.erofs 1.5: /sparse is not chunk-based"
 dump.erofs --path=/copy out/default.img | grep -q "Layout: [02]" || fail "dump.erofs 1.5: /copy is not flat"
-vc inspect out/default.img | grep -q "oldest_linux: 5.15" || fail "inspect does not name Linux 5.15"
+vc inspect out/default.img >i.txt
+grep -q "oldest_linux: 5.15" i.txt || fail "inspect does not name Linux 5.15"
+grep -q "chunked_files: 1$" i.txt || { cat i.txt >&2; fail "inspect does not count one chunk-based file"; }
 vc verify out/default.img >/dev/null || fail "verify fails on holes"
 echo "default: $(stat -c %s out/default.img) bytes, /sparse chunk-based, fsck.erofs 1.8 extracts the tree"
 

@@ -53,7 +53,7 @@ static bool begin_read(struct vc_json *j, int r, struct errs *e, const char *whe
 /* ---- EROFS ---- */
 
 struct ecount {
-	uint64_t n, compressed, dirs, files, symlinks, other;
+	uint64_t n, compressed, chunked, dirs, files, symlinks, other;
 };
 
 static int count_inode(void *ctx, const struct erofs_inode *ino, struct vc_error *err)
@@ -64,6 +64,8 @@ static int count_inode(void *ctx, const struct erofs_inode *ino, struct vc_error
 	c->n++;
 	if (S_ISREG(ino->mode) && (ino->layout == 1 || ino->layout == 3))
 		c->compressed++;
+	if (S_ISREG(ino->mode) && ino->layout == EROFS_INODE_CHUNK_BASED)
+		c->chunked++;
 	if (S_ISDIR(ino->mode))
 		c->dirs++;
 	else if (S_ISREG(ino->mode))
@@ -154,6 +156,7 @@ static void describe_erofs(struct vc_json *j, const struct img *im, uint64_t off
 	vc_json_key_uint(j, "symlinks", c.symlinks);
 	vc_json_key_uint(j, "special_files", c.other);
 	vc_json_key_uint(j, "compressed_files", c.compressed);
+	vc_json_key_uint(j, "chunked_files", c.chunked);
 	/* with compr_cfgs, u1 is the bitmap of the algorithms used */
 	static const char *const algs[] = {"lz4", "lzma", "deflate", "zstd"};
 	const char *alg = c.compressed || (sb.feature_incompat & 1) ? "lz4" : "none";
