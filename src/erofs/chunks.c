@@ -61,11 +61,6 @@ uint32_t vc_erofs_chunk_addr(const struct writer *w, struct chunkref c)
 
 /* ---- which files have holes in the input ---- */
 
-struct sparse_scan {
-	struct writer *w;
-	const struct vc_node **files;
-};
-
 int vc_erofs_input_holes(const struct vc_erofs_options *o, const struct vc_node *n,
 			 struct vc_error *err)
 {
@@ -78,43 +73,6 @@ int vc_erofs_input_holes(const struct vc_erofs_options *o, const struct vc_node 
 	q = lseek(fd, (off_t)base, SEEK_HOLE);
 	o->close(o->read_ctx, fd);
 	return q >= 0 && (uint64_t)q >= base && (uint64_t)q - base + EROFS_BLKSIZ <= n->size;
-}
-
-static int sparse_one(void *ctx, size_t i, struct vc_error *err)
-{
-	struct sparse_scan *s = ctx;
-	const struct vc_node *n = s->files[i];
-	int r = vc_erofs_input_holes(s->w->o, n, err);
-
-	if (r > 0)
-		s->w->sparse[n->index] = 1;
-	return r < 0 ? r : 0;
-}
-
-int vc_erofs_find_sparse(struct writer *w)
-{
-	const struct vc_tree *t = w->t;
-	struct sparse_scan s = {.w = w};
-	size_t n = 0;
-	int r;
-
-	w->sparse = calloc(t->n_nodes + 1, 1); /* + the packed inode */
-	if (!w->sparse)
-		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
-	if (!vc_erofs_holes_allowed(w) || !w->o->open || !w->o->close)
-		return 0;
-	s.files = calloc(t->n_nodes, sizeof(*s.files));
-	if (!s.files)
-		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
-	for (size_t i = 0; i < t->n_nodes; i++) {
-		const struct vc_node *f = t->nodes[i];
-
-		if (vc_erofs_owner(f) == f && f->type == VC_NODE_REG && f->size >= EROFS_BLKSIZ)
-			s.files[n++] = f;
-	}
-	r = vc_pool_for(w->o->pool, n, sparse_one, &s, w->err);
-	free(s.files);
-	return r;
 }
 
 /* ---- chunks: zeros and digests, read on the pool ---- */

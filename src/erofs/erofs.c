@@ -94,9 +94,7 @@ int vc_erofs_write(const struct vc_tree *t, const struct vc_erofs_options *o,
 			w.meta_start += vc_erofs_cfgs_size(w.alg_id);
 	}
 
-	r = vc_erofs_find_sparse(&w);
-	if (r == 0)
-		r = vc_erofs_probe_files(&w);
+	r = vc_erofs_probe_files(&w);
 	if (r == 0)
 		r = vc_erofs_plan_inodes(&w);
 	if (r == 0)

@@ -252,7 +252,6 @@ int vc_erofs_read_packed(struct writer *w, uint64_t off, uint8_t *buf, size_t le
 
 /* chunks.c */
 bool vc_erofs_holes_allowed(const struct writer *w);
-int vc_erofs_find_sparse(struct writer *w);
 /* 1 when the descriptor open hands out for n has a hole before n's last
  * block (SEEK_HOLE), 0 when not, < 0 on error. */
 int vc_erofs_input_holes(const struct vc_erofs_options *o, const struct vc_node *n,

@@ -185,10 +185,13 @@ uint64_t vc_erofs_min_size(const struct vc_tree *t, const struct vc_erofs_option
 }
 
 /* Whether the first PROBE_BYTES of a file compress at all; files where
- * nothing does are stored flat, with an inline tail, as mkfs.erofs does. */
+ * nothing does are stored flat, with an inline tail, as mkfs.erofs does.
+ * And, where holes are kept (a target of 5.15 or later), whether the
+ * input has holes: such a file is stored, never compressed (chunks.c). */
 struct probe {
 	struct writer *w;
 	const struct vc_node **files;
+	bool holes;
 };
 
 static int probe_one(void *ctx, size_t i, struct vc_error *err)
@@ -197,9 +200,17 @@ static int probe_one(void *ctx, size_t i, struct vc_error *err)
 	struct writer *w = pr->w;
 	const struct vc_node *n = pr->files[i];
 	size_t len = n->size < PROBE_BYTES ? (size_t)n->size : PROBE_BYTES;
-	uint8_t *in = malloc(len), *out = malloc(EROFS_BLKSIZ);
-	int r = 0;
+	uint8_t *in, *out;
+	int r = pr->holes ? vc_erofs_input_holes(w->o, n, err) : 0;
 
+	if (r != 0) {
+		w->sparse[n->index] = w->incompressible[n->index] = r > 0;
+		return r < 0 ? r : 0;
+	}
+	if (w->o->compress == VC_EROFS_NONE || n->size <= EROFS_BLKSIZ)
+		return 0;
+	in = malloc(len);
+	out = malloc(EROFS_BLKSIZ);
 	if (!in || !out) {
 		r = vc_errorf(err, VC_ENOMEM, "erofs: out of memory");
 		goto out;
@@ -233,10 +244,13 @@ int vc_erofs_probe_files(struct writer *w)
 	size_t n = 0;
 	int r;
 
-	w->incompressible = calloc(t->n_nodes + 1, 1); /* + the packed inode */
-	if (!w->incompressible)
+	/* + the packed inode */
+	w->incompressible = calloc(t->n_nodes + 1, 1);
+	w->sparse = calloc(t->n_nodes + 1, 1);
+	if (!w->incompressible || !w->sparse)
 		return vc_errorf(w->err, VC_ENOMEM, "erofs: out of memory");
-	if (w->o->compress == VC_EROFS_NONE)
+	pr.holes = vc_erofs_holes_allowed(w) && w->o->open && w->o->close;
+	if (w->o->compress == VC_EROFS_NONE && !pr.holes)
 		return 0;
 	pr.files = calloc(t->n_nodes, sizeof(*pr.files));
 	if (!pr.files)
@@ -244,11 +258,7 @@ int vc_erofs_probe_files(struct writer *w)
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct vc_node *f = t->nodes[i];
 
-		if (vc_erofs_owner(f) != f || f->type != VC_NODE_REG || f->size <= EROFS_BLKSIZ)
-			continue;
-		if (w->sparse[f->index]) /* stored: its holes stay holes (chunks.c) */
-			w->incompressible[f->index] = 1;
-		else
+		if (vc_erofs_owner(f) == f && f->type == VC_NODE_REG && f->size >= EROFS_BLKSIZ)
 			pr.files[n++] = f;
 	}
 	r = vc_pool_for(w->o->pool, n, probe_one, &pr, w->err);
