@@ -6,7 +6,8 @@
 # Each dump must equal the one tests/erofs_gen.py writes for the tree it
 # generated. The images: none, lz4hc, and what the default target (6.1)
 # allows beyond them: LZ4HC in 64 KiB pclusters with fragments and dedupe,
-# and LZ4HC with chunk-based stored files (shared chunks, holes).
+# LZ4HC with chunk-based stored files (shared chunks, holes), and LZ4HC in
+# 64 KiB pclusters with inline compressed tails (ztailpacking, 5.17).
 # Skipped (77), saying why, where qemu, the 6.1 kernel, its modules,
 # busybox-static or a static libc are missing.
 . "$VC_SOURCE_DIR/tests/lib.sh"
@@ -28,11 +29,13 @@ vc erofs -q --tar gen.tar --compress lz4hc --pcluster-size 64k \
 # chunk-based files (5.15): the stored copies share chunks, zeros are holes
 vc erofs -q --tar gen.tar --compress lz4hc --erofs-features fragments,dedupe,chunks \
 	-o out/chunks.img
+vc erofs -q --tar gen.tar --compress lz4hc --pcluster-size 64k --erofs-features ztailpacking \
+	-o out/ztail.img
 cc -static -O2 -o treedump "$VC_SOURCE_DIR/tests/erofs_treedump.c" || skip "no static libc"
 erofs_guest_dumps "/boot/vmlinuz-$kver" "$mods" none=out/none.img lz4hc=out/lz4hc.img \
-	big-frag=out/big-frag.img chunks=out/chunks.img
-for n in none lz4hc big-frag chunks; do
+	big-frag=out/big-frag.img chunks=out/chunks.img ztail=out/ztail.img
+for n in none lz4hc big-frag chunks ztail; do
 	diff want.dump guest-$n.dump >d.txt ||
 		{ cut -c1-200 d.txt | head -n 20 >&2; fail "$n: Linux $kver reads another tree"; }
 done
-echo "ok: Linux $kver reads none, lz4hc, big-frag and chunks as the tree that was written"
+echo "ok: Linux $kver reads none, lz4hc, big-frag, chunks and ztail as the tree that was written"

@@ -3,9 +3,11 @@
  * 1024 (magic, crc32c checksum over bytes 1024..4095 with the field zeroed
  * when feature_compat has SB_CHKSUM), inodes at meta_blkaddr * 4096 + nid * 32
  * (compact 32 bytes or extended 64, then inline xattrs, then the inline tail
- * of FLAT_INLINE data), directory blocks of 12-byte dirents followed by their
- * names. Only 4 KiB blocks. Nothing is trusted: every nid, block address,
- * name offset and size is checked against the image before it is used. */
+ * of FLAT_INLINE data, the block map of chunk-based files, or the map
+ * header, indexes and inline pcluster of compressed ones), directory
+ * blocks of 12-byte dirents followed by their names. Only 4 KiB blocks.
+ * Nothing is trusted: every nid, block address, name offset and size is
+ * checked against the image before it is used. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +131,49 @@ static int read_chunks(struct walk *w, struct erofs_inode *ino, struct vc_error 
 	return 0;
 }
 
+/* A compressed inode (layout 1 full, 3 compact indexes): after inode and
+ * xattrs, at the next 8-byte boundary, the map header; then one index per
+ * lcluster (8 bytes each in the full format; compact: 4-byte entries in
+ * packs of 2 up to a 32-byte boundary, 2-byte entries in packs of 16 while
+ * 16 are left when COMPACTED_2B, then 4-byte ones), then the inline
+ * pcluster of h_idata_size bytes (ztailpacking), which the reader takes
+ * from the end of the last lcluster's pack (Linux fs/erofs/zmap.c). A map
+ * header with bit 7 of h_clusterbits is all a whole-file fragment has. */
+static int read_zmap(struct walk *w, struct erofs_inode *ino, struct vc_error *err)
+{
+	uint8_t b[sizeof(struct z_erofs_map_header_disk)];
+	const struct z_erofs_map_header_disk *h = (const void *)b;
+	uint64_t at = VC_ROUND_UP(ino->meta_off + ino->meta_len, 8), end = at + sizeof(b);
+	int r;
+
+	if (end > w->fs_size)
+		return vc_errorf(err, VC_EINVAL, "nid %llu: map header beyond the image",
+				 (unsigned long long)ino->nid);
+	r = img_read(w->im, w->off + at, b, sizeof(b), err);
+	if (r < 0)
+		return r;
+	if (!(h->h_clusterbits >> Z_EROFS_FRAGMENT_INODE_BIT)) {
+		unsigned lbits = EROFS_BLKBITS + (h->h_clusterbits & 7);
+		uint64_t n = (ino->size >> lbits) + !!(ino->size & ((UINT64_C(1) << lbits) - 1));
+		uint16_t advise = vc_get_le16(h->h_advise);
+		uint64_t first4 = (32 - end % 32) / 4 % 8, by2 = 0;
+
+		if (ino->layout == EROFS_INODE_FLAT_COMPRESSION_LEGACY) {
+			end += n * 8;
+		} else if (first4 >= n) { /* all in 4-byte entries, packs of 2 */
+			end += (n + 1) / 2 * 8;
+		} else {
+			if (advise & Z_EROFS_ADVISE_COMPACTED_2B)
+				by2 = (n - first4) / 16 * 16;
+			end += first4 * 4 + by2 * 2 + (n - first4 - by2 + 1) / 2 * 8;
+		}
+		if (advise & Z_EROFS_ADVISE_INLINE_PCLUSTER)
+			end += vc_get_le16(h->h_idata_size);
+	}
+	ino->meta_len = end - ino->meta_off;
+	return 0;
+}
+
 static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, struct vc_error *err)
 {
 	const size_t compact = sizeof(struct erofs_inode_compact_disk),
@@ -201,6 +246,11 @@ static int read_inode(struct walk *w, uint64_t nid, struct erofs_inode *ino, str
 
 		if (r2 < 0)
 			return r2;
+	} else if (S_ISREG(ino->mode) && (ino->layout == EROFS_INODE_FLAT_COMPRESSION_LEGACY ||
+					  ino->layout == EROFS_INODE_FLAT_COMPRESSION)) {
+		r = read_zmap(w, ino, err);
+		if (r < 0)
+			return r;
 	} else if (has_data && ino->layout != 1 && ino->layout != 3) {
 		return vc_errorf(err, VC_EUNSUPP, "nid %llu: data layout %u unknown",
 				 (unsigned long long)nid, ino->layout);
