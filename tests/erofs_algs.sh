@@ -28,7 +28,7 @@ for v in zstd,level=9:4k zstd:128k lzma,level=6:4k lzma:64k deflate,level=9:4k \
 	deflate:64k lz4hc:128k lz4:16k zstd,level=3:1M zstd,level=9:128k:fragments,dedupe \
 	lz4hc:4k:fragments lzma:4k:fragments,dedupe zstd,level=9:128k:ztailpacking \
 	lz4hc:4k:ztailpacking deflate,level=9:4k:ztailpacking lz4:16k:ztailpacking,fragments \
-	none:4k:chunks zstd,level=9:128k:fragments,dedupe,chunks; do
+	none:4k:chunks zstd,level=9:128k:fragments,dedupe,chunks lz4hc:4k:ztailpacking,chunks; do
 	c=${v%%:*} p=${v#*:} f=
 	case $p in *:*) f=${p#*:} p=${p%%:*} ;; esac
 	n=$(echo "$v" | tr ',:=' '---')
@@ -43,6 +43,11 @@ for v in zstd,level=9:4k zstd:128k lzma,level=6:4k lzma:64k deflate,level=9:4k \
 	show_diff want.view got.view "$v: fsck.erofs 1.8 extracts another tree"
 	echo "$v: $(stat -c %s out/$n.img) bytes, fsck.erofs 1.8 extracts the tree"
 done
+# ztailpacking and chunks in one image: both are used (an inline tail, the
+# stored incompressible file in chunks with its zeros as holes)
+vc inspect out/lz4hc-4k-ztailpacking-chunks.img >zc.txt
+grep -q "^    - ztailpacking$" zc.txt && grep -q "^    - chunked_file$" zc.txt &&
+	grep -q "chunked_files: [1-9]" zc.txt || { cat zc.txt >&2; fail "ztailpacking+chunks: not both used"; }
 # Fragments: small files share the packed inode, equal ones its bytes.
 vc erofs --tar gen.tar --compress zstd --erofs-features fragments,dedupe --erofs-target 6.12 \
 	--json -o out/frag.img >frag.json
