@@ -68,6 +68,9 @@ int vc_sink_pread(const struct vc_sink *s, void *buf, size_t len, uint64_t off,
  * zero. Returns off when the store cannot tell (memory, no SEEK_DATA), and
  * UINT64_MAX when only holes follow. For hashing zeros cheaply (verity). */
 uint64_t vc_sink_next_data(const struct vc_sink *s, uint64_t off);
+/* The same for the bytes of fd from base on: off and the result count
+ * from base. */
+uint64_t vc_fd_next_data(int fd, uint64_t base, uint64_t off);
 
 /* Writes len bytes read from fd at src_off to off (relative to the window),
  * without a user-space copy where the backing store allows it. A source

@@ -143,16 +143,19 @@ int vc_sink_copy_fd(const struct vc_sink *s, int fd, uint64_t src_off, uint64_t 
 	return r;
 }
 
-uint64_t vc_sink_next_data(const struct vc_sink *s, uint64_t off)
+uint64_t vc_fd_next_data(int fd, uint64_t base, uint64_t off)
 {
-	int fd = s->ops->fd ? s->ops->fd(s->impl) : -1;
-
-	if (fd < 0 || off > INT64_MAX - s->base)
+	if (fd < 0 || off > INT64_MAX - base)
 		return off;
-	off_t d = lseek(fd, (off_t)(s->base + off), SEEK_DATA);
+	off_t d = lseek(fd, (off_t)(base + off), SEEK_DATA);
 	if (d < 0)
 		return errno == ENXIO ? UINT64_MAX : off;
-	return (uint64_t)d < s->base + off ? off : (uint64_t)d - s->base;
+	return (uint64_t)d < base + off ? off : (uint64_t)d - base;
+}
+
+uint64_t vc_sink_next_data(const struct vc_sink *s, uint64_t off)
+{
+	return vc_fd_next_data(s->ops->fd ? s->ops->fd(s->impl) : -1, s->base, off);
 }
 
 struct vc_sink vc_sink_window(const struct vc_sink *s, uint64_t off, uint64_t len, const char *who)

@@ -424,11 +424,8 @@ static int level0_item(void *ctx, size_t i, struct vc_error *err)
 	uint64_t next = UINT64_MAX;
 	if (src->sink)
 		next = vc_sink_next_data(src->sink, first * bs);
-	else if (src->fd >= 0) {
-		off_t d = lseek(src->fd, (off_t)(src->offset + first * bs), SEEK_DATA);
-		next =
-		    d < 0 ? (errno == ENXIO ? UINT64_MAX : first * bs) : (uint64_t)d - src->offset;
-	}
+	else if (src->fd >= 0)
+		next = vc_fd_next_data(src->fd, src->offset, first * bs);
 	if (next != first * bs && next >= (first + n) * bs) {
 		for (uint64_t k = 0; k < n; k++)
 			memcpy(digest_slot(b, 0, first + k), b->zero_digest, VC_VERITY_DIGEST_LEN);
